@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything tern needs to build, run and test on Debian 12.
+# Idempotent: skips apt entirely when every package is already present.
+set -euo pipefail
+
+pkgs=(
+  # build
+  build-essential cmake ninja-build ccache clang libclang-rt-14-dev pkg-config
+  # libraries
+  libasio-dev libssl-dev libfmt-dev libcli11-dev liblmdb-dev libcrypt-dev libgtest-dev
+  # test clients and peers
+  python3 python3-pytest python3-pytest-xdist python3-aiosmtpd swaks curl postfix procps
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+# Postfix is only a peer for benchmarks (smtp-source): never leave a system MTA configured or listening.
+echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian's postinst may start a postfix instance even with "No configuration"; make sure none runs.
+$SUDO postfix stop >/dev/null 2>&1 || true

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The README's second command (and what .ci/run calls): install what is
+# needed, build, and run every test: unit tests (GoogleTest via ctest), the
+# end-to-end suite (pytest against the real build/tern), the same suites
+# under ASan/UBSan, and each libFuzzer target for a short while.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+export CCACHE_DIR="${CCACHE_DIR:-$PWD/.ccache}"
+PY=/usr/bin/python3
+FUZZ_SECONDS="${FUZZ_SECONDS:-15}"
+
+echo "== build (release, -Werror)"
+./scripts/build.sh -DTERN_WERROR=ON
+
+echo "== unit tests"
+ctest --test-dir build --output-on-failure -j2
+
+echo "== end-to-end tests"
+$PY -m pytest -n 2 -q -p no:cacheprovider tests/e2e
+
+if [ "${TERN_SKIP_SANITIZERS:-0}" != 1 ]; then
+  echo "== ASan/UBSan build"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTERN_SANITIZE=ON -DTERN_WERROR=ON >/dev/null
+  ninja -C build-asan
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  ./build-asan/unit_tests --gtest_brief=1
+  echo "== end-to-end tests against the sanitizer build"
+  TERN_BINARY="$PWD/build-asan/tern" $PY -m pytest -n 2 -q -p no:cacheprovider \
+    tests/e2e/test_smtp_basic.py tests/e2e/test_smtp_limits.py tests/e2e/test_smuggling.py tests/e2e/test_sendmail.py
+fi
+
+if [ "${TERN_SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzz targets (${FUZZ_SECONDS}s each)"
+  cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTERN_FUZZ=ON >/dev/null
+  ninja -C build-fuzz $(ls src/*/*_fuzz.cpp src/*/*/*_fuzz.cpp 2>/dev/null | xargs -n1 basename | sed 's/\.cpp$//')
+  mkdir -p build-fuzz/corpus
+  for f in $(ls src/*/*_fuzz.cpp src/*/*/*_fuzz.cpp 2>/dev/null | xargs -n1 basename | sed 's/\.cpp$//'); do
+    mkdir -p "build-fuzz/corpus/$f"
+    ./build-fuzz/"$f" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 "build-fuzz/corpus/$f" 2>&1 | tail -1
+  done
+fi
+echo "== all tests passed"

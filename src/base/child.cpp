@@ -1,0 +1,217 @@
+// Implementation of child processes for delivery (see child.h).
+#include "base/child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "base/fd.h"
+
+namespace tern::child {
+namespace {
+
+bool switch_identity(const Identity& who) {
+  if (::getuid() != 0 && ::geteuid() != 0) return who.uid == ::geteuid();
+  if (!who.user.empty()) {
+    if (::initgroups(who.user.c_str(), who.gid) != 0) return false;
+  } else if (::setgroups(0, nullptr) != 0) {
+    return false;
+  }
+  if (::setgid(who.gid) != 0) return false;
+  if (::setuid(who.uid) != 0) return false;
+  return ::getuid() == who.uid && ::geteuid() == who.uid;
+}
+
+long long now_ms() {
+  struct timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+// Waits for pid, killing its process group after the deadline.
+int wait_with_deadline(pid_t pid, long long deadline_ms, bool& timed_out) {
+  int status = 0;
+  for (;;) {
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return status;
+    if (r < 0 && errno != EINTR) return -1;
+    if (now_ms() > deadline_ms && !timed_out) {
+      timed_out = true;
+      ::kill(-pid, SIGKILL);
+      ::kill(pid, SIGKILL);
+    }
+    struct timespec ts{0, 5 * 1000 * 1000};
+    ::nanosleep(&ts, nullptr);
+  }
+}
+
+}  // namespace
+
+bool needs_shell(const std::string& c) {
+  return c.find_first_of("\"'`$\\|&;<>(){}*?[]~#=\n") != std::string::npos;
+}
+
+std::vector<std::string> split_words(const std::string& c) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char ch : c) {
+    if (ch == ' ' || ch == '\t') {
+      if (!cur.empty()) out.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur += ch;
+    }
+  }
+  if (!cur.empty()) out.push_back(std::move(cur));
+  return out;
+}
+
+Result<CommandResult> run_command(const CommandSpec& spec) {
+  std::vector<std::string> argv =
+      needs_shell(spec.command) ? std::vector<std::string>{"/bin/sh", "-c", spec.command} : split_words(spec.command);
+  if (argv.empty()) return Error::perm("empty command");
+  int in_pipe[2], out_pipe[2];
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0) return Error::temp(std::string("pipe: ") + strerror(errno));
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0) {
+    ::close(in_pipe[0]);
+    ::close(in_pipe[1]);
+    return Error::temp(std::string("pipe: ") + strerror(errno));
+  }
+  std::vector<char*> cargv, cenv;
+  for (auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  for (auto& e : spec.env) cenv.push_back(const_cast<char*>(e.c_str()));
+  cenv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) return Error::temp(std::string("fork: ") + strerror(errno));
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::dup2(in_pipe[0], 0);
+    ::dup2(out_pipe[1], 1);
+    ::dup2(out_pipe[1], 2);
+    for (int sig = 1; sig < 32; ++sig) ::signal(sig, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (spec.identity && !switch_identity(*spec.identity)) ::_exit(75);
+    if (::chdir(spec.cwd.c_str()) != 0 && ::chdir("/") != 0) ::_exit(75);
+    if (cargv[0][0] == '/')
+      ::execve(cargv[0], cargv.data(), cenv.data());
+    else
+      ::execvpe(cargv[0], cargv.data(), cenv.data());
+    ::_exit(errno == ENOENT ? 69 : 75);  // EX_UNAVAILABLE / EX_TEMPFAIL
+  }
+  ::close(in_pipe[0]);
+  ::close(out_pipe[1]);
+  UniqueFd to_child(in_pipe[1]), from_child(out_pipe[0]);
+  ::fcntl(to_child.get(), F_SETFL, O_NONBLOCK);
+  ::fcntl(from_child.get(), F_SETFL, O_NONBLOCK);
+  CommandResult res;
+  long long deadline = now_ms() + spec.timeout_s * 1000LL;
+  size_t written = 0;
+  if (spec.input.empty()) to_child.reset();
+  while (from_child.valid()) {
+    struct pollfd p[2];
+    int n = 0;
+    p[n++] = {from_child.get(), POLLIN, 0};
+    if (to_child.valid()) p[n++] = {to_child.get(), POLLOUT, 0};
+    long long left = deadline - now_ms();
+    if (left <= 0) {
+      res.timed_out = true;
+      ::kill(-pid, SIGKILL);
+      break;
+    }
+    int r = ::poll(p, n, static_cast<int>(left > 1000 ? 1000 : left));
+    if (r < 0 && errno != EINTR) break;
+    if (n == 2 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t w = ::write(to_child.get(), spec.input.data() + written, spec.input.size() - written);
+      if (w > 0) written += static_cast<size_t>(w);
+      if (w < 0 && errno != EAGAIN) to_child.reset();  // EPIPE: the command did not read it all
+      if (written == spec.input.size()) to_child.reset();
+    }
+    if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      char buf[4096];
+      ssize_t rd = ::read(from_child.get(), buf, sizeof buf);
+      if (rd > 0) {
+        if (res.output.size() < 1024) res.output.append(buf, std::min<size_t>(rd, 1024 - res.output.size()));
+      } else if (rd == 0 || (rd < 0 && errno != EAGAIN)) {
+        from_child.reset();
+      }
+    }
+  }
+  to_child.reset();
+  from_child.reset();
+  int status = wait_with_deadline(pid, res.timed_out ? now_ms() : deadline, res.timed_out);
+  if (!res.timed_out) {
+    if (WIFEXITED(status)) {
+      res.exit_code = WEXITSTATUS(status);
+    } else {
+      res.signaled = true;
+    }
+  }
+  return res;
+}
+
+Status run_as(const Identity& who, const std::function<Status()>& fn, int timeout_s) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return Error::temp(std::string("pipe: ") + strerror(errno));
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(p[0]);
+    ::close(p[1]);
+    return Error::temp(std::string("fork: ") + strerror(errno));
+  }
+  if (pid == 0) {
+    ::close(p[0]);
+    std::string msg;
+    if (!switch_identity(who)) {
+      msg = "T" + fmt::format("cannot switch to uid {}", who.uid);
+    } else {
+      Status st = fn();
+      msg = st ? std::string("O") : std::string(st.error().is_temporary() ? "T" : "P") + st.error().dsn + "|" + st.error().detail;
+    }
+    ssize_t ignored = ::write(p[1], msg.data(), msg.size());
+    (void)ignored;
+    ::_exit(0);
+  }
+  ::close(p[1]);
+  UniqueFd rd(p[0]);
+  std::string msg;
+  long long deadline = now_ms() + timeout_s * 1000LL;
+  for (;;) {
+    struct pollfd pf{rd.get(), POLLIN, 0};
+    long long left = deadline - now_ms();
+    if (left <= 0) break;
+    int r = ::poll(&pf, 1, static_cast<int>(left > 1000 ? 1000 : left));
+    if (r < 0 && errno != EINTR) break;
+    if (r <= 0) continue;
+    char buf[1024];
+    ssize_t n = ::read(rd.get(), buf, sizeof buf);
+    if (n <= 0) break;
+    msg.append(buf, static_cast<size_t>(n));
+  }
+  bool timed_out = false;
+  wait_with_deadline(pid, deadline, timed_out);
+  if (msg.empty()) return Error::temp(timed_out ? "delivery timed out" : "delivery process died");
+  if (msg[0] == 'O') return ok_status();
+  std::string rest = msg.substr(1);
+  std::string dsn, detail = rest;
+  auto bar = rest.find('|');
+  if (bar != std::string::npos) {
+    dsn = rest.substr(0, bar);
+    detail = rest.substr(bar + 1);
+  }
+  Error e = msg[0] == 'P' ? Error::perm(detail) : Error::temp(detail);
+  e.dsn = dsn;
+  return e;
+}
+
+}  // namespace tern::child

@@ -1,0 +1,22 @@
+// Small string helpers shared by every module: ASCII case folding, trimming,
+// and splitting of Postfix-style lists ("a, b c").
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tern::str {
+
+std::string lower(std::string_view s);
+bool iequals(std::string_view a, std::string_view b);
+bool istarts_with(std::string_view s, std::string_view prefix);
+std::string_view trim(std::string_view s);
+// Splits on commas and ASCII white space, dropping empty items.
+std::vector<std::string> split_list(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+// Replaces control characters and non-ASCII bytes with '?', for log lines and
+// headers built from client input (RELIABILITY.md #19).
+std::string printable(std::string_view s, size_t max_len = 512);
+
+}  // namespace tern::str

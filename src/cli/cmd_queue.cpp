@@ -1,0 +1,173 @@
+// Queue tools: `tern queue list|show|delete|hold|release|flush`, mailq and
+// runq. They work on the queue directory directly (as its owner or root),
+// so they work whether or not the daemon runs; flush and release signal the
+// daemon (SIGUSR1) through its pid file when it does.
+#include <signal.h>
+#include <time.h>
+
+#include <cstdio>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "cli/commands.h"
+#include "queue/reader.h"
+#include "queue/spool.h"
+#include "roles/serve.h"
+
+namespace tern::cli {
+
+namespace {
+
+bool signal_daemon(const queue::Spool& spool, int sig) {
+  auto text = fs::read_file(roles::pid_file(spool.dir()), 64);
+  if (!text) return false;
+  long pid = std::atol(text->c_str());
+  if (pid <= 1) return false;
+  return ::kill(static_cast<pid_t>(pid), sig) == 0;
+}
+
+std::vector<std::string> expand_ids(const queue::Spool& spool, const std::vector<std::string>& ids, queue::Area area) {
+  if (ids.size() == 1 && ids[0] == "ALL") return spool.list(area);
+  return ids;
+}
+
+}  // namespace
+
+int cmd_queue_list(const std::string& path) {
+  auto cfg = load_config(path, true);
+  if (!cfg) return 78;
+  queue::Spool spool(cfg->get("queue_directory"));
+  size_t count = 0;
+  uint64_t bytes = 0;
+  std::string out;
+  for (auto area : {queue::Area::active, queue::Area::hold, queue::Area::corrupt}) {
+    for (auto& id : spool.list(area)) {
+      auto env = queue::read_envelope(spool.path(area, id), id);
+      char mark = area == queue::Area::hold ? '!' : area == queue::Area::corrupt ? '#' : ' ';
+      if (!env) {
+        out += fmt::format("{}{} (unreadable: {})\n\n", id, mark, env.error().detail);
+        continue;
+      }
+      ++count;
+      bytes += env->content_size;
+      char date[64];
+      struct tm tm;
+      ::localtime_r(&env->arrival, &tm);
+      ::strftime(date, sizeof date, "%a %b %e %H:%M:%S", &tm);
+      out += fmt::format("{}{} {:>8} {}  {}\n", id, mark, env->content_size, date,
+                         env->sender.empty() ? "MAILER-DAEMON" : str::printable(env->sender));
+      std::string note = spool.read_defer_note(id);
+      for (auto& r : env->recipients) {
+        if (r.done) continue;
+        std::string prefix = str::printable(r.address) + ": ";
+        for (auto& line : str::split(note, '\n'))
+          if (line.rfind(prefix, 0) == 0) out += fmt::format("({})\n", line.substr(prefix.size()));
+        out += fmt::format("{:>41} {}\n", "", str::printable(r.address));
+      }
+      out += "\n";
+    }
+  }
+  if (count == 0 && out.empty()) {
+    std::printf("Mail queue is empty\n");
+    return 0;
+  }
+  std::printf("-Queue ID-        --Size-- ----Arrival Time---- -Sender/Recipient-------\n%s", out.c_str());
+  std::printf("-- %llu Kbytes in %zu Request%s.\n", static_cast<unsigned long long>((bytes + 1023) / 1024), count,
+              count == 1 ? "" : "s");
+  return 0;
+}
+
+int cmd_queue_show(const std::string& path, const std::string& id) {
+  auto cfg = load_config(path, true);
+  if (!cfg) return 78;
+  queue::Spool spool(cfg->get("queue_directory"));
+  auto area = spool.locate(id);
+  if (!area) {
+    std::fprintf(stderr, "tern: %s\n", area.error().detail.c_str());
+    return 67;
+  }
+  auto p = spool.path(*area, id);
+  auto env = queue::read_envelope(p, id);
+  if (!env) {
+    std::fprintf(stderr, "tern: %s: %s\n", id.c_str(), env.error().detail.c_str());
+    return 65;
+  }
+  auto content = queue::read_content(p, *env);
+  std::printf("*** ENVELOPE RECORDS %s ***\n", id.c_str());
+  std::printf("arrival_time: %lld\n", static_cast<long long>(env->arrival));
+  std::printf("client: %s\nhelo: %s\nprotocol: %s\n", str::printable(env->client).c_str(),
+              str::printable(env->helo).c_str(), str::printable(env->protocol).c_str());
+  std::printf("sender: %s\n", str::printable(env->sender).c_str());
+  for (auto& r : env->recipients)
+    std::printf("%s: %s\n", r.done ? "done_recipient" : "recipient", str::printable(r.address).c_str());
+  std::printf("*** MESSAGE CONTENTS %s ***\n", id.c_str());
+  if (content) std::fwrite(content->data(), 1, content->size(), stdout);
+  std::printf("*** END OF MESSAGE ***\n");
+  return 0;
+}
+
+int cmd_queue_delete(const std::string& path, const std::vector<std::string>& ids_in) {
+  auto cfg = load_config(path, true);
+  if (!cfg) return 78;
+  queue::Spool spool(cfg->get("queue_directory"));
+  std::vector<std::string> ids = ids_in;
+  if (ids.size() == 1 && ids[0] == "ALL") {
+    ids = spool.list(queue::Area::active);
+    for (auto& h : spool.list(queue::Area::hold)) ids.push_back(h);
+    for (auto& h : spool.list(queue::Area::corrupt)) ids.push_back(h);
+  }
+  int rc = 0, n = 0;
+  for (auto& id : ids) {
+    auto st = spool.remove(id);
+    if (!st) {
+      std::fprintf(stderr, "tern: %s\n", st.error().detail.c_str());
+      rc = 67;
+    } else {
+      ++n;
+    }
+  }
+  std::fprintf(stderr, "tern: Deleted: %d message%s\n", n, n == 1 ? "" : "s");
+  return rc;
+}
+
+int cmd_queue_hold(const std::string& path, const std::vector<std::string>& ids, bool hold) {
+  auto cfg = load_config(path, true);
+  if (!cfg) return 78;
+  queue::Spool spool(cfg->get("queue_directory"));
+  auto from = hold ? queue::Area::active : queue::Area::hold;
+  auto to = hold ? queue::Area::hold : queue::Area::active;
+  int rc = 0, n = 0;
+  for (auto& id : expand_ids(spool, ids, from)) {
+    if (!queue::Spool::valid_id(id)) {
+      std::fprintf(stderr, "tern: not a queue ID: %s\n", str::printable(id).c_str());
+      rc = 64;
+      continue;
+    }
+    auto st = spool.move(id, from, to);
+    if (!st) {
+      std::fprintf(stderr, "tern: %s: not in the %s queue\n", id.c_str(), hold ? "active" : "hold");
+      rc = 67;
+    } else {
+      ++n;
+    }
+  }
+  std::fprintf(stderr, "tern: %s: %d message%s\n", hold ? "Placed on hold" : "Released from hold", n, n == 1 ? "" : "s");
+  if (!hold && n > 0) signal_daemon(spool, SIGUSR1);
+  return rc;
+}
+
+int cmd_queue_flush(const std::string& path) {
+  auto cfg = load_config(path, true);
+  if (!cfg) return 78;
+  queue::Spool spool(cfg->get("queue_directory"));
+  if (!signal_daemon(spool, SIGUSR1)) {
+    std::fprintf(stderr, "tern: the mail system is not running; queued mail is delivered when it starts\n");
+    return 75;
+  }
+  return 0;
+}
+
+}  // namespace tern::cli

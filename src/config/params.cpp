@@ -1,0 +1,147 @@
+// The parameter table: every main.cf parameter tern knows, with its type,
+// Postfix-compatible default and a one-line meaning. It drives defaults,
+// value checking, "did you mean" hints and docs/configuration.md.
+#include <algorithm>
+#include <cctype>
+
+#include "config/config.h"
+#include "config/internal.h"
+
+namespace tern::config {
+
+namespace {
+
+using T = Type;
+
+// myhostname and mydomain are computed in expand.cpp when not set; their
+// table default is empty. A function-local static: safe to use from other
+// translation units' static initialisers.
+const std::vector<ParamDef>& table() {
+  static const std::vector<ParamDef> params = {
+    // Identity
+    {"myhostname", T::string, "", "This host's fully qualified name; default: gethostname()"},
+    {"mydomain", T::string, "", "This host's domain; default: $myhostname minus its first label"},
+    {"myorigin", T::string, "$myhostname", "Domain appended to bare local sender addresses"},
+    {"mail_name", T::string, "tern", "Software name shown in the SMTP banner"},
+    {"smtpd_banner", T::string, "$myhostname ESMTP $mail_name", "Text after 220 in the SMTP greeting"},
+    {"syslog_name", T::string, "tern", "Program name in log lines"},
+    {"maillog_file", T::string, "", "Log destination: empty or \"stderr\", \"syslog\", or a file path"},
+    // Which mail is ours
+    {"mydestination", T::list, "$myhostname, localhost.$mydomain, localhost",
+     "Domains delivered locally to UNIX-style mailboxes"},
+    {"mynetworks", T::list, "127.0.0.0/8 [::1]/128", "Trusted client networks allowed to relay"},
+    {"relay_domains", T::list, "", "Domains this host relays mail to (as a backup MX)"},
+    {"virtual_alias_domains", T::list, "", "Domains whose every address is an alias in virtual_alias_maps"},
+    {"virtual_alias_maps", T::list, "", "Tables rewriting any recipient address to other addresses"},
+    {"virtual_mailbox_domains", T::list, "", "Domains with virtual mailboxes under virtual_mailbox_base"},
+    {"virtual_mailbox_base", T::string, "", "Directory holding the virtual mailboxes (Maildir)"},
+    // Local delivery
+    {"alias_maps", T::list, "", "Alias tables for local recipients (aliases(5) format)"},
+    {"alias_database", T::list, "$alias_maps", "Alias tables that `tern newaliases` rebuilds"},
+    {"home_mailbox", T::string, "", "Mailbox path relative to the home directory (ends in / for Maildir)"},
+    {"mail_spool_directory", T::string, "/var/mail", "Directory of UNIX-style mailboxes when home_mailbox is empty"},
+    {"mailbox_command", T::string, "", "Command that delivers local mail instead of tern (e.g. procmail)"},
+    {"mailbox_size_limit", T::size, "51200000", "Largest mailbox file local delivery appends to, in bytes"},
+    {"recipient_delimiter", T::string, "", "Characters separating user from extension (user+ext)"},
+    {"propagate_unmatched_extensions", T::list, "canonical, virtual",
+     "Lookups that keep an unmatched address extension"},
+    {"allow_mail_to_commands", T::list, "alias, forward", "Where |command destinations are allowed"},
+    {"allow_mail_to_files", T::list, "alias, forward", "Where /file/name destinations are allowed"},
+    {"alias_recursion_limit", T::integer, "1000", "Maximal nesting of local alias expansion"},
+    {"virtual_alias_recursion_limit", T::integer, "100", "Maximal nesting of virtual alias expansion"},
+    {"virtual_alias_expansion_limit", T::integer, "1000", "Maximal addresses one virtual alias expands to"},
+    {"delivery_concurrency_limit", T::integer, "8", "Deliveries running at the same time"},
+    {"command_time_limit", T::duration, "1000s", "Time limit for delivery to a command"},
+    // Users, privileges, tables
+    {"user_database", T::string, "", "Mail users and passwords for IMAP/POP3/submission, e.g. passwd-file:/etc/tern/users"},
+    {"mail_owner", T::string, "tern", "Unprivileged account owning the queue; empty: the current user"},
+    {"default_privs", T::string, "nobody", "Account for deliveries to commands and files from aliases"},
+    {"default_database_type", T::string, "lmdb", "Table type used when a map name has no type: prefix"},
+    // Queue
+    {"queue_directory", T::string, "/var/spool/tern", "Where queued mail is kept"},
+    {"queue_minfree", T::size, "0", "Free disk space required to accept mail, in bytes (0: no check)"},
+    {"message_size_limit", T::size, "10240000", "Largest message accepted, in bytes (suffix k, m, g allowed)"},
+    {"minimal_backoff_time", T::duration, "300s", "Shortest wait before retrying a deferred message"},
+    {"maximal_backoff_time", T::duration, "4000s", "Longest wait before retrying a deferred message"},
+    {"queue_run_delay", T::duration, "300s", "How often the deferred queue is scanned"},
+    {"maximal_queue_lifetime", T::duration, "5d", "Age after which undeliverable mail is bounced"},
+    {"hopcount_limit", T::integer, "50", "Most Received: headers before mail is rejected as looping"},
+    {"shutdown_timeout", T::duration, "10s", "Time allowed for work in progress when stopping"},
+    // Listeners (host:port or [ipv6]:port, empty: off)
+    {"smtpd_listen", T::address_list, "0.0.0.0:25", "SMTP (MTA to MTA) listening addresses"},
+    {"submission_listen", T::address_list, "", "Submission (port 587, STARTTLS + AUTH) listening addresses"},
+    {"smtps_listen", T::address_list, "", "Submission over implicit TLS (port 465) listening addresses"},
+    {"imap_listen", T::address_list, "", "IMAP (port 143, STARTTLS) listening addresses"},
+    {"imaps_listen", T::address_list, "", "IMAP over implicit TLS (port 993) listening addresses"},
+    {"pop3_listen", T::address_list, "", "POP3 (port 110, STARTTLS) listening addresses"},
+    {"pop3s_listen", T::address_list, "", "POP3 over implicit TLS (port 995) listening addresses"},
+    {"smtpd_tls_cert_file", T::string, "", "PEM certificate chain for STARTTLS and implicit TLS"},
+    {"smtpd_tls_key_file", T::string, "", "PEM private key for smtpd_tls_cert_file"},
+    // SMTP server limits and policy
+    {"smtpd_access_maps", T::list, "",
+     "Sendmail access(5) format tables checked at connect, MAIL FROM and RCPT TO"},
+    {"smtpd_recipient_limit", T::integer, "1000", "Most recipients accepted per message"},
+    {"smtpd_timeout", T::duration, "300s", "Time to wait for a client command or data"},
+    {"smtpd_hard_error_limit", T::integer, "20", "Errors after which a client is disconnected"},
+    {"smtpd_soft_error_limit", T::integer, "10", "Errors after which each reply is delayed"},
+    {"smtpd_error_sleep_time", T::duration, "1s", "Delay of each reply once the soft error limit is reached"},
+    {"smtpd_client_connection_count_limit", T::integer, "50", "Simultaneous connections from one client"},
+    {"smtpd_max_connections", T::integer, "1000", "Simultaneous SMTP connections in total"},
+    {"smtpd_command_line_limit", T::integer, "4096", "Longest SMTP command line accepted, in bytes"},
+    {"smtpd_helo_required", T::boolean, "no", "Require HELO or EHLO before MAIL FROM"},
+    {"smtpd_forbid_bare_newline", T::string, "yes",
+     "Bare LF in SMTP: yes (reject, stops smuggling) or normalize (accept as CRLF)"},
+    {"disable_vrfy_command", T::boolean, "yes", "Refuse the VRFY command (hides which addresses exist)"},
+    {"smtputf8_enable", T::boolean, "yes", "Offer SMTPUTF8 (internationalized addresses)"},
+  };
+  return params;
+}
+
+}  // namespace
+
+const std::vector<ParamDef>& param_table() { return table(); }
+
+const ParamDef* find_param(std::string_view name) {
+  for (const auto& p : table())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+std::string nearest_param(std::string_view name) {
+  const ParamDef* best = nullptr;
+  size_t best_d = 0;
+  for (const auto& p : table()) {
+    size_t d = detail::edit_distance(name, p.name);
+    if (!best || d < best_d) best = &p, best_d = d;
+  }
+  return best ? std::string(best->name) : std::string();
+}
+
+namespace detail {
+
+std::vector<std::string_view> param_choices(std::string_view name) {
+  if (name == "smtpd_forbid_bare_newline") return {"yes", "normalize"};
+  return {};
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  // Two-row Levenshtein; inputs are parameter names, so short. Cap the work
+  // for fuzzed names: beyond 256 characters nothing is a useful suggestion.
+  if (a.size() > 256) a = a.substr(0, 256);
+  if (b.size() > 256) b = b.substr(0, 256);
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                  std::tolower(static_cast<unsigned char>(b[j - 1]));
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+}  // namespace detail
+}  // namespace tern::config

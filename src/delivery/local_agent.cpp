@@ -1,0 +1,224 @@
+// Implementation of local delivery (see local_agent.h).
+#include "delivery/local_agent.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "base/child.h"
+#include "base/fs.h"
+#include "base/strings.h"
+#include "rewrite/system_user.h"
+#include "store/maildir.h"
+#include "store/mbox.h"
+
+namespace tern::delivery {
+
+namespace {
+
+bool running_as_root() { return ::geteuid() == 0; }
+
+}  // namespace
+
+std::string delivery_prefix(const queue::Envelope& env, const std::string& delivered_to) {
+  return fmt::format("Return-Path: <{}>\nDelivered-To: {}\n", env.sender, delivered_to);
+}
+
+bool has_delivered_to(const std::string& content, const std::string& address) {
+  size_t pos = 0;
+  while (pos < content.size()) {
+    size_t eol = content.find('\n', pos);
+    std::string_view line(content.data() + pos, (eol == std::string::npos ? content.size() : eol) - pos);
+    if (line.empty()) break;
+    if (str::istarts_with(line, "delivered-to:") && str::iequals(str::trim(line.substr(13)), address)) return true;
+    if (eol == std::string::npos) break;
+    pos = eol + 1;
+  }
+  return false;
+}
+
+std::string sanitize_env(const std::string& v) {
+  std::string out;
+  for (unsigned char c : v) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '@' || c == '.' ||
+              c == '+' || c == '_' || c == '=' || c == '-' || c >= 0x80;
+    out += ok ? static_cast<char>(c) : '_';
+  }
+  return out;
+}
+
+Status exit_status_outcome(int code, const std::string& what) {
+  struct Row {
+    int code;
+    const char* dsn;
+    const char* text;
+  };
+  static const Row rows[] = {
+      {64, "5.3.0", "command line usage error"}, {65, "5.6.0", "data format error"},
+      {66, "5.3.0", "cannot open input"},        {67, "5.1.1", "user unknown"},
+      {68, "5.1.2", "host name unknown"},        {69, "5.3.0", "service unavailable"},
+      {70, "5.3.0", "internal software error"},  {71, "4.3.0", "system error"},
+      {72, "5.3.0", "critical OS file missing"}, {73, "5.2.0", "can't create output file"},
+      {74, "5.3.0", "input/output error"},       {75, "4.3.0", "temporary failure"},
+      {76, "5.5.0", "remote error in protocol"}, {77, "5.7.0", "permission denied"},
+      {78, "5.3.5", "configuration error"},
+  };
+  if (code == 0) return ok_status();
+  for (auto& r : rows)
+    if (r.code == code) return Error::with_dsn(r.dsn, fmt::format("{} ({}: exit {})", r.text, what, code));
+  // Not a sysexits code: unknown failures are temporary (a wrong "temporary" only delays mail).
+  return Error::with_dsn("4.3.0", fmt::format("{} failed with exit status {}", what, code));
+}
+
+LocalAgent::LocalAgent(std::shared_ptr<const config::Config> cfg) : cfg_(std::move(cfg)) {}
+
+Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, const std::string& content,
+                                      const rewrite::Target& t, const std::string& original) const {
+  if (has_delivered_to(content, t.address))
+    return Error::with_dsn("5.4.6", fmt::format("mail forwarding loop for {}", t.address));
+  std::string prefix = delivery_prefix(env, t.address);
+  switch (t.kind) {
+    case rewrite::Target::Kind::virtual_mailbox: {
+      auto st = store::maildir_create(t.path);
+      if (!st) return st.error();
+      auto r = store::maildir_deliver(t.path, prefix, content);
+      if (!r) return r.error();
+      return Delivered{"delivered to maildir"};
+    }
+    case rewrite::Target::Kind::local_user:
+      return deliver_user(env, content, t, prefix);
+    case rewrite::Target::Kind::command:
+      return deliver_command(env, content, t, t.command, prefix, cfg_->get("default_privs"), true);
+    case rewrite::Target::Kind::file:
+      return deliver_file(env, content, t, prefix);
+    case rewrite::Target::Kind::remote:
+      return Error::with_dsn("4.4.1", "remote delivery is not available yet");
+  }
+  return Error::temp("unknown target kind");
+}
+
+Result<Delivered> LocalAgent::deliver_user(const queue::Envelope& env, const std::string& content,
+                                           const rewrite::Target& t, const std::string& prefix) const {
+  auto pw = rewrite::find_system_user(t.user);
+  if (!pw) return pw.error();
+  if (!pw->has_value()) return Error::with_dsn("5.1.1", "no such user: " + t.user);
+  const auto& u = **pw;
+  std::string command = cfg_->get("mailbox_command");
+  if (!command.empty()) return deliver_command(env, content, t, command, prefix, u.name, false);
+  std::string home_mailbox = cfg_->get("home_mailbox");
+  std::string how;
+  std::function<Status()> job;
+  if (!home_mailbox.empty()) {
+    std::string path = fs::join(u.home, home_mailbox);
+    if (path.back() == '/') {
+      how = "delivered to maildir";
+      job = [path, prefix, &content] {
+        auto st = store::maildir_create(path);
+        if (!st) return st;
+        auto r = store::maildir_deliver(path, prefix, content);
+        return r ? ok_status() : Status(r.error());
+      };
+    } else {
+      how = "delivered to mailbox";
+      job = [path, prefix, &content, &env] { return store::mbox_deliver(path, env.sender, env.arrival, prefix, content); };
+    }
+  } else {
+    std::string path = fs::join(cfg_->get("mail_spool_directory"), u.name);
+    how = "delivered to mailbox";
+    job = [path, prefix, &content, &env] { return store::mbox_deliver(path, env.sender, env.arrival, prefix, content); };
+  }
+  Status st = ok_status();
+  if (running_as_root() && u.uid != ::geteuid())
+    st = child::run_as({u.uid, u.gid, u.name}, job, static_cast<int>(cfg_->seconds("command_time_limit")));
+  else if (!running_as_root() && u.uid != ::geteuid())
+    st = Error::temp(fmt::format("cannot deliver as user {} without root privileges", u.name));
+  else
+    st = job();
+  if (!st) return st.error();
+  return Delivered{how};
+}
+
+Result<Delivered> LocalAgent::deliver_command(const queue::Envelope& env, const std::string& content,
+                                              const rewrite::Target& t, const std::string& command,
+                                              const std::string& prefix, const std::string& user,
+                                              bool as_alias) const {
+  child::CommandSpec spec;
+  spec.command = command;
+  spec.timeout_s = static_cast<int>(cfg_->seconds("command_time_limit"));
+  std::string home = "/";
+  std::string shell = "/bin/sh";
+  if (running_as_root()) {
+    auto pw = rewrite::find_system_user(user);
+    if (!pw) return pw.error();
+    if (!pw->has_value() || (*pw)->uid == 0) {
+      // Never run a delivery command as root: fall back to nobody (default_privs).
+      auto nb = rewrite::find_system_user(as_alias ? user : "nobody");
+      if (!nb || !nb->has_value() || (*nb)->uid == 0) nb = rewrite::find_system_user("nobody");
+      if (!nb || !nb->has_value()) return Error::temp("no unprivileged user for command delivery");
+      pw = nb;
+    }
+    spec.identity = child::Identity{(*pw)->uid, (*pw)->gid, (*pw)->name};
+    home = (*pw)->home;
+    shell = (*pw)->shell;
+  } else {
+    auto self = rewrite::find_system_user(user);
+    if (self && self->has_value()) home = (*self)->home;
+  }
+  auto at = t.address.rfind('@');
+  spec.env = {
+      "PATH=/usr/local/bin:/usr/bin:/bin",
+      "SHELL=" + shell,
+      "HOME=" + home,
+      "USER=" + sanitize_env(user),
+      "LOGNAME=" + sanitize_env(user),
+      "SENDER=" + sanitize_env(env.sender),
+      "RECIPIENT=" + sanitize_env(t.address),
+      "LOCAL=" + sanitize_env(at == std::string::npos ? t.address : t.address.substr(0, at)),
+      "DOMAIN=" + sanitize_env(at == std::string::npos ? "" : t.address.substr(at + 1)),
+      "EXTENSION=" + sanitize_env(t.extension),
+  };
+  spec.cwd = home;
+  spec.input = store::mbox_from_line(env.sender, env.arrival) + prefix + content;
+  auto r = child::run_command(spec);
+  if (!r) return r.error();
+  std::string what = "command " + str::printable(command, 80);
+  if (r->timed_out) return Error::with_dsn("4.3.0", what + " killed: time limit exceeded");
+  if (r->signaled) return Error::with_dsn("4.3.0", what + " killed by a signal");
+  auto st = exit_status_outcome(r->exit_code, what);
+  if (!st) {
+    Error e = st.error();
+    if (!r->output.empty()) e.detail += ": " + str::printable(r->output, 200);
+    return e;
+  }
+  return Delivered{"delivered to command: " + str::printable(command, 80)};
+}
+
+Result<Delivered> LocalAgent::deliver_file(const queue::Envelope& env, const std::string& content,
+                                           const rewrite::Target& t, const std::string& prefix) const {
+  std::function<Status()> job;
+  std::string how;
+  if (!t.path.empty() && t.path.back() == '/') {
+    how = "delivered to maildir";
+    job = [&] {
+      auto st = store::maildir_create(t.path);
+      if (!st) return st;
+      auto r = store::maildir_deliver(t.path, prefix, content);
+      return r ? ok_status() : Status(r.error());
+    };
+  } else {
+    how = "delivered to file: " + str::printable(t.path, 200);
+    job = [&] { return store::mbox_deliver(t.path, env.sender, env.arrival, prefix, content); };
+  }
+  Status st = ok_status();
+  if (running_as_root()) {
+    auto pw = rewrite::find_system_user(cfg_->get("default_privs"));
+    if (!pw || !pw->has_value() || (*pw)->uid == 0) return Error::temp("default_privs names no unprivileged user");
+    st = child::run_as({(*pw)->uid, (*pw)->gid, (*pw)->name}, job);
+  } else {
+    st = job();
+  }
+  if (!st) return st.error();
+  return Delivered{how};
+}
+
+}  // namespace tern::delivery

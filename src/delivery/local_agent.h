@@ -1,0 +1,55 @@
+// LocalAgent: delivers one message to one target produced by the rewriter:
+// a virtual account's Maildir, a system user's mailbox (mbox in
+// mail_spool_directory, home_mailbox, or mailbox_command), a command, or a
+// file. It prepends Return-Path: and Delivered-To: and refuses a message
+// that already carries Delivered-To: for this target (a mail loop, 5.4.6).
+//
+// SECURITY: deliveries for a system user run in a short-lived child that
+// has switched to that user before it opens anything (when tern runs as
+// root); commands and files named by aliases run as default_privs when
+// tern is root. Data from the envelope reaches a command only through its
+// environment, with shell-significant characters replaced by '_'
+// (RELIABILITY.md #17).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "config/config.h"
+#include "queue/envelope.h"
+#include "rewrite/rewriter.h"
+
+namespace tern::delivery {
+
+struct Delivered {
+  std::string how;  // "delivered to maildir", "delivered to command: procmail", ...
+};
+
+class LocalAgent {
+ public:
+  explicit LocalAgent(std::shared_ptr<const config::Config> cfg);
+  Result<Delivered> deliver(const queue::Envelope& env, const std::string& content, const rewrite::Target& t,
+                            const std::string& original_recipient) const;
+
+ private:
+  Result<Delivered> deliver_user(const queue::Envelope& env, const std::string& content, const rewrite::Target& t,
+                                 const std::string& prefix) const;
+  Result<Delivered> deliver_command(const queue::Envelope& env, const std::string& content, const rewrite::Target& t,
+                                    const std::string& command, const std::string& prefix, const std::string& user,
+                                    bool as_alias) const;
+  Result<Delivered> deliver_file(const queue::Envelope& env, const std::string& content, const rewrite::Target& t,
+                                 const std::string& prefix) const;
+  std::shared_ptr<const config::Config> cfg_;
+};
+
+// "From " line prefix + headers, for tests and the agent alike.
+std::string delivery_prefix(const queue::Envelope& env, const std::string& delivered_to);
+// True if the header section has "Delivered-To: address" (case-insensitive).
+bool has_delivered_to(const std::string& content, const std::string& address);
+// Replaces characters outside [A-Za-z0-9@.+_=-] with '_' (environment values).
+std::string sanitize_env(const std::string& value);
+// Maps a command's exit status to an outcome, as sendmail's sysexits.h does.
+Status exit_status_outcome(int exit_code, const std::string& what);
+
+}  // namespace tern::delivery

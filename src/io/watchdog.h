@@ -1,0 +1,37 @@
+// Watchdog: one timer per connection that closes the socket when the
+// current deadline passes. The session moves the deadline forward before
+// each command and each DATA/BDAT read; a client trickling one byte at a
+// time does not push it back (RELIABILITY.md #25: the deadline is per
+// command, not per byte).
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+
+namespace tern::io {
+
+class Watchdog : public std::enable_shared_from_this<Watchdog> {
+ public:
+  Watchdog(asio::ip::tcp::socket& sock, const asio::any_io_executor& ex) : sock_(sock), timer_(ex) {}
+  // Starts the watching coroutine; it ends when stop() is called.
+  void start();
+  void arm(std::chrono::seconds timeout) { deadline_ = std::chrono::steady_clock::now() + timeout; timer_.cancel(); }
+  bool fired() const { return fired_; }
+  void stop() {
+    stopped_ = true;
+    timer_.cancel();
+  }
+
+ private:
+  asio::awaitable<void> run(std::shared_ptr<Watchdog> self);
+  asio::ip::tcp::socket& sock_;
+  asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool fired_ = false;
+  bool stopped_ = false;
+};
+
+}  // namespace tern::io

@@ -1,0 +1,59 @@
+// texthash:/path: a table read from its text source into memory when it is
+// opened, so no indexed file has to be built (Postfix's texthash type). Good
+// for small tables; changes are seen only when the table is opened again.
+//
+// SECURITY: the file is parsed by parse_text (see table_text.cpp); lookups
+// only read an immutable hash map, so they are safe from several threads.
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "base/fs.h"
+#include "base/strings.h"
+#include "maps/table_types.h"
+
+namespace tern::maps {
+namespace {
+
+class TexthashTable final : public Table {
+ public:
+  TexthashTable(std::string spec, std::vector<Entry> entries) : spec_(std::move(spec)) {
+    map_.reserve(entries.size());
+    for (auto& e : entries) map_.emplace(std::move(e.key), std::move(e.value));  // parser dropped duplicates
+  }
+
+  Lookup lookup(std::string_view key) const override {
+    auto it = map_.find(str::lower(key));
+    if (it == map_.end()) return {};
+    return {Status::found, it->second, {}};
+  }
+
+  const std::string& spec() const override { return spec_; }
+
+ private:
+  std::string spec_;
+  std::unordered_map<std::string, std::string> map_;
+};
+
+}  // namespace
+
+namespace detail {
+
+Result<std::string> read_source(const std::string& path) {
+  auto text = fs::read_file(path);
+  if (text) return text;
+  if (!fs::exists(path))
+    return Error::temp(fmt::format("table source {} does not exist; try again once it is created", path));
+  return text.error();
+}
+
+Result<std::shared_ptr<Table>> open_texthash(std::string spec, const std::string& path, Format format) {
+  auto text = read_source(path);
+  if (!text) return text.error();
+  auto entries = parse_text(*text, path, format, nullptr);
+  if (!entries) return entries.error();
+  return std::shared_ptr<Table>(std::make_shared<TexthashTable>(std::move(spec), std::move(*entries)));
+}
+
+}  // namespace detail
+}  // namespace tern::maps

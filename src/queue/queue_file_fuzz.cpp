@@ -1,0 +1,20 @@
+// libFuzzer target: the queue-file parser and the submission decoder, both
+// of which read files or sockets that another party could have written.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "queue/reader.h"
+#include "queue/submission.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  auto env = tern::queue::parse_queue_file(in, "0000000000000000");
+  if (env) {
+    for (auto& r : env->recipients)
+      if (r.type_offset >= size) __builtin_trap();
+    if (env->content_offset + env->content_size > size) __builtin_trap();
+  }
+  (void)tern::queue::decode_submit_request(in, 1 << 20, 1000);
+  return 0;
+}

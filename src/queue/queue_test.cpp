@@ -1,0 +1,122 @@
+// Tests for the queue: Draft + Committer round trip through the reader,
+// cross-off, corrupt-file detection, and the submission codec.
+#include <gtest/gtest.h>
+#include <set>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "base/fs.h"
+#include "queue/reader.h"
+#include "queue/record.h"
+#include "queue/submission.h"
+#include "queue/writer.h"
+
+using namespace tern;
+using namespace tern::queue;
+
+namespace {
+
+std::string temp_dir() {
+  char t[] = "/tmp/tern-queue-test-XXXXXX";
+  return ::mkdtemp(t);
+}
+
+Envelope sample() {
+  Envelope e;
+  e.arrival = 1700000000;
+  e.client = "unknown[127.0.0.1]";
+  e.helo = "client.example";
+  e.protocol = "ESMTP";
+  e.smtputf8 = true;
+  e.sender = "a\nb@example.org";  // newlines cannot break the format
+  e.recipients = {{"x@example.com", false, 0}, {"y@example.com", false, 0}};
+  return e;
+}
+
+TEST(Queue, CommitReadCrossOff) {
+  Spool spool(temp_dir());
+  ASSERT_TRUE(spool.init());
+  Committer c(spool, 2);
+  auto d = Draft::create(spool, sample());
+  ASSERT_TRUE(d);
+  std::string id = (*d)->id();
+  ASSERT_TRUE((*d)->append("Subject: hi\n\nbody\n"));
+  ASSERT_TRUE((*d)->finish());
+  EXPECT_TRUE(fs::exists(spool.path(Area::tmp, id)));
+  ASSERT_TRUE(c.commit_sync(std::move(*d)));
+  EXPECT_FALSE(fs::exists(spool.path(Area::tmp, id)));
+  auto path = spool.path(Area::active, id);
+  auto env = read_envelope(path, id);
+  ASSERT_TRUE(env) << env.error().detail;
+  EXPECT_EQ(env->sender, "a\nb@example.org");
+  EXPECT_EQ(env->recipients.size(), 2u);
+  EXPECT_TRUE(env->smtputf8);
+  EXPECT_EQ(*read_content(path, *env), "Subject: hi\n\nbody\n");
+  ASSERT_TRUE(mark_done(path, env->recipients[0], true));
+  auto again = read_envelope(path, id);
+  EXPECT_TRUE(again->recipients[0].done);
+  EXPECT_FALSE(again->recipients[1].done);
+  EXPECT_EQ(again->pending(), 1u);
+}
+
+TEST(Queue, AbortedDraftLeavesNothing) {
+  Spool spool(temp_dir());
+  ASSERT_TRUE(spool.init());
+  std::string id;
+  {
+    auto d = Draft::create(spool, sample());
+    ASSERT_TRUE(d);
+    id = (*d)->id();
+  }
+  EXPECT_FALSE(fs::exists(spool.path(Area::tmp, id)));
+}
+
+TEST(Queue, CorruptFilesAreRejected) {
+  Spool spool(temp_dir());
+  ASSERT_TRUE(spool.init());
+  Committer c(spool, 1);
+  auto d = Draft::create(spool, sample());
+  std::string id = (*d)->id();
+  ASSERT_TRUE((*d)->append("x\n"));
+  ASSERT_TRUE((*d)->finish());
+  ASSERT_TRUE(c.commit_sync(std::move(*d)));
+  auto bytes = *fs::read_file(spool.path(Area::active, id));
+  EXPECT_TRUE(parse_queue_file(bytes, id));
+  EXPECT_FALSE(parse_queue_file(bytes.substr(0, bytes.size() - 1), id));                   // no end marker
+  EXPECT_FALSE(parse_queue_file(bytes + "X", id));                                         // trailing data
+  std::string unknown = bytes.substr(0, bytes.size() - kRecordHeader);
+  append_record(unknown, 'Z', "?");
+  append_record(unknown, kEnd, "");
+  EXPECT_FALSE(parse_queue_file(unknown, id));                                             // unknown record
+  std::string flipped = bytes;
+  flipped[kMagic.size() + 1] = '\xff';                                                     // huge length
+  EXPECT_FALSE(parse_queue_file(flipped, id));
+}
+
+TEST(Queue, IdsAreUniqueAndValid) {
+  std::set<std::string> ids;
+  for (int i = 0; i < 2000; ++i) {
+    auto id = Spool::new_id();
+    EXPECT_TRUE(Spool::valid_id(id)) << id;
+    ids.insert(id);
+  }
+  EXPECT_EQ(ids.size(), 2000u);
+  EXPECT_FALSE(Spool::valid_id("../../etc/passwd"));
+}
+
+TEST(Submission, RoundTripAndLimits) {
+  SubmitRequest r{"me@example.org", {"a@b", "c@d"}, "Subject: x\n\nhi\n"};
+  auto enc = encode_submit_request(r);
+  auto dec = decode_submit_request(enc, 1000, 10);
+  ASSERT_TRUE(dec);
+  EXPECT_EQ(dec->sender, r.sender);
+  EXPECT_EQ(dec->recipients, r.recipients);
+  EXPECT_EQ(dec->content, r.content);
+  EXPECT_FALSE(decode_submit_request(enc, 5, 10));
+  EXPECT_FALSE(decode_submit_request(enc, 1000, 1));
+  EXPECT_FALSE(decode_submit_request(enc.substr(0, enc.size() - 2), 1000, 10));
+  SubmitRequest bad{"me\n@x", {"a@b"}, "x"};
+  EXPECT_FALSE(decode_submit_request(encode_submit_request(bad), 1000, 10));
+}
+
+}  // namespace

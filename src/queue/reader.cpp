@@ -1,0 +1,105 @@
+// Queue-file parser and cross-off (see reader.h).
+#include "queue/reader.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "base/fs.h"
+#include "queue/record.h"
+
+namespace tern::queue {
+
+Result<Envelope> parse_queue_file(std::string_view b, const std::string& id) {
+  if (b.substr(0, kMagic.size()) != kMagic) return Error::perm("bad magic");
+  Envelope env;
+  env.id = id;
+  size_t pos = kMagic.size();
+  bool have_content = false, have_sender = false;
+  for (;;) {
+    if (b.size() - pos < kRecordHeader) return Error::perm("truncated: no end marker");
+    char type = b[pos];
+    uint32_t len = 0;
+    for (int i = 0; i < 4; ++i) len |= static_cast<uint32_t>(static_cast<unsigned char>(b[pos + 1 + i])) << (8 * i);
+    size_t start = pos + kRecordHeader;
+    if (len > b.size() - start) return Error::perm("record runs past the end of the file");
+    std::string_view payload = b.substr(start, len);
+    switch (type) {
+      case kArrival: {
+        long long t = 0;
+        for (char c : payload) {
+          if (c < '0' || c > '9' || t > (1LL << 50)) return Error::perm("bad arrival time");
+          t = t * 10 + (c - '0');
+        }
+        env.arrival = static_cast<std::time_t>(t);
+        break;
+      }
+      case kClient: env.client = std::string(payload); break;
+      case kHelo: env.helo = std::string(payload); break;
+      case kProtocol: env.protocol = std::string(payload); break;
+      case kFlags:
+        env.smtputf8 = payload.find("smtputf8") != std::string_view::npos;
+        env.eightbit = payload.find("8bitmime") != std::string_view::npos;
+        break;
+      case kSender:
+        if (have_sender) return Error::perm("two sender records");
+        have_sender = true;
+        env.sender = std::string(payload);
+        break;
+      case kRecipient:
+      case kDone:
+        env.recipients.push_back({std::string(payload), type == kDone, pos});
+        break;
+      case kContent:
+        if (have_content) return Error::perm("two content records");
+        have_content = true;
+        env.content_offset = start;
+        env.content_size = len;
+        break;
+      case kEnd:
+        if (len != 0 || start != b.size()) return Error::perm("data after the end marker");
+        if (!have_content || !have_sender || env.recipients.empty())
+          return Error::perm("missing sender, recipient or content record");
+        return env;
+      default:
+        return Error::perm(fmt::format("unknown record type 0x{:02x}", static_cast<unsigned char>(type)));
+    }
+    pos = start + len;
+  }
+}
+
+Result<Envelope> read_envelope(const std::string& path, const std::string& id) {
+  auto bytes = fs::read_file(path, 1ull << 31);
+  if (!bytes) return bytes.error();
+  return parse_queue_file(*bytes, id);
+}
+
+Result<std::string> read_content(const std::string& path, const Envelope& env) {
+  auto fd = fs::open_read(path);
+  if (!fd) return fd.error();
+  std::string out(env.content_size, '\0');
+  size_t got = 0;
+  while (got < out.size()) {
+    ssize_t n = ::pread(fd->get(), out.data() + got, out.size() - got, static_cast<off_t>(env.content_offset + got));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fs::errno_error("read", path, errno);
+    }
+    if (n == 0) return Error::temp(path + ": shorter than its envelope says");
+    got += static_cast<size_t>(n);
+  }
+  return out;
+}
+
+Status mark_done(const std::string& path, const Recipient& r, bool sync) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return fs::errno_error("open", path, errno);
+  UniqueFd guard(fd);
+  char d = kDone;
+  if (::pwrite(fd, &d, 1, static_cast<off_t>(r.type_offset)) != 1) return fs::errno_error("write", path, errno);
+  if (sync && ::fdatasync(fd) != 0) return fs::errno_error("fsync", path, errno);
+  return ok_status();
+}
+
+}  // namespace tern::queue

@@ -1,0 +1,42 @@
+// The queue file format: typed, length-prefixed records with an explicit end
+// marker, never text lines (RELIABILITY.md #3: a newline in attacker data
+// must not be able to start a new field). Layout:
+//
+//   "TERNQ1\n" magic
+//   record*   = type (1 byte) | length (4 bytes, little endian) | payload
+//   'E' record (length 0) as the last record
+//
+// A recipient record's type byte flips from 'R' (pending) to 'D' (done) in
+// place when it is delivered, like Postfix's cross-off; nothing else in a
+// committed file ever changes. A file without 'E', with an unknown type, or
+// with a length that runs past the end is corrupt and is quarantined.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tern::queue {
+
+inline constexpr std::string_view kMagic = "TERNQ1\n";
+inline constexpr size_t kRecordHeader = 5;
+
+enum RecordType : char {
+  kArrival = 'T',    // decimal seconds since the epoch
+  kClient = 'C',     // "name[address]" of the SMTP client, or "local"
+  kHelo = 'H',       // HELO/EHLO argument
+  kProtocol = 'P',   // "ESMTP", "SMTP", "local"
+  kFlags = 'F',      // space-separated words: smtputf8, 8bitmime
+  kSender = 'S',     // envelope sender, "" for <>
+  kRecipient = 'R',  // pending recipient
+  kDone = 'D',       // recipient delivered or bounced (flipped from 'R')
+  kContent = 'M',    // the message, LF line endings; payload is the content
+  kEnd = 'E',
+};
+
+// Appends one record to out.
+void append_record(std::string& out, char type, std::string_view payload);
+// Encodes a record header (for streaming the content record).
+std::string record_header(char type, uint32_t length);
+
+}  // namespace tern::queue

@@ -1,0 +1,319 @@
+// Recipient expansion (see rewriter.h). The walk keeps the chain of
+// addresses being expanded, so an alias or virtual alias loop is found and
+// refused with 5.4.6 instead of growing the queue (RELIABILITY.md #51).
+#include "rewrite/rewriter.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/strings.h"
+#include "rewrite/alias_list.h"
+#include "rewrite/system_user.h"
+
+namespace tern::rewrite {
+
+const char* kind_name(Target::Kind k) {
+  switch (k) {
+    case Target::Kind::virtual_mailbox: return "virtual";
+    case Target::Kind::local_user: return "local";
+    case Target::Kind::command: return "command";
+    case Target::Kind::file: return "file";
+    case Target::Kind::remote: return "remote";
+  }
+  return "?";
+}
+
+struct Rewriter::Walk {
+  std::vector<Target> targets;
+  std::vector<std::string> chain;  // addresses being expanded, outermost first
+  void add(Target t) {
+    for (auto& x : targets)
+      if (x.kind == t.kind && x.address == t.address && x.path == t.path && x.command == t.command) return;
+    targets.push_back(std::move(t));
+  }
+};
+
+namespace {
+
+std::pair<std::string, std::string> split_at(const std::string& address) {
+  auto at = address.rfind('@');
+  if (at == std::string::npos) return {address, ""};
+  std::string domain = str::lower(address.substr(at + 1));
+  if (!domain.empty() && domain.back() == '.') domain.pop_back();
+  return {address.substr(0, at), domain};
+}
+
+bool in_list(const std::vector<std::string>& list, const std::string& domain) {
+  for (auto& d : list)
+    if (str::iequals(d, domain)) return true;
+  return false;
+}
+
+std::vector<std::shared_ptr<maps::Table>> open_tables(const config::Config& cfg, const char* param,
+                                                      maps::Format format, Status& st) {
+  std::vector<std::shared_ptr<maps::Table>> out;
+  for (auto& spec : cfg.list(param)) {
+    auto t = maps::open_table(spec, format);
+    if (!t) {
+      st = Error::perm(fmt::format("{}: {}", param, t.error().detail));
+      return out;
+    }
+    out.push_back(*t);
+  }
+  return out;
+}
+
+maps::Lookup first_match(const std::vector<std::shared_ptr<maps::Table>>& tables, const std::string& key) {
+  for (auto& t : tables) {
+    auto r = t->lookup(key);
+    if (r.status != maps::Status::not_found) return r;
+  }
+  return {};
+}
+
+Error unknown(const std::string& address, const char* table) {
+  return Error::with_dsn("5.1.1", fmt::format("<{}>: Recipient address rejected: User unknown in {}", address, table));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Rewriter>> Rewriter::create(std::shared_ptr<const config::Config> cfg,
+                                                   std::shared_ptr<auth::UserDb> users) {
+  auto r = std::make_shared<Rewriter>();
+  const auto& c = *cfg;
+  Status st = ok_status();
+  r->virtual_alias_ = open_tables(c, "virtual_alias_maps", maps::Format::table, st);
+  if (!st) return st.error();
+  r->aliases_ = open_tables(c, "alias_maps", maps::Format::aliases, st);
+  if (!st) return st.error();
+  for (auto& d : c.list("mydestination")) r->mydestination_.push_back(str::lower(d));
+  for (auto& d : c.list("virtual_alias_domains")) r->virtual_alias_domains_.push_back(str::lower(d));
+  for (auto& d : c.list("virtual_mailbox_domains")) r->virtual_mailbox_domains_.push_back(str::lower(d));
+  for (auto& d : c.list("relay_domains")) r->relay_domains_.push_back(str::lower(d));
+  r->delimiter_ = c.get("recipient_delimiter");
+  r->myorigin_ = str::lower(c.get("myorigin"));
+  r->virtual_base_ = c.get("virtual_mailbox_base");
+  auto cmds = c.list("allow_mail_to_commands");
+  auto files = c.list("allow_mail_to_files");
+  r->commands_from_alias_ = in_list(cmds, "alias");
+  r->commands_from_include_ = in_list(cmds, "include");
+  r->files_from_alias_ = in_list(files, "alias");
+  r->files_from_include_ = in_list(files, "include");
+  r->expansion_limit_ = static_cast<size_t>(c.integer("virtual_alias_expansion_limit"));
+  r->recursion_limit_ = static_cast<int>(c.integer("virtual_alias_recursion_limit"));
+  if (!r->virtual_mailbox_domains_.empty() && r->virtual_base_.empty())
+    return Error::perm("virtual_mailbox_domains is set but virtual_mailbox_base is empty");
+  r->cfg_ = std::move(cfg);
+  r->users_ = std::move(users);
+  return r;
+}
+
+mail::DomainClass Rewriter::classify(std::string_view domain_in) const {
+  std::string domain = str::lower(domain_in);
+  if (!domain.empty() && domain.back() == '.') domain.pop_back();
+  if (domain.empty() || in_list(mydestination_, domain)) return mail::DomainClass::local;
+  if (in_list(virtual_alias_domains_, domain)) return mail::DomainClass::virtual_alias;
+  if (in_list(virtual_mailbox_domains_, domain)) return mail::DomainClass::virtual_mailbox;
+  for (auto& r : relay_domains_) {
+    if (r == domain) return mail::DomainClass::relay;
+    if (r.size() > 1 && r.front() == '.' && domain.size() > r.size() &&
+        domain.compare(domain.size() - r.size(), r.size(), r) == 0)
+      return mail::DomainClass::relay;
+  }
+  return mail::DomainClass::remote;
+}
+
+std::string Rewriter::qualify(const mail::Address& a) const {
+  if (a.is_null()) return "";
+  if (!a.domain.empty()) return a.str();
+  mail::Address q = a;
+  q.domain = myorigin_;
+  return q.str();
+}
+
+maps::Lookup Rewriter::lookup_virtual(const std::string& local, const std::string& domain) const {
+  if (virtual_alias_.empty()) return {};
+  std::string lk = str::lower(local);
+  auto parts = mail::split_extension(lk, delimiter_);
+  std::vector<std::string> keys{lk + "@" + domain};
+  if (!parts.extension.empty()) keys.push_back(parts.user + "@" + domain);
+  if (classify(domain) == mail::DomainClass::local) {
+    keys.push_back(lk);
+    if (!parts.extension.empty()) keys.push_back(parts.user);
+  }
+  keys.push_back("@" + domain);
+  for (auto& k : keys) {
+    auto r = first_match(virtual_alias_, k);
+    if (r.status != maps::Status::not_found) return r;
+  }
+  return {};
+}
+
+maps::Lookup Rewriter::lookup_alias(const std::string& local) const {
+  if (aliases_.empty()) return {};
+  std::string lk = str::lower(local);
+  auto r = first_match(aliases_, lk);
+  if (r.status != maps::Status::not_found) return r;
+  auto parts = mail::split_extension(lk, delimiter_);
+  if (!parts.extension.empty()) return first_match(aliases_, parts.user);
+  return {};
+}
+
+Status Rewriter::validate(const std::string& address) const {
+  auto [local, domain] = split_at(address);
+  auto v = lookup_virtual(local, domain);
+  if (v.status == maps::Status::try_again) return Error::temp("virtual_alias_maps: " + v.detail);
+  if (v.found()) return ok_status();
+  auto parts = mail::split_extension(local, delimiter_);
+  switch (classify(domain)) {
+    case mail::DomainClass::virtual_alias:
+      return unknown(address, "virtual alias table");
+    case mail::DomainClass::virtual_mailbox:
+      if (users_ && (users_->find(str::lower(local) + "@" + domain) || users_->find(str::lower(parts.user) + "@" + domain)))
+        return ok_status();
+      return unknown(address, "virtual mailbox table");
+    case mail::DomainClass::local: {
+      auto a = lookup_alias(local);
+      if (a.status == maps::Status::try_again) return Error::temp("alias_maps: " + a.detail);
+      if (a.found()) return ok_status();
+      auto u = find_system_user(str::lower(parts.user));
+      if (!u) return u.error();
+      if (u->has_value() || str::iequals(parts.user, "postmaster")) return ok_status();
+      return unknown(address, "local recipient table");
+    }
+    default:
+      return ok_status();
+  }
+}
+
+Result<std::vector<Target>> Rewriter::expand(const std::string& address) const {
+  Walk w;
+  auto st = expand_one(address, w, 0);
+  if (!st) return st.error();
+  return std::move(w.targets);
+}
+
+Status Rewriter::expand_one(const std::string& address, Walk& w, int depth) const {
+  if (depth > recursion_limit_) return Error::with_dsn("5.4.6", "alias recursion limit exceeded for <" + address + ">");
+  if (w.targets.size() > expansion_limit_) return Error::temp("alias expansion limit exceeded");
+  std::string key = str::lower(address);
+  if (std::find(w.chain.begin(), w.chain.end(), key) != w.chain.end())
+    return Error::with_dsn("5.4.6", fmt::format("mail forwarding loop for <{}>", address));
+  w.chain.push_back(key);
+  auto [local, domain] = split_at(address);
+  Status result = ok_status();
+  auto v = lookup_virtual(local, domain);
+  if (v.status == maps::Status::try_again) {
+    result = Error::temp("virtual_alias_maps: " + v.detail);
+  } else if (v.found()) {
+    for (auto& item : split_alias_list(v.value)) {
+      std::string next = item.find('@') == std::string::npos ? item + "@" + myorigin_ : item;
+      // "a@x -> a@x, b@x" delivers to a@x itself, as Postfix does.
+      result = str::iequals(next, address) ? expand_class(address, w, depth) : expand_one(next, w, depth + 1);
+      if (!result) break;
+    }
+  } else {
+    result = expand_class(address, w, depth);
+  }
+  w.chain.pop_back();
+  return result;
+}
+
+Status Rewriter::expand_class(const std::string& address, Walk& w, int depth) const {
+  auto [local, domain] = split_at(address);
+  auto parts = mail::split_extension(local, delimiter_);
+  switch (classify(domain)) {
+    case mail::DomainClass::virtual_alias:
+      return unknown(address, "virtual alias table");
+    case mail::DomainClass::virtual_mailbox: {
+      std::string acct = str::lower(local) + "@" + domain;
+      std::optional<auth::User> u = users_ ? users_->find(acct) : std::nullopt;
+      if (!u && !parts.extension.empty()) {
+        acct = str::lower(parts.user) + "@" + domain;
+        u = users_ ? users_->find(acct) : std::nullopt;
+      } else {
+        parts.extension.clear();
+      }
+      if (!u) return unknown(address, "virtual mailbox table");
+      auto at = acct.rfind('@');
+      w.add({Target::Kind::virtual_mailbox, acct, "", parts.extension,
+             fs::join(fs::join(virtual_base_, domain), acct.substr(0, at)) + "/", "", ""});
+      return ok_status();
+    }
+    case mail::DomainClass::local:
+      return expand_local(local, domain, w, depth);
+    default:
+      w.add({Target::Kind::remote, address, "", "", "", "", ""});
+      return ok_status();
+  }
+}
+
+Status Rewriter::expand_local(const std::string& local, const std::string& domain, Walk& w, int depth) const {
+  auto parts = mail::split_extension(local, delimiter_);
+  std::string user = str::lower(parts.user);
+  auto a = lookup_alias(local);
+  if (a.status == maps::Status::try_again) return Error::temp("alias_maps: " + a.detail);
+  if (a.found()) return expand_alias_value(user, a.value, domain, w, depth, false);
+  auto pw = find_system_user(user);
+  if (!pw) return pw.error();
+  if (!pw->has_value() && user == "postmaster") {
+    pw = find_system_user("root");
+    if (!pw) return pw.error();
+  }
+  if (!pw->has_value()) return unknown(local + "@" + domain, "local recipient table");
+  w.add({Target::Kind::local_user, user + "@" + domain, (*pw)->name, parts.extension, "", "", ""});
+  return ok_status();
+}
+
+Status Rewriter::expand_alias_value(const std::string& key, const std::string& value, const std::string& domain,
+                                    Walk& w, int depth, bool from_include) const {
+  const char* source = from_include ? "include" : "alias";
+  for (auto& item : split_alias_list(value)) {
+    if (item.empty()) continue;
+    if (item[0] == '|') {
+      if (!(from_include ? commands_from_include_ : commands_from_alias_))
+        return Error::with_dsn("5.7.1", fmt::format("mail to command is restricted ({})", source));
+      w.add({Target::Kind::command, key + "@" + domain, "", "", "", item.substr(1), source});
+    } else if (item[0] == '/') {
+      if (!(from_include ? files_from_include_ : files_from_alias_))
+        return Error::with_dsn("5.7.1", fmt::format("mail to file is restricted ({})", source));
+      w.add({Target::Kind::file, key + "@" + domain, "", "", item, "", source});
+    } else if (str::istarts_with(item, ":include:")) {
+      if (depth > recursion_limit_) return Error::with_dsn("5.4.6", "include recursion limit exceeded");
+      std::string path = std::string(str::trim(std::string_view(item).substr(9)));
+      auto text = fs::read_file(path, 1 << 20);
+      if (!text) return Error::temp(fmt::format(":include:{}: {}", path, text.error().detail));
+      std::string joined;
+      for (auto& line : str::split(*text, '\n')) {
+        auto t = str::trim(line);
+        if (t.empty() || t[0] == '#') continue;
+        if (!joined.empty()) joined += ", ";
+        joined += std::string(t);
+      }
+      auto st = expand_alias_value(key, joined, domain, w, depth + 1, true);
+      if (!st) return st;
+    } else {
+      std::string name = item[0] == '\\' ? item.substr(1) : item;
+      bool direct = item[0] == '\\' || str::iequals(name, key);
+      if (direct && name.find('@') == std::string::npos) {
+        auto pw = find_system_user(str::lower(name));
+        if (!pw) return pw.error();
+        if (!pw->has_value()) return unknown(name + "@" + domain, "local recipient table");
+        w.add({Target::Kind::local_user, str::lower(name) + "@" + domain, (*pw)->name, "", "", "", ""});
+        continue;
+      }
+      std::string next = name.find('@') == std::string::npos ? name + "@" + domain : name;
+      auto st = expand_one(next, w, depth + 1);
+      if (!st) return st;
+    }
+  }
+  return ok_status();
+}
+
+}  // namespace tern::rewrite

@@ -1,0 +1,74 @@
+// Rewriter: turns an envelope recipient into delivery targets, once, in one
+// place: virtual alias maps (with the @domain catch-all), aliases(5) for
+// local domains (|command, /file, :include:), recipient_delimiter
+// extensions, accounts of virtual mailbox domains, system users.
+//
+// SECURITY: a pipe or file target can only come from an alias or include
+// file the administrator wrote, never from an address a client sent: a
+// local part such as "|id" or "/etc/passwd" is just a name that no user has
+// (RELIABILITY.md #15). Nothing is expanded: "$x" and "%u" stay literal.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "auth/user_db.h"
+#include "base/result.h"
+#include "config/config.h"
+#include "mail/address.h"
+#include "mail/domain_class.h"
+#include "maps/table.h"
+
+namespace tern::rewrite {
+
+struct Target {
+  enum class Kind { virtual_mailbox, local_user, command, file, remote };
+  Kind kind = Kind::local_user;
+  std::string address;    // the address delivered to (Delivered-To:)
+  std::string user;       // system user name (local_user; owner for command/file)
+  std::string extension;  // "+tag" part without the delimiter
+  std::string path;       // Maildir root (virtual_mailbox) or file (file)
+  std::string command;    // command line (command)
+  std::string source;     // "alias", "include" or "" (how a command/file target arose)
+};
+
+const char* kind_name(Target::Kind k);
+
+class Rewriter {
+ public:
+  static Result<std::shared_ptr<Rewriter>> create(std::shared_ptr<const config::Config> cfg,
+                                                  std::shared_ptr<auth::UserDb> users);
+
+  mail::DomainClass classify(std::string_view domain) const;
+  // "user" -> "user@$myorigin"; addresses with a domain are returned as is.
+  std::string qualify(const mail::Address& a) const;
+  // The RCPT-time check: does this recipient exist? Permanent error (with
+  // dsn 5.1.1 and a reason) for an unknown user, temporary on table trouble.
+  Status validate(const std::string& address) const;
+  // Full expansion into delivery targets.
+  Result<std::vector<Target>> expand(const std::string& address) const;
+
+ private:
+  struct Walk;
+  Status expand_one(const std::string& address, Walk& w, int depth) const;
+  Status expand_class(const std::string& address, Walk& w, int depth) const;
+  Status expand_local(const std::string& local, const std::string& domain, Walk& w, int depth) const;
+  Status expand_alias_value(const std::string& key, const std::string& value, const std::string& domain,
+                            Walk& w, int depth, bool from_include) const;
+  maps::Lookup lookup_virtual(const std::string& local, const std::string& domain) const;
+  maps::Lookup lookup_alias(const std::string& local) const;
+
+  std::shared_ptr<const config::Config> cfg_;
+  std::shared_ptr<auth::UserDb> users_;
+  std::vector<std::shared_ptr<maps::Table>> virtual_alias_, aliases_;
+  std::vector<std::string> mydestination_, virtual_alias_domains_, virtual_mailbox_domains_, relay_domains_;
+  std::string delimiter_, myorigin_, virtual_base_;
+  bool commands_from_alias_ = true, commands_from_include_ = false;
+  bool files_from_alias_ = true, files_from_include_ = false;
+  size_t expansion_limit_ = 1000;
+  int recursion_limit_ = 100;
+};
+
+}  // namespace tern::rewrite

@@ -1,0 +1,172 @@
+// The daemon's start-up, signal handling and shutdown (see serve.h).
+#include "roles/serve.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <cstdio>
+#include <functional>
+#include <memory>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "io/endpoint.h"
+#include "queue/spool.h"
+#include "queue/writer.h"
+#include "roles/privileges.h"
+#include "roles/services.h"
+#include "roles/submit_listener.h"
+#include "scheduler/scheduler.h"
+#include "smtp/server/server.h"
+
+namespace tern::roles {
+
+std::string pid_file(const std::string& queue_directory) { return fs::join(queue_directory, "pid"); }
+
+namespace {
+
+std::shared_ptr<const config::Config> load(const ServeOptions& opt, std::string& errors) {
+  auto r = opt.demo ? config::load_string(config::embedded_demo_config(), "(embedded demo config)")
+                    : config::load_file(opt.config_path);
+  for (auto& d : r.diagnostics) {
+    if (d.is_error)
+      errors += d.to_string() + "\n";
+    else
+      log::warn("{}", d.to_string());
+  }
+  return r.config;
+}
+
+}  // namespace
+
+int serve(const ServeOptions& opt) {
+  std::string errors;
+  auto cfg = load(opt, errors);
+  if (!cfg) {
+    std::fputs(errors.c_str(), stderr);
+    return 78;  // EX_CONFIG
+  }
+  log::configure(cfg->get("maillog_file"), cfg->get("syslog_name") + "/master");
+  if (opt.demo && prepare_demo_state() != 0) return 73;
+
+  queue::Spool spool(cfg->get("queue_directory"));
+  if (auto st = spool.init(); !st) {
+    log::error("queue_directory: {}", st.error().detail);
+    return 73;
+  }
+  // One daemon per queue: a lock on the pid file.
+  std::string pidf = pid_file(spool.dir());
+  int pid_fd = ::open(pidf.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (pid_fd < 0 || ::flock(pid_fd, LOCK_EX | LOCK_NB) != 0) {
+    log::error("another tern daemon is already running on {} (lock on {})", spool.dir(), pidf);
+    return 75;
+  }
+
+  auto services = build_services(cfg);
+  if (!services) {
+    log::error("{}", services.error().detail);
+    std::fprintf(stderr, "tern: %s\n", services.error().detail.c_str());
+    return 78;
+  }
+
+  asio::io_context ctx(1);
+  std::vector<std::pair<asio::ip::tcp::acceptor, smtp::ListenerKind>> acceptors;
+  for (auto [param, kind] : {std::pair{"smtpd_listen", smtp::ListenerKind::smtp},
+                             std::pair{"submission_listen", smtp::ListenerKind::submission}}) {
+    for (auto& addr : cfg->list(param)) {
+      auto acc = io::open_listener(ctx, addr);
+      if (!acc) {
+        log::error("{}: {}", param, acc.error().detail);
+        return 71;
+      }
+      acceptors.emplace_back(std::move(*acc), kind);
+    }
+  }
+  for (const char* param : {"smtps_listen", "imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen"})
+    if (!cfg->list(param).empty()) log::warn("{} is set but this service is not available yet; ignored", param);
+
+  // Listeners are bound: now give up root, if we had it.
+  if (auto st = drop_privileges(*cfg, spool); !st) {
+    log::error("{}", st.error().detail);
+    return 77;
+  }
+  ::ftruncate(pid_fd, 0);
+  std::string pid_text = std::to_string(::getpid()) + "\n";
+  if (::pwrite(pid_fd, pid_text.data(), pid_text.size(), 0) < 0) log::warn("cannot write {}", pidf);
+
+  int removed = spool.remove_partial();
+  if (removed > 0) log::info("removed {} partial queue file(s) left by an interrupted session", removed);
+
+  queue::Committer committer(spool, 4);
+  scheduler::Scheduler sched(spool, static_cast<int>(cfg->integer("delivery_concurrency_limit")));
+  sched.set_services(services->delivery);
+  committer.set_sink(&sched);
+  smtp::SmtpServer server(ctx, spool, committer);
+  server.set_services(services->smtp);
+  for (auto& [acc, kind] : acceptors) server.listen(std::move(acc), kind);
+  SubmitListener submit(ctx, spool, committer, server);
+  if (auto st = submit.start(); !st) log::warn("{}", st.error().detail);
+  sched.start();
+  log::info("daemon started -- version 0.1, configuration {}", opt.demo ? "(embedded demo)" : opt.config_path);
+
+  asio::signal_set signals(ctx, SIGTERM, SIGINT, SIGHUP);
+  signals.add(SIGUSR1);
+  ::signal(SIGPIPE, SIG_IGN);
+  asio::steady_timer shutdown_timer(ctx);
+  std::chrono::steady_clock::time_point shutdown_deadline;
+  // After SIGTERM: wait for sessions to finish (they answer 421), up to
+  // shutdown_timeout, then stop the loop.
+  std::function<void(const asio::error_code&)> wait_sessions = [&](const asio::error_code&) {
+    if (server.session_count() == 0 || std::chrono::steady_clock::now() >= shutdown_deadline) {
+      ctx.stop();
+      return;
+    }
+    shutdown_timer.expires_after(std::chrono::milliseconds(50));
+    shutdown_timer.async_wait(wait_sessions);
+  };
+  std::function<void(const asio::error_code&, int)> on_signal;
+  on_signal = [&](const asio::error_code& ec, int sig) {
+    if (ec) return;
+    if (sig == SIGHUP) {
+      std::string errs;
+      auto fresh = load(opt, errs);
+      auto built = fresh ? build_services(fresh) : Result<ServiceSet>(Error::perm(errs));
+      if (!built) {
+        log::error("reload failed, keeping the running configuration: {}", built.error().detail);
+      } else {
+        server.set_services(built->smtp);
+        sched.set_services(built->delivery);
+        log::info("reload -- configuration and tables reloaded");
+      }
+    } else if (sig == SIGUSR1) {
+      for (auto& id : spool.list(queue::Area::active)) sched.on_new_message(id);
+      sched.flush();
+      log::info("queue flush requested");
+    } else {
+      log::info("terminating on signal {}", sig);
+      server.shutdown();
+      submit.stop();
+      shutdown_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(cfg->seconds("shutdown_timeout"));
+      wait_sessions({});
+      return;
+    }
+    signals.async_wait(on_signal);
+  };
+  signals.async_wait(on_signal);
+  ctx.run();
+  committer.stop();
+  sched.stop();
+  ::unlink(pidf.c_str());
+  log::info("daemon stopped");
+  return 0;
+}
+
+}  // namespace tern::roles

@@ -1,0 +1,27 @@
+// Implementation of build_services (see services.h).
+#include "roles/services.h"
+
+#include "auth/user_db.h"
+
+namespace tern::roles {
+
+Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg) {
+  std::shared_ptr<auth::UserDb> users;
+  std::string spec = cfg->get("user_database");
+  if (!spec.empty()) {
+    auto db = auth::UserDb::open(spec);
+    if (!db) return Error::perm("user_database: " + db.error().detail);
+    users = *db;
+  }
+  auto pol = policy::Policy::create(*cfg);
+  if (!pol) return pol.error();
+  auto rw = rewrite::Rewriter::create(cfg, users);
+  if (!rw) return rw.error();
+  ServiceSet s;
+  s.smtp = std::make_shared<smtp::Services>(smtp::Services{cfg, *pol, *rw});
+  auto agent = std::make_shared<delivery::LocalAgent>(cfg);
+  s.delivery = std::make_shared<scheduler::DeliveryServices>(scheduler::DeliveryServices{cfg, *rw, agent});
+  return s;
+}
+
+}  // namespace tern::roles

@@ -1,0 +1,22 @@
+// Building the run-time services from a configuration snapshot: the SMTP
+// side (policy, rewriter) and the delivery side (rewriter, local agent).
+// Called at start-up and on every SIGHUP; a failure leaves the old ones.
+#pragma once
+
+#include <memory>
+
+#include "base/result.h"
+#include "config/config.h"
+#include "scheduler/scheduler.h"
+#include "smtp/server/services.h"
+
+namespace tern::roles {
+
+struct ServiceSet {
+  std::shared_ptr<const smtp::Services> smtp;
+  std::shared_ptr<const scheduler::DeliveryServices> delivery;
+};
+
+Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg);
+
+}  // namespace tern::roles

@@ -1,0 +1,123 @@
+// Implementation of the local submission listener (see submit_listener.h).
+#include "roles/submit_listener.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "queue/submission.h"
+#include "smtp/server/async_commit.h"
+
+namespace tern::roles {
+
+std::string local_received_header(const std::string& hostname, unsigned uid, const std::string& id) {
+  time_t now = ::time(nullptr);
+  struct tm tm;
+  ::localtime_r(&now, &tm);
+  char date[64];
+  ::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm);
+  return fmt::format("Received: by {} (tern, from userid {})\n\tid {}; {}\n", hostname, uid, id, date);
+}
+
+SubmitListener::SubmitListener(asio::io_context& ctx, const queue::Spool& spool, queue::Committer& committer,
+                               smtp::SmtpServer& source)
+    : ctx_(ctx), spool_(spool), committer_(committer), source_(source) {}
+
+Status SubmitListener::start() {
+  std::string path = spool_.socket_path();
+  ::unlink(path.c_str());
+  asio::error_code ec;
+  acceptor_ = std::make_unique<asio::local::stream_protocol::acceptor>(ctx_);
+  acceptor_->open(asio::local::stream_protocol(), ec);
+  if (!ec) acceptor_->bind(asio::local::stream_protocol::endpoint(path), ec);
+  if (!ec) acceptor_->listen(64, ec);
+  if (ec) return Error::perm(fmt::format("cannot listen on {}: {}", path, ec.message()));
+  ::chmod(path.c_str(), 0666);
+  asio::co_spawn(ctx_, accept_loop(), asio::detached);
+  return ok_status();
+}
+
+void SubmitListener::stop() {
+  if (!acceptor_) return;
+  asio::error_code ec;
+  acceptor_->close(ec);
+  ::unlink(spool_.socket_path().c_str());
+}
+
+asio::awaitable<void> SubmitListener::accept_loop() {
+  for (;;) {
+    asio::error_code ec;
+    auto sock = co_await acceptor_->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
+    if (ec) continue;
+    asio::co_spawn(ctx_, handle(std::move(sock)), asio::detached);
+  }
+}
+
+asio::awaitable<void> SubmitListener::handle(asio::local::stream_protocol::socket sock) {
+  auto services = source_.services();
+  const auto& cfg = *services->cfg;
+  size_t max_content = static_cast<size_t>(cfg.bytes("message_size_limit"));
+  struct ucred cred {};
+  socklen_t len = sizeof cred;
+  ::getsockopt(sock.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len);
+  std::string request;
+  char buf[65536];
+  asio::error_code ec;
+  std::string answer;
+  for (;;) {
+    size_t n = co_await sock.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    request.append(buf, n);
+    if (request.size() > max_content + 65536) {
+      answer = "ERR perm message too large\n";
+      break;
+    }
+  }
+  if (answer.empty()) {
+    auto req = queue::decode_submit_request(request, max_content, static_cast<size_t>(cfg.integer("smtpd_recipient_limit")));
+    if (!req) {
+      log::warn("local submission from uid {}: bad request: {}", cred.uid, req.error().detail);
+      answer = "ERR perm " + req.error().detail + "\n";
+    } else {
+      queue::Envelope env;
+      env.arrival = ::time(nullptr);
+      env.client = "local";
+      env.protocol = "local";
+      env.sender = req->sender;
+      for (auto& r : req->recipients) env.recipients.push_back({r, false, 0});
+      auto d = queue::Draft::create(spool_, env);
+      Status st = d ? ok_status() : Status(d.error());
+      std::string id = d ? (*d)->id() : "NOQUEUE";
+      if (st) st = (*d)->append(local_received_header(cfg.get("myhostname"), cred.uid, id));
+      if (st) st = (*d)->append(req->content);
+      if (st) st = (*d)->finish();
+      if (st) {
+        std::string err = co_await smtp::async_commit(committer_, std::move(*d), asio::use_awaitable);
+        if (!err.empty()) st = Error::temp(err);
+      }
+      if (st) {
+        log::info("{}: uid={} from=<{}>", id, cred.uid, str::printable(req->sender));
+        log::info("{}: from=<{}>, size={}, nrcpt={} (queue active)", id, str::printable(req->sender),
+                  req->content.size(), req->recipients.size());
+        answer = "OK " + id + "\n";
+      } else {
+        log::error("{}: local submission failed: {}", id, st.error().detail);
+        answer = "ERR temp queue file write error\n";
+      }
+    }
+  }
+  co_await asio::async_write(sock, asio::buffer(answer), asio::redirect_error(asio::use_awaitable, ec));
+}
+
+}  // namespace tern::roles

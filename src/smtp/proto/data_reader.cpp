@@ -1,0 +1,99 @@
+// The DATA body state machine (see data_reader.h). States:
+//   line_start: at the start of a line (after CRLF, or at the start of DATA)
+//   dot:        line_start saw '.'
+//   dot_cr:     line_start saw ".\r"
+//   in_line:    inside a line
+//   cr:         inside a line, saw '\r'
+// In normalize mode a line that began after a bare LF is "soft": its
+// ".<CR><LF>" is content, since only <CR><LF>.<CR><LF> ends the data.
+#include "smtp/proto/data_reader.h"
+
+namespace tern::smtp {
+
+void DataReader::emit(char c) {
+  ++total_;
+  if (total_ <= max_) out_ += c;
+}
+
+void DataReader::bare() { bare_ = true; }
+
+size_t DataReader::feed(std::string_view in) {
+  size_t i = 0;
+  const bool normalize = policy_ == BareNewline::normalize;
+  while (i < in.size() && state_ != State::done) {
+    char c = in[i++];
+    if (c == '\0') nul_ = true;
+    switch (state_) {
+      case State::line_start:
+        soft_dot_ = soft_line_;
+        soft_line_ = false;
+        if (c == '.') {
+          state_ = State::dot;
+          break;
+        }
+        [[fallthrough]];
+      case State::in_line:
+        if (c == '\r') {
+          state_ = State::cr;
+        } else if (c == '\n') {
+          bare();
+          if (normalize) emit('\n');
+          soft_line_ = normalize;
+          state_ = normalize ? State::line_start : State::in_line;
+        } else {
+          emit(c);
+          state_ = State::in_line;
+        }
+        break;
+      case State::dot:
+        if (c == '\r') {
+          state_ = State::dot_cr;
+        } else if (c == '\n') {
+          // ".<LF>": never the end. The line is "." (nothing to unstuff).
+          bare();
+          if (normalize) {
+            emit('.');
+            emit('\n');
+          }
+          soft_line_ = normalize;
+          state_ = normalize ? State::line_start : State::in_line;
+        } else {
+          emit(c);  // the stuffed dot is dropped (RFC 5321 4.5.2)
+          state_ = State::in_line;
+        }
+        break;
+      case State::dot_cr:
+        if (c == '\n' && soft_dot_) {
+          // ".<CR><LF>" after a bare LF: not CRLF.CRLF, so a content line ".".
+          emit('.');
+          emit('\n');
+          state_ = State::line_start;
+        } else if (c == '\n') {
+          state_ = State::done;
+        } else {
+          // ".<CR>x": a bare CR after a leading dot; not the end.
+          bare();
+          if (normalize) emit('\r');
+          --i;  // reprocess c inside the line
+          state_ = State::in_line;
+        }
+        break;
+      case State::cr:
+        if (c == '\n') {
+          emit('\n');
+          state_ = State::line_start;
+        } else {
+          bare();
+          if (normalize) emit('\r');
+          --i;
+          state_ = State::in_line;
+        }
+        break;
+      case State::done:
+        break;
+    }
+  }
+  return i;
+}
+
+}  // namespace tern::smtp

@@ -1,0 +1,87 @@
+// Accept loops and connection accounting (see server.h).
+#include "smtp/server/server.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+
+#include "base/log.h"
+#include "smtp/server/session.h"
+
+namespace tern::smtp {
+
+SmtpServer::SmtpServer(asio::io_context& ctx, const queue::Spool& spool, queue::Committer& committer)
+    : ctx_(ctx), spool_(spool), committer_(committer) {}
+
+SmtpServer::~SmtpServer() = default;
+
+void SmtpServer::set_services(std::shared_ptr<const Services> s) {
+  std::lock_guard lock(services_mu_);
+  services_ = std::move(s);
+}
+
+std::shared_ptr<const Services> SmtpServer::services() const {
+  std::lock_guard lock(services_mu_);
+  return services_;
+}
+
+void SmtpServer::listen(asio::ip::tcp::acceptor acceptor, ListenerKind kind) {
+  acceptors_.push_back(std::make_unique<asio::ip::tcp::acceptor>(std::move(acceptor)));
+  asio::co_spawn(ctx_, accept_loop(*acceptors_.back(), kind), asio::detached);
+}
+
+asio::awaitable<void> SmtpServer::accept_loop(asio::ip::tcp::acceptor& acc, ListenerKind kind) {
+  while (!shutting_down_) {
+    asio::error_code ec;
+    asio::ip::tcp::socket sock = co_await acc.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (shutting_down_) break;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) break;
+      // EMFILE/ENFILE: back off instead of spinning (RELIABILITY.md #27).
+      log::warn("accept: {}; pausing for a second", ec.message());
+      asio::steady_timer t(ctx_, std::chrono::seconds(1));
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    auto session = std::make_shared<Session>(*this, std::move(sock), kind);
+    asio::co_spawn(ctx_, session->run(), asio::detached);
+  }
+}
+
+bool SmtpServer::admit(const std::string& ip, std::string& why) {
+  auto s = services();
+  long long per_ip = s->cfg->integer("smtpd_client_connection_count_limit");
+  long long total = s->cfg->integer("smtpd_max_connections");
+  if (total > 0 && total_ >= total) {
+    why = "too many connections";
+    return false;
+  }
+  int& n = per_ip_[ip];
+  if (per_ip > 0 && n >= per_ip && !s->policy->in_mynetworks(ip)) {
+    if (n == 0) per_ip_.erase(ip);
+    why = "too many connections from " + ip;
+    return false;
+  }
+  ++n;
+  ++total_;
+  return true;
+}
+
+void SmtpServer::release(const std::string& ip) {
+  auto it = per_ip_.find(ip);
+  if (it != per_ip_.end() && --it->second <= 0) per_ip_.erase(it);
+  --total_;
+}
+
+void SmtpServer::shutdown() {
+  shutting_down_ = true;
+  for (auto& a : acceptors_) {
+    asio::error_code ec;
+    a->close(ec);
+  }
+  for (auto* s : sessions_) s->interrupt();
+}
+
+}  // namespace tern::smtp

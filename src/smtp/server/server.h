@@ -1,0 +1,64 @@
+// SmtpServer: accepts connections on the configured listeners and runs one
+// Session coroutine per connection. It owns the connection limits (per
+// client IP and in total) and the list of live sessions, so SIGTERM can tell
+// every session to say 421 and close.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "queue/spool.h"
+#include "queue/writer.h"
+#include "smtp/server/services.h"
+
+namespace tern::smtp {
+
+class Session;
+
+enum class ListenerKind { smtp, submission };
+
+class SmtpServer {
+ public:
+  SmtpServer(asio::io_context& ctx, const queue::Spool& spool, queue::Committer& committer);
+  ~SmtpServer();
+
+  // Replaces the snapshot new sessions start with (start-up and SIGHUP).
+  void set_services(std::shared_ptr<const Services> s);
+  std::shared_ptr<const Services> services() const;
+
+  void listen(asio::ip::tcp::acceptor acceptor, ListenerKind kind);
+  // Stops accepting and asks every session to finish with 421 4.3.2.
+  void shutdown();
+  size_t session_count() const { return sessions_.size(); }
+
+  // Used by Session (same io thread; no locking needed).
+  bool admit(const std::string& ip, std::string& why);
+  void release(const std::string& ip);
+  void add(Session* s) { sessions_.insert(s); }
+  void remove(Session* s) { sessions_.erase(s); }
+  bool shutting_down() const { return shutting_down_; }
+  const queue::Spool& spool() const { return spool_; }
+  queue::Committer& committer() { return committer_; }
+
+ private:
+  asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acc, ListenerKind kind);
+  asio::io_context& ctx_;
+  const queue::Spool& spool_;
+  queue::Committer& committer_;
+  mutable std::mutex services_mu_;
+  std::shared_ptr<const Services> services_;
+  std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  std::map<std::string, int> per_ip_;
+  int total_ = 0;
+  std::set<Session*> sessions_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace tern::smtp

@@ -1,0 +1,119 @@
+// Maildir delivery: write tmp/NAME (O_EXCL, 0600), fsync it, rename it into
+// new/NAME without replacing anything (renameat2 RENAME_NOREPLACE), then
+// fsync new/. Every step works on directory descriptors opened with
+// O_NOFOLLOW, so swapping tmp/ or new/ for a symlink between the check and
+// the write cannot redirect the message. Any failure removes what was
+// written and returns a temporary error: the message stays queued.
+//
+// SECURITY: writes into users' mailboxes; refuses a Maildir, tmp/ or new/
+// that is a symlink and never follows a symlink when creating files.
+#include "store/maildir.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/fd.h"
+#include "base/fs.h"
+#include "base/log.h"
+#include "store/maildir_name.h"
+
+namespace tern::store {
+namespace {
+
+constexpr int kNameAttempts = 5;
+
+// "dir/" would make lstat and O_NOFOLLOW follow a symlink named dir.
+std::string without_trailing_slash(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir;
+}
+
+// lstat check with a clear reason, before the O_NOFOLLOW open that enforces it.
+Status check_dir(const std::string& path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return fs::errno_error("lstat", path, errno);
+  if (S_ISLNK(st.st_mode)) {
+    log::warn("refusing Maildir delivery: {} is a symlink", path);
+    return Error::temp(fmt::format("{} is a symlink", path));
+  }
+  if (!S_ISDIR(st.st_mode)) return Error::temp(fmt::format("{} is not a directory", path));
+  return ok_status();
+}
+
+Result<UniqueFd> open_dir_at(int at, const std::string& name, const std::string& path) {
+  if (Status st = check_dir(path); !st) return st.error();
+  int fd = ::openat(at, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ELOOP || errno == ENOTDIR) return Error::temp(fmt::format("{} is a symlink or not a directory", path));
+    return fs::errno_error("open directory", path, errno);
+  }
+  return UniqueFd(fd);
+}
+
+Status write_and_sync(int fd, std::string_view prefix, std::string_view message, const std::string& path) {
+  if (Status st = fs::write_all(fd, prefix, path); !st) return st;
+  if (Status st = fs::write_all(fd, message, path); !st) return st;
+  return fs::fsync_fd(fd, path);
+}
+
+}  // namespace
+
+Status maildir_create(const std::string& dir_arg) {
+  const std::string dir = without_trailing_slash(dir_arg);
+  if (Status st = fs::make_dirs(dir, 0700); !st) return st;
+  if (Status st = check_dir(dir); !st) return st;
+  for (const char* sub : {"cur", "new", "tmp"}) {
+    std::string p = fs::join(dir, sub);
+    if (::mkdir(p.c_str(), 0700) != 0 && errno != EEXIST) return fs::errno_error("mkdir", p, errno);
+    if (Status st = check_dir(p); !st) return st;
+  }
+  return ok_status();
+}
+
+Result<std::string> maildir_deliver(const std::string& dir_arg, std::string_view prefix, std::string_view message,
+                                    bool sync_dir) {
+  const std::string dir = without_trailing_slash(dir_arg);
+  auto top = open_dir_at(AT_FDCWD, dir, dir);
+  if (!top) return top.error();
+  const std::string tmp_path = fs::join(dir, "tmp"), new_path = fs::join(dir, "new");
+  auto tmp = open_dir_at(top->get(), "tmp", tmp_path);
+  if (!tmp) return tmp.error();
+  auto new_dir = open_dir_at(top->get(), "new", new_path);
+  if (!new_dir) return new_dir.error();
+
+  std::string name;
+  UniqueFd fd;
+  for (int attempt = 0; attempt < kNameAttempts && !fd.valid(); ++attempt) {
+    name = maildir_unique_name(prefix.size() + message.size());
+    fd.reset(::openat(tmp->get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!fd.valid() && errno != EEXIST) return fs::errno_error("create", fs::join(tmp_path, name), errno);
+  }
+  if (!fd.valid())
+    return Error::temp(fmt::format("{}: no unique file name after {} attempts", tmp_path, kNameAttempts));
+
+  const std::string tmp_file = fs::join(tmp_path, name), new_file = fs::join(new_path, name);
+  auto fail = [&](Error e) -> Result<std::string> {
+    ::unlinkat(tmp->get(), name.c_str(), 0);
+    return e;
+  };
+  if (Status st = write_and_sync(fd.get(), prefix, message, tmp_file); !st) return fail(st.error());
+  if (::close(fd.release()) != 0) return fail(fs::errno_error("close", tmp_file, errno));
+  if (::renameat2(tmp->get(), name.c_str(), new_dir->get(), name.c_str(), RENAME_NOREPLACE) != 0)
+    return fail(fs::errno_error("rename to", new_file, errno));
+  if (sync_dir) {
+    if (Status st = fs::fsync_fd(new_dir->get(), new_path); !st) {
+      // Not known to be durable: take it back so the queue retries, rather
+      // than report a delivery a crash could lose.
+      ::unlinkat(new_dir->get(), name.c_str(), 0);
+      return st.error();
+    }
+  }
+  return name;
+}
+
+}  // namespace tern::store

@@ -1,0 +1,27 @@
+// Maildir delivery (the format Dovecot, mutt and Python's mailbox read):
+// write the message into tmp/ under a unique name, fsync it, rename it into
+// new/, and fsync new/ so the name survives a crash. Nothing is ever visible
+// in new/ half-written.
+//
+// SECURITY: refuses a Maildir whose tmp/ or new/ is a symlink; never follows
+// symlinks when creating files.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace tern::store {
+
+// Creates dir/{cur,new,tmp} (mode 0700) if they are missing.
+Status maildir_create(const std::string& dir);
+
+// Delivers prefix + message (LF line endings) into dir. Returns the file
+// name in new/. sync_dir=false lets a caller batch the fsync of new/
+// (group commit); it must then call fs::fsync_dir(dir + "/new") before
+// treating the delivery as done.
+Result<std::string> maildir_deliver(const std::string& dir, std::string_view prefix,
+                                    std::string_view message, bool sync_dir = true);
+
+}  // namespace tern::store

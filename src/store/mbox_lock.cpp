@@ -1,0 +1,127 @@
+// The mbox dot-lock and fcntl lock (see mbox_lock.h).
+//
+// SECURITY: the dot-lock is created with O_EXCL|O_NOFOLLOW; a stale one is
+// removed only if it is still the same file we judged stale, and ours only if
+// it is still ours.
+#include "store/mbox_lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <thread>
+#include <utility>
+
+#include "base/fs.h"
+#include "base/log.h"
+
+namespace tern::store {
+namespace {
+
+constexpr std::time_t kStaleLockAge = 300;
+constexpr auto kFirstBackoff = std::chrono::milliseconds(20);
+constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
+
+// Sleeps before the next try; false if the deadline has passed.
+bool wait_before_retry(MboxLock::Deadline deadline, std::chrono::milliseconds& backoff) {
+  auto now = std::chrono::steady_clock::now();
+  if (now >= deadline) return false;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+  std::this_thread::sleep_for(std::min(backoff, left + std::chrono::milliseconds(1)));
+  backoff = std::min(backoff * 2, kMaxBackoff);
+  return true;
+}
+
+// Removes lock_path if it is older than kStaleLockAge and still the file we
+// looked at. True if the caller should try again at once.
+bool remove_if_stale(const std::string& lock_path) {
+  struct stat st;
+  if (::lstat(lock_path.c_str(), &st) != 0) return errno == ENOENT;
+  if (std::time(nullptr) - st.st_mtime <= kStaleLockAge) return false;
+  struct stat again;
+  if (::lstat(lock_path.c_str(), &again) != 0 || again.st_ino != st.st_ino || again.st_dev != st.st_dev ||
+      again.st_mtime != st.st_mtime)
+    return true;
+  if (::unlink(lock_path.c_str()) != 0 && errno != ENOENT) return false;
+  log::warn("removed stale mailbox lock {} (older than {} seconds)", lock_path, kStaleLockAge);
+  return true;
+}
+
+// fd of the dot-lock we created, or an invalid fd if the directory is not
+// writable and dot-locking is skipped.
+Result<UniqueFd> take_dot_lock(const std::string& lock_path, MboxLock::Deadline deadline) {
+  auto backoff = kFirstBackoff;
+  for (;;) {
+    int fd = ::open(lock_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) return UniqueFd(fd);
+    int e = errno;
+    if (e == EACCES) {
+      log::debug("{}: directory not writable, mailbox not dot-locked", lock_path);
+      return UniqueFd();
+    }
+    if (e == EINTR) continue;
+    if (e != EEXIST) return fs::errno_error("create lock", lock_path, e);
+    if (remove_if_stale(lock_path)) continue;
+    if (!wait_before_retry(deadline, backoff))
+      return Error::temp(fmt::format("mailbox is locked: {} exists", lock_path));
+  }
+}
+
+Status take_fcntl_lock(int fd, const std::string& path, MboxLock::Deadline deadline) {
+  auto backoff = kFirstBackoff;
+  for (;;) {
+    struct flock fl = {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;  // start 0, length 0: the whole file
+    if (::fcntl(fd, F_OFD_SETLK, &fl) == 0) return ok_status();
+    int e = errno;
+    if (e == EINTR) continue;
+    if (e != EAGAIN && e != EACCES) return fs::errno_error("lock", path, e);
+    if (!wait_before_retry(deadline, backoff))
+      return Error::temp(fmt::format("mailbox {} is locked by another process", path));
+  }
+}
+
+}  // namespace
+
+Result<MboxLock> MboxLock::acquire(const std::string& path, int fd, Deadline deadline) {
+  MboxLock lock;
+  std::string lock_path = path + ".lock";
+  auto dot = take_dot_lock(lock_path, deadline);
+  if (!dot) return dot.error();
+  if (dot->valid()) {
+    lock.lock_path_ = std::move(lock_path);
+    lock.lock_fd_ = std::move(*dot);
+  }
+  if (Status st = take_fcntl_lock(fd, path, deadline); !st) return st.error();  // ~MboxLock drops the dot-lock
+  lock.fd_ = fd;
+  return lock;
+}
+
+MboxLock::MboxLock(MboxLock&& o) noexcept
+    : fd_(std::exchange(o.fd_, -1)), lock_path_(std::exchange(o.lock_path_, {})), lock_fd_(std::move(o.lock_fd_)) {}
+
+void MboxLock::release() {
+  if (fd_ >= 0) {
+    struct flock fl = {};
+    fl.l_type = F_UNLCK;
+    fl.l_whence = SEEK_SET;
+    ::fcntl(fd_, F_OFD_SETLK, &fl);
+    fd_ = -1;
+  }
+  if (!lock_path_.empty()) {
+    // Remove the dot-lock only if it is still ours (not removed as stale
+    // and re-created by someone else).
+    struct stat mine, now;
+    if (::fstat(lock_fd_.get(), &mine) == 0 && ::lstat(lock_path_.c_str(), &now) == 0 && mine.st_ino == now.st_ino &&
+        mine.st_dev == now.st_dev)
+      ::unlink(lock_path_.c_str());
+    lock_path_.clear();
+    lock_fd_.reset();
+  }
+}
+
+}  // namespace tern::store

@@ -1,0 +1,37 @@
+// Internal to store: the two locks other mbox readers take, held together.
+// A dot-lock (PATH.lock created O_EXCL; one older than 5 minutes is stale and
+// removed; skipped when the directory is not writable, as mutt does) and an
+// fcntl write lock on the whole file (an open-file-description lock, so two
+// threads of one process also exclude each other; it conflicts with classic
+// fcntl locks of other programs). Both are retried with backoff until the
+// deadline, then the delivery is deferred.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "base/fd.h"
+#include "base/result.h"
+
+namespace tern::store {
+
+class MboxLock {
+ public:
+  using Deadline = std::chrono::steady_clock::time_point;
+  // fd: the mailbox, open for writing; it must outlive the lock.
+  static Result<MboxLock> acquire(const std::string& path, int fd, Deadline deadline);
+
+  MboxLock(MboxLock&& o) noexcept;
+  MboxLock& operator=(MboxLock&&) = delete;
+  MboxLock(const MboxLock&) = delete;
+  ~MboxLock() { release(); }
+  void release();
+
+ private:
+  MboxLock() = default;
+  int fd_ = -1;            // mailbox fd holding the fcntl lock, -1 once released
+  std::string lock_path_;  // the dot-lock we created, "" if none
+  UniqueFd lock_fd_;       // open on it, to check we remove our own
+};
+
+}  // namespace tern::store

@@ -1,0 +1,423 @@
+// Tests for the store module in a temporary directory: Maildir delivery
+// (visibility, unique names, symlink refusal, clean-up on failure) and mbox
+// delivery (format read back by a parser, From_ quoting, locks, refusal of
+// symlinked and hard-linked mailboxes, rollback on a failed write).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "base/fs.h"
+#include "store/maildir.h"
+#include "store/maildir_name.h"
+#include "store/mbox.h"
+
+using namespace tern::store;
+namespace stdfs = std::filesystem;
+
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string t = (stdfs::temp_directory_path() / "tern-store-XXXXXX").string();
+    path_ = ::mkdtemp(t.data());
+  }
+  ~TempDir() {
+    ::chmod(path_.c_str(), 0700);
+    stdfs::remove_all(path_);
+  }
+  std::string operator/(std::string_view name) const { return path_ + "/" + std::string(name); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void spit(const std::string& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+std::vector<std::string> list(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : stdfs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  return names;
+}
+
+mode_t mode_of(const std::string& path) {
+  struct stat st;
+  EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+// Runs fn in a child whose files may not grow beyond max_bytes; returns the
+// child's exit code (fn's result: 0 = the delivery failed as expected).
+int with_file_size_limit(rlim_t max_bytes, const std::function<int()>& fn) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);  // write() then fails with EFBIG
+    struct rlimit rl = {max_bytes, max_bytes};
+    ::setrlimit(RLIMIT_FSIZE, &rl);
+    ::_exit(fn());
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 100;
+}
+
+// ---- Maildir ----
+
+TEST(Maildir, CreateMakesSubdirectories) {
+  TempDir d;
+  std::string md = d / "a/b/Maildir";
+  ASSERT_TRUE(maildir_create(md).ok());
+  for (const char* sub : {"cur", "new", "tmp"}) EXPECT_EQ(mode_of(md + "/" + sub), 0700u) << sub;
+  EXPECT_TRUE(maildir_create(md).ok());  // idempotent
+}
+
+TEST(Maildir, DeliverOneMessage) {
+  TempDir d;
+  std::string md = d / "Maildir";
+  ASSERT_TRUE(maildir_create(md).ok());
+  std::string prefix = "Return-Path: <a@b>\nDelivered-To: c@d\n";
+  std::string message = "Subject: hi\n\nbody\n";
+  auto name = maildir_deliver(md, prefix, message);
+  ASSERT_TRUE(name.ok()) << name.error().detail;
+  EXPECT_TRUE(list(md + "/tmp").empty());
+  ASSERT_EQ(list(md + "/new"), std::vector<std::string>{*name});
+  EXPECT_EQ(slurp(md + "/new/" + *name), prefix + message);
+  EXPECT_EQ(mode_of(md + "/new/" + *name), 0600u);
+  std::regex form(R"(^\d+\.M\d+P\d+Q\d+\.[^/:]+,S=(\d+)$)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(*name, m, form)) << *name;
+  EXPECT_EQ(std::stoul(m[1]), prefix.size() + message.size());
+}
+
+TEST(Maildir, NamesAreUnique) {
+  TempDir d;
+  std::string md = d / "Maildir/";  // a trailing slash is fine
+  ASSERT_TRUE(maildir_create(md).ok());
+  std::set<std::string> names;
+  for (int i = 0; i < 1000; ++i) {
+    auto n = maildir_deliver(md, "", "Subject: " + std::to_string(i) + "\n\n", false);
+    ASSERT_TRUE(n.ok()) << n.error().detail;
+    names.insert(*n);
+  }
+  EXPECT_TRUE(tern::fs::fsync_dir(md + "new").ok());
+  EXPECT_EQ(names.size(), 1000u);
+  EXPECT_EQ(list(md + "new").size(), 1000u);
+  EXPECT_TRUE(list(md + "tmp").empty());
+}
+
+TEST(Maildir, NamesAreUniqueAcrossThreads) {
+  TempDir d;
+  std::string md = d / "Maildir";
+  ASSERT_TRUE(maildir_create(md).ok());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) ASSERT_TRUE(maildir_deliver(md, "", "x\n", false).ok());
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(list(md + "/new").size(), 200u);
+}
+
+TEST(Maildir, HostnameEscaping) {
+  EXPECT_EQ(maildir_escape_hostname("mx1.example.com"), "mx1.example.com");
+  EXPECT_EQ(maildir_escape_hostname("a/b:c"), "a\\057b\\072c");
+  EXPECT_EQ(maildir_escape_hostname(""), "localhost");
+  EXPECT_EQ(maildir_unique_name(42).find('/'), std::string::npos);
+}
+
+TEST(Maildir, RefusesSymlinks) {
+  TempDir d;
+  std::string elsewhere = d / "elsewhere";
+  ASSERT_TRUE(tern::fs::make_dirs(elsewhere).ok());
+  for (const char* sub : {"new", "tmp", ""}) {
+    std::string md = d / (std::string("md-") + (*sub ? sub : "top"));
+    ASSERT_TRUE(maildir_create(md).ok());
+    std::string link = *sub ? md + "/" + sub : md;
+    if (*sub) {
+      stdfs::remove(link);
+    } else {
+      stdfs::rename(md, md + ".real");
+    }
+    ASSERT_EQ(::symlink(*sub ? elsewhere.c_str() : (md + ".real").c_str(), link.c_str()), 0);
+    auto r = maildir_deliver(md, "", "x\n");
+    ASSERT_FALSE(r.ok()) << sub;
+    EXPECT_TRUE(r.error().is_temporary());
+    EXPECT_NE(r.error().detail.find("is a symlink"), std::string::npos) << r.error().detail;
+    EXPECT_TRUE(list(elsewhere).empty()) << sub;
+  }
+}
+
+TEST(Maildir, MissingMaildirIsTemporary) {
+  TempDir d;
+  auto r = maildir_deliver(d / "nope", "", "x\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.error().is_temporary());
+}
+
+TEST(Maildir, FailedWriteLeavesNothing) {
+  TempDir d;
+  std::string md = d / "Maildir";
+  ASSERT_TRUE(maildir_create(md).ok());
+  int rc = with_file_size_limit(100, [&] {
+    auto r = maildir_deliver(md, "Delivered-To: x\n", std::string(10000, 'a') + "\n");
+    return !r.ok() && r.error().is_temporary() ? 0 : 1;
+  });
+  EXPECT_EQ(rc, 0);
+  EXPECT_TRUE(list(md + "/tmp").empty());
+  EXPECT_TRUE(list(md + "/new").empty());
+}
+
+// ---- mbox ----
+
+struct MboxMessage {
+  std::string from_line;  // without "\n"
+  std::string text;       // unquoted, without the blank separator line
+};
+
+// A minimal mboxrd reader, as mutt or Python's mailbox would split the file.
+std::vector<MboxMessage> parse_mbox(const std::string& data) {
+  std::vector<MboxMessage> out;
+  size_t pos = 0;
+  while (pos < data.size()) {
+    auto nl = data.find('\n', pos);
+    std::string line = data.substr(pos, nl == std::string::npos ? std::string::npos : nl + 1 - pos);
+    pos = nl == std::string::npos ? data.size() : nl + 1;
+    if (line.rfind("From ", 0) == 0) {
+      out.push_back({line.substr(0, line.size() - 1), ""});
+      continue;
+    }
+    if (out.empty()) continue;
+    size_t i = 0;
+    while (i < line.size() && line[i] == '>') ++i;
+    if (i > 0 && line.compare(i, 5, "From ") == 0) line.erase(0, 1);
+    out.back().text += line;
+  }
+  for (auto& m : out) {
+    EXPECT_TRUE(m.text.size() >= 1 && m.text.back() == '\n');
+    if (m.text.size() >= 2 && m.text.compare(m.text.size() - 2, 2, "\n\n") == 0) m.text.pop_back();
+  }
+  return out;
+}
+
+class ScopedTz {
+ public:
+  explicit ScopedTz(const char* tz) {
+    const char* old = ::getenv("TZ");
+    had_ = old != nullptr;
+    if (had_) old_ = old;
+    ::setenv("TZ", tz, 1);
+    ::tzset();
+  }
+  ~ScopedTz() {
+    if (had_)
+      ::setenv("TZ", old_.c_str(), 1);
+    else
+      ::unsetenv("TZ");
+    ::tzset();
+  }
+
+ private:
+  bool had_ = false;
+  std::string old_;
+};
+
+TEST(Mbox, FromLine) {
+  ScopedTz tz("UTC");
+  EXPECT_EQ(mbox_from_line("a@b.example", 0), "From a@b.example Thu Jan  1 00:00:00 1970\n");
+  EXPECT_EQ(mbox_from_line("", 1795426801), "From MAILER-DAEMON Mon Nov 23 09:40:01 2026\n");
+  EXPECT_EQ(mbox_from_line("<>", 0).substr(0, 19), "From MAILER-DAEMON ");
+  EXPECT_EQ(mbox_from_line("\"a b\"@c\nFrom x", 0).substr(0, 24), "From \"a_b\"@c_From_x Thu ");
+}
+
+TEST(Mbox, EntryQuoting) {
+  ScopedTz tz("UTC");
+  std::string e =
+      mbox_entry("s@x", 0, "X-Prefix: 1\n", "Subject: q\n\nFrom me\n>From x\n>>From y\nFrom\n From z\nFromage\nlast");
+  EXPECT_EQ(e,
+            "From s@x Thu Jan  1 00:00:00 1970\n"
+            "X-Prefix: 1\nSubject: q\n\n>From me\n>>From x\n>>>From y\nFrom\n From z\nFromage\nlast\n\n");
+  EXPECT_EQ(mbox_entry("s@x", 0, "", "a\n"), "From s@x Thu Jan  1 00:00:00 1970\na\n\n");
+  // A prefix without a final newline joins the message's first line.
+  EXPECT_EQ(mbox_entry("s@x", 0, "From", " x\n"), "From s@x Thu Jan  1 00:00:00 1970\n>From x\n\n");
+}
+
+TEST(Mbox, TwoDeliveriesReadBack) {
+  TempDir d;
+  std::string mb = d / "user";
+  std::string m1 = "Subject: one\n\nFrom me\n>From x\nend\n";
+  std::string m2 = "Subject: two\n\nno final newline";
+  ASSERT_TRUE(mbox_deliver(mb, "a@example.com", 1795426801, "Delivered-To: u@x\n", m1).ok());
+  auto st = mbox_deliver(mb, "", 1795426802, "", m2);
+  ASSERT_TRUE(st.ok()) << st.error().detail;
+  EXPECT_EQ(mode_of(mb), 0600u);
+  EXPECT_FALSE(tern::fs::exists(mb + ".lock"));
+  std::string raw = slurp(mb);
+  EXPECT_NE(raw.find("\n>From me\n>>From x\n"), std::string::npos) << raw;
+  auto msgs = parse_mbox(raw);
+  ASSERT_EQ(msgs.size(), 2u) << raw;
+  EXPECT_EQ(msgs[0].from_line.rfind("From a@example.com ", 0), 0u);
+  EXPECT_EQ(msgs[0].text, "Delivered-To: u@x\n" + m1);
+  EXPECT_EQ(msgs[1].from_line.rfind("From MAILER-DAEMON ", 0), 0u);
+  EXPECT_EQ(msgs[1].text, m2 + "\n");
+}
+
+TEST(Mbox, RepairsMissingFinalNewline) {
+  TempDir d;
+  std::string mb = d / "user";
+  spit(mb, "From old Thu Jan  1 00:00:00 1970\nSubject: old\n\ncut off");
+  ASSERT_TRUE(mbox_deliver(mb, "a@b", 0, "", "Subject: new\n\nhi\n").ok());
+  auto msgs = parse_mbox(slurp(mb));
+  ASSERT_EQ(msgs.size(), 2u);
+  EXPECT_EQ(msgs[0].text, "Subject: old\n\ncut off\n");
+  EXPECT_EQ(msgs[1].text, "Subject: new\n\nhi\n");
+}
+
+TEST(Mbox, CreateFalseDoesNotCreate) {
+  TempDir d;
+  MboxOptions opt;
+  opt.create = false;
+  auto st = mbox_deliver(d / "user", "a@b", 0, "", "x\n", opt);
+  ASSERT_FALSE(st.ok());
+  EXPECT_TRUE(st.error().is_temporary());
+  EXPECT_FALSE(tern::fs::exists(d / "user"));
+}
+
+TEST(Mbox, RefusesSymlinkAndHardLink) {
+  TempDir d;
+  std::string victim = d / "victim";
+  spit(victim, "secret\n");
+  ASSERT_EQ(::symlink(victim.c_str(), (d / "sym").c_str()), 0);
+  ASSERT_EQ(::symlink((d / "absent").c_str(), (d / "dangling").c_str()), 0);
+  ASSERT_EQ(::link(victim.c_str(), (d / "hard").c_str()), 0);
+  ASSERT_EQ(::mkfifo((d / "fifo").c_str(), 0600), 0);
+  ASSERT_EQ(::mkdir((d / "dir").c_str(), 0700), 0);
+  for (const char* name : {"sym", "dangling", "hard", "fifo", "dir"}) {
+    auto st = mbox_deliver(d / name, "a@b", 0, "", "evil\n");
+    ASSERT_FALSE(st.ok()) << name;
+    EXPECT_TRUE(st.error().is_temporary()) << name;
+  }
+  EXPECT_EQ(slurp(victim), "secret\n");
+  EXPECT_FALSE(tern::fs::exists(d / "absent"));
+}
+
+TEST(Mbox, WaitsForDotLockThenDefers) {
+  TempDir d;
+  std::string mb = d / "user";
+  spit(mb, "");
+  spit(mb + ".lock", "");
+  MboxOptions opt;
+  opt.lock_timeout_s = 1;
+  auto t0 = std::chrono::steady_clock::now();
+  auto st = mbox_deliver(mb, "a@b", 0, "", "x\n", opt);
+  ASSERT_FALSE(st.ok());
+  EXPECT_TRUE(st.error().is_temporary());
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(900));
+  EXPECT_EQ(slurp(mb), "");
+  EXPECT_TRUE(tern::fs::exists(mb + ".lock"));  // someone else's: left alone
+}
+
+TEST(Mbox, RemovesStaleDotLock) {
+  TempDir d;
+  std::string mb = d / "user";
+  spit(mb + ".lock", "");
+  struct timespec old[2] = {{::time(nullptr) - 600, 0}, {::time(nullptr) - 600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (mb + ".lock").c_str(), old, 0), 0);
+  MboxOptions opt;
+  opt.lock_timeout_s = 1;
+  auto st = mbox_deliver(mb, "a@b", 0, "", "x\n", opt);
+  ASSERT_TRUE(st.ok()) << st.error().detail;
+  EXPECT_FALSE(tern::fs::exists(mb + ".lock"));
+  EXPECT_EQ(parse_mbox(slurp(mb)).size(), 1u);
+}
+
+TEST(Mbox, WaitsForFcntlLockThenDefers) {
+  TempDir d;
+  std::string mb = d / "user";
+  spit(mb, "");
+  int other = ::open(mb.c_str(), O_RDWR);
+  ASSERT_GE(other, 0);
+  struct flock fl = {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  ASSERT_EQ(::fcntl(other, F_OFD_SETLK, &fl), 0);
+  MboxOptions opt;
+  opt.lock_timeout_s = 1;
+  auto st = mbox_deliver(mb, "a@b", 0, "", "x\n", opt);
+  ASSERT_FALSE(st.ok());
+  EXPECT_TRUE(st.error().is_temporary());
+  EXPECT_FALSE(tern::fs::exists(mb + ".lock"));  // our dot-lock was dropped
+  ::close(other);
+  EXPECT_TRUE(mbox_deliver(mb, "a@b", 0, "", "x\n", opt).ok());
+}
+
+TEST(Mbox, ConcurrentDeliveriesDoNotInterleave) {
+  TempDir d;
+  std::string mb = d / "user";
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        std::string body = "Subject: " + std::to_string(t) + "\n\n" + std::string(5000, char('a' + t)) + "\n";
+        ASSERT_TRUE(mbox_deliver(mb, "a@b", 0, "", body).ok());
+      }
+    });
+  for (auto& th : threads) th.join();
+  auto msgs = parse_mbox(slurp(mb));
+  ASSERT_EQ(msgs.size(), 100u);
+  for (const auto& m : msgs) {
+    char c = m.text[9] - '0' + 'a';
+    EXPECT_EQ(m.text, std::string("Subject: ") + m.text[9] + "\n\n" + std::string(5000, c) + "\n");
+  }
+}
+
+TEST(Mbox, FailedWriteIsRolledBack) {
+  TempDir d;
+  std::string mb = d / "user";
+  ASSERT_TRUE(mbox_deliver(mb, "a@b", 0, "", "Subject: first\n\nok\n").ok());
+  std::string before = slurp(mb);
+  int rc = with_file_size_limit(before.size() + 100, [&] {
+    auto st = mbox_deliver(mb, "a@b", 0, "", "Subject: big\n\n" + std::string(10000, 'x') + "\n");
+    return !st.ok() && st.error().is_temporary() ? 0 : 1;
+  });
+  EXPECT_EQ(rc, 0);
+  EXPECT_EQ(slurp(mb), before);
+  EXPECT_FALSE(tern::fs::exists(mb + ".lock"));
+}
+
+TEST(Mbox, UnwritableDirectorySkipsDotLock) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root can always write the directory";
+  TempDir d;
+  std::string mb = d / "user";
+  spit(mb, "");
+  ASSERT_EQ(::chmod(d.path().c_str(), 0500), 0);
+  auto st = mbox_deliver(mb, "a@b", 0, "", "x\n");
+  ::chmod(d.path().c_str(), 0700);
+  ASSERT_TRUE(st.ok()) << st.error().detail;
+  EXPECT_EQ(parse_mbox(slurp(mb)).size(), 1u);
+}
+
+}  // namespace

@@ -1,0 +1,266 @@
+"""Test harness for end-to-end tests: starts the real build/tern on a
+generated configuration in a fresh directory, on free loopback ports, and
+stops it afterwards. Tests talk to it with real clients (smtplib, swaks,
+curl, raw sockets) and read mailboxes with Python's mailbox module."""
+
+import getpass
+import mailbox
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TERN = os.environ.get("TERN_BINARY", os.path.join(ROOT, "build", "tern"))
+ME = getpass.getuser()
+# The user that alias commands and files run as: tern never runs them as root.
+PRIVS = "nobody" if os.geteuid() == 0 else ME
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout=10.0, interval=0.02, what="condition"):
+    """Polls predicate until it is true; fails the test after timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Tern:
+    """One tern instance with its own configuration and state."""
+
+    def __init__(self, base, overrides=None):
+        self.base = base
+        self.port = free_port()
+        self.proc = None
+        self.vmail = os.path.join(base, "vmail")
+        self.spool = os.path.join(base, "spool")
+        self.queue = os.path.join(base, "queue")
+        self.logfile = os.path.join(base, "maillog")
+        self.config = os.path.join(base, "main.cf")
+        os.makedirs(self.spool, exist_ok=True)
+        params = {
+            "myhostname": "mx.test.example",
+            "mydomain": "test.example",
+            "myorigin": "local.test",
+            "mydestination": "localhost, local.test",
+            "virtual_mailbox_domains": "virt.test",
+            "virtual_alias_domains": "alias.test",
+            "virtual_mailbox_base": self.vmail,
+            "user_database": f"passwd-file:{base}/users",
+            "alias_maps": f"texthash:{base}/aliases",
+            "virtual_alias_maps": f"texthash:{base}/virtual",
+            "queue_directory": self.queue,
+            "mail_spool_directory": self.spool,
+            "smtpd_listen": f"127.0.0.1:{self.port}",
+            "mynetworks": "127.0.0.1/32",
+            "mail_owner": "",
+            "maillog_file": self.logfile,
+            "recipient_delimiter": "+",
+            "smtpd_error_sleep_time": "0",
+            "smtpd_timeout": "5s",
+            "message_size_limit": "1048576",
+            "smtpd_recipient_limit": "100",
+            "minimal_backoff_time": "1s",
+            "maximal_backoff_time": "2s",
+        }
+        params.update(overrides or {})
+        self.params = params
+        self.write_file("aliases", f"postmaster: {ME}\n")
+        self.write_file("virtual", "")
+        self.write_config()
+
+    def write_file(self, name, text):
+        path = os.path.join(self.base, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def write_config(self):
+        with open(self.config, "w") as f:
+            for k, v in self.params.items():
+                f.write(f"{k} = {v}\n")
+
+    def run(self, *args, input=None, check=True, env=None):
+        e = dict(os.environ)
+        e.update(env or {})
+        return subprocess.run([TERN, "-c", self.config, *args], input=input, capture_output=True,
+                              text=isinstance(input, str) or input is None, check=check, env=e, timeout=60)
+
+    def add_user(self, address, password="secret"):
+        self.run("user", "add", address, "--password-stdin", input=password + "\n")
+
+    def start(self):
+        assert self.proc is None
+        self.stderr = open(os.path.join(self.base, "stderr.log"), "ab")
+        self.proc = subprocess.Popen([TERN, "-c", self.config, "serve"], stdout=self.stderr, stderr=self.stderr)
+
+        def ready():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"tern exited with {self.proc.returncode}: {self.read_stderr()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    return s.recv(1024).startswith(b"220")
+            except OSError:
+                return False
+
+        wait_until(ready, what="tern to accept connections")
+        return self
+
+    def read_stderr(self):
+        with open(os.path.join(self.base, "stderr.log"), "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def log(self):
+        try:
+            with open(self.logfile, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc is None:
+            return None
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.proc = None
+        self.stderr.close()
+        return rc
+
+    def kill9(self):
+        return self.stop(signal.SIGKILL)
+
+    def reload(self):
+        self.proc.send_signal(signal.SIGHUP)
+
+    # --- mailboxes -------------------------------------------------------
+    def maildir_path(self, address):
+        user, domain = address.split("@")
+        return os.path.join(self.vmail, domain, user)
+
+    def maildir(self, address):
+        path = self.maildir_path(address)
+        if not os.path.isdir(os.path.join(path, "new")):
+            return []
+        md = mailbox.Maildir(path, create=False)
+        return [md[k] for k in md.keys()]
+
+    def wait_for_mail(self, address, count=1, timeout=10):
+        wait_until(lambda: len(self.maildir(address)) >= count, timeout=timeout,
+                   what=f"{count} message(s) for {address}")
+        return self.maildir(address)
+
+    def mbox(self, user=ME):
+        path = os.path.join(self.spool, user)
+        if not os.path.exists(path):
+            return []
+        return list(mailbox.mbox(path, create=False))
+
+    def queue_files(self):
+        out = []
+        for area in ("active", "hold", "corrupt", "tmp"):
+            d = os.path.join(self.queue, area)
+            if os.path.isdir(d):
+                out += [f"{area}/{n}" for n in os.listdir(d)]
+        return out
+
+    def wait_queue_empty(self, timeout=10):
+        wait_until(lambda: not [f for f in self.queue_files() if f.startswith("active/")], timeout=timeout,
+                   what="the active queue to drain")
+
+
+@pytest.fixture
+def workdir():
+    d = tempfile.mkdtemp(prefix="tern-e2e-")
+    os.chmod(d, 0o777)  # writable by PRIVS for command and file deliveries
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def make_tern(workdir):
+    """Factory: make_tern(overrides=None, start=True) -> Tern."""
+    made = []
+
+    def factory(overrides=None, start=True, users=("alice@virt.test", "bob@virt.test")):
+        t = Tern(workdir if not made else tempfile.mkdtemp(prefix="tern-e2e-", dir=workdir), overrides)
+        for u in users:
+            t.add_user(u)
+        made.append(t)
+        if start:
+            t.start()
+        return t
+
+    yield factory
+    for t in made:
+        t.stop()
+
+
+@pytest.fixture
+def tern(make_tern):
+    return make_tern()
+
+
+class RawSMTP:
+    """A bare socket client for what smtplib refuses to do (smuggling,
+    pipelining, BDAT, malformed commands)."""
+
+    def __init__(self, port, source="127.0.0.1", timeout=10):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                             source_address=(source, 0))
+        self.buf = b""
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def reply(self):
+        """Reads one (possibly multi-line) reply; returns (code, text)."""
+        lines = []
+        while True:
+            while b"\r\n" not in self.buf:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed; got " + repr(self.buf))
+                self.buf += chunk
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            lines.append(line.decode(errors="replace"))
+            if len(line) < 4 or line[3:4] != b"-":
+                break
+        return int(lines[-1][:3]), "\n".join(lines)
+
+    def cmd(self, line):
+        self.send(line + "\r\n")
+        return self.reply()
+
+    def closed(self, timeout=10):
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except (ConnectionResetError, socket.timeout):
+            return False
+
+    def close(self):
+        self.sock.close()

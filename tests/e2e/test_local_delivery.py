@@ -1,0 +1,80 @@
+"""Local delivery for system users (the user running the tests): mbox in
+mail_spool_directory, home_mailbox Maildir, and mailbox_command."""
+
+import mailbox
+import os
+import smtplib
+
+from conftest import ME, PRIVS, wait_until
+
+
+def send(tern, rcpt, body=b"Subject: t\r\n\r\nFrom the start\r\n>From quoted\r\n"):
+    with smtplib.SMTP("127.0.0.1", tern.port) as s:
+        s.sendmail("s@example.org", [rcpt], body)
+
+
+def test_mbox_delivery_and_from_quoting(tern):
+    send(tern, f"{ME}@local.test")
+    send(tern, f"{ME}@local.test", b"Subject: second\r\n\r\nx\r\n")
+    wait_until(lambda: len(tern.mbox()) == 2, what="two mbox messages")
+    box = tern.mbox()
+    first = box[0]
+    assert first.get_from().startswith("s@example.org ")
+    assert first["Return-Path"] == "<s@example.org>"
+    body = first.get_payload()
+    assert ">From the start" in body and ">>From quoted" in body
+    assert box[1]["Subject"] == "second"
+
+
+def test_mbox_symlink_is_refused(tern, workdir):
+    target = os.path.join(workdir, "victim")
+    with open(target, "w") as f:
+        f.write("precious\n")
+    os.symlink(target, os.path.join(tern.spool, ME))
+    send(tern, f"{ME}@local.test")
+    wait_until(lambda: "status=deferred" in tern.log(), what="deferral")
+    assert open(target).read() == "precious\n"
+    assert [f for f in tern.queue_files() if f.startswith("active/")]
+
+
+def test_home_mailbox_maildir(make_tern, workdir):
+    home = os.path.expanduser("~")
+    # Deliver into a Maildir named relative to the home directory.
+    name = "tern-test-Maildir-%d/" % os.getpid()
+    t = make_tern({"home_mailbox": name})
+    try:
+        send(t, f"{ME}@local.test")
+        path = os.path.join(home, name)
+        wait_until(lambda: os.path.isdir(path + "new") and os.listdir(path + "new"), what="home Maildir")
+        md = mailbox.Maildir(path, create=False)
+        assert len(md) == 1
+    finally:
+        import shutil
+        shutil.rmtree(os.path.join(home, name), ignore_errors=True)
+
+
+def test_mailbox_command_exit_codes(make_tern, workdir):
+    marker = os.path.join(workdir, "attempts")
+    script = os.path.join(workdir, "deliver.sh")
+    with open(script, "w") as f:
+        f.write(f"#!/bin/sh\necho x >> {marker}\nn=$(wc -l < {marker})\n"
+                f"if [ $n -lt 2 ]; then exit 75; fi\ncat > {workdir}/delivered\nexit 0\n")
+    os.chmod(script, 0o755)
+    t = make_tern({"mailbox_command": script, "default_privs": PRIVS})
+    send(t, f"{ME}@local.test")
+    wait_until(lambda: os.path.exists(os.path.join(workdir, "delivered")), timeout=15, what="retry after exit 75")
+    assert "status=deferred" in t.log()
+    assert open(marker).read().count("x") == 2
+    t.wait_queue_empty()
+
+
+def test_mailbox_command_permanent_failure(make_tern, workdir):
+    script = os.path.join(workdir, "nouser.sh")
+    with open(script, "w") as f:
+        f.write("#!/bin/sh\ncat >/dev/null\nexit 67\n")
+    os.chmod(script, 0o755)
+    t = make_tern({"mailbox_command": script, "default_privs": PRIVS})
+    send(t, f"{ME}@local.test")
+    wait_until(lambda: "status=bounced" in t.log(), what="bounce")
+    assert "dsn=5.1.1" in t.log()
+    t.wait_queue_empty()
