@@ -18,8 +18,8 @@ Error errno_error(std::string_view what, const std::string& path, int err) {
   return Error::temp(fmt::format("{} {}: {}", what, path, strerror(err)));
 }
 
-Result<UniqueFd> open_read(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+Result<UniqueFd> open_read(const std::string& path, bool follow) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
   if (fd < 0) {
     int e = errno;
     if (e == ENOENT) return Error::perm(fmt::format("open {}: {}", path, strerror(e)));
@@ -76,8 +76,8 @@ Status make_dirs(const std::string& path, mode_t mode) {
   return ok_status();
 }
 
-Result<std::string> read_file(const std::string& path, size_t max_bytes) {
-  auto fd = open_read(path);
+Result<std::string> read_file(const std::string& path, size_t max_bytes, bool follow) {
+  auto fd = open_read(path, follow);
   if (!fd) return fd.error();
   std::string out;
   char buf[65536];

@@ -19,14 +19,16 @@ namespace tern::fs {
 // only where the caller can know it is permanent; here everything is temporary.
 Error errno_error(std::string_view what, const std::string& path, int err);
 
-Result<UniqueFd> open_read(const std::string& path);
+// follow=false refuses a symlink (O_NOFOLLOW): for files tern itself owns.
+Result<UniqueFd> open_read(const std::string& path, bool follow = false);
 // Creates a new file; fails if it exists (O_EXCL, O_NOFOLLOW).
 Result<UniqueFd> create_exclusive(const std::string& path, mode_t mode = 0600);
 Status write_all(int fd, std::string_view data, const std::string& path_for_errors);
 Status fsync_fd(int fd, const std::string& path_for_errors);
 Status fsync_dir(const std::string& dir);
 Status make_dirs(const std::string& path, mode_t mode = 0700);
-Result<std::string> read_file(const std::string& path, size_t max_bytes = 256u << 20);
+// Configuration and tables may be symlinks (follow=true); queue files may not.
+Result<std::string> read_file(const std::string& path, size_t max_bytes = 256u << 20, bool follow = true);
 // tmp file beside path, fsync, rename over path, fsync the directory.
 Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0600);
 // rename that refuses to replace an existing target (renameat2 RENAME_NOREPLACE).

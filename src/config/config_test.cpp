@@ -151,8 +151,18 @@ TEST(ConfigExpand, FanOutIsBounded) {
   text += "f30 = " + std::string(1000, 'x') + "\n";
   auto r = load_string(text, "main.cf");
   ASSERT_TRUE(r.ok());
-  EXPECT_LE(r.config->get("f0").size(), detail::kMaxExpandedLength + 1000);
+  EXPECT_LE(r.config->get("f0").size(), detail::kMaxExpandedLength);
   EXPECT_FALSE(r.diagnostics.empty());
+}
+
+TEST(ConfigExpand, HugeValueIsCutShort) {
+  std::string text = "smtpd_banner = " + std::string(detail::kMaxExpandedLength + 10, 'x') + "\n";
+  auto r = load_string(text, "main.cf");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.config->get("smtpd_banner").size(), detail::kMaxExpandedLength);
+  EXPECT_EQ(messages(r), std::vector<std::string>{
+                             "main.cf:1: warning: expansion of 'smtpd_banner' is too large (over 256 "
+                             "$-references or 1048576 bytes) and was cut short"});
 }
 
 TEST(ConfigDefaults, EmptyConfig) {
@@ -272,7 +282,7 @@ TEST(ConfigErrors, ExactText) {
       {"mail-name = x", {"main.cf:1: error: syntax error: expected 'name = value'"}},
       {"mail_name = a\nbad line\n  its continuation\nmyorigin = b",
        {"main.cf:2: error: syntax error: expected 'name = value'"}},
-      {"\n  myorigin = x",
+      {"\n  myorigin = x\n  more",
        {"main.cf:2: error: syntax error: line starts with white space (a continuation) but no 'name = value' "
         "comes before it; remove the leading white space"}},
       {"\n\n\n\n\n\nmessage_size_limit = 10x", {"main.cf:7: error: message_size_limit = 10x: " + kSize}},

@@ -73,8 +73,12 @@ class Expander {
       std::string_view lit = s.substr(i, d == std::string_view::npos ? d : d - i);
       // Counts every character copied during this lookup, including into
       // the scratch strings of ${name?...}, so fan-out cannot multiply work.
+      if (lit.size() + 1 > kMaxExpandedLength - appended_) {
+        out.append(lit.substr(0, kMaxExpandedLength - appended_));
+        appended_ = kMaxExpandedLength;
+        return mark_truncated();
+      }
       appended_ += lit.size() + 1;
-      if (appended_ > kMaxExpandedLength) return mark_truncated();
       out.append(lit);
       if (d == std::string_view::npos) break;
       Ref r = scan_ref(s, d);

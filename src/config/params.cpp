@@ -2,7 +2,6 @@
 // Postfix-compatible default and a one-line meaning. It drives defaults,
 // value checking, "did you mean" hints and docs/configuration.md.
 #include <algorithm>
-#include <cctype>
 
 #include "config/config.h"
 #include "config/internal.h"
@@ -111,6 +110,9 @@ std::string nearest_param(std::string_view name) {
   const ParamDef* best = nullptr;
   size_t best_d = 0;
   for (const auto& p : table()) {
+    // The length difference is a lower bound on the distance: skip early.
+    size_t diff = name.size() > p.name.size() ? name.size() - p.name.size() : p.name.size() - name.size();
+    if (best && diff >= best_d) continue;
     size_t d = detail::edit_distance(name, p.name);
     if (!best || d < best_d) best = &p, best_d = d;
   }
@@ -129,14 +131,17 @@ size_t edit_distance(std::string_view a, std::string_view b) {
   // for fuzzed names: beyond 256 characters nothing is a useful suggestion.
   if (a.size() > 256) a = a.substr(0, 256);
   if (b.size() > 256) b = b.substr(0, 256);
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
+    char ca = lower(a[i - 1]);
     for (size_t j = 1; j <= b.size(); ++j) {
-      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                  std::tolower(static_cast<unsigned char>(b[j - 1]));
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
+      size_t best = prev[j - 1] + (ca == lower(b[j - 1]) ? 0 : 1);
+      if (prev[j] + 1 < best) best = prev[j] + 1;
+      if (cur[j - 1] + 1 < best) best = cur[j - 1] + 1;
+      cur[j] = best;
     }
     std::swap(prev, cur);
   }

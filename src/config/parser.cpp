@@ -64,11 +64,12 @@ struct Loader {
       // Blank and comment lines are skipped without ending a logical line.
       if (body.empty() || body.front() == '#') continue;
       if (is_space(line.front())) {
-        if (state == State::none)
+        if (state == State::none) {
           diag(ln, true,
                "syntax error: line starts with white space (a continuation) but no "
                "'name = value' comes before it; remove the leading white space");
-        else if (state == State::param) {
+          state = State::bad;  // report the first such line only
+        } else if (state == State::param) {
           std::string& v = entries.back().value;
           if (!v.empty()) v += ' ';
           v += body;
@@ -149,6 +150,7 @@ struct Loader {
   }
 
   static std::string suggestion(std::string_view name) {
+    if (name.size() > 64) return "";  // no parameter name is that long
     std::string near = nearest_param(name);
     size_t d = detail::edit_distance(name, near);
     if (near.empty() || d > std::max<size_t>(2, name.size() / 3)) return "";

@@ -70,6 +70,11 @@ Status exit_status_outcome(int code, const std::string& what) {
   return Error::with_dsn("4.3.0", fmt::format("{} failed with exit status {}", what, code));
 }
 
+bool needs_privilege(const rewrite::Target& t) {
+  return t.kind == rewrite::Target::Kind::local_user || t.kind == rewrite::Target::Kind::command ||
+         t.kind == rewrite::Target::Kind::file;
+}
+
 LocalAgent::LocalAgent(std::shared_ptr<const config::Config> cfg) : cfg_(std::move(cfg)) {}
 
 Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, const std::string& content,

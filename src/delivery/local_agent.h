@@ -26,11 +26,25 @@ struct Delivered {
   std::string how;  // "delivered to maildir", "delivered to command: procmail", ...
 };
 
-class LocalAgent {
+// A delivery agent: one message to one target. LocalAgent does the work
+// in this process; roles/ has one that forwards privileged targets to the
+// root-owned local delivery process.
+class Agent {
+ public:
+  virtual ~Agent() = default;
+  virtual Result<Delivered> deliver(const queue::Envelope& env, const std::string& content,
+                                    const rewrite::Target& t, const std::string& original_recipient) const = 0;
+};
+
+// True for targets that must run with another user's identity (system
+// users, commands, files) when tern runs as root.
+bool needs_privilege(const rewrite::Target& t);
+
+class LocalAgent : public Agent {
  public:
   explicit LocalAgent(std::shared_ptr<const config::Config> cfg);
   Result<Delivered> deliver(const queue::Envelope& env, const std::string& content, const rewrite::Target& t,
-                            const std::string& original_recipient) const;
+                            const std::string& original_recipient) const override;
 
  private:
   Result<Delivered> deliver_user(const queue::Envelope& env, const std::string& content, const rewrite::Target& t,

@@ -30,7 +30,9 @@ TEST(Address, ParseAndPrint) {
   for (auto& c : cases) {
     auto r = parse_path(c.in, po);
     EXPECT_EQ(r.ok(), c.ok) << c.in;
-    if (r && c.ok) EXPECT_EQ(r->str(), c.printed) << c.in;
+    if (r && c.ok) {
+      EXPECT_EQ(r->str(), c.printed) << c.in;
+    }
   }
   po.allow_null = true;
   EXPECT_TRUE(parse_path("<>", po)->is_null());

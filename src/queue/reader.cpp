@@ -70,7 +70,7 @@ Result<Envelope> parse_queue_file(std::string_view b, const std::string& id) {
 }
 
 Result<Envelope> read_envelope(const std::string& path, const std::string& id) {
-  auto bytes = fs::read_file(path, 1ull << 31);
+  auto bytes = fs::read_file(path, 1ull << 31, false);
   if (!bytes) return bytes.error();
   return parse_queue_file(*bytes, id);
 }

@@ -21,6 +21,7 @@
 #include "io/endpoint.h"
 #include "queue/spool.h"
 #include "queue/writer.h"
+#include "roles/local_helper.h"
 #include "roles/privileges.h"
 #include "roles/services.h"
 #include "roles/submit_listener.h"
@@ -70,13 +71,25 @@ int serve(const ServeOptions& opt) {
     return 75;
   }
 
-  auto services = build_services(cfg);
+  auto services = build_services(cfg);  // validates the configuration before anything forks
   if (!services) {
     log::error("{}", services.error().detail);
     std::fprintf(stderr, "tern: %s\n", services.error().detail.c_str());
     return 78;
   }
 
+  // Deliveries as other users need root: keep it in a separate process.
+  std::shared_ptr<HelperLink> helper;
+  if (::geteuid() == 0 && !cfg->get("mail_owner").empty()) {
+    auto fd = start_local_helper(opt);
+    if (!fd) {
+      log::error("{}", fd.error().detail);
+      return 71;
+    }
+    helper = std::make_shared<HelperLink>(*fd);
+    services = build_services(cfg, helper);
+    if (!services) return 78;
+  }
   asio::io_context ctx(1);
   std::vector<std::pair<asio::ip::tcp::acceptor, smtp::ListenerKind>> acceptors;
   for (auto [param, kind] : {std::pair{"smtpd_listen", smtp::ListenerKind::smtp},
@@ -138,12 +151,13 @@ int serve(const ServeOptions& opt) {
     if (sig == SIGHUP) {
       std::string errs;
       auto fresh = load(opt, errs);
-      auto built = fresh ? build_services(fresh) : Result<ServiceSet>(Error::perm(errs));
+      auto built = fresh ? build_services(fresh, helper) : Result<ServiceSet>(Error::perm(errs));
       if (!built) {
         log::error("reload failed, keeping the running configuration: {}", built.error().detail);
       } else {
         server.set_services(built->smtp);
         sched.set_services(built->delivery);
+        if (helper) helper->request_reload();
         log::info("reload -- configuration and tables reloaded");
       }
     } else if (sig == SIGUSR1) {

@@ -2,10 +2,11 @@
 #include "roles/services.h"
 
 #include "auth/user_db.h"
+#include "roles/local_helper.h"
 
 namespace tern::roles {
 
-Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg) {
+Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std::shared_ptr<HelperLink> helper) {
   std::shared_ptr<auth::UserDb> users;
   std::string spec = cfg->get("user_database");
   if (!spec.empty()) {
@@ -19,7 +20,8 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg) {
   if (!rw) return rw.error();
   ServiceSet s;
   s.smtp = std::make_shared<smtp::Services>(smtp::Services{cfg, *pol, *rw});
-  auto agent = std::make_shared<delivery::LocalAgent>(cfg);
+  std::shared_ptr<delivery::Agent> agent = std::make_shared<delivery::LocalAgent>(cfg);
+  if (helper) agent = std::make_shared<HelperAgent>(helper, agent);
   s.delivery = std::make_shared<scheduler::DeliveryServices>(scheduler::DeliveryServices{cfg, *rw, agent});
   return s;
 }

@@ -11,12 +11,19 @@
 #include "smtp/server/services.h"
 
 namespace tern::roles {
+class HelperLink;
+}
+
+namespace tern::roles {
 
 struct ServiceSet {
   std::shared_ptr<const smtp::Services> smtp;
   std::shared_ptr<const scheduler::DeliveryServices> delivery;
 };
 
-Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg);
+// helper: the link to the root-owned local delivery process, when there is
+// one; privileged targets then go through it.
+Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg,
+                                  std::shared_ptr<HelperLink> helper = nullptr);
 
 }  // namespace tern::roles

@@ -33,7 +33,7 @@ namespace tern::scheduler {
 struct DeliveryServices {
   std::shared_ptr<const config::Config> cfg;
   std::shared_ptr<rewrite::Rewriter> rewriter;
-  std::shared_ptr<delivery::LocalAgent> agent;
+  std::shared_ptr<delivery::Agent> agent;
 };
 
 class Scheduler : public queue::NewMessageSink {

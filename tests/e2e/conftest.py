@@ -181,9 +181,37 @@ class Tern:
                 out += [f"{area}/{n}" for n in os.listdir(d)]
         return out
 
+    def enqueue_offline(self, rcpts, body=b"Subject: offline\n\nqueued while tern was stopped\n",
+                        sender="s@example.org"):
+        """With the daemon stopped, `tern sendmail` writes a real queue
+        file straight into queue/active; returns the new queue IDs."""
+        assert self.proc is None, "enqueue_offline needs the daemon stopped"
+        active = os.path.join(self.queue, "active")
+        before = set(os.listdir(active)) if os.path.isdir(active) else set()
+        r = self.run("sendmail", "-i", "-f", sender, *rcpts, input=body)
+        assert r.returncode == 0, r.stderr
+        return sorted(set(os.listdir(active)) - before)
+
     def wait_queue_empty(self, timeout=10):
         wait_until(lambda: not [f for f in self.queue_files() if f.startswith("active/")], timeout=timeout,
                    what="the active queue to drain")
+
+
+def server_has_read(tern, client):
+    """True when the server side of client's connection has no unread bytes
+    in its kernel receive queue (/proc/net/tcp rx_queue is 0): everything the
+    client sent has been read by tern. Lets a test wait for "the server got
+    it" instead of sleeping."""
+    local_port = client.sock.getsockname()[1]
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            lport = int(fields[1].split(":")[1], 16)
+            rport = int(fields[2].split(":")[1], 16)
+            if lport == tern.port and rport == local_port:
+                return int(fields[4].split(":")[1], 16) == 0
+    return False
 
 
 @pytest.fixture

@@ -143,7 +143,9 @@ TEST(DataReader, EndOfDataAndSmuggling) {
     EXPECT_EQ(r.done(), c.done) << c.name;
     EXPECT_EQ(used, c.input.size()) << c.name;
     EXPECT_EQ(r.saw_bare_newline(), c.bare) << c.name;
-    if (!c.bare) EXPECT_EQ(r.output(), c.content) << c.name;
+    if (!c.bare) {
+      EXPECT_EQ(r.output(), c.content) << c.name;
+    }
   }
 }
 

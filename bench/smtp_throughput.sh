@@ -1,0 +1,250 @@
+#!/usr/bin/env bash
+# End-to-end SMTP throughput: tern vs a throwaway Postfix on the same machine.
+#
+# For each cell of the matrix (message size x parallel sessions) it starts a
+# fresh server, drives it with Postfix's smtp-source (one message per
+# connection, one recipient in a virtual mailbox domain), and times from the
+# start of smtp-source until the last message is in the Maildir's new/.
+# Then it stops the server and throws its state away. See bench/README.md.
+#
+# Run as root (Postfix needs it), by hand; never by the test suite.
+#   bench/smtp_throughput.sh
+#   MSGS_SMALL=200 MSGS_LARGE=50 bench/smtp_throughput.sh      # quick run
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TERN=${TERN_BINARY:-$ROOT/build/tern}
+SMTP_SOURCE=${SMTP_SOURCE:-/usr/sbin/smtp-source}
+POSTFIX=${POSTFIX:-/usr/sbin/postfix}
+POSTCONF=${POSTCONF:-/usr/sbin/postconf}
+
+SESSIONS=${SESSIONS:-"1 10 50"}           # smtp-source -s
+SIZES=${SIZES:-"1024 102400"}             # smtp-source -l (bytes of body)
+MSGS_SMALL=${MSGS_SMALL:-2000}            # messages per cell for sizes < 10 KiB
+MSGS_LARGE=${MSGS_LARGE:-500}             # messages per cell for larger sizes
+SERVERS=${SERVERS:-"tern postfix"}        # run only one with SERVERS=tern
+DELIVERY_TIMEOUT=${DELIVERY_TIMEOUT:-300} # seconds to wait for the Maildir to fill
+RESULTS=${RESULTS:-$ROOT/bench/results-latest.txt}
+KEEP=${KEEP:-0}                           # KEEP=1 keeps the temp dirs (logs) for inspection
+
+die() { echo "smtp_throughput: $*" >&2; exit 1; }
+
+[[ $(id -u) -eq 0 ]] || die "run as root (the throwaway Postfix instance needs it)"
+[[ -x $SMTP_SOURCE ]] || die "$SMTP_SOURCE missing (apt-get install postfix)"
+if [[ " $SERVERS " == *" tern "* ]]; then
+  [[ -x $TERN ]] || die "$TERN missing (./scripts/build.sh)"
+fi
+if [[ " $SERVERS " == *" postfix "* ]]; then
+  [[ -x $POSTFIX ]] || die "$POSTFIX missing (apt-get install postfix)"
+  id postfix >/dev/null 2>&1 || die "no 'postfix' user (apt-get install postfix)"
+fi
+
+WORK=$(mktemp -d /tmp/tern-bench.XXXXXX)
+chmod 755 "$WORK" # Postfix daemons (user postfix) must traverse it
+TERN_PID=
+PF_DIR=
+
+cleanup() {
+  local rc=$?
+  stop_tern || true
+  stop_postfix || true
+  if [[ $KEEP == 1 ]]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Waits until something on 127.0.0.1:$1 answers with a 220 banner.
+wait_banner() {
+  local port=$1 deadline=$((SECONDS + 30)) line
+  while ((SECONDS < deadline)); do
+    if { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
+      line=
+      read -r -t 5 line <&3 || true
+      printf 'QUIT\r\n' >&3 2>/dev/null || true
+      exec 3<&- 3>&-
+      [[ $line == 220* ]] && return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+
+count_new() { # files in a Maildir's new/, without forking
+  local -a f
+  shopt -s nullglob
+  f=("$1"/new/*)
+  shopt -u nullglob
+  echo ${#f[@]}
+}
+
+# ---------------------------------------------------------------- tern
+start_tern() { # $1 = state dir, $2 = port
+  local d=$1 port=$2
+  mkdir -p "$d/queue" "$d/vmail"
+  cat >"$d/main.cf" <<EOF
+myhostname = bench.test-host
+smtpd_listen = 127.0.0.1:$port
+mynetworks = 127.0.0.0/8
+virtual_mailbox_domains = bench.test
+virtual_mailbox_base = $d/vmail
+user_database = passwd-file:$d/users
+queue_directory = $d/queue
+maillog_file = $d/maillog
+mail_owner =
+smtpd_client_connection_count_limit = 0
+EOF
+  echo bench | "$TERN" -c "$d/main.cf" user add rcpt@bench.test --password-stdin >/dev/null
+  "$TERN" -c "$d/main.cf" serve >"$d/stderr.log" 2>&1 &
+  TERN_PID=$!
+  wait_banner "$port" || { cat "$d/stderr.log" >&2; die "tern did not start"; }
+}
+
+stop_tern() {
+  [[ -n $TERN_PID ]] || return 0
+  kill -TERM "$TERN_PID" 2>/dev/null || true
+  local i
+  for ((i = 0; i < 150; i++)); do
+    kill -0 "$TERN_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$TERN_PID" 2>/dev/null || true
+  wait "$TERN_PID" 2>/dev/null || true
+  TERN_PID=
+}
+
+# ---------------------------------------------------------------- Postfix
+start_postfix() { # $1 = state dir, $2 = port
+  local d=$1 port=$2 uid gid
+  uid=$(id -u postfix)
+  gid=$(id -g postfix)
+  mkdir -p "$d/etc" "$d/queue" "$d/data" "$d/vmail"
+  chown postfix:postfix "$d/data" "$d/vmail"
+  : >"$d/etc/main.cf"
+  # master.cf: the stock one with every service out of chroot (the throwaway
+  # queue has no chroot jail set up) and the public smtpd on our port.
+  awk -v port="$port" '
+    /^[#[:space:]]/ || NF < 8 { print; next }
+    $1 == "smtp" && $2 == "inet" { print "127.0.0.1:" port " inet n - n - - smtpd"; next }
+    { $5 = "n"; print }
+  ' /usr/share/postfix/master.cf.dist >"$d/etc/master.cf"
+  printf 'rcpt@bench.test bench.test/rcpt/\n' >"$d/etc/vmailbox"
+  : >"$d/maillog"
+  "$POSTCONF" -c "$d/etc" -e \
+    "compatibility_level = 3.6" \
+    "queue_directory = $d/queue" \
+    "data_directory = $d/data" \
+    "meta_directory = /etc/postfix" \
+    "shlib_directory = /usr/lib/postfix" \
+    "myhostname = bench.test-host" \
+    "inet_interfaces = 127.0.0.1" \
+    "inet_protocols = ipv4" \
+    "mydestination =" \
+    "mynetworks = 127.0.0.0/8" \
+    "alias_maps =" \
+    "alias_database =" \
+    "virtual_mailbox_domains = bench.test" \
+    "virtual_mailbox_base = $d/vmail" \
+    "virtual_mailbox_maps = texthash:$d/etc/vmailbox" \
+    "virtual_uid_maps = static:$uid" \
+    "virtual_gid_maps = static:$gid" \
+    "maillog_file = $d/maillog" \
+    "maillog_file_prefixes = $d" \
+    "default_process_limit = 100" \
+    "smtpd_client_connection_count_limit = 0" \
+    "smtpd_client_connection_rate_limit = 0"
+  "$POSTFIX" -c "$d/etc" set-permissions >"$d/setup.log" 2>&1 || true
+  "$POSTFIX" -c "$d/etc" check >>"$d/setup.log" 2>&1 || { cat "$d/setup.log" >&2; die "postfix check failed"; }
+  PF_DIR=$d
+  "$POSTFIX" -c "$d/etc" start >>"$d/setup.log" 2>&1 || { cat "$d/setup.log" >&2; die "postfix did not start"; }
+  wait_banner "$port" || { cat "$d/setup.log" "$d/maillog" >&2; die "postfix smtpd does not answer"; }
+}
+
+stop_postfix() {
+  [[ -n $PF_DIR ]] || return 0
+  "$POSTFIX" -c "$PF_DIR/etc" stop >>"$PF_DIR/setup.log" 2>&1 || true
+  # "postfix stop" returns before master has exited: wait for its pid file to go.
+  local pidfile=$PF_DIR/queue/pid/master.pid pid i
+  pid=$(tr -dc 0-9 <"$pidfile" 2>/dev/null || true)
+  if [[ -n $pid ]]; then
+    for ((i = 0; i < 150; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  PF_DIR=
+}
+
+# ---------------------------------------------------------------- one cell
+# Sets RESULT to msg/s (or FAIL(...)) for server $1, size $2, sessions $3,
+# count $4. Not run in a subshell, so the EXIT trap knows what to stop.
+RESULT=
+run_cell() {
+  local server=$1 size=$2 sessions=$3 count=$4 d port maildir t0 ts t1 n deadline rc=0
+  d="$WORK/$server-$size-$sessions"
+  mkdir -p "$d"
+  port=$(free_port)
+  "start_$server" "$d" "$port"
+  maildir="$d/vmail/bench.test/rcpt"
+  sync # don't bill this cell for the previous one's dirty pages
+
+  t0=$EPOCHREALTIME
+  "$SMTP_SOURCE" -4 -s "$sessions" -l "$size" -m "$count" -M bench-client.test \
+    -f sender@client.test -t rcpt@bench.test "127.0.0.1:$port" >"$d/smtp-source.log" 2>&1 || rc=$?
+  ts=$EPOCHREALTIME
+  deadline=$((SECONDS + DELIVERY_TIMEOUT))
+  while n=$(count_new "$maildir"); ((n < count && SECONDS < deadline)); do
+    sleep 0.02
+  done
+  t1=$EPOCHREALTIME
+
+  "stop_$server"
+  if ((n < count)); then
+    RESULT="FAIL($n/$count)"
+    echo "  $server size=$size s=$sessions: only $n of $count delivered; smtp-source: $(tail -3 "$d/smtp-source.log" | tr '\n' ' ')" >&2
+    return
+  fi
+  ((rc == 0)) || echo "  $server size=$size s=$sessions: smtp-source exited $rc (all delivered anyway)" >&2
+  RESULT=$(awk -v n="$count" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')
+  # Where the time went: smtp-source done (all messages queued) vs last delivery.
+  awk -v srv="$server" -v sz="$size" -v s="$sessions" -v n="$count" -v a="$t0" -v m="$ts" -v b="$t1" \
+    'BEGIN { printf "# %-7s size=%-6d s=%-3d n=%-5d smtp-source done %7.2fs (%6.1f msg/s), last delivery %7.2fs\n",
+             srv, sz, s, n, m - a, n / (m - a), b - a }' >>"$WORK/details"
+}
+
+# ---------------------------------------------------------------- main
+{
+  echo "# tern vs Postfix, end-to-end SMTP -> Maildir (smtp-source, 1 msg/connection, fsync on)"
+  echo "# date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "# host:     $(uname -srm), nproc=$(nproc), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2/1048576}' /proc/meminfo)"
+  echo "# cpu:      $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+  echo "# disk:     $(df -hT "$WORK" | awk 'NR==2 {print $1, $2, $3 " total"}') (temp dir $(dirname "$WORK"))"
+  echo "# tern:     $TERN ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet 2>/dev/null || echo ', dirty tree'))"
+  echo "# postfix:  $("$POSTCONF" -d -h mail_version 2>/dev/null || echo '?')"
+} | tee "$WORK/header"
+: >"$WORK/details"
+
+printf '\n%-6s %8s %6s %12s %14s %7s\n' size sessions msgs "tern msg/s" "postfix msg/s" ratio | tee "$WORK/table"
+for size in $SIZES; do
+  if ((size < 10240)); then count=$MSGS_SMALL; else count=$MSGS_LARGE; fi
+  label=$(awk -v b="$size" 'BEGIN { if (b % 1024 == 0) printf "%dK", b / 1024; else printf "%dB", b }')
+  for s in $SESSIONS; do
+    tern_r=- pf_r=-
+    if [[ " $SERVERS " == *" tern "* ]]; then run_cell tern "$size" "$s" "$count"; tern_r=$RESULT; fi
+    if [[ " $SERVERS " == *" postfix "* ]]; then run_cell postfix "$size" "$s" "$count"; pf_r=$RESULT; fi
+    ratio=$(awk -v a="$tern_r" -v b="$pf_r" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else print "-" }')
+    printf '%-6s %8s %6s %12s %14s %7s\n' "$label" "$s" "$count" "$tern_r" "$pf_r" "$ratio" | tee -a "$WORK/table"
+  done
+done
+
+echo
+echo "# detail: injection (smtp-source finished) vs end-to-end (last message in new/)"
+cat "$WORK/details"
+cat "$WORK/header" <(echo) "$WORK/table" <(echo) <(echo "# detail: injection vs end-to-end") "$WORK/details" >"$RESULTS"
+echo
+echo "written to $RESULTS"

@@ -1,0 +1,128 @@
+// Encoding of local delivery requests and replies (see request.h).
+#include "delivery/request.h"
+
+#include <vector>
+
+#include "queue/record.h"
+
+namespace tern::delivery {
+
+namespace {
+
+// Splits a datagram into records; fails unless it is exactly magic +
+// records + end marker.
+Result<std::vector<std::pair<char, std::string_view>>> records(std::string_view b) {
+  using namespace queue;
+  if (b.substr(0, kMagic.size()) != kMagic) return Error::perm("bad magic");
+  std::vector<std::pair<char, std::string_view>> out;
+  size_t pos = kMagic.size();
+  for (;;) {
+    if (b.size() - pos < kRecordHeader) return Error::perm("truncated");
+    char type = b[pos];
+    uint32_t len = 0;
+    for (int i = 0; i < 4; ++i) len |= static_cast<uint32_t>(static_cast<unsigned char>(b[pos + 1 + i])) << (8 * i);
+    size_t start = pos + kRecordHeader;
+    if (len > b.size() - start || len > 65536) return Error::perm("bad record length");
+    if (type == kEnd) {
+      if (len != 0 || start != b.size()) return Error::perm("data after the end record");
+      return out;
+    }
+    if (out.size() >= 16) return Error::perm("too many records");
+    out.emplace_back(type, b.substr(start, len));
+    pos = start + len;
+  }
+}
+
+bool parse_u64(std::string_view s, uint64_t& v) {
+  if (s.empty() || s.size() > 19) return false;
+  v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+bool same_target(const rewrite::Target& a, const rewrite::Target& b) {
+  return a.kind == b.kind && a.address == b.address && a.user == b.user && a.extension == b.extension &&
+         a.path == b.path && a.command == b.command && a.source == b.source;
+}
+
+std::string encode_request(const DeliveryRequest& r) {
+  std::string out(queue::kMagic);
+  queue::append_record(out, 'g', std::to_string(r.tag));
+  queue::append_record(out, 'i', r.queue_id);
+  queue::append_record(out, 'r', r.recipient);
+  queue::append_record(out, 'k', std::to_string(static_cast<int>(r.target.kind)));
+  queue::append_record(out, 'a', r.target.address);
+  queue::append_record(out, 'u', r.target.user);
+  queue::append_record(out, 'x', r.target.extension);
+  queue::append_record(out, 'p', r.target.path);
+  queue::append_record(out, 'c', r.target.command);
+  queue::append_record(out, 's', r.target.source);
+  queue::append_record(out, queue::kEnd, "");
+  return out;
+}
+
+Result<DeliveryRequest> decode_request(std::string_view b) {
+  auto recs = records(b);
+  if (!recs) return recs.error();
+  if (recs->size() != 10) return Error::perm("wrong number of records");
+  DeliveryRequest r;
+  const char order[] = "girkauxpcs";
+  for (size_t i = 0; i < 10; ++i) {
+    auto [type, v] = (*recs)[i];
+    if (type != order[i]) return Error::perm("records out of order");
+    std::string s(v);
+    switch (type) {
+      case 'g':
+        if (!parse_u64(v, r.tag)) return Error::perm("bad tag");
+        break;
+      case 'i': r.queue_id = s; break;
+      case 'r': r.recipient = s; break;
+      case 'k': {
+        uint64_t k = 0;
+        if (!parse_u64(v, k) || k > static_cast<uint64_t>(rewrite::Target::Kind::remote)) return Error::perm("bad kind");
+        r.target.kind = static_cast<rewrite::Target::Kind>(k);
+        break;
+      }
+      case 'a': r.target.address = s; break;
+      case 'u': r.target.user = s; break;
+      case 'x': r.target.extension = s; break;
+      case 'p': r.target.path = s; break;
+      case 'c': r.target.command = s; break;
+      case 's': r.target.source = s; break;
+    }
+  }
+  return r;
+}
+
+std::string encode_reply(const DeliveryReply& r) {
+  std::string out(queue::kMagic);
+  queue::append_record(out, 'g', std::to_string(r.tag));
+  queue::append_record(out, 'o', r.ok ? "ok" : r.temporary ? "temp" : "perm");
+  queue::append_record(out, 'd', r.dsn);
+  queue::append_record(out, 't', r.text.substr(0, 1000));
+  queue::append_record(out, queue::kEnd, "");
+  return out;
+}
+
+Result<DeliveryReply> decode_reply(std::string_view b) {
+  auto recs = records(b);
+  if (!recs) return recs.error();
+  if (recs->size() != 4 || (*recs)[0].first != 'g' || (*recs)[1].first != 'o' || (*recs)[2].first != 'd' ||
+      (*recs)[3].first != 't')
+    return Error::perm("malformed reply");
+  DeliveryReply r;
+  if (!parse_u64((*recs)[0].second, r.tag)) return Error::perm("bad tag");
+  auto o = (*recs)[1].second;
+  r.ok = o == "ok";
+  r.temporary = o != "perm";
+  r.dsn = std::string((*recs)[2].second);
+  r.text = std::string((*recs)[3].second);
+  return r;
+}
+
+}  // namespace tern::delivery

@@ -1,0 +1,46 @@
+// The messages between the unprivileged queue runner and the root-owned
+// local delivery process (roles/local_helper): "deliver recipient R of
+// queue file ID to target T" and the outcome. Encoded with the queue's
+// typed records (queue/record.h), one request or reply per SOCK_SEQPACKET
+// datagram.
+//
+// SECURITY: the root side decodes requests from a process that reads the
+// network and may be compromised. The decoder checks every length and
+// consumes the whole datagram; the root side then trusts nothing in the
+// request beyond the queue ID and recipient: it re-reads the queue file and
+// re-expands the recipient itself, and delivers only to a target that
+// expansion produces.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "rewrite/rewriter.h"
+
+namespace tern::delivery {
+
+struct DeliveryRequest {
+  uint64_t tag = 0;
+  std::string queue_id;
+  std::string recipient;
+  rewrite::Target target;
+};
+
+struct DeliveryReply {
+  uint64_t tag = 0;
+  bool ok = false;
+  bool temporary = true;
+  std::string dsn;
+  std::string text;  // "delivered to mailbox" or the failure detail
+};
+
+std::string encode_request(const DeliveryRequest& r);
+Result<DeliveryRequest> decode_request(std::string_view bytes);
+std::string encode_reply(const DeliveryReply& r);
+Result<DeliveryReply> decode_reply(std::string_view bytes);
+
+bool same_target(const rewrite::Target& a, const rewrite::Target& b);
+
+}  // namespace tern::delivery

@@ -1,0 +1,18 @@
+// libFuzzer target: the decoders the root-owned local delivery process and
+// the queue runner apply to each other's datagrams.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "delivery/request.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view in(reinterpret_cast<const char*>(data), size);
+  auto r = tern::delivery::decode_request(in);
+  if (r) {
+    auto again = tern::delivery::decode_request(tern::delivery::encode_request(*r));
+    if (!again || !tern::delivery::same_target(again->target, r->target)) __builtin_trap();
+  }
+  (void)tern::delivery::decode_reply(in);
+  return 0;
+}

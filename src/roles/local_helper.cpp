@@ -1,0 +1,187 @@
+// Implementation of the root-owned local delivery process (see local_helper.h).
+#include "roles/local_helper.h"
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "config/config.h"
+#include "queue/reader.h"
+#include "queue/spool.h"
+#include "roles/services.h"
+
+namespace tern::roles {
+
+namespace {
+
+constexpr const char kReload[] = "RELOAD";
+constexpr size_t kMaxDatagram = 70000;
+
+delivery::DeliveryReply failure(uint64_t tag, const Error& e) {
+  return {tag, false, e.is_temporary(), e.dsn, e.detail};
+}
+
+// One request, in a forked child of the helper.
+delivery::DeliveryReply handle(const ServiceSet& svc, const delivery::DeliveryRequest& req) {
+  uint64_t tag = req.tag;
+  if (!queue::Spool::valid_id(req.queue_id)) return failure(tag, Error::perm("bad queue ID"));
+  queue::Spool spool(svc.delivery->cfg->get("queue_directory"));
+  std::string path = spool.path(queue::Area::active, req.queue_id);
+  auto env = queue::read_envelope(path, req.queue_id);
+  if (!env) return failure(tag, Error::temp("queue file: " + env.error().detail));
+  bool pending = false;
+  for (auto& r : env->recipients) pending |= !r.done && r.address == req.recipient;
+  if (!pending) return failure(tag, Error::temp("recipient is not pending in the queue file"));
+  auto targets = svc.delivery->rewriter->expand(req.recipient);
+  if (!targets) return failure(tag, targets.error());
+  bool known = false;
+  for (auto& t : *targets) known |= delivery::same_target(t, req.target);
+  if (!known) {
+    log::warn("{}: local delivery request for a target the recipient does not expand to; refused", req.queue_id);
+    return failure(tag, Error::temp("target does not match the recipient's expansion"));
+  }
+  auto content = queue::read_content(path, *env);
+  if (!content) return failure(tag, content.error());
+  delivery::LocalAgent agent(svc.delivery->cfg);
+  auto d = agent.deliver(*env, *content, req.target, req.recipient);
+  if (!d) return failure(tag, d.error());
+  return {tag, true, false, "2.0.0", d->how};
+}
+
+std::shared_ptr<const config::Config> load_config(const ServeOptions& opt) {
+  auto r = opt.demo ? config::load_string(config::embedded_demo_config(), "(embedded demo config)")
+                    : config::load_file(opt.config_path);
+  return r.config;
+}
+
+[[noreturn]] void run_helper(int fd, const ServeOptions& opt) {
+  ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGHUP, SIG_IGN);
+  ::signal(SIGINT, SIG_IGN);  // the daemon's terminal Ctrl-C; we stop when the daemon does
+  auto cfg = load_config(opt);
+  auto svc = cfg ? build_services(cfg) : Result<ServiceSet>(Error::perm("configuration"));
+  if (!svc) {
+    log::error("local delivery process: cannot start: {}", svc.error().detail);
+    ::_exit(78);
+  }
+  std::string buf(kMaxDatagram, '\0');
+  int children = 0;
+  constexpr int kMaxChildren = 64;  // a flood of requests never forks without bound
+  for (;;) {
+    while (children > 0 && ::waitpid(-1, nullptr, children >= kMaxChildren ? 0 : WNOHANG) > 0) --children;
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // the daemon is gone
+    std::string_view msg(buf.data(), static_cast<size_t>(n));
+    if (msg == kReload) {
+      auto fresh = load_config(opt);
+      auto built = fresh ? build_services(fresh) : Result<ServiceSet>(Error::perm("configuration"));
+      if (built)
+        svc = std::move(built);
+      else
+        log::error("local delivery process: reload failed; keeping the old configuration");
+      continue;
+    }
+    auto req = delivery::decode_request(msg);
+    if (!req) {
+      log::warn("local delivery process: malformed request ignored: {}", req.error().detail);
+      continue;
+    }
+    pid_t pid = ::fork();
+    if (pid > 0) ++children;
+    if (pid == 0) {
+      auto reply = delivery::encode_reply(handle(*svc, *req));
+      ssize_t ignored = ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+      (void)ignored;
+      ::_exit(0);
+    }
+    if (pid < 0) {
+      auto reply = delivery::encode_reply(failure(req->tag, Error::temp("fork failed")));
+      ssize_t ignored = ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+      (void)ignored;
+    }
+  }
+  while (::wait(nullptr) > 0) {
+  }
+  ::_exit(0);
+}
+
+}  // namespace
+
+Result<int> start_local_helper(const ServeOptions& opt) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+    return Error::perm(std::string("socketpair: ") + strerror(errno));
+  pid_t pid = ::fork();
+  if (pid < 0) return Error::perm(std::string("fork: ") + strerror(errno));
+  if (pid == 0) {
+    ::close(sv[0]);
+    run_helper(sv[1], opt);
+  }
+  ::close(sv[1]);
+  log::info("local delivery process started (pid {})", pid);
+  return sv[0];
+}
+
+HelperLink::HelperLink(int fd) : fd_(fd) { reader_ = std::thread([this] { read_replies(); }); }
+
+HelperLink::~HelperLink() {
+  ::shutdown(fd_, SHUT_RDWR);
+  if (reader_.joinable()) reader_.join();
+  ::close(fd_);
+}
+
+void HelperLink::read_replies() {
+  std::string buf(kMaxDatagram, '\0');
+  for (;;) {
+    ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    auto r = delivery::decode_reply(std::string_view(buf.data(), static_cast<size_t>(n)));
+    if (!r) continue;
+    std::lock_guard lock(mu_);
+    replies_[r->tag] = std::make_unique<delivery::DeliveryReply>(std::move(*r));
+    cv_.notify_all();
+  }
+  std::lock_guard lock(mu_);
+  dead_ = true;
+  cv_.notify_all();
+}
+
+void HelperLink::request_reload() { (void)::send(fd_, kReload, sizeof kReload - 1, MSG_NOSIGNAL); }
+
+Result<delivery::Delivered> HelperLink::call(delivery::DeliveryRequest req) {
+  {
+    std::lock_guard lock(mu_);
+    req.tag = next_tag_++;
+  }
+  auto bytes = delivery::encode_request(req);
+  if (::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(bytes.size()))
+    return Error::temp("local delivery process unavailable");
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return dead_ || replies_.count(req.tag); });
+  auto it = replies_.find(req.tag);
+  if (it == replies_.end()) return Error::temp("local delivery process died");
+  auto reply = std::move(it->second);
+  replies_.erase(it);
+  if (reply->ok) return delivery::Delivered{reply->text};
+  Error e = reply->temporary ? Error::temp(reply->text) : Error::perm(reply->text);
+  e.dsn = reply->dsn;
+  return e;
+}
+
+Result<delivery::Delivered> HelperAgent::deliver(const queue::Envelope& env, const std::string& content,
+                                                 const rewrite::Target& t, const std::string& original) const {
+  if (!delivery::needs_privilege(t)) return unprivileged_->deliver(env, content, t, original);
+  delivery::DeliveryRequest req;
+  req.queue_id = env.id;
+  req.recipient = original;
+  req.target = t;
+  return link_->call(std::move(req));
+}
+
+}  // namespace tern::roles
