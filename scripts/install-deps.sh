@@ -12,6 +12,12 @@ pkgs=(
   python3 python3-pytest python3-pytest-xdist python3-aiosmtpd swaks curl postfix procps
 )
 
+# The unprivileged user tern's daemon runs as when started by root (mail_owner),
+# created like Debian's postfix package creates "postfix".
+if [ "$(id -u)" -eq 0 ] && ! id tern >/dev/null 2>&1; then
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin tern
+fi
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

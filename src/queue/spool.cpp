@@ -2,6 +2,7 @@
 #include "queue/spool.h"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -34,6 +35,12 @@ std::string Spool::path(Area a, const std::string& id) const { return fs::join(a
 std::string Spool::socket_path() const { return fs::join(dir_, "public/submit"); }
 
 Status Spool::init() const {
+  // The top directory is searchable by everyone (0711) so that local users
+  // reach public/submit; every area below it is private (0700).
+  auto top = fs::make_dirs(dir_, 0711);
+  if (!top) return top;
+  struct stat st;
+  if (::stat(dir_.c_str(), &st) == 0 && st.st_uid == ::geteuid()) ::chmod(dir_.c_str(), 0711);
   for (Area a : {Area::tmp, Area::active, Area::hold, Area::corrupt, Area::defer}) {
     auto st = fs::make_dirs(area_dir(a), 0700);
     if (!st) return st;

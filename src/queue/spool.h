@@ -31,7 +31,8 @@ class Spool {
   std::string path(Area a, const std::string& id) const;
   std::string socket_path() const;
 
-  // Creates the directories (0700; public/ 0711) if missing.
+  // Creates the directories if missing: the queue directory and public/
+  // 0711, the areas 0700.
   Status init() const;
   static std::string new_id();
   static bool valid_id(std::string_view id);
