@@ -33,5 +33,7 @@ int cmd_newaliases(const std::string& path);
 
 // The sendmail(1) personality: its own option syntax (-t -i -oi -f -F ...).
 int sendmail_main(int argc, char** argv);
+// `sendmail -bs`: SMTP on standard input/output (sendmail_bs.cpp).
+int sendmail_bs(const config::Config& cfg);
 
 }  // namespace tern::cli

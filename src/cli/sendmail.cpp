@@ -1,8 +1,8 @@
 // The sendmail(1) personality, so that scripts written for sendmail, Postfix
 // or Exim keep working: `sendmail [flags] [--] address...` reads a message
 // on standard input and queues it. Modes: -bm (default), -bp (mailq),
-// -bi (newaliases), -bd (daemon), -bs (SMTP on standard input), -q (run the
-// queue). Flags: -t (recipients from To/Cc/Bcc; Bcc removed), -i / -oi
+// -bi (newaliases), -bd (daemon), -bs (SMTP on standard input,
+// sendmail_bs.cpp), -q (run the queue). Flags: -t (recipients from To/Cc/Bcc; Bcc removed), -i / -oi
 // (a lone "." does not end the message), -f/-r sender, -F full name,
 // -C config; -o options, -v, -m, -n, -U, -B, -N, -R, -V, -L, -h, -O, -X
 // are accepted and ignored as Postfix does. After "--" every argument is an
@@ -160,10 +160,7 @@ int sendmail_main(int argc, char** argv) {
   auto cfg = load_config(o.config, true);
   if (!cfg) return 78;
   std::string origin = cfg->get("myorigin");
-  if (o.mode == "s") {
-    std::fprintf(stderr, "sendmail: -bs: use SMTP on port %s instead\n", cfg->get("smtpd_listen").c_str());
-    return 64;
-  }
+  if (o.mode == "s") return sendmail_bs(*cfg);
   if (o.mode != "m") {
     std::fprintf(stderr, "sendmail: unsupported mode -b%s\n", o.mode.c_str());
     return 64;

@@ -68,3 +68,14 @@ def test_submission_without_daemon_then_delivery_at_start(make_tern):
     assert t.wait_for_mail("alice@virt.test")[0]["Subject"] == "queued offline"
     t.wait_queue_empty()
     assert "Mail queue is empty" in run_as(t, "mailq", []).stdout.decode()
+
+
+def test_bs_mode_speaks_smtp_on_stdin(tern):
+    script = (b"EHLO me\r\nMAIL FROM:<me@example.org>\r\nRCPT TO:<alice@virt.test>\r\nDATA\r\n"
+              b"Subject: bs mode\r\n\r\n..stuffed\r\n.\r\nQUIT\r\n")
+    r = run_as(tern, "sendmail", ["-bs"], script)
+    out = r.stdout.decode()
+    assert r.returncode == 0, r.stderr
+    assert re.search(r"^250 2\.0\.0 Ok: queued as [0-9A-F]{16}\r$", out, re.M), out
+    m = tern.wait_for_mail("alice@virt.test")[0]
+    assert m["Subject"] == "bs mode" and m.get_payload() == ".stuffed\n"
