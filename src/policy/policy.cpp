@@ -51,10 +51,17 @@ Verdict Policy::on_rcpt(const ClientInfo& client, std::string_view rcpt, mail::D
     return v;
   }
   if (v.action == Verdict::Action::discard) return v;
+  bool trusted = client.trusted || client.authenticated || v.action == Verdict::Action::ok ||
+                 v.action == Verdict::Action::relay;
+  // Sender-specified routing (user%host@, host!user@, "user@host"@) in a
+  // domain we accept could make us relay for anyone: refused from untrusted
+  // clients, as Postfix's allow_untrusted_routing = no does.
+  auto at = rcpt.rfind('@');
+  std::string_view local = rcpt.substr(0, at == std::string_view::npos ? rcpt.size() : at);
+  if (!trusted && local.find_first_of("@%!") != std::string_view::npos)
+    return Verdict::reject(554, "5.7.1", fmt::format("<{}>: Relay access denied", rcpt));
   if (cls != mail::DomainClass::remote) return {};
-  if (client.trusted || client.authenticated || v.action == Verdict::Action::ok ||
-      v.action == Verdict::Action::relay)
-    return {Verdict::Action::ok, 0, "", ""};
+  if (trusted) return {Verdict::Action::ok, 0, "", ""};
   return Verdict::reject(554, "5.7.1", fmt::format("<{}>: Relay access denied", rcpt));
 }
 

@@ -22,8 +22,8 @@ namespace tern::store {
 namespace {
 
 constexpr std::time_t kStaleLockAge = 300;
-constexpr auto kFirstBackoff = std::chrono::milliseconds(20);
-constexpr auto kMaxBackoff = std::chrono::milliseconds(1000);
+constexpr auto kFirstBackoff = std::chrono::milliseconds(2);
+constexpr auto kMaxBackoff = std::chrono::milliseconds(100);  // a free lock is noticed quickly
 
 // Sleeps before the next try; false if the deadline has passed.
 bool wait_before_retry(MboxLock::Deadline deadline, std::chrono::milliseconds& backoff) {

@@ -421,3 +421,21 @@ TEST(Mbox, UnwritableDirectorySkipsDotLock) {
 }
 
 }  // namespace
+
+#include <thread>
+
+#include "store/dir_sync.h"
+
+TEST(DirSyncGroup, ConcurrentCallersAllReturnOk) {
+  tern::store::DirSyncGroup g;
+  std::vector<std::thread> ts;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i)
+    ts.emplace_back([&] {
+      for (int j = 0; j < 20; ++j)
+        if (g.sync("/tmp")) ++ok;
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(ok.load(), 160);
+  EXPECT_FALSE(g.sync("/nonexistent-dir-for-tern-test"));
+}

@@ -8,8 +8,6 @@ import os
 import re
 import subprocess
 
-from conftest import wait_until
-
 
 def swaks(tern, *args, check=True):
     r = subprocess.run(["swaks", "--server", f"127.0.0.1:{tern.port}", "--helo", "swaks.example", *args],

@@ -82,6 +82,21 @@ def test_duplicate_add_fails_and_changes_nothing(make_tern):
     assert listed(t) == ["alice@virt.test"]
 
 
+def test_concurrent_adds_are_all_kept(make_tern):
+    # Each `user add` rewrites the file under a lock; none may lose another's line.
+    t = make_tern(start=False, users=())
+    procs = [subprocess.Popen([TERN, "-c", t.config, "user", "add", f"u{i}@virt.test", "--password-stdin"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for i in range(20)]
+    for p in procs:
+        p.stdin.write(b"pw\n")
+        p.stdin.close()
+    for p in procs:
+        assert p.wait(timeout=30) == 0, p.stderr.read()
+    assert sorted(listed(t)) == sorted(f"u{i}@virt.test" for i in range(20))
+    assert t.run("check", check=False).returncode == 0
+
+
 def test_add_refuses_bad_input(make_tern):
     t = make_tern(start=False, users=())
     for address in ("no-at-sign", "a:b@virt.test", "a b@virt.test"):
@@ -133,7 +148,7 @@ def test_deleted_user_rejected_after_reload(make_tern):
     t.run("user", "del", "alice@virt.test")
     t.run("user", "add", "erin@virt.test", "--password-stdin", input="pw\n")
     t.reload()
-    wait_until(lambda: "reload" in t.log(), what="the reload to be logged")
+    wait_until(lambda: "configuration and tables reloaded" in t.log(), what="the reload to be logged")
     code, text = wait_until(lambda: (lambda r: r if r[0] != 250 else None)(rcpt_code(t, "alice@virt.test")),
                             what="alice to be refused")
     assert (code, text[4:9]) == (550, "5.1.1"), text

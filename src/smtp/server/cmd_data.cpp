@@ -219,7 +219,10 @@ asio::awaitable<void> Session::cmd_bdat(const Command& c) {
   while (left > 0) {
     if (splitter_.pending_size() == 0 && !co_await fill()) {
       reset_transaction();
-      if (watchdog_->fired()) co_await close_with(Reply(421, "4.4.2", lim_.hostname + " Error: timeout exceeded"));
+      if (watchdog_->fired())
+        co_await close_with(Reply(421, "4.4.2", lim_.hostname + " Error: timeout exceeded"));
+      else if (interrupted_)
+        co_await close_with(Reply(421, "4.3.2", lim_.hostname + " Service shutting down, closing transmission channel"));
       closing_ = true;
       co_return;
     }

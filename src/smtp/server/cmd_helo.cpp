@@ -17,8 +17,10 @@ void Session::cmd_helo(const Command& c, bool esmtp) {
   }
   Reply r;
   r.code = 250;
-  r.lines = {lim_.hostname, "PIPELINING", fmt::format("SIZE {}", lim_.message_bytes), "VRFY", "ENHANCEDSTATUSCODES",
-             "8BITMIME"};
+  r.lines = {lim_.hostname, "PIPELINING", fmt::format("SIZE {}", lim_.message_bytes)};
+  if (lim_.vrfy_enabled) r.lines.push_back("VRFY");
+  r.lines.push_back("ENHANCEDSTATUSCODES");
+  r.lines.push_back("8BITMIME");
   if (lim_.smtputf8) r.lines.push_back("SMTPUTF8");
   r.lines.push_back("CHUNKING");
   reply(r);

@@ -129,6 +129,12 @@ asio::awaitable<void> Session::run() {
     if (next.kind == LineSplitter::Kind::need_more) {
       if (splitter_.pending_size() == 0) co_await flush();
       if (closing_) break;
+      if (interrupted_ || server_.shutting_down()) {
+        // SIGTERM arrived while this session was busy (error sleep, commit):
+        // nothing is waiting to be read, so say goodbye now.
+        co_await close_with(Reply(421, "4.3.2", lim_.hostname + " Service shutting down, closing transmission channel"));
+        break;
+      }
       if (!co_await fill()) {
         if (watchdog_->fired()) {
           log::info("timeout after {} from {}", "command", client_name_);
@@ -154,9 +160,6 @@ asio::awaitable<void> Session::run() {
     if (errors_ >= lim_.hard_errors && !closing_) {
       log::warn("too many errors after {} from {}", "command", client_name_);
       co_await close_with(Reply(421, "4.7.0", lim_.hostname + " Error: too many errors"));
-    }
-    if (server_.shutting_down() && !closing_ && !tx_.active) {
-      co_await close_with(Reply(421, "4.3.2", lim_.hostname + " Service shutting down, closing transmission channel"));
     }
   }
   if (!closing_) {
