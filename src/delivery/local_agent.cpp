@@ -86,8 +86,11 @@ Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, const std::str
     case rewrite::Target::Kind::virtual_mailbox: {
       auto st = store::maildir_create(t.path);
       if (!st) return st.error();
-      auto r = store::maildir_deliver(t.path, prefix, content);
+      auto r = store::maildir_deliver(t.path, prefix, content, /*sync_dir=*/false);
       if (!r) return r.error();
+      // The recipient is crossed off only after new/ is durable.
+      auto synced = dir_sync_.sync(fs::join(t.path, "new"));
+      if (!synced) return synced.error();
       return Delivered{"delivered to maildir"};
     }
     case rewrite::Target::Kind::local_user:

@@ -19,6 +19,7 @@
 #include "config/config.h"
 #include "queue/envelope.h"
 #include "rewrite/rewriter.h"
+#include "store/dir_sync.h"
 
 namespace tern::delivery {
 
@@ -55,6 +56,9 @@ class LocalAgent : public Agent {
   Result<Delivered> deliver_file(const queue::Envelope& env, const std::string& content, const rewrite::Target& t,
                                  const std::string& prefix) const;
   std::shared_ptr<const config::Config> cfg_;
+  // Deliveries into one Maildir from several worker threads share the
+  // fsync of its new/ directory.
+  mutable store::DirSyncGroup dir_sync_;
 };
 
 // "From " line prefix + headers, for tests and the agent alike.

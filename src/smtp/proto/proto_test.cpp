@@ -43,7 +43,6 @@ TEST(Command, Errors) {
       {"BDAT 10 NOTLAST", 501, "5.5.4"},
       {"BDAT -1", 501, "5.5.4"},
       {"NOOP \x01", 500, "5.5.2"},
-      {std::string("RSET\0", 5).c_str(), 500, "5.5.2"},
   };
   for (auto& c : cases) {
     auto r = parse_command(c.line);
