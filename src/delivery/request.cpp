@@ -12,24 +12,14 @@ namespace {
 // Splits a datagram into records; fails unless it is exactly magic +
 // records + end marker.
 Result<std::vector<std::pair<char, std::string_view>>> records(std::string_view b) {
-  using namespace queue;
-  if (b.substr(0, kMagic.size()) != kMagic) return Error::perm("bad magic");
   std::vector<std::pair<char, std::string_view>> out;
-  size_t pos = kMagic.size();
+  queue::RecordCursor cur(b);
   for (;;) {
-    if (b.size() - pos < kRecordHeader) return Error::perm("truncated");
-    char type = b[pos];
-    uint32_t len = 0;
-    for (int i = 0; i < 4; ++i) len |= static_cast<uint32_t>(static_cast<unsigned char>(b[pos + 1 + i])) << (8 * i);
-    size_t start = pos + kRecordHeader;
-    if (len > b.size() - start || len > 65536) return Error::perm("bad record length");
-    if (type == kEnd) {
-      if (len != 0 || start != b.size()) return Error::perm("data after the end record");
-      return out;
-    }
-    if (out.size() >= 16) return Error::perm("too many records");
-    out.emplace_back(type, b.substr(start, len));
-    pos = start + len;
+    auto step = cur.next();
+    if (step == queue::RecordCursor::Step::error) return Error::perm(cur.error);
+    if (step == queue::RecordCursor::Step::end) return out;
+    if (out.size() >= 16 || cur.payload.size() > 65536) return Error::perm("too many or too large records");
+    out.emplace_back(cur.type, cur.payload);
   }
 }
 

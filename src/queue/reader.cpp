@@ -12,20 +12,16 @@
 namespace tern::queue {
 
 Result<Envelope> parse_queue_file(std::string_view b, const std::string& id) {
-  if (b.substr(0, kMagic.size()) != kMagic) return Error::perm("bad magic");
   Envelope env;
   env.id = id;
-  size_t pos = kMagic.size();
   bool have_content = false, have_sender = false;
+  RecordCursor cur(b);
   for (;;) {
-    if (b.size() - pos < kRecordHeader) return Error::perm("truncated: no end marker");
-    char type = b[pos];
-    uint32_t len = 0;
-    for (int i = 0; i < 4; ++i) len |= static_cast<uint32_t>(static_cast<unsigned char>(b[pos + 1 + i])) << (8 * i);
-    size_t start = pos + kRecordHeader;
-    if (len > b.size() - start) return Error::perm("record runs past the end of the file");
-    std::string_view payload = b.substr(start, len);
-    switch (type) {
+    auto step = cur.next();
+    if (step == RecordCursor::Step::error) return Error::perm(cur.error);
+    if (step == RecordCursor::Step::end) break;
+    std::string_view payload = cur.payload;
+    switch (cur.type) {
       case kArrival: {
         long long t = 0;
         for (char c : payload) {
@@ -49,24 +45,21 @@ Result<Envelope> parse_queue_file(std::string_view b, const std::string& id) {
         break;
       case kRecipient:
       case kDone:
-        env.recipients.push_back({std::string(payload), type == kDone, pos});
+        env.recipients.push_back({std::string(payload), cur.type == kDone, cur.offset});
         break;
       case kContent:
         if (have_content) return Error::perm("two content records");
         have_content = true;
-        env.content_offset = start;
-        env.content_size = len;
+        env.content_offset = cur.offset + kRecordHeader;
+        env.content_size = payload.size();
         break;
-      case kEnd:
-        if (len != 0 || start != b.size()) return Error::perm("data after the end marker");
-        if (!have_content || !have_sender || env.recipients.empty())
-          return Error::perm("missing sender, recipient or content record");
-        return env;
       default:
-        return Error::perm(fmt::format("unknown record type 0x{:02x}", static_cast<unsigned char>(type)));
+        return Error::perm(fmt::format("unknown record type 0x{:02x}", static_cast<unsigned char>(cur.type)));
     }
-    pos = start + len;
   }
+  if (!have_content || !have_sender || env.recipients.empty())
+    return Error::perm("missing sender, recipient or content record");
+  return env;
 }
 
 Result<Envelope> read_envelope(const std::string& path, const std::string& id) {

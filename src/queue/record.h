@@ -34,6 +34,24 @@ enum RecordType : char {
   kEnd = 'E',
 };
 
+// Walks the records of a file or datagram, checking every length against
+// the input: next() yields each record until the end marker, which must be
+// the last byte; anything else is an error with a reason.
+class RecordCursor {
+ public:
+  enum class Step { record, end, error };
+  explicit RecordCursor(std::string_view bytes);
+  Step next();
+  char type = 0;
+  std::string_view payload;
+  size_t offset = 0;  // of the record's type byte
+  const char* error = nullptr;
+
+ private:
+  std::string_view b_;
+  size_t pos_;
+};
+
 // Appends one record to out.
 void append_record(std::string& out, char type, std::string_view payload);
 // Encodes a record header (for streaming the content record).
