@@ -20,8 +20,8 @@ POSTCONF=${POSTCONF:-/usr/sbin/postconf}
 
 SESSIONS=${SESSIONS:-"1 10 50"}           # smtp-source -s
 SIZES=${SIZES:-"1024 102400"}             # smtp-source -l (bytes of body)
-MSGS_SMALL=${MSGS_SMALL:-2000}            # messages per cell for sizes < 10 KiB
-MSGS_LARGE=${MSGS_LARGE:-500}             # messages per cell for larger sizes
+MSGS_SMALL=${MSGS_SMALL:-5000}            # messages per cell for sizes < 10 KiB
+MSGS_LARGE=${MSGS_LARGE:-1000}            # messages per cell for larger sizes
 SERVERS=${SERVERS:-"tern postfix"}        # run only one with SERVERS=tern
 DELIVERY_TIMEOUT=${DELIVERY_TIMEOUT:-300} # seconds to wait for the Maildir to fill
 RESULTS=${RESULTS:-$ROOT/bench/results-latest.txt}
@@ -39,13 +39,15 @@ if [[ " $SERVERS " == *" postfix "* ]]; then
   id postfix >/dev/null 2>&1 || die "no 'postfix' user (apt-get install postfix)"
 fi
 
-WORK=$(mktemp -d /tmp/tern-bench.XXXXXX)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tern-bench.XXXXXX") # queues and Maildirs live here: pick the disk with TMPDIR
 chmod 755 "$WORK" # Postfix daemons (user postfix) must traverse it
 TERN_PID=
 PF_DIR=
+SOURCE_PID=
 
 cleanup() {
   local rc=$?
+  if [[ -n $SOURCE_PID ]]; then kill "$SOURCE_PID" 2>/dev/null || true; fi
   stop_tern || true
   stop_postfix || true
   if [[ $KEEP == 1 ]]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
@@ -194,8 +196,12 @@ run_cell() {
   sync # don't bill this cell for the previous one's dirty pages
 
   t0=$EPOCHREALTIME
+  # In the background so that a signal is handled at once, not after the cell.
   "$SMTP_SOURCE" -4 -s "$sessions" -l "$size" -m "$count" -M bench-client.test \
-    -f sender@client.test -t rcpt@bench.test "127.0.0.1:$port" >"$d/smtp-source.log" 2>&1 || rc=$?
+    -f sender@client.test -t rcpt@bench.test "127.0.0.1:$port" >"$d/smtp-source.log" 2>&1 &
+  SOURCE_PID=$!
+  wait "$SOURCE_PID" || rc=$?
+  SOURCE_PID=
   ts=$EPOCHREALTIME
   deadline=$((SECONDS + DELIVERY_TIMEOUT))
   while n=$(count_new "$maildir"); ((n < count && SECONDS < deadline)); do
@@ -223,8 +229,13 @@ run_cell() {
   echo "# date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "# host:     $(uname -srm), nproc=$(nproc), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2/1048576}' /proc/meminfo)"
   echo "# cpu:      $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
-  echo "# disk:     $(df -hT "$WORK" | awk 'NR==2 {print $1, $2, $3 " total"}') (temp dir $(dirname "$WORK"))"
-  echo "# tern:     $TERN ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet 2>/dev/null || echo ', dirty tree'))"
+  echo "# disk:     $(df -hT "$WORK" | awk 'NR==2 {print $1, $2, $3 " total"}') for $(dirname "$WORK"), options $(findmnt -no OPTIONS -T "$WORK" 2>/dev/null || echo '?')"
+  dev=$(findmnt -no SOURCE -T "$WORK" 2>/dev/null | sed 's|^/dev/||')
+  if [[ -r /sys/fs/ext4/$dev/journal_task ]]; then
+    echo "# ext4:     journal task $(cat "/sys/fs/ext4/$dev/journal_task") (<none> = no journal)"
+  fi
+  echo "# load:     $(cut -d' ' -f1-3 /proc/loadavg) before the run (other work on the machine skews the numbers)"
+  echo "# tern:     $TERN built $(date -u -r "$TERN" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo '?'), tree at $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet 2>/dev/null || echo ' (dirty)')"
   echo "# postfix:  $("$POSTCONF" -d -h mail_version 2>/dev/null || echo '?')"
 } | tee "$WORK/header"
 : >"$WORK/details"
@@ -245,6 +256,6 @@ done
 echo
 echo "# detail: injection (smtp-source finished) vs end-to-end (last message in new/)"
 cat "$WORK/details"
-cat "$WORK/header" <(echo) "$WORK/table" <(echo) <(echo "# detail: injection vs end-to-end") "$WORK/details" >"$RESULTS"
+cat "$WORK/header" "$WORK/table" <(echo) <(echo "# detail: injection vs end-to-end") "$WORK/details" >"$RESULTS"
 echo
 echo "written to $RESULTS"
