@@ -19,7 +19,7 @@
 #include "config/config.h"
 #include "queue/envelope.h"
 #include "rewrite/rewriter.h"
-#include "store/dir_sync.h"
+#include "base/dir_sync.h"
 
 namespace tern::delivery {
 
@@ -58,7 +58,7 @@ class LocalAgent : public Agent {
   std::shared_ptr<const config::Config> cfg_;
   // Deliveries into one Maildir from several worker threads share the
   // fsync of its new/ directory.
-  mutable store::DirSyncGroup dir_sync_;
+  mutable DirSyncGroup dir_sync_;
 };
 
 // "From " line prefix + headers, for tests and the agent alike.

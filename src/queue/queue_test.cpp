@@ -37,7 +37,7 @@ TEST(Queue, CommitReadCrossOff) {
   Spool spool(temp_dir());
   ASSERT_TRUE(spool.init());
   Committer c(spool, 2);
-  auto d = Draft::create(spool, sample());
+  auto d = Draft::create(spool, sample(), /*memory_limit=*/0);
   ASSERT_TRUE(d);
   std::string id = (*d)->id();
   ASSERT_TRUE((*d)->append("Subject: hi\n\nbody\n"));
@@ -64,7 +64,7 @@ TEST(Queue, AbortedDraftLeavesNothing) {
   ASSERT_TRUE(spool.init());
   std::string id;
   {
-    auto d = Draft::create(spool, sample());
+    auto d = Draft::create(spool, sample(), 0);
     ASSERT_TRUE(d);
     id = (*d)->id();
   }
@@ -75,7 +75,7 @@ TEST(Queue, CorruptFilesAreRejected) {
   Spool spool(temp_dir());
   ASSERT_TRUE(spool.init());
   Committer c(spool, 1);
-  auto d = Draft::create(spool, sample());
+  auto d = Draft::create(spool, sample(), 0);
   std::string id = (*d)->id();
   ASSERT_TRUE((*d)->append("x\n"));
   ASSERT_TRUE((*d)->finish());
@@ -91,6 +91,37 @@ TEST(Queue, CorruptFilesAreRejected) {
   std::string flipped = bytes;
   flipped[kMagic.size() + 1] = '\xff';                                                     // huge length
   EXPECT_FALSE(parse_queue_file(flipped, id));
+}
+
+TEST(Queue, InMemoryDraftSpillsPastItsLimitAndCommits) {
+  Spool spool(temp_dir());
+  ASSERT_TRUE(spool.init());
+  Committer c(spool, 2);
+  auto small = Draft::create(spool, sample(), 1000);
+  ASSERT_TRUE((*small)->append("x\n"));
+  ASSERT_TRUE((*small)->finish());
+  EXPECT_TRUE((*small)->in_memory());
+  auto img = std::string((*small)->image());
+  auto env = parse_queue_file(img, (*small)->id());
+  ASSERT_TRUE(env);
+  (*small)->mark_done(env->recipients[0].type_offset);
+  std::string id = (*small)->id();
+  ASSERT_TRUE(c.commit_sync(std::move(*small)));
+  auto back = read_envelope(spool.path(Area::active, id), id);
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->recipients[0].done);
+  EXPECT_FALSE(back->recipients[1].done);
+
+  auto big = Draft::create(spool, sample(), 1000);
+  ASSERT_TRUE((*big)->append(std::string(5000, 'y')));
+  EXPECT_FALSE((*big)->in_memory());
+  EXPECT_TRUE(fs::exists(spool.path(Area::tmp, (*big)->id())));
+  ASSERT_TRUE((*big)->finish());
+  std::string bid = (*big)->id();
+  ASSERT_TRUE(c.commit_sync(std::move(*big)));
+  auto benv = read_envelope(spool.path(Area::active, bid), bid);
+  ASSERT_TRUE(benv);
+  EXPECT_EQ(benv->content_size, 5000u);
 }
 
 TEST(Queue, IdsAreUniqueAndValid) {

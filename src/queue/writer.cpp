@@ -1,4 +1,4 @@
-// Implementation of Draft and the group-commit Committer (see writer.h).
+// Implementation of Draft and the Committer (see writer.h).
 #include "queue/writer.h"
 
 #include <unistd.h>
@@ -13,19 +13,12 @@
 
 namespace tern::queue {
 
-Result<std::unique_ptr<Draft>> Draft::create(const Spool& spool, const Envelope& env) {
+Result<std::unique_ptr<Draft>> Draft::create(const Spool& spool, const Envelope& env, size_t memory_limit) {
   std::unique_ptr<Draft> d(new Draft());
-  for (int attempt = 0;; ++attempt) {
-    d->id_ = Spool::new_id();
-    d->tmp_path_ = spool.path(Area::tmp, d->id_);
-    d->active_path_ = spool.path(Area::active, d->id_);
-    auto fd = fs::create_exclusive(d->tmp_path_, 0600);
-    if (fd) {
-      d->fd_ = std::move(*fd);
-      break;
-    }
-    if (attempt > 5) return fd.error();
-  }
+  d->id_ = Spool::new_id();
+  d->tmp_path_ = spool.path(Area::tmp, d->id_);
+  d->active_path_ = spool.path(Area::active, d->id_);
+  d->memory_limit_ = memory_limit;
   std::string& b = d->buf_;
   b.append(kMagic);
   append_record(b, kArrival, std::to_string(env.arrival));
@@ -40,6 +33,10 @@ Result<std::unique_ptr<Draft>> Draft::create(const Spool& spool, const Envelope&
   for (auto& r : env.recipients) append_record(b, kRecipient, r.address);
   d->content_header_offset_ = b.size();
   b += record_header(kContent, 0);
+  if (memory_limit == 0) {
+    auto st = d->spill();
+    if (!st) return st.error();
+  }
   return d;
 }
 
@@ -47,8 +44,27 @@ Draft::~Draft() {
   if (!committed_) abort();
 }
 
+Status Draft::spill() {
+  if (fd_.valid()) return ok_status();
+  for (int attempt = 0;; ++attempt) {
+    auto fd = fs::create_exclusive(tmp_path_, 0600);
+    if (fd) {
+      fd_ = std::move(*fd);
+      break;
+    }
+    if (attempt > 5) return fd.error();
+    // An ID collision with another process: take a new one.
+    auto slash = tmp_path_.rfind('/');
+    std::string fresh = Spool::new_id();
+    tmp_path_ = tmp_path_.substr(0, slash + 1) + fresh;
+    active_path_ = active_path_.substr(0, active_path_.rfind('/') + 1) + fresh;
+    id_ = fresh;
+  }
+  return flush();
+}
+
 Status Draft::flush() {
-  if (buf_.empty()) return ok_status();
+  if (buf_.empty() || !fd_.valid()) return ok_status();
   auto st = fs::write_all(fd_.get(), buf_, tmp_path_);
   buf_.clear();
   return st;
@@ -58,23 +74,36 @@ Status Draft::append(std::string_view content) {
   content_size_ += content.size();
   if (content_size_ > 0xffffffffull) return Error::perm("message larger than 4 GiB");
   buf_.append(content.data(), content.size());
+  if (!fd_.valid()) {
+    if (buf_.size() <= memory_limit_) return ok_status();
+    return spill();
+  }
   if (buf_.size() >= 65536) return flush();
   return ok_status();
 }
 
 Status Draft::finish() {
   buf_ += record_header(kEnd, 0);
+  std::string h = record_header(kContent, static_cast<uint32_t>(content_size_));
+  finished_ = true;
+  if (!fd_.valid()) {
+    buf_.replace(content_header_offset_, h.size(), h);
+    return ok_status();
+  }
   auto st = flush();
   if (!st) return st;
-  std::string h = record_header(kContent, static_cast<uint32_t>(content_size_));
   if (::pwrite(fd_.get(), h.data(), h.size(), static_cast<off_t>(content_header_offset_)) !=
       static_cast<ssize_t>(h.size()))
     return fs::errno_error("write", tmp_path_, errno);
   return ok_status();
 }
 
+void Draft::mark_done(uint64_t record_offset) {
+  if (!fd_.valid() && record_offset < buf_.size() && buf_[record_offset] == kRecipient) buf_[record_offset] = kDone;
+}
+
 void Draft::abort() {
-  if (!tmp_path_.empty()) ::unlink(tmp_path_.c_str());
+  if (fd_.valid() && !tmp_path_.empty()) ::unlink(tmp_path_.c_str());
   fd_.reset();
   tmp_path_.clear();
 }
@@ -111,48 +140,42 @@ Status Committer::commit_sync(std::unique_ptr<Draft> draft) {
   return f.get();
 }
 
+Status Committer::make_durable(Draft& d) {
+  Status st = d.spill();
+  if (st) st = d.flush();
+  if (st) st = fs::fsync_fd(d.fd_.get(), d.tmp_path_);
+  if (st) st = fs::rename_noreplace(d.tmp_path_, d.active_path_);
+  if (!st) return st;
+  d.tmp_path_.clear();  // now owned by active/
+  st = dir_sync_.sync(spool_.area_dir(Area::active));
+  if (!st) ::unlink(d.active_path_.c_str());  // never trust a retried fsync
+  return st;
+}
+
 void Committer::run() {
   for (;;) {
-    std::vector<Item> batch;
+    Item it;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
       if (pending_.empty()) return;  // stopping, nothing left
-      batch.swap(pending_);
+      it = std::move(pending_.front());
+      pending_.pop_front();
     }
-    std::vector<Status> results;
-    results.reserve(batch.size());
-    bool any_renamed = false;
-    for (auto& it : batch) {
-      Draft& d = *it.draft;
-      Status st = fs::fsync_fd(d.fd_.get(), d.tmp_path_);
-      if (st) st = fs::rename_noreplace(d.tmp_path_, d.active_path_);
-      if (st) {
-        any_renamed = true;
-        d.tmp_path_.clear();  // now owned by active/
-      }
-      results.push_back(std::move(st));
+    Draft& d = *it.draft;
+    bool all_delivered = immediate_ && d.finished_ && d.in_memory() && immediate_->deliver_now(d);
+    Status st = all_delivered ? ok_status() : make_durable(d);
+    if (st) {
+      d.committed_ = true;
+      d.fd_.reset();
+    } else {
+      log::error("{}: queue commit failed: {}", d.id_, st.error().detail);
+      d.abort();
     }
-    Status dir_st = any_renamed ? fs::fsync_dir(spool_.area_dir(Area::active)) : ok_status();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      Draft& d = *batch[i].draft;
-      Status st = results[i];
-      if (st && !dir_st) {
-        st = dir_st;
-        ::unlink(d.active_path_.c_str());  // never trust a retried fsync
-      }
-      if (st) {
-        d.committed_ = true;
-        d.fd_.reset();
-      } else {
-        log::error("{}: queue commit failed: {}", d.id_, st.error().detail);
-        d.abort();
-      }
-      std::string id = d.id_;
-      bool ok = st.ok();
-      batch[i].done(std::move(st));
-      if (ok && sink_) sink_->on_new_message(id);
-    }
+    std::string id = d.id_;
+    bool queued = st.ok() && !all_delivered;
+    it.done(std::move(st));
+    if (queued && sink_) sink_->on_new_message(id);
   }
 }
 

@@ -118,10 +118,13 @@ int serve(const ServeOptions& opt) {
   int removed = spool.remove_partial();
   if (removed > 0) log::info("removed {} partial queue file(s) left by an interrupted session", removed);
 
-  queue::Committer committer(spool, 4);
+  // Committer threads also deliver at acceptance; fsyncs from several
+  // threads at once are what lets the disk commit them together.
+  queue::Committer committer(spool, 8);
   scheduler::Scheduler sched(spool, static_cast<int>(cfg->integer("delivery_concurrency_limit")));
   sched.set_services(services->delivery);
   committer.set_sink(&sched);
+  committer.set_immediate(&sched);
   smtp::SmtpServer server(ctx, spool, committer);
   server.set_services(services->smtp);
   for (auto& [acc, kind] : acceptors) server.listen(std::move(acc), kind);

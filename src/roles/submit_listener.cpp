@@ -103,13 +103,13 @@ asio::awaitable<void> SubmitListener::handle(asio::local::stream_protocol::socke
       if (st) st = (*d)->append(req->content);
       if (st) st = (*d)->finish();
       if (st) {
+        log::info("{}: uid={} from=<{}>", id, cred.uid, str::printable(req->sender));
+        log::info("{}: from=<{}>, size={}, nrcpt={} (queue active)", id, str::printable(req->sender),
+                  req->content.size(), req->recipients.size());
         std::string err = co_await smtp::async_commit(committer_, std::move(*d), asio::use_awaitable);
         if (!err.empty()) st = Error::temp(err);
       }
       if (st) {
-        log::info("{}: uid={} from=<{}>", id, cred.uid, str::printable(req->sender));
-        log::info("{}: from=<{}>, size={}, nrcpt={} (queue active)", id, str::printable(req->sender),
-                  req->content.size(), req->recipients.size());
         answer = "OK " + id + "\n";
       } else {
         log::error("{}: local submission failed: {}", id, st.error().detail);

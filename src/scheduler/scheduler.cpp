@@ -130,51 +130,12 @@ void Scheduler::process(const std::string& id) {
     log::warn("{}: cannot read queue file: {}", id, content.error().detail);
     return;
   }
-  auto now = ::time(nullptr);
-  std::string notes;
   bool any_marked = false;
-  for (auto& r : env->recipients) {
-    if (r.done) continue;
-    Status outcome = ok_status();
-    std::vector<std::string> log_lines;
-    auto targets = svc->rewriter->expand(r.address);
-    if (!targets) {
-      outcome = targets.error();
-    } else {
-      for (auto& t : *targets) {
-        auto d = svc->agent->deliver(*env, *content, t, r.address);
-        std::string orig = t.address == r.address ? "" : fmt::format(", orig_to=<{}>", str::printable(r.address));
-        std::string relay = t.kind == rewrite::Target::Kind::virtual_mailbox ? "virtual" : "local";
-        if (d) {
-          log::info("{}: to=<{}>{}, relay={}, delay={}, dsn=2.0.0, status=sent ({})", id, str::printable(t.address),
-                    orig, relay, now - env->arrival, d->how);
-        } else {
-          const auto& e = d.error();
-          std::string dsn = e.dsn.empty() ? (e.is_temporary() ? "4.0.0" : "5.0.0") : e.dsn;
-          log::info("{}: to=<{}>{}, relay={}, delay={}, dsn={}, status={} ({})", id, str::printable(t.address), orig,
-                    relay, now - env->arrival, dsn, e.is_temporary() ? "deferred" : "bounced",
-                    str::printable(e.detail, 300));
-          // Any temporary failure keeps the whole recipient queued.
-          if (outcome.ok() || e.is_temporary()) outcome = e;
-        }
-      }
-    }
-    if (!targets) {
-      const auto& e = outcome.error();
-      std::string dsn = e.dsn.empty() ? (e.is_temporary() ? "4.0.0" : "5.0.0") : e.dsn;
-      log::info("{}: to=<{}>, relay=none, delay={}, dsn={}, status={} ({})", id, str::printable(r.address),
-                now - env->arrival, dsn, e.is_temporary() ? "deferred" : "bounced", str::printable(e.detail, 300));
-    }
-    if (outcome.ok() || outcome.error().is_permanent()) {
-      // Permanent failures are recorded in the log; DSNs come with the bounce issue.
-      auto st = queue::mark_done(path, r, false);
-      if (!st) log::warn("{}: cannot cross off <{}>: {}", id, r.address, st.error().detail);
-      r.done = true;
-      any_marked = true;
-    } else {
-      notes += fmt::format("{}: {}\n", str::printable(r.address), str::printable(outcome.error().detail, 300));
-    }
-  }
+  std::string notes = deliver_pending(*svc, *env, *content, [&](queue::Recipient& r) {
+    auto st = queue::mark_done(path, r, false);
+    if (!st) log::warn("{}: cannot cross off <{}>: {}", id, r.address, st.error().detail);
+    any_marked = true;
+  }, false);
   if (env->pending() == 0) {
     ::unlink(path.c_str());
     ::unlink(spool_.path(queue::Area::defer, id).c_str());
@@ -202,6 +163,72 @@ void Scheduler::process(const std::string& id) {
   if (delay < 1) delay = 1;
   deferred_.emplace(Clock::now() + std::chrono::seconds(delay), id);
   timer_cv_.notify_all();
+}
+
+std::string Scheduler::deliver_pending(const DeliveryServices& svc, queue::Envelope& env, const std::string& content,
+                                       const std::function<void(queue::Recipient&)>& cross_off, bool immediate) {
+  const std::string& id = env.id;
+  auto now = ::time(nullptr);
+  std::string notes;
+  for (auto& r : env.recipients) {
+    if (r.done) continue;
+    Status outcome = ok_status();
+    auto targets = svc.rewriter->expand(r.address);
+    if (immediate) {
+      bool simple = targets.ok() && !targets->empty();
+      if (simple)
+        for (auto& t : *targets) simple &= t.kind == rewrite::Target::Kind::virtual_mailbox;
+      if (!simple) continue;  // the queue runner takes it
+    }
+    if (!targets) {
+      outcome = targets.error();
+    } else {
+      for (auto& t : *targets) {
+        auto d = svc.agent->deliver(env, content, t, r.address);
+        std::string orig = t.address == r.address ? "" : fmt::format(", orig_to=<{}>", str::printable(r.address));
+        std::string relay = t.kind == rewrite::Target::Kind::virtual_mailbox ? "virtual" : "local";
+        if (d) {
+          log::info("{}: to=<{}>{}, relay={}, delay={}, dsn=2.0.0, status=sent ({})", id, str::printable(t.address),
+                    orig, relay, now - env.arrival, d->how);
+        } else {
+          const auto& e = d.error();
+          std::string dsn = e.dsn.empty() ? (e.is_temporary() ? "4.0.0" : "5.0.0") : e.dsn;
+          log::info("{}: to=<{}>{}, relay={}, delay={}, dsn={}, status={} ({})", id, str::printable(t.address), orig,
+                    relay, now - env.arrival, dsn, e.is_temporary() ? "deferred" : "bounced",
+                    str::printable(e.detail, 300));
+          // Any temporary failure keeps the whole recipient queued.
+          if (outcome.ok() || e.is_temporary()) outcome = e;
+        }
+      }
+    }
+    if (!targets) {
+      const auto& e = outcome.error();
+      std::string dsn = e.dsn.empty() ? (e.is_temporary() ? "4.0.0" : "5.0.0") : e.dsn;
+      log::info("{}: to=<{}>, relay=none, delay={}, dsn={}, status={} ({})", id, str::printable(r.address),
+                now - env.arrival, dsn, e.is_temporary() ? "deferred" : "bounced", str::printable(e.detail, 300));
+    }
+    if (outcome.ok() || outcome.error().is_permanent()) {
+      // Permanent failures are recorded in the log; DSNs come with the bounce issue.
+      cross_off(r);
+      r.done = true;
+    } else {
+      notes += fmt::format("{}: {}\n", str::printable(r.address), str::printable(outcome.error().detail, 300));
+    }
+  }
+  return notes;
+}
+
+bool Scheduler::deliver_now(queue::Draft& draft) {
+  auto svc = services();
+  if (!svc) return false;
+  std::string image(draft.image());
+  auto env = queue::parse_queue_file(image, draft.id());
+  if (!env) return false;
+  std::string content = image.substr(env->content_offset, env->content_size);
+  deliver_pending(*svc, *env, content, [&](queue::Recipient& r) { draft.mark_done(r.type_offset); }, true);
+  if (env->pending() > 0) return false;
+  log::info("{}: removed", env->id);
+  return true;
 }
 
 }  // namespace tern::scheduler

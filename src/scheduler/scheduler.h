@@ -36,7 +36,7 @@ struct DeliveryServices {
   std::shared_ptr<delivery::Agent> agent;
 };
 
-class Scheduler : public queue::NewMessageSink {
+class Scheduler : public queue::NewMessageSink, public queue::ImmediateDelivery {
  public:
   using Clock = std::chrono::steady_clock;
   Scheduler(const queue::Spool& spool, int threads);
@@ -46,6 +46,10 @@ class Scheduler : public queue::NewMessageSink {
   // Queues every message in active/ (start-up, after a crash).
   void start();
   void on_new_message(const std::string& id) override;
+  // Delivery at acceptance (called by the Committer before a queue file
+  // exists): delivers recipients whose every target is a virtual Maildir;
+  // anything else is left for the queue.
+  bool deliver_now(queue::Draft& draft) override;
   // Makes every deferred message due now (`tern queue flush`, SIGUSR1).
   void flush();
   // Stops the workers after their current message.
@@ -56,6 +60,12 @@ class Scheduler : public queue::NewMessageSink {
   void worker();
   void timer_loop();
   void process(const std::string& id);
+  // Delivers the pending recipients of env; cross_off is called for each
+  // one that is done (delivered, or failed permanently). With `immediate`,
+  // recipients that need anything but a virtual Maildir are skipped.
+  // Returns the defer notes ("recipient: reason" lines) of the rest.
+  std::string deliver_pending(const DeliveryServices& svc, queue::Envelope& env, const std::string& content,
+                              const std::function<void(queue::Recipient&)>& cross_off, bool immediate);
   std::shared_ptr<const DeliveryServices> services() const;
 
   const queue::Spool& spool_;

@@ -424,10 +424,10 @@ TEST(Mbox, UnwritableDirectorySkipsDotLock) {
 
 #include <thread>
 
-#include "store/dir_sync.h"
+#include "base/dir_sync.h"
 
 TEST(DirSyncGroup, ConcurrentCallersAllReturnOk) {
-  tern::store::DirSyncGroup g;
+  tern::DirSyncGroup g;
   std::vector<std::thread> ts;
   std::atomic<int> ok{0};
   for (int i = 0; i < 8; ++i)

@@ -107,16 +107,19 @@ asio::awaitable<void> Session::finish_message(std::unique_ptr<queue::Draft> draf
     co_return;
   }
   auto st = draft->finish();
-  if (st) st = co_await commit(std::move(draft));
+  if (st) {
+    // Logged before the commit, which may already deliver (and log "to=").
+    log::info("{}: client={}", id, client_name_);
+    log::info("{}: from=<{}>, size={}, nrcpt={} (queue active)", id, str::printable(tx_.sender), size,
+              tx_.recipients.size());
+    st = co_await commit(std::move(draft));
+  }
   if (!st) {
     log::error("{}: queue file write error: {}", id, st.error().detail);
     reset_transaction();
     reply(451, "4.3.0", "Error: queue file write error");
     co_return;
   }
-  log::info("{}: client={}", id, client_name_);
-  log::info("{}: from=<{}>, size={}, nrcpt={} (queue active)", id, str::printable(tx_.sender), size,
-            tx_.recipients.size());
   reset_transaction();
   reply(250, "2.0.0", "Ok: queued as " + id);
 }

@@ -1,9 +1,9 @@
 // Implementation of directory fsync group commit (see dir_sync.h).
-#include "store/dir_sync.h"
+#include "base/dir_sync.h"
 
 #include "base/fs.h"
 
-namespace tern::store {
+namespace tern {
 
 Status DirSyncGroup::sync(const std::string& dir) {
   std::unique_lock lock(mu_);
@@ -34,4 +34,4 @@ Status DirSyncGroup::sync(const std::string& dir) {
   return result;
 }
 
-}  // namespace tern::store
+}  // namespace tern

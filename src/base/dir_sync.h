@@ -13,7 +13,7 @@
 
 #include "base/result.h"
 
-namespace tern::store {
+namespace tern {
 
 class DirSyncGroup {
  public:
@@ -33,4 +33,4 @@ class DirSyncGroup {
   std::map<std::string, State> dirs_;
 };
 
-}  // namespace tern::store
+}  // namespace tern
