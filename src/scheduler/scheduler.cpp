@@ -2,10 +2,12 @@
 #include "scheduler/scheduler.h"
 
 #include <fcntl.h>
+
 #include <unistd.h>
 
 #include <fmt/format.h>
 
+#include "base/fs.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "queue/reader.h"
@@ -114,24 +116,21 @@ void Scheduler::worker() {
 void Scheduler::process(const std::string& id) {
   auto svc = services();
   const std::string path = spool_.path(queue::Area::active, id);
-  auto env = queue::read_envelope(path, id);
+  auto bytes = fs::read_file(path, 1ull << 31, /*follow=*/false);
+  if (!bytes) {
+    if (!fs::exists(path)) return;  // deleted or put on hold meanwhile
+    log::warn("{}: cannot read queue file: {}", id, bytes.error().detail);
+    return;
+  }
+  auto env = queue::parse_queue_file(*bytes, id);
   if (!env) {
-    if (env.error().detail.find("No such file") != std::string::npos) return;  // deleted meanwhile
-    if (env.error().is_permanent()) {
-      log::error("{}: queue file is corrupt ({}); moved to the corrupt queue", id, env.error().detail);
-      (void)spool_.move(id, queue::Area::active, queue::Area::corrupt);
-      return;
-    }
-    log::warn("{}: cannot read queue file: {}", id, env.error().detail);
+    log::error("{}: queue file is corrupt ({}); moved to the corrupt queue", id, env.error().detail);
+    (void)spool_.move(id, queue::Area::active, queue::Area::corrupt);
     return;
   }
-  auto content = queue::read_content(path, *env);
-  if (!content) {
-    log::warn("{}: cannot read queue file: {}", id, content.error().detail);
-    return;
-  }
+  std::string content = bytes->substr(env->content_offset, env->content_size);
   bool any_marked = false;
-  std::string notes = deliver_pending(*svc, *env, *content, [&](queue::Recipient& r) {
+  std::string notes = deliver_pending(*svc, *env, content, [&](queue::Recipient& r) {
     auto st = queue::mark_done(path, r, false);
     if (!st) log::warn("{}: cannot cross off <{}>: {}", id, r.address, st.error().detail);
     any_marked = true;
