@@ -18,7 +18,15 @@ class Watchdog : public std::enable_shared_from_this<Watchdog> {
   Watchdog(asio::ip::tcp::socket& sock, const asio::any_io_executor& ex) : sock_(sock), timer_(ex) {}
   // Starts the watching coroutine; it ends when stop() is called.
   void start();
-  void arm(std::chrono::seconds timeout) { deadline_ = std::chrono::steady_clock::now() + timeout; timer_.cancel(); }
+  // Moves the deadline. Deadlines only move later, so the timer is not
+  // touched here: when it fires at the old deadline the watching coroutine
+  // sees the new one and sleeps again (no timer syscalls per command).
+  void arm(std::chrono::seconds timeout) {
+    auto d = std::chrono::steady_clock::now() + timeout;
+    bool earlier = d < deadline_;
+    deadline_ = d;
+    if (earlier) timer_.cancel();
+  }
   bool fired() const { return fired_; }
   void stop() {
     stopped_ = true;

@@ -19,7 +19,9 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   auto rw = rewrite::Rewriter::create(cfg, users);
   if (!rw) return rw.error();
   ServiceSet s;
-  s.smtp = std::make_shared<smtp::Services>(smtp::Services{cfg, *pol, *rw});
+  s.smtp = std::make_shared<smtp::Services>(smtp::Services{cfg, *pol, *rw, smtp::read_limits(*cfg),
+                                                           cfg->integer("smtpd_client_connection_count_limit"),
+                                                           cfg->integer("smtpd_max_connections")});
   std::shared_ptr<delivery::Agent> agent = std::make_shared<delivery::LocalAgent>(cfg);
   if (helper) agent = std::make_shared<HelperAgent>(helper, agent);
   s.delivery = std::make_shared<scheduler::DeliveryServices>(scheduler::DeliveryServices{cfg, *rw, agent});

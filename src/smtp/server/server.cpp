@@ -52,8 +52,8 @@ asio::awaitable<void> SmtpServer::accept_loop(asio::ip::tcp::acceptor& acc, List
 
 bool SmtpServer::admit(const std::string& ip, std::string& why) {
   auto s = services();
-  long long per_ip = s->cfg->integer("smtpd_client_connection_count_limit");
-  long long total = s->cfg->integer("smtpd_max_connections");
+  long long per_ip = s->per_client_connections;
+  long long total = s->max_connections;
   if (total > 0 && total_ >= total) {
     why = "too many connections";
     return false;

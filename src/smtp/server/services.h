@@ -4,7 +4,10 @@
 // with, so a reload never drops a session.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <string>
 
 #include "config/config.h"
 #include "policy/policy.h"
@@ -12,10 +15,34 @@
 
 namespace tern::smtp {
 
+// What a limit-aware session needs from the configuration, read once per
+// snapshot rather than per connection.
+struct SessionLimits {
+  size_t command_line_bytes = 4096;
+  uint64_t message_bytes = 10240000;
+  size_t recipients = 1000;
+  int soft_errors = 10;
+  int hard_errors = 20;
+  std::chrono::milliseconds error_sleep{1000};
+  std::chrono::seconds timeout{300};
+  int hopcount = 50;
+  bool normalize_bare_newline = false;
+  bool vrfy_enabled = false;
+  bool smtputf8 = true;
+  std::string hostname;
+  std::string banner;
+};
+
+// Reads the session limits from a configuration (once per snapshot).
+SessionLimits read_limits(const config::Config& c);
+
 struct Services {
   std::shared_ptr<const config::Config> cfg;
   std::shared_ptr<policy::Policy> policy;
   std::shared_ptr<rewrite::Rewriter> rewriter;
+  SessionLimits limits;
+  long long per_client_connections = 0;  // smtpd_client_connection_count_limit
+  long long max_connections = 0;         // smtpd_max_connections
 };
 
 }  // namespace tern::smtp

@@ -11,8 +11,6 @@
 
 namespace tern::smtp {
 
-namespace {
-
 SessionLimits read_limits(const config::Config& c) {
   SessionLimits l;
   l.command_line_bytes = static_cast<size_t>(c.integer("smtpd_command_line_limit"));
@@ -31,14 +29,12 @@ SessionLimits read_limits(const config::Config& c) {
   return l;
 }
 
-}  // namespace
-
 Session::Session(SmtpServer& server, asio::ip::tcp::socket sock, ListenerKind kind)
     : server_(server),
       services_(server.services()),
       sock_(std::move(sock)),
       kind_(kind),
-      lim_(read_limits(*services_->cfg)),
+      lim_(services_->limits),
       splitter_(lim_.command_line_bytes) {
   asio::error_code ec;
   auto ep = sock_.remote_endpoint(ec);

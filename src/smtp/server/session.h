@@ -29,23 +29,6 @@
 
 namespace tern::smtp {
 
-// What a limit-aware session needs from the configuration, read once.
-struct SessionLimits {
-  size_t command_line_bytes = 4096;
-  uint64_t message_bytes = 10240000;
-  size_t recipients = 1000;
-  int soft_errors = 10;
-  int hard_errors = 20;
-  std::chrono::milliseconds error_sleep{1000};
-  std::chrono::seconds timeout{300};
-  int hopcount = 50;
-  bool normalize_bare_newline = false;
-  bool vrfy_enabled = false;
-  bool smtputf8 = true;
-  std::string hostname;
-  std::string banner;
-};
-
 // One mail transaction: MAIL up to the end of DATA/BDAT, or RSET.
 struct Transaction {
   bool active = false;
