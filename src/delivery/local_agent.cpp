@@ -24,7 +24,7 @@ std::string delivery_prefix(const queue::Envelope& env, const std::string& deliv
   return fmt::format("Return-Path: <{}>\nDelivered-To: {}\n", env.sender, delivered_to);
 }
 
-bool has_delivered_to(const std::string& content, const std::string& address) {
+bool has_delivered_to(std::string_view content, const std::string& address) {
   size_t pos = 0;
   while (pos < content.size()) {
     size_t eol = content.find('\n', pos);
@@ -77,7 +77,7 @@ bool needs_privilege(const rewrite::Target& t) {
 
 LocalAgent::LocalAgent(std::shared_ptr<const config::Config> cfg) : cfg_(std::move(cfg)) {}
 
-Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, const std::string& content,
+Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_view content,
                                       const rewrite::Target& t, const std::string& original) const {
   if (has_delivered_to(content, t.address))
     return Error::with_dsn("5.4.6", fmt::format("mail forwarding loop for {}", t.address));
@@ -105,7 +105,7 @@ Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, const std::str
   return Error::temp("unknown target kind");
 }
 
-Result<Delivered> LocalAgent::deliver_user(const queue::Envelope& env, const std::string& content,
+Result<Delivered> LocalAgent::deliver_user(const queue::Envelope& env, std::string_view content,
                                            const rewrite::Target& t, const std::string& prefix) const {
   auto pw = rewrite::find_system_user(t.user);
   if (!pw) return pw.error();
@@ -146,7 +146,7 @@ Result<Delivered> LocalAgent::deliver_user(const queue::Envelope& env, const std
   return Delivered{how};
 }
 
-Result<Delivered> LocalAgent::deliver_command(const queue::Envelope& env, const std::string& content,
+Result<Delivered> LocalAgent::deliver_command(const queue::Envelope& env, std::string_view content,
                                               const rewrite::Target& t, const std::string& command,
                                               const std::string& prefix, const std::string& user,
                                               bool as_alias) const {
@@ -186,7 +186,8 @@ Result<Delivered> LocalAgent::deliver_command(const queue::Envelope& env, const 
       "EXTENSION=" + sanitize_env(t.extension),
   };
   spec.cwd = home;
-  spec.input = store::mbox_from_line(env.sender, env.arrival) + prefix + content;
+  spec.input = store::mbox_from_line(env.sender, env.arrival) + prefix;
+  spec.input.append(content.data(), content.size());
   auto r = child::run_command(spec);
   if (!r) return r.error();
   std::string what = "command " + str::printable(command, 80);
@@ -201,7 +202,7 @@ Result<Delivered> LocalAgent::deliver_command(const queue::Envelope& env, const 
   return Delivered{"delivered to command: " + str::printable(command, 80)};
 }
 
-Result<Delivered> LocalAgent::deliver_file(const queue::Envelope& env, const std::string& content,
+Result<Delivered> LocalAgent::deliver_file(const queue::Envelope& env, std::string_view content,
                                            const rewrite::Target& t, const std::string& prefix) const {
   std::function<Status()> job;
   std::string how;

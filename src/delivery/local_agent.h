@@ -33,7 +33,7 @@ struct Delivered {
 class Agent {
  public:
   virtual ~Agent() = default;
-  virtual Result<Delivered> deliver(const queue::Envelope& env, const std::string& content,
+  virtual Result<Delivered> deliver(const queue::Envelope& env, std::string_view content,
                                     const rewrite::Target& t, const std::string& original_recipient) const = 0;
 };
 
@@ -44,16 +44,16 @@ bool needs_privilege(const rewrite::Target& t);
 class LocalAgent : public Agent {
  public:
   explicit LocalAgent(std::shared_ptr<const config::Config> cfg);
-  Result<Delivered> deliver(const queue::Envelope& env, const std::string& content, const rewrite::Target& t,
+  Result<Delivered> deliver(const queue::Envelope& env, std::string_view content, const rewrite::Target& t,
                             const std::string& original_recipient) const override;
 
  private:
-  Result<Delivered> deliver_user(const queue::Envelope& env, const std::string& content, const rewrite::Target& t,
+  Result<Delivered> deliver_user(const queue::Envelope& env, std::string_view content, const rewrite::Target& t,
                                  const std::string& prefix) const;
-  Result<Delivered> deliver_command(const queue::Envelope& env, const std::string& content, const rewrite::Target& t,
+  Result<Delivered> deliver_command(const queue::Envelope& env, std::string_view content, const rewrite::Target& t,
                                     const std::string& command, const std::string& prefix, const std::string& user,
                                     bool as_alias) const;
-  Result<Delivered> deliver_file(const queue::Envelope& env, const std::string& content, const rewrite::Target& t,
+  Result<Delivered> deliver_file(const queue::Envelope& env, std::string_view content, const rewrite::Target& t,
                                  const std::string& prefix) const;
   std::shared_ptr<const config::Config> cfg_;
   // Deliveries into one Maildir from several worker threads share the
@@ -64,7 +64,7 @@ class LocalAgent : public Agent {
 // "From " line prefix + headers, for tests and the agent alike.
 std::string delivery_prefix(const queue::Envelope& env, const std::string& delivered_to);
 // True if the header section has "Delivered-To: address" (case-insensitive).
-bool has_delivered_to(const std::string& content, const std::string& address);
+bool has_delivered_to(std::string_view content, const std::string& address);
 // Replaces characters outside [A-Za-z0-9@.+_=-] with '_' (environment values).
 std::string sanitize_env(const std::string& value);
 // Maps a command's exit status to an outcome, as sendmail's sysexits.h does.

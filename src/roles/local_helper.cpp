@@ -174,7 +174,7 @@ Result<delivery::Delivered> HelperLink::call(delivery::DeliveryRequest req) {
   return e;
 }
 
-Result<delivery::Delivered> HelperAgent::deliver(const queue::Envelope& env, const std::string& content,
+Result<delivery::Delivered> HelperAgent::deliver(const queue::Envelope& env, std::string_view content,
                                                  const rewrite::Target& t, const std::string& original) const {
   if (!delivery::needs_privilege(t)) return unprivileged_->deliver(env, content, t, original);
   delivery::DeliveryRequest req;

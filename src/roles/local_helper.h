@@ -57,7 +57,7 @@ class HelperAgent : public delivery::Agent {
  public:
   HelperAgent(std::shared_ptr<HelperLink> link, std::shared_ptr<delivery::Agent> unprivileged)
       : link_(std::move(link)), unprivileged_(std::move(unprivileged)) {}
-  Result<delivery::Delivered> deliver(const queue::Envelope& env, const std::string& content,
+  Result<delivery::Delivered> deliver(const queue::Envelope& env, std::string_view content,
                                       const rewrite::Target& t, const std::string& original) const override;
 
  private:

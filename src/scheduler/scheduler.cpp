@@ -128,7 +128,7 @@ void Scheduler::process(const std::string& id) {
     (void)spool_.move(id, queue::Area::active, queue::Area::corrupt);
     return;
   }
-  std::string content = bytes->substr(env->content_offset, env->content_size);
+  std::string_view content = std::string_view(*bytes).substr(env->content_offset, env->content_size);
   bool any_marked = false;
   std::string notes = deliver_pending(*svc, *env, content, [&](queue::Recipient& r) {
     auto st = queue::mark_done(path, r, false);
@@ -164,7 +164,7 @@ void Scheduler::process(const std::string& id) {
   timer_cv_.notify_all();
 }
 
-std::string Scheduler::deliver_pending(const DeliveryServices& svc, queue::Envelope& env, const std::string& content,
+std::string Scheduler::deliver_pending(const DeliveryServices& svc, queue::Envelope& env, std::string_view content,
                                        const std::function<void(queue::Recipient&)>& cross_off, bool immediate) {
   const std::string& id = env.id;
   auto now = ::time(nullptr);
@@ -220,10 +220,12 @@ std::string Scheduler::deliver_pending(const DeliveryServices& svc, queue::Envel
 bool Scheduler::deliver_now(queue::Draft& draft) {
   auto svc = services();
   if (!svc) return false;
-  std::string image(draft.image());
+  // Views into the draft's buffer: mark_done flips single bytes in place,
+  // which never moves the buffer.
+  std::string_view image = draft.image();
   auto env = queue::parse_queue_file(image, draft.id());
   if (!env) return false;
-  std::string content = image.substr(env->content_offset, env->content_size);
+  std::string_view content = image.substr(env->content_offset, env->content_size);
   deliver_pending(*svc, *env, content, [&](queue::Recipient& r) { draft.mark_done(r.type_offset); }, true);
   if (env->pending() > 0) return false;
   log::info("{}: removed", env->id);

@@ -64,7 +64,7 @@ class Scheduler : public queue::NewMessageSink, public queue::ImmediateDelivery 
   // one that is done (delivered, or failed permanently). With `immediate`,
   // recipients that need anything but a virtual Maildir are skipped.
   // Returns the defer notes ("recipient: reason" lines) of the rest.
-  std::string deliver_pending(const DeliveryServices& svc, queue::Envelope& env, const std::string& content,
+  std::string deliver_pending(const DeliveryServices& svc, queue::Envelope& env, std::string_view content,
                               const std::function<void(queue::Recipient&)>& cross_off, bool immediate);
   std::shared_ptr<const DeliveryServices> services() const;
 

@@ -21,6 +21,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     tern::smtp::DataReader r(1 << 16, policy);
     size_t used = r.feed(in);
     if (used > size) __builtin_trap();
+    // Feeding byte by byte (no fast path) must decode exactly the same.
+    tern::smtp::DataReader slow(1 << 16, policy);
+    size_t n = 0;
+    while (n < size && !slow.done()) n += slow.feed(in.substr(n, 1));
+    if (n != used || slow.output() != r.output() || slow.done() != r.done() ||
+        slow.saw_bare_newline() != r.saw_bare_newline() || slow.saw_nul() != r.saw_nul())
+      __builtin_trap();
   }
   tern::smtp::BdatDecoder b(1 << 16);
   b.feed(in);

@@ -8,6 +8,8 @@
 // ".<CR><LF>" is content, since only <CR><LF>.<CR><LF> ends the data.
 #include "smtp/proto/data_reader.h"
 
+#include <algorithm>
+
 namespace tern::smtp {
 
 void DataReader::emit(char c) {
@@ -21,6 +23,20 @@ size_t DataReader::feed(std::string_view in) {
   size_t i = 0;
   const bool normalize = policy_ == BareNewline::normalize;
   while (i < in.size() && state_ != State::done) {
+    if (state_ == State::in_line) {
+      // Fast path: copy the run of ordinary bytes up to the next CR or LF.
+      size_t j = i;
+      while (j < in.size() && in[j] != '\r' && in[j] != '\n') ++j;
+      if (j > i) {
+        std::string_view run = in.substr(i, j - i);
+        if (!nul_ && run.find('\0') != std::string_view::npos) nul_ = true;
+        uint64_t room = total_ < max_ ? max_ - total_ : 0;
+        out_.append(run.data(), static_cast<size_t>(std::min<uint64_t>(room, run.size())));
+        total_ += run.size();
+        i = j;
+        continue;
+      }
+    }
     char c = in[i++];
     if (c == '\0') nul_ = true;
     switch (state_) {
