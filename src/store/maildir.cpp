@@ -1,6 +1,11 @@
-// Maildir delivery: write tmp/NAME (O_EXCL, 0600), fsync it, rename it into
-// new/NAME without replacing anything (renameat2 RENAME_NOREPLACE), then
-// fsync new/. Every step works on directory descriptors opened with
+// Maildir delivery. Preferred way: an unnamed O_TMPFILE inode in new/,
+// written and fsynced, then linked into new/ under its unique name (no
+// cross-directory rename, so concurrent deliveries do not serialize on the
+// locks of tmp/ and new/). Fallback where O_TMPFILE or /proc is missing:
+// write tmp/NAME (O_EXCL, 0600), fsync it, rename it into new/NAME without
+// replacing anything (renameat2 RENAME_NOREPLACE). Either way new/ is then
+// fsynced (or left to the caller's group commit), and a reader never sees a
+// partial file. Every step works on directory descriptors opened with
 // O_NOFOLLOW, so swapping tmp/ or new/ for a symlink between the check and
 // the write cannot redirect the message. Any failure removes what was
 // written and returns a temporary error: the message stays queued.
@@ -61,6 +66,29 @@ Status write_and_sync(int fd, std::string_view prefix, std::string_view message,
   return fs::fsync_fd(fd, path);
 }
 
+constexpr const char* kNoTmpfile = "O_TMPFILE not available";
+
+// Writes prefix + message to an O_TMPFILE in new/, fsyncs it, and links it
+// into new/ under a unique name. Error::temp(kNoTmpfile) means "use the
+// tmp/ + rename way instead".
+Result<std::string> deliver_unnamed(int new_fd, const std::string& new_path, std::string_view prefix,
+                                    std::string_view message) {
+  UniqueFd fd(::openat(new_fd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+  if (!fd.valid()) {
+    if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL || errno == ENOENT) return Error::temp(kNoTmpfile);
+    return fs::errno_error("create in", new_path, errno);
+  }
+  if (Status st = write_and_sync(fd.get(), prefix, message, new_path); !st) return st.error();
+  std::string proc = fmt::format("/proc/self/fd/{}", fd.get());
+  for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
+    std::string name = maildir_unique_name(prefix.size() + message.size());
+    if (::linkat(AT_FDCWD, proc.c_str(), new_fd, name.c_str(), AT_SYMLINK_FOLLOW) == 0) return name;
+    if (errno == ENOENT && attempt == 0) return Error::temp(kNoTmpfile);  // no /proc
+    if (errno != EEXIST) return fs::errno_error("link into", new_path, errno);
+  }
+  return Error::temp(fmt::format("{}: no unique file name after {} attempts", new_path, kNameAttempts));
+}
+
 }  // namespace
 
 Status maildir_create(const std::string& dir_arg) {
@@ -76,7 +104,7 @@ Status maildir_create(const std::string& dir_arg) {
 }
 
 Result<std::string> maildir_deliver(const std::string& dir_arg, std::string_view prefix, std::string_view message,
-                                    bool sync_dir) {
+                                    bool sync_dir, bool prefer_tmpfile) {
   const std::string dir = without_trailing_slash(dir_arg);
   auto top = open_dir_at(AT_FDCWD, dir, dir);
   if (!top) return top.error();
@@ -85,6 +113,27 @@ Result<std::string> maildir_deliver(const std::string& dir_arg, std::string_view
   if (!tmp) return tmp.error();
   auto new_dir = open_dir_at(top->get(), "new", new_path);
   if (!new_dir) return new_dir.error();
+
+  // Preferred: an unnamed file in new/ (O_TMPFILE), written and fsynced,
+  // then linked under its unique name. Readers still never see a partial
+  // file, and there is no cross-directory rename: concurrent deliveries
+  // into one Maildir would otherwise serialize on the locks of tmp/ and
+  // new/ (profiled: a quarter of the CPU at 10 sessions). File systems
+  // without O_TMPFILE, or a missing /proc, fall back to tmp/ + rename.
+  auto linked = prefer_tmpfile ? deliver_unnamed(new_dir->get(), new_path, prefix, message)
+                               : Result<std::string>(Error::temp(kNoTmpfile));
+  if (linked) {
+    const std::string& lname = *linked;
+    if (sync_dir) {
+      if (Status st = fs::fsync_fd(new_dir->get(), new_path); !st) {
+        ::unlinkat(new_dir->get(), lname.c_str(), 0);
+        return st.error();
+      }
+    }
+    return lname;
+  } else if (linked.error().detail != kNoTmpfile) {
+    return linked.error();
+  }
 
   std::string name;
   UniqueFd fd;

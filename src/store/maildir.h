@@ -1,7 +1,7 @@
 // Maildir delivery (the format Dovecot, mutt and Python's mailbox read):
-// write the message into tmp/ under a unique name, fsync it, rename it into
-// new/, and fsync new/ so the name survives a crash. Nothing is ever visible
-// in new/ half-written.
+// write the message into an unnamed file in new/ (or tmp/ where O_TMPFILE
+// is missing), fsync it, give it its unique name in new/, and fsync new/ so
+// the name survives a crash. Nothing is ever visible in new/ half-written.
 //
 // SECURITY: refuses a Maildir whose tmp/ or new/ is a symlink; never follows
 // symlinks when creating files.
@@ -21,7 +21,8 @@ Status maildir_create(const std::string& dir);
 // name in new/. sync_dir=false lets a caller batch the fsync of new/
 // (group commit); it must then call fs::fsync_dir(dir + "/new") before
 // treating the delivery as done.
+// prefer_tmpfile=false forces the tmp/ + rename way (tests).
 Result<std::string> maildir_deliver(const std::string& dir, std::string_view prefix,
-                                    std::string_view message, bool sync_dir = true);
+                                    std::string_view message, bool sync_dir = true, bool prefer_tmpfile = true);
 
 }  // namespace tern::store

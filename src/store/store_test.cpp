@@ -439,3 +439,19 @@ TEST(DirSyncGroup, ConcurrentCallersAllReturnOk) {
   EXPECT_EQ(ok.load(), 160);
   EXPECT_FALSE(g.sync("/nonexistent-dir-for-tern-test"));
 }
+
+TEST(Maildir, RenameFallbackDeliversTheSameWay) {
+  char t[] = "/tmp/tern-store-fallback-XXXXXX";
+  std::string dir = std::string(::mkdtemp(t)) + "/md";
+  ASSERT_TRUE(tern::store::maildir_create(dir));
+  auto a = tern::store::maildir_deliver(dir, "P: 1\n", "body\n", true, false);
+  auto b = tern::store::maildir_deliver(dir, "P: 2\n", "body\n", true, true);
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(b);
+  EXPECT_NE(*a, *b);
+  EXPECT_TRUE(tern::fs::exists(dir + "/new/" + *a));
+  EXPECT_TRUE(tern::fs::exists(dir + "/new/" + *b));
+  auto text = tern::fs::read_file(dir + "/new/" + *a);
+  EXPECT_EQ(*text, "P: 1\nbody\n");
+  EXPECT_EQ(::rmdir((dir + "/tmp").c_str()), 0);  // tmp/ left empty by both ways
+}

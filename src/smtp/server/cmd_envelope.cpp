@@ -80,9 +80,6 @@ void Session::cmd_rcpt(const Command& c) {
   std::string rcpt = rw.qualify(c.address);
   auto at = rcpt.rfind('@');
   std::string domain = at == std::string::npos ? "" : rcpt.substr(at + 1);
-  if (!domain.empty() && domain.front() == '[') {
-    // Address literals never name a local or virtual domain here.
-  }
   auto cls = rw.classify(domain);
   auto v = services_->policy->on_rcpt(client_, rcpt, cls);
   if (v.rejects()) {
