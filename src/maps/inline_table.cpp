@@ -21,24 +21,6 @@ namespace {
 
 bool is_sep(char c) { return c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-class InlineTable final : public Table {
- public:
-  InlineTable(std::string spec, std::unordered_map<std::string, std::string> map)
-      : spec_(std::move(spec)), map_(std::move(map)) {}
-
-  Lookup lookup(std::string_view key) const override {
-    auto it = map_.find(str::lower(key));
-    if (it == map_.end()) return {};
-    return {Status::found, it->second, {}};
-  }
-
-  const std::string& spec() const override { return spec_; }
-
- private:
-  std::string spec_;
-  std::unordered_map<std::string, std::string> map_;
-};
-
 }  // namespace
 
 namespace detail {
@@ -82,7 +64,7 @@ Result<std::shared_ptr<Table>> open_inline(std::string spec, std::string_view bo
     if (value.empty()) return fail(fmt::format("missing value for '{}'", str::printable(key, 100)));
     map.emplace(str::lower(key), std::string(value));  // keeps the first
   }
-  return std::shared_ptr<Table>(std::make_shared<InlineTable>(std::move(spec), std::move(map)));
+  return make_memory_table(std::move(spec), std::move(map));
 }
 
 }  // namespace detail

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "base/result.h"
 #include "maps/table.h"
@@ -15,6 +16,10 @@ namespace tern::maps::detail {
 // error (the administrator may be about to create it; mail waits rather than
 // bounces); a file too large to be a table is permanent.
 Result<std::string> read_source(const std::string& path);
+
+// An in-memory table over a map whose keys are already lower case
+// (texthash and inline tables); lookups fold the key.
+std::shared_ptr<Table> make_memory_table(std::string spec, std::unordered_map<std::string, std::string> map);
 
 Result<std::shared_ptr<Table>> open_texthash(std::string spec, const std::string& path, Format format);
 Result<std::shared_ptr<Table>> open_lmdb(std::string spec, const std::string& path, Format format);

@@ -15,12 +15,10 @@
 namespace tern::maps {
 namespace {
 
-class TexthashTable final : public Table {
+class MemoryTable final : public Table {
  public:
-  TexthashTable(std::string spec, std::vector<Entry> entries) : spec_(std::move(spec)) {
-    map_.reserve(entries.size());
-    for (auto& e : entries) map_.emplace(std::move(e.key), std::move(e.value));  // parser dropped duplicates
-  }
+  MemoryTable(std::string spec, std::unordered_map<std::string, std::string> map)
+      : spec_(std::move(spec)), map_(std::move(map)) {}
 
   Lookup lookup(std::string_view key) const override {
     auto it = map_.find(str::lower(key));
@@ -39,6 +37,10 @@ class TexthashTable final : public Table {
 
 namespace detail {
 
+std::shared_ptr<Table> make_memory_table(std::string spec, std::unordered_map<std::string, std::string> map) {
+  return std::make_shared<MemoryTable>(std::move(spec), std::move(map));
+}
+
 Result<std::string> read_source(const std::string& path) {
   auto text = fs::read_file(path);
   if (text) return text;
@@ -52,7 +54,10 @@ Result<std::shared_ptr<Table>> open_texthash(std::string spec, const std::string
   if (!text) return text.error();
   auto entries = parse_text(*text, path, format, nullptr);
   if (!entries) return entries.error();
-  return std::shared_ptr<Table>(std::make_shared<TexthashTable>(std::move(spec), std::move(*entries)));
+  std::unordered_map<std::string, std::string> map;
+  map.reserve(entries->size());
+  for (auto& e : *entries) map.emplace(std::move(e.key), std::move(e.value));  // the parser dropped duplicates
+  return make_memory_table(std::move(spec), std::move(map));
 }
 
 }  // namespace detail
