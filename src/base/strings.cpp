@@ -32,8 +32,11 @@ std::string_view trim(std::string_view s) {
 std::vector<std::string> split_list(std::string_view s) {
   std::vector<std::string> out;
   std::string cur;
+  int depth = 0;  // inside { }: separators belong to the item (inline:{ a=b, c=d })
   for (char c : s) {
-    if (c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+    if (c == '{') ++depth;
+    if (c == '}' && depth > 0) --depth;
+    if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\r' || c == '\n')) {
       if (!cur.empty()) out.push_back(std::move(cur));
       cur.clear();
     } else {

@@ -12,7 +12,8 @@ std::string lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view s, std::string_view prefix);
 std::string_view trim(std::string_view s);
-// Splits on commas and ASCII white space, dropping empty items.
+// Splits on commas and ASCII white space, dropping empty items; text in
+// { } stays one item, as Postfix parses lists ("inline:{ a=b, c=d }").
 std::vector<std::string> split_list(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
 // Replaces control characters and non-ASCII bytes with '?', for log lines and

@@ -84,7 +84,7 @@ Error unknown(const std::string& address, const char* table) {
 }  // namespace
 
 Result<std::shared_ptr<Rewriter>> Rewriter::create(std::shared_ptr<const config::Config> cfg,
-                                                   std::shared_ptr<auth::UserDb> users) {
+                                                   AccountExists accounts) {
   auto r = std::make_shared<Rewriter>();
   const auto& c = *cfg;
   Status st = ok_status();
@@ -110,7 +110,7 @@ Result<std::shared_ptr<Rewriter>> Rewriter::create(std::shared_ptr<const config:
   if (!r->virtual_mailbox_domains_.empty() && r->virtual_base_.empty())
     return Error::perm("virtual_mailbox_domains is set but virtual_mailbox_base is empty");
   r->cfg_ = std::move(cfg);
-  r->users_ = std::move(users);
+  r->accounts_ = std::move(accounts);
   return r;
 }
 
@@ -175,7 +175,7 @@ Status Rewriter::validate(const std::string& address) const {
     case mail::DomainClass::virtual_alias:
       return unknown(address, "virtual alias table");
     case mail::DomainClass::virtual_mailbox:
-      if (users_ && (users_->find(str::lower(local) + "@" + domain) || users_->find(str::lower(parts.user) + "@" + domain)))
+      if (account(str::lower(local) + "@" + domain) || account(str::lower(parts.user) + "@" + domain))
         return ok_status();
       return unknown(address, "virtual mailbox table");
     case mail::DomainClass::local: {
@@ -233,10 +233,10 @@ Status Rewriter::expand_class(const std::string& address, Walk& w, int depth) co
       return unknown(address, "virtual alias table");
     case mail::DomainClass::virtual_mailbox: {
       std::string acct = str::lower(local) + "@" + domain;
-      std::optional<auth::User> u = users_ ? users_->find(acct) : std::nullopt;
+      bool u = account(acct);
       if (!u && !parts.extension.empty()) {
         acct = str::lower(parts.user) + "@" + domain;
-        u = users_ ? users_->find(acct) : std::nullopt;
+        u = account(acct);
       } else {
         parts.extension.clear();
       }

@@ -14,7 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/user_db.h"
+#include <functional>
+
 #include "base/result.h"
 #include "config/config.h"
 #include "mail/address.h"
@@ -36,10 +37,16 @@ struct Target {
 
 const char* kind_name(Target::Kind k);
 
+// Does this account ("user@domain", lower case) exist in the user
+// database? Supplied by whoever owns the database (roles/ wires auth in),
+// so rewrite does not depend on auth, a module of its own layer.
+using AccountExists = std::function<bool(const std::string& address)>;
+
 class Rewriter {
  public:
+  // accounts may be empty: virtual mailbox domains then have no accounts.
   static Result<std::shared_ptr<Rewriter>> create(std::shared_ptr<const config::Config> cfg,
-                                                  std::shared_ptr<auth::UserDb> users);
+                                                  AccountExists accounts);
 
   mail::DomainClass classify(std::string_view domain) const;
   // "user" -> "user@$myorigin"; addresses with a domain are returned as is.
@@ -61,7 +68,8 @@ class Rewriter {
   maps::Lookup lookup_alias(const std::string& local) const;
 
   std::shared_ptr<const config::Config> cfg_;
-  std::shared_ptr<auth::UserDb> users_;
+  AccountExists accounts_;
+  bool account(const std::string& address) const { return accounts_ && accounts_(address); }
   std::vector<std::shared_ptr<maps::Table>> virtual_alias_, aliases_;
   std::vector<std::string> mydestination_, virtual_alias_domains_, virtual_mailbox_domains_, relay_domains_;
   std::string delimiter_, myorigin_, virtual_base_;

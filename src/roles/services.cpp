@@ -16,7 +16,9 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   }
   auto pol = policy::Policy::create(*cfg);
   if (!pol) return pol.error();
-  auto rw = rewrite::Rewriter::create(cfg, users);
+  rewrite::AccountExists accounts;
+  if (users) accounts = [users](const std::string& a) { return users->find(a).has_value(); };
+  auto rw = rewrite::Rewriter::create(cfg, accounts);
   if (!rw) return rw.error();
   ServiceSet s;
   s.smtp = std::make_shared<smtp::Services>(smtp::Services{cfg, *pol, *rw, smtp::read_limits(*cfg),
