@@ -103,10 +103,16 @@ class Tern:
     def add_user(self, address, password="secret"):
         self.run("user", "add", address, "--password-stdin", input=password + "\n")
 
-    def start(self):
+    def start(self, wrapper=None):
+        """wrapper: a shell snippet run first in the same process (e.g. mounts
+        inside a private mount namespace); tern is exec'ed after it."""
         assert self.proc is None
         self.stderr = open(os.path.join(self.base, "stderr.log"), "ab")
-        self.proc = subprocess.Popen([TERN, "-c", self.config, "serve"], stdout=self.stderr, stderr=self.stderr)
+        argv = [TERN, "-c", self.config, "serve"]
+        if wrapper:
+            argv = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                    wrapper + ' && exec "$0" "$@"', *argv]
+        self.proc = subprocess.Popen(argv, stdout=self.stderr, stderr=self.stderr)
 
         def ready():
             if self.proc.poll() is not None:
