@@ -103,7 +103,7 @@ class Tern:
     def add_user(self, address, password="secret"):
         self.run("user", "add", address, "--password-stdin", input=password + "\n")
 
-    def start(self, wrapper=None, env=None):
+    def start(self, wrapper=None, env=None, preexec=None):
         """wrapper: a shell snippet run first in the same process (e.g. mounts
         inside a private mount namespace); tern is exec'ed after it."""
         assert self.proc is None
@@ -113,7 +113,7 @@ class Tern:
             argv = ["unshare", "-m", "--propagation", "private", "sh", "-c",
                     wrapper + ' && exec "$0" "$@"', *argv]
         self.proc = subprocess.Popen(argv, stdout=self.stderr, stderr=self.stderr,
-                                     env={**os.environ, **(env or {})})
+                                     env={**os.environ, **(env or {})}, preexec_fn=preexec)
 
         def ready():
             if self.proc.poll() is not None:

@@ -1,0 +1,43 @@
+"""Out of file descriptors (RELIABILITY.md #27): with a low RLIMIT_NOFILE and
+more clients than descriptors, tern does not spin in its accept loop, logs a
+warning, and serves normally once the clients leave."""
+
+import os
+import resource
+import smtplib
+import socket
+import time
+
+from conftest import wait_until
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_emfile_backs_off_and_recovers(make_tern):
+    t = make_tern(start=False)
+    t.start(preexec=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64)))
+    held = []
+    for _ in range(120):
+        try:
+            held.append(socket.create_connection(("127.0.0.1", t.port), timeout=2))
+        except OSError:
+            break
+    wait_until(lambda: "accept:" in t.log(), what="the EMFILE warning")
+    before = cpu_seconds(t.proc.pid)
+    time.sleep(1.0)  # measuring CPU use over an interval, not waiting for a condition
+    assert cpu_seconds(t.proc.pid) - before < 0.2, "accept loop is spinning"
+    for s in held:
+        s.close()
+    def delivers():
+        try:
+            with smtplib.SMTP("127.0.0.1", t.port, timeout=5) as s:
+                s.sendmail("a@example.org", ["alice@virt.test"], b"Subject: after\r\n\r\nx\r\n")
+            return True
+        except (OSError, smtplib.SMTPException):
+            return False
+    wait_until(delivers, timeout=15, what="service after the clients left")
+    assert t.wait_for_mail("alice@virt.test")
