@@ -286,6 +286,18 @@ class RawSMTP:
         self.send(line + "\r\n")
         return self.reply()
 
+    @classmethod
+    def at_data(cls, port, rcpt="alice@virt.test", sender="a@example.org"):
+        """Greeting, EHLO, MAIL, RCPT and DATA done (each asserted): the
+        returned client is ready for message content."""
+        c = cls(port)
+        assert c.reply()[0] == 220
+        assert c.cmd("EHLO client.example")[0] == 250
+        assert c.cmd(f"MAIL FROM:<{sender}>")[0] == 250
+        assert c.cmd(f"RCPT TO:<{rcpt}>")[0] == 250
+        assert c.cmd("DATA")[0] == 354
+        return c
+
     def closed(self, timeout=10):
         self.sock.settimeout(timeout)
         try:

@@ -63,12 +63,7 @@ def test_kill_minus_9_mid_data_leaves_nothing(make_tern):
     from conftest import RawSMTP
     # Drafts stay in memory up to 1 MiB; a bigger message spills to queue/tmp.
     t = make_tern({"message_size_limit": "10m"})
-    c = RawSMTP(t.port)
-    c.reply()
-    c.cmd("EHLO x")
-    c.cmd("MAIL FROM:<a@example.org>")
-    c.cmd("RCPT TO:<alice@virt.test>")
-    c.cmd("DATA")
+    c = RawSMTP.at_data(t.port)
     c.send(b"Subject: partial\r\n\r\n" + (b"x" * 998 + b"\r\n") * 2000)
     wait_until(lambda: [f for f in t.queue_files() if f.startswith("tmp/")], what="the partial queue file")
     t.kill9()

@@ -31,12 +31,7 @@ def test_fsync_eio_answers_451_and_leaves_nothing(make_tern, workdir, shim):
     t = make_tern(start=False)
     t.start(env={"LD_PRELOAD": shim, "TERN_FAIL_FSYNC_FLAG": flag, "TERN_FAIL_FSYNC_PREFIX": t.base})
     open(flag, "w").close()
-    c = RawSMTP(t.port)
-    c.reply()
-    c.cmd("EHLO x")
-    c.cmd("MAIL FROM:<a@example.org>")
-    c.cmd("RCPT TO:<alice@virt.test>")
-    c.cmd("DATA")
+    c = RawSMTP.at_data(t.port)
     code, text = c.cmd("Subject: doomed\r\n\r\nx\r\n.")
     assert (code, text[4:9]) == (451, "4.3.0"), text
     assert [f for f in t.queue_files() if f.startswith(("tmp/", "active/"))] == []
