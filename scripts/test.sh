@@ -10,6 +10,9 @@ export CCACHE_DIR="${CCACHE_DIR:-$PWD/.ccache}"
 PY=/usr/bin/python3
 FUZZ_SECONDS="${FUZZ_SECONDS:-10}"
 
+echo "== dependency rule (modules include only what they link)"
+$PY scripts/check-layers.py
+
 echo "== build (release, -Werror)"
 ./scripts/build.sh -DTERN_WERROR=ON
 
