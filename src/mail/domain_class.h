@@ -9,15 +9,4 @@ namespace tern::mail {
 
 enum class DomainClass { local, virtual_alias, virtual_mailbox, relay, remote };
 
-inline const char* domain_class_name(DomainClass c) {
-  switch (c) {
-    case DomainClass::local: return "local";
-    case DomainClass::virtual_alias: return "virtual alias";
-    case DomainClass::virtual_mailbox: return "virtual mailbox";
-    case DomainClass::relay: return "relay";
-    case DomainClass::remote: return "remote";
-  }
-  return "?";
-}
-
 }  // namespace tern::mail

@@ -18,17 +18,6 @@
 
 namespace tern::rewrite {
 
-const char* kind_name(Target::Kind k) {
-  switch (k) {
-    case Target::Kind::virtual_mailbox: return "virtual";
-    case Target::Kind::local_user: return "local";
-    case Target::Kind::command: return "command";
-    case Target::Kind::file: return "file";
-    case Target::Kind::remote: return "remote";
-  }
-  return "?";
-}
-
 struct Rewriter::Walk {
   std::vector<Target> targets;
   std::vector<std::string> chain;  // addresses being expanded, outermost first

@@ -35,8 +35,6 @@ struct Target {
   std::string source;     // "alias", "include" or "" (how a command/file target arose)
 };
 
-const char* kind_name(Target::Kind k);
-
 // Does this account ("user@domain", lower case) exist in the user
 // database? Supplied by whoever owns the database (roles/ wires auth in),
 // so rewrite does not depend on auth, a module of its own layer.

@@ -67,11 +67,6 @@ void Scheduler::stop() {
   threads_.clear();
 }
 
-size_t Scheduler::in_flight() const {
-  std::lock_guard lock(mu_);
-  return busy_ + ready_.size();
-}
-
 void Scheduler::timer_loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
@@ -102,12 +97,10 @@ void Scheduler::worker() {
       if (stopping_) return;
       id = std::move(ready_.front());
       ready_.pop_front();
-      ++busy_;
     }
     process(id);
     {
       std::lock_guard lock(mu_);
-      --busy_;
       queued_or_busy_.erase(id);
     }
   }

@@ -54,7 +54,6 @@ class Scheduler : public queue::NewMessageSink, public queue::ImmediateDelivery 
   void flush();
   // Stops the workers after their current message.
   void stop();
-  size_t in_flight() const;
 
  private:
   void worker();
@@ -78,7 +77,6 @@ class Scheduler : public queue::NewMessageSink, public queue::ImmediateDelivery 
   std::map<std::string, int> attempts_;
   std::shared_ptr<const DeliveryServices> services_;
   bool stopping_ = false;
-  size_t busy_ = 0;
   std::vector<std::thread> threads_;
 };
 

@@ -93,6 +93,14 @@ Result<std::string> deliver_unnamed(int new_fd, const std::string& new_path, std
 
 Status maildir_create(const std::string& dir_arg) {
   const std::string dir = without_trailing_slash(dir_arg);
+  // Called before every delivery: an existing Maildir costs three lstat()s,
+  // not a mkdir() per path component.
+  auto is_real_dir = [](const std::string& p) {
+    struct stat st;
+    return ::lstat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  };
+  if (is_real_dir(fs::join(dir, "cur")) && is_real_dir(fs::join(dir, "new")) && is_real_dir(fs::join(dir, "tmp")))
+    return ok_status();  // maildir_deliver re-checks every directory with O_NOFOLLOW
   if (Status st = fs::make_dirs(dir, 0700); !st) return st;
   if (Status st = check_dir(dir); !st) return st;
   for (const char* sub : {"cur", "new", "tmp"}) {
