@@ -84,9 +84,7 @@ Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_vi
   std::string prefix = delivery_prefix(env, t.address);
   switch (t.kind) {
     case rewrite::Target::Kind::virtual_mailbox: {
-      auto st = store::maildir_create(t.path);
-      if (!st) return st.error();
-      auto r = store::maildir_deliver(t.path, prefix, content, /*sync_dir=*/false);
+      auto r = store::maildir_deliver(t.path, prefix, content, {.create = true, .sync_dir = false});
       if (!r) return r.error();
       // The recipient is crossed off only after new/ is durable.
       auto synced = dir_sync_.sync(fs::join(t.path, "new"));
@@ -121,9 +119,7 @@ Result<Delivered> LocalAgent::deliver_user(const queue::Envelope& env, std::stri
     if (path.back() == '/') {
       how = "delivered to maildir";
       job = [path, prefix, &content] {
-        auto st = store::maildir_create(path);
-        if (!st) return st;
-        auto r = store::maildir_deliver(path, prefix, content);
+        auto r = store::maildir_deliver(path, prefix, content, {.create = true});
         return r ? ok_status() : Status(r.error());
       };
     } else {
@@ -209,9 +205,7 @@ Result<Delivered> LocalAgent::deliver_file(const queue::Envelope& env, std::stri
   if (!t.path.empty() && t.path.back() == '/') {
     how = "delivered to maildir";
     job = [&] {
-      auto st = store::maildir_create(t.path);
-      if (!st) return st;
-      auto r = store::maildir_deliver(t.path, prefix, content);
+      auto r = store::maildir_deliver(t.path, prefix, content, {.create = true});
       return r ? ok_status() : Status(r.error());
     };
   } else {

@@ -2,6 +2,7 @@
 #include "scheduler/scheduler.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 
 #include <unistd.h>
 
@@ -30,8 +31,15 @@ std::shared_ptr<const DeliveryServices> Scheduler::services() const {
 
 void Scheduler::start() {
   for (auto& id : spool_.list(queue::Area::active)) on_new_message(id);
-  for (int i = 0; i < thread_count_; ++i) threads_.emplace_back([this] { worker(); });
-  threads_.emplace_back([this] { timer_loop(); });
+  for (int i = 0; i < thread_count_; ++i)
+    threads_.emplace_back([this] {
+      ::pthread_setname_np(::pthread_self(), "tern-deliver");
+      worker();
+    });
+  threads_.emplace_back([this] {
+    ::pthread_setname_np(::pthread_self(), "tern-retry");
+    timer_loop();
+  });
 }
 
 void Scheduler::on_new_message(const std::string& id) {

@@ -50,14 +50,30 @@ Status check_dir(const std::string& path) {
   return ok_status();
 }
 
-Result<UniqueFd> open_dir_at(int at, const std::string& name, const std::string& path) {
-  if (Status st = check_dir(path); !st) return st.error();
+// Opens a Maildir directory without following a symlink. *missing tells
+// the caller it does not exist (so it may create it); a symlink or a
+// non-directory gets an lstat() for a precise reason, only on that path.
+Result<UniqueFd> open_dir_at(int at, const std::string& name, const std::string& path, bool* missing = nullptr) {
   int fd = ::openat(at, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ELOOP || errno == ENOTDIR) return Error::temp(fmt::format("{} is a symlink or not a directory", path));
-    return fs::errno_error("open directory", path, errno);
+  if (fd >= 0) return UniqueFd(fd);
+  int err = errno;
+  if (missing) *missing = err == ENOENT;
+  if (err == ELOOP || err == ENOTDIR) {
+    if (Status st = check_dir(path); !st) return st.error();
+    return Error::temp(fmt::format("{} is a symlink or not a directory", path));
   }
-  return UniqueFd(fd);
+  return fs::errno_error("open directory", path, err);
+}
+
+// Opens dir/sub, creating dir/{cur,new,tmp} first when it is missing and
+// the caller asked for that.
+Result<UniqueFd> open_sub(int top, const std::string& dir, const char* sub, bool create) {
+  const std::string path = fs::join(dir, sub);
+  bool missing = false;
+  auto fd = open_dir_at(top, sub, path, &missing);
+  if (fd || !missing || !create) return fd;
+  if (Status st = maildir_create(dir); !st) return st.error();
+  return open_dir_at(top, sub, path);
 }
 
 Status write_and_sync(int fd, std::string_view prefix, std::string_view message, const std::string& path) {
@@ -112,14 +128,20 @@ Status maildir_create(const std::string& dir_arg) {
 }
 
 Result<std::string> maildir_deliver(const std::string& dir_arg, std::string_view prefix, std::string_view message,
-                                    bool sync_dir, bool prefer_tmpfile) {
+                                    const MaildirOptions& opt) {
   const std::string dir = without_trailing_slash(dir_arg);
-  auto top = open_dir_at(AT_FDCWD, dir, dir);
+  const bool sync_dir = opt.sync_dir;
+  // Open first, create only if that fails (as Postfix's virtual(8) does):
+  // the common case, an existing Maildir, costs two opens and no lstat().
+  bool missing = false;
+  auto top = open_dir_at(AT_FDCWD, dir, dir, &missing);
+  if (!top && missing && opt.create) {
+    if (Status st = maildir_create(dir); !st) return st.error();
+    top = open_dir_at(AT_FDCWD, dir, dir);
+  }
   if (!top) return top.error();
   const std::string tmp_path = fs::join(dir, "tmp"), new_path = fs::join(dir, "new");
-  auto tmp = open_dir_at(top->get(), "tmp", tmp_path);
-  if (!tmp) return tmp.error();
-  auto new_dir = open_dir_at(top->get(), "new", new_path);
+  auto new_dir = open_sub(top->get(), dir, "new", opt.create);
   if (!new_dir) return new_dir.error();
 
   // Preferred: an unnamed file in new/ (O_TMPFILE), written and fsynced,
@@ -128,7 +150,7 @@ Result<std::string> maildir_deliver(const std::string& dir_arg, std::string_view
   // into one Maildir would otherwise serialize on the locks of tmp/ and
   // new/ (profiled: a quarter of the CPU at 10 sessions). File systems
   // without O_TMPFILE, or a missing /proc, fall back to tmp/ + rename.
-  auto linked = prefer_tmpfile ? deliver_unnamed(new_dir->get(), new_path, prefix, message)
+  auto linked = opt.prefer_tmpfile ? deliver_unnamed(new_dir->get(), new_path, prefix, message)
                                : Result<std::string>(Error::temp(kNoTmpfile));
   if (linked) {
     const std::string& lname = *linked;
@@ -143,6 +165,8 @@ Result<std::string> maildir_deliver(const std::string& dir_arg, std::string_view
     return linked.error();
   }
 
+  auto tmp = open_sub(top->get(), dir, "tmp", opt.create);
+  if (!tmp) return tmp.error();
   std::string name;
   UniqueFd fd;
   for (int attempt = 0; attempt < kNameAttempts && !fd.valid(); ++attempt) {

@@ -17,12 +17,20 @@ namespace tern::store {
 // Creates dir/{cur,new,tmp} (mode 0700) if they are missing.
 Status maildir_create(const std::string& dir);
 
+struct MaildirOptions {
+  // Create dir/{cur,new,tmp} when dir, new/ or tmp/ is missing (checked
+  // by opening, so an existing Maildir costs nothing extra).
+  bool create = false;
+  // false lets a caller batch the fsync of new/ (group commit); it must
+  // then fsync dir + "/new" before treating the delivery as done.
+  bool sync_dir = true;
+  // false forces the tmp/ + rename way (tests).
+  bool prefer_tmpfile = true;
+};
+
 // Delivers prefix + message (LF line endings) into dir. Returns the file
-// name in new/. sync_dir=false lets a caller batch the fsync of new/
-// (group commit); it must then call fs::fsync_dir(dir + "/new") before
-// treating the delivery as done.
-// prefer_tmpfile=false forces the tmp/ + rename way (tests).
-Result<std::string> maildir_deliver(const std::string& dir, std::string_view prefix,
-                                    std::string_view message, bool sync_dir = true, bool prefer_tmpfile = true);
+// name in new/.
+Result<std::string> maildir_deliver(const std::string& dir, std::string_view prefix, std::string_view message,
+                                    const MaildirOptions& opt = {});
 
 }  // namespace tern::store

@@ -30,10 +30,16 @@ std::string maildir_unique_name(uint64_t size) {
   static std::atomic<uint64_t> counter{0};
   struct timeval tv;
   ::gettimeofday(&tv, nullptr);
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  // Looked up once: a renamed host keeps its old name here, which only
+  // has to keep names apart. The pid is asked every time, since delivery
+  // children are forks of this process.
+  static const std::string host = [] {
+    char buf[256] = {};
+    if (::gethostname(buf, sizeof buf - 1) != 0) buf[0] = '\0';
+    return maildir_escape_hostname(buf);
+  }();
   return fmt::format("{}.M{}P{}Q{}.{},S={}", static_cast<long long>(tv.tv_sec), static_cast<long>(tv.tv_usec),
-                     static_cast<long>(::getpid()), ++counter, maildir_escape_hostname(host), size);
+                     static_cast<long>(::getpid()), ++counter, host, size);
 }
 
 }  // namespace tern::store

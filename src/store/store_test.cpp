@@ -119,7 +119,7 @@ TEST(Maildir, NamesAreUnique) {
   ASSERT_TRUE(maildir_create(md).ok());
   std::set<std::string> names;
   for (int i = 0; i < 1000; ++i) {
-    auto n = maildir_deliver(md, "", "Subject: " + std::to_string(i) + "\n\n", false);
+    auto n = maildir_deliver(md, "", "Subject: " + std::to_string(i) + "\n\n", {.sync_dir = false});
     ASSERT_TRUE(n.ok()) << n.error().detail;
     names.insert(*n);
   }
@@ -136,7 +136,7 @@ TEST(Maildir, NamesAreUniqueAcrossThreads) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&] {
-      for (int i = 0; i < 50; ++i) ASSERT_TRUE(maildir_deliver(md, "", "x\n", false).ok());
+      for (int i = 0; i < 50; ++i) ASSERT_TRUE(maildir_deliver(md, "", "x\n", {.sync_dir = false}).ok());
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(list(md + "/new").size(), 200u);
@@ -163,10 +163,15 @@ TEST(Maildir, RefusesSymlinks) {
       stdfs::rename(md, md + ".real");
     }
     ASSERT_EQ(::symlink(*sub ? elsewhere.c_str() : (md + ".real").c_str(), link.c_str()), 0);
-    auto r = maildir_deliver(md, "", "x\n");
+    // The unnamed-file way never touches tmp/; the rename way needs it.
+    // Neither may write through a symlink, with or without create.
+    auto r = maildir_deliver(md, "", "x\n", {.create = true, .prefer_tmpfile = false});
     ASSERT_FALSE(r.ok()) << sub;
     EXPECT_TRUE(r.error().is_temporary());
     EXPECT_NE(r.error().detail.find("is a symlink"), std::string::npos) << r.error().detail;
+    EXPECT_TRUE(list(elsewhere).empty()) << sub;
+    r = maildir_deliver(md, "", "x\n", {.create = true});
+    EXPECT_EQ(r.ok(), std::string(sub) == "tmp") << sub;
     EXPECT_TRUE(list(elsewhere).empty()) << sub;
   }
 }
@@ -176,6 +181,23 @@ TEST(Maildir, MissingMaildirIsTemporary) {
   auto r = maildir_deliver(d / "nope", "", "x\n");
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.error().is_temporary());
+}
+
+// With create, a missing Maildir, or a missing new/ or tmp/ in one, is
+// made on the way, for both ways of writing.
+TEST(Maildir, CreatesWhatIsMissing) {
+  TempDir d;
+  for (bool tmpfile : {true, false}) {
+    std::string md = d / (tmpfile ? "a/Maildir" : "b/Maildir");
+    auto r = maildir_deliver(md, "", "x\n", {.create = true, .prefer_tmpfile = tmpfile});
+    ASSERT_TRUE(r.ok()) << r.error().detail;
+    for (const char* sub : {"cur", "new", "tmp"}) EXPECT_TRUE(stdfs::is_directory(md + "/" + sub)) << sub;
+    stdfs::remove_all(md + "/new");
+    stdfs::remove_all(md + "/tmp");
+    r = maildir_deliver(md, "", "y\n", {.create = true, .prefer_tmpfile = tmpfile});
+    ASSERT_TRUE(r.ok()) << r.error().detail;
+    EXPECT_EQ(list(md + "/new").size(), 1u);
+  }
 }
 
 TEST(Maildir, FailedWriteLeavesNothing) {
@@ -444,8 +466,8 @@ TEST(Maildir, RenameFallbackDeliversTheSameWay) {
   char t[] = "/tmp/tern-store-fallback-XXXXXX";
   std::string dir = std::string(::mkdtemp(t)) + "/md";
   ASSERT_TRUE(tern::store::maildir_create(dir));
-  auto a = tern::store::maildir_deliver(dir, "P: 1\n", "body\n", true, false);
-  auto b = tern::store::maildir_deliver(dir, "P: 2\n", "body\n", true, true);
+  auto a = tern::store::maildir_deliver(dir, "P: 1\n", "body\n", {.prefer_tmpfile = false});
+  auto b = tern::store::maildir_deliver(dir, "P: 2\n", "body\n", {.prefer_tmpfile = true});
   ASSERT_TRUE(a);
   ASSERT_TRUE(b);
   EXPECT_NE(*a, *b);
