@@ -7,6 +7,13 @@
 # start of smtp-source until the last message is in the Maildir's new/.
 # Then it stops the server and throws its state away. See bench/README.md.
 #
+# Two references run in the same cells, to show what the machine allows:
+#   sink     Postfix's smtp-sink, a server that answers and discards (no
+#            disk): the most any server can get from this client here.
+#   nofsync  tern with fsync(), fdatasync() and syncfs() made no-ops by an
+#            LD_PRELOAD shim (bench/nofsync.c): NOT durable, only a measure
+#            of what durability costs on this disk.
+#
 # Run as root (Postfix needs it), by hand; never by the test suite.
 #   bench/smtp_throughput.sh
 #   MSGS_SMALL=200 MSGS_LARGE=50 bench/smtp_throughput.sh      # quick run
@@ -22,7 +29,7 @@ SESSIONS=${SESSIONS:-"1 10 50"}           # smtp-source -s
 SIZES=${SIZES:-"1024 102400"}             # smtp-source -l (bytes of body)
 MSGS_SMALL=${MSGS_SMALL:-5000}            # messages per cell for sizes < 10 KiB
 MSGS_LARGE=${MSGS_LARGE:-1000}            # messages per cell for larger sizes
-SERVERS=${SERVERS:-"tern postfix"}        # run only one with SERVERS=tern
+SERVERS=${SERVERS:-"tern postfix sink nofsync"} # e.g. SERVERS="tern postfix"
 DELIVERY_TIMEOUT=${DELIVERY_TIMEOUT:-300} # seconds to wait for the Maildir to fill
 RESULTS=${RESULTS:-$ROOT/bench/results-latest.txt}
 KEEP=${KEEP:-0}                           # KEEP=1 keeps the temp dirs (logs) for inspection
@@ -31,8 +38,15 @@ die() { echo "smtp_throughput: $*" >&2; exit 1; }
 
 [[ $(id -u) -eq 0 ]] || die "run as root (the throwaway Postfix instance needs it)"
 [[ -x $SMTP_SOURCE ]] || die "$SMTP_SOURCE missing (apt-get install postfix)"
-if [[ " $SERVERS " == *" tern "* ]]; then
+has() { [[ " $SERVERS " == *" $1 "* ]]; }
+if has tern || has nofsync; then
   [[ -x $TERN ]] || die "$TERN missing (./scripts/build.sh)"
+fi
+if has sink; then
+  [[ -x ${SMTP_SINK:=/usr/sbin/smtp-sink} ]] || die "$SMTP_SINK missing (apt-get install postfix)"
+fi
+if has nofsync; then
+  command -v cc >/dev/null || die "cc missing (needed to build the nofsync shim)"
 fi
 if [[ " $SERVERS " == *" postfix "* ]]; then
   [[ -x $POSTFIX ]] || die "$POSTFIX missing (apt-get install postfix)"
@@ -44,12 +58,14 @@ chmod 755 "$WORK" # Postfix daemons (user postfix) must traverse it
 TERN_PID=
 PF_DIR=
 SOURCE_PID=
+SINK_PID=
 
 cleanup() {
   local rc=$?
   if [[ -n $SOURCE_PID ]]; then kill "$SOURCE_PID" 2>/dev/null || true; fi
   stop_tern || true
   stop_postfix || true
+  stop_sink || true
   if [[ $KEEP == 1 ]]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
   exit $rc
 }
@@ -85,8 +101,8 @@ count_new() { # files in a Maildir's new/, without forking
 }
 
 # ---------------------------------------------------------------- tern
-start_tern() { # $1 = state dir, $2 = port
-  local d=$1 port=$2
+start_tern() { # $1 = state dir, $2 = port, $3 = LD_PRELOAD (optional)
+  local d=$1 port=$2 preload=${3:-}
   mkdir -p "$d/queue" "$d/vmail"
   cat >"$d/main.cf" <<EOF
 myhostname = bench.test-host
@@ -101,7 +117,7 @@ mail_owner =
 smtpd_client_connection_count_limit = 0
 EOF
   echo bench | "$TERN" -c "$d/main.cf" user add rcpt@bench.test --password-stdin >/dev/null
-  "$TERN" -c "$d/main.cf" serve >"$d/stderr.log" 2>&1 &
+  LD_PRELOAD=$preload "$TERN" -c "$d/main.cf" serve >"$d/stderr.log" 2>&1 &
   TERN_PID=$!
   wait_banner "$port" || { cat "$d/stderr.log" >&2; die "tern did not start"; }
 }
@@ -117,6 +133,27 @@ stop_tern() {
   kill -KILL "$TERN_PID" 2>/dev/null || true
   wait "$TERN_PID" 2>/dev/null || true
   TERN_PID=
+}
+
+# ---------------------------------------------------------------- references
+start_nofsync() {
+  [[ -f $WORK/nofsync.so ]] || cc -shared -fPIC -O2 -o "$WORK/nofsync.so" "$ROOT/bench/nofsync.c" ||
+    die "cannot build bench/nofsync.c"
+  start_tern "$1" "$2" "$WORK/nofsync.so"
+}
+stop_nofsync() { stop_tern; }
+
+start_sink() { # $1 = state dir, $2 = port
+  "$SMTP_SINK" -u nobody "127.0.0.1:$2" 1000 >"$1/sink.log" 2>&1 &
+  SINK_PID=$!
+  wait_banner "$2" || { cat "$1/sink.log" >&2; die "smtp-sink did not start"; }
+}
+
+stop_sink() {
+  [[ -n $SINK_PID ]] || return 0
+  kill -TERM "$SINK_PID" 2>/dev/null || true
+  wait "$SINK_PID" 2>/dev/null || true
+  SINK_PID=
 }
 
 # ---------------------------------------------------------------- Postfix
@@ -204,9 +241,13 @@ run_cell() {
   SOURCE_PID=
   ts=$EPOCHREALTIME
   deadline=$((SECONDS + DELIVERY_TIMEOUT))
-  while n=$(count_new "$maildir"); ((n < count && SECONDS < deadline)); do
-    sleep 0.02
-  done
+  if [[ $server == sink ]]; then
+    n=$count # nothing is delivered: the clock stops with smtp-source
+  else
+    while n=$(count_new "$maildir"); ((n < count && SECONDS < deadline)); do
+      sleep 0.02
+    done
+  fi
   t1=$EPOCHREALTIME
 
   "stop_$server"
@@ -240,16 +281,20 @@ run_cell() {
 } | tee "$WORK/header"
 : >"$WORK/details"
 
-printf '\n%-6s %8s %6s %12s %14s %7s\n' size sessions msgs "tern msg/s" "postfix msg/s" ratio | tee "$WORK/table"
+printf '\n%-6s %8s %6s %12s %14s %7s   %-9s %-6s %-9s %-6s\n' size sessions msgs "tern msg/s" "postfix msg/s" ratio \
+  "sink" "ratio" "nofsync" "ratio" | tee "$WORK/table"
 for size in $SIZES; do
   if ((size < 10240)); then count=$MSGS_SMALL; else count=$MSGS_LARGE; fi
   label=$(awk -v b="$size" 'BEGIN { if (b % 1024 == 0) printf "%dK", b / 1024; else printf "%dB", b }')
   for s in $SESSIONS; do
-    tern_r=- pf_r=-
-    if [[ " $SERVERS " == *" tern "* ]]; then run_cell tern "$size" "$s" "$count"; tern_r=$RESULT; fi
-    if [[ " $SERVERS " == *" postfix "* ]]; then run_cell postfix "$size" "$s" "$count"; pf_r=$RESULT; fi
-    ratio=$(awk -v a="$tern_r" -v b="$pf_r" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else print "-" }')
-    printf '%-6s %8s %6s %12s %14s %7s\n' "$label" "$s" "$count" "$tern_r" "$pf_r" "$ratio" | tee -a "$WORK/table"
+    declare -A r=([tern]=- [postfix]=- [sink]=- [nofsync]=-)
+    for server in tern postfix sink nofsync; do
+      if has $server; then run_cell $server "$size" "$s" "$count"; r[$server]=$RESULT; fi
+    done
+    over_pf() { awk -v a="$1" -v b="${r[postfix]}" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else print "-" }'; }
+    printf '%-6s %8s %6s %12s %14s %7s   %-9s %-6s %-9s %-6s\n' "$label" "$s" "$count" "${r[tern]}" "${r[postfix]}" \
+      "$(over_pf "${r[tern]}")" "${r[sink]}" "$(over_pf "${r[sink]}")" "${r[nofsync]}" "$(over_pf "${r[nofsync]}")" |
+      tee -a "$WORK/table"
   done
 done
 

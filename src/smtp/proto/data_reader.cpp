@@ -9,6 +9,7 @@
 #include "smtp/proto/data_reader.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace tern::smtp {
 
@@ -24,12 +25,20 @@ size_t DataReader::feed(std::string_view in) {
   const bool normalize = policy_ == BareNewline::normalize;
   while (i < in.size() && state_ != State::done) {
     if (state_ == State::in_line) {
-      // Fast path: copy the run of ordinary bytes up to the next CR or LF.
-      size_t j = i;
-      while (j < in.size() && in[j] != '\r' && in[j] != '\n') ++j;
+      // Fast path: copy the run of ordinary bytes up to the next CR or LF,
+      // found with memchr (lines end in CR LF, so the LF search only
+      // covers the line itself). The CR search looks at most kWindow
+      // bytes ahead, so input without CRs cannot make every line rescan
+      // the rest of the buffer.
+      constexpr size_t kWindow = 1024;
+      const char* base = in.data();
+      const size_t end = std::min(in.size(), i + kWindow);
+      const char* cr = static_cast<const char*>(std::memchr(base + i, '\r', end - i));
+      size_t j = cr ? static_cast<size_t>(cr - base) : end;
+      if (const void* lf = std::memchr(base + i, '\n', j - i)) j = static_cast<size_t>(static_cast<const char*>(lf) - base);
       if (j > i) {
         std::string_view run = in.substr(i, j - i);
-        if (!nul_ && run.find('\0') != std::string_view::npos) nul_ = true;
+        if (!nul_ && std::memchr(run.data(), '\0', run.size())) nul_ = true;
         uint64_t room = total_ < max_ ? max_ - total_ : 0;
         out_.append(run.data(), static_cast<size_t>(std::min<uint64_t>(room, run.size())));
         total_ += run.size();

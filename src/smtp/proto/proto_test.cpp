@@ -177,6 +177,24 @@ TEST(DataReader, ByteAtATimeMatchesWhole) {
   EXPECT_EQ(in.substr(i), "QUIT\r\n");
 }
 
+// Runs longer than the fast path's look-ahead window, with and without
+// CRs and LFs past it, decode as they do byte by byte.
+TEST(DataReader, LongRunsMatchByteAtATime) {
+  const std::string x(3000, 'x');
+  for (std::string in : {x + "\r\n.\r\n", x + "\n" + x + "\r\n.\r\n", x + "\r" + x + "\n\r\n.\r\n",
+                         x + std::string(1, '\0') + x + "\r\n.\r\n"}) {
+    for (auto policy : {DataReader::BareNewline::reject, DataReader::BareNewline::normalize}) {
+      DataReader whole(1 << 20, policy), slow(1 << 20, policy);
+      whole.feed(in);
+      for (char c : in) slow.feed(std::string_view(&c, 1));
+      EXPECT_TRUE(whole.done());
+      EXPECT_EQ(whole.output(), slow.output());
+      EXPECT_EQ(whole.saw_bare_newline(), slow.saw_bare_newline());
+      EXPECT_EQ(whole.saw_nul(), slow.saw_nul());
+    }
+  }
+}
+
 TEST(DataReader, SizeLimitKeepsReading) {
   DataReader r(3, DataReader::BareNewline::reject);
   r.feed("abcdef\r\n.\r\n");
