@@ -33,6 +33,7 @@ SERVERS=${SERVERS:-"tern postfix sink nofsync"} # e.g. SERVERS="tern postfix"
 DELIVERY_TIMEOUT=${DELIVERY_TIMEOUT:-300} # seconds to wait for the Maildir to fill
 RESULTS=${RESULTS:-$ROOT/bench/results-latest.txt}
 KEEP=${KEEP:-0}                           # KEEP=1 keeps the temp dirs (logs) for inspection
+REPEAT=${REPEAT:-3}                       # runs per cell and server; the table shows the median
 
 die() { echo "smtp_throughput: $*" >&2; exit 1; }
 
@@ -225,7 +226,7 @@ stop_postfix() {
 RESULT=
 run_cell() {
   local server=$1 size=$2 sessions=$3 count=$4 d port maildir t0 ts t1 n deadline rc=0
-  d="$WORK/$server-$size-$sessions"
+  d="$WORK/$server-$size-$sessions-$REP"
   mkdir -p "$d"
   port=$(free_port)
   "start_$server" "$d" "$port"
@@ -260,13 +261,21 @@ run_cell() {
   RESULT=$(awk -v n="$count" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')
   # Where the time went: smtp-source done (all messages queued) vs last delivery.
   awk -v srv="$server" -v sz="$size" -v s="$sessions" -v n="$count" -v a="$t0" -v m="$ts" -v b="$t1" \
-    'BEGIN { printf "# %-7s size=%-6d s=%-3d n=%-5d smtp-source done %7.2fs (%6.1f msg/s), last delivery %7.2fs\n",
-             srv, sz, s, n, m - a, n / (m - a), b - a }' >>"$WORK/details"
+    -v rep="$REP" 'BEGIN { printf "# %-7s size=%-6d s=%-3d n=%-5d run %d: smtp-source done %7.2fs (%6.1f msg/s), last delivery %7.2fs (%6.1f msg/s)\n",
+             srv, sz, s, n, rep, m - a, n / (m - a), b - a, n / (b - a) }' >>"$WORK/details"
+}
+
+# The median of the arguments; FAIL(...) if any run failed.
+median() {
+  local v
+  for v in "$@"; do [[ $v == FAIL* ]] && { echo "$v"; return; }; done
+  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
 # ---------------------------------------------------------------- main
 {
   echo "# tern vs Postfix, end-to-end SMTP -> Maildir (smtp-source, 1 msg/connection, fsync on)"
+  echo "# runs:     $REPEAT per cell and server, taking turns; the table shows the median msg/s"
   echo "# date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "# host:     $(uname -srm), nproc=$(nproc), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2/1048576}' /proc/meminfo)"
   echo "# cpu:      $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
@@ -287,9 +296,16 @@ for size in $SIZES; do
   if ((size < 10240)); then count=$MSGS_SMALL; else count=$MSGS_LARGE; fi
   label=$(awk -v b="$size" 'BEGIN { if (b % 1024 == 0) printf "%dK", b / 1024; else printf "%dB", b }')
   for s in $SESSIONS; do
-    declare -A r=([tern]=- [postfix]=- [sink]=- [nofsync]=-)
+    # The servers take turns within each repetition, so that a slow spell
+    # of the machine hits all of them rather than one.
+    declare -A r=([tern]=- [postfix]=- [sink]=- [nofsync]=-) runs=()
+    for ((REP = 1; REP <= REPEAT; REP++)); do
+      for server in tern postfix sink nofsync; do
+        if has $server; then run_cell $server "$size" "$s" "$count"; runs[$server]+=" $RESULT"; fi
+      done
+    done
     for server in tern postfix sink nofsync; do
-      if has $server; then run_cell $server "$size" "$s" "$count"; r[$server]=$RESULT; fi
+      [[ -n ${runs[$server]:-} ]] && r[$server]=$(median ${runs[$server]})
     done
     over_pf() { awk -v a="$1" -v b="${r[postfix]}" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else print "-" }'; }
     printf '%-6s %8s %6s %12s %14s %7s   %-9s %-6s %-9s %-6s\n' "$label" "$s" "$count" "${r[tern]}" "${r[postfix]}" \
@@ -299,7 +315,7 @@ for size in $SIZES; do
 done
 
 echo
-echo "# detail: injection (smtp-source finished) vs end-to-end (last message in new/)"
+echo "# detail, every run: injection (smtp-source finished) vs end-to-end (last message in new/)"
 cat "$WORK/details"
 cat "$WORK/header" "$WORK/table" <(echo) <(echo "# detail: injection vs end-to-end") "$WORK/details" >"$RESULTS"
 echo
