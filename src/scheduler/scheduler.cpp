@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <pthread.h>
-
 #include <unistd.h>
 
 #include <fmt/format.h>

@@ -130,7 +130,6 @@ Status maildir_create(const std::string& dir_arg) {
 Result<std::string> maildir_deliver(const std::string& dir_arg, std::string_view prefix, std::string_view message,
                                     const MaildirOptions& opt) {
   const std::string dir = without_trailing_slash(dir_arg);
-  const bool sync_dir = opt.sync_dir;
   // Open first, create only if that fails (as Postfix's virtual(8) does):
   // the common case, an existing Maildir, costs two opens and no lstat().
   bool missing = false;
@@ -154,7 +153,7 @@ Result<std::string> maildir_deliver(const std::string& dir_arg, std::string_view
                                : Result<std::string>(Error::temp(kNoTmpfile));
   if (linked) {
     const std::string& lname = *linked;
-    if (sync_dir) {
+    if (opt.sync_dir) {
       if (Status st = fs::fsync_fd(new_dir->get(), new_path); !st) {
         ::unlinkat(new_dir->get(), lname.c_str(), 0);
         return st.error();
@@ -186,7 +185,7 @@ Result<std::string> maildir_deliver(const std::string& dir_arg, std::string_view
   if (::close(fd.release()) != 0) return fail(fs::errno_error("close", tmp_file, errno));
   if (::renameat2(tmp->get(), name.c_str(), new_dir->get(), name.c_str(), RENAME_NOREPLACE) != 0)
     return fail(fs::errno_error("rename to", new_file, errno));
-  if (sync_dir) {
+  if (opt.sync_dir) {
     if (Status st = fs::fsync_fd(new_dir->get(), new_path); !st) {
       // Not known to be durable: take it back so the queue retries, rather
       // than report a delivery a crash could lose.

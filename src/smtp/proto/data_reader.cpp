@@ -35,7 +35,8 @@ size_t DataReader::feed(std::string_view in) {
       const size_t end = std::min(in.size(), i + kWindow);
       const char* cr = static_cast<const char*>(std::memchr(base + i, '\r', end - i));
       size_t j = cr ? static_cast<size_t>(cr - base) : end;
-      if (const void* lf = std::memchr(base + i, '\n', j - i)) j = static_cast<size_t>(static_cast<const char*>(lf) - base);
+      if (const void* lf = std::memchr(base + i, '\n', j - i))
+        j = static_cast<size_t>(static_cast<const char*>(lf) - base);
       if (j > i) {
         std::string_view run = in.substr(i, j - i);
         if (!nul_ && std::memchr(run.data(), '\0', run.size())) nul_ = true;
