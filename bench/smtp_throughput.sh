@@ -9,7 +9,7 @@
 #
 # Two references run in the same cells, to show what the machine allows:
 #   sink     Postfix's smtp-sink, a server that answers and discards (no
-#            disk): the most any server can get from this client here.
+#            disk): roughly what this client can get from any server here.
 #   nofsync  tern with fsync(), fdatasync() and syncfs() made no-ops by an
 #            LD_PRELOAD shim (bench/nofsync.c): NOT durable, only a measure
 #            of what durability costs on this disk.
@@ -49,7 +49,7 @@ fi
 if has nofsync; then
   command -v cc >/dev/null || die "cc missing (needed to build the nofsync shim)"
 fi
-if [[ " $SERVERS " == *" postfix "* ]]; then
+if has postfix; then
   [[ -x $POSTFIX ]] || die "$POSTFIX missing (apt-get install postfix)"
   id postfix >/dev/null 2>&1 || die "no 'postfix' user (apt-get install postfix)"
 fi
@@ -265,6 +265,9 @@ run_cell() {
              srv, sz, s, n, rep, m - a, n / (m - a), b - a, n / (b - a) }' >>"$WORK/details"
 }
 
+# $1 over the cell's Postfix rate (r[postfix]), or - when either is missing.
+over_pf() { awk -v a="$1" -v b="${r[postfix]}" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else print "-" }'; }
+
 # The median of the arguments; FAIL(...) if any run failed.
 median() {
   local v
@@ -305,9 +308,8 @@ for size in $SIZES; do
       done
     done
     for server in tern postfix sink nofsync; do
-      [[ -n ${runs[$server]:-} ]] && r[$server]=$(median ${runs[$server]})
+      if [[ -n ${runs[$server]:-} ]]; then r[$server]=$(median ${runs[$server]}); fi
     done
-    over_pf() { awk -v a="$1" -v b="${r[postfix]}" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else print "-" }'; }
     printf '%-6s %8s %6s %12s %14s %7s   %-9s %-6s %-9s %-6s\n' "$label" "$s" "$count" "${r[tern]}" "${r[postfix]}" \
       "$(over_pf "${r[tern]}")" "${r[sink]}" "$(over_pf "${r[sink]}")" "${r[nofsync]}" "$(over_pf "${r[nofsync]}")" |
       tee -a "$WORK/table"
