@@ -24,6 +24,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "base/time.h"
 #include "cli/commands.h"
 #include "cli/submit_client.h"
 #include "mail/address.h"
@@ -135,14 +136,7 @@ std::string read_message(bool ignore_dots, size_t limit, bool& too_big) {
   return out;
 }
 
-std::string rfc2822_now() {
-  time_t t = ::time(nullptr);
-  struct tm tm;
-  ::localtime_r(&t, &tm);
-  char buf[64];
-  ::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S %z", &tm);
-  return buf;
-}
+std::string rfc2822_now() { return rfc5322_date(::time(nullptr)); }
 
 }  // namespace
 

@@ -83,6 +83,8 @@ const std::vector<ParamDef>& table() {
     {"smtpd_timeout", T::duration, "300s", "Time to wait for a client command or data"},
     {"smtpd_hard_error_limit", T::integer, "20", "Errors after which a client is disconnected"},
     {"smtpd_soft_error_limit", T::integer, "10", "Errors after which each reply is delayed"},
+    {"smtpd_junk_command_limit", T::integer, "100",
+     "NOOP, RSET, VRFY, EXPN and HELP commands after which each one counts as an error"},
     {"smtpd_error_sleep_time", T::duration, "1s", "Delay of each reply once the soft error limit is reached"},
     {"smtpd_client_connection_count_limit", T::integer, "50", "Simultaneous connections from one client"},
     {"smtpd_max_connections", T::integer, "1000", "Simultaneous SMTP connections in total"},

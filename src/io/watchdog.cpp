@@ -18,8 +18,7 @@ asio::awaitable<void> Watchdog::run(std::shared_ptr<Watchdog> self) {
     if (stopped_) break;
     if (std::chrono::steady_clock::now() >= deadline_) {
       fired_ = true;
-      asio::error_code ignored;
-      sock_.cancel(ignored);
+      stream_->cancel();
       break;
     }
   }

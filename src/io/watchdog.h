@@ -1,21 +1,25 @@
-// Watchdog: one timer per connection that closes the socket when the
-// current deadline passes. The session moves the deadline forward before
-// each command and each DATA/BDAT read; a client trickling one byte at a
-// time does not push it back (RELIABILITY.md #25: the deadline is per
-// command, not per byte).
+// Watchdog: one timer per connection that cancels the stream's pending read
+// or write when the current deadline passes. The session moves the deadline
+// forward before each command and each DATA/BDAT read; a client trickling
+// one byte at a time does not push it back (RELIABILITY.md #25: the deadline
+// is per command, not per byte). STARTTLS points it at the new stream with
+// watch().
 #pragma once
 
 #include <asio/awaitable.hpp>
-#include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
+
+#include "io/stream.h"
 
 namespace tern::io {
 
 class Watchdog : public std::enable_shared_from_this<Watchdog> {
  public:
-  Watchdog(asio::ip::tcp::socket& sock, const asio::any_io_executor& ex) : sock_(sock), timer_(ex) {}
+  // The stream must outlive the watchdog, or be replaced with watch() first.
+  explicit Watchdog(Stream& stream) : stream_(&stream), timer_(stream.get_executor()) {}
+  void watch(Stream& stream) { stream_ = &stream; }
   // Starts the watching coroutine; it ends when stop() is called.
   void start();
   // Moves the deadline. Deadlines only move later, so the timer is not
@@ -35,7 +39,7 @@ class Watchdog : public std::enable_shared_from_this<Watchdog> {
 
  private:
   asio::awaitable<void> run(std::shared_ptr<Watchdog> self);
-  asio::ip::tcp::socket& sock_;
+  Stream* stream_;
   asio::steady_timer timer_;
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   bool fired_ = false;

@@ -15,18 +15,15 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "base/time.h"
 #include "queue/submission.h"
 #include "smtp/server/async_commit.h"
 
 namespace tern::roles {
 
 std::string local_received_header(const std::string& hostname, unsigned uid, const std::string& id) {
-  time_t now = ::time(nullptr);
-  struct tm tm;
-  ::localtime_r(&now, &tm);
-  char date[64];
-  ::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm);
-  return fmt::format("Received: by {} (tern, from userid {})\n\tid {}; {}\n", hostname, uid, id, date);
+  return fmt::format("Received: by {} (tern, from userid {})\n\tid {}; {}\n", hostname, uid, id,
+                     rfc5322_date(::time(nullptr)));
 }
 
 SubmitListener::SubmitListener(asio::io_context& ctx, const queue::Spool& spool, queue::Committer& committer,

@@ -156,8 +156,10 @@ ParseResult parse_command(std::string_view line, const ParseLimits& limits) {
   }
   if (!known) return Reply(500, "5.5.2", "Error: command not recognized");
   if (sp != std::string_view::npos) cmd.arg = std::string(str::trim(line.substr(sp + 1)));
+  // Control bytes in the arguments (a HELO name, a path, a parameter) are a
+  // syntax error in them: refused, never sanitized (RELIABILITY.md #19).
   for (unsigned char c : cmd.arg)
-    if (c < 0x20 || c == 0x7f) return Reply(500, "5.5.2", "Error: bad character in command");
+    if (c < 0x20 || c == 0x7f) return Reply(501, "5.5.2", "Error: bad character in command");
 
   switch (cmd.verb) {
     case Verb::helo:

@@ -2,8 +2,9 @@
 // a ready-made error Reply out. Pure: no I/O, no session state.
 //
 // SECURITY: the line comes from the network. Parsing is linear; ESMTP
-// parameters are bounded in count; NUL and other control characters are
-// refused with 500 5.5.2 (RELIABILITY.md #7, #19). xtext-encoded parameter
+// parameters are bounded in count; NUL, CR and LF anywhere in the line are
+// refused with 500 5.5.2, other control characters in the arguments with
+// 501 5.5.2 (RELIABILITY.md #7, #19). xtext-encoded parameter
 // values that decode to control characters are refused with 501 5.5.4 so
 // they can never reach the queue file or a log line (#18).
 #pragma once

@@ -1,6 +1,8 @@
 // Implementation of LineSplitter (see line_splitter.h).
 #include "smtp/proto/line_splitter.h"
 
+#include <algorithm>
+
 namespace tern::smtp {
 
 LineSplitter::Next LineSplitter::next() {
@@ -9,8 +11,11 @@ LineSplitter::Next LineSplitter::next() {
     size_t lf = avail.find('\n');
     if (discarding_) {
       if (lf == std::string_view::npos) {
+        bool was_flood = discarded_ > max_discard_;
+        discarded_ += avail.size();
         pos_ = buf_.size();
         compact();
+        if (!was_flood && discarded_ > max_discard_) return {Kind::flood, {}};
         return {Kind::need_more, {}};
       }
       pos_ += lf + 1;
@@ -20,6 +25,7 @@ LineSplitter::Next LineSplitter::next() {
     if (lf == std::string_view::npos) {
       if (avail.size() > max_) {
         discarding_ = true;
+        discarded_ = avail.size();
         pos_ = buf_.size();
         compact();
         return {Kind::too_long, {}};
@@ -48,10 +54,16 @@ std::string LineSplitter::take(size_t n) {
   return out;
 }
 
+void LineSplitter::consume(size_t n) {
+  pos_ += std::min(n, pending_size());
+  compact();
+}
+
 void LineSplitter::clear() {
   buf_.clear();
   pos_ = 0;
   discarding_ = false;
+  discarded_ = 0;
 }
 
 void LineSplitter::compact() {

@@ -42,7 +42,13 @@ TEST(Command, Errors) {
       {"BDAT", 501, "5.5.4"},
       {"BDAT 10 NOTLAST", 501, "5.5.4"},
       {"BDAT -1", 501, "5.5.4"},
-      {"NOOP \x01", 500, "5.5.2"},
+      {"NOOP \x01", 501, "5.5.2"},
+      {"EHLO a\x1b[31mb", 501, "5.5.2"},
+      {"EHLO a\tb", 501, "5.5.2"},
+      {"EHLO a\x7f", 501, "5.5.2"},
+      {"EHLO \xc3\xa9.example", 501, "5.5.2"},
+      {"MAIL FROM:<a@b> ENVID=a\x01b", 501, "5.5.2"},
+      {"RCPT TO:<a\x1f@b>", 501, "5.5.2"},
   };
   for (auto& c : cases) {
     auto r = parse_command(c.line);
@@ -114,6 +120,31 @@ TEST(LineSplitter, SplitsAndLimits) {
   auto q = s.next();
   EXPECT_EQ(q.kind, LineSplitter::Kind::line);
   EXPECT_EQ(q.line, "QUIT");
+}
+
+TEST(LineSplitter, FloodWithoutLineEndIsReportedOnceAndNotBuffered) {
+  LineSplitter s(10, 100);
+  s.feed(std::string(50, 'x'));
+  EXPECT_EQ(s.next().kind, LineSplitter::Kind::too_long);
+  s.feed(std::string(40, 'x'));
+  EXPECT_EQ(s.next().kind, LineSplitter::Kind::need_more);  // 90 discarded
+  s.feed(std::string(40, 'x'));
+  EXPECT_EQ(s.next().kind, LineSplitter::Kind::flood);  // 130 discarded
+  EXPECT_EQ(s.pending_size(), 0u);
+  s.feed(std::string(1000, 'x'));
+  EXPECT_EQ(s.next().kind, LineSplitter::Kind::need_more);
+  EXPECT_EQ(s.pending_size(), 0u);
+  s.feed("\r\nNOOP\r\n");
+  EXPECT_EQ(s.next().line, "NOOP");
+}
+
+TEST(LineSplitter, ConsumeDropsPendingBytes) {
+  LineSplitter s(10);
+  s.feed("abcdef");
+  s.consume(4);
+  EXPECT_EQ(s.pending(), "ef");
+  s.consume(100);
+  EXPECT_EQ(s.pending_size(), 0u);
 }
 
 struct DataCase {

@@ -1,6 +1,7 @@
-// async_commit: awaits the Committer from a coroutine. The Committer calls
-// back on one of its threads; the result is posted back to the awaiting
-// coroutine's executor, so session state is only touched on its own thread.
+// async_commit: awaits a committer (queue::Committer, or a SessionHost) from
+// a coroutine. The committer calls back on one of its threads; the result is
+// posted back to the awaiting coroutine's executor, so session state is only
+// touched on its own thread.
 #pragma once
 
 #include <asio/associated_executor.hpp>
@@ -14,8 +15,8 @@
 namespace tern::smtp {
 
 // Completes with "" on success, else the error detail.
-template <class Token>
-auto async_commit(queue::Committer& c, std::unique_ptr<queue::Draft> d, Token&& token) {
+template <class Committer, class Token>
+auto async_commit(Committer& c, std::unique_ptr<queue::Draft> d, Token&& token) {
   return asio::async_initiate<Token, void(std::string)>(
       [&c](auto handler, std::unique_ptr<queue::Draft> draft) {
         auto ex = asio::get_associated_executor(handler);

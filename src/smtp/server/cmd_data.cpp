@@ -2,13 +2,23 @@
 // (size, bare newlines, NUL, hop count) and the durable commit. The 250
 // reply is written only after the Committer reports the queue file and its
 // directory entry fsynced (RELIABILITY.md #1).
-#include <asio/post.hpp>
+//
+// DATA and BDAT share how content is read (read_content: one deadline per
+// smtpd_timeout, moved only after every 64 KiB, so a trickle cannot hold
+// the session), where it goes (store_content: the one place decoded content
+// passes on its way to the draft) and how the end is judged (finish_message).
+//
+// SECURITY: content is attacker bytes; memory stays bounded (the decoders
+// keep nothing past message_size_limit, the draft spills to disk past 1 MiB)
+// and the transaction is always read to its end (the dot, or the declared
+// chunk size) before any reply, so the session stays in sync.
 #include <asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <time.h>
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "base/time.h"
 #include "smtp/proto/data_reader.h"
 #include "smtp/server/async_commit.h"
 #include "smtp/server/session.h"
@@ -18,14 +28,8 @@ namespace tern::smtp {
 namespace {
 
 constexpr size_t kHeaderScanBytes = 64 * 1024;
-
-std::string rfc2822_date(time_t t) {
-  struct tm tm;
-  ::localtime_r(&t, &tm);
-  char buf[64];
-  ::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S %z", &tm);
-  return buf;
-}
+// A client must send at least this much per smtpd_timeout during content.
+constexpr uint64_t kMinBytesPerTimeout = 64 * 1024;
 
 // Counts Received: header fields in the header section (up to the first
 // empty line) of content with LF line endings.
@@ -47,15 +51,16 @@ int count_received(std::string_view content) {
 
 std::string Session::received_header(const std::string& id) const {
   const char* proto = tx_.smtputf8 ? "UTF8SMTP" : esmtp_ ? "ESMTP" : "SMTP";
+  // helo_ holds no control byte (parser) and at most 255 bytes (cmd_helo).
   std::string helo = helo_.empty() ? "unknown" : helo_;
   std::string out = fmt::format("Received: from {} ({})\n\tby {} (tern) with {} id {}", helo, client_name_,
                                 lim_.hostname, proto, id);
   if (tx_.recipients.size() == 1) out += fmt::format("\n\tfor <{}>", str::printable(tx_.recipients[0], 300));
-  out += fmt::format("; {}\n", rfc2822_date(::time(nullptr)));
+  out += fmt::format("; {}\n", rfc5322_date(::time(nullptr)));
   return out;
 }
 
-Result<std::unique_ptr<queue::Draft>> Session::start_draft() {
+Status Session::start_draft() {
   queue::Envelope env;
   env.arrival = ::time(nullptr);
   env.client = client_name_;
@@ -65,21 +70,53 @@ Result<std::unique_ptr<queue::Draft>> Session::start_draft() {
   env.eightbit = tx_.eightbit;
   env.sender = tx_.sender;
   for (auto& r : tx_.recipients) env.recipients.push_back({r, false, 0});
-  auto d = queue::Draft::create(server_.spool(), env);
+  auto d = queue::Draft::create(host_.spool(), env);
   if (!d) return d.error();
   auto st = (*d)->append(received_header((*d)->id()));
   if (!st) return st.error();
-  return d;
+  tx_.draft = std::move(*d);
+  tx_.header_scan.clear();
+  tx_.write_failed = false;
+  return ok_status();
+}
+
+void Session::store_content(std::string& decoded, bool too_big) {
+  if (tx_.header_scan.size() < kHeaderScanBytes)
+    tx_.header_scan.append(decoded, 0, std::min(decoded.size(), kHeaderScanBytes - tx_.header_scan.size()));
+  if (tx_.draft && !tx_.write_failed && !too_big && !decoded.empty()) {
+    auto st = tx_.draft->append(decoded);
+    if (!st) {
+      log::error("{}: queue file write error: {}", tx_.draft->id(), st.error().detail);
+      tx_.write_failed = true;
+    }
+  }
+  decoded.clear();
+}
+
+asio::awaitable<bool> Session::read_content(const char* during) {
+  if (content_since_arm_ >= kMinBytesPerTimeout) {
+    // A minimum data rate, not a reset per byte (RELIABILITY.md #25).
+    watchdog_->arm(lim_.timeout);
+    content_since_arm_ = 0;
+  }
+  bool more = co_await fill(during);
+  if (!more) reset_transaction();
+  co_return more;
+}
+
+void Session::start_content() {
+  watchdog_->arm(lim_.timeout);
+  content_since_arm_ = 0;
 }
 
 asio::awaitable<Status> Session::commit(std::unique_ptr<queue::Draft> draft) {
-  std::string err = co_await async_commit(server_.committer(), std::move(draft), asio::use_awaitable);
+  std::string err = co_await async_commit(host_, std::move(draft), asio::use_awaitable);
   if (!err.empty()) co_return Error::temp(err);
   co_return ok_status();
 }
 
-asio::awaitable<void> Session::finish_message(std::unique_ptr<queue::Draft> draft, uint64_t size, bool too_big,
-                                              bool bare_newline, bool nul, const std::string& header_scan) {
+asio::awaitable<void> Session::finish_message(uint64_t size, bool too_big, bool bare_newline, bool nul) {
+  watchdog_->arm(lim_.timeout);
   Reply r;
   if (too_big) {
     r = Reply(552, "5.3.4", "Error: message file too big");
@@ -87,13 +124,15 @@ asio::awaitable<void> Session::finish_message(std::unique_ptr<queue::Draft> draf
     r = Reply(550, "5.5.2", "Error: bare <CR> or <LF> received; lines must end with <CR><LF>");
   } else if (nul) {
     r = Reply(554, "5.6.0", "Error: message content contains NUL characters");
-  } else if (count_received(header_scan) >= lim_.hopcount) {
+  } else if (count_received(tx_.header_scan) >= lim_.hopcount) {
     r = Reply(554, "5.4.6", "Error: too many hops");
+  } else if (tx_.write_failed || !tx_.draft) {
+    r = Reply(451, "4.3.0", "Error: queue file write error");
   }
+  std::unique_ptr<queue::Draft> draft = std::move(tx_.draft);
   std::string id = draft ? draft->id() : "NOQUEUE";
-  if (r.code != 250 || !draft) {
+  if (r.code != 250) {
     if (draft) draft->abort();
-    if (r.code == 250) r = Reply(451, "4.3.0", "Error: queue file write error");
     log::info("{}: reject: END-OF-MESSAGE from {}: {}; from=<{}>", id, client_name_, r.text(), str::printable(tx_.sender));
     reset_transaction();
     reply(r);
@@ -114,17 +153,16 @@ asio::awaitable<void> Session::finish_message(std::unique_ptr<queue::Draft> draf
               tx_.recipients.size());
     st = co_await commit(std::move(draft));
   }
+  reset_transaction();
   if (!st) {
     log::error("{}: queue file write error: {}", id, st.error().detail);
-    reset_transaction();
     reply(451, "4.3.0", "Error: queue file write error");
     co_return;
   }
-  reset_transaction();
   reply(250, "2.0.0", "Ok: queued as " + id);
 }
 
-asio::awaitable<void> Session::cmd_data() {
+asio::awaitable<void> Session::cmd_data(const Command&) {
   if (!tx_.active) {
     reply(503, "5.5.1", "Error: need MAIL command");
     co_return;
@@ -140,115 +178,64 @@ asio::awaitable<void> Session::cmd_data() {
   if (splitter_.pending_size() > 0) {
     // The client sent content before our 354 (RFC 2920 forbids it).
     log::warn("improper command pipelining after DATA from {}", client_name_);
-    co_await close_with(Reply(554, "5.5.0", "Error: SMTP protocol synchronization"));
+    reset_transaction();
+    hang_up(HangUp::sync);
     co_return;
   }
-  auto draft = start_draft();
-  if (!draft) {
-    log::error("NOQUEUE: cannot create queue file: {}", draft.error().detail);
+  if (auto st = start_draft(); !st) {
+    log::error("NOQUEUE: cannot create queue file: {}", st.error().detail);
     reply(451, "4.3.0", "Error: queue file write error");
     co_return;
   }
   reply(354, "", "End data with <CR><LF>.<CR><LF>");
   co_await flush();
-  DataReader reader(lim_.message_bytes,
-                    lim_.normalize_bare_newline ? DataReader::BareNewline::normalize : DataReader::BareNewline::reject);
-  std::string header_scan;
-  Status write_st = ok_status();
-  uint64_t since_arm = 0;
-  watchdog_->arm(lim_.timeout);
-  while (!reader.done() && !closing_) {
-    if (splitter_.pending_size() == 0) {
-      if (!co_await fill()) {
-        (*draft)->abort();
-        reset_transaction();
-        if (watchdog_->fired())
-          co_await close_with(Reply(421, "4.4.2", lim_.hostname + " Error: timeout exceeded"));
-        else if (interrupted_)
-          co_await close_with(Reply(421, "4.3.2", lim_.hostname + " Service shutting down, closing transmission channel"));
-        else
-          closing_ = true;
-        log::info("lost connection after DATA from {}", client_name_);
-        co_return;
-      }
-    }
-    std::string chunk = splitter_.take(splitter_.pending_size());
-    size_t used = reader.feed(chunk);
-    if (used < chunk.size()) {
-      // Bytes after the end of data belong to the next command.
-      splitter_.feed(std::string_view(chunk).substr(used));
-    }
-    since_arm += used;
-    if (since_arm >= 64 * 1024) {  // a minimum data rate, not a reset per byte
-      watchdog_->arm(lim_.timeout);
-      since_arm = 0;
-    }
-    std::string& out = reader.output();
-    if (header_scan.size() < kHeaderScanBytes)
-      header_scan.append(out, 0, std::min(out.size(), kHeaderScanBytes - header_scan.size()));
-    if (write_st && !out.empty()) write_st = (*draft)->append(out);
-    out.clear();
-  }
-  watchdog_->arm(lim_.timeout);
-  if (!write_st) {
-    log::error("{}: queue file write error: {}", (*draft)->id(), write_st.error().detail);
-    (*draft)->abort();
+  if (closed_) {
     reset_transaction();
-    reply(451, "4.3.0", "Error: queue file write error");
     co_return;
   }
-  co_await finish_message(std::move(*draft), reader.total_bytes(), reader.too_big(),
-                          reader.saw_bare_newline() && !lim_.normalize_bare_newline,
-                          reader.saw_nul(), header_scan);
+  DataReader reader(lim_.message_bytes,
+                    lim_.normalize_bare_newline ? DataReader::BareNewline::normalize : DataReader::BareNewline::reject);
+  start_content();
+  while (!reader.done()) {
+    if (splitter_.pending_size() == 0) {
+      bool more = co_await read_content("DATA");
+      if (!more) co_return;
+    }
+    size_t used = reader.feed(splitter_.pending());
+    splitter_.consume(used);  // what follows the dot is the next command
+    content_since_arm_ += used;
+    store_content(reader.output(), reader.too_big());
+  }
+  co_await finish_message(reader.total_bytes(), reader.too_big(),
+                          reader.saw_bare_newline() && !lim_.normalize_bare_newline, reader.saw_nul());
 }
 
 asio::awaitable<void> Session::cmd_bdat(const Command& c) {
-  // The chunk is always consumed, whatever the reply, to stay in sync.
-  uint64_t left = c.chunk_size;
-  bool usable = tx_.active && !tx_.recipients.empty() && !tx_.bdat_failed;
+  // The chunk is always read, whatever the reply, to stay in sync.
+  bool usable = tx_.active && !tx_.recipients.empty() && !tx_.write_failed;
   if (usable && !tx_.draft) {
-    auto d = start_draft();
-    if (!d) {
-      log::error("NOQUEUE: cannot create queue file: {}", d.error().detail);
-      tx_.bdat_failed = true;
+    if (auto st = start_draft(); !st) {
+      log::error("NOQUEUE: cannot create queue file: {}", st.error().detail);
+      tx_.write_failed = true;
       usable = false;
     } else {
-      tx_.draft = std::move(*d);
       tx_.bdat = std::make_unique<BdatDecoder>(lim_.message_bytes);
     }
   }
-  watchdog_->arm(lim_.timeout);
-  uint64_t since_arm = 0;
-  while (left > 0) {
-    if (splitter_.pending_size() == 0 && !co_await fill()) {
-      reset_transaction();
-      if (watchdog_->fired())
-        co_await close_with(Reply(421, "4.4.2", lim_.hostname + " Error: timeout exceeded"));
-      else if (interrupted_)
-        co_await close_with(Reply(421, "4.3.2", lim_.hostname + " Service shutting down, closing transmission channel"));
-      closing_ = true;
-      co_return;
+  start_content();
+  for (uint64_t left = c.chunk_size; left > 0;) {
+    if (splitter_.pending_size() == 0) {
+      bool more = co_await read_content("BDAT");
+      if (!more) co_return;
     }
-    std::string chunk = splitter_.take(static_cast<size_t>(std::min<uint64_t>(left, splitter_.pending_size())));
-    left -= chunk.size();
-    since_arm += chunk.size();
-    if (since_arm >= 64 * 1024) {
-      watchdog_->arm(lim_.timeout);
-      since_arm = 0;
+    std::string_view bytes = splitter_.pending().substr(0, static_cast<size_t>(std::min<uint64_t>(left, splitter_.pending_size())));
+    left -= bytes.size();
+    content_since_arm_ += bytes.size();
+    if (usable) {
+      tx_.bdat->feed(bytes);
+      store_content(tx_.bdat->output(), tx_.bdat->too_big());
     }
-    if (!usable) continue;
-    tx_.bdat->feed(chunk);
-    std::string& out = tx_.bdat->output();
-    if (tx_.header_scan.size() < kHeaderScanBytes)
-      tx_.header_scan.append(out, 0, std::min(out.size(), kHeaderScanBytes - tx_.header_scan.size()));
-    if (!out.empty() && !tx_.bdat->too_big()) {
-      auto st = tx_.draft->append(out);
-      if (!st) {
-        log::error("{}: queue file write error: {}", tx_.draft->id(), st.error().detail);
-        tx_.bdat_failed = true;
-      }
-    }
-    out.clear();
+    splitter_.consume(bytes.size());
   }
   if (!tx_.active) {
     reply(503, "5.5.1", "Error: need MAIL command");
@@ -258,17 +245,14 @@ asio::awaitable<void> Session::cmd_bdat(const Command& c) {
     reply(554, "5.5.1", "Error: no valid recipients");
     co_return;
   }
-  if (tx_.bdat_failed) {
-    if (c.last) {
-      reset_transaction();
-      reply(451, "4.3.0", "Error: queue file write error");
-    } else {
-      reply(451, "4.3.0", "Error: queue file write error");
-    }
+  if (tx_.write_failed) {
+    if (c.last) reset_transaction();
+    reply(451, "4.3.0", "Error: queue file write error");
     co_return;
   }
   if (!c.last) {
     if (tx_.bdat->too_big()) {
+      // Over the limit already: refuse now, the rest of the chunks get 503.
       reset_transaction();
       reply(552, "5.3.4", "Error: message file too big");
       co_return;
@@ -277,11 +261,9 @@ asio::awaitable<void> Session::cmd_bdat(const Command& c) {
     co_return;
   }
   tx_.bdat->finish();
-  if (!tx_.bdat->output().empty() && !tx_.bdat->too_big()) (void)tx_.draft->append(tx_.bdat->output());
-  auto draft = std::move(tx_.draft);
-  std::string scan = std::move(tx_.header_scan);
-  co_await finish_message(std::move(draft), tx_.bdat->total_bytes(), tx_.bdat->too_big(), false, tx_.bdat->saw_nul(),
-                          scan);
+  store_content(tx_.bdat->output(), tx_.bdat->too_big());
+  auto bdat = std::move(tx_.bdat);
+  co_await finish_message(bdat->total_bytes(), bdat->too_big(), false, bdat->saw_nul());
 }
 
 }  // namespace tern::smtp

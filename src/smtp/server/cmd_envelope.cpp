@@ -22,32 +22,37 @@ uint64_t free_bytes(const std::string& dir) {
 
 }  // namespace
 
-void Session::cmd_mail(const Command& c) {
+asio::awaitable<void> Session::cmd_mail(const Command& c) {
+  if (lim_.helo_required && helo_.empty()) {
+    // smtpd_helo_required, with Postfix's words.
+    reply(503, "5.5.1", "Error: send HELO/EHLO first");
+    co_return;
+  }
   if (tx_.active) {
     reply(503, "5.5.1", "Error: nested MAIL command");
-    return;
+    co_return;
   }
   if (c.size > lim_.message_bytes) {
     reply(552, "5.3.4", "Message size exceeds fixed limit");
-    return;
+    co_return;
   }
   if (!esmtp_ && !c.params.empty()) {
     reply(555, "5.5.4", "Unsupported option: ESMTP parameters need EHLO");
-    return;
+    co_return;
   }
   // Postfix's rule: refuse when free space is under 1.5 x the size limit.
   uint64_t need = lim_.message_bytes + lim_.message_bytes / 2;
-  if (free_bytes(server_.spool().dir()) < need) {
+  if (free_bytes(host_.spool().dir()) < need) {
     log::warn("NOQUEUE: reject: MAIL from {}: 452 4.3.1 Insufficient system storage", client_name_);
     reply(452, "4.3.1", "Insufficient system storage");
-    return;
+    co_return;
   }
   std::string sender = c.address.str();
   auto v = services_->policy->on_mail(client_, sender);
   if (v.rejects()) {
     log::info("NOQUEUE: reject: MAIL from {}: {} {} {}", client_name_, v.code, v.enhanced, v.text);
     reply(v.code, v.enhanced, v.text);
-    return;
+    co_return;
   }
   tx_ = Transaction{};
   tx_.active = true;
@@ -59,22 +64,22 @@ void Session::cmd_mail(const Command& c) {
   reply(250, "2.1.0", "Ok");
 }
 
-void Session::cmd_rcpt(const Command& c) {
+asio::awaitable<void> Session::cmd_rcpt(const Command& c) {
   if (!tx_.active) {
     reply(503, "5.5.1", "Error: need MAIL command");
-    return;
+    co_return;
   }
   if (tx_.draft) {
     reply(503, "5.5.1", "Error: RCPT after BDAT");
-    return;
+    co_return;
   }
   if (tx_.recipients.size() >= lim_.recipients) {
     reply(452, "4.5.3", "Error: too many recipients");
-    return;
+    co_return;
   }
   if (!tx_.smtputf8 && (mail::has_8bit(c.address.local) || mail::has_8bit(c.address.domain))) {
     reply(553, "5.6.7", "Error: SMTPUTF8 is required for this address");
-    return;
+    co_return;
   }
   auto& rw = *services_->rewriter;
   std::string rcpt = rw.qualify(c.address);
@@ -86,7 +91,7 @@ void Session::cmd_rcpt(const Command& c) {
     log::info("NOQUEUE: reject: RCPT from {}: {} {} {}; from=<{}> to=<{}>", client_name_, v.code, v.enhanced, v.text,
               str::printable(tx_.sender), str::printable(rcpt));
     reply(v.code, v.enhanced, v.text);
-    return;
+    co_return;
   }
   auto st = rw.validate(rcpt);
   if (!st) {
@@ -98,7 +103,7 @@ void Session::cmd_rcpt(const Command& c) {
                 str::printable(st.error().detail), str::printable(tx_.sender), str::printable(rcpt));
       reply(550, st.error().dsn.empty() ? "5.1.1" : st.error().dsn, str::printable(st.error().detail));
     }
-    return;
+    co_return;
   }
   if (v.action == policy::Verdict::Action::discard) tx_.discard = true;
   tx_.recipients.push_back(rcpt);

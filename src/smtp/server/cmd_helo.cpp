@@ -1,4 +1,10 @@
-// Connection-level commands: HELO, EHLO, RSET, VRFY, QUIT.
+// Connection-level commands: HELO, EHLO, RSET, NOOP, VRFY, HELP, QUIT, and
+// the answer to commands tern knows but does not offer.
+//
+// SECURITY: the HELO name reaches the Received: header and the queue file.
+// The parser has refused control bytes, 8-bit bytes and spaces in it; it is
+// cut to 255 bytes (RFC 1035's longest name) so the header line stays within
+// RFC 5322's 998.
 #include <fmt/format.h>
 
 #include "base/log.h"
@@ -7,13 +13,13 @@
 
 namespace tern::smtp {
 
-void Session::cmd_helo(const Command& c, bool esmtp) {
+asio::awaitable<void> Session::cmd_helo(const Command& c) {
   reset_transaction();
   helo_ = str::printable(c.arg, 255);
-  esmtp_ = esmtp;
-  if (!esmtp) {
+  esmtp_ = c.verb == Verb::ehlo;
+  if (!esmtp_) {
     reply(250, "", lim_.hostname);
-    return;
+    co_return;
   }
   Reply r;
   r.code = 250;
@@ -26,15 +32,31 @@ void Session::cmd_helo(const Command& c, bool esmtp) {
   reply(r);
 }
 
-void Session::cmd_rset() {
+asio::awaitable<void> Session::cmd_rset(const Command&) {
   reset_transaction();
   reply(250, "2.0.0", "Ok");
+  co_return;
 }
 
-void Session::cmd_vrfy(const Command& c) {
+asio::awaitable<void> Session::cmd_noop(const Command&) {
+  reply(250, "2.0.0", "Ok");
+  co_return;
+}
+
+asio::awaitable<void> Session::cmd_help(const Command&) {
+  reply(214, "2.0.0", "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP");
+  co_return;
+}
+
+asio::awaitable<void> Session::cmd_not_implemented(const Command&) {
+  reply(502, "5.5.1", "Error: command not implemented");
+  co_return;
+}
+
+asio::awaitable<void> Session::cmd_vrfy(const Command& c) {
   if (!lim_.vrfy_enabled) {
     reply(252, "2.0.0", "Send mail and I will try my best");
-    return;
+    co_return;
   }
   mail::PathOptions po;
   po.require_brackets = false;
@@ -43,7 +65,7 @@ void Session::cmd_vrfy(const Command& c) {
   auto a = mail::parse_path(c.arg, po);
   if (!a) {
     reply(501, "5.1.3", "Bad recipient address syntax");
-    return;
+    co_return;
   }
   std::string addr = services_->rewriter->qualify(*a);
   auto st = services_->rewriter->validate(addr);
@@ -55,8 +77,9 @@ void Session::cmd_vrfy(const Command& c) {
     reply(550, "5.1.1", "<" + addr + ">: Recipient address rejected: User unknown");
 }
 
-asio::awaitable<void> Session::cmd_quit() {
-  co_await close_with(Reply(221, "2.0.0", "Bye"));
+asio::awaitable<void> Session::cmd_quit(const Command&) {
+  hang_up(HangUp::quit);
+  co_return;
 }
 
 void Session::reset_transaction() {

@@ -45,7 +45,8 @@ asio::awaitable<void> SmtpServer::accept_loop(asio::ip::tcp::acceptor& acc, List
       co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    auto session = std::make_shared<Session>(*this, std::move(sock), kind);
+    io::Peer peer = io::peer_of(sock);
+    auto session = std::make_shared<Session>(*this, std::make_unique<io::TcpStream>(std::move(sock)), std::move(peer), kind);
     asio::co_spawn(ctx_, session->run(), asio::detached);
   }
 }

@@ -16,36 +16,35 @@
 
 #include "queue/spool.h"
 #include "queue/writer.h"
+#include "smtp/server/host.h"
 #include "smtp/server/services.h"
 
 namespace tern::smtp {
 
-class Session;
-
-enum class ListenerKind { smtp, submission };
-
-class SmtpServer {
+class SmtpServer final : public SessionHost {
  public:
   SmtpServer(asio::io_context& ctx, const queue::Spool& spool, queue::Committer& committer);
-  ~SmtpServer();
+  ~SmtpServer() override;
 
   // Replaces the snapshot new sessions start with (start-up and SIGHUP).
   void set_services(std::shared_ptr<const Services> s);
-  std::shared_ptr<const Services> services() const;
+  std::shared_ptr<const Services> services() const override;
 
   void listen(asio::ip::tcp::acceptor acceptor, ListenerKind kind);
   // Stops accepting and asks every session to finish with 421 4.3.2.
   void shutdown();
   size_t session_count() const { return sessions_.size(); }
 
-  // Used by Session (same io thread; no locking needed).
-  bool admit(const std::string& ip, std::string& why);
-  void release(const std::string& ip);
-  void add(Session* s) { sessions_.insert(s); }
-  void remove(Session* s) { sessions_.erase(s); }
-  bool shutting_down() const { return shutting_down_; }
-  const queue::Spool& spool() const { return spool_; }
-  queue::Committer& committer() { return committer_; }
+  // SessionHost, used by Session (same io thread; no locking needed).
+  bool admit(const std::string& ip, std::string& why) override;
+  void release(const std::string& ip) override;
+  void add(Session* s) override { sessions_.insert(s); }
+  void remove(Session* s) override { sessions_.erase(s); }
+  bool shutting_down() const override { return shutting_down_; }
+  const queue::Spool& spool() const override { return spool_; }
+  void commit(std::unique_ptr<queue::Draft> draft, std::function<void(Status)> done) override {
+    committer_.commit(std::move(draft), std::move(done));
+  }
 
  private:
   asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acc, ListenerKind kind);

@@ -23,11 +23,13 @@ struct SessionLimits {
   size_t recipients = 1000;
   int soft_errors = 10;
   int hard_errors = 20;
+  int junk_commands = 100;  // smtpd_junk_command_limit
   std::chrono::milliseconds error_sleep{1000};
   std::chrono::seconds timeout{300};
   int hopcount = 50;
   bool normalize_bare_newline = false;
   bool vrfy_enabled = false;
+  bool helo_required = false;
   bool smtputf8 = true;
   std::string hostname;
   std::string banner;

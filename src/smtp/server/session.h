@@ -1,22 +1,30 @@
 // Session: one SMTP connection, one coroutine. It reads lines, parses them
-// with smtp/proto, dispatches through a table of handlers, and sends every
-// reply through one writer (which counts errors, applies the error sleep and
-// the hard limit, and batches replies for PIPELINING). Connection state
-// (HELO name, error count) is apart from transaction state (sender,
-// recipients, draft), so RSET drops a transaction, never the connection.
+// with smtp/proto, dispatches through the command table (command_table.cpp:
+// verb, handler, flags), and sends every reply through one writer
+// (session_reply.cpp), which counts errors, applies the error sleep and the
+// hard limit, batches replies for PIPELINING, and is the one place that
+// decides to hang up (221, 421, 554 synchronization). Connection state (HELO
+// name, error count) is apart from transaction state (sender, recipients,
+// draft), so RSET drops a transaction, never the connection.
+//
+// The session reads and writes an io::Stream, never a socket: TCP today,
+// TLS in place of it after STARTTLS, memory in tests and the fuzz target.
 //
 // SECURITY: everything read here is untrusted. Limits: command line length
-// (smtpd_command_line_limit), message size, recipients, errors, idle time.
-// Handlers live in cmd_*.cpp, one file per group of commands.
+// (smtpd_command_line_limit), message size, recipients, errors, junk
+// commands, idle time. Handlers live in cmd_*.cpp, one file per group of
+// commands.
 #pragma once
 
+#include <array>
 #include <asio/awaitable.hpp>
-#include <asio/ip/tcp.hpp>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "io/stream.h"
+#include "io/tcp_stream.h"
 #include "io/watchdog.h"
 #include "policy/policy.h"
 #include "queue/writer.h"
@@ -24,7 +32,7 @@
 #include "smtp/proto/command.h"
 #include "smtp/proto/line_splitter.h"
 #include "smtp/proto/reply.h"
-#include "smtp/server/server.h"
+#include "smtp/server/host.h"
 #include "smtp/server/services.h"
 
 namespace tern::smtp {
@@ -38,65 +46,98 @@ struct Transaction {
   uint64_t declared_size = 0;
   std::vector<std::string> recipients;
   bool discard = false;
-  // BDAT state
+  // Content (DATA, or BDAT across chunks)
   std::unique_ptr<queue::Draft> draft;
   std::unique_ptr<BdatDecoder> bdat;
   std::string header_scan;  // first bytes of content, for the hop count
-  bool bdat_failed = false;
+  bool write_failed = false;  // the draft could not be written: 451 at the end
 };
+
+// Why the session ends; the one place that words the last reply.
+enum class HangUp { quit, timeout, shutdown, too_many_errors, line_flood, sync, refused };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(SmtpServer& server, asio::ip::tcp::socket sock, ListenerKind kind);
+  Session(SessionHost& host, std::unique_ptr<io::Stream> stream, io::Peer peer, ListenerKind kind);
   ~Session();
   asio::awaitable<void> run();
   // SIGTERM: interrupt the current read; the session says 421 and closes.
   void interrupt();
 
+  // The command table (command_table.cpp).
+  using Handler = asio::awaitable<void> (Session::*)(const Command&);
+  enum Flag : unsigned {
+    kPreTls = 1,  // allowed before STARTTLS where TLS is required (issue 8)
+    kLast = 2,    // ends a pipelining group (RFC 2920 3.1): replies are flushed
+    kJunk = 4,    // past smtpd_junk_command_limit of these, each counts as an error
+  };
+  struct CommandSpec {
+    Verb verb;
+    Handler handler;
+    unsigned flags;
+  };
+  static const CommandSpec& spec(Verb v);
+
  private:
-  friend struct Handlers;
-  // I/O
-  asio::awaitable<bool> fill();  // reads more bytes into the splitter; false on EOF/error/timeout
-  asio::awaitable<void> flush();
+  // The reply writer (session_reply.cpp)
   void reply(const Reply& r);
   void reply(int code, std::string enhanced, std::string text) { reply(Reply(code, std::move(enhanced), std::move(text))); }
-  asio::awaitable<void> close_with(const Reply& r);
+  // Queues the last reply, words it for `why`; the next flush() sends it
+  // and closes the stream. `detail` goes into refusals ("too many connections").
+  void hang_up(HangUp why, const std::string& detail = {});
+  asio::awaitable<void> flush();
+  // Reading: more bytes into the splitter; false on EOF, error, timeout or
+  // shutdown, after queuing the matching 421 (`during`: for the log).
+  asio::awaitable<bool> fill(const char* during);
   asio::awaitable<void> dispatch(Command& cmd);
 
   // handlers (cmd_*.cpp)
-  void cmd_helo(const Command& c, bool esmtp);
-  void cmd_mail(const Command& c);
-  void cmd_rcpt(const Command& c);
-  void cmd_rset();
-  void cmd_vrfy(const Command& c);
-  asio::awaitable<void> cmd_data();
+  asio::awaitable<void> cmd_helo(const Command& c);
+  asio::awaitable<void> cmd_mail(const Command& c);
+  asio::awaitable<void> cmd_rcpt(const Command& c);
+  asio::awaitable<void> cmd_rset(const Command& c);
+  asio::awaitable<void> cmd_noop(const Command& c);
+  asio::awaitable<void> cmd_vrfy(const Command& c);
+  asio::awaitable<void> cmd_help(const Command& c);
+  asio::awaitable<void> cmd_not_implemented(const Command& c);
+  asio::awaitable<void> cmd_data(const Command& c);
   asio::awaitable<void> cmd_bdat(const Command& c);
-  asio::awaitable<void> cmd_quit();
+  asio::awaitable<void> cmd_quit(const Command& c);
 
   // shared by DATA and BDAT (cmd_data.cpp)
-  Result<std::unique_ptr<queue::Draft>> start_draft();
+  Status start_draft();
+  // Decoded content on its way into the draft: the one place it passes.
+  void store_content(std::string& decoded, bool too_big);
+  // Content deadline: start_content() arms it; read_content() reads more and
+  // moves it once per 64 KiB consumed (content_since_arm_); false: the
+  // connection is gone (transaction reset, 421 queued where one is due).
+  void start_content();
+  asio::awaitable<bool> read_content(const char* during);
   std::string received_header(const std::string& id) const;
-  asio::awaitable<void> finish_message(std::unique_ptr<queue::Draft> draft, uint64_t size, bool too_big,
-                                       bool bare_newline, bool nul, const std::string& header_scan);
+  asio::awaitable<void> finish_message(uint64_t size, bool too_big, bool bare_newline, bool nul);
   asio::awaitable<Status> commit(std::unique_ptr<queue::Draft> draft);
   void reset_transaction();
 
-  SmtpServer& server_;
+  SessionHost& host_;
   std::shared_ptr<const Services> services_;
-  asio::ip::tcp::socket sock_;
+  std::unique_ptr<io::Stream> stream_;
   ListenerKind kind_;
   SessionLimits lim_;
   std::shared_ptr<io::Watchdog> watchdog_;
   LineSplitter splitter_;
+  std::array<char, 16384> read_buf_;
   std::string out_;
   policy::ClientInfo client_;
   std::string client_name_;  // "unknown[127.0.0.1]"
   std::string helo_;
   bool esmtp_ = false;
   bool rejected_at_connect_ = false;
-  bool closing_ = false;
+  bool hang_up_ = false;  // the last reply is queued; close after the flush
+  bool closed_ = false;
   bool interrupted_ = false;
   int errors_ = 0;
+  int junk_ = 0;
+  uint64_t content_since_arm_ = 0;
   Transaction tx_;
 };
 

@@ -1,0 +1,53 @@
+// Implementation of TcpStream and peer_of (see tcp_stream.h).
+#include "io/tcp_stream.h"
+
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+namespace tern::io {
+
+Peer peer_of(const asio::ip::tcp::socket& sock) {
+  Peer p;
+  asio::error_code ec;
+  auto ep = sock.remote_endpoint(ec);
+  if (ec) return p;
+  auto addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  p.ip = addr.to_string();
+  p.port = ep.port();
+  return p;
+}
+
+TcpStream::TcpStream(asio::ip::tcp::socket sock) : sock_(std::move(sock)) {
+  asio::error_code ec;
+  sock_.set_option(asio::ip::tcp::no_delay(true), ec);
+}
+
+asio::awaitable<size_t> TcpStream::read_some(asio::mutable_buffer buf, asio::error_code& ec) {
+  size_t n = co_await sock_.async_read_some(buf, asio::redirect_error(asio::use_awaitable, ec));
+  co_return ec ? 0 : n;
+}
+
+asio::awaitable<void> TcpStream::write(asio::const_buffer buf, asio::error_code& ec) {
+  co_await asio::async_write(sock_, buf, asio::redirect_error(asio::use_awaitable, ec));
+}
+
+size_t TcpStream::available() {
+  asio::error_code ec;
+  size_t n = sock_.available(ec);
+  return ec ? 0 : n;
+}
+
+void TcpStream::cancel() {
+  asio::error_code ec;
+  sock_.cancel(ec);
+}
+
+void TcpStream::close() {
+  asio::error_code ec;
+  sock_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  sock_.close(ec);
+}
+
+}  // namespace tern::io

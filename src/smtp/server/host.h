@@ -1,0 +1,44 @@
+// SessionHost: what a Session needs from the server around it, as an
+// interface, so that the session can also run with no listener, no queue
+// directory and no Committer threads (the session fuzz target, unit tests).
+// SmtpServer is the real one. Everything here is called on the session's
+// own thread, except the `done` callback of commit(), which may run on any
+// thread (async_commit posts it back).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "queue/spool.h"
+#include "queue/writer.h"
+#include "smtp/server/services.h"
+
+namespace tern::smtp {
+
+class Session;
+
+enum class ListenerKind { smtp, submission };
+
+class SessionHost {
+ public:
+  virtual ~SessionHost() = default;
+  // The snapshot a new session starts with (it keeps it to the end).
+  virtual std::shared_ptr<const Services> services() const = 0;
+  // Connection limits: admit() at start (false: `why` says which limit),
+  // release() at the end of every admitted session.
+  virtual bool admit(const std::string& ip, std::string& why) = 0;
+  virtual void release(const std::string& ip) = 0;
+  // Live sessions, so that shutdown can interrupt them.
+  virtual void add(Session* s) = 0;
+  virtual void remove(Session* s) = 0;
+  virtual bool shutting_down() const = 0;
+  // Where drafts get their IDs and, past the memory limit, their tmp file.
+  virtual const queue::Spool& spool() const = 0;
+  // Makes a finished draft durable; `done` reports the outcome (see
+  // queue::Committer::commit).
+  virtual void commit(std::unique_ptr<queue::Draft> draft, std::function<void(Status)> done) = 0;
+};
+
+}  // namespace tern::smtp
