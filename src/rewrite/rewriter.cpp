@@ -87,7 +87,6 @@ Result<std::shared_ptr<Rewriter>> Rewriter::create(std::shared_ptr<const config:
   for (auto& d : c.list("relay_domains")) r->relay_domains_.push_back(str::lower(d));
   r->delimiter_ = c.get("recipient_delimiter");
   r->myorigin_ = str::lower(c.get("myorigin"));
-  r->virtual_base_ = c.get("virtual_mailbox_base");
   auto cmds = c.list("allow_mail_to_commands");
   auto files = c.list("allow_mail_to_files");
   r->commands_from_alias_ = in_list(cmds, "alias");
@@ -96,7 +95,7 @@ Result<std::shared_ptr<Rewriter>> Rewriter::create(std::shared_ptr<const config:
   r->files_from_include_ = in_list(files, "include");
   r->expansion_limit_ = static_cast<size_t>(c.integer("virtual_alias_expansion_limit"));
   r->recursion_limit_ = static_cast<int>(c.integer("virtual_alias_recursion_limit"));
-  if (!r->virtual_mailbox_domains_.empty() && r->virtual_base_.empty())
+  if (!r->virtual_mailbox_domains_.empty() && c.get("virtual_mailbox_base").empty())
     return Error::perm("virtual_mailbox_domains is set but virtual_mailbox_base is empty");
   r->cfg_ = std::move(cfg);
   r->accounts_ = std::move(accounts);
@@ -230,9 +229,8 @@ Status Rewriter::expand_class(const std::string& address, Walk& w, int depth) co
         parts.extension.clear();
       }
       if (!u) return unknown(address, "virtual mailbox table");
-      auto at = acct.rfind('@');
-      w.add({Target::Kind::virtual_mailbox, acct, "", parts.extension,
-             fs::join(fs::join(virtual_base_, domain), acct.substr(0, at)) + "/", "", ""});
+      // The account, not a path: delivery maps it (store/mailbox_path.h).
+      w.add({Target::Kind::virtual_mailbox, acct, "", parts.extension, "", "", ""});
       return ok_status();
     }
     case mail::DomainClass::local:

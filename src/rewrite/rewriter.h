@@ -27,10 +27,10 @@ namespace tern::rewrite {
 struct Target {
   enum class Kind { virtual_mailbox, local_user, command, file, remote };
   Kind kind = Kind::local_user;
-  std::string address;    // the address delivered to (Delivered-To:)
+  std::string address;    // the address delivered to (Delivered-To:); the account (virtual_mailbox)
   std::string user;       // system user name (local_user; owner for command/file)
   std::string extension;  // "+tag" part without the delimiter
-  std::string path;       // Maildir root (virtual_mailbox) or file (file)
+  std::string path;       // file or Maildir (file); never set for virtual_mailbox
   std::string command;    // command line (command)
   std::string source;     // "alias", "include" or "" (how a command/file target arose)
 };
@@ -70,7 +70,7 @@ class Rewriter {
   bool account(const std::string& address) const { return accounts_ && accounts_(address); }
   std::vector<std::shared_ptr<maps::Table>> virtual_alias_, aliases_;
   std::vector<std::string> mydestination_, virtual_alias_domains_, virtual_mailbox_domains_, relay_domains_;
-  std::string delimiter_, myorigin_, virtual_base_;
+  std::string delimiter_, myorigin_;
   bool commands_from_alias_ = true, commands_from_include_ = false;
   bool files_from_alias_ = true, files_from_include_ = false;
   size_t expansion_limit_ = 1000;
