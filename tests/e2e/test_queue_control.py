@@ -144,3 +144,19 @@ def test_root_start_never_writes_or_chowns_through_planted_links(make_tern, work
     with open(victims["pid-symlink"]) as f:
         assert f.read() == "precious\n"
     assert os.stat(victims["pid-symlink"]).st_uid == 0
+
+
+def test_forged_queue_file_is_quarantined(make_tern):
+    t = make_tern()
+    forged_id = "0000000000F0F0F0"
+    with open(os.path.join(t.queue, "active", forged_id), "wb") as f:
+        f.write(b"TERNQ1\nR" + b"\xff" * 64 + b"\nnot a queue file\n")
+    assert t.run("queue", "flush").returncode == 0
+    wait_until(lambda: os.path.exists(os.path.join(t.queue, "corrupt", forged_id)), what="quarantine")
+    assert not os.path.exists(os.path.join(t.queue, "active", forged_id))
+    assert forged_id in t.log()
+    assert re.search(rf"^{forged_id}#", t.run("queue", "list").stdout, re.M)
+    with smtplib.SMTP("127.0.0.1", t.port) as s:
+        s.sendmail("a@example.org", ["alice@virt.test"], b"Subject: after the forgery\r\n\r\nx\r\n")
+    assert t.wait_for_mail("alice@virt.test")
+    assert t.proc.poll() is None
