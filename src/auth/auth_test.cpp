@@ -337,3 +337,36 @@ TEST(UserDb, ConcurrentAddsAreNotLost) {
 }
 
 }  // namespace
+
+TEST(PasswdFile, NamesThatCannotBeMailboxesAreSkipped) {
+  auto users = parse_ok(
+      "a/../../../x@virt.test:\n"
+      "ok@virt.test:\n"
+      "..@virt.test:\n"
+      ".hidden@virt.test:\n"
+      "x@..:\n"
+      "evil/name:\n"
+      "plain:\n");
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[0].address, "ok@virt.test");
+  EXPECT_EQ(users[1].address, "plain");
+}
+
+TEST(PasswdFile, CheckUserRefusesPathNames) {
+  for (const char* name : {"a/b@virt.test", "..@virt.test", ".x@virt.test", "x@.virt.test", "x@a/b", "a\x01@b"})
+    EXPECT_FALSE(check_user(User{name, "", "", "", "", "", "", ""}).ok()) << name;
+}
+
+TEST(UserDb, AddRefusesAndRemoveCleansAPathName) {
+  TempDir d;
+  std::string path = d.file("users");
+  spit(path, "a/../x@virt.test:\nok@virt.test:\n");
+  auto db = UserDb::open("passwd-file:" + path);
+  ASSERT_TRUE(db.ok()) << db.error().detail;
+  EXPECT_FALSE((*db)->find("a/../x@virt.test").has_value());
+  EXPECT_TRUE((*db)->find("ok@virt.test").has_value());
+  EXPECT_FALSE((*db)->add(User{"b/c@virt.test", "", "", "", "", "", "", ""}).ok());
+  // The administrator can still remove the skipped line with the tool.
+  EXPECT_TRUE((*db)->remove("a/../x@virt.test").ok());
+  EXPECT_EQ(slurp(path), "ok@virt.test:\n");
+}

@@ -4,10 +4,12 @@
 // '#' and blank lines are skipped; a trailing CR is ignored. The extra field
 // is the rest of the line and may itself hold ':' (as Dovecot's
 // "userdb_mail=maildir:~/Maildir"). Users are lower-cased; a user listed
-// twice keeps the first entry, as Dovecot does.
+// twice keeps the first entry, as Dovecot does. An entry whose name cannot
+// be a mailbox name (mail/account_name.h: '/', a leading '.', control
+// bytes) is skipped with a warning naming file:line; the rest stays usable.
 //
 // SECURITY: reads an admin-written file holding password hashes. Fields are
-// data: nothing is expanded. Error messages quote file content only through
+// data: nothing is expanded, and no skipped name ever reaches a path. Error messages quote file content only through
 // str::printable and never quote the password field.
 #include <fmt/format.h>
 
@@ -17,6 +19,7 @@
 #include "auth/user_db.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "mail/account_name.h"
 
 namespace tern::auth {
 namespace {
@@ -108,6 +111,11 @@ Result<std::vector<User>> parse_passwd_file(std::string_view text, const std::st
     if (!parsed) return parsed.error();
     if (!*parsed) continue;
     User& u = **parsed;
+    if (Status st = mail::check_account_name(u.address); !st) {
+      // Skipped, not fatal: the other accounts stay usable (docs/behaviour.md).
+      log::warn("{}:{}: entry skipped: {}", filename, lineno, st.error().detail);
+      continue;
+    }
     auto [it, inserted] = first_line.emplace(u.address, lineno);
     if (!inserted) {
       log::warn("{}:{}: duplicate entry for '{}' ignored (keeping line {})", filename, lineno,
@@ -133,6 +141,7 @@ std::string format_passwd_line(const User& u) {
 
 Status check_user(const User& u) {
   if (Status st = check_address(u.address); !st) return st;
+  if (Status st = mail::check_account_name(u.address); !st) return st;
   if (Status st = check_crypt_string(u.password); !st) return st;
   const std::pair<const char*, const std::string*> fields[] = {
       {"uid", &u.uid}, {"gid", &u.gid}, {"gecos", &u.gecos}, {"home", &u.home}, {"shell", &u.shell}};

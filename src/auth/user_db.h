@@ -30,14 +30,16 @@ struct User {
 };
 
 // Parses passwd-file text; errors name file:line. A user listed twice keeps
-// the first entry (a warning is logged), as Dovecot does.
+// the first entry (a warning is logged), as Dovecot does; a user whose name
+// fails mail::check_account_name is skipped with a warning naming file:line.
 Result<std::vector<User>> parse_passwd_file(std::string_view text, const std::string& filename);
 // "user:password:uid:gid:gecos:home:shell:extra" without trailing empty fields
 // (at least "user:password").
 std::string format_passwd_line(const User& u);
 // Ok if u can be written as one line and read back unchanged: a valid
-// address, a password check_crypt_string accepts, no ':' outside extra, no
-// line breaks or NUL bytes anywhere.
+// address that is also a mailbox name (mail/account_name.h), a password
+// check_crypt_string accepts, no ':' outside extra, no line breaks or NUL
+// bytes anywhere.
 Status check_user(const User& u);
 
 // Hash a new password with yescrypt (crypt_gensalt_rn + crypt_rn).

@@ -1,11 +1,18 @@
 // Queue tools: `tern queue list|show|delete|hold|release|flush`, mailq and
-// runq. They work on the queue directory directly (as its owner or root),
-// so they work whether or not the daemon runs; flush and release signal the
-// daemon (SIGUSR1) through its pid file when it does.
-#include <signal.h>
+// runq. They work on the queue directory directly, so they work whether or
+// not the daemon runs; flush and release then ask the daemon over its
+// control socket (roles/control.h) to try the queue now.
+//
+// SECURITY: the queue holds other users' mail. Only root and the queue's
+// owner (mail_owner) may list, read or change it; anyone else is refused
+// (exit 77) before a file is opened. No pid is ever read or signalled: the
+// pid file is in a directory mail_owner can write.
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -13,20 +20,49 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "cli/commands.h"
+#include "cli/daemon_socket.h"
 #include "queue/reader.h"
 #include "queue/spool.h"
-#include "roles/serve.h"
+#include "roles/control.h"
 
 namespace tern::cli {
 
 namespace {
 
-bool signal_daemon(const queue::Spool& spool, int sig) {
-  auto text = fs::read_file(roles::pid_file(spool.dir()), 64);
-  if (!text) return false;
-  long pid = std::atol(text->c_str());
-  if (pid <= 1) return false;
-  return ::kill(static_cast<pid_t>(pid), sig) == 0;
+constexpr int kExitNoPerm = 77;  // EX_NOPERM
+
+// The configured queue if this user may use it; otherwise prints why, sets
+// rc and returns nothing.
+std::optional<queue::Spool> open_queue(const std::string& path, int& rc) {
+  auto cfg = load_config(path, true);
+  if (!cfg) {
+    rc = 78;
+    return std::nullopt;
+  }
+  queue::Spool spool(cfg->get("queue_directory"));
+  struct stat st;
+  uid_t me = ::geteuid();
+  if (me != 0 && ::stat(spool.dir().c_str(), &st) == 0 && st.st_uid != me) {
+    std::fprintf(stderr, "tern: permission denied: only root and the owner of %s may read or change the queue\n",
+                 spool.dir().c_str());
+    rc = kExitNoPerm;
+    return std::nullopt;
+  }
+  return spool;
+}
+
+// Asks the daemon to try every queued message now; prints why not and
+// returns the exit code.
+int flush_daemon(const queue::Spool& spool) {
+  bool no_daemon = false;
+  auto r = ask_daemon(roles::control_socket_path(spool.dir()), "flush\n", no_daemon);
+  if (r) return 0;
+  if (no_daemon) {
+    std::fprintf(stderr, "tern: the mail system is not running; queued mail is delivered when it starts\n");
+    return 75;
+  }
+  std::fprintf(stderr, "tern: %s\n", r.error().detail.c_str());
+  return r.error().is_permanent() ? kExitNoPerm : 75;
 }
 
 std::vector<std::string> expand_ids(const queue::Spool& spool, const std::vector<std::string>& ids, queue::Area area) {
@@ -37,9 +73,10 @@ std::vector<std::string> expand_ids(const queue::Spool& spool, const std::vector
 }  // namespace
 
 int cmd_queue_list(const std::string& path) {
-  auto cfg = load_config(path, true);
-  if (!cfg) return 78;
-  queue::Spool spool(cfg->get("queue_directory"));
+  int rc = 0;
+  auto opened = open_queue(path, rc);
+  if (!opened) return rc;
+  const queue::Spool& spool = *opened;
   size_t count = 0;
   uint64_t bytes = 0;
   std::string out;
@@ -81,9 +118,10 @@ int cmd_queue_list(const std::string& path) {
 }
 
 int cmd_queue_show(const std::string& path, const std::string& id) {
-  auto cfg = load_config(path, true);
-  if (!cfg) return 78;
-  queue::Spool spool(cfg->get("queue_directory"));
+  int rc = 0;
+  auto opened = open_queue(path, rc);
+  if (!opened) return rc;
+  const queue::Spool& spool = *opened;
   auto area = spool.locate(id);
   if (!area) {
     std::fprintf(stderr, "tern: %s\n", area.error().detail.c_str());
@@ -110,16 +148,17 @@ int cmd_queue_show(const std::string& path, const std::string& id) {
 }
 
 int cmd_queue_delete(const std::string& path, const std::vector<std::string>& ids_in) {
-  auto cfg = load_config(path, true);
-  if (!cfg) return 78;
-  queue::Spool spool(cfg->get("queue_directory"));
+  int rc = 0;
+  auto opened = open_queue(path, rc);
+  if (!opened) return rc;
+  const queue::Spool& spool = *opened;
   std::vector<std::string> ids = ids_in;
   if (ids.size() == 1 && ids[0] == "ALL") {
     ids = spool.list(queue::Area::active);
     for (auto& h : spool.list(queue::Area::hold)) ids.push_back(h);
     for (auto& h : spool.list(queue::Area::corrupt)) ids.push_back(h);
   }
-  int rc = 0, n = 0;
+  int n = 0;
   for (auto& id : ids) {
     auto st = spool.remove(id);
     if (!st) {
@@ -134,12 +173,13 @@ int cmd_queue_delete(const std::string& path, const std::vector<std::string>& id
 }
 
 int cmd_queue_hold(const std::string& path, const std::vector<std::string>& ids, bool hold) {
-  auto cfg = load_config(path, true);
-  if (!cfg) return 78;
-  queue::Spool spool(cfg->get("queue_directory"));
+  int rc = 0;
+  auto opened = open_queue(path, rc);
+  if (!opened) return rc;
+  const queue::Spool& spool = *opened;
   auto from = hold ? queue::Area::active : queue::Area::hold;
   auto to = hold ? queue::Area::hold : queue::Area::active;
-  int rc = 0, n = 0;
+  int n = 0;
   for (auto& id : expand_ids(spool, ids, from)) {
     if (!queue::Spool::valid_id(id)) {
       std::fprintf(stderr, "tern: not a queue ID: %s\n", str::printable(id).c_str());
@@ -155,19 +195,14 @@ int cmd_queue_hold(const std::string& path, const std::vector<std::string>& ids,
     }
   }
   std::fprintf(stderr, "tern: %s: %d message%s\n", hold ? "Placed on hold" : "Released from hold", n, n == 1 ? "" : "s");
-  if (!hold && n > 0) signal_daemon(spool, SIGUSR1);
+  if (!hold && n > 0) (void)flush_daemon(spool);  // a daemon that is not running picks them up at start
   return rc;
 }
 
 int cmd_queue_flush(const std::string& path) {
   auto cfg = load_config(path, true);
   if (!cfg) return 78;
-  queue::Spool spool(cfg->get("queue_directory"));
-  if (!signal_daemon(spool, SIGUSR1)) {
-    std::fprintf(stderr, "tern: the mail system is not running; queued mail is delivered when it starts\n");
-    return 75;
-  }
-  return 0;
+  return flush_daemon(queue::Spool(cfg->get("queue_directory")));
 }
 
 }  // namespace tern::cli

@@ -1,6 +1,7 @@
 // `tern user add|del|passwd|list`: accounts in user_database (Dovecot's
 // passwd-file format). Passwords come from standard input
-// (--password-stdin, first line) or a prompt without echo.
+// (--password-stdin, first line) or a prompt without echo. A name that
+// cannot be a mailbox name (mail/account_name.h) is refused (exit 64).
 #include <termios.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include "auth/user_db.h"
 #include "base/strings.h"
 #include "cli/commands.h"
+#include "mail/account_name.h"
 #include "mail/address.h"
 
 namespace tern::cli {
@@ -69,6 +71,10 @@ bool valid_account(const std::string& address) {
 int cmd_user_add(const std::string& path, const std::string& address, bool password_stdin) {
   if (!valid_account(address)) {
     std::fprintf(stderr, "tern: '%s' is not an address of the form user@domain\n", str::printable(address).c_str());
+    return 64;
+  }
+  if (Status st = mail::check_account_name(address); !st) {
+    std::fprintf(stderr, "tern: %s\n", st.error().detail.c_str());
     return 64;
   }
   auto db = open_db(path);

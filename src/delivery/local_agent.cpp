@@ -9,6 +9,7 @@
 #include "base/fs.h"
 #include "base/strings.h"
 #include "rewrite/system_user.h"
+#include "store/mailbox_path.h"
 #include "store/maildir.h"
 #include "store/mbox.h"
 
@@ -84,10 +85,12 @@ Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_vi
   std::string prefix = delivery_prefix(env, t.address);
   switch (t.kind) {
     case rewrite::Target::Kind::virtual_mailbox: {
-      auto r = store::maildir_deliver(t.path, prefix, content, {.create = true, .sync_dir = false});
+      auto dir = store::virtual_mailbox_path(cfg_->get("virtual_mailbox_base"), t.address);
+      if (!dir) return dir.error();
+      auto r = store::maildir_deliver(*dir, prefix, content, {.create = true, .sync_dir = false});
       if (!r) return r.error();
       // The recipient is crossed off only after new/ is durable.
-      auto synced = dir_sync_.sync(fs::join(t.path, "new"));
+      auto synced = dir_sync_.sync(fs::join(*dir, "new"));
       if (!synced) return synced.error();
       return Delivered{"delivered to maildir"};
     }

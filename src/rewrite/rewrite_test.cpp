@@ -76,3 +76,64 @@ TEST(Rewriter, AliasLoopIs546AndUnknownIs511) {
   auto sneaky = rw->expand("\"|/bin/sh\"@local.example");
   EXPECT_FALSE(sneaky);
 }
+
+namespace {
+
+std::vector<std::string> addresses(const std::shared_ptr<tern::rewrite::Rewriter>& rw, const std::string& rcpt) {
+  auto t = rw->expand(rcpt);
+  EXPECT_TRUE(t) << rcpt << ": " << (t ? "" : t.error().detail);
+  std::vector<std::string> out;
+  if (t)
+    for (auto& x : *t) out.push_back(x.address);
+  return out;
+}
+
+// An alias file a1: a2, a2: a3, ... a<n>: end@elsewhere.example.
+std::string alias_chain(int n) {
+  std::string path = ::testing::TempDir() + "/chain-" + std::to_string(n) + ".aliases";
+  FILE* f = std::fopen(path.c_str(), "w");
+  for (int i = 1; i < n; ++i) std::fprintf(f, "a%d: a%d\n", i, i + 1);
+  std::fprintf(f, "a%d: end@elsewhere.example\n", n);
+  std::fclose(f);
+  return "alias_maps = texthash:" + path + "\n";
+}
+
+}  // namespace
+
+TEST(Rewriter, VirtualPropagatesUnmatchedExtensionByDefault) {
+  using V = std::vector<std::string>;
+  const std::string table = "virtual_alias_maps = inline:{ info@alias.example=a@elsewhere.example, "
+                            "@alias.example=b@elsewhere.example, { list@alias.example = x@elsewhere.example, y@other.example } }\n";
+  auto rw = make(table);
+  EXPECT_EQ(addresses(rw, "info+tag@alias.example"), V{"a+tag@elsewhere.example"});
+  EXPECT_EQ(addresses(rw, "info@alias.example"), V{"a@elsewhere.example"});
+  EXPECT_EQ(addresses(rw, "list+t@alias.example"), (V{"x+t@elsewhere.example", "y+t@other.example"}));
+  // The catch-all matched nothing of the local part: nothing to propagate.
+  EXPECT_EQ(addresses(rw, "other+tag@alias.example"), V{"b@elsewhere.example"});
+  auto off = make(table + "propagate_unmatched_extensions = canonical\n");
+  EXPECT_EQ(addresses(off, "info+tag@alias.example"), V{"a@elsewhere.example"});
+}
+
+TEST(Rewriter, AliasPropagatesOnlyWhenListed) {
+  using V = std::vector<std::string>;
+  const std::string table = "alias_maps = inline:{ a=b@elsewhere.example, a+exact=c@elsewhere.example }\n";
+  auto rw = make(table);
+  EXPECT_EQ(addresses(rw, "a+x@local.example"), V{"b@elsewhere.example"});
+  auto on = make(table + "propagate_unmatched_extensions = canonical, virtual, alias\n");
+  EXPECT_EQ(addresses(on, "a+x@local.example"), V{"b+x@elsewhere.example"});
+  EXPECT_EQ(addresses(on, "a@local.example"), V{"b@elsewhere.example"});
+  // A key that matched the extension leaves none over.
+  EXPECT_EQ(addresses(on, "a+exact@local.example"), V{"c@elsewhere.example"});
+}
+
+TEST(Rewriter, AliasRecursionLimit) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(addresses(make(alias_chain(5) + "alias_recursion_limit = 5\n"), "a1@local.example"),
+            V{"end@elsewhere.example"});
+  auto over = make(alias_chain(5) + "alias_recursion_limit = 4\n")->expand("a1@local.example");
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().dsn, "5.4.6");
+  EXPECT_NE(over.error().detail.find("alias database loop"), std::string::npos) << over.error().detail;
+  // Alias nesting is not counted against virtual_alias_recursion_limit (100).
+  EXPECT_EQ(addresses(make(alias_chain(150)), "a1@local.example"), V{"end@elsewhere.example"});
+}

@@ -21,6 +21,7 @@ namespace tern::rewrite {
 struct Rewriter::Walk {
   std::vector<Target> targets;
   std::vector<std::string> chain;  // addresses being expanded, outermost first
+  int alias_depth = 0;             // aliases(5) and :include: expansions nested now
   void add(Target t) {
     for (auto& x : targets)
       if (x.kind == t.kind && x.address == t.address && x.path == t.path && x.command == t.command) return;
@@ -66,6 +67,15 @@ maps::Lookup first_match(const std::vector<std::shared_ptr<maps::Table>>& tables
   return {};
 }
 
+// "b@x" with the unmatched extension "+tag" -> "b+tag@x", as Postfix's
+// propagate_unmatched_extensions does (the extension goes before the '@').
+std::string with_extension(const std::string& address, const std::string& suffix) {
+  if (suffix.empty()) return address;
+  auto at = address.rfind('@');
+  if (at == std::string::npos) return address + suffix;
+  return address.substr(0, at) + suffix + address.substr(at);
+}
+
 Error unknown(const std::string& address, const char* table) {
   return Error::with_dsn("5.1.1", fmt::format("<{}>: Recipient address rejected: User unknown in {}", address, table));
 }
@@ -87,7 +97,6 @@ Result<std::shared_ptr<Rewriter>> Rewriter::create(std::shared_ptr<const config:
   for (auto& d : c.list("relay_domains")) r->relay_domains_.push_back(str::lower(d));
   r->delimiter_ = c.get("recipient_delimiter");
   r->myorigin_ = str::lower(c.get("myorigin"));
-  r->virtual_base_ = c.get("virtual_mailbox_base");
   auto cmds = c.list("allow_mail_to_commands");
   auto files = c.list("allow_mail_to_files");
   r->commands_from_alias_ = in_list(cmds, "alias");
@@ -96,7 +105,12 @@ Result<std::shared_ptr<Rewriter>> Rewriter::create(std::shared_ptr<const config:
   r->files_from_include_ = in_list(files, "include");
   r->expansion_limit_ = static_cast<size_t>(c.integer("virtual_alias_expansion_limit"));
   r->recursion_limit_ = static_cast<int>(c.integer("virtual_alias_recursion_limit"));
-  if (!r->virtual_mailbox_domains_.empty() && r->virtual_base_.empty())
+  r->alias_recursion_limit_ = static_cast<int>(c.integer("alias_recursion_limit"));
+  auto propagate = c.list("propagate_unmatched_extensions");
+  r->propagate_virtual_ = in_list(propagate, "virtual");
+  r->propagate_alias_ = in_list(propagate, "alias");
+  r->propagate_include_ = in_list(propagate, "include");
+  if (!r->virtual_mailbox_domains_.empty() && c.get("virtual_mailbox_base").empty())
     return Error::perm("virtual_mailbox_domains is set but virtual_mailbox_base is empty");
   r->cfg_ = std::move(cfg);
   r->accounts_ = std::move(accounts);
@@ -126,32 +140,40 @@ std::string Rewriter::qualify(const mail::Address& a) const {
   return q.str();
 }
 
-maps::Lookup Rewriter::lookup_virtual(const std::string& local, const std::string& domain) const {
+maps::Lookup Rewriter::lookup_virtual(const std::string& local, const std::string& domain,
+                                      std::string* unmatched) const {
   if (virtual_alias_.empty()) return {};
   std::string lk = str::lower(local);
   auto parts = mail::split_extension(lk, delimiter_);
-  std::vector<std::string> keys{lk + "@" + domain};
-  if (!parts.extension.empty()) keys.push_back(parts.user + "@" + domain);
+  std::string suffix = lk.substr(parts.user.size());  // "+tag", or ""
+  // (key, the extension it leaves unmatched); the @domain catch-all
+  // leaves none, as in Postfix.
+  std::vector<std::pair<std::string, std::string>> keys{{lk + "@" + domain, ""}};
+  if (!parts.extension.empty()) keys.push_back({parts.user + "@" + domain, suffix});
   if (classify(domain) == mail::DomainClass::local) {
-    keys.push_back(lk);
-    if (!parts.extension.empty()) keys.push_back(parts.user);
+    keys.push_back({lk, ""});
+    if (!parts.extension.empty()) keys.push_back({parts.user, suffix});
   }
-  keys.push_back("@" + domain);
-  for (auto& k : keys) {
+  keys.push_back({"@" + domain, ""});
+  for (auto& [k, rest] : keys) {
     auto r = first_match(virtual_alias_, k);
-    if (r.status != maps::Status::not_found) return r;
+    if (r.status == maps::Status::not_found) continue;
+    if (unmatched) *unmatched = rest;
+    return r;
   }
   return {};
 }
 
-maps::Lookup Rewriter::lookup_alias(const std::string& local) const {
+maps::Lookup Rewriter::lookup_alias(const std::string& local, std::string* unmatched) const {
   if (aliases_.empty()) return {};
   std::string lk = str::lower(local);
   auto r = first_match(aliases_, lk);
   if (r.status != maps::Status::not_found) return r;
   auto parts = mail::split_extension(lk, delimiter_);
-  if (!parts.extension.empty()) return first_match(aliases_, parts.user);
-  return {};
+  if (parts.extension.empty()) return {};
+  r = first_match(aliases_, parts.user);
+  if (r.found() && unmatched) *unmatched = lk.substr(parts.user.size());
+  return r;
 }
 
 Status Rewriter::validate(const std::string& address) const {
@@ -197,12 +219,14 @@ Status Rewriter::expand_one(const std::string& address, Walk& w, int depth) cons
   w.chain.push_back(key);
   auto [local, domain] = split_at(address);
   Status result = ok_status();
-  auto v = lookup_virtual(local, domain);
+  std::string unmatched;
+  auto v = lookup_virtual(local, domain, &unmatched);
+  if (!propagate_virtual_) unmatched.clear();
   if (v.status == maps::Status::try_again) {
     result = Error::temp("virtual_alias_maps: " + v.detail);
   } else if (v.found()) {
     for (auto& item : split_alias_list(v.value)) {
-      std::string next = item.find('@') == std::string::npos ? item + "@" + myorigin_ : item;
+      std::string next = with_extension(item.find('@') == std::string::npos ? item + "@" + myorigin_ : item, unmatched);
       // "a@x -> a@x, b@x" delivers to a@x itself, as Postfix does.
       result = str::iequals(next, address) ? expand_class(address, w, depth) : expand_one(next, w, depth + 1);
       if (!result) break;
@@ -230,9 +254,8 @@ Status Rewriter::expand_class(const std::string& address, Walk& w, int depth) co
         parts.extension.clear();
       }
       if (!u) return unknown(address, "virtual mailbox table");
-      auto at = acct.rfind('@');
-      w.add({Target::Kind::virtual_mailbox, acct, "", parts.extension,
-             fs::join(fs::join(virtual_base_, domain), acct.substr(0, at)) + "/", "", ""});
+      // The account, not a path: delivery maps it (store/mailbox_path.h).
+      w.add({Target::Kind::virtual_mailbox, acct, "", parts.extension, "", "", ""});
       return ok_status();
     }
     case mail::DomainClass::local:
@@ -246,9 +269,18 @@ Status Rewriter::expand_class(const std::string& address, Walk& w, int depth) co
 Status Rewriter::expand_local(const std::string& local, const std::string& domain, Walk& w, int depth) const {
   auto parts = mail::split_extension(local, delimiter_);
   std::string user = str::lower(parts.user);
-  auto a = lookup_alias(local);
+  std::string unmatched;
+  auto a = lookup_alias(local, &unmatched);
   if (a.status == maps::Status::try_again) return Error::temp("alias_maps: " + a.detail);
-  if (a.found()) return expand_alias_value(user, a.value, domain, w, depth, false);
+  if (a.found()) {
+    // Postfix's alias_recursion_limit: aliases nested deeper bounce as a loop.
+    if (w.alias_depth >= alias_recursion_limit_)
+      return Error::with_dsn("5.4.6", fmt::format("alias database loop for {}", user));
+    ++w.alias_depth;
+    auto st = expand_alias_value(user, a.value, domain, w, depth, false, propagate_alias_ ? unmatched : "");
+    --w.alias_depth;
+    return st;
+  }
   auto pw = find_system_user(user);
   if (!pw) return pw.error();
   if (!pw->has_value() && user == "postmaster") {
@@ -261,7 +293,7 @@ Status Rewriter::expand_local(const std::string& local, const std::string& domai
 }
 
 Status Rewriter::expand_alias_value(const std::string& key, const std::string& value, const std::string& domain,
-                                    Walk& w, int depth, bool from_include) const {
+                                    Walk& w, int depth, bool from_include, const std::string& unmatched) const {
   const char* source = from_include ? "include" : "alias";
   for (auto& item : split_alias_list(value)) {
     if (item.empty()) continue;
@@ -274,7 +306,8 @@ Status Rewriter::expand_alias_value(const std::string& key, const std::string& v
         return Error::with_dsn("5.7.1", fmt::format("mail to file is restricted ({})", source));
       w.add({Target::Kind::file, key + "@" + domain, "", "", item, "", source});
     } else if (str::istarts_with(item, ":include:")) {
-      if (depth > recursion_limit_) return Error::with_dsn("5.4.6", "include recursion limit exceeded");
+      if (w.alias_depth >= alias_recursion_limit_)
+        return Error::with_dsn("5.4.6", fmt::format("alias database loop for {} (:include:)", key));
       std::string path = std::string(str::trim(std::string_view(item).substr(9)));
       auto text = fs::read_file(path, 1 << 20);
       if (!text) return Error::temp(fmt::format(":include:{}: {}", path, text.error().detail));
@@ -285,7 +318,9 @@ Status Rewriter::expand_alias_value(const std::string& key, const std::string& v
         if (!joined.empty()) joined += ", ";
         joined += std::string(t);
       }
-      auto st = expand_alias_value(key, joined, domain, w, depth + 1, true);
+      ++w.alias_depth;
+      auto st = expand_alias_value(key, joined, domain, w, depth, true, propagate_include_ ? unmatched : "");
+      --w.alias_depth;
       if (!st) return st;
     } else {
       std::string name = item[0] == '\\' ? item.substr(1) : item;
@@ -297,8 +332,8 @@ Status Rewriter::expand_alias_value(const std::string& key, const std::string& v
         w.add({Target::Kind::local_user, str::lower(name) + "@" + domain, (*pw)->name, "", "", "", ""});
         continue;
       }
-      std::string next = name.find('@') == std::string::npos ? name + "@" + domain : name;
-      auto st = expand_one(next, w, depth + 1);
+      std::string next = with_extension(name.find('@') == std::string::npos ? name + "@" + domain : name, unmatched);
+      auto st = expand_one(next, w, depth);
       if (!st) return st;
     }
   }

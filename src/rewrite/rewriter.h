@@ -2,6 +2,8 @@
 // place: virtual alias maps (with the @domain catch-all), aliases(5) for
 // local domains (|command, /file, :include:), recipient_delimiter
 // extensions, accounts of virtual mailbox domains, system users.
+// propagate_unmatched_extensions (virtual, alias, include) and
+// alias_recursion_limit follow Postfix (docs/behaviour.md).
 //
 // SECURITY: a pipe or file target can only come from an alias or include
 // file the administrator wrote, never from an address a client sent: a
@@ -27,10 +29,10 @@ namespace tern::rewrite {
 struct Target {
   enum class Kind { virtual_mailbox, local_user, command, file, remote };
   Kind kind = Kind::local_user;
-  std::string address;    // the address delivered to (Delivered-To:)
+  std::string address;    // the address delivered to (Delivered-To:); the account (virtual_mailbox)
   std::string user;       // system user name (local_user; owner for command/file)
   std::string extension;  // "+tag" part without the delimiter
-  std::string path;       // Maildir root (virtual_mailbox) or file (file)
+  std::string path;       // file or Maildir (file); never set for virtual_mailbox
   std::string command;    // command line (command)
   std::string source;     // "alias", "include" or "" (how a command/file target arose)
 };
@@ -60,21 +62,26 @@ class Rewriter {
   Status expand_one(const std::string& address, Walk& w, int depth) const;
   Status expand_class(const std::string& address, Walk& w, int depth) const;
   Status expand_local(const std::string& local, const std::string& domain, Walk& w, int depth) const;
+  // unmatched: the "+ext" to add to each address of value (propagated), or "".
   Status expand_alias_value(const std::string& key, const std::string& value, const std::string& domain,
-                            Walk& w, int depth, bool from_include) const;
-  maps::Lookup lookup_virtual(const std::string& local, const std::string& domain) const;
-  maps::Lookup lookup_alias(const std::string& local) const;
+                            Walk& w, int depth, bool from_include, const std::string& unmatched) const;
+  // unmatched (if given) is set to the "+ext" the matching key left out.
+  maps::Lookup lookup_virtual(const std::string& local, const std::string& domain,
+                              std::string* unmatched = nullptr) const;
+  maps::Lookup lookup_alias(const std::string& local, std::string* unmatched = nullptr) const;
 
   std::shared_ptr<const config::Config> cfg_;
   AccountExists accounts_;
   bool account(const std::string& address) const { return accounts_ && accounts_(address); }
   std::vector<std::shared_ptr<maps::Table>> virtual_alias_, aliases_;
   std::vector<std::string> mydestination_, virtual_alias_domains_, virtual_mailbox_domains_, relay_domains_;
-  std::string delimiter_, myorigin_, virtual_base_;
+  std::string delimiter_, myorigin_;
   bool commands_from_alias_ = true, commands_from_include_ = false;
   bool files_from_alias_ = true, files_from_include_ = false;
   size_t expansion_limit_ = 1000;
-  int recursion_limit_ = 100;
+  int recursion_limit_ = 100;        // virtual_alias_recursion_limit: virtual alias nesting
+  int alias_recursion_limit_ = 1000; // aliases(5) and :include: nesting
+  bool propagate_virtual_ = true, propagate_alias_ = false, propagate_include_ = false;
 };
 
 }  // namespace tern::rewrite

@@ -2,36 +2,68 @@
 #include "roles/privileges.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include <fmt/format.h>
 
+#include "base/fd.h"
 #include "base/fs.h"
 #include "base/log.h"
 
 namespace tern::roles {
 namespace {
 
-// chown a directory tree we own (queue), never following symlinks.
-void chown_tree(const std::string& path, uid_t uid, gid_t gid, int depth = 0) {
-  if (::lchown(path.c_str(), uid, gid) != 0 || depth > 3) return;
-  DIR* d = ::opendir(path.c_str());
-  if (!d) return;
+// chown the queue tree to mail_owner. The tree is writable by mail_owner
+// while this runs as root, so every step is relative to a directory already
+// opened with O_NOFOLLOW: fstatat without following, openat(O_NOFOLLOW) and
+// fchown on the opened descriptor. A name swapped for a symlink between two
+// calls makes the open fail; a file with several hard links (one planted to
+// a file elsewhere) is left alone and logged.
+void chown_tree_at(int dir_fd, const std::string& path, uid_t uid, gid_t gid, int depth) {
+  if (::fchown(dir_fd, uid, gid) != 0 || depth > 3) return;
+  int walk_fd = ::dup(dir_fd);
+  DIR* d = walk_fd < 0 ? nullptr : ::fdopendir(walk_fd);
+  if (!d) {
+    if (walk_fd >= 0) ::close(walk_fd);
+    return;
+  }
   while (auto* e = ::readdir(d)) {
     std::string name = e->d_name;
     if (name == "." || name == "..") continue;
-    std::string child = fs::join(path, name);
     struct stat st;
-    if (::lstat(child.c_str(), &st) != 0 || S_ISLNK(st.st_mode)) continue;
-    if (S_ISDIR(st.st_mode))
-      chown_tree(child, uid, gid, depth + 1);
-    else
-      ::lchown(child.c_str(), uid, gid);
+    if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      UniqueFd child(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (child.valid()) chown_tree_at(child.get(), fs::join(path, name), uid, gid, depth + 1);
+    } else if (S_ISREG(st.st_mode)) {
+      UniqueFd file(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+      if (!file.valid() || ::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (st.st_nlink != 1) {
+        log::warn("{}: has {} hard links; ownership left unchanged", fs::join(path, name), st.st_nlink);
+        continue;
+      }
+      (void)::fchown(file.get(), uid, gid);
+    }
+    // Symlinks, sockets and FIFOs: nothing tern needs; the submission
+    // socket is made afresh by the daemon after the switch.
   }
   ::closedir(d);
+}
+
+void chown_tree(const std::string& path, uid_t uid, gid_t gid) {
+  UniqueFd top(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!top.valid()) {
+    log::warn("{}: cannot open to change its owner: {}", path, std::strerror(errno));
+    return;
+  }
+  chown_tree_at(top.get(), path, uid, gid, 0);
 }
 
 }  // namespace

@@ -5,7 +5,6 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <asio/io_context.hpp>
@@ -21,7 +20,9 @@
 #include "io/endpoint.h"
 #include "queue/spool.h"
 #include "queue/writer.h"
+#include "roles/control.h"
 #include "roles/local_helper.h"
+#include "roles/pid_file.h"
 #include "roles/privileges.h"
 #include "roles/services.h"
 #include "roles/submit_listener.h"
@@ -29,8 +30,6 @@
 #include "smtp/server/server.h"
 
 namespace tern::roles {
-
-std::string pid_file(const std::string& queue_directory) { return fs::join(queue_directory, "pid"); }
 
 namespace {
 
@@ -63,13 +62,13 @@ int serve(const ServeOptions& opt) {
     log::error("queue_directory: {}", st.error().detail);
     return 73;
   }
-  // One daemon per queue: a lock on the pid file.
-  std::string pidf = pid_file(spool.dir());
-  int pid_fd = ::open(pidf.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (pid_fd < 0 || ::flock(pid_fd, LOCK_EX | LOCK_NB) != 0) {
-    log::error("another tern daemon is already running on {} (lock on {})", spool.dir(), pidf);
+  // One daemon per queue: a lock on the queue directory (roles/pid_file.h).
+  auto queue_lock = lock_queue(spool.dir());
+  if (!queue_lock) {
+    log::error("{}", queue_lock.error().detail);
     return 75;
   }
+  std::string pidf = pid_file(spool.dir());
 
   auto services = build_services(cfg);  // validates the configuration before anything forks
   if (!services) {
@@ -111,9 +110,7 @@ int serve(const ServeOptions& opt) {
     log::error("{}", st.error().detail);
     return 77;
   }
-  ::ftruncate(pid_fd, 0);
-  std::string pid_text = std::to_string(::getpid()) + "\n";
-  if (::pwrite(pid_fd, pid_text.data(), pid_text.size(), 0) < 0) log::warn("cannot write {}", pidf);
+  if (auto st = write_pid_file(spool.dir()); !st) log::warn("cannot write the pid file: {}", st.error().detail);
 
   int removed = spool.remove_partial();
   if (removed > 0) log::info("removed {} partial queue file(s) left by an interrupted session", removed);
@@ -130,6 +127,12 @@ int serve(const ServeOptions& opt) {
   for (auto& [acc, kind] : acceptors) server.listen(std::move(acc), kind);
   SubmitListener submit(ctx, spool, committer, server);
   if (auto st = submit.start(); !st) log::warn("{}", st.error().detail);
+  // `tern queue flush` and release ask here (roles/control.h), never by signal.
+  ControlListener control(ctx, spool.dir(), [&] {
+    for (auto& id : spool.list(queue::Area::active)) sched.on_new_message(id);
+    sched.flush();
+  });
+  if (auto st = control.start(); !st) log::warn("{}", st.error().detail);
   sched.start();
   log::info("daemon started -- version 0.1, configuration {}", opt.demo ? "(embedded demo)" : opt.config_path);
 
@@ -181,6 +184,7 @@ int serve(const ServeOptions& opt) {
   ctx.run();
   committer.stop();
   sched.stop();
+  control.stop();
   ::unlink(pidf.c_str());
   log::info("daemon stopped");
   return 0;

@@ -1,8 +1,9 @@
 // serve: the daemon. Builds every part from the configuration, wires them
 // together (main() only calls this), binds the listeners, drops privileges
 // when started as root, and runs until SIGTERM/SIGINT. SIGHUP reloads the
-// configuration and tables without dropping sessions; SIGUSR1 (sent by
-// `tern queue flush` / runq) makes every queued message due now.
+// configuration and tables without dropping sessions; SIGUSR1, like a
+// "flush" on the control socket (roles/control.h, used by `tern queue
+// flush` / runq), makes every queued message due now.
 #pragma once
 
 #include <string>
@@ -19,8 +20,5 @@ int serve(const ServeOptions& opt);
 // Prepares ./var for the demo configuration: directories, a demo account
 // (demo@demo.test, password "demo") and an aliases file, if missing.
 int prepare_demo_state();
-
-// The daemon's pid file (queue_directory/pid), used to signal it.
-std::string pid_file(const std::string& queue_directory);
 
 }  // namespace tern::roles

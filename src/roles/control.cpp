@@ -1,0 +1,76 @@
+// Implementation of the control socket (see control.h).
+#include "roles/control.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <chrono>
+#include <fmt/format.h>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "base/strings.h"
+
+namespace tern::roles {
+
+namespace {
+
+constexpr size_t kMaxRequestBytes = 64;               // "flush\n" and room for future words
+constexpr auto kRequestDeadline = std::chrono::seconds(10);  // a silent peer holds nothing longer
+
+}  // namespace
+
+std::string control_socket_path(const std::string& queue_directory) {
+  return fs::join(queue_directory, "public/control");
+}
+
+ControlAnswer control_answer(std::string_view request, uid_t peer_uid, uid_t daemon_uid) {
+  if (peer_uid != 0 && peer_uid != daemon_uid)
+    return {"ERR perm permission denied: only root and the mail system's owner may control it\n", false};
+  if (!request.empty() && request.back() == '\n') request.remove_suffix(1);
+  if (request == "flush") return {"OK flushed\n", true};
+  return {"ERR perm unknown request\n", false};
+}
+
+ControlListener::ControlListener(asio::io_context& ctx, std::string queue_directory, std::function<void()> flush)
+    : ctx_(ctx), path_(control_socket_path(queue_directory)), flush_(std::move(flush)), listener_(ctx) {}
+
+Status ControlListener::start() {
+  return listener_.start(path_, 0600, 16, [this](asio::local::stream_protocol::socket s) { return handle(std::move(s)); });
+}
+
+asio::awaitable<void> ControlListener::handle(asio::local::stream_protocol::socket sock) {
+  struct ucred cred {};
+  socklen_t len = sizeof cred;
+  if (::getsockopt(sock.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) co_return;
+  asio::steady_timer deadline(ctx_, kRequestDeadline);
+  deadline.async_wait([&sock](const asio::error_code& ec) {
+    asio::error_code ignored;
+    if (!ec) sock.close(ignored);
+  });
+  std::string request;
+  char buf[kMaxRequestBytes];
+  asio::error_code ec;
+  while (request.size() <= kMaxRequestBytes && request.find('\n') == std::string::npos) {
+    size_t n = co_await sock.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    request.append(buf, n);
+  }
+  deadline.cancel();
+  if (!sock.is_open()) co_return;
+  ControlAnswer a = request.size() > kMaxRequestBytes ? ControlAnswer{"ERR perm request too long\n", false}
+                                                      : control_answer(request, cred.uid, ::geteuid());
+  if (a.flush) {
+    log::info("queue flush requested by uid {}", cred.uid);
+    flush_();
+  } else {
+    log::warn("control socket: uid {}: {}", cred.uid, str::printable(str::trim(a.text)));
+  }
+  co_await asio::async_write(sock, asio::buffer(a.text), asio::redirect_error(asio::use_awaitable, ec));
+}
+
+}  // namespace tern::roles

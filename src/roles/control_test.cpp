@@ -1,0 +1,31 @@
+// Tests for the control socket's decision (who may ask, what is understood);
+// the socket itself is tested end to end in tests/e2e/test_queue_control.py.
+#include <gtest/gtest.h>
+
+#include "roles/control.h"
+
+using tern::roles::control_answer;
+
+TEST(Control, RootAndTheDaemonsOwnUserMayFlush) {
+  for (uid_t peer : {0u, 999u}) {
+    auto a = control_answer("flush\n", peer, 999);
+    EXPECT_TRUE(a.flush) << peer;
+    EXPECT_EQ(a.text, "OK flushed\n");
+  }
+  EXPECT_TRUE(control_answer("flush", 0, 0).flush);  // no newline before EOF
+}
+
+TEST(Control, OtherUsersAreRefused) {
+  auto a = control_answer("flush\n", 1000, 999);
+  EXPECT_FALSE(a.flush);
+  EXPECT_EQ(a.text.rfind("ERR perm permission denied", 0), 0u) << a.text;
+}
+
+TEST(Control, OnlyKnownWords) {
+  const char* cases[] = {"", "\n", "FLUSH\n", "flush\r\n", "flush now\n", "flush\nflush\n", " flush\n", "\0flush\n"};
+  for (auto c : cases) {
+    auto a = control_answer(c, 0, 999);
+    EXPECT_FALSE(a.flush) << c;
+    EXPECT_EQ(a.text, "ERR perm unknown request\n") << c;
+  }
+}
