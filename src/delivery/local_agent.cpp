@@ -1,12 +1,15 @@
 // Implementation of local delivery (see local_agent.h).
 #include "delivery/local_agent.h"
 
+#include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "base/child.h"
 #include "base/fs.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "rewrite/system_user.h"
 #include "store/maildir.h"
@@ -84,11 +87,20 @@ Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_vi
   std::string prefix = delivery_prefix(env, t.address);
   switch (t.kind) {
     case rewrite::Target::Kind::virtual_mailbox: {
+      // The recipient is crossed off only after new/ is durable. The ticket
+      // is taken before the link, so a failed fsync of new/ that may have
+      // dropped it is never reported as success (base/dir_sync.h).
+      const std::string new_dir = fs::join(t.path, "new");
+      auto ticket = dir_sync_.enter(new_dir);
       auto r = store::maildir_deliver(t.path, prefix, content, {.create = true, .sync_dir = false});
       if (!r) return r.error();
-      // The recipient is crossed off only after new/ is durable.
-      auto synced = dir_sync_.sync(fs::join(t.path, "new"));
-      if (!synced) return synced.error();
+      if (auto synced = dir_sync_.sync(ticket); !synced) {
+        // Not known to be durable: take it back, as store/maildir.cpp does,
+        // so the retry delivers the only copy (issue 7, item 3).
+        if (::unlink(fs::join(new_dir, *r).c_str()) != 0)
+          log::error("{}: could not remove {} after a failed fsync: {}", new_dir, *r, strerror(errno));
+        return synced.error();
+      }
       return Delivered{"delivered to maildir"};
     }
     case rewrite::Target::Kind::local_user:

@@ -444,24 +444,6 @@ TEST(Mbox, UnwritableDirectorySkipsDotLock) {
 
 }  // namespace
 
-#include <thread>
-
-#include "base/dir_sync.h"
-
-TEST(DirSyncGroup, ConcurrentCallersAllReturnOk) {
-  tern::DirSyncGroup g;
-  std::vector<std::thread> ts;
-  std::atomic<int> ok{0};
-  for (int i = 0; i < 8; ++i)
-    ts.emplace_back([&] {
-      for (int j = 0; j < 20; ++j)
-        if (g.sync("/tmp")) ++ok;
-    });
-  for (auto& t : ts) t.join();
-  EXPECT_EQ(ok.load(), 160);
-  EXPECT_FALSE(g.sync("/nonexistent-dir-for-tern-test"));
-}
-
 TEST(Maildir, RenameFallbackDeliversTheSameWay) {
   char t[] = "/tmp/tern-store-fallback-XXXXXX";
   std::string dir = std::string(::mkdtemp(t)) + "/md";
