@@ -78,7 +78,8 @@ bool needs_privilege(const rewrite::Target& t) {
          t.kind == rewrite::Target::Kind::file;
 }
 
-LocalAgent::LocalAgent(std::shared_ptr<const config::Config> cfg) : cfg_(std::move(cfg)) {}
+LocalAgent::LocalAgent(std::shared_ptr<const config::Config> cfg)
+    : cfg_(std::move(cfg)), mailbox_limit_(static_cast<uint64_t>(cfg_->bytes("mailbox_size_limit"))) {}
 
 Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_view content,
                                       const rewrite::Target& t, const std::string& original) const {
@@ -92,7 +93,8 @@ Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_vi
       // dropped it is never reported as success (base/dir_sync.h).
       const std::string new_dir = fs::join(t.path, "new");
       auto ticket = dir_sync_.enter(new_dir);
-      auto r = store::maildir_deliver(t.path, prefix, content, {.create = true, .sync_dir = false});
+      auto r = store::maildir_deliver(t.path, prefix, content,
+                                      {.create = true, .sync_dir = false, .size_limit = mailbox_limit_});
       if (!r) return r.error();
       if (auto synced = dir_sync_.sync(ticket); !synced) {
         // Not known to be durable: take it back, as store/maildir.cpp does,
@@ -130,18 +132,22 @@ Result<Delivered> LocalAgent::deliver_user(const queue::Envelope& env, std::stri
     std::string path = fs::join(u.home, home_mailbox);
     if (path.back() == '/') {
       how = "delivered to maildir";
-      job = [path, prefix, &content] {
-        auto r = store::maildir_deliver(path, prefix, content, {.create = true});
+      job = [path, prefix, &content, limit = mailbox_limit_] {
+        auto r = store::maildir_deliver(path, prefix, content, {.create = true, .size_limit = limit});
         return r ? ok_status() : Status(r.error());
       };
     } else {
       how = "delivered to mailbox";
-      job = [path, prefix, &content, &env] { return store::mbox_deliver(path, env.sender, env.arrival, prefix, content); };
+      job = [path, prefix, &content, &env, limit = mailbox_limit_] {
+        return store::mbox_deliver(path, env.sender, env.arrival, prefix, content, {.size_limit = limit});
+      };
     }
   } else {
     std::string path = fs::join(cfg_->get("mail_spool_directory"), u.name);
     how = "delivered to mailbox";
-    job = [path, prefix, &content, &env] { return store::mbox_deliver(path, env.sender, env.arrival, prefix, content); };
+    job = [path, prefix, &content, &env, limit = mailbox_limit_] {
+      return store::mbox_deliver(path, env.sender, env.arrival, prefix, content, {.size_limit = limit});
+    };
   }
   Status st = ok_status();
   if (running_as_root() && u.uid != ::geteuid())
@@ -217,12 +223,14 @@ Result<Delivered> LocalAgent::deliver_file(const queue::Envelope& env, std::stri
   if (!t.path.empty() && t.path.back() == '/') {
     how = "delivered to maildir";
     job = [&] {
-      auto r = store::maildir_deliver(t.path, prefix, content, {.create = true});
+      auto r = store::maildir_deliver(t.path, prefix, content, {.create = true, .size_limit = mailbox_limit_});
       return r ? ok_status() : Status(r.error());
     };
   } else {
     how = "delivered to file: " + str::printable(t.path, 200);
-    job = [&] { return store::mbox_deliver(t.path, env.sender, env.arrival, prefix, content); };
+    job = [&] {
+      return store::mbox_deliver(t.path, env.sender, env.arrival, prefix, content, {.size_limit = mailbox_limit_});
+    };
   }
   Status st = ok_status();
   if (running_as_root()) {

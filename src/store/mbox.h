@@ -9,6 +9,7 @@
 // or is not a regular file (RELIABILITY.md #52). Runs as the mailbox owner.
 #pragma once
 
+#include <cstdint>
 #include <ctime>
 #include <string>
 #include <string_view>
@@ -20,6 +21,9 @@ namespace tern::store {
 struct MboxOptions {
   int lock_timeout_s = 30;  // waiting for a lock longer than this defers
   bool create = true;       // create the file (mode 0600) if missing
+  // mailbox_size_limit: the file may not grow beyond this many bytes (0: no
+  // limit); over it the delivery fails permanently with 5.2.2.
+  uint64_t size_limit = 0;
 };
 
 Status mbox_deliver(const std::string& path, std::string_view sender, std::time_t arrival,

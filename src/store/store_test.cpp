@@ -318,6 +318,35 @@ TEST(Mbox, RepairsMissingFinalNewline) {
   EXPECT_EQ(msgs[1].text, "Subject: new\n\nhi\n");
 }
 
+// mailbox_size_limit: the append that would pass the limit fails
+// permanently (5.2.2) and leaves the file as it was; one that fits is made.
+TEST(Mbox, SizeLimitRefusesTheAppendThatWouldPassIt) {
+  TempDir d;
+  std::string mb = d / "user";
+  MboxOptions opt;
+  opt.size_limit = 200;
+  ASSERT_TRUE(mbox_deliver(mb, "a@b", 0, "", "Subject: fits\n\nx\n", opt).ok());
+  std::string before = slurp(mb);
+  auto st = mbox_deliver(mb, "a@b", 0, "", "Subject: too big\n\n" + std::string(200, 'x') + "\n", opt);
+  ASSERT_FALSE(st.ok());
+  EXPECT_TRUE(st.error().is_permanent());
+  EXPECT_EQ(st.error().dsn, "5.2.2");
+  EXPECT_EQ(slurp(mb), before);
+  EXPECT_FALSE(tern::fs::exists(mb + ".lock"));
+  opt.size_limit = 0;  // no limit
+  EXPECT_TRUE(mbox_deliver(mb, "a@b", 0, "", std::string(1000, 'y') + "\n", opt).ok());
+}
+
+TEST(Maildir, SizeLimitRefusesALargerMessage) {
+  TempDir d;
+  std::string md = d / "md";
+  auto r = maildir_deliver(md, "P: 1\n", std::string(100, 'x'), {.create = true, .size_limit = 100});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().dsn, "5.2.2");
+  EXPECT_TRUE(r.error().is_permanent());
+  EXPECT_TRUE(maildir_deliver(md, "P: 1\n", std::string(95, 'x'), {.create = true, .size_limit = 100}).ok());
+}
+
 TEST(Mbox, CreateFalseDoesNotCreate) {
   TempDir d;
   MboxOptions opt;
