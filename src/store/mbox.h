@@ -3,7 +3,10 @@
 // LF endings and mboxrd ">From " quoting, and a blank line after it.
 // Locking: a dot-lock (FILE.lock, created O_EXCL, stale after 5 minutes)
 // and an fcntl write lock, both as other readers take them. A failed append
-// is rolled back by truncating to the size before it (RELIABILITY.md #39).
+// is rolled back by truncating to the size before it; an append whose
+// process died (kill -9, power loss) is truncated away by the next delivery
+// to that mailbox, from the sizes recorded in the dot-lock (mbox_lock.h,
+// RELIABILITY.md #39).
 //
 // SECURITY: refuses a mailbox that is a symlink, has more than one hard link,
 // or is not a regular file (RELIABILITY.md #52). Runs as the mailbox owner.

@@ -4,26 +4,16 @@ once the disk behaves again mail flows without a restart. The failure is
 injected with an LD_PRELOAD shim (shims/failfsync.c) built by the test."""
 
 import os
-import shutil
 import smtplib
-import subprocess
 
 import pytest
 
-from conftest import ME, RawSMTP, wait_until
-
-HERE = os.path.dirname(os.path.abspath(__file__))
+from conftest import ME, RawSMTP, build_shim, wait_until
 
 
 @pytest.fixture
 def shim(workdir):
-    cc = shutil.which("cc") or shutil.which("gcc")
-    if not cc:
-        pytest.skip("no C compiler for the fsync shim")
-    out = os.path.join(workdir, "failfsync.so")
-    subprocess.run([cc, "-shared", "-fPIC", "-O1", "-o", out, os.path.join(HERE, "shims", "failfsync.c"), "-ldl"],
-                   check=True)
-    return out
+    return build_shim(workdir, "failfsync")
 
 
 def test_fsync_eio_answers_451_and_leaves_nothing(make_tern, workdir, shim):
