@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -119,6 +120,13 @@ Status rename_noreplace(const std::string& from, const std::string& to) {
 Status rename_replace(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) return errno_error("rename to", to, errno);
   return ok_status();
+}
+
+Result<FreeSpace> free_space(const std::string& path) {
+  struct statvfs st;
+  if (::statvfs(path.c_str(), &st) != 0) return errno_error("statvfs", path, errno);
+  return FreeSpace{static_cast<uint64_t>(st.f_bavail) * st.f_frsize, static_cast<uint64_t>(st.f_favail),
+                   st.f_files != 0};
 }
 
 bool exists(const std::string& path) {

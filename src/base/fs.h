@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,16 @@ Status write_file_atomic(const std::string& path, std::string_view data, mode_t 
 Status rename_noreplace(const std::string& from, const std::string& to);
 Status rename_replace(const std::string& from, const std::string& to);
 bool exists(const std::string& path);
+
+// Room left on the file system holding path, as an unprivileged user sees it
+// (statvfs f_bavail, f_favail). inodes_counted is false where the file
+// system has no inode limit (it reports zero inodes in all).
+struct FreeSpace {
+  uint64_t bytes = 0;
+  uint64_t inodes = 0;
+  bool inodes_counted = true;
+};
+Result<FreeSpace> free_space(const std::string& path);
 std::string dirname(const std::string& path);
 std::string basename(const std::string& path);
 std::string join(std::string_view a, std::string_view b);

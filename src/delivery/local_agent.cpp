@@ -1,12 +1,15 @@
 // Implementation of local delivery (see local_agent.h).
 #include "delivery/local_agent.h"
 
+#include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "base/child.h"
 #include "base/fs.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "rewrite/system_user.h"
 #include "store/mailbox_path.h"
@@ -76,7 +79,8 @@ bool needs_privilege(const rewrite::Target& t) {
          t.kind == rewrite::Target::Kind::file;
 }
 
-LocalAgent::LocalAgent(std::shared_ptr<const config::Config> cfg) : cfg_(std::move(cfg)) {}
+LocalAgent::LocalAgent(std::shared_ptr<const config::Config> cfg)
+    : cfg_(std::move(cfg)), mailbox_limit_(static_cast<uint64_t>(cfg_->bytes("mailbox_size_limit"))) {}
 
 Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_view content,
                                       const rewrite::Target& t, const std::string& original) const {
@@ -87,11 +91,21 @@ Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_vi
     case rewrite::Target::Kind::virtual_mailbox: {
       auto dir = store::virtual_mailbox_path(cfg_->get("virtual_mailbox_base"), t.address);
       if (!dir) return dir.error();
-      auto r = store::maildir_deliver(*dir, prefix, content, {.create = true, .sync_dir = false});
+      // The recipient is crossed off only after new/ is durable. The ticket
+      // is taken before the link, so a failed fsync of new/ that may have
+      // dropped it is never reported as success (base/dir_sync.h).
+      const std::string new_dir = fs::join(*dir, "new");
+      auto ticket = dir_sync_.enter(new_dir);
+      auto r = store::maildir_deliver(*dir, prefix, content,
+                                      {.create = true, .sync_dir = false, .size_limit = mailbox_limit_});
       if (!r) return r.error();
-      // The recipient is crossed off only after new/ is durable.
-      auto synced = dir_sync_.sync(fs::join(*dir, "new"));
-      if (!synced) return synced.error();
+      if (auto synced = dir_sync_.sync(ticket); !synced) {
+        // Not known to be durable: take it back, as store/maildir.cpp does,
+        // so the retry delivers the only copy (issue 7, item 3).
+        if (::unlink(fs::join(new_dir, *r).c_str()) != 0)
+          log::error("{}: could not remove {} after a failed fsync: {}", new_dir, *r, strerror(errno));
+        return synced.error();
+      }
       return Delivered{"delivered to maildir"};
     }
     case rewrite::Target::Kind::local_user:
@@ -121,18 +135,22 @@ Result<Delivered> LocalAgent::deliver_user(const queue::Envelope& env, std::stri
     std::string path = fs::join(u.home, home_mailbox);
     if (path.back() == '/') {
       how = "delivered to maildir";
-      job = [path, prefix, &content] {
-        auto r = store::maildir_deliver(path, prefix, content, {.create = true});
+      job = [path, prefix, &content, limit = mailbox_limit_] {
+        auto r = store::maildir_deliver(path, prefix, content, {.create = true, .size_limit = limit});
         return r ? ok_status() : Status(r.error());
       };
     } else {
       how = "delivered to mailbox";
-      job = [path, prefix, &content, &env] { return store::mbox_deliver(path, env.sender, env.arrival, prefix, content); };
+      job = [path, prefix, &content, &env, limit = mailbox_limit_] {
+        return store::mbox_deliver(path, env.sender, env.arrival, prefix, content, {.size_limit = limit});
+      };
     }
   } else {
     std::string path = fs::join(cfg_->get("mail_spool_directory"), u.name);
     how = "delivered to mailbox";
-    job = [path, prefix, &content, &env] { return store::mbox_deliver(path, env.sender, env.arrival, prefix, content); };
+    job = [path, prefix, &content, &env, limit = mailbox_limit_] {
+      return store::mbox_deliver(path, env.sender, env.arrival, prefix, content, {.size_limit = limit});
+    };
   }
   Status st = ok_status();
   if (running_as_root() && u.uid != ::geteuid())
@@ -208,12 +226,14 @@ Result<Delivered> LocalAgent::deliver_file(const queue::Envelope& env, std::stri
   if (!t.path.empty() && t.path.back() == '/') {
     how = "delivered to maildir";
     job = [&] {
-      auto r = store::maildir_deliver(t.path, prefix, content, {.create = true});
+      auto r = store::maildir_deliver(t.path, prefix, content, {.create = true, .size_limit = mailbox_limit_});
       return r ? ok_status() : Status(r.error());
     };
   } else {
     how = "delivered to file: " + str::printable(t.path, 200);
-    job = [&] { return store::mbox_deliver(t.path, env.sender, env.arrival, prefix, content); };
+    job = [&] {
+      return store::mbox_deliver(t.path, env.sender, env.arrival, prefix, content, {.size_limit = mailbox_limit_});
+    };
   }
   Status st = ok_status();
   if (running_as_root()) {

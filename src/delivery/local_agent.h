@@ -56,6 +56,7 @@ class LocalAgent : public Agent {
   Result<Delivered> deliver_file(const queue::Envelope& env, std::string_view content, const rewrite::Target& t,
                                  const std::string& prefix) const;
   std::shared_ptr<const config::Config> cfg_;
+  uint64_t mailbox_limit_;  // mailbox_size_limit, bytes, 0 = none (mbox files, Maildir messages)
   // Deliveries into one Maildir from several worker threads share the
   // fsync of its new/ directory.
   mutable DirSyncGroup dir_sync_;

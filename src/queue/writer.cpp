@@ -149,10 +149,14 @@ Status Committer::make_durable(Draft& d) {
   Status st = d.spill();
   if (st) st = d.flush();
   if (st) st = fs::fsync_fd(d.fd_.get(), d.tmp_path_);
-  if (st) st = fs::rename_noreplace(d.tmp_path_, d.active_path_);
+  if (!st) return st;
+  // The ticket predates the rename: a failed fsync of active/ from here on
+  // makes this entry not durable (base/dir_sync.h).
+  auto ticket = dir_sync_.enter(spool_.area_dir(Area::active));
+  st = fs::rename_noreplace(d.tmp_path_, d.active_path_);
   if (!st) return st;
   d.tmp_path_.clear();  // now owned by active/
-  st = dir_sync_.sync(spool_.area_dir(Area::active));
+  st = dir_sync_.sync(ticket);
   if (!st) ::unlink(d.active_path_.c_str());  // never trust a retried fsync
   return st;
 }

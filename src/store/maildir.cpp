@@ -130,6 +130,9 @@ Status maildir_create(const std::string& dir_arg) {
 Result<std::string> maildir_deliver(const std::string& dir_arg, std::string_view prefix, std::string_view message,
                                     const MaildirOptions& opt) {
   const std::string dir = without_trailing_slash(dir_arg);
+  if (opt.size_limit > 0 && prefix.size() + message.size() > opt.size_limit)
+    return Error::with_dsn("5.2.2", fmt::format("message of {} bytes exceeds mailbox_size_limit {} for {}",
+                                                prefix.size() + message.size(), opt.size_limit, dir));
   // Open first, create only if that fails (as Postfix's virtual(8) does):
   // the common case, an existing Maildir, costs two opens and no lstat().
   bool missing = false;

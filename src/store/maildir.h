@@ -7,6 +7,7 @@
 // symlinks when creating files.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,9 @@ struct MaildirOptions {
   bool sync_dir = true;
   // false forces the tmp/ + rename way (tests).
   bool prefer_tmpfile = true;
+  // mailbox_size_limit: a larger message fails permanently with 5.2.2
+  // before anything is written (0: no limit).
+  uint64_t size_limit = 0;
 };
 
 // Delivers prefix + message (LF line endings) into dir. Returns the file

@@ -109,6 +109,15 @@ Status mbox_deliver(const std::string& path, std::string_view sender, std::time_
 
   std::string entry = mbox_entry(sender, arrival, prefix, message);
   if (lacks_final_newline(fd->get(), st.st_size)) entry.insert(0, "\n\n");
+  if (opt.size_limit > 0 && static_cast<uint64_t>(st.st_size) + entry.size() > opt.size_limit)
+    return Error::with_dsn("5.2.2", fmt::format("mailbox {} full: {} + {} bytes exceed mailbox_size_limit {}", path,
+                                                static_cast<uint64_t>(st.st_size), entry.size(), opt.size_limit));
+  // Remembered in the dot-lock before the first byte is written, so a
+  // delivery killed mid-append is undone by the next one (mbox_lock.h).
+  if (Status s = lock->record_append(st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size),
+                                     static_cast<uint64_t>(st.st_size) + entry.size());
+      !s)
+    return s;
   Status s = append(fd->get(), path, entry, st.st_size);
   lock->release();
   return s;

@@ -3,12 +3,16 @@
 // LF endings and mboxrd ">From " quoting, and a blank line after it.
 // Locking: a dot-lock (FILE.lock, created O_EXCL, stale after 5 minutes)
 // and an fcntl write lock, both as other readers take them. A failed append
-// is rolled back by truncating to the size before it (RELIABILITY.md #39).
+// is rolled back by truncating to the size before it; an append whose
+// process died (kill -9, power loss) is truncated away by the next delivery
+// to that mailbox, from the sizes recorded in the dot-lock (mbox_lock.h,
+// RELIABILITY.md #39).
 //
 // SECURITY: refuses a mailbox that is a symlink, has more than one hard link,
 // or is not a regular file (RELIABILITY.md #52). Runs as the mailbox owner.
 #pragma once
 
+#include <cstdint>
 #include <ctime>
 #include <string>
 #include <string_view>
@@ -20,6 +24,9 @@ namespace tern::store {
 struct MboxOptions {
   int lock_timeout_s = 30;  // waiting for a lock longer than this defers
   bool create = true;       // create the file (mode 0600) if missing
+  // mailbox_size_limit: the file may not grow beyond this many bytes (0: no
+  // limit); over it the delivery fails permanently with 5.2.2.
+  uint64_t size_limit = 0;
 };
 
 Status mbox_deliver(const std::string& path, std::string_view sender, std::time_t arrival,

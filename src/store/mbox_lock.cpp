@@ -8,15 +8,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <ctime>
+#include <optional>
 #include <thread>
 #include <utility>
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "store/mbox_journal.h"
 
 namespace tern::store {
 namespace {
@@ -50,13 +53,60 @@ bool remove_if_stale(const std::string& lock_path) {
   return true;
 }
 
+// Removes lock_path if it holds a tern append record whose writer is dead.
+// True if the caller should try again at once; *left gets the record when
+// it describes an append the dead writer may not have finished.
+bool take_over_dead_tern_lock(const std::string& lock_path, std::optional<AppendRecord>* left) {
+  UniqueFd fd(::open(lock_path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  struct stat st;
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  char buf[600];
+  ssize_t n = ::pread(fd.get(), buf, sizeof buf, 0);
+  if (n <= 0) return false;
+  auto rec = parse_record(std::string_view(buf, static_cast<size_t>(n)));
+  if (!rec || !holder_is_gone(*rec)) return false;
+  struct stat again;
+  if (::lstat(lock_path.c_str(), &again) != 0 || again.st_ino != st.st_ino || again.st_dev != st.st_dev) return true;
+  if (::unlink(lock_path.c_str()) != 0 && errno != ENOENT) return false;
+  log::warn("removed mailbox lock {} left by a tern process that died (pid {})", lock_path, rec->pid);
+  if (rec->has_append) *left = rec;
+  return true;
+}
+
+// Truncates the partial append a dead writer left, if the mailbox we hold
+// locked is the one it names and its size lies between the recorded sizes.
+// A complete append (size == size_after) stays: at worst a duplicate after
+// the redelivery, never a loss.
+void undo_partial_append(int fd, const std::string& path, const AppendRecord& r) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return;
+  auto size = static_cast<uint64_t>(st.st_size);
+  if (st.st_dev != r.dev || st.st_ino != r.ino || size < r.size_before || size >= r.size_after) {
+    if (size != r.size_after)
+      log::warn("mailbox {}: changed since a delivery died in it ({} bytes, expected {}..{}); left as is", path,
+                size, r.size_before, r.size_after);
+    return;
+  }
+  if (::ftruncate(fd, static_cast<off_t>(r.size_before)) != 0 || ::fsync(fd) != 0) {
+    log::error("mailbox {}: could not remove a partial delivery: {}", path, strerror(errno));
+    return;
+  }
+  log::warn("mailbox {}: removed a partial delivery of {} bytes left by a process that died", path,
+            size - r.size_before);
+}
+
 // fd of the dot-lock we created, or an invalid fd if the directory is not
 // writable and dot-locking is skipped.
-Result<UniqueFd> take_dot_lock(const std::string& lock_path, MboxLock::Deadline deadline) {
+Result<UniqueFd> take_dot_lock(const std::string& lock_path, MboxLock::Deadline deadline,
+                               std::optional<AppendRecord>* left) {
   auto backoff = kFirstBackoff;
   for (;;) {
     int fd = ::open(lock_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0) return UniqueFd(fd);
+    if (fd >= 0) {
+      // Who holds it, so that our death is recognised at once.
+      (void)fs::write_all(fd, format_record(record_for_self()), lock_path);
+      return UniqueFd(fd);
+    }
     int e = errno;
     if (e == EACCES) {
       log::debug("{}: directory not writable, mailbox not dot-locked", lock_path);
@@ -64,7 +114,7 @@ Result<UniqueFd> take_dot_lock(const std::string& lock_path, MboxLock::Deadline 
     }
     if (e == EINTR) continue;
     if (e != EEXIST) return fs::errno_error("create lock", lock_path, e);
-    if (remove_if_stale(lock_path)) continue;
+    if (take_over_dead_tern_lock(lock_path, left) || remove_if_stale(lock_path)) continue;
     if (!wait_before_retry(deadline, backoff))
       return Error::temp(fmt::format("mailbox is locked: {} exists", lock_path));
   }
@@ -90,7 +140,8 @@ Status take_fcntl_lock(int fd, const std::string& path, MboxLock::Deadline deadl
 Result<MboxLock> MboxLock::acquire(const std::string& path, int fd, Deadline deadline) {
   MboxLock lock;
   std::string lock_path = path + ".lock";
-  auto dot = take_dot_lock(lock_path, deadline);
+  std::optional<AppendRecord> left;
+  auto dot = take_dot_lock(lock_path, deadline, &left);
   if (!dot) return dot.error();
   if (dot->valid()) {
     lock.lock_path_ = std::move(lock_path);
@@ -98,7 +149,25 @@ Result<MboxLock> MboxLock::acquire(const std::string& path, int fd, Deadline dea
   }
   if (Status st = take_fcntl_lock(fd, path, deadline); !st) return st.error();  // ~MboxLock drops the dot-lock
   lock.fd_ = fd;
+  if (left) undo_partial_append(fd, path, *left);
   return lock;
+}
+
+Status MboxLock::record_append(uint64_t dev, uint64_t ino, uint64_t size_before, uint64_t size_after) {
+  if (!lock_fd_.valid()) return ok_status();
+  AppendRecord r = record_for_self();
+  r.has_append = true;
+  r.dev = dev;
+  r.ino = ino;
+  r.size_before = size_before;
+  r.size_after = size_after;
+  std::string text = format_record(r);
+  if (::pwrite(lock_fd_.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()))
+    return fs::errno_error("write lock", lock_path_, errno ? errno : EIO);
+  if (::ftruncate(lock_fd_.get(), static_cast<off_t>(text.size())) != 0)
+    return fs::errno_error("truncate lock", lock_path_, errno);
+  if (::fdatasync(lock_fd_.get()) != 0) return fs::errno_error("fsync", lock_path_, errno);
+  return fs::fsync_dir(fs::dirname(lock_path_));
 }
 
 MboxLock::MboxLock(MboxLock&& o) noexcept

@@ -5,9 +5,16 @@
 // threads of one process also exclude each other; it conflicts with classic
 // fcntl locks of other programs). Both are retried with backoff until the
 // deadline, then the delivery is deferred.
+//
+// tern's dot-lock holds an append record (mbox_journal.h): who holds it
+// and, once record_append() is called, the mailbox size before and after
+// the append. A dot-lock whose tern holder is dead is taken over at once,
+// and a partial append it describes is truncated away under the locks
+// before the new delivery appends (RELIABILITY.md #39).
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "base/fd.h"
@@ -26,6 +33,10 @@ class MboxLock {
   MboxLock(const MboxLock&) = delete;
   ~MboxLock() { release(); }
   void release();
+  // Durably notes (fdatasync of the lock file and its directory) that the
+  // mailbox dev/ino grows from size_before to size_after. A no-op without
+  // a dot-lock (directory not writable): that mailbox has no crash undo.
+  Status record_append(uint64_t dev, uint64_t ino, uint64_t size_before, uint64_t size_after);
 
  private:
   MboxLock() = default;

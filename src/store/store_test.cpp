@@ -23,6 +23,7 @@
 #include "store/maildir.h"
 #include "store/maildir_name.h"
 #include "store/mbox.h"
+#include "store/mbox_journal.h"
 
 using namespace tern::store;
 namespace stdfs = std::filesystem;
@@ -318,6 +319,116 @@ TEST(Mbox, RepairsMissingFinalNewline) {
   EXPECT_EQ(msgs[1].text, "Subject: new\n\nhi\n");
 }
 
+// mailbox_size_limit: the append that would pass the limit fails
+// permanently (5.2.2) and leaves the file as it was; one that fits is made.
+TEST(Mbox, SizeLimitRefusesTheAppendThatWouldPassIt) {
+  TempDir d;
+  std::string mb = d / "user";
+  MboxOptions opt;
+  opt.size_limit = 200;
+  ASSERT_TRUE(mbox_deliver(mb, "a@b", 0, "", "Subject: fits\n\nx\n", opt).ok());
+  std::string before = slurp(mb);
+  auto st = mbox_deliver(mb, "a@b", 0, "", "Subject: too big\n\n" + std::string(200, 'x') + "\n", opt);
+  ASSERT_FALSE(st.ok());
+  EXPECT_TRUE(st.error().is_permanent());
+  EXPECT_EQ(st.error().dsn, "5.2.2");
+  EXPECT_EQ(slurp(mb), before);
+  EXPECT_FALSE(tern::fs::exists(mb + ".lock"));
+  opt.size_limit = 0;  // no limit
+  EXPECT_TRUE(mbox_deliver(mb, "a@b", 0, "", std::string(1000, 'y') + "\n", opt).ok());
+}
+
+TEST(Maildir, SizeLimitRefusesALargerMessage) {
+  TempDir d;
+  std::string md = d / "md";
+  auto r = maildir_deliver(md, "P: 1\n", std::string(100, 'x'), {.create = true, .size_limit = 100});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().dsn, "5.2.2");
+  EXPECT_TRUE(r.error().is_permanent());
+  EXPECT_TRUE(maildir_deliver(md, "P: 1\n", std::string(95, 'x'), {.create = true, .size_limit = 100}).ok());
+}
+
+// RELIABILITY.md #39: a delivery died mid-append (kill -9), leaving its
+// dot-lock with the append record and half an entry. The next delivery
+// takes the lock over at once, truncates the partial entry, and appends.
+TEST(Mbox, UndoesThePartialAppendOfADeadDelivery) {
+  TempDir d;
+  std::string mb = d / "user";
+  ASSERT_TRUE(mbox_deliver(mb, "a@b", 0, "", "Subject: one\n\nfirst\n").ok());
+  std::string before = slurp(mb);
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);  // a pid that is gone
+  struct stat st;
+  ASSERT_EQ(::stat(mb.c_str(), &st), 0);
+  AppendRecord dead = record_for_self();
+  dead.pid = child;
+  dead.has_append = true;
+  dead.dev = st.st_dev;
+  dead.ino = st.st_ino;
+  dead.size_before = before.size();
+  dead.size_after = before.size() + 5000;
+  spit(mb + ".lock", format_record(dead));
+  std::ofstream(mb, std::ios::app) << "From x Thu Jan  1 00:00:00 1970\nSubject: half\n\ncut";
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(mbox_deliver(mb, "a@b", 0, "", "Subject: two\n\nsecond\n").ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));  // not the 5-minute rule
+  auto msgs = parse_mbox(slurp(mb));
+  ASSERT_EQ(msgs.size(), 2u) << slurp(mb);
+  EXPECT_EQ(msgs[0].text, "Subject: one\n\nfirst\n");
+  EXPECT_EQ(msgs[1].text, "Subject: two\n\nsecond\n");
+  EXPECT_FALSE(tern::fs::exists(mb + ".lock"));
+}
+
+// A record whose mailbox has changed since (another inode, or a size
+// outside the recorded range) is not acted on; a live holder is waited for.
+TEST(Mbox, LeavesAChangedMailboxAloneAndWaitsForALiveHolder) {
+  TempDir d;
+  std::string mb = d / "user";
+  spit(mb, "From x Thu Jan  1 00:00:00 1970\nSubject: kept\n\nbody\n\n");
+  AppendRecord other = record_for_self();
+  other.pid = 0x3fffffff;  // no such process
+  other.has_append = true;
+  other.ino = 1;  // another file
+  other.size_after = 1000;
+  spit(mb + ".lock", format_record(other));
+  ASSERT_TRUE(mbox_deliver(mb, "a@b", 0, "", "Subject: new\n\nx\n").ok());
+  EXPECT_EQ(parse_mbox(slurp(mb)).size(), 2u);
+  spit(mb + ".lock", format_record(record_for_self()));  // alive: us
+  MboxOptions opt;
+  opt.lock_timeout_s = 0;
+  auto st = mbox_deliver(mb, "a@b", 0, "", "x\n", opt);
+  ASSERT_FALSE(st.ok());
+  EXPECT_TRUE(st.error().is_temporary());
+}
+
+TEST(MboxJournal, RecordRoundTripAndRefusals) {
+  AppendRecord r = record_for_self();
+  EXPECT_FALSE(holder_is_gone(r));
+  r.has_append = true;
+  r.dev = 2049;
+  r.ino = 77;
+  r.size_before = 10;
+  r.size_after = 20;
+  auto back = parse_record(format_record(r));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->pid, r.pid);
+  EXPECT_EQ(back->start_ticks, r.start_ticks);
+  EXPECT_EQ(back->boot_id, r.boot_id);
+  EXPECT_TRUE(back->has_append);
+  EXPECT_EQ(back->size_before, 10u);
+  EXPECT_EQ(back->size_after, 20u);
+  for (const char* bad :
+       {"", "12345\n", "tern-mbox-append 1 pid=1 start=2 boot=x", "tern-mbox-append 1 pid=1 start=2\n",
+        "tern-mbox-append 1 pid=1 start=2 boot=x dev=1\n",
+        "tern-mbox-append 1 pid=1 start=2 boot=x dev=1 ino=2 from=9 to=3\n",
+        "tern-mbox-append 1 pid=-1 start=2 boot=x\n", "tern-mbox-append 1 pid=1 start=2 boot=x huh=1\n",
+        "tern-mbox-append 2 pid=1 start=2 boot=x\n"})
+    EXPECT_FALSE(parse_record(bad)) << bad;
+  r.boot_id = "another-boot";
+  EXPECT_TRUE(holder_is_gone(r));
+}
+
 TEST(Mbox, CreateFalseDoesNotCreate) {
   TempDir d;
   MboxOptions opt;
@@ -443,24 +554,6 @@ TEST(Mbox, UnwritableDirectorySkipsDotLock) {
 }
 
 }  // namespace
-
-#include <thread>
-
-#include "base/dir_sync.h"
-
-TEST(DirSyncGroup, ConcurrentCallersAllReturnOk) {
-  tern::DirSyncGroup g;
-  std::vector<std::thread> ts;
-  std::atomic<int> ok{0};
-  for (int i = 0; i < 8; ++i)
-    ts.emplace_back([&] {
-      for (int j = 0; j < 20; ++j)
-        if (g.sync("/tmp")) ++ok;
-    });
-  for (auto& t : ts) t.join();
-  EXPECT_EQ(ok.load(), 160);
-  EXPECT_FALSE(g.sync("/nonexistent-dir-for-tern-test"));
-}
 
 TEST(Maildir, RenameFallbackDeliversTheSameWay) {
   char t[] = "/tmp/tern-store-fallback-XXXXXX";

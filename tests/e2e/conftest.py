@@ -311,3 +311,15 @@ class RawSMTP:
 
     def close(self):
         self.sock.close()
+
+
+def build_shim(workdir, name):
+    """Compiles tests/e2e/shims/NAME.c into an LD_PRELOAD library in
+    workdir; skips the test where no C compiler is installed."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        pytest.skip(f"no C compiler for the {name} shim")
+    out = os.path.join(workdir, f"{name}.so")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shims", f"{name}.c")
+    subprocess.run([cc, "-shared", "-fPIC", "-O1", "-o", out, src, "-ldl"], check=True)
+    return out

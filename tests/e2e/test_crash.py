@@ -71,3 +71,36 @@ def test_kill_minus_9_mid_data_leaves_nothing(make_tern):
     assert not [f for f in t.queue_files() if f.startswith(("tmp/", "active/"))]
     assert "partial queue file" in t.log()
     assert t.maildir("alice@virt.test") == []
+
+
+def test_kill_minus_9_mid_mbox_append(make_tern, workdir):
+    """RELIABILITY.md #39 (issue 7 item 5): kill -9 while a large message is
+    being appended to a system user's mbox (slowed by an LD_PRELOAD shim).
+    After the restart the redelivery undoes the partial append; the mbox
+    parses with Python's mailbox module, holds no partial message, and holds
+    the message exactly once."""
+    import os
+    import mailbox
+    from conftest import ME, build_shim
+    shim = build_shim(workdir, "slowwrite")
+    t = make_tern({"message_size_limit": "10m"}, start=False)
+    box = os.path.join(t.spool, ME)
+    t.start(env={"LD_PRELOAD": shim, "TERN_SLOW_WRITE_PREFIX": box, "TERN_SLOW_WRITE_US": "20000"})
+    with smtplib.SMTP("127.0.0.1", t.port) as s:
+        s.sendmail("s@example.org", [f"{ME}@local.test"], b"Subject: before\r\n\r\nsmall\r\n")
+    wait_until(lambda: len(t.mbox()) == 1, what="the first message")
+    size0 = os.path.getsize(box)
+    body = b"".join(b"line %06d of the big message\r\n" % i for i in range(60000)) + b"END-OF-BIG\r\n"
+    with smtplib.SMTP("127.0.0.1", t.port) as s:
+        s.sendmail("s@example.org", [f"{ME}@local.test"], b"Subject: big\r\n\r\n" + body)
+    wait_until(lambda: os.path.getsize(box) > size0 + 64 * 1024, what="the append under way")
+    t.kill9()
+    partial = os.path.getsize(box)
+    assert size0 < partial < size0 + len(body), "the kill did not land mid-append"
+    t.start()  # without the shim
+    t.wait_queue_empty(timeout=30)
+    wait_until(lambda: not os.path.exists(box + ".lock"), what="the dead delivery's lock removed")
+    msgs = list(mailbox.mbox(box, create=False))
+    assert [m["Subject"] for m in msgs] == ["before", "big"]
+    assert msgs[1].get_payload().rstrip("\n").endswith("END-OF-BIG")
+    assert "removed a partial delivery" in t.log()

@@ -11,14 +11,18 @@ import subprocess
 
 import pytest
 
-from conftest import RawSMTP, wait_until
+from conftest import ME, RawSMTP, wait_until
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare"),
                                 reason="needs root and unshare for a private tmpfs")
 
 
-def test_queue_without_room_refuses_mail_452(make_tern):
-    t = make_tern({"message_size_limit": "2m"}, start=False)
+@pytest.mark.parametrize("params", [
+    {"message_size_limit": "2m"},  # 2 MB free < 1.5 x 2 MB
+    {"message_size_limit": "1m", "queue_minfree": "3m"},  # 1.5 x 1 MB fits, queue_minfree does not
+])
+def test_queue_without_room_refuses_mail_452(make_tern, params):
+    t = make_tern(params, start=False)
     os.makedirs(t.queue, exist_ok=True)
     t.start(wrapper=f"mount -t tmpfs -o size=2m tmpfs {t.queue}")
     c = RawSMTP(t.port)
@@ -48,3 +52,52 @@ def test_full_mailbox_disk_defers_then_delivers(make_tern):
                           f"ls {t.vmail}/virt.test/alice/new | wc -l; ls {t.vmail}/virt.test/alice/tmp | wc -l"],
                          capture_output=True, text=True, check=True).stdout.split()
     assert out == ["1", "0"]
+
+
+def in_namespace(t, *argv, check=True):
+    """Runs argv inside tern's private mount namespace."""
+    return subprocess.run(["nsenter", "-t", str(t.proc.pid), "-m", *argv], capture_output=True, text=True,
+                          check=check)
+
+
+FILL_INODES = """
+import os, sys
+d = sys.argv[1]
+os.mkdir(d)
+i = 0
+while True:
+    try:
+        open(os.path.join(d, str(i)), "w").close()
+    except OSError:
+        break
+    i += 1
+print(i)
+"""
+
+
+def test_queue_without_inodes_refuses_mail_then_recovers(make_tern):
+    """RELIABILITY.md #34: free blocks but no free inodes in the queue file
+    system -> 452 4.3.1 at MAIL; no crash; mail flows again once inodes are
+    freed, without a restart."""
+    t = make_tern(start=False)
+    os.makedirs(t.queue, exist_ok=True)
+    t.start(wrapper=f"mount -t tmpfs -o size=20m,nr_inodes=400 tmpfs {t.queue}")
+    filler = os.path.join(t.queue, "filler")
+    made = int(in_namespace(t, "/usr/bin/python3", "-c", FILL_INODES, filler).stdout)
+    assert made > 0
+    c = RawSMTP(t.port)
+    assert c.reply()[0] == 220
+    c.cmd("EHLO x")
+    code, text = c.cmd("MAIL FROM:<a@example.org>")
+    assert (code, text[4:9]) == (452, "4.3.1"), text
+    assert "inodes free" in t.log()
+    # Free the inodes: the same connection's next MAIL is accepted, and a
+    # message through the queue (a system user's mbox) is delivered once.
+    in_namespace(t, "rm", "-rf", filler)
+    assert c.cmd("MAIL FROM:<a@example.org>")[0] == 250
+    assert c.cmd(f"RCPT TO:<{ME}@local.test>")[0] == 250
+    assert c.cmd("DATA")[0] == 354
+    assert c.cmd("Subject: after\r\n\r\nx\r\n.")[0] == 250
+    wait_until(lambda: len(t.mbox()) == 1, what="delivery once inodes are back")
+    assert t.proc.poll() is None
+    assert [m["Subject"] for m in t.mbox()] == ["after"]

@@ -78,3 +78,18 @@ def test_mailbox_command_permanent_failure(make_tern, workdir):
     wait_until(lambda: "status=bounced" in t.log(), what="bounce")
     assert "dsn=5.1.1" in t.log()
     t.wait_queue_empty()
+
+
+def test_mailbox_size_limit_bounces_5_2_2(make_tern):
+    """mailbox_size_limit (Postfix semantics): the delivery that would make
+    the mbox larger fails permanently with 5.2.2 (status=bounced, crossed
+    off; no DSN until bounces exist) and leaves the mailbox as it was."""
+    t = make_tern({"mailbox_size_limit": "2000"})
+    send(t, f"{ME}@local.test", b"Subject: fits\r\n\r\nsmall\r\n")
+    wait_until(lambda: len(t.mbox()) == 1, what="the first message")
+    size = os.path.getsize(os.path.join(t.spool, ME))
+    send(t, f"{ME}@local.test", b"Subject: too big\r\n\r\n" + b"x" * 3000 + b"\r\n")
+    wait_until(lambda: "dsn=5.2.2, status=bounced" in t.log(), what="the 5.2.2 bounce")
+    t.wait_queue_empty()
+    assert [m["Subject"] for m in t.mbox()] == ["fits"]
+    assert os.path.getsize(os.path.join(t.spool, ME)) == size

@@ -1,10 +1,11 @@
 // Envelope commands: MAIL FROM and RCPT TO, with the policy checks of each
 // stage (access tables, relay control) and the recipient check that
 // rejects unknown local users at RCPT, never accepting and bouncing later.
-#include <sys/statvfs.h>
+#include <algorithm>
 
 #include <fmt/format.h>
 
+#include "base/fs.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "smtp/server/session.h"
@@ -13,11 +14,21 @@ namespace tern::smtp {
 
 namespace {
 
-// Free bytes in the queue file system, or UINT64_MAX if unknown.
-uint64_t free_bytes(const std::string& dir) {
-  struct statvfs st;
-  if (::statvfs(dir.c_str(), &st) != 0) return UINT64_MAX;
-  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+// Why the queue file system cannot take a message now, or "" if it can.
+// Postfix's rule for bytes: free space at least queue_minfree and at least
+// 1.5 x message_size_limit. Inodes (which Postfix does not check): one for
+// the queue file, one for its spill in tmp/, one per recipient that may be
+// delivered into a Maildir on the same file system at acceptance.
+// Unknown free space (statvfs failed) is not a reason to refuse.
+std::string queue_short_of(const std::string& dir, uint64_t message_limit, uint64_t minfree, size_t rcpt_limit) {
+  auto free = fs::free_space(dir);
+  if (!free) return "";
+  uint64_t need_bytes = std::max<uint64_t>(minfree, message_limit + message_limit / 2);
+  if (free->bytes < need_bytes) return fmt::format("{} bytes free, {} needed", free->bytes, need_bytes);
+  uint64_t need_inodes = rcpt_limit + 2;
+  if (free->inodes_counted && free->inodes < need_inodes)
+    return fmt::format("{} inodes free, {} needed", free->inodes, need_inodes);
+  return "";
 }
 
 }  // namespace
@@ -40,10 +51,10 @@ asio::awaitable<void> Session::cmd_mail(const Command& c) {
     reply(555, "5.5.4", "Unsupported option: ESMTP parameters need EHLO");
     co_return;
   }
-  // Postfix's rule: refuse when free space is under 1.5 x the size limit.
-  uint64_t need = lim_.message_bytes + lim_.message_bytes / 2;
-  if (free_bytes(host_.spool().dir()) < need) {
-    log::warn("NOQUEUE: reject: MAIL from {}: 452 4.3.1 Insufficient system storage", client_name_);
+  if (std::string why = queue_short_of(host_.spool().dir(), lim_.message_bytes,
+                                       static_cast<uint64_t>(services_->cfg->bytes("queue_minfree")), lim_.recipients);
+      !why.empty()) {
+    log::warn("NOQUEUE: reject: MAIL from {}: 452 4.3.1 Insufficient system storage ({})", client_name_, why);
     reply(452, "4.3.1", "Insufficient system storage");
     co_return;
   }
