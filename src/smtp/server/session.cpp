@@ -87,6 +87,10 @@ asio::awaitable<void> Session::close_with(const Reply& r) {
 }
 
 asio::awaitable<bool> Session::fill() {
+  // After SIGTERM no read starts: a read whose data had arrived before
+  // interrupt() cancelled it completes normally, and the next one would
+  // wait for the client (inside DATA, until the timeout).
+  if (interrupted_ || server_.shutting_down()) co_return false;
   char buf[16384];
   asio::error_code ec;
   size_t n = co_await sock_.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
