@@ -13,6 +13,8 @@ import smtplib
 import threading
 import time
 
+import pytest
+
 from conftest import PRIVS, RawSMTP, server_has_read, wait_until
 
 
@@ -251,3 +253,32 @@ def test_sigterm_under_load_exits_in_time_and_loses_nothing(make_tern, workdir):
     # The slow delivery was killed in flight (and is the only repeated one).
     assert runs(workdir, "slow") == 2
     assert len(stored(slow_out)) == 1 and len(stored(retry_out)) == 3
+
+
+# --- the same through the root-owned local delivery process ------------------
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root for the local delivery process")
+def test_separated_mode_delivers_each_target_once_and_stops_in_time(make_tern, workdir):
+    os.chmod(workdir, 0o777)
+    cmd, cmd_out = counting_command(workdir, "cmd")
+    slow, slow_out = counting_command(workdir, "slow", gate=False)
+    t = with_aliases(make_tern, f"a: bob@virt.test, |{cmd}\nslow: |{slow}\n", mail_owner="tern",
+                     shutdown_timeout="3s")
+    send(t, ["a@local.test"], b"X-Id: sep\r\n\r\nbody\r\n")
+    # The command goes through the root side, which reads the queue file
+    # with bob's 'X' record after its end marker.
+    wait_until(lambda: runs(workdir, "cmd") >= 3, timeout=20, what="three attempts through the root side")
+    assert x_ids(t.maildir("bob@virt.test")) == ["sep"]
+    # SIGTERM with a slow command running as another user in the root side.
+    send(t, ["slow@local.test"], b"X-Id: slow\r\n\r\nbody\r\n")
+    wait_until(lambda: runs(workdir, "slow") >= 1, what="the slow command to start")
+    start = time.monotonic()
+    rc = t.stop(timeout=10)
+    assert rc == 0 and time.monotonic() - start < 3.5
+    open(os.path.join(workdir, "open"), "w").close()
+    t.start()  # the local delivery process of the old daemon is gone: no lock held
+    wait_until(lambda: len(stored(cmd_out)) == 1 and len(stored(slow_out)) == 1, timeout=20,
+               what="both command deliveries after the restart")
+    t.wait_queue_empty()
+    assert x_ids(t.maildir("bob@virt.test")) == ["sep"]
+    assert runs(workdir, "slow") == 2  # killed at shutdown, redone once
