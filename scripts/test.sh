@@ -13,6 +13,9 @@ FUZZ_SECONDS="${FUZZ_SECONDS:-10}"
 echo "== dependency rule (modules include only what they link)"
 $PY scripts/check-layers.py
 
+echo "== parameters (every one in the table is read by code and documented)"
+$PY scripts/check-params.py
+
 echo "== build (release, -Werror)"
 ./scripts/build.sh -DTERN_WERROR=ON
 

@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include "base/fd.h"
 
 namespace tern::child {
@@ -30,20 +32,24 @@ bool switch_identity(const Identity& who) {
   return ::getuid() == who.uid && ::geteuid() == who.uid;
 }
 
+// Set once by cancel_all(): process-wide, as a shutdown is.
+std::atomic<bool> g_cancelled{false};
+
 long long now_ms() {
   struct timespec ts;
   ::clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-// Waits for pid, killing its process group after the deadline.
-int wait_with_deadline(pid_t pid, long long deadline_ms, bool& timed_out) {
+// Waits for pid, killing its process group after the deadline (or at
+// cancel_all(), if cancellable).
+int wait_with_deadline(pid_t pid, long long deadline_ms, bool& timed_out, bool cancellable = false) {
   int status = 0;
   for (;;) {
     pid_t r = ::waitpid(pid, &status, WNOHANG);
     if (r == pid) return status;
     if (r < 0 && errno != EINTR) return -1;
-    if (now_ms() > deadline_ms && !timed_out) {
+    if ((now_ms() > deadline_ms || (cancellable && g_cancelled.load())) && !timed_out) {
       timed_out = true;
       ::kill(-pid, SIGKILL);
       ::kill(pid, SIGKILL);
@@ -97,6 +103,9 @@ Result<CommandResult> run_command(const CommandSpec& spec) {
     ::dup2(in_pipe[0], 0);
     ::dup2(out_pipe[1], 1);
     ::dup2(out_pipe[1], 2);
+    // Nothing else of the daemon's: not its listeners (which would keep the
+    // port after the daemon died), sessions or queue files.
+    ::close_range(3, ~0U, 0);
     for (int sig = 1; sig < 32; ++sig) ::signal(sig, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
@@ -124,12 +133,12 @@ Result<CommandResult> run_command(const CommandSpec& spec) {
     p[n++] = {from_child.get(), POLLIN, 0};
     if (to_child.valid()) p[n++] = {to_child.get(), POLLOUT, 0};
     long long left = deadline - now_ms();
-    if (left <= 0) {
+    if (left <= 0 || g_cancelled.load()) {
       res.timed_out = true;
       ::kill(-pid, SIGKILL);
       break;
     }
-    int r = ::poll(p, n, static_cast<int>(left > 1000 ? 1000 : left));
+    int r = ::poll(p, n, static_cast<int>(left > 100 ? 100 : left));
     if (r < 0 && errno != EINTR) break;
     if (n == 2 && (p[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
       ssize_t w = ::write(to_child.get(), spec.input.data() + written, spec.input.size() - written);
@@ -149,7 +158,7 @@ Result<CommandResult> run_command(const CommandSpec& spec) {
   }
   to_child.reset();
   from_child.reset();
-  int status = wait_with_deadline(pid, res.timed_out ? now_ms() : deadline, res.timed_out);
+  int status = wait_with_deadline(pid, res.timed_out ? now_ms() : deadline, res.timed_out, /*cancellable=*/true);
   if (!res.timed_out) {
     if (WIFEXITED(status)) {
       res.exit_code = WEXITSTATUS(status);
@@ -159,6 +168,8 @@ Result<CommandResult> run_command(const CommandSpec& spec) {
   }
   return res;
 }
+
+void cancel_all() { g_cancelled = true; }
 
 Status run_as(const Identity& who, const std::function<Status()>& fn, int timeout_s) {
   int p[2];

@@ -48,6 +48,11 @@ std::vector<std::string> split_words(const std::string& command);
 
 Result<CommandResult> run_command(const CommandSpec& spec);
 
+// Shutdown: every command running now or started later is killed (its
+// whole process group) within a fraction of a second and reported as timed
+// out, so its delivery is deferred and redone after the restart.
+void cancel_all();
+
 // Runs fn in a forked child that first switches to `who`; the child's Status
 // (temporary/permanent + detail) comes back through a pipe.
 Status run_as(const Identity& who, const std::function<Status()>& fn, int timeout_s = 600);

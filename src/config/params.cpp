@@ -50,7 +50,7 @@ const std::vector<ParamDef>& table() {
     {"alias_recursion_limit", T::integer, "1000", "Maximal nesting of aliases and :include: (deeper: bounced 5.4.6)"},
     {"virtual_alias_recursion_limit", T::integer, "100", "Maximal nesting of virtual alias expansion"},
     {"virtual_alias_expansion_limit", T::integer, "1000", "Maximal addresses one virtual alias expands to"},
-    {"delivery_concurrency_limit", T::integer, "8", "Deliveries running at the same time"},
+    {"delivery_concurrency_limit", T::integer, "8", "Deliveries running at the same time, at acceptance included"},
     {"command_time_limit", T::duration, "1000s", "Time limit for delivery to a command"},
     // Users, privileges, tables
     {"user_database", T::string, "", "Mail users and passwords for IMAP/POP3/submission, e.g. passwd-file:/etc/tern/users"},
@@ -64,8 +64,8 @@ const std::vector<ParamDef>& table() {
     {"message_size_limit", T::size, "10240000", "Largest message accepted, in bytes (suffix k, m, g allowed)"},
     {"minimal_backoff_time", T::duration, "300s", "Shortest wait before retrying a deferred message"},
     {"maximal_backoff_time", T::duration, "4000s", "Longest wait before retrying a deferred message"},
-    {"queue_run_delay", T::duration, "300s", "How often the deferred queue is scanned"},
-    {"maximal_queue_lifetime", T::duration, "5d", "Age after which undeliverable mail is bounced"},
+    {"queue_run_delay", T::duration, "300s", "How often the deferred queue is scanned for messages due for a retry"},
+    {"maximal_queue_lifetime", T::duration, "5d", "Age after which undeliverable mail is put on hold (bounced once bounces exist)"},
     {"hopcount_limit", T::integer, "50", "Most Received: headers before mail is rejected as looping"},
     {"shutdown_timeout", T::duration, "10s", "Time allowed for work in progress when stopping"},
     // Listeners (host:port or [ipv6]:port, empty: off)

@@ -40,6 +40,15 @@ bool same_target(const rewrite::Target& a, const rewrite::Target& b) {
          a.path == b.path && a.command == b.command && a.source == b.source;
 }
 
+std::string target_key(const rewrite::Target& t) {
+  std::string k = std::to_string(static_cast<int>(t.kind));
+  for (const std::string* f : {&t.address, &t.user, &t.extension, &t.path, &t.command, &t.source}) {
+    k += '\0';
+    k += *f;
+  }
+  return k;
+}
+
 std::string encode_request(const DeliveryRequest& r) {
   std::string out(queue::kMagic);
   queue::append_record(out, 'g', std::to_string(r.tag));

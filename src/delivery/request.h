@@ -42,5 +42,9 @@ std::string encode_reply(const DeliveryReply& r);
 Result<DeliveryReply> decode_reply(std::string_view bytes);
 
 bool same_target(const rewrite::Target& a, const rewrite::Target& b);
+// A stable name for a target, equal exactly when same_target() holds: what
+// an 'X' record of the queue file stores (queue/record.h). Fields joined by
+// NUL, which none of them can contain.
+std::string target_key(const rewrite::Target& t);
 
 }  // namespace tern::delivery

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <ctime>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace tern::queue {
@@ -13,6 +15,16 @@ struct Recipient {
   std::string address;       // as accepted at RCPT (after myorigin qualification)
   bool done = false;         // 'D' record
   uint64_t type_offset = 0;  // where the 'R'/'D' byte sits in the file
+};
+
+// What a delivery pass did to a message: recipients crossed off (by the
+// offset of their record) and targets delivered for recipients that stay
+// pending. The delivery at acceptance hands this back to the Committer,
+// which applies it to the draft it owns.
+struct CrossOffs {
+  std::vector<uint64_t> recipients;
+  std::vector<std::pair<uint64_t, std::string>> targets;  // recipient offset, target key
+  bool all_done = false;                                  // no recipient left pending
 };
 
 struct Envelope {
@@ -27,6 +39,15 @@ struct Envelope {
   std::vector<Recipient> recipients;
   uint64_t content_offset = 0;  // file offset of the content bytes
   uint64_t content_size = 0;
+  // 'X' records: targets delivered for recipients still pending, as
+  // (offset of the recipient's record, target key).
+  std::vector<std::pair<uint64_t, std::string>> done_targets;
+
+  bool target_done(const Recipient& r, std::string_view key) const {
+    for (auto& [off, k] : done_targets)
+      if (off == r.type_offset && k == key) return true;
+    return false;
+  }
 
   size_t pending() const {
     size_t n = 0;

@@ -14,6 +14,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (auto& r : env->recipients)
       if (r.type_offset >= size) __builtin_trap();
     if (env->content_offset + env->content_size > size) __builtin_trap();
+    // Every 'X' record names a recipient of this file.
+    for (auto& [off, key] : env->done_targets) {
+      bool owner = false;
+      for (auto& r : env->recipients) owner |= r.type_offset == off;
+      if (!owner || key.empty()) __builtin_trap();
+    }
   }
   (void)tern::queue::decode_submit_request(in, 1 << 20, 1000);
   return 0;

@@ -33,6 +33,22 @@ Envelope sample() {
   return e;
 }
 
+// A finished draft of sample() with content "x\n" (in memory up to limit bytes).
+std::unique_ptr<Draft> finished_draft(const Spool& spool, size_t limit = 0) {
+  auto d = Draft::create(spool, sample(), limit);
+  EXPECT_TRUE(d && (*d)->append("x\n") && (*d)->finish());
+  return std::move(*d);
+}
+
+// Commits a finished_draft() into spool; returns its ID.
+std::string commit_one(const Spool& spool) {
+  Committer c(spool, 1);
+  auto d = finished_draft(spool);
+  std::string id = d->id();
+  EXPECT_TRUE(c.commit_sync(std::move(d)));
+  return id;
+}
+
 TEST(Queue, CommitReadCrossOff) {
   Spool spool(temp_dir());
   ASSERT_TRUE(spool.init());
@@ -74,12 +90,7 @@ TEST(Queue, AbortedDraftLeavesNothing) {
 TEST(Queue, CorruptFilesAreRejected) {
   Spool spool(temp_dir());
   ASSERT_TRUE(spool.init());
-  Committer c(spool, 1);
-  auto d = Draft::create(spool, sample(), 0);
-  std::string id = (*d)->id();
-  ASSERT_TRUE((*d)->append("x\n"));
-  ASSERT_TRUE((*d)->finish());
-  ASSERT_TRUE(c.commit_sync(std::move(*d)));
+  std::string id = commit_one(spool);
   auto bytes = *fs::read_file(spool.path(Area::active, id));
   EXPECT_TRUE(parse_queue_file(bytes, id));
   EXPECT_FALSE(parse_queue_file(bytes.substr(0, bytes.size() - 1), id));                   // no end marker
@@ -91,6 +102,85 @@ TEST(Queue, CorruptFilesAreRejected) {
   std::string flipped = bytes;
   flipped[kMagic.size() + 1] = '\xff';                                                     // huge length
   EXPECT_FALSE(parse_queue_file(flipped, id));
+}
+
+TEST(Queue, TargetRecordsAreAppendedAfterTheEndMarker) {
+  Spool spool(temp_dir());
+  ASSERT_TRUE(spool.init());
+  std::string id = commit_one(spool);
+  auto path = spool.path(Area::active, id);
+  auto env = read_envelope(path, id);
+  ASSERT_TRUE(env);
+  ASSERT_TRUE(append_target_done(path, env->recipients[1], std::string("1\0bob@x", 7)));
+  ASSERT_TRUE(append_target_done(path, env->recipients[1], "2 |cmd"));
+  auto back = read_envelope(path, id);
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_EQ(back->done_targets.size(), 2u);
+  EXPECT_TRUE(back->target_done(back->recipients[1], std::string("1\0bob@x", 7)));
+  EXPECT_TRUE(back->target_done(back->recipients[1], "2 |cmd"));
+  EXPECT_FALSE(back->target_done(back->recipients[0], "2 |cmd"));
+  EXPECT_EQ(*read_content(path, *back), "x\n");
+  // Cross-off in place still works with records after the end marker.
+  ASSERT_TRUE(mark_done(path, back->recipients[1], true));
+  EXPECT_TRUE(read_envelope(path, id)->recipients[1].done);
+
+  // Strict: only complete, well-formed target records may follow 'E'.
+  auto bytes = *fs::read_file(path);
+  EXPECT_TRUE(parse_queue_file(bytes, id));
+  EXPECT_FALSE(parse_queue_file(bytes.substr(0, bytes.size() - 1), id));  // torn record
+  EXPECT_FALSE(parse_queue_file(bytes + "X", id));                         // torn header
+  std::string other = bytes;
+  append_record(other, kRecipient, "z@x");
+  EXPECT_FALSE(parse_queue_file(other, id));  // another type after the end
+  std::string two_ends = bytes;
+  append_record(two_ends, kEnd, "");
+  EXPECT_FALSE(parse_queue_file(two_ends, id));
+  for (const char* bad : {"", "12", "x 1", " 1", "1 ", "99999 k"}) {
+    std::string b = bytes;
+    append_record(b, kTargetDone, bad);
+    EXPECT_FALSE(parse_queue_file(b, id)) << bad;  // malformed, or no recipient at that offset
+  }
+  // Before the end marker, a target record is refused too.
+  RecordCursor cur(bytes, true);
+  std::string rebuilt(kMagic);
+  while (cur.next() == RecordCursor::Step::record && !cur.after_end) append_record(rebuilt, cur.type, cur.payload);
+  append_record(rebuilt, kTargetDone, target_done_payload(env->recipients[0].type_offset, "k"));
+  append_record(rebuilt, kEnd, "");
+  EXPECT_FALSE(parse_queue_file(rebuilt, id));
+}
+
+TEST(Queue, InMemoryDraftTakesCrossOffs) {
+  Spool spool(temp_dir());
+  ASSERT_TRUE(spool.init());
+  Committer c(spool, 1);
+  auto d = finished_draft(spool, 1000);
+  auto env = parse_queue_file(d->image(), d->id());
+  ASSERT_TRUE(env);
+  CrossOffs done;
+  done.recipients.push_back(env->recipients[0].type_offset);
+  done.targets.emplace_back(env->recipients[1].type_offset, "alice-key");
+  d->apply(done);
+  std::string id = d->id();
+  ASSERT_TRUE(c.commit_sync(std::move(d)));
+  auto back = read_envelope(spool.path(Area::active, id), id);
+  ASSERT_TRUE(back) << back.error().detail;
+  EXPECT_TRUE(back->recipients[0].done);
+  EXPECT_FALSE(back->recipients[1].done);
+  EXPECT_TRUE(back->target_done(back->recipients[1], "alice-key"));
+}
+
+TEST(Queue, StoppedCommitterRefusesWithoutHanging) {
+  Spool spool(temp_dir());
+  ASSERT_TRUE(spool.init());
+  Committer c(spool, 1);
+  c.stop();
+  auto d = finished_draft(spool);
+  std::string id = d->id();
+  auto st = c.commit_sync(std::move(d));
+  ASSERT_FALSE(st);
+  EXPECT_TRUE(st.error().is_temporary());
+  EXPECT_FALSE(fs::exists(spool.path(Area::tmp, id)));
+  EXPECT_FALSE(fs::exists(spool.path(Area::active, id)));
 }
 
 TEST(Queue, InMemoryDraftSpillsPastItsLimitAndCommits) {

@@ -15,12 +15,13 @@ Result<Envelope> parse_queue_file(std::string_view b, const std::string& id) {
   Envelope env;
   env.id = id;
   bool have_content = false, have_sender = false;
-  RecordCursor cur(b);
+  RecordCursor cur(b, /*appendable=*/true);
   for (;;) {
     auto step = cur.next();
     if (step == RecordCursor::Step::error) return Error::perm(cur.error);
     if (step == RecordCursor::Step::end) break;
     std::string_view payload = cur.payload;
+    if (cur.after_end != (cur.type == kTargetDone)) return Error::perm("only target records may follow the end marker");
     switch (cur.type) {
       case kArrival: {
         long long t = 0;
@@ -53,6 +54,16 @@ Result<Envelope> parse_queue_file(std::string_view b, const std::string& id) {
         env.content_offset = cur.offset + kRecordHeader;
         env.content_size = payload.size();
         break;
+      case kTargetDone: {
+        uint64_t at = 0;
+        std::string_view key;
+        if (!parse_target_done(payload, at, key)) return Error::perm("bad target record");
+        bool owner = false;
+        for (auto& r : env.recipients) owner |= r.type_offset == at;
+        if (!owner) return Error::perm("target record for no recipient");
+        env.done_targets.emplace_back(at, std::string(key));
+        break;
+      }
       default:
         return Error::perm(fmt::format("unknown record type 0x{:02x}", static_cast<unsigned char>(cur.type)));
     }
@@ -83,6 +94,18 @@ Result<std::string> read_content(const std::string& path, const Envelope& env) {
     got += static_cast<size_t>(n);
   }
   return out;
+}
+
+Status append_target_done(const std::string& path, const Recipient& r, std::string_view key) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return fs::errno_error("open", path, errno);
+  UniqueFd guard(fd);
+  std::string rec;
+  append_record(rec, kTargetDone, target_done_payload(r.type_offset, key));
+  auto st = fs::write_all(fd, rec, path);
+  if (!st) return st;
+  if (::fdatasync(fd) != 0) return fs::errno_error("fsync", path, errno);
+  return ok_status();
 }
 
 Status mark_done(const std::string& path, const Recipient& r, bool sync) {

@@ -22,6 +22,10 @@ Result<Envelope> read_envelope(const std::string& path, const std::string& id);
 // Reads the content bytes of a parsed envelope.
 Result<std::string> read_content(const std::string& path, const Envelope& env);
 
+// Records that one target of a pending recipient is delivered: appends an
+// 'X' record (one write) and fdatasyncs, so a retry skips that target.
+Status append_target_done(const std::string& path, const Recipient& r, std::string_view target_key);
+
 // Flips a recipient's record from 'R' to 'D'. sync: fdatasync afterwards.
 Status mark_done(const std::string& path, const Recipient& r, bool sync);
 

@@ -3,7 +3,8 @@
 
 namespace tern::queue {
 
-RecordCursor::RecordCursor(std::string_view bytes) : b_(bytes), pos_(kMagic.size()) {
+RecordCursor::RecordCursor(std::string_view bytes, bool appendable)
+    : b_(bytes), pos_(kMagic.size()), appendable_(appendable) {
   if (bytes.substr(0, kMagic.size()) != kMagic) {
     error = "bad magic";
     pos_ = std::string_view::npos;
@@ -12,8 +13,9 @@ RecordCursor::RecordCursor(std::string_view bytes) : b_(bytes), pos_(kMagic.size
 
 RecordCursor::Step RecordCursor::next() {
   if (pos_ == std::string_view::npos) return Step::error;
+  if (after_end && pos_ == b_.size()) return Step::end;
   if (b_.size() - pos_ < kRecordHeader) {
-    error = "truncated: no end marker";
+    error = after_end ? "truncated record after the end marker" : "truncated: no end marker";
     return Step::error;
   }
   type = b_[pos_];
@@ -28,11 +30,13 @@ RecordCursor::Step RecordCursor::next() {
   payload = b_.substr(start, len);
   pos_ = start + len;
   if (type == kEnd) {
-    if (len != 0 || pos_ != b_.size()) {
-      error = "data after the end marker";
+    if (len != 0 || after_end || (pos_ != b_.size() && !appendable_)) {
+      error = after_end ? "two end markers" : "data after the end marker";
       return Step::error;
     }
-    return Step::end;
+    if (!appendable_) return Step::end;
+    after_end = true;
+    return next();
   }
   return Step::record;
 }
@@ -47,6 +51,26 @@ std::string record_header(char type, uint32_t length) {
 void append_record(std::string& out, char type, std::string_view payload) {
   out += record_header(type, static_cast<uint32_t>(payload.size()));
   out.append(payload.data(), payload.size());
+}
+
+std::string target_done_payload(uint64_t recipient_offset, std::string_view target_key) {
+  std::string p = std::to_string(recipient_offset);
+  p += ' ';
+  p.append(target_key.data(), target_key.size());
+  return p;
+}
+
+bool parse_target_done(std::string_view payload, uint64_t& recipient_offset, std::string_view& target_key) {
+  auto sp = payload.find(' ');
+  if (sp == 0 || sp == std::string_view::npos || sp > 19 || sp + 1 == payload.size()) return false;
+  uint64_t v = 0;
+  for (char c : payload.substr(0, sp)) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  recipient_offset = v;
+  target_key = payload.substr(sp + 1);
+  return true;
 }
 
 }  // namespace tern::queue

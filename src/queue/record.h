@@ -4,12 +4,18 @@
 //
 //   "TERNQ1\n" magic
 //   record*   = type (1 byte) | length (4 bytes, little endian) | payload
-//   'E' record (length 0) as the last record
+//   'E' record (length 0)
+//   'X' record*  appended after the end marker, in a queue file only
 //
 // A recipient record's type byte flips from 'R' (pending) to 'D' (done) in
-// place when it is delivered, like Postfix's cross-off; nothing else in a
-// committed file ever changes. A file without 'E', with an unknown type, or
-// with a length that runs past the end is corrupt and is quarantined.
+// place when it is delivered, like Postfix's cross-off. A recipient that
+// expands to several targets (an alias "a: bob, |cmd") may be partly
+// delivered: each target delivered while others remain is recorded by an
+// 'X' record appended to the file (one write, then fdatasync), so a retry
+// delivers only the rest. Nothing else in a committed file ever changes.
+// A file without 'E', with an unknown type, with anything but complete 'X'
+// records after 'E', or with a length that runs past the end is corrupt and
+// is quarantined.
 #pragma once
 
 #include <cstdint>
@@ -32,25 +38,34 @@ enum RecordType : char {
   kDone = 'D',       // recipient delivered or bounced (flipped from 'R')
   kContent = 'M',    // the message, LF line endings; payload is the content
   kEnd = 'E',
+  kTargetDone = 'X',  // "<offset of the R/D record> <target key>": one target delivered
 };
 
 // Walks the records of a file or datagram, checking every length against
 // the input: next() yields each record until the end marker, which must be
-// the last byte; anything else is an error with a reason.
+// the last byte; anything else is an error with a reason. An appendable
+// cursor (queue files) also yields the records after the end marker, with
+// after_end set, and says `end` only where the input ends.
 class RecordCursor {
  public:
   enum class Step { record, end, error };
-  explicit RecordCursor(std::string_view bytes);
+  explicit RecordCursor(std::string_view bytes, bool appendable = false);
   Step next();
   char type = 0;
   std::string_view payload;
   size_t offset = 0;  // of the record's type byte
+  bool after_end = false;
   const char* error = nullptr;
 
  private:
   std::string_view b_;
   size_t pos_;
+  bool appendable_;
 };
+
+// The payload of an 'X' record, and its parse (false if malformed).
+std::string target_done_payload(uint64_t recipient_offset, std::string_view target_key);
+bool parse_target_done(std::string_view payload, uint64_t& recipient_offset, std::string_view& target_key);
 
 // Appends one record to out.
 void append_record(std::string& out, char type, std::string_view payload);

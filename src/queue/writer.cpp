@@ -103,6 +103,12 @@ void Draft::mark_done(uint64_t record_offset) {
   if (!fd_.valid() && record_offset < buf_.size() && buf_[record_offset] == kRecipient) buf_[record_offset] = kDone;
 }
 
+void Draft::apply(const CrossOffs& done) {
+  if (fd_.valid()) return;
+  for (auto off : done.recipients) mark_done(off);
+  for (auto& [off, key] : done.targets) append_record(buf_, kTargetDone, target_done_payload(off, key));
+}
+
 void Draft::abort() {
   if (fd_.valid() && !tmp_path_.empty()) ::unlink(tmp_path_.c_str());
   fd_.reset();
@@ -120,11 +126,17 @@ Committer::Committer(const Spool& spool, int threads) : spool_(spool) {
 Committer::~Committer() { stop(); }
 
 void Committer::stop() {
+  std::deque<Item> refused;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    refused.swap(pending_);
   }
   cv_.notify_all();
+  for (auto& it : refused) {
+    it.draft->abort();
+    it.done(Error::temp("shutting down"));
+  }
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
@@ -133,7 +145,15 @@ void Committer::stop() {
 void Committer::commit(std::unique_ptr<Draft> draft, Done done) {
   {
     std::lock_guard lock(mu_);
-    pending_.push_back({std::move(draft), std::move(done)});
+    if (!stopping_) {
+      pending_.push_back({std::move(draft), std::move(done)});
+      draft = nullptr;
+    }
+  }
+  if (draft) {  // after stop(): refused like the ones it found waiting
+    draft->abort();
+    done(Error::temp("shutting down"));
+    return;
   }
   cv_.notify_one();
 }
@@ -164,15 +184,22 @@ Status Committer::make_durable(Draft& d) {
 void Committer::run() {
   for (;;) {
     Item it;
+    bool stopping = false;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
       if (pending_.empty()) return;  // stopping, nothing left
       it = std::move(pending_.front());
       pending_.pop_front();
+      stopping = stopping_;
     }
     Draft& d = *it.draft;
-    bool all_delivered = immediate_ && d.finished_ && d.in_memory() && immediate_->deliver_now(d);
+    bool all_delivered = false;
+    if (immediate_ && !stopping && d.finished_ && d.in_memory()) {
+      CrossOffs done = immediate_->deliver_now(d);
+      d.apply(done);
+      all_delivered = done.all_done;
+    }
     Status st = all_delivered ? ok_status() : make_durable(d);
     if (st) {
       d.committed_ = true;

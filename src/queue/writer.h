@@ -7,11 +7,13 @@
 // the message. Nothing about a draft is visible to delivery.
 //
 // The Committer makes drafts durable, on a pool of threads:
-//  1. Delivery at acceptance: an ImmediateDelivery hook (the scheduler) may
+//  1. Delivery at acceptance: an ImmediateDelivery hook
+//     (scheduler/acceptance.h) is given the finished in-memory draft and may
 //     deliver recipients right away, into Maildirs it can reach without
 //     another identity. Each delivery is fsynced (file and directory) before
-//     it counts, and its recipient is crossed off in the draft. If every
-//     recipient is done, the message never needs a queue file at all.
+//     it counts; the hook hands back what it delivered (CrossOffs) and the
+//     Committer crosses it off in the draft. If every recipient is done, the
+//     message never needs a queue file at all.
 //  2. Otherwise the draft (with its cross-offs) is written to tmp/ID if it
 //     was in memory, fsynced, renamed into active/ (never replacing), and
 //     active/ is fsynced; concurrent commits share that directory fsync
@@ -61,6 +63,10 @@ class Draft {
   bool in_memory() const { return !fd_.valid(); }
   std::string_view image() const { return in_memory() ? std::string_view(buf_) : std::string_view(); }
   void mark_done(uint64_t record_offset);
+  // Applies a delivery pass to an in-memory draft: flips the recipients
+  // and appends the 'X' records of delivered targets (this may move the
+  // buffer, so image() views taken before are invalid afterwards).
+  void apply(const CrossOffs& done);
 
  private:
   friend class Committer;
@@ -85,11 +91,12 @@ class NewMessageSink {
 };
 
 // Delivers what it can of a finished in-memory draft before it is committed
-// (implemented by the scheduler). Returns true when every recipient is done.
+// (scheduler::AcceptanceDelivery) and says what it delivered; it does not
+// change the draft.
 class ImmediateDelivery {
  public:
   virtual ~ImmediateDelivery() = default;
-  virtual bool deliver_now(Draft& draft) = 0;
+  virtual CrossOffs deliver_now(const Draft& draft) = 0;
 };
 
 class Committer {
@@ -103,6 +110,9 @@ class Committer {
   void commit(std::unique_ptr<Draft> draft, Done done);
   // Synchronous form for command-line tools.
   Status commit_sync(std::unique_ptr<Draft> draft);
+  // Finishes the commits in progress and refuses the ones still waiting
+  // (their drafts are removed and `done` gets a temporary error: no 250 was
+  // sent for them). At shutdown, commits skip the delivery at acceptance.
   void stop();
 
  private:

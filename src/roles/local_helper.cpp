@@ -8,6 +8,9 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
+#include "base/child.h"
 #include "base/log.h"
 #include "config/config.h"
 #include "queue/reader.h"
@@ -33,8 +36,9 @@ delivery::DeliveryReply handle(const ServiceSet& svc, const delivery::DeliveryRe
   std::string path = spool.path(queue::Area::active, req.queue_id);
   auto env = queue::read_envelope(path, req.queue_id);
   if (!env) return failure(tag, Error::temp("queue file: " + env.error().detail));
-  bool pending = false;
-  for (auto& r : env->recipients) pending |= !r.done && r.address == req.recipient;
+  const queue::Recipient* pending = nullptr;
+  for (auto& r : env->recipients)
+    if (!r.done && r.address == req.recipient) pending = &r;
   if (!pending) return failure(tag, Error::temp("recipient is not pending in the queue file"));
   auto targets = svc.delivery->rewriter->expand(req.recipient);
   if (!targets) return failure(tag, targets.error());
@@ -44,6 +48,9 @@ delivery::DeliveryReply handle(const ServiceSet& svc, const delivery::DeliveryRe
     log::warn("{}: local delivery request for a target the recipient does not expand to; refused", req.queue_id);
     return failure(tag, Error::temp("target does not match the recipient's expansion"));
   }
+  // A target the queue file records as delivered ('X') is not delivered
+  // again, whoever asks.
+  if (env->target_done(*pending, delivery::target_key(req.target))) return {tag, true, false, "2.0.0", "already delivered"};
   auto content = queue::read_content(path, *env);
   if (!content) return failure(tag, content.error());
   delivery::LocalAgent agent(svc.delivery->cfg);
@@ -69,10 +76,11 @@ std::shared_ptr<const config::Config> load_config(const ServeOptions& opt) {
     ::_exit(78);
   }
   std::string buf(kMaxDatagram, '\0');
-  int children = 0;
-  constexpr int kMaxChildren = 64;  // a flood of requests never forks without bound
+  std::set<pid_t> children;
+  constexpr size_t kMaxChildren = 64;  // a flood of requests never forks without bound
   for (;;) {
-    while (children > 0 && ::waitpid(-1, nullptr, children >= kMaxChildren ? 0 : WNOHANG) > 0) --children;
+    for (pid_t p; !children.empty() && (p = ::waitpid(-1, nullptr, children.size() >= kMaxChildren ? 0 : WNOHANG)) > 0;)
+      children.erase(p);
     ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the daemon is gone
@@ -92,8 +100,10 @@ std::shared_ptr<const config::Config> load_config(const ServeOptions& opt) {
       continue;
     }
     pid_t pid = ::fork();
-    if (pid > 0) ++children;
+    if (pid > 0) children.insert(pid);
     if (pid == 0) {
+      // The daemon is stopping (see below): cut a running command short.
+      ::signal(SIGTERM, [](int) { child::cancel_all(); });
       auto reply = delivery::encode_reply(handle(*svc, *req));
       ssize_t ignored = ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
       (void)ignored;
@@ -105,6 +115,9 @@ std::shared_ptr<const config::Config> load_config(const ServeOptions& opt) {
       (void)ignored;
     }
   }
+  // The daemon is gone (stopped, or past its shutdown_timeout): stop the
+  // commands still running, which will be retried, and leave.
+  for (pid_t p : children) ::kill(p, SIGTERM);
   while (::wait(nullptr) > 0) {
   }
   ::_exit(0);
@@ -151,6 +164,8 @@ void HelperLink::read_replies() {
   dead_ = true;
   cv_.notify_all();
 }
+
+void HelperLink::close() { ::shutdown(fd_, SHUT_RDWR); }
 
 void HelperLink::request_reload() { (void)::send(fd_, kReload, sizeof kReload - 1, MSG_NOSIGNAL); }
 

@@ -40,6 +40,9 @@ class HelperLink {
   ~HelperLink();
   Result<delivery::Delivered> call(delivery::DeliveryRequest req);
   void request_reload();
+  // Shutdown: ends the link; calls waiting for a reply fail (temporary),
+  // and the local delivery process stops its running deliveries.
+  void close();
 
  private:
   void read_replies();

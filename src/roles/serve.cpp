@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 
+#include "base/child.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "config/config.h"
@@ -25,7 +26,9 @@
 #include "roles/pid_file.h"
 #include "roles/privileges.h"
 #include "roles/services.h"
+#include "roles/shutdown_guard.h"
 #include "roles/submit_listener.h"
+#include "scheduler/acceptance.h"
 #include "scheduler/scheduler.h"
 #include "smtp/server/server.h"
 
@@ -102,7 +105,8 @@ int serve(const ServeOptions& opt) {
       acceptors.emplace_back(std::move(*acc), kind);
     }
   }
-  for (const char* param : {"smtps_listen", "imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen"})
+  for (const char* param : {"smtps_listen", "imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen",
+                            "smtpd_tls_cert_file", "smtpd_tls_key_file"})
     if (!cfg->list(param).empty()) log::warn("{} is set but this service is not available yet; ignored", param);
 
   // Listeners are bound: now give up root, if we had it.
@@ -116,12 +120,18 @@ int serve(const ServeOptions& opt) {
   if (removed > 0) log::info("removed {} partial queue file(s) left by an interrupted session", removed);
 
   // Committer threads also deliver at acceptance; fsyncs from several
-  // threads at once are what lets the disk commit them together.
+  // threads at once are what lets the disk commit them together. The
+  // deliveries at acceptance and the queue runners share the slots of
+  // delivery_concurrency_limit.
+  int concurrency = static_cast<int>(cfg->integer("delivery_concurrency_limit"));
+  scheduler::DeliverySlots slots(concurrency);
+  scheduler::AcceptanceDelivery at_acceptance(slots);
+  at_acceptance.set_services(services->delivery);
   queue::Committer committer(spool, 8);
-  scheduler::Scheduler sched(spool, static_cast<int>(cfg->integer("delivery_concurrency_limit")));
+  scheduler::Scheduler sched(spool, concurrency, slots);
   sched.set_services(services->delivery);
   committer.set_sink(&sched);
-  committer.set_immediate(&sched);
+  committer.set_immediate(&at_acceptance);
   smtp::SmtpServer server(ctx, spool, committer);
   server.set_services(services->smtp);
   for (auto& [acc, kind] : acceptors) server.listen(std::move(acc), kind);
@@ -140,11 +150,14 @@ int serve(const ServeOptions& opt) {
   signals.add(SIGUSR1);
   ::signal(SIGPIPE, SIG_IGN);
   asio::steady_timer shutdown_timer(ctx);
-  std::chrono::steady_clock::time_point shutdown_deadline;
-  // After SIGTERM: wait for sessions to finish (they answer 421), up to
-  // shutdown_timeout, then stop the loop.
+  std::unique_ptr<ShutdownGuard> guard;
+  // After SIGTERM: sessions answer 421 and close, the queue runners start
+  // nothing new, deliveries in progress go on. The loop stops when the
+  // sessions are gone, or when the guard cuts everything short before
+  // shutdown_timeout; the Committer and the scheduler are then joined
+  // (each wait bounded by the guard).
   std::function<void(const asio::error_code&)> wait_sessions = [&](const asio::error_code&) {
-    if (server.session_count() == 0 || std::chrono::steady_clock::now() >= shutdown_deadline) {
+    if (server.session_count() == 0 || std::chrono::steady_clock::now() >= guard->cut_short_at()) {
       ctx.stop();
       return;
     }
@@ -163,6 +176,7 @@ int serve(const ServeOptions& opt) {
       } else {
         server.set_services(built->smtp);
         sched.set_services(built->delivery);
+        at_acceptance.set_services(built->delivery);
         if (helper) helper->request_reload();
         log::info("reload -- configuration and tables reloaded");
       }
@@ -172,9 +186,13 @@ int serve(const ServeOptions& opt) {
       log::info("queue flush requested");
     } else {
       log::info("terminating on signal {}", sig);
+      guard = std::make_unique<ShutdownGuard>(std::chrono::seconds(cfg->seconds("shutdown_timeout")), [helper] {
+        child::cancel_all();
+        if (helper) helper->close();
+      });
       server.shutdown();
       submit.stop();
-      shutdown_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(cfg->seconds("shutdown_timeout"));
+      sched.request_stop();
       wait_sessions({});
       return;
     }
@@ -185,6 +203,7 @@ int serve(const ServeOptions& opt) {
   committer.stop();
   sched.stop();
   control.stop();
+  guard.reset();
   ::unlink(pidf.c_str());
   log::info("daemon stopped");
   return 0;

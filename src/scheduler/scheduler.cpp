@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <ctime>
+
 #include <fmt/format.h>
 
 #include "base/fs.h"
@@ -14,7 +16,33 @@
 
 namespace tern::scheduler {
 
-Scheduler::Scheduler(const queue::Spool& spool, int threads) : spool_(spool), thread_count_(threads) {}
+namespace {
+
+// Records a queue run's progress in the queue file itself.
+class FileProgress : public ProgressLog {
+ public:
+  FileProgress(const std::string& path, const std::string& id) : path_(path), id_(id) {}
+  void target_done(const queue::Recipient& r, const std::string& key) override {
+    auto st = queue::append_target_done(path_, r, key);
+    if (!st) log::warn("{}: cannot record a delivered target of <{}>: {}", id_, str::printable(r.address),
+                       st.error().detail);
+  }
+  void recipient_done(const queue::Recipient& r) override {
+    auto st = queue::mark_done(path_, r, false);
+    if (!st) log::warn("{}: cannot cross off <{}>: {}", id_, str::printable(r.address), st.error().detail);
+    marked = true;
+  }
+  bool marked = false;
+
+ private:
+  const std::string& path_;
+  const std::string& id_;
+};
+
+}  // namespace
+
+Scheduler::Scheduler(const queue::Spool& spool, int threads, DeliverySlots& slots)
+    : spool_(spool), thread_count_(threads), slots_(slots) {}
 
 Scheduler::~Scheduler() { stop(); }
 
@@ -37,7 +65,7 @@ void Scheduler::start() {
     });
   threads_.emplace_back([this] {
     ::pthread_setname_np(::pthread_self(), "tern-retry");
-    timer_loop();
+    retry_loop();
   });
 }
 
@@ -61,37 +89,48 @@ void Scheduler::flush() {
   cv_.notify_all();
 }
 
-void Scheduler::stop() {
+void Scheduler::request_stop() {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ && threads_.empty()) return;
     stopping_ = true;
   }
+  slots_.cancel();
   cv_.notify_all();
   timer_cv_.notify_all();
+}
+
+bool Scheduler::idle() const {
+  std::lock_guard lock(mu_);
+  return busy_ == 0;
+}
+
+void Scheduler::stop() {
+  request_stop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
 }
 
-void Scheduler::timer_loop() {
+void Scheduler::retry_loop() {
   std::unique_lock lock(mu_);
+  auto next_scan = Clock::now();
   while (!stopping_) {
     auto now = Clock::now();
-    bool moved = false;
-    while (!deferred_.empty() && deferred_.begin()->first <= now) {
-      auto id = deferred_.begin()->second;
-      deferred_.erase(deferred_.begin());
-      if (queued_or_busy_.insert(id).second) {
-        ready_.push_back(id);
-        moved = true;
+    if (now >= next_scan) {
+      bool moved = false;
+      while (!deferred_.empty() && deferred_.begin()->first <= now) {
+        auto id = deferred_.begin()->second;
+        deferred_.erase(deferred_.begin());
+        if (queued_or_busy_.insert(id).second) {
+          ready_.push_back(id);
+          moved = true;
+        }
       }
+      if (moved) cv_.notify_all();
+      long long delay_s = services_ ? services_->cfg->seconds("queue_run_delay") : 300;
+      next_scan = now + std::chrono::seconds(delay_s < 1 ? 1 : delay_s);
     }
-    if (moved) cv_.notify_all();
-    if (deferred_.empty())
-      timer_cv_.wait_for(lock, std::chrono::seconds(1));
-    else
-      timer_cv_.wait_until(lock, std::min(deferred_.begin()->first, now + std::chrono::seconds(1)));
+    timer_cv_.wait_until(lock, next_scan);
   }
 }
 
@@ -105,11 +144,20 @@ void Scheduler::worker() {
       id = std::move(ready_.front());
       ready_.pop_front();
     }
-    process(id);
+    if (!slots_.acquire()) return;  // shutting down
     {
       std::lock_guard lock(mu_);
-      queued_or_busy_.erase(id);
+      if (stopping_) {
+        slots_.release();
+        return;
+      }
+      ++busy_;
     }
+    process(id);
+    slots_.release();
+    std::lock_guard lock(mu_);
+    --busy_;
+    queued_or_busy_.erase(id);
   }
 }
 
@@ -129,12 +177,14 @@ void Scheduler::process(const std::string& id) {
     return;
   }
   std::string_view content = std::string_view(*bytes).substr(env->content_offset, env->content_size);
-  bool any_marked = false;
-  std::string notes = deliver_pending(*svc, *env, content, [&](queue::Recipient& r) {
-    auto st = queue::mark_done(path, r, false);
-    if (!st) log::warn("{}: cannot cross off <{}>: {}", id, r.address, st.error().detail);
-    any_marked = true;
-  }, false);
+  FileProgress progress(path, id);
+  std::string notes;
+  for (auto& r : env->recipients) {
+    if (r.done) continue;
+    auto outcome = deliver_recipient(*svc, *env, content, r, svc->rewriter->expand(r.address), progress);
+    if (!outcome.done)
+      notes += fmt::format("{}: {}\n", str::printable(r.address), str::printable(outcome.reason, 300));
+  }
   if (env->pending() == 0) {
     ::unlink(path.c_str());
     ::unlink(spool_.path(queue::Area::defer, id).c_str());
@@ -143,7 +193,7 @@ void Scheduler::process(const std::string& id) {
     attempts_.erase(id);
     return;
   }
-  if (any_marked) {
+  if (progress.marked) {
     // Make the cross-offs durable before the retry, so they are not redone.
     auto fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd >= 0) {
@@ -152,84 +202,36 @@ void Scheduler::process(const std::string& id) {
     }
   }
   spool_.write_defer_note(id, notes);
+  long long age_s = static_cast<long long>(::time(nullptr) - env->arrival);
+  long long lifetime_s = svc->cfg->seconds("maximal_queue_lifetime");
+  if (age_s >= lifetime_s) {
+    for (auto& r : env->recipients)
+      if (!r.done)
+        log::info("{}: to=<{}>, relay=none, delay={}, dsn=4.4.7, status=expired (message older than "
+                  "maximal_queue_lifetime; kept on hold until bounces exist)",
+                  id, str::printable(r.address), age_s);
+    auto st = spool_.move(id, queue::Area::active, queue::Area::hold);
+    if (st) {
+      log::warn("{}: expired after {}s in the queue; moved to hold (tern queue release to retry)", id, age_s);
+      std::lock_guard lock(mu_);
+      attempts_.erase(id);
+      return;
+    }
+    log::error("{}: cannot move an expired message to hold: {}", id, st.error().detail);
+  }
+  defer(id, *svc);
+}
+
+void Scheduler::defer(const std::string& id, const DeliveryServices& svc) {
   std::lock_guard lock(mu_);
   int n = attempts_[id]++;
-  auto min_s = svc->cfg->seconds("minimal_backoff_time");
-  auto max_s = svc->cfg->seconds("maximal_backoff_time");
+  auto min_s = svc.cfg->seconds("minimal_backoff_time");
+  auto max_s = svc.cfg->seconds("maximal_backoff_time");
   long long delay = min_s;
   for (int i = 0; i < n && delay < max_s; ++i) delay *= 2;
   if (delay > max_s) delay = max_s;
   if (delay < 1) delay = 1;
   deferred_.emplace(Clock::now() + std::chrono::seconds(delay), id);
-  timer_cv_.notify_all();
-}
-
-std::string Scheduler::deliver_pending(const DeliveryServices& svc, queue::Envelope& env, std::string_view content,
-                                       const std::function<void(queue::Recipient&)>& cross_off, bool immediate) {
-  const std::string& id = env.id;
-  auto now = ::time(nullptr);
-  std::string notes;
-  for (auto& r : env.recipients) {
-    if (r.done) continue;
-    Status outcome = ok_status();
-    auto targets = svc.rewriter->expand(r.address);
-    if (immediate) {
-      bool simple = targets.ok() && !targets->empty();
-      if (simple)
-        for (auto& t : *targets) simple &= t.kind == rewrite::Target::Kind::virtual_mailbox;
-      if (!simple) continue;  // the queue runner takes it
-    }
-    if (!targets) {
-      outcome = targets.error();
-    } else {
-      for (auto& t : *targets) {
-        auto d = svc.agent->deliver(env, content, t, r.address);
-        std::string orig = t.address == r.address ? "" : fmt::format(", orig_to=<{}>", str::printable(r.address));
-        std::string relay = t.kind == rewrite::Target::Kind::virtual_mailbox ? "virtual" : "local";
-        if (d) {
-          log::info("{}: to=<{}>{}, relay={}, delay={}, dsn=2.0.0, status=sent ({})", id, str::printable(t.address),
-                    orig, relay, now - env.arrival, d->how);
-        } else {
-          const auto& e = d.error();
-          std::string dsn = e.dsn.empty() ? (e.is_temporary() ? "4.0.0" : "5.0.0") : e.dsn;
-          log::info("{}: to=<{}>{}, relay={}, delay={}, dsn={}, status={} ({})", id, str::printable(t.address), orig,
-                    relay, now - env.arrival, dsn, e.is_temporary() ? "deferred" : "bounced",
-                    str::printable(e.detail, 300));
-          // Any temporary failure keeps the whole recipient queued.
-          if (outcome.ok() || e.is_temporary()) outcome = e;
-        }
-      }
-    }
-    if (!targets) {
-      const auto& e = outcome.error();
-      std::string dsn = e.dsn.empty() ? (e.is_temporary() ? "4.0.0" : "5.0.0") : e.dsn;
-      log::info("{}: to=<{}>, relay=none, delay={}, dsn={}, status={} ({})", id, str::printable(r.address),
-                now - env.arrival, dsn, e.is_temporary() ? "deferred" : "bounced", str::printable(e.detail, 300));
-    }
-    if (outcome.ok() || outcome.error().is_permanent()) {
-      // Permanent failures are recorded in the log; DSNs come with the bounce issue.
-      cross_off(r);
-      r.done = true;
-    } else {
-      notes += fmt::format("{}: {}\n", str::printable(r.address), str::printable(outcome.error().detail, 300));
-    }
-  }
-  return notes;
-}
-
-bool Scheduler::deliver_now(queue::Draft& draft) {
-  auto svc = services();
-  if (!svc) return false;
-  // Views into the draft's buffer: mark_done flips single bytes in place,
-  // which never moves the buffer.
-  std::string_view image = draft.image();
-  auto env = queue::parse_queue_file(image, draft.id());
-  if (!env) return false;
-  std::string_view content = image.substr(env->content_offset, env->content_size);
-  deliver_pending(*svc, *env, content, [&](queue::Recipient& r) { draft.mark_done(r.type_offset); }, true);
-  if (env->pending() > 0) return false;
-  log::info("{}: removed", env->id);
-  return true;
 }
 
 }  // namespace tern::scheduler

@@ -1,18 +1,30 @@
 // Scheduler: the active queue. It learns about new messages from the
 // Committer (NewMessageSink) and, at start-up, from active/; worker threads
-// deliver them; a message with recipients left is retried with exponential
-// back-off (minimal_backoff_time doubling up to maximal_backoff_time).
+// deliver them (recipient.h does one recipient); a message with recipients
+// left is deferred with exponential back-off (minimal_backoff_time
+// doubling up to maximal_backoff_time), and the retry thread scans the
+// deferred messages every queue_run_delay, as Postfix's queue manager
+// does, so a retry happens at the first scan after its back-off.
 //
 // Each recipient is crossed off in the queue file ('R' -> 'D') after its
-// delivery is durable; the file is removed when none is left. A crash
-// between a delivery and its cross-off delivers that recipient again:
-// a duplicate, never a loss (RELIABILITY.md #2).
+// delivery is durable, each target of a partly delivered recipient gets an
+// 'X' record; the file is removed when no recipient is left. A crash
+// between a delivery and its record delivers that target again: a
+// duplicate, never a loss (RELIABILITY.md #2).
+//
+// A message still undelivered after maximal_queue_lifetime is moved to
+// hold/ with a `status=expired` log line at its next failed attempt: until
+// bounces exist (the remote-delivery issue) it waits there for the
+// administrator instead of being retried for ever or dropped.
+//
+// Delivery at acceptance is not here: see acceptance.h. Both take their
+// slots from one DeliverySlots, so delivery_concurrency_limit caps them
+// together.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -21,54 +33,44 @@
 #include <thread>
 #include <vector>
 
-#include "config/config.h"
-#include "delivery/local_agent.h"
 #include "queue/spool.h"
 #include "queue/writer.h"
-#include "rewrite/rewriter.h"
+#include "scheduler/recipient.h"
+#include "scheduler/slots.h"
 
 namespace tern::scheduler {
 
-// What a delivery attempt uses; replaced as a whole on SIGHUP.
-struct DeliveryServices {
-  std::shared_ptr<const config::Config> cfg;
-  std::shared_ptr<rewrite::Rewriter> rewriter;
-  std::shared_ptr<delivery::Agent> agent;
-};
-
-class Scheduler : public queue::NewMessageSink, public queue::ImmediateDelivery {
+class Scheduler : public queue::NewMessageSink {
  public:
   using Clock = std::chrono::steady_clock;
-  Scheduler(const queue::Spool& spool, int threads);
+  // threads: the queue runners (delivery_concurrency_limit).
+  Scheduler(const queue::Spool& spool, int threads, DeliverySlots& slots);
   ~Scheduler() override;
 
   void set_services(std::shared_ptr<const DeliveryServices> s);
   // Queues every message in active/ (start-up, after a crash).
   void start();
   void on_new_message(const std::string& id) override;
-  // Delivery at acceptance (called by the Committer before a queue file
-  // exists): delivers recipients whose every target is a virtual Maildir;
-  // anything else is left for the queue.
-  bool deliver_now(queue::Draft& draft) override;
   // Makes every deferred message due now (`tern queue flush`, SIGUSR1).
   void flush();
-  // Stops the workers after their current message.
+  // Shutdown, first step: no new message is started; the ones being
+  // delivered go on (see base/child.h cancel_all for cutting them short).
+  void request_stop();
+  // True when no message is being delivered.
+  bool idle() const;
+  // request_stop(), then waits for the threads.
   void stop();
 
  private:
   void worker();
-  void timer_loop();
+  void retry_loop();
   void process(const std::string& id);
-  // Delivers the pending recipients of env; cross_off is called for each
-  // one that is done (delivered, or failed permanently). With `immediate`,
-  // recipients that need anything but a virtual Maildir are skipped.
-  // Returns the defer notes ("recipient: reason" lines) of the rest.
-  std::string deliver_pending(const DeliveryServices& svc, queue::Envelope& env, std::string_view content,
-                              const std::function<void(queue::Recipient&)>& cross_off, bool immediate);
+  void defer(const std::string& id, const DeliveryServices& svc);
   std::shared_ptr<const DeliveryServices> services() const;
 
   const queue::Spool& spool_;
   int thread_count_;
+  DeliverySlots& slots_;
   mutable std::mutex mu_;
   std::condition_variable cv_, timer_cv_;
   std::deque<std::string> ready_;
@@ -76,6 +78,7 @@ class Scheduler : public queue::NewMessageSink, public queue::ImmediateDelivery 
   std::multimap<Clock::time_point, std::string> deferred_;
   std::map<std::string, int> attempts_;
   std::shared_ptr<const DeliveryServices> services_;
+  int busy_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -76,6 +76,7 @@ class Tern:
             "smtpd_recipient_limit": "100",
             "minimal_backoff_time": "1s",
             "maximal_backoff_time": "2s",
+            "queue_run_delay": "1s",
         }
         params.update(overrides or {})
         self.params = params

@@ -54,6 +54,13 @@ void Session::interrupt() {
 }
 
 asio::awaitable<bool> Session::fill(const char* during) {
+  // After SIGTERM no read starts: a read whose data had arrived before
+  // interrupt() cancelled it completes normally, and the next one would
+  // wait for the client (inside DATA, until the timeout).
+  if (interrupted_ || host_.shutting_down()) {
+    hang_up(HangUp::shutdown);
+    co_return false;
+  }
   asio::error_code ec;
   size_t n = co_await stream_->read_some(asio::buffer(read_buf_), ec);
   if (!ec && n > 0) {

@@ -1,0 +1,34 @@
+// AcceptanceDelivery: delivery at acceptance, the Committer's hook
+// (queue::ImmediateDelivery). Given a finished in-memory draft, it delivers
+// the recipients whose every target is a virtual account's Maildir (fast,
+// no other identity needed) and hands back what it delivered: the
+// recipients to cross off and the targets done. It never changes the draft;
+// the Committer applies the result to the draft it owns. Anything else is
+// left for the queue, so a slow command never holds an SMTP session.
+//
+// Each delivery takes a slot of delivery_concurrency_limit if one is free;
+// when none is, the message simply goes through the queue.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "queue/writer.h"
+#include "scheduler/recipient.h"
+#include "scheduler/slots.h"
+
+namespace tern::scheduler {
+
+class AcceptanceDelivery : public queue::ImmediateDelivery {
+ public:
+  explicit AcceptanceDelivery(DeliverySlots& slots) : slots_(slots) {}
+  void set_services(std::shared_ptr<const DeliveryServices> s);
+  queue::CrossOffs deliver_now(const queue::Draft& draft) override;
+
+ private:
+  DeliverySlots& slots_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const DeliveryServices> services_;
+};
+
+}  // namespace tern::scheduler
