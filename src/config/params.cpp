@@ -24,7 +24,7 @@ const std::vector<ParamDef>& table() {
     {"mail_name", T::string, "tern", "Software name shown in the SMTP banner"},
     {"smtpd_banner", T::string, "$myhostname ESMTP $mail_name", "Text after 220 in the SMTP greeting"},
     {"syslog_name", T::string, "tern", "Program name in log lines"},
-    {"maillog_file", T::string, "", "Log destination: empty or \"stderr\", \"syslog\", or a file path"},
+    {"maillog_file", T::string, "", "Log destination: empty or \"stderr\", \"/dev/stdout\", \"syslog\", or a file path"},
     // Which mail is ours
     {"mydestination", T::list, "$myhostname, localhost.$mydomain, localhost",
      "Domains delivered locally to UNIX-style mailboxes"},
