@@ -65,6 +65,7 @@ Result<std::unique_ptr<queue::Draft>> Session::start_draft() {
   env.eightbit = tx_.eightbit;
   env.sender = tx_.sender;
   for (auto& r : tx_.recipients) env.recipients.push_back({r, false, 0});
+  tx_.headers = mail::HeaderLimiter(lim_.header_bytes, lim_.header_lines);
   auto d = queue::Draft::create(server_.spool(), env);
   if (!d) return d.error();
   auto st = (*d)->append(received_header((*d)->id()));
@@ -83,6 +84,10 @@ asio::awaitable<void> Session::finish_message(std::unique_ptr<queue::Draft> draf
   Reply r;
   if (too_big) {
     r = Reply(552, "5.3.4", "Error: message file too big");
+  } else if (tx_.headers.over()) {
+    r = tx_.headers.verdict() == mail::HeaderLimiter::Verdict::too_big
+            ? Reply(552, "5.3.4", "Error: message header size exceeds limit")
+            : Reply(552, "5.3.4", "Error: too many message header lines");
   } else if (bare_newline) {
     r = Reply(550, "5.5.2", "Error: bare <CR> or <LF> received; lines must end with <CR><LF>");
   } else if (nul) {
@@ -184,6 +189,7 @@ asio::awaitable<void> Session::cmd_data() {
       since_arm = 0;
     }
     std::string& out = reader.output();
+    tx_.headers.feed(out);
     if (header_scan.size() < kHeaderScanBytes)
       header_scan.append(out, 0, std::min(out.size(), kHeaderScanBytes - header_scan.size()));
     if (write_st && !out.empty()) write_st = (*draft)->append(out);
@@ -239,6 +245,7 @@ asio::awaitable<void> Session::cmd_bdat(const Command& c) {
     if (!usable) continue;
     tx_.bdat->feed(chunk);
     std::string& out = tx_.bdat->output();
+    tx_.headers.feed(out);
     if (tx_.header_scan.size() < kHeaderScanBytes)
       tx_.header_scan.append(out, 0, std::min(out.size(), kHeaderScanBytes - tx_.header_scan.size()));
     if (!out.empty() && !tx_.bdat->too_big()) {
@@ -277,6 +284,7 @@ asio::awaitable<void> Session::cmd_bdat(const Command& c) {
     co_return;
   }
   tx_.bdat->finish();
+  tx_.headers.feed(tx_.bdat->output());
   if (!tx_.bdat->output().empty() && !tx_.bdat->too_big()) (void)tx_.draft->append(tx_.bdat->output());
   auto draft = std::move(tx_.draft);
   std::string scan = std::move(tx_.header_scan);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "io/watchdog.h"
+#include "mail/header_limit.h"
 #include "policy/policy.h"
 #include "queue/writer.h"
 #include "smtp/proto/bdat_decoder.h"
@@ -42,6 +43,7 @@ struct Transaction {
   std::unique_ptr<queue::Draft> draft;
   std::unique_ptr<BdatDecoder> bdat;
   std::string header_scan;  // first bytes of content, for the hop count
+  mail::HeaderLimiter headers;  // header_size_limit, header_line_limit (set by start_draft)
   bool bdat_failed = false;
 };
 
