@@ -2,6 +2,14 @@
 // ("QUEUEID: from=<a@b>, size=123, nrcpt=1"), to stderr, a file
 // (maillog_file) or syslog. The sink is chosen once at start-up; this is the
 // one process-wide object in tern, as every log facade is.
+//
+// SECURITY: log fields carry client input (addresses, EHLO names, reasons).
+// write() escapes control bytes, invalid UTF-8 and backslashes in the line
+// (str::escape_log), so one event is always one line and a client cannot
+// forge a second one. maillog_file is opened by root before privileges are
+// dropped, in a directory it may not own: the open refuses a symlink, a
+// file that is not regular, one with other hard links, or one owned by
+// another non-root user (as Postfix's postlogd does through safe_open).
 #pragma once
 
 #include <fmt/format.h>
@@ -9,13 +17,17 @@
 #include <string>
 #include <string_view>
 
+#include "base/result.h"
+
 namespace tern::log {
 
 enum class Level { debug, info, warning, error, fatal };
 
-// target: "" or "stderr" -> stderr; "syslog" -> syslog(3); else a file path
-// (appended, line-buffered). program: the name printed in each line.
-void configure(const std::string& target, const std::string& program);
+// target: "" or "stderr" or "/dev/stderr" -> stderr; "/dev/stdout" ->
+// standard output; "syslog" -> syslog(3); else a file path (appended).
+// program: the name printed in each line. On an error (a symlink, a hard
+// link, ...) the sink stays stderr and the error says why.
+Status configure(const std::string& target, const std::string& program);
 void set_debug(bool on);
 void write(Level level, std::string_view line);
 

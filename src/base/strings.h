@@ -19,5 +19,14 @@ std::vector<std::string> split(std::string_view s, char sep);
 // Replaces control characters and non-ASCII bytes with '?', for log lines and
 // headers built from client input (RELIABILITY.md #19).
 std::string printable(std::string_view s, size_t max_len = 512);
+// For log lines: every C0 control byte (CR, LF, TAB, NUL...), DEL, every
+// byte of an invalid or overlong UTF-8 sequence, and C1 controls and
+// U+2028/U+2029 (line breaks to some readers) become "\xNN" per byte, and
+// a backslash becomes "\\", so the result is one line and maps back to the
+// input unambiguously. Valid UTF-8 text (SMTPUTF8 addresses) stays readable.
+std::string escape_log(std::string_view s);
+// For header fields built outside the SMTP session (Return-Path:): C0
+// control bytes and DEL become "\xNN"; everything else is kept.
+std::string escape_controls(std::string_view s);
 
 }  // namespace tern::str

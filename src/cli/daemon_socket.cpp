@@ -10,7 +10,6 @@
 #include <cstring>
 
 #include "base/fd.h"
-#include "base/fs.h"
 #include "base/strings.h"
 
 namespace tern::cli {
@@ -30,8 +29,18 @@ Result<std::string> ask_daemon(const std::string& path, std::string_view request
     std::string why = std::string("connect ") + path + ": " + strerror(err);
     return err == EACCES || err == EPERM ? Error::perm(why) : Error::temp(why);
   }
-  auto st = fs::write_all(fd, request, path);
-  if (!st) return st.error();
+  // MSG_NOSIGNAL: a daemon that refuses the connection (too many at once)
+  // answers and closes before reading; its answer is still read below.
+  Status st = ok_status();
+  for (size_t off = 0; off < request.size();) {
+    ssize_t n = ::send(fd, request.data() + off, request.size() - off, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      st = Error::temp(std::string("write ") + path + ": " + strerror(errno));
+      break;
+    }
+    off += static_cast<size_t>(n);
+  }
   ::shutdown(fd, SHUT_WR);
   std::string answer;
   char buf[512];
@@ -46,6 +55,7 @@ Result<std::string> ask_daemon(const std::string& path, std::string_view request
   if (answer.rfind("OK ", 0) == 0) return answer.substr(3);
   if (answer.rfind("ERR perm ", 0) == 0) return Error::perm(str::printable(answer.substr(9)));
   if (answer.rfind("ERR temp ", 0) == 0) return Error::temp(str::printable(answer.substr(9)));
+  if (!st) return st.error();
   return Error::temp("no answer from the mail system");
 }
 

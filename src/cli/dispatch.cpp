@@ -22,6 +22,10 @@ int dispatch(int argc, char** argv) {
 
   CLI::App app{"tern: a mail server (SMTP, queue, local delivery)", "tern"};
   app.require_subcommand(1);
+  // Every subcommand made below inherits fallthrough: an option it does not
+  // know (-c FILE) is matched by its parent, so `tern serve -c FILE` and
+  // `tern queue list -c FILE` work as well as `tern -c FILE serve`.
+  app.fallthrough();
   std::string config_path;
   app.add_option("-c,--config", config_path, "configuration file (default: $TERN_CONFIG, else /etc/tern/main.cf)");
 
@@ -74,6 +78,7 @@ int dispatch(int argc, char** argv) {
   mbuild->add_flag("--aliases", map_aliases, "the source is in aliases(5) format");
   auto* newaliases = app.add_subcommand("newaliases", "rebuild alias_database");
   auto* sendmail = app.add_subcommand("sendmail", "the sendmail(1) interface");
+  sendmail->fallthrough(false);  // its argv is its own (sendmail -C FILE)
   sendmail->allow_extras();
   sendmail->prefix_command();
 

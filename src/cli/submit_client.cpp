@@ -38,6 +38,8 @@ Result<std::string> direct(const config::Config& cfg, const queue::SubmitRequest
 }  // namespace
 
 Result<std::string> submit(const config::Config& cfg, const queue::SubmitRequest& req) {
+  // The daemon checks again; this also covers writing the queue directly.
+  if (auto why = roles::local_header_limit_error(cfg, req.content); !why.empty()) return Error::perm(why);
   queue::Spool spool(cfg.get("queue_directory"));
   bool no_daemon = false;
   auto r = ask_daemon(spool.socket_path(), queue::encode_submit_request(req), no_daemon);

@@ -24,7 +24,7 @@ const std::vector<ParamDef>& table() {
     {"mail_name", T::string, "tern", "Software name shown in the SMTP banner"},
     {"smtpd_banner", T::string, "$myhostname ESMTP $mail_name", "Text after 220 in the SMTP greeting"},
     {"syslog_name", T::string, "tern", "Program name in log lines"},
-    {"maillog_file", T::string, "", "Log destination: empty or \"stderr\", \"syslog\", or a file path"},
+    {"maillog_file", T::string, "", "Log destination: empty or \"stderr\", \"/dev/stdout\", \"syslog\", or a file path"},
     // Which mail is ours
     {"mydestination", T::list, "$myhostname, localhost.$mydomain, localhost",
      "Domains delivered locally to UNIX-style mailboxes"},
@@ -67,6 +67,10 @@ const std::vector<ParamDef>& table() {
     {"queue_run_delay", T::duration, "300s", "How often the deferred queue is scanned for messages due for a retry"},
     {"maximal_queue_lifetime", T::duration, "5d", "Age after which undeliverable mail is put on hold (bounced once bounces exist)"},
     {"hopcount_limit", T::integer, "50", "Most Received: headers before mail is rejected as looping"},
+    {"header_size_limit", T::size, "102400", "Largest header section accepted, in bytes (over it: 552 5.3.4)"},
+    {"header_line_limit", T::integer, "1000", "Most header lines (fields and continuations) accepted (over it: 552 5.3.4)"},
+    {"local_submit_timeout", T::duration, "60s", "Time a sendmail connection to public/submit has to send its whole request"},
+    {"local_submit_connection_limit", T::integer, "20", "Most sendmail connections to public/submit served at once; more are refused (try again)"},
     {"shutdown_timeout", T::duration, "10s", "Time allowed for work in progress when stopping"},
     // Listeners (host:port or [ipv6]:port, empty: off)
     {"smtpd_listen", T::address_list, "0.0.0.0:25", "SMTP (MTA to MTA) listening addresses"},

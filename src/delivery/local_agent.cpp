@@ -25,7 +25,10 @@ bool running_as_root() { return ::geteuid() == 0; }
 }  // namespace
 
 std::string delivery_prefix(const queue::Envelope& env, const std::string& delivered_to) {
-  return fmt::format("Return-Path: <{}>\nDelivered-To: {}\n", env.sender, delivered_to);
+  // The envelope came through checks that refuse control bytes, but a queue
+  // file is not a header: encode them here so no input can start a header.
+  return fmt::format("Return-Path: <{}>\nDelivered-To: {}\n", str::escape_controls(env.sender),
+                     str::escape_controls(delivered_to));
 }
 
 bool has_delivered_to(std::string_view content, const std::string& address) {

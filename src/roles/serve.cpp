@@ -57,7 +57,10 @@ int serve(const ServeOptions& opt) {
     std::fputs(errors.c_str(), stderr);
     return 78;  // EX_CONFIG
   }
-  log::configure(cfg->get("maillog_file"), cfg->get("syslog_name") + "/master");
+  if (auto st = log::configure(cfg->get("maillog_file"), cfg->get("syslog_name") + "/master"); !st) {
+    std::fprintf(stderr, "tern: maillog_file: %s\n", st.error().detail.c_str());
+    return 73;  // EX_CANTCREAT
+  }
   if (opt.demo && prepare_demo_state() != 0) return 73;
 
   queue::Spool spool(cfg->get("queue_directory"));

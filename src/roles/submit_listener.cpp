@@ -9,6 +9,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "base/time.h"
+#include "mail/header_limit.h"
 #include "queue/submission.h"
 #include "smtp/server/async_commit.h"
 
@@ -24,6 +26,16 @@ namespace tern::roles {
 std::string local_received_header(const std::string& hostname, unsigned uid, const std::string& id) {
   return fmt::format("Received: by {} (tern, from userid {})\n\tid {}; {}\n", hostname, uid, id,
                      rfc5322_date(::time(nullptr)));
+}
+
+std::string local_header_limit_error(const config::Config& cfg, std::string_view content) {
+  mail::HeaderLimiter limiter(static_cast<uint64_t>(cfg.bytes("header_size_limit")),
+                              static_cast<uint64_t>(cfg.integer("header_line_limit")));
+  switch (limiter.feed(content)) {
+    case mail::HeaderLimiter::Verdict::too_big: return "message header size exceeds header_size_limit";
+    case mail::HeaderLimiter::Verdict::too_many_lines: return "too many message header lines (header_line_limit)";
+    default: return "";
+  }
 }
 
 SubmitListener::SubmitListener(asio::io_context& ctx, const queue::Spool& spool, queue::Committer& committer,
@@ -57,8 +69,26 @@ asio::awaitable<void> SubmitListener::accept_loop() {
     auto sock = co_await acceptor_->async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
     if (ec) continue;
-    asio::co_spawn(ctx_, handle(std::move(sock)), asio::detached);
+    auto services = source_.services();
+    if (active_ >= static_cast<size_t>(services->cfg->integer("local_submit_connection_limit"))) {
+      asio::co_spawn(ctx_, refuse(std::move(sock)), asio::detached);
+      continue;
+    }
+    ++active_;
+    asio::co_spawn(ctx_, handle(std::move(sock)), [this](std::exception_ptr) { --active_; });
   }
+}
+
+asio::awaitable<void> SubmitListener::refuse(asio::local::stream_protocol::socket sock) {
+  struct ucred cred {};
+  socklen_t len = sizeof cred;
+  ::getsockopt(sock.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len);
+  log::warn("local submission from uid {} refused: {} connections already (local_submit_connection_limit)", cred.uid,
+            active_);
+  static const std::string answer = "ERR temp too many local submissions at once; try again later\n";
+  asio::error_code ec;
+  // Nonblocking and tiny: fits the socket buffer whatever the client does.
+  co_await asio::async_write(sock, asio::buffer(answer), asio::redirect_error(asio::use_awaitable, ec));
 }
 
 asio::awaitable<void> SubmitListener::handle(asio::local::stream_protocol::socket sock) {
@@ -72,6 +102,18 @@ asio::awaitable<void> SubmitListener::handle(asio::local::stream_protocol::socke
   char buf[65536];
   asio::error_code ec;
   std::string answer;
+  // One deadline for the whole request: sendmail has the message in memory
+  // before it connects, so only a stalled or hostile client is this slow.
+  // The socket is only cancelled, not closed, so the coroutine still owns it.
+  asio::steady_timer deadline(sock.get_executor());
+  deadline.expires_after(std::chrono::seconds(cfg.seconds("local_submit_timeout")));
+  bool timed_out = false;
+  deadline.async_wait([&sock, &timed_out](const asio::error_code& e) {
+    if (e) return;
+    timed_out = true;
+    asio::error_code ignored;
+    sock.cancel(ignored);
+  });
   for (;;) {
     size_t n = co_await sock.async_read_some(asio::buffer(buf), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
@@ -81,11 +123,21 @@ asio::awaitable<void> SubmitListener::handle(asio::local::stream_protocol::socke
       break;
     }
   }
+  deadline.cancel();
+  if (timed_out) {
+    log::warn("local submission from uid {}: timeout after {} bytes; connection closed", cred.uid, request.size());
+    co_return;
+  }
   if (answer.empty()) {
     auto req = queue::decode_submit_request(request, max_content, static_cast<size_t>(cfg.integer("smtpd_recipient_limit")));
+    std::string header_error = req ? local_header_limit_error(cfg, req->content) : "";
     if (!req) {
       log::warn("local submission from uid {}: bad request: {}", cred.uid, req.error().detail);
       answer = "ERR perm " + req.error().detail + "\n";
+    } else if (!header_error.empty()) {
+      log::info("NOQUEUE: reject: local submission from uid {}: {}; from=<{}>", cred.uid, header_error,
+                str::printable(req->sender));
+      answer = "ERR perm " + header_error + "\n";
     } else {
       queue::Envelope env;
       env.arrival = ::time(nullptr);

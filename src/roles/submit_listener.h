@@ -6,7 +6,11 @@
 //
 // SECURITY: any local user may connect. The user is identified by
 // SO_PEERCRED; the request is bounded by message_size_limit and decoded by
-// a fuzzed parser; nothing in it is executed.
+// a fuzzed parser; nothing in it is executed. A connection must deliver its
+// whole request within local_submit_timeout (one deadline, not reset per
+// byte), and at most local_submit_connection_limit connections are served
+// at once; beyond that a new one is answered "ERR temp" and closed, so a
+// local user cannot hold the daemon's memory or descriptors forever.
 #pragma once
 
 #include <asio/awaitable.hpp>
@@ -14,8 +18,10 @@
 #include <asio/local/stream_protocol.hpp>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
+#include "config/config.h"
 #include "queue/spool.h"
 #include "queue/writer.h"
 #include "smtp/server/server.h"
@@ -32,14 +38,21 @@ class SubmitListener {
  private:
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> handle(asio::local::stream_protocol::socket sock);
+  asio::awaitable<void> refuse(asio::local::stream_protocol::socket sock);
   asio::io_context& ctx_;
   const queue::Spool& spool_;
   queue::Committer& committer_;
   smtp::SmtpServer& source_;
   std::unique_ptr<asio::local::stream_protocol::acceptor> acceptor_;
+  size_t active_ = 0;  // connections being served (all on the one io_context thread)
 };
 
 // The Received: header for a locally submitted message.
 std::string local_received_header(const std::string& hostname, unsigned uid, const std::string& id);
+
+// "" if the header section of locally submitted content is within
+// header_size_limit and header_line_limit, else the reason to refuse it.
+// Used by the listener and by sendmail when it writes the queue itself.
+std::string local_header_limit_error(const config::Config& cfg, std::string_view content);
 
 }  // namespace tern::roles

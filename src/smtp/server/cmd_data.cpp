@@ -70,6 +70,7 @@ Status Session::start_draft() {
   env.eightbit = tx_.eightbit;
   env.sender = tx_.sender;
   for (auto& r : tx_.recipients) env.recipients.push_back({r, false, 0});
+  tx_.headers = mail::HeaderLimiter(lim_.header_bytes, lim_.header_lines);
   auto d = queue::Draft::create(host_.spool(), env);
   if (!d) return d.error();
   auto st = (*d)->append(received_header((*d)->id()));
@@ -81,6 +82,7 @@ Status Session::start_draft() {
 }
 
 void Session::store_content(std::string& decoded, bool too_big) {
+  tx_.headers.feed(decoded);
   if (tx_.header_scan.size() < kHeaderScanBytes)
     tx_.header_scan.append(decoded, 0, std::min(decoded.size(), kHeaderScanBytes - tx_.header_scan.size()));
   if (tx_.draft && !tx_.write_failed && !too_big && !decoded.empty()) {
@@ -120,6 +122,10 @@ asio::awaitable<void> Session::finish_message(uint64_t size, bool too_big, bool 
   Reply r;
   if (too_big) {
     r = Reply(552, "5.3.4", "Error: message file too big");
+  } else if (tx_.headers.over()) {
+    r = tx_.headers.verdict() == mail::HeaderLimiter::Verdict::too_big
+            ? Reply(552, "5.3.4", "Error: message header size exceeds limit")
+            : Reply(552, "5.3.4", "Error: too many message header lines");
   } else if (bare_newline) {
     r = Reply(550, "5.5.2", "Error: bare <CR> or <LF> received; lines must end with <CR><LF>");
   } else if (nul) {

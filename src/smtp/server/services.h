@@ -27,6 +27,8 @@ struct SessionLimits {
   std::chrono::milliseconds error_sleep{1000};
   std::chrono::seconds timeout{300};
   int hopcount = 50;
+  uint64_t header_bytes = 102400;  // header_size_limit
+  uint64_t header_lines = 1000;    // header_line_limit
   bool normalize_bare_newline = false;
   bool vrfy_enabled = false;
   bool helo_required = false;

@@ -25,6 +25,8 @@ SessionLimits read_limits(const config::Config& c) {
   l.error_sleep = std::chrono::milliseconds(c.seconds("smtpd_error_sleep_time") * 1000);
   l.timeout = std::chrono::seconds(c.seconds("smtpd_timeout"));
   l.hopcount = static_cast<int>(c.integer("hopcount_limit"));
+  l.header_bytes = static_cast<uint64_t>(c.bytes("header_size_limit"));
+  l.header_lines = static_cast<uint64_t>(c.integer("header_line_limit"));
   l.normalize_bare_newline = str::iequals(c.get("smtpd_forbid_bare_newline"), "normalize");
   l.vrfy_enabled = !c.boolean("disable_vrfy_command");
   l.helo_required = c.boolean("smtpd_helo_required");

@@ -26,6 +26,7 @@
 #include "io/stream.h"
 #include "io/tcp_stream.h"
 #include "io/watchdog.h"
+#include "mail/header_limit.h"
 #include "policy/policy.h"
 #include "queue/writer.h"
 #include "smtp/proto/bdat_decoder.h"
@@ -51,6 +52,7 @@ struct Transaction {
   std::unique_ptr<BdatDecoder> bdat;
   std::string header_scan;  // first bytes of content, for the hop count
   bool write_failed = false;  // the draft could not be written: 451 at the end
+  mail::HeaderLimiter headers;  // header_size_limit, header_line_limit (set by start_draft)
 };
 
 // Why the session ends; the one place that words the last reply.
