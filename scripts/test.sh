@@ -36,11 +36,25 @@ fi
 if [ "${TERN_SKIP_FUZZ:-0}" != 1 ]; then
   echo "== fuzz targets (${FUZZ_SECONDS}s each)"
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTERN_FUZZ=ON >/dev/null
-  ninja -C build-fuzz $(ls src/*/*_fuzz.cpp src/*/*/*_fuzz.cpp 2>/dev/null | xargs -n1 basename | sed 's/\.cpp$//')
-  mkdir -p build-fuzz/corpus
-  for f in $(ls src/*/*_fuzz.cpp src/*/*/*_fuzz.cpp 2>/dev/null | xargs -n1 basename | sed 's/\.cpp$//'); do
-    mkdir -p "build-fuzz/corpus/$f"
-    ./build-fuzz/"$f" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 "build-fuzz/corpus/$f" 2>&1 | tail -1
+  fuzzers=$(ls src/*/*_fuzz.cpp src/*/*/*_fuzz.cpp 2>/dev/null)
+  ninja -C build-fuzz $(for f in $fuzzers; do basename "$f" .cpp; done)
+  # Each target starts from its seed corpus in the repo
+  # (src/<module>/corpus/<target>/), copied to a scratch directory so that
+  # neither the corpus it grows nor a crash file is written into the repo.
+  scratch=$(mktemp -d /tmp/tern-fuzz.XXXXXX)
+  for src in $fuzzers; do
+    f=$(basename "$src" .cpp)
+    seeds="$(dirname "$src")/corpus/$f"
+    mkdir -p "$scratch/$f/corpus"
+    if [ -d "$seeds" ]; then cp -r "$seeds/." "$scratch/$f/corpus/"; else echo "warning: no seed corpus at $seeds"; fi
+    if ! ./build-fuzz/"$f" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 \
+        -artifact_prefix="$scratch/$f/" "$scratch/$f/corpus" >"$scratch/$f/log" 2>&1; then
+      echo "FAIL: fuzz target $f crashed (reproducer and log in $scratch/$f/):"
+      tail -40 "$scratch/$f/log"
+      exit 1
+    fi
+    echo "$f: $(grep -E '^Done [0-9]+ runs' "$scratch/$f/log" || tail -1 "$scratch/$f/log")"
   done
+  rm -rf "$scratch"
 fi
 echo "== all tests passed"

@@ -9,6 +9,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "mail/headers.h"
 #include "smtp/proto/data_reader.h"
 #include "smtp/server/async_commit.h"
 #include "smtp/server/session.h"
@@ -25,22 +26,6 @@ std::string rfc2822_date(time_t t) {
   char buf[64];
   ::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S %z", &tm);
   return buf;
-}
-
-// Counts Received: header fields in the header section (up to the first
-// empty line) of content with LF line endings.
-int count_received(std::string_view content) {
-  int n = 0;
-  size_t pos = 0;
-  while (pos < content.size()) {
-    size_t eol = content.find('\n', pos);
-    std::string_view line = content.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
-    if (line.empty()) break;
-    if (str::istarts_with(line, "received:")) ++n;
-    if (eol == std::string_view::npos) break;
-    pos = eol + 1;
-  }
-  return n;
 }
 
 }  // namespace
@@ -87,7 +72,7 @@ asio::awaitable<void> Session::finish_message(std::unique_ptr<queue::Draft> draf
     r = Reply(550, "5.5.2", "Error: bare <CR> or <LF> received; lines must end with <CR><LF>");
   } else if (nul) {
     r = Reply(554, "5.6.0", "Error: message content contains NUL characters");
-  } else if (count_received(header_scan) >= lim_.hopcount) {
+  } else if (mail::count_received(header_scan) >= lim_.hopcount) {
     r = Reply(554, "5.4.6", "Error: too many hops");
   }
   std::string id = draft ? draft->id() : "NOQUEUE";
