@@ -311,3 +311,34 @@ class RawSMTP:
 
     def close(self):
         self.sock.close()
+
+
+# A delivery command that records each run (argv, environment, ids, cwd) as
+# one JSON line, reads the message, and exits with the given status.
+RECORDER = """#!/usr/bin/python3
+import json, os, sys
+sys.stdin.buffer.read()
+with open({out!r}, "a") as f:
+    f.write(json.dumps({{"argv": sys.argv, "env": dict(os.environ), "uid": os.getuid(), "euid": os.geteuid(),
+                         "gid": os.getgid(), "cwd": os.getcwd()}}) + "\\n")
+sys.exit({code})
+"""
+
+
+def recording_command(workdir, name="record.py", code=0):
+    """Writes a RECORDER script into workdir; returns (its path, its log)."""
+    out = os.path.join(workdir, name + ".jsonl")
+    path = os.path.join(workdir, name)
+    with open(path, "w") as f:
+        f.write(RECORDER.format(out=out, code=code))
+    os.chmod(path, 0o755)
+    return path, out
+
+
+def recorded_runs(out):
+    """The runs a recording_command has logged so far, oldest first."""
+    import json
+    if not os.path.exists(out):
+        return []
+    with open(out) as f:
+        return [json.loads(line) for line in f]
