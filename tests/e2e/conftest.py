@@ -103,12 +103,13 @@ class Tern:
     def add_user(self, address, password="secret"):
         self.run("user", "add", address, "--password-stdin", input=password + "\n")
 
-    def start(self, wrapper=None, env=None, preexec=None):
+    def start(self, wrapper=None, env=None, preexec=None, prefix=()):
         """wrapper: a shell snippet run first in the same process (e.g. mounts
-        inside a private mount namespace); tern is exec'ed after it."""
+        inside a private mount namespace); tern is exec'ed after it.
+        prefix: a command tern runs under (e.g. strace -f -o FILE)."""
         assert self.proc is None
         self.stderr = open(os.path.join(self.base, "stderr.log"), "ab")
-        argv = [TERN, "-c", self.config, "serve"]
+        argv = [*prefix, TERN, "-c", self.config, "serve"]
         if wrapper:
             argv = ["unshare", "-m", "--propagation", "private", "sh", "-c",
                     wrapper + ' && exec "$0" "$@"', *argv]
