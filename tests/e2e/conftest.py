@@ -20,6 +20,20 @@ TERN = os.environ.get("TERN_BINARY", os.path.join(ROOT, "build", "tern"))
 ME = getpass.getuser()
 # The user that alias commands and files run as: tern never runs them as root.
 PRIVS = "nobody" if os.geteuid() == 0 else ME
+# Set by scripts/test.sh when TERN_BINARY is the ASan/UBSan build. A test
+# that cannot work there (e.g. one that bounds RSS) skips with
+# pytest.mark.skipif(SANITIZED, reason=...), saying why.
+SANITIZED = os.environ.get("TERN_SANITIZED") == "1"
+
+
+def sanitizer_runtime():
+    """The ASan runtime the binary loads (gcc links it dynamically), which
+    must come first in LD_PRELOAD, before a test's fault-injection shim."""
+    out = subprocess.run(["ldd", TERN], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if "libasan" in line and "=>" in line:
+            return line.split("=>")[1].split()[0]
+    return None
 
 
 def free_port():
@@ -108,13 +122,19 @@ class Tern:
         inside a private mount namespace); tern is exec'ed after it.
         prefix: a command tern runs under (e.g. strace -f -o FILE)."""
         assert self.proc is None
+        env = dict(env or {})
+        if SANITIZED and "LD_PRELOAD" in env:
+            runtime = sanitizer_runtime()
+            if runtime is None:
+                pytest.skip("an LD_PRELOAD shim needs the ASan runtime preloaded first, and ldd found none")
+            env["LD_PRELOAD"] = runtime + " " + env["LD_PRELOAD"]
         self.stderr = open(os.path.join(self.base, "stderr.log"), "ab")
         argv = [*prefix, TERN, "-c", self.config, "serve"]
         if wrapper:
             argv = ["unshare", "-m", "--propagation", "private", "sh", "-c",
                     wrapper + ' && exec "$0" "$@"', *argv]
         self.proc = subprocess.Popen(argv, stdout=self.stderr, stderr=self.stderr,
-                                     env={**os.environ, **(env or {})}, preexec_fn=preexec)
+                                     env={**os.environ, **env}, preexec_fn=preexec)
 
         def ready():
             if self.proc.poll() is not None:
