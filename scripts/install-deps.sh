@@ -9,7 +9,7 @@ pkgs=(
   # libraries
   libasio-dev libssl-dev libfmt-dev libcli11-dev liblmdb-dev libcrypt-dev libgtest-dev
   # test clients and peers
-  python3 python3-pytest python3-pytest-xdist python3-aiosmtpd swaks curl postfix procps openssl perl util-linux
+  python3 python3-pytest python3-pytest-xdist python3-aiosmtpd swaks curl postfix procps openssl perl util-linux strace
 )
 
 # The unprivileged user tern's daemon runs as when started by root (mail_owner),

@@ -104,4 +104,18 @@ std::vector<std::string> extract_addresses(std::string_view v) {
   return out;
 }
 
+int count_received(std::string_view content) {
+  int n = 0;
+  size_t pos = 0;
+  while (pos < content.size()) {
+    size_t eol = content.find('\n', pos);
+    std::string_view line = content.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    if (line.empty()) break;
+    if (str::istarts_with(line, "received:")) ++n;
+    if (eol == std::string_view::npos) break;
+    pos = eol + 1;
+  }
+  return n;
+}
+
 }  // namespace tern::mail

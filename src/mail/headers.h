@@ -31,6 +31,10 @@ struct HeaderSection {
 // starts the body, as RFC 5322 readers do.
 HeaderSection parse_header_section(std::string_view content, size_t max_fields = 10000);
 
+// Counts Received: fields in the header section (up to the first empty
+// line) of content with LF line endings, for the hop-count check.
+int count_received(std::string_view content);
+
 // "A <a@x>, b@y (comment), \"q, r\" <c@z>, group: d@w;" -> addresses.
 std::vector<std::string> extract_addresses(std::string_view value);
 

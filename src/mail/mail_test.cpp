@@ -65,3 +65,9 @@ TEST(Headers, AddressList) {
   std::vector<std::string> want{"a@x", "b@y", "c@z", "d@w", "e@v"};
   EXPECT_EQ(v, want);
 }
+
+TEST(Headers, CountReceivedOnlyInTheHeaderSection) {
+  EXPECT_EQ(tern::mail::count_received("Received: a\nreceived: b\n\tfolded\nSubject: x\n\nReceived: c\n"), 2);
+  EXPECT_EQ(tern::mail::count_received("\nReceived: a\n"), 0);
+  EXPECT_EQ(tern::mail::count_received("Received: no newline"), 1);
+}

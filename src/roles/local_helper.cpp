@@ -1,8 +1,10 @@
 // Implementation of the root-owned local delivery process (see local_helper.h).
 #include "roles/local_helper.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +13,8 @@
 #include <set>
 
 #include "base/child.h"
+#include "base/fd.h"
+#include "base/fs.h"
 #include "base/log.h"
 #include "config/config.h"
 #include "queue/reader.h"
@@ -28,13 +32,41 @@ delivery::DeliveryReply failure(uint64_t tag, const Error& e) {
   return {tag, false, e.is_temporary(), e.dsn, e.detail};
 }
 
+// The queue file, read once (envelope and content from the same bytes)
+// through directory handles: the queue directory and active/ belong to
+// mail_owner, so as root no name below queue_directory is followed or
+// looked up twice (RELIABILITY.md #56).
+Result<std::string> read_queue_file(const queue::Spool& spool, const std::string& id) {
+  std::string active = spool.area_dir(queue::Area::active);
+  UniqueFd q(::open(spool.dir().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!q.valid()) return fs::errno_error("open", spool.dir(), errno);
+  UniqueFd a(::openat(q.get(), fs::basename(active).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!a.valid()) return fs::errno_error("open", active, errno);
+  std::string path = spool.path(queue::Area::active, id);
+  UniqueFd f(::openat(a.get(), id.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  struct stat st;
+  if (!f.valid() || ::fstat(f.get(), &st) != 0) return fs::errno_error("open", path, errno);
+  if (!S_ISREG(st.st_mode)) return Error::temp(path + " is not a regular file");
+  std::string out(static_cast<size_t>(st.st_size), '\0');
+  size_t got = 0;
+  while (got < out.size()) {
+    ssize_t n = ::pread(f.get(), out.data() + got, out.size() - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fs::errno_error("read", path, errno);
+    if (n == 0) return Error::temp(path + " shrank while being read");
+    got += static_cast<size_t>(n);
+  }
+  return out;
+}
+
 // One request, in a forked child of the helper.
 delivery::DeliveryReply handle(const ServiceSet& svc, const delivery::DeliveryRequest& req) {
   uint64_t tag = req.tag;
   if (!queue::Spool::valid_id(req.queue_id)) return failure(tag, Error::perm("bad queue ID"));
   queue::Spool spool(svc.delivery->cfg->get("queue_directory"));
-  std::string path = spool.path(queue::Area::active, req.queue_id);
-  auto env = queue::read_envelope(path, req.queue_id);
+  auto bytes = read_queue_file(spool, req.queue_id);
+  if (!bytes) return failure(tag, Error::temp("queue file: " + bytes.error().detail));
+  auto env = queue::parse_queue_file(*bytes, req.queue_id);
   if (!env) return failure(tag, Error::temp("queue file: " + env.error().detail));
   const queue::Recipient* pending = nullptr;
   for (auto& r : env->recipients)
@@ -51,10 +83,9 @@ delivery::DeliveryReply handle(const ServiceSet& svc, const delivery::DeliveryRe
   // A target the queue file records as delivered ('X') is not delivered
   // again, whoever asks.
   if (env->target_done(*pending, delivery::target_key(req.target))) return {tag, true, false, "2.0.0", "already delivered"};
-  auto content = queue::read_content(path, *env);
-  if (!content) return failure(tag, content.error());
+  std::string_view content = std::string_view(*bytes).substr(env->content_offset, env->content_size);
   delivery::LocalAgent agent(svc.delivery->cfg);
-  auto d = agent.deliver(*env, *content, req.target, req.recipient);
+  auto d = agent.deliver(*env, content, req.target, req.recipient);
   if (!d) return failure(tag, d.error());
   return {tag, true, false, "2.0.0", d->how};
 }

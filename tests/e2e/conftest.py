@@ -20,6 +20,20 @@ TERN = os.environ.get("TERN_BINARY", os.path.join(ROOT, "build", "tern"))
 ME = getpass.getuser()
 # The user that alias commands and files run as: tern never runs them as root.
 PRIVS = "nobody" if os.geteuid() == 0 else ME
+# Set by scripts/test.sh when TERN_BINARY is the ASan/UBSan build. A test
+# that cannot work there (e.g. one that bounds RSS) skips with
+# pytest.mark.skipif(SANITIZED, reason=...), saying why.
+SANITIZED = os.environ.get("TERN_SANITIZED") == "1"
+
+
+def sanitizer_runtime():
+    """The ASan runtime the binary loads (gcc links it dynamically), which
+    must come first in LD_PRELOAD, before a test's fault-injection shim."""
+    out = subprocess.run(["ldd", TERN], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if "libasan" in line and "=>" in line:
+            return line.split("=>")[1].split()[0]
+    return None
 
 
 def free_port():
@@ -104,18 +118,25 @@ class Tern:
     def add_user(self, address, password="secret"):
         self.run("user", "add", address, "--password-stdin", input=password + "\n")
 
-    def start(self, wrapper=None, env=None, preexec=None, argv=None):
+    def start(self, wrapper=None, env=None, preexec=None, argv=None, prefix=()):
         """wrapper: a shell snippet run first in the same process (e.g. mounts
         inside a private mount namespace); tern is exec'ed after it. argv:
-        instead of `tern -c main.cf serve`."""
+        instead of `tern -c main.cf serve`. prefix: a command tern runs under
+        (e.g. strace -f -o FILE)."""
         assert self.proc is None
+        env = dict(env or {})
+        if SANITIZED and "LD_PRELOAD" in env:
+            runtime = sanitizer_runtime()
+            if runtime is None:
+                pytest.skip("an LD_PRELOAD shim needs the ASan runtime preloaded first, and ldd found none")
+            env["LD_PRELOAD"] = runtime + " " + env["LD_PRELOAD"]
         self.stderr = open(os.path.join(self.base, "stderr.log"), "ab")
-        argv = argv or [TERN, "-c", self.config, "serve"]
+        argv = [*prefix, *(argv or [TERN, "-c", self.config, "serve"])]
         if wrapper:
             argv = ["unshare", "-m", "--propagation", "private", "sh", "-c",
                     wrapper + ' && exec "$0" "$@"', *argv]
         self.proc = subprocess.Popen(argv, stdout=self.stderr, stderr=self.stderr,
-                                     env={**os.environ, **(env or {})}, preexec_fn=preexec)
+                                     env={**os.environ, **env}, preexec_fn=preexec)
 
         def ready():
             if self.proc.poll() is not None:
@@ -325,3 +346,34 @@ def build_shim(workdir, name):
     src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "shims", f"{name}.c")
     subprocess.run([cc, "-shared", "-fPIC", "-O1", "-o", out, src, "-ldl"], check=True)
     return out
+
+
+# A delivery command that records each run (argv, environment, ids, cwd) as
+# one JSON line, reads the message, and exits with the given status.
+RECORDER = """#!/usr/bin/python3
+import json, os, sys
+sys.stdin.buffer.read()
+with open({out!r}, "a") as f:
+    f.write(json.dumps({{"argv": sys.argv, "env": dict(os.environ), "uid": os.getuid(), "euid": os.geteuid(),
+                         "gid": os.getgid(), "cwd": os.getcwd()}}) + "\\n")
+sys.exit({code})
+"""
+
+
+def recording_command(workdir, name="record.py", code=0):
+    """Writes a RECORDER script into workdir; returns (its path, its log)."""
+    out = os.path.join(workdir, name + ".jsonl")
+    path = os.path.join(workdir, name)
+    with open(path, "w") as f:
+        f.write(RECORDER.format(out=out, code=code))
+    os.chmod(path, 0o755)
+    return path, out
+
+
+def recorded_runs(out):
+    """The runs a recording_command has logged so far, oldest first."""
+    import json
+    if not os.path.exists(out):
+        return []
+    with open(out) as f:
+        return [json.loads(line) for line in f]

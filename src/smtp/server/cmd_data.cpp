@@ -19,6 +19,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "base/time.h"
+#include "mail/headers.h"
 #include "smtp/proto/data_reader.h"
 #include "smtp/server/async_commit.h"
 #include "smtp/server/session.h"
@@ -30,22 +31,6 @@ namespace {
 constexpr size_t kHeaderScanBytes = 64 * 1024;
 // A client must send at least this much per smtpd_timeout during content.
 constexpr uint64_t kMinBytesPerTimeout = 64 * 1024;
-
-// Counts Received: header fields in the header section (up to the first
-// empty line) of content with LF line endings.
-int count_received(std::string_view content) {
-  int n = 0;
-  size_t pos = 0;
-  while (pos < content.size()) {
-    size_t eol = content.find('\n', pos);
-    std::string_view line = content.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
-    if (line.empty()) break;
-    if (str::istarts_with(line, "received:")) ++n;
-    if (eol == std::string_view::npos) break;
-    pos = eol + 1;
-  }
-  return n;
-}
 
 }  // namespace
 
@@ -130,7 +115,7 @@ asio::awaitable<void> Session::finish_message(uint64_t size, bool too_big, bool 
     r = Reply(550, "5.5.2", "Error: bare <CR> or <LF> received; lines must end with <CR><LF>");
   } else if (nul) {
     r = Reply(554, "5.6.0", "Error: message content contains NUL characters");
-  } else if (count_received(tx_.header_scan) >= lim_.hopcount) {
+  } else if (mail::count_received(tx_.header_scan) >= lim_.hopcount) {
     r = Reply(554, "5.4.6", "Error: too many hops");
   } else if (tx_.write_failed || !tx_.draft) {
     r = Reply(451, "4.3.0", "Error: queue file write error");
