@@ -20,12 +20,26 @@
 namespace tern::roles {
 namespace {
 
+// chown one regular file, named relative to dir_fd, without following a
+// link: opened O_NOFOLLOW and changed through the descriptor. A file with
+// several hard links (one may have been planted to a file elsewhere) is
+// left alone and logged.
+void chown_regular_at(int dir_fd, const char* name, const std::string& path, uid_t uid, gid_t gid) {
+  UniqueFd file(::openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  struct stat st;
+  if (!file.valid() || ::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+  if (st.st_nlink != 1) {
+    log::warn("{}: has {} hard links; ownership left unchanged", path, st.st_nlink);
+    return;
+  }
+  (void)::fchown(file.get(), uid, gid);
+}
+
 // chown the queue tree to mail_owner. The tree is writable by mail_owner
 // while this runs as root, so every step is relative to a directory already
 // opened with O_NOFOLLOW: fstatat without following, openat(O_NOFOLLOW) and
 // fchown on the opened descriptor. A name swapped for a symlink between two
-// calls makes the open fail; a file with several hard links (one planted to
-// a file elsewhere) is left alone and logged.
+// calls makes the open fail.
 void chown_tree_at(int dir_fd, const std::string& path, uid_t uid, gid_t gid, int depth) {
   if (::fchown(dir_fd, uid, gid) != 0 || depth > 3) return;
   int walk_fd = ::dup(dir_fd);
@@ -43,13 +57,7 @@ void chown_tree_at(int dir_fd, const std::string& path, uid_t uid, gid_t gid, in
       UniqueFd child(::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (child.valid()) chown_tree_at(child.get(), fs::join(path, name), uid, gid, depth + 1);
     } else if (S_ISREG(st.st_mode)) {
-      UniqueFd file(::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-      if (!file.valid() || ::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-      if (st.st_nlink != 1) {
-        log::warn("{}: has {} hard links; ownership left unchanged", fs::join(path, name), st.st_nlink);
-        continue;
-      }
-      (void)::fchown(file.get(), uid, gid);
+      chown_regular_at(dir_fd, name.c_str(), fs::join(path, name), uid, gid);
     }
     // Symlinks, sockets and FIFOs: nothing tern needs; the submission
     // socket is made afresh by the daemon after the switch.
@@ -90,7 +98,8 @@ Status drop_privileges(const config::Config& cfg, const queue::Spool& spool) {
     if (fs::make_dirs(vbase, 0750)) ::lchown(vbase.c_str(), uid, gid);
   }
   std::string log_file = cfg.get("maillog_file");
-  if (!log_file.empty() && log_file != "syslog" && log_file != "stderr") ::lchown(log_file.c_str(), uid, gid);
+  if (!log_file.empty() && log_file != "syslog" && log_file != "stderr")
+    chown_regular_at(AT_FDCWD, log_file.c_str(), log_file, uid, gid);
   if (::initgroups(owner.c_str(), gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)
     return Error::perm(fmt::format("cannot switch to mail_owner '{}'", owner));
   if (::setuid(0) == 0 || ::geteuid() == 0) return Error::perm("privilege drop failed: root can be regained");

@@ -2,6 +2,11 @@
 // that reads the network runs as root). mail_owner names the user; empty
 // means "stay the invoking user": what an ordinary user's daemon (the demo,
 // the tests) does; as root that is allowed but logged as a warning.
+//
+// SECURITY: the queue (and maillog_file's directory) may be writable by
+// mail_owner while this runs as root: ownership is changed through
+// descriptors opened with O_NOFOLLOW, relative to an opened directory, and
+// never on a symlink, a socket or a file with several hard links.
 #pragma once
 
 #include "base/result.h"
