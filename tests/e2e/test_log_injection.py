@@ -90,7 +90,8 @@ def test_forged_queue_file_cannot_inject_headers(make_tern):
     with open(path, "wb") as f:
         f.write(encode(recs))
     shown = t.run("queue", "show", qid).stdout
-    assert "X-Injected" in shown and not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", shown.split("*** MESSAGE")[0])
+    assert "sender: x@example.org>\\x0aX-Injected: yes\\x0d\\x0aReturn-Path: <boss@example.org" in shown
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", shown.split("*** MESSAGE")[0])
     t.start()
     wait_until(lambda: t.maildir("alice@virt.test") or os.listdir(os.path.join(t.queue, "corrupt")),
                what="delivery or quarantine")
