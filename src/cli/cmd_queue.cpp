@@ -136,11 +136,11 @@ int cmd_queue_show(const std::string& path, const std::string& id) {
   auto content = queue::read_content(p, *env);
   std::printf("*** ENVELOPE RECORDS %s ***\n", id.c_str());
   std::printf("arrival_time: %lld\n", static_cast<long long>(env->arrival));
-  std::printf("client: %s\nhelo: %s\nprotocol: %s\n", str::printable(env->client).c_str(),
-              str::printable(env->helo).c_str(), str::printable(env->protocol).c_str());
-  std::printf("sender: %s\n", str::printable(env->sender).c_str());
+  std::printf("client: %s\nhelo: %s\nprotocol: %s\n", str::escape_log(env->client).c_str(),
+              str::escape_log(env->helo).c_str(), str::escape_log(env->protocol).c_str());
+  std::printf("sender: %s\n", str::escape_log(env->sender).c_str());
   for (auto& r : env->recipients)
-    std::printf("%s: %s\n", r.done ? "done_recipient" : "recipient", str::printable(r.address).c_str());
+    std::printf("%s: %s\n", r.done ? "done_recipient" : "recipient", str::escape_log(r.address).c_str());
   std::printf("*** MESSAGE CONTENTS %s ***\n", id.c_str());
   if (content) std::fwrite(content->data(), 1, content->size(), stdout);
   std::printf("*** END OF MESSAGE ***\n");

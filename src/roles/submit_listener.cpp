@@ -28,6 +28,18 @@ std::string local_received_header(const std::string& hostname, unsigned uid, con
                      rfc5322_date(::time(nullptr)));
 }
 
+namespace {
+
+// The connecting user, from the kernel (never from the request).
+unsigned peer_uid(asio::local::stream_protocol::socket& sock) {
+  struct ucred cred {};
+  socklen_t len = sizeof cred;
+  ::getsockopt(sock.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len);
+  return cred.uid;
+}
+
+}  // namespace
+
 std::string local_header_limit_error(const config::Config& cfg, std::string_view content) {
   mail::HeaderLimiter limiter(static_cast<uint64_t>(cfg.bytes("header_size_limit")),
                               static_cast<uint64_t>(cfg.integer("header_line_limit")));
@@ -80,11 +92,8 @@ asio::awaitable<void> SubmitListener::accept_loop() {
 }
 
 asio::awaitable<void> SubmitListener::refuse(asio::local::stream_protocol::socket sock) {
-  struct ucred cred {};
-  socklen_t len = sizeof cred;
-  ::getsockopt(sock.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len);
-  log::warn("local submission from uid {} refused: {} connections already (local_submit_connection_limit)", cred.uid,
-            active_);
+  log::warn("local submission from uid {} refused: {} connections already (local_submit_connection_limit)",
+            peer_uid(sock), active_);
   static const std::string answer = "ERR temp too many local submissions at once; try again later\n";
   asio::error_code ec;
   // Nonblocking and tiny: fits the socket buffer whatever the client does.
@@ -95,9 +104,7 @@ asio::awaitable<void> SubmitListener::handle(asio::local::stream_protocol::socke
   auto services = source_.services();
   const auto& cfg = *services->cfg;
   size_t max_content = static_cast<size_t>(cfg.bytes("message_size_limit"));
-  struct ucred cred {};
-  socklen_t len = sizeof cred;
-  ::getsockopt(sock.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len);
+  unsigned uid = peer_uid(sock);
   std::string request;
   char buf[65536];
   asio::error_code ec;
@@ -125,17 +132,17 @@ asio::awaitable<void> SubmitListener::handle(asio::local::stream_protocol::socke
   }
   deadline.cancel();
   if (timed_out) {
-    log::warn("local submission from uid {}: timeout after {} bytes; connection closed", cred.uid, request.size());
+    log::warn("local submission from uid {}: timeout after {} bytes; connection closed", uid, request.size());
     co_return;
   }
   if (answer.empty()) {
     auto req = queue::decode_submit_request(request, max_content, static_cast<size_t>(cfg.integer("smtpd_recipient_limit")));
     std::string header_error = req ? local_header_limit_error(cfg, req->content) : "";
     if (!req) {
-      log::warn("local submission from uid {}: bad request: {}", cred.uid, req.error().detail);
+      log::warn("local submission from uid {}: bad request: {}", uid, req.error().detail);
       answer = "ERR perm " + req.error().detail + "\n";
     } else if (!header_error.empty()) {
-      log::info("NOQUEUE: reject: local submission from uid {}: {}; from=<{}>", cred.uid, header_error,
+      log::info("NOQUEUE: reject: local submission from uid {}: {}; from=<{}>", uid, header_error,
                 str::printable(req->sender));
       answer = "ERR perm " + header_error + "\n";
     } else {
@@ -148,11 +155,11 @@ asio::awaitable<void> SubmitListener::handle(asio::local::stream_protocol::socke
       auto d = queue::Draft::create(spool_, env);
       Status st = d ? ok_status() : Status(d.error());
       std::string id = d ? (*d)->id() : "NOQUEUE";
-      if (st) st = (*d)->append(local_received_header(cfg.get("myhostname"), cred.uid, id));
+      if (st) st = (*d)->append(local_received_header(cfg.get("myhostname"), uid, id));
       if (st) st = (*d)->append(req->content);
       if (st) st = (*d)->finish();
       if (st) {
-        log::info("{}: uid={} from=<{}>", id, cred.uid, str::printable(req->sender));
+        log::info("{}: uid={} from=<{}>", id, uid, str::printable(req->sender));
         log::info("{}: from=<{}>, size={}, nrcpt={} (queue active)", id, str::printable(req->sender),
                   req->content.size(), req->recipients.size());
         std::string err = co_await smtp::async_commit(committer_, std::move(*d), asio::use_awaitable);

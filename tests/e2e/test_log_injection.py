@@ -89,6 +89,9 @@ def test_forged_queue_file_cannot_inject_headers(make_tern):
     recs = [(typ, evil if typ == b"S" else p) for typ, p in recs]
     with open(path, "wb") as f:
         f.write(encode(recs))
+    shown = t.run("queue", "show", qid).stdout
+    assert "sender: x@example.org>\\x0aX-Injected: yes\\x0d\\x0aReturn-Path: <boss@example.org" in shown
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", shown.split("*** MESSAGE")[0])
     t.start()
     wait_until(lambda: t.maildir("alice@virt.test") or os.listdir(os.path.join(t.queue, "corrupt")),
                what="delivery or quarantine")
@@ -124,3 +127,42 @@ def test_maillog_file_symlink_is_refused(make_tern):
     os.unlink(t.logfile)
     t.start()
     assert "daemon started" in t.log()
+
+
+def test_case_18_xtext_and_queue_show_after_restart(make_tern):
+    """RELIABILITY #18: xtext that decodes to control bytes is refused with
+    501 5.5.4; what is queued reads back identically after a restart, and
+    `tern queue show` never prints a raw control byte."""
+    t = make_tern({"mailbox_command": "/bin/sh -c 'exit 75'", "minimal_backoff_time": "60s",
+                   "maximal_backoff_time": "60s"})
+    import getpass
+    me = f"{getpass.getuser()}@local.test"
+    c = RawSMTP(t.port)
+    assert c.reply()[0] == 220
+    assert c.cmd("EHLO client.example")[0] == 250
+    code, text = c.cmd("MAIL FROM:<a@b> AUTH=x+0A+0Dy ENVID=a+0Ab ORCPT=rfc822;u+0A@x")
+    assert (code, text[4:9]) == (501, "5.5.4"), text
+    assert c.cmd("MAIL FROM:<odd+2Bname@example.org> ENVID=fine+2Bid")[0] == 250
+    code, text = c.cmd(f"RCPT TO:<{me}> ORCPT=rfc822;u+0A@x")
+    assert (code, text[4:9]) == (501, "5.5.4"), text
+    assert c.cmd(f"RCPT TO:<{me}> ORCPT=rfc822;u+2B1@x")[0] == 250
+    assert c.cmd("DATA")[0] == 354
+    c.send("Subject: held\r\n\r\nx\r\n.\r\n")
+    code, text = c.reply()
+    assert code == 250
+    qid = text.split()[-1]
+    c.cmd("QUIT")
+    wait_until(lambda: "status=deferred" in t.log(), what="deferral")
+    before = t.run("queue", "show", qid).stdout
+    assert "sender: odd+2Bname@example.org" in before
+    t.stop()
+    t.start()
+    after = t.run("queue", "show", qid).stdout
+    assert after == before
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", after)
+    with open(os.path.join(t.queue, "active", qid), "rb") as f:
+        recs = records(f.read())
+    assert recs[-1] == (b"E", b"")
+    assert [typ for typ, _ in recs].count(b"S") == 1
+    assert all(typ in b"TCHPFSRDME" for typ, _ in recs)
+    assert_one_line_per_event(t)
