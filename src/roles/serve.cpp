@@ -10,6 +10,7 @@
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -189,7 +190,9 @@ int serve(const ServeOptions& opt) {
       log::info("queue flush requested");
     } else {
       log::info("terminating on signal {}", sig);
-      guard = std::make_unique<ShutdownGuard>(std::chrono::seconds(cfg->seconds("shutdown_timeout")), [helper] {
+      // At least a second, for the 421 replies and the commits in progress.
+      auto timeout = std::chrono::seconds(std::max(1LL, static_cast<long long>(cfg->seconds("shutdown_timeout"))));
+      guard = std::make_unique<ShutdownGuard>(timeout, [helper] {
         child::cancel_all();
         if (helper) helper->close();
       });

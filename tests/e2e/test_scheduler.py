@@ -255,6 +255,46 @@ def test_sigterm_under_load_exits_in_time_and_loses_nothing(make_tern, workdir):
     assert len(stored(slow_out)) == 1 and len(stored(retry_out)) == 3
 
 
+def test_sigterm_while_a_client_streams_data(make_tern):
+    # The client never pauses inside DATA, so the server always has data to
+    # read: SIGTERM must still end the session with 421 at once (a read that
+    # had completed before the signal used to let the DATA loop go on
+    # reading until shutdown_timeout cut everything off without a reply).
+    t = make_tern({"shutdown_timeout": "8s"})
+    c = RawSMTP.at_data(t.port)
+    sent, stop = [0], threading.Event()
+
+    def stream():
+        line = b"x" * 998 + b"\r\n"
+        try:
+            while not stop.is_set():
+                c.sock.sendall(line * 64)
+                sent[0] += len(line) * 64
+        except OSError:
+            pass
+
+    th = threading.Thread(target=stream)
+    th.start()
+    try:
+        wait_until(lambda: sent[0] > 2_000_000, what="the client to be streaming")
+        start = time.monotonic()
+        t.proc.send_signal(signal.SIGTERM)
+        try:
+            reply = c.reply()
+        except (ConnectionError, OSError) as e:
+            reply = (None, repr(e))
+        elapsed = time.monotonic() - start
+        assert reply[0] == 421 and reply[1][4:9] == "4.3.2", (reply, elapsed)
+        assert t.proc.wait(timeout=15) == 0
+        assert time.monotonic() - start < 4, "the daemon waited for the streaming client"
+    finally:
+        stop.set()
+        c.sock.close()
+        th.join()
+    t.proc = None
+    t.stderr.close()
+
+
 # --- the same through the root-owned local delivery process ------------------
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root for the local delivery process")
