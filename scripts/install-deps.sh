@@ -10,6 +10,8 @@ pkgs=(
   libasio-dev libssl-dev libfmt-dev libcli11-dev liblmdb-dev libcrypt-dev libgtest-dev
   # test clients and peers
   python3 python3-pytest python3-pytest-xdist python3-aiosmtpd swaks curl postfix procps openssl perl util-linux
+  # the syscall-order test (RELIABILITY.md #31)
+  strace
 )
 
 # The unprivileged user tern's daemon runs as when started by root (mail_owner),
