@@ -9,7 +9,9 @@ pkgs=(
   # libraries
   libasio-dev libssl-dev libfmt-dev libcli11-dev liblmdb-dev libcrypt-dev libgtest-dev
   # test clients and peers
-  python3 python3-pytest python3-pytest-xdist python3-aiosmtpd swaks curl postfix procps openssl perl util-linux strace
+  python3 python3-pytest python3-pytest-xdist python3-aiosmtpd swaks curl postfix procps openssl perl util-linux
+  # strace: the syscall-order and root-open tests (RELIABILITY.md #31, #56)
+  strace
 )
 
 # The unprivileged user tern's daemon runs as when started by root (mail_owner),

@@ -101,3 +101,54 @@ def test_queue_without_inodes_refuses_mail_then_recovers(make_tern):
     wait_until(lambda: len(t.mbox()) == 1, what="delivery once inodes are back")
     assert t.proc.poll() is None
     assert [m["Subject"] for m in t.mbox()] == ["after"]
+
+
+def ns_listdir(t, path):
+    """os.listdir as tern sees it (inside its mount namespace)."""
+    return in_namespace(t, "ls", "-A", path).stdout.split()
+
+
+def ns_mbox_subjects(t, user=ME):
+    """Subjects in the user's mbox as tern sees it, parsed by Python's mailbox."""
+    import mailbox
+    import tempfile
+    raw = subprocess.run(["nsenter", "-t", str(t.proc.pid), "-m", "sh", "-c",
+                          f"cat {os.path.join(t.spool, user)} 2>/dev/null; true"],
+                         capture_output=True, check=True).stdout
+    with tempfile.NamedTemporaryFile(suffix=".mbox") as f:
+        f.write(raw)
+        f.flush()
+        return [m["Subject"] for m in mailbox.mbox(f.name, create=False)]
+
+
+def test_disk_filling_mid_data_451_then_earlier_mail_delivered(make_tern):
+    """RELIABILITY.md #33: the queue file system fills up during DATA ->
+    451 4.3.0 and the partial queue file is gone; mail accepted earlier,
+    stuck because its mailbox file system was full too, is delivered
+    exactly once when space is freed, without a restart."""
+    t = make_tern({"message_size_limit": "3m"}, start=False)
+    os.makedirs(t.queue, exist_ok=True)
+    spool_filler, queue_filler = os.path.join(t.spool, "filler"), os.path.join(t.queue, "filler")
+    t.start(wrapper=f"mount -t tmpfs -o size=8m tmpfs {t.queue} && mount -t tmpfs -o size=1m tmpfs {t.spool} && "
+                    f"(dd if=/dev/zero of={spool_filler} bs=64k count=32 2>/dev/null; true)")
+    rcpt = f"{ME}@local.test"
+    with smtplib.SMTP("127.0.0.1", t.port) as s:
+        s.sendmail("a@example.org", [rcpt], b"Subject: earlier\r\n\r\nwaits for room\r\n")
+    wait_until(lambda: "status=deferred" in t.log(), what="the earlier mail deferred (mailbox disk full)")
+    # A message bigger than the in-memory limit streams into queue/tmp.
+    c = RawSMTP.at_data(t.port, rcpt=rcpt)
+    c.send(b"Subject: too much\r\n\r\n" + (b"y" * 998 + b"\r\n") * 1200)
+    tmp = os.path.join(t.queue, "tmp")
+    wait_until(lambda: ns_listdir(t, tmp), what="the partial queue file")
+    in_namespace(t, "sh", "-c", f"dd if=/dev/zero of={queue_filler} bs=64k 2>/dev/null; true")
+    c.send((b"y" * 998 + b"\r\n") * 1500 + b".\r\n")
+    code, text = c.reply()
+    assert (code, text[4:9]) == (451, "4.3.0"), text
+    assert ns_listdir(t, tmp) == []
+    assert ns_mbox_subjects(t) == []
+    # Space returns on both file systems: the earlier mail arrives once.
+    in_namespace(t, "rm", "-f", queue_filler, spool_filler)
+    wait_until(lambda: ns_mbox_subjects(t) == ["earlier"], timeout=15, what="the earlier mail delivered")
+    wait_until(lambda: ns_listdir(t, os.path.join(t.queue, "active")) == [], what="the queue to drain")
+    assert ns_mbox_subjects(t) == ["earlier"]
+    assert c.cmd("MAIL FROM:<a@example.org>")[0] == 250
