@@ -1,6 +1,8 @@
 // Implementation of MemoryStream (see memory_stream.h).
 #include "io/memory_stream.h"
 
+#include <asio/error.hpp>
+
 #include <algorithm>
 #include <cstring>
 
@@ -8,8 +10,8 @@ namespace tern::io {
 
 asio::awaitable<size_t> MemoryStream::read_some(asio::mutable_buffer buf, asio::error_code& ec) {
   while (!in_.empty() && in_.front().empty()) in_.pop_front();  // pauses end when the session reads
-  if (closed_ || in_.empty() || buf.size() == 0) {
-    if (closed_)
+  if (t_->closed || in_.empty() || buf.size() == 0) {
+    if (t_->closed)
       ec = asio::error::bad_descriptor;
     else
       ec = asio::error::eof;
@@ -25,12 +27,12 @@ asio::awaitable<size_t> MemoryStream::read_some(asio::mutable_buffer buf, asio::
 }
 
 asio::awaitable<void> MemoryStream::write(asio::const_buffer buf, asio::error_code& ec) {
-  if (closed_) {
-    after_close_ += buf.size();
+  if (t_->closed) {
+    t_->written_after_close += buf.size();
     ec = asio::error::bad_descriptor;
     co_return;
   }
-  out_.append(static_cast<const char*>(buf.data()), buf.size());
+  t_->written.append(static_cast<const char*>(buf.data()), buf.size());
   ec = {};
 }
 

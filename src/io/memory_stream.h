@@ -3,11 +3,13 @@
 // as chunks; each read returns (part of) the next chunk, so chunk borders
 // are TCP segment borders. An empty chunk is a pause: what follows it is not
 // available() until the session reads again (a client that waits for a
-// reply). After the last chunk reads see end of stream. Everything written
-// is kept in written(). Operations complete at once, never suspending.
+// reply). After the last chunk reads see end of stream. What the session
+// writes goes to a Transcript the caller keeps (it outlives the stream,
+// which the session owns). Operations complete at once, never suspending.
 #pragma once
 
 #include <deque>
+#include <memory>
 #include <string>
 
 #include "io/stream.h"
@@ -16,25 +18,24 @@ namespace tern::io {
 
 class MemoryStream final : public Stream {
  public:
-  MemoryStream(asio::any_io_executor ex, std::deque<std::string> chunks) : ex_(std::move(ex)), in_(std::move(chunks)) {}
+  struct Transcript {
+    std::string written;
+    bool closed = false;
+    size_t written_after_close = 0;  // a bug: nothing may follow the last reply
+  };
+  MemoryStream(asio::any_io_executor ex, std::deque<std::string> chunks, std::shared_ptr<Transcript> t)
+      : ex_(std::move(ex)), in_(std::move(chunks)), t_(std::move(t)) {}
   asio::any_io_executor get_executor() override { return ex_; }
   asio::awaitable<size_t> read_some(asio::mutable_buffer buf, asio::error_code& ec) override;
   asio::awaitable<void> write(asio::const_buffer buf, asio::error_code& ec) override;
-  size_t available() override { return in_.empty() || closed_ ? 0 : in_.front().size(); }
+  size_t available() override { return in_.empty() || t_->closed ? 0 : in_.front().size(); }
   void cancel() override {}
-  void close() override { closed_ = true; }
-
-  const std::string& written() const { return out_; }
-  bool closed() const { return closed_; }
-  // Bytes written after close() (a bug: nothing may follow the last reply).
-  size_t written_after_close() const { return after_close_; }
+  void close() override { t_->closed = true; }
 
  private:
   asio::any_io_executor ex_;
   std::deque<std::string> in_;
-  std::string out_;
-  bool closed_ = false;
-  size_t after_close_ = 0;
+  std::shared_ptr<Transcript> t_;
 };
 
 }  // namespace tern::io

@@ -115,7 +115,9 @@ asio::awaitable<void> Session::run() {
     }
     auto next = splitter_.next();
     if (next.kind == LineSplitter::Kind::need_more) {
-      if (splitter_.pending_size() == 0) co_await flush();
+      // About to wait for the client: send what is queued, also when part
+      // of a line is pending (a client may wait for these replies first).
+      co_await flush();
       if (closed_) break;
       if (interrupted_ || host_.shutting_down()) {
         // SIGTERM arrived while this session was busy (error sleep, commit):
