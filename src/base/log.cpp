@@ -63,7 +63,9 @@ Result<int> open_log_file(const std::string& path) {
     why = fmt::format("file is owned by another user (uid {})", st.st_uid);
   if (why.empty()) return fd;
   ::close(fd);
-  return Error::perm(fmt::format("{}: {}; refusing to log to it", path, why));
+  return Error::perm(fmt::format("{}: {}; refusing to log to it (make it a plain file with one link, owned by root "
+                                 "or by the user tern starts as, or point maillog_file elsewhere)",
+                                 path, why));
 }
 
 }  // namespace

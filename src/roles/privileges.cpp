@@ -97,9 +97,8 @@ Status drop_privileges(const config::Config& cfg, const queue::Spool& spool) {
   if (!vbase.empty() && !fs::exists(vbase)) {
     if (fs::make_dirs(vbase, 0750)) ::lchown(vbase.c_str(), uid, gid);
   }
-  std::string log_file = cfg.get("maillog_file");
-  if (!log_file.empty() && log_file != "syslog" && log_file != "stderr")
-    chown_regular_at(AT_FDCWD, log_file.c_str(), log_file, uid, gid);
+  // maillog_file stays root's: it was opened before this drop, and the
+  // descriptor outlives it (base/log.cpp refuses a log owned by anyone else).
   if (::initgroups(owner.c_str(), gid) != 0 || ::setgid(gid) != 0 || ::setuid(uid) != 0)
     return Error::perm(fmt::format("cannot switch to mail_owner '{}'", owner));
   if (::setuid(0) == 0 || ::geteuid() == 0) return Error::perm("privilege drop failed: root can be regained");

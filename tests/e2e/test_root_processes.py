@@ -161,9 +161,6 @@ def test_network_and_scheduler_threads_run_as_mail_owner_without_capabilities(ma
     assert os.listdir(f"/proc/{ps[0].split()[1]}/task") == [ps[0].split()[1]]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "defects: as root, roles/privileges.cpp walks the mail_owner-writable queue by path (issue 7 item 7) "
-    "and queue/pid is opened O_CREAT without O_EXCL there (item 7; RELIABILITY.md #56)"))
 def test_root_never_reaches_a_name_through_a_directory_another_uid_can_write(make_tern, workdir):
     trace = os.path.join(workdir, "trace")
     # LeakSanitizer cannot run under ptrace; every other test checks for leaks.
