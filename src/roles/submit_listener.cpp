@@ -6,8 +6,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <asio/co_spawn.hpp>
-#include <asio/detached.hpp>
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
@@ -52,43 +50,28 @@ std::string local_header_limit_error(const config::Config& cfg, std::string_view
 
 SubmitListener::SubmitListener(asio::io_context& ctx, const queue::Spool& spool, queue::Committer& committer,
                                smtp::SmtpServer& source)
-    : ctx_(ctx), spool_(spool), committer_(committer), source_(source) {}
+    : spool_(spool), committer_(committer), source_(source), listener_(ctx) {}
 
 Status SubmitListener::start() {
-  std::string path = spool_.socket_path();
-  ::unlink(path.c_str());
-  asio::error_code ec;
-  acceptor_ = std::make_unique<asio::local::stream_protocol::acceptor>(ctx_);
-  acceptor_->open(asio::local::stream_protocol(), ec);
-  if (!ec) acceptor_->bind(asio::local::stream_protocol::endpoint(path), ec);
-  if (!ec) acceptor_->listen(64, ec);
-  if (ec) return Error::perm(fmt::format("cannot listen on {}: {}", path, ec.message()));
-  ::chmod(path.c_str(), 0666);
-  asio::co_spawn(ctx_, accept_loop(), asio::detached);
-  return ok_status();
+  return listener_.start(spool_.socket_path(), 0666, 64,
+                         [this](asio::local::stream_protocol::socket sock) { return on_connection(std::move(sock)); });
 }
 
-void SubmitListener::stop() {
-  if (!acceptor_) return;
-  asio::error_code ec;
-  acceptor_->close(ec);
-  ::unlink(spool_.socket_path().c_str());
-}
+void SubmitListener::stop() { listener_.stop(); }
 
-asio::awaitable<void> SubmitListener::accept_loop() {
-  for (;;) {
-    asio::error_code ec;
-    auto sock = co_await acceptor_->async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
-    if (ec) continue;
-    auto services = source_.services();
-    if (active_ >= static_cast<size_t>(services->cfg->integer("local_submit_connection_limit"))) {
-      asio::co_spawn(ctx_, refuse(std::move(sock)), asio::detached);
-      continue;
-    }
-    ++active_;
-    asio::co_spawn(ctx_, handle(std::move(sock)), [this](std::exception_ptr) { --active_; });
+asio::awaitable<void> SubmitListener::on_connection(asio::local::stream_protocol::socket sock) {
+  auto services = source_.services();
+  if (active_ >= static_cast<size_t>(services->cfg->integer("local_submit_connection_limit"))) {
+    co_await refuse(std::move(sock));
+    co_return;
   }
+  // Counted until the handler ends, however it ends.
+  struct Active {
+    size_t& n;
+    explicit Active(size_t& c) : n(++c) {}
+    ~Active() { --n; }
+  } active(active_);
+  co_await handle(std::move(sock));
 }
 
 asio::awaitable<void> SubmitListener::refuse(asio::local::stream_protocol::socket sock) {

@@ -24,6 +24,7 @@
 #include "config/config.h"
 #include "queue/spool.h"
 #include "queue/writer.h"
+#include "roles/unix_listener.h"
 #include "smtp/server/server.h"
 
 namespace tern::roles {
@@ -36,14 +37,13 @@ class SubmitListener {
   void stop();
 
  private:
-  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> on_connection(asio::local::stream_protocol::socket sock);
   asio::awaitable<void> handle(asio::local::stream_protocol::socket sock);
   asio::awaitable<void> refuse(asio::local::stream_protocol::socket sock);
-  asio::io_context& ctx_;
   const queue::Spool& spool_;
   queue::Committer& committer_;
   smtp::SmtpServer& source_;
-  std::unique_ptr<asio::local::stream_protocol::acceptor> acceptor_;
+  UnixListener listener_;
   size_t active_ = 0;  // connections being served (all on the one io_context thread)
 };
 

@@ -1,7 +1,6 @@
 // UnixListener: a listening Unix stream socket at a path under
 // queue_directory/public/ and its accept loop, which runs one coroutine per
-// connection. The control socket uses it; the submission socket
-// (submit_listener.cpp) has the same loop and can move onto it.
+// connection. The control socket and the submission socket use it.
 #pragma once
 
 #include <sys/types.h>
