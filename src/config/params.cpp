@@ -91,7 +91,7 @@ const std::vector<ParamDef>& table() {
     {"smtpd_soft_error_limit", T::integer, "10", "Errors after which each reply is delayed"},
     {"smtpd_junk_command_limit", T::integer, "100",
      "NOOP, RSET, VRFY, EXPN and HELP commands after which each one counts as an error"},
-    {"smtpd_error_sleep_time", T::duration, "1s", "Delay of each reply once the soft error limit is reached"},
+    {"smtpd_error_sleep_time", T::duration, "1s", "Delay per error beyond the soft error limit, before each reply (so it grows)"},
     {"smtpd_client_connection_count_limit", T::integer, "50", "Simultaneous connections from one client"},
     {"smtpd_max_connections", T::integer, "1000", "Simultaneous SMTP connections in total"},
     {"smtpd_command_line_limit", T::integer, "4096", "Longest SMTP command line accepted, in bytes"},

@@ -16,6 +16,14 @@ def session(tern, source="127.0.0.1"):
     return c
 
 
+def in_transaction(tern):
+    """A session with MAIL and RCPT accepted."""
+    c = session(tern)
+    assert c.cmd("MAIL FROM:<a@example.org>")[0] == 250
+    assert c.cmd("RCPT TO:<alice@virt.test>")[0] == 250
+    return c
+
+
 def test_declared_size_too_big(tern):
     c = session(tern)
     code, text = c.cmd("MAIL FROM:<a@example.org> SIZE=999999999999")
@@ -128,9 +136,7 @@ def test_idle_timeout(make_tern):
 
 def test_trickling_data_is_not_reset_per_byte(make_tern):
     t = make_tern({"smtpd_timeout": "2s"})
-    c = session(t)
-    c.cmd("MAIL FROM:<a@example.org>")
-    c.cmd("RCPT TO:<alice@virt.test>")
+    c = in_transaction(t)
     c.cmd("DATA")
     start = time.monotonic()
     try:
@@ -206,3 +212,129 @@ def test_access_table(make_tern, workdir):
     trusted = session(t, source="127.0.0.6")
     trusted.cmd("MAIL FROM:<a@example.org>")
     assert trusted.cmd("RCPT TO:<x@elsewhere.example>")[0] == 250
+
+
+def rss_kib(tern, field="VmRSS"):
+    with open(f"/proc/{tern.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError(field + " not found")
+
+
+def test_megabyte_without_line_end_gets_500_then_421(tern):
+    # Case 5: 1 MB with no CRLF: 500 5.5.2 once, then 421 and close; the
+    # server never buffers the line (its peak RSS grows by far less than 1 MB
+    # per MB sent).
+    c = session(tern)
+    base = rss_kib(tern)
+    try:
+        c.send(b"NOOP " + b"x" * (1 << 20))
+    except OSError:
+        pass  # the server may close while we still send
+    code, text = c.reply()
+    assert (code, text[4:9]) == (500, "5.5.2")
+    code, text = c.reply()
+    assert (code, text[4:9]) == (421, "4.7.0")
+    assert c.closed()
+    assert rss_kib(tern, "VmHWM") - base < 4096
+
+
+def test_unknown_commands_get_a_growing_delay_then_421(make_tern):
+    # Case 8: every unknown command gets 500 5.5.2; past the soft limit each
+    # reply waits longer than the one before; at the hard limit 421 4.7.0.
+    t = make_tern({"smtpd_soft_error_limit": "17", "smtpd_hard_error_limit": "20",
+                   "smtpd_error_sleep_time": "1s"})
+    c = session(t)
+    gaps = []
+    for _ in range(20):
+        start = time.monotonic()
+        code, text = c.cmd("BOGUS")
+        gaps.append(time.monotonic() - start)
+        assert (code, text[4:9]) == (500, "5.5.2")
+    code, text = c.reply()
+    assert (code, text[4:9]) == (421, "4.7.0") and "too many errors" in text
+    assert c.closed()
+    # errors 18 and 19 wait 1 s and 2 s (lower bounds only: load only adds).
+    assert gaps[17] >= 0.9 and gaps[18] >= 1.9, gaps
+
+
+def test_thirty_megabytes_undeclared_stays_in_sync_and_bounded(tern):
+    # Case 22: read to the dot, 552 5.3.4, NOOP 250, nothing left, and the
+    # server's memory does not follow the message.
+    c = in_transaction(tern)
+    base = rss_kib(tern)
+    assert c.cmd("DATA")[0] == 354
+    line = b"y" * 998 + b"\r\n"
+    block = line * 1024  # 1 MiB
+    c.send(b"Subject: huge\r\n\r\n")
+    for _ in range(30):
+        c.send(block)
+    code, text = c.cmd(".")
+    assert (code, text[4:9]) == (552, "5.3.4")
+    assert c.cmd("NOOP")[0] == 250
+    assert tern.maildir("alice@virt.test") == []
+    assert [f for f in tern.queue_files() if f.startswith(("active/", "tmp/"))] == []
+    assert rss_kib(tern, "VmHWM") - base < 8192
+
+
+def test_fifty_thousand_pipelined_recipients(tern):
+    # Case 22: 100 x 250, then 452 4.5.3 for each of the rest (not counted as
+    # errors, so no 421), memory bounded, and the session still works.
+    import threading
+    c = session(tern)
+    base = rss_kib(tern)
+    c.cmd("MAIL FROM:<a@example.org>")
+    n = 50000
+    payload = "".join("RCPT TO:<alice+%d@virt.test>\r\n" % i for i in range(n)).encode()
+    sender = threading.Thread(target=c.send, args=(payload,))
+    sender.start()
+    codes = [c.reply() for _ in range(n)]
+    sender.join()
+    assert all(code == 250 for code, _ in codes[:100])
+    assert all(text[:9] == "452 4.5.3" for _, text in codes[100:])
+    assert c.cmd("NOOP")[0] == 250
+    assert rss_kib(tern, "VmHWM") - base < 16384
+
+
+def trickle(c, data, start):
+    """Sends data one byte a second until the server says something;
+    returns the seconds from start to that reply."""
+    import select
+    for b in data:
+        readable, _, _ = select.select([c.sock], [], [], 1.0)
+        if readable:
+            break
+        try:
+            c.send(bytes([b]))
+        except OSError:
+            break
+    select.select([c.sock], [], [], 10)
+    return time.monotonic() - start
+
+
+def test_trickled_ehlo_times_out_on_its_deadline(make_tern):
+    # Case 25: one byte a second with smtpd_timeout 3s: 421 4.4.2 about 3 s
+    # after the greeting, not pushed back by each byte.
+    t = make_tern({"smtpd_timeout": "3s"})
+    c = RawSMTP(t.port)
+    assert c.reply()[0] == 220
+    start = time.monotonic()
+    elapsed = trickle(c, b"EHLO trickle.example.org\r\n", start)
+    code, text = c.reply()
+    assert (code, text[4:9]) == (421, "4.4.2")
+    assert 2.5 < elapsed < 5.5
+    assert c.closed()
+
+
+def test_trickled_bdat_times_out_on_its_deadline(make_tern):
+    # Case 25, BDAT: the chunk trickles; the deadline is not reset per byte.
+    t = make_tern({"smtpd_timeout": "3s"})
+    c = in_transaction(t)
+    c.send(b"BDAT 100 LAST\r\n")
+    start = time.monotonic()
+    elapsed = trickle(c, b"z" * 100, start)
+    code, text = c.reply()
+    assert (code, text[4:9]) == (421, "4.4.2")
+    assert 2.5 < elapsed < 5.5
+    assert t.maildir("alice@virt.test") == []

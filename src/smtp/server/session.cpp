@@ -76,6 +76,7 @@ asio::awaitable<bool> Session::fill(const char* during) {
     hang_up(HangUp::shutdown);
   } else {
     log::info("lost connection after {} from {}", during, client_name_);
+    stream_->close();
     closed_ = true;
   }
   co_return false;
