@@ -50,6 +50,8 @@ const std::vector<ParamDef>& table() {
     {"alias_recursion_limit", T::integer, "1000", "Maximal nesting of aliases and :include: (deeper: bounced 5.4.6)"},
     {"virtual_alias_recursion_limit", T::integer, "100", "Maximal nesting of virtual alias expansion"},
     {"virtual_alias_expansion_limit", T::integer, "1000", "Maximal addresses one virtual alias expands to"},
+    {"duplicate_filter_limit", T::integer, "1000",
+     "Final targets one message's delivery remembers to deliver each once (0: no limit; past it, duplicates are delivered)"},
     {"delivery_concurrency_limit", T::integer, "8", "Deliveries running at the same time, at acceptance included"},
     {"command_time_limit", T::duration, "1000s", "Time limit for delivery to a command"},
     // Users, privileges, tables

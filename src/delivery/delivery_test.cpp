@@ -1,5 +1,5 @@
-// Tests for the delivery module's pure parts: request codec, env
-// sanitizing, sysexits mapping, Delivered-To loop detection.
+// Tests for the delivery module's pure parts: request codec, final target
+// keys, env sanitizing, sysexits mapping, Delivered-To loop detection.
 #include <gtest/gtest.h>
 
 #include "delivery/local_agent.h"
@@ -46,4 +46,27 @@ TEST(LocalAgent, ExitCodes) {
 TEST(LocalAgent, DeliveredToLoop) {
   EXPECT_TRUE(has_delivered_to("Subject: x\nDelivered-To: A@B\n\nbody\n", "a@b"));
   EXPECT_FALSE(has_delivered_to("Subject: x\n\nDelivered-To: a@b\n", "a@b"));
+}
+
+TEST(Request, FinalTargetKeyNamesTheMailboxNotTheRoute) {
+  using K = rewrite::Target::Kind;
+  rewrite::Target alice{K::virtual_mailbox, "alice@virt.test", "", "", "", "", ""};
+  rewrite::Target tagged{K::virtual_mailbox, "alice@virt.test", "", "tag", "", "", ""};
+  rewrite::Target bob{K::virtual_mailbox, "bob@virt.test", "", "", "", "", ""};
+  EXPECT_EQ(final_target_key(alice, false), final_target_key(tagged, false));
+  EXPECT_EQ(final_target_key(alice, true), final_target_key(tagged, true));  // a Maildir ignores it
+  EXPECT_NE(final_target_key(alice, false), final_target_key(bob, false));
+  rewrite::Target root{K::local_user, "root@local.test", "root", "", "", "", ""};
+  rewrite::Target root_ext{K::local_user, "root@localhost", "root", "x", "", "", ""};
+  EXPECT_EQ(final_target_key(root, false), final_target_key(root_ext, false));
+  EXPECT_NE(final_target_key(root, true), final_target_key(root_ext, true));  // mailbox_command sees $EXTENSION
+  rewrite::Target c1{K::command, "a@local.test", "", "", "", "/bin/cmd", "alias"};
+  rewrite::Target c2{K::command, "b@local.test", "", "", "", "/bin/cmd", "include"};
+  rewrite::Target c3{K::command, "a@local.test", "", "", "", "/bin/other", "alias"};
+  EXPECT_EQ(final_target_key(c1, false), final_target_key(c2, false));
+  EXPECT_NE(final_target_key(c1, false), final_target_key(c3, false));
+  rewrite::Target f1{K::file, "a@local.test", "", "", "/tmp/f", "", "alias"};
+  rewrite::Target f2{K::file, "b@local.test", "", "", "/tmp/f", "", "alias"};
+  EXPECT_EQ(final_target_key(f1, false), final_target_key(f2, false));
+  EXPECT_NE(final_target_key(f1, false), final_target_key(c1, false));
 }

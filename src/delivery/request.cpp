@@ -49,6 +49,29 @@ std::string target_key(const rewrite::Target& t) {
   return k;
 }
 
+std::string final_target_key(const rewrite::Target& t, bool extension_counts) {
+  using K = rewrite::Target::Kind;
+  rewrite::Target f;
+  f.kind = t.kind;
+  switch (t.kind) {
+    case K::virtual_mailbox:
+    case K::remote: f.address = t.address; break;
+    case K::local_user:
+      f.user = t.user;
+      if (extension_counts) f.extension = t.extension;
+      break;
+    case K::command:
+      f.user = t.user;
+      f.command = t.command;
+      break;
+    case K::file:
+      f.user = t.user;
+      f.path = t.path;
+      break;
+  }
+  return target_key(f);
+}
+
 std::string encode_request(const DeliveryRequest& r) {
   std::string out(queue::kMagic);
   queue::append_record(out, 'g', std::to_string(r.tag));

@@ -46,5 +46,13 @@ bool same_target(const rewrite::Target& a, const rewrite::Target& b);
 // an 'X' record of the queue file stores (queue/record.h). Fields joined by
 // NUL, which none of them can contain.
 std::string target_key(const rewrite::Target& t);
+// The final target a delivery writes to, as one message's duplicate filter
+// sees it (Postfix's been_here in local(8) and virtual(8)): a virtual
+// account, a system user's mailbox, a command run as a user, a file. Two
+// recipients with equal keys get one copy. The extension counts only when
+// the delivery sees it (a system user's mailbox_command gets $EXTENSION);
+// the alias an address came through never counts. Same format as
+// target_key(), so an 'X' record holds either.
+std::string final_target_key(const rewrite::Target& t, bool extension_counts);
 
 }  // namespace tern::delivery

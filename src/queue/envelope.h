@@ -39,13 +39,23 @@ struct Envelope {
   std::vector<Recipient> recipients;
   uint64_t content_offset = 0;  // file offset of the content bytes
   uint64_t content_size = 0;
-  // 'X' records: targets delivered for recipients still pending, as
-  // (offset of the recipient's record, target key).
+  // 'X' records: targets delivered while recipients stayed pending, as
+  // (offset of the record of the recipient delivered for, target key). A
+  // target is delivered once per message (scheduler/recipient.h), so a
+  // record counts for every recipient leading to that target.
   std::vector<std::pair<uint64_t, std::string>> done_targets;
 
+  // Recorded for this recipient (records written before targets were
+  // shared hold the exact target of one recipient).
   bool target_done(const Recipient& r, std::string_view key) const {
     for (auto& [off, k] : done_targets)
       if (off == r.type_offset && k == key) return true;
+    return false;
+  }
+  // Recorded for any recipient of the message.
+  bool target_done_for_any(std::string_view key) const {
+    for (auto& [off, k] : done_targets)
+      if (k == key) return true;
     return false;
   }
 

@@ -12,7 +12,11 @@
 // expands to several targets (an alias "a: bob, |cmd") may be partly
 // delivered: each target delivered while others remain is recorded by an
 // 'X' record appended to the file (one write, then fdatasync), so a retry
-// delivers only the rest. Nothing else in a committed file ever changes.
+// delivers only the rest. The record names the recipient it was delivered
+// for, which must be a recipient record of the file, but it counts for the
+// whole message: another recipient leading to the same final target
+// (delivery::final_target_key) is not delivered to it again. Nothing else
+// in a committed file ever changes.
 // A file without 'E', with an unknown type, with anything but complete 'X'
 // records after 'E', or with a length that runs past the end is corrupt and
 // is quarantined.

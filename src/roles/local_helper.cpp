@@ -80,9 +80,13 @@ delivery::DeliveryReply handle(const ServiceSet& svc, const delivery::DeliveryRe
     log::warn("{}: local delivery request for a target the recipient does not expand to; refused", req.queue_id);
     return failure(tag, Error::temp("target does not match the recipient's expansion"));
   }
-  // A target the queue file records as delivered ('X') is not delivered
-  // again, whoever asks.
-  if (env->target_done(*pending, delivery::target_key(req.target))) return {tag, true, false, "2.0.0", "already delivered"};
+  // A target the queue file records as delivered ('X', for this recipient
+  // or, as one copy per final target, for any) is not delivered again,
+  // whoever asks.
+  bool with_ext = !svc.delivery->cfg->get("mailbox_command").empty();
+  if (env->target_done(*pending, delivery::target_key(req.target)) ||
+      env->target_done_for_any(delivery::final_target_key(req.target, with_ext)))
+    return {tag, true, false, "2.0.0", "already delivered"};
   std::string_view content = std::string_view(*bytes).substr(env->content_offset, env->content_size);
   delivery::LocalAgent agent(svc.delivery->cfg);
   auto d = agent.deliver(*env, content, req.target, req.recipient);

@@ -49,11 +49,16 @@ queue::CrossOffs AcceptanceDelivery::deliver_now(const queue::Draft& draft) {
   if (!slots_.try_acquire()) return out;  // busy: the queue takes it
   std::string_view content = image.substr(env->content_offset, env->content_size);
   DraftProgress progress(out);
+  // Every pending recipient takes part, so a target shared with one left
+  // to the queue is recorded and not delivered again there.
+  std::vector<PassRecipient> pass;
   for (auto& r : env->recipients) {
     if (r.done) continue;
     auto targets = svc->rewriter->expand(r.address);
-    if (all_virtual(targets)) deliver_recipient(*svc, *env, content, r, targets, progress);
+    bool now = all_virtual(targets);
+    pass.push_back({&r, std::move(targets), now, {}});
   }
+  deliver_recipients(*svc, *env, content, pass, progress);
   slots_.release();
   out.all_done = env->pending() == 0;
   if (out.all_done) log::info("{}: removed", env->id);

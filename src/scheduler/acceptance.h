@@ -4,7 +4,9 @@
 // no other identity needed) and hands back what it delivered: the
 // recipients to cross off and the targets done. It never changes the draft;
 // the Committer applies the result to the draft it owns. Anything else is
-// left for the queue, so a slow command never holds an SMTP session.
+// left for the queue, so a slow command never holds an SMTP session. A
+// target shared with a recipient left for the queue is delivered once and
+// recorded, so the queue run does not deliver it again (recipient.h).
 //
 // Each delivery takes a slot of delivery_concurrency_limit if one is free;
 // when none is, the message simply goes through the queue.

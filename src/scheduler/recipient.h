@@ -1,14 +1,25 @@
-// One recipient's delivery pass, shared by the queue runs (scheduler.h) and
-// the delivery at acceptance (acceptance.h): deliver each target the
-// recipient expands to, except those already recorded as delivered, log
-// each outcome, and report progress so that a retry repeats nothing.
+// One message's delivery pass over its pending recipients, shared by the
+// queue runs (scheduler.h) and the delivery at acceptance (acceptance.h):
+// deliver each final target the recipients expand to once, except those
+// already recorded as delivered, log each outcome, and report progress so
+// that a retry repeats nothing.
+//
+// One copy per final target (delivery::final_target_key), as Postfix's
+// local(8) and virtual(8) duplicate filter: `alice` and `alice+tag`, or
+// `alice` and an alias `team: alice, bob`, give alice one copy. The target
+// is delivered for the first recipient (in envelope order) leading to it;
+// the others are crossed off when all their targets are done, and a
+// deferral of the shared target defers them all. The filter remembers at
+// most duplicate_filter_limit targets per message (0: no limit); past that,
+// duplicates are delivered again, as in Postfix.
 //
 // A target is recorded (ProgressLog::target_done) as soon as it is
-// delivered or has failed permanently, unless the recipient is about to be
-// crossed off as a whole (it was the last target left and none before it
-// was deferred). So with `a: bob, |cmd` and cmd exiting 75, bob gets one
-// copy however often cmd is retried, and a crash between a target's
-// delivery and its record repeats only that target.
+// delivered or has failed permanently, unless the recipient delivered for
+// is the only one leading to it and is about to be crossed off as a whole
+// (it was its last target left and none was deferred). So with
+// `a: bob, |cmd` and cmd exiting 75, bob gets one copy however often cmd is
+// retried, and a crash between a target's delivery and its record repeats
+// only that target. The record counts for every recipient of the message.
 #pragma once
 
 #include <memory>
@@ -45,8 +56,23 @@ struct RecipientOutcome {
   std::string reason;  // why it stays queued (the last temporary failure)
 };
 
-// Delivers r (whose expansion is `targets`) and records progress in `log`;
-// r.done is set when it is crossed off.
+// One pending recipient as a pass sees it.
+struct PassRecipient {
+  queue::Recipient* recipient;
+  Result<std::vector<rewrite::Target>> targets;  // its expansion
+  // False: this pass leaves it alone (acceptance leaves it to the queue),
+  // but its targets still count, so a target it shares is recorded.
+  bool deliver = true;
+  RecipientOutcome outcome;
+};
+
+// Delivers the recipients of env marked `deliver`, in order, one copy per
+// final target, and records progress in `log`; each recipient crossed off
+// gets recipient->done set.
+void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env, std::string_view content,
+                        std::vector<PassRecipient>& recipients, ProgressLog& log);
+
+// The pass for a single recipient r whose expansion is `targets`.
 RecipientOutcome deliver_recipient(const DeliveryServices& svc, const queue::Envelope& env, std::string_view content,
                                    queue::Recipient& r, const Result<std::vector<rewrite::Target>>& targets,
                                    ProgressLog& log);

@@ -178,13 +178,14 @@ void Scheduler::process(const std::string& id) {
   }
   std::string_view content = std::string_view(*bytes).substr(env->content_offset, env->content_size);
   FileProgress progress(path, id);
+  std::vector<PassRecipient> pass;
+  for (auto& r : env->recipients)
+    if (!r.done) pass.push_back({&r, svc->rewriter->expand(r.address), true, {}});
+  deliver_recipients(*svc, *env, content, pass, progress);
   std::string notes;
-  for (auto& r : env->recipients) {
-    if (r.done) continue;
-    auto outcome = deliver_recipient(*svc, *env, content, r, svc->rewriter->expand(r.address), progress);
-    if (!outcome.done)
-      notes += fmt::format("{}: {}\n", str::printable(r.address), str::printable(outcome.reason, 300));
-  }
+  for (auto& p : pass)
+    if (!p.outcome.done)
+      notes += fmt::format("{}: {}\n", str::printable(p.recipient->address), str::printable(p.outcome.reason, 300));
   if (env->pending() == 0) {
     ::unlink(path.c_str());
     ::unlink(spool_.path(queue::Area::defer, id).c_str());

@@ -7,8 +7,10 @@
 // does, so a retry happens at the first scan after its back-off.
 //
 // Each recipient is crossed off in the queue file ('R' -> 'D') after its
-// delivery is durable, each target of a partly delivered recipient gets an
-// 'X' record; the file is removed when no recipient is left. A crash
+// delivery is durable, each target of a partly delivered recipient (or
+// shared by several) gets an 'X' record; a pass delivers each final target
+// of a message once (recipient.h); the file is removed when no recipient
+// is left. A crash
 // between a delivery and its record delivers that target again: a
 // duplicate, never a loss (RELIABILITY.md #2).
 //

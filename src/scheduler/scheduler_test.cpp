@@ -1,5 +1,6 @@
-// Tests for one recipient's delivery pass: which targets are delivered,
-// which are recorded, and when the recipient is crossed off.
+// Tests for a message's delivery pass: which targets are delivered (once
+// per final target, within duplicate_filter_limit), which are recorded, and
+// when each recipient is crossed off.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -30,8 +31,12 @@ class FakeAgent : public delivery::Agent {
 
 struct Recorder : ProgressLog {
   std::vector<std::string> targets;
+  std::vector<uint64_t> owners;  // the recipient each target was recorded for
   int crossed = 0;
-  void target_done(const queue::Recipient&, const std::string& key) override { targets.push_back(key); }
+  void target_done(const queue::Recipient& r, const std::string& key) override {
+    targets.push_back(key);
+    owners.push_back(r.type_offset);
+  }
   void recipient_done(const queue::Recipient&) override { ++crossed; }
 };
 
@@ -102,6 +107,109 @@ TEST(Scheduler, ExpansionFailures) {
   auto perm = deliver_recipient(svc, env, "", env.recipients[0], Error::perm("unknown"), rec);
   EXPECT_TRUE(perm.done);
   EXPECT_EQ(rec.crossed, 1);
+}
+
+// A message of several recipients, each expanding to the listed accounts.
+struct Message {
+  queue::Envelope env;
+  std::vector<PassRecipient> pass;
+  explicit Message(const std::vector<std::vector<std::string>>& expansions) {
+    env.id = "0000000000000001";
+    for (size_t i = 0; i < expansions.size(); ++i)
+      env.recipients.push_back({"r" + std::to_string(i) + "@x", false, 100 + i});
+    for (size_t i = 0; i < expansions.size(); ++i) {
+      std::vector<rewrite::Target> ts;
+      for (auto& a : expansions[i]) ts.push_back(target(a));
+      pass.push_back({&env.recipients[i], ts, true, {}});
+    }
+  }
+};
+
+std::shared_ptr<const config::Config> config_with(const std::string& text) {
+  auto r = config::load_string(text, "main.cf");
+  EXPECT_TRUE(r.config) << "config";
+  return r.config;
+}
+
+TEST(Scheduler, SharedTargetDeliveredOnce) {
+  auto agent = std::make_shared<FakeAgent>();
+  DeliveryServices svc{nullptr, nullptr, agent};
+  // alice directly, and an alias to alice and bob.
+  Message m({{"alice"}, {"alice", "bob"}});
+  Recorder rec;
+  deliver_recipients(svc, m.env, "x\n", m.pass, rec);
+  EXPECT_EQ(agent->calls, (std::map<std::string, int>{{"alice", 1}, {"bob", 1}}));
+  EXPECT_TRUE(m.pass[0].outcome.done);
+  EXPECT_TRUE(m.pass[1].outcome.done);
+  EXPECT_EQ(rec.crossed, 2);
+  // The shared target is recorded (for the recipient it was delivered for)
+  // before the first cross-off, so a crash before the second repeats nothing.
+  EXPECT_EQ(rec.targets, std::vector<std::string>{delivery::target_key(target("alice"))});
+  EXPECT_EQ(rec.owners, std::vector<uint64_t>{100});
+}
+
+TEST(Scheduler, SharedTargetDeferralDefersEveryRecipient) {
+  auto agent = std::make_shared<FakeAgent>();
+  agent->outcome = {{"bob", 't'}};
+  DeliveryServices svc{nullptr, nullptr, agent};
+  Message m({{"bob"}, {"alice", "bob"}, {"carol"}});
+  Recorder rec;
+  deliver_recipients(svc, m.env, "x\n", m.pass, rec);
+  EXPECT_EQ(agent->calls, (std::map<std::string, int>{{"alice", 1}, {"bob", 1}, {"carol", 1}}));
+  EXPECT_FALSE(m.pass[0].outcome.done);
+  EXPECT_EQ(m.pass[0].outcome.reason, "try later");
+  EXPECT_FALSE(m.pass[1].outcome.done);
+  EXPECT_EQ(m.pass[1].outcome.reason, "try later");
+  EXPECT_TRUE(m.pass[2].outcome.done);
+  EXPECT_EQ(rec.crossed, 1);
+  EXPECT_EQ(rec.targets, std::vector<std::string>{delivery::target_key(target("alice"))});
+}
+
+TEST(Scheduler, RecordForOneRecipientCountsForTheOthers) {
+  auto agent = std::make_shared<FakeAgent>();
+  DeliveryServices svc{nullptr, nullptr, agent};
+  // The retry: bob was delivered for r0 (now crossed off), r1 still pending.
+  Message m({{"bob"}, {"alice", "bob"}});
+  m.env.recipients[0].done = true;
+  m.env.done_targets.emplace_back(100, delivery::target_key(target("bob")));
+  m.pass.erase(m.pass.begin());
+  Recorder rec;
+  deliver_recipients(svc, m.env, "x\n", m.pass, rec);
+  EXPECT_EQ(agent->calls, (std::map<std::string, int>{{"alice", 1}}));
+  EXPECT_TRUE(m.pass[0].outcome.done);
+}
+
+TEST(Scheduler, RecipientLeftToTheQueueStillSharesItsTargets) {
+  // At acceptance: r1 (alice and a command) is left to the queue, so the
+  // target it shares with r0 is recorded though r0 is crossed off.
+  auto agent = std::make_shared<FakeAgent>();
+  DeliveryServices svc{nullptr, nullptr, agent};
+  Message m({{"alice"}, {"alice", "cmd"}});
+  m.pass[1].deliver = false;
+  Recorder rec;
+  deliver_recipients(svc, m.env, "x\n", m.pass, rec);
+  EXPECT_EQ(agent->calls, (std::map<std::string, int>{{"alice", 1}}));
+  EXPECT_TRUE(m.pass[0].outcome.done);
+  EXPECT_FALSE(m.env.recipients[1].done);
+  EXPECT_EQ(rec.crossed, 1);
+  EXPECT_EQ(rec.targets, std::vector<std::string>{delivery::target_key(target("alice"))});
+}
+
+TEST(Scheduler, DuplicateFilterLimit) {
+  auto run = [](const std::string& cf) {
+    auto agent = std::make_shared<FakeAgent>();
+    DeliveryServices svc{config_with(cf), nullptr, agent};
+    Message m({{"a", "b", "c"}, {"a", "b", "c"}});
+    Recorder rec;
+    deliver_recipients(svc, m.env, "x\n", m.pass, rec);
+    EXPECT_EQ(rec.crossed, 2) << cf;
+    return agent->calls;
+  };
+  using Calls = std::map<std::string, int>;
+  EXPECT_EQ(run(""), (Calls{{"a", 1}, {"b", 1}, {"c", 1}}));  // default 1000
+  // Two targets remembered: the third is delivered for each recipient.
+  EXPECT_EQ(run("duplicate_filter_limit = 2\n"), (Calls{{"a", 1}, {"b", 1}, {"c", 2}}));
+  EXPECT_EQ(run("duplicate_filter_limit = 0\n"), (Calls{{"a", 1}, {"b", 1}, {"c", 1}}));  // no limit
 }
 
 TEST(Scheduler, SlotsCapAndCancel) {

@@ -61,6 +61,26 @@ def stored(out):
     return [n for n in os.listdir(out) if not n.endswith(".tmp")]
 
 
+def defer_maildir(t, address):
+    """Gives the account a Maildir whose new/ is a symlink: its deliveries
+    defer (case 52) until repair_maildir."""
+    path = t.maildir_path(address)
+    for d in ("cur", "tmp", "elsewhere"):
+        os.makedirs(os.path.join(path, d))
+    os.symlink("elsewhere", os.path.join(path, "new"))
+
+
+def repair_maildir(t, address):
+    """Makes new/ a directory, flushes the queue and waits for the mail and
+    for the queue to drain."""
+    path = t.maildir_path(address)
+    os.unlink(os.path.join(path, "new"))
+    os.makedirs(os.path.join(path, "new"))
+    t.run("queue", "flush")
+    t.wait_for_mail(address)
+    t.wait_queue_empty()
+
+
 def x_ids(messages):
     return [m["X-Id"] for m in messages]
 
@@ -110,21 +130,12 @@ def test_killed_during_the_second_target_redelivers_only_that_target(make_tern, 
 def test_partly_delivered_at_acceptance_is_not_repeated(make_tern):
     t = make_tern(start=False)
     t.write_file("aliases", "both: alice@virt.test, bob@virt.test\n")
-    # bob's Maildir has new/ as a symlink: his delivery defers (case 52).
-    bob = t.maildir_path("bob@virt.test")
-    os.makedirs(os.path.join(bob, "cur"))
-    os.makedirs(os.path.join(bob, "tmp"))
-    os.makedirs(os.path.join(bob, "elsewhere"))
-    os.symlink("elsewhere", os.path.join(bob, "new"))
+    defer_maildir(t, "bob@virt.test")
     t.start()
     send(t, ["both@local.test"], b"X-Id: three\r\nSubject: half\r\n\r\nbody\r\n")
     wait_until(lambda: t.log().count("to=<bob@virt.test>") >= 4, timeout=20, what="bob's deliveries to defer 4 times")
     assert x_ids(t.maildir("alice@virt.test")) == ["three"]
-    os.unlink(os.path.join(bob, "new"))
-    os.makedirs(os.path.join(bob, "new"))
-    t.run("queue", "flush")
-    t.wait_for_mail("bob@virt.test")
-    t.wait_queue_empty()
+    repair_maildir(t, "bob@virt.test")
     assert x_ids(t.maildir("alice@virt.test")) == ["three"]
     assert x_ids(t.maildir("bob@virt.test")) == ["three"]
 
