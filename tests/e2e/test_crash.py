@@ -35,22 +35,43 @@ def client(port, n, tag, acked, stop, rcpts=("alice@virt.test",), sent=None):
             return
 
 
-def test_kill_minus_9_loses_nothing(make_tern):
-    t = make_tern()
-    acked = []
-    for round_ in range(4):  # four kills at different points of the stream
+def holders_of(path):
+    """Processes with path open: a killed daemon's delivery children keep
+    its descriptors (the pid-file lock, the listeners) until they are gone,
+    a moment after it."""
+    out = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if any(os.readlink(f"/proc/{pid}/fd/{fd}") == path for fd in os.listdir(f"/proc/{pid}/fd")):
+                out.append(pid)
+        except OSError:
+            pass
+    return out
+
+
+def crash_rounds(t, rounds, clients, per_client, tag, acked, first, step, **client_kw):
+    """Each round: `clients` threads send; after first + step * round more
+    250s, kill -9 tern, stop the clients, restart."""
+    for round_ in range(rounds):
         stop = threading.Event()
-        threads = [threading.Thread(target=client, args=(t.port, 60, f"r{round_}c{k}", acked, stop))
-                   for k in range(6)]
+        threads = [threading.Thread(target=client, args=(t.port, per_client, f"{tag}{round_}c{k}", acked, stop),
+                                    kwargs=client_kw) for k in range(clients)]
         for th in threads:
             th.start()
-        target = len(acked) + 25 + 10 * round_
-        wait_until(lambda: len(acked) >= target, timeout=30, what="some acknowledged messages")
+        target = len(acked) + first + step * round_
+        wait_until(lambda: len(acked) >= target, timeout=60, what="some acknowledged messages")
         t.kill9()
         stop.set()
         for th in threads:
             th.join()
+        wait_until(lambda: not holders_of(os.path.join(t.queue, "pid")), what="the killed daemon's children gone")
         t.start()
+
+
+def test_kill_minus_9_loses_nothing(make_tern):
+    t = make_tern()
+    acked = []
+    crash_rounds(t, 4, 6, 60, "r", acked, 25, 10)  # four kills at different points of the stream
     ids = {mid for mid, _ in acked}
     wait_until(lambda: ids <= {m["X-Id"] for m in t.maildir("alice@virt.test")}, timeout=30,
                what="every acknowledged message delivered")
@@ -112,20 +133,6 @@ def test_kill_minus_9_mid_mbox_append(make_tern, workdir):
     assert "removed a partial delivery" in t.log()
 
 
-def holders_of(path):
-    """Processes with path open: a killed daemon's delivery children keep
-    its descriptors (the pid-file lock, the listeners) until they are gone,
-    a moment after it."""
-    out = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            if any(os.readlink(f"/proc/{pid}/fd/{fd}") == path for fd in os.listdir(f"/proc/{pid}/fd")):
-                out.append(pid)
-        except OSError:
-            pass
-    return out
-
-
 def test_kill_minus_9_through_the_queue(make_tern, workdir):
     """RELIABILITY.md #30 for mail that passes through the queue: each
     message goes to a system user's mbox, an alias command, and an alias
@@ -149,20 +156,7 @@ def test_kill_minus_9_through_the_queue(make_tern, workdir):
     t.start()
     rcpts = [f"{ME}@local.test", "cmd@local.test", "multi@local.test"]
     acked, sent, kills = [], [], 3
-    for round_ in range(kills):
-        stop = threading.Event()
-        threads = [threading.Thread(target=client, args=(t.port, 40, f"q{round_}c{k}", acked, stop, rcpts, sent))
-                   for k in range(4)]
-        for th in threads:
-            th.start()
-        target = len(acked) + 10 + 5 * round_
-        wait_until(lambda: len(acked) >= target, timeout=60, what="some acknowledged messages")
-        t.kill9()
-        stop.set()
-        for th in threads:
-            th.join()
-        wait_until(lambda: not holders_of(os.path.join(t.queue, "pid")), what="the killed daemon's children gone")
-        t.start()
+    crash_rounds(t, kills, 4, 40, "q", acked, 10, 5, rcpts=rcpts, sent=sent)
     ids = {mid for mid, _ in acked}
 
     def ids_in_mbox(path):
