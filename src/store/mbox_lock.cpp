@@ -59,7 +59,13 @@ bool remove_if_stale(const std::string& lock_path) {
 bool take_over_dead_tern_lock(const std::string& lock_path, std::optional<AppendRecord>* left) {
   UniqueFd fd(::open(lock_path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   struct stat st;
-  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  // SECURITY: acted on only if we could have written it: a regular file with
+  // one link, owned by the uid we deliver as (the mailbox owner, or root).
+  // Another user who can write the directory can block the mailbox with a
+  // lock, but never have us truncate it.
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+      st.st_uid != ::geteuid())
+    return false;
   char buf[600];
   ssize_t n = ::pread(fd.get(), buf, sizeof buf, 0);
   if (n <= 0) return false;
