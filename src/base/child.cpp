@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,8 +104,9 @@ Result<CommandResult> run_command(const CommandSpec& spec) {
     ::dup2(in_pipe[0], 0);
     ::dup2(out_pipe[1], 1);
     ::dup2(out_pipe[1], 2);
-    // Nothing else of the daemon's: not its listeners (which would keep the
-    // port after the daemon died), sessions or queue files.
+    // Nothing else of ours: Asio's listening and client sockets are not
+    // close-on-exec, and a command holding them would keep port 25 (and the
+    // daemon's restart) hostage after tern exits.
     ::close_range(3, ~0U, 0);
     for (int sig = 1; sig < 32; ++sig) ::signal(sig, SIG_DFL);
     sigset_t none;
@@ -182,6 +184,12 @@ Status run_as(const Identity& who, const std::function<Status()>& fn, int timeou
   }
   if (pid == 0) {
     ::close(p[0]);
+    // This child holds every descriptor of the daemon (listeners, the pid
+    // file lock): it must not outlive a daemon killed with -9, or the
+    // restart cannot bind or lock. Its work is then undone like the
+    // daemon's own (mbox append record, Maildir unnamed file).
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() == 1) ::_exit(0);
     std::string msg;
     if (!switch_identity(who)) {
       msg = "T" + fmt::format("cannot switch to uid {}", who.uid);

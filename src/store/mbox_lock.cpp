@@ -59,7 +59,13 @@ bool remove_if_stale(const std::string& lock_path) {
 bool take_over_dead_tern_lock(const std::string& lock_path, std::optional<AppendRecord>* left) {
   UniqueFd fd(::open(lock_path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   struct stat st;
-  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  // SECURITY: acted on only if we could have written it: a regular file with
+  // one link, owned by the uid we deliver as (the mailbox owner, or root).
+  // Another user who can write the directory can block the mailbox with a
+  // lock, but never have us truncate it.
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+      st.st_uid != ::geteuid())
+    return false;
   char buf[600];
   ssize_t n = ::pread(fd.get(), buf, sizeof buf, 0);
   if (n <= 0) return false;
@@ -95,18 +101,33 @@ void undo_partial_append(int fd, const std::string& path, const AppendRecord& r)
             size - r.size_before);
 }
 
+// Creates lock_path already holding our record, so that no one ever sees
+// it empty (an empty lock left by a death between create and write would
+// wait out the 5-minute rule): an unnamed O_TMPFILE written, then linked
+// in (fails with EEXIST while the lock is held). Where the file system or
+// /proc lacks that, O_EXCL then write. -1 with errno on failure.
+int create_lock_with_record(const std::string& lock_path) {
+  const std::string record = format_record(record_for_self());
+  UniqueFd tmp(::open(fs::dirname(lock_path).c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+  if (!tmp.valid() && errno == EACCES) return -1;
+  if (tmp.valid() && fs::write_all(tmp.get(), record, lock_path)) {
+    std::string proc = fmt::format("/proc/self/fd/{}", tmp.get());
+    if (::linkat(AT_FDCWD, proc.c_str(), AT_FDCWD, lock_path.c_str(), AT_SYMLINK_FOLLOW) == 0) return tmp.release();
+    if (errno != ENOENT) return -1;  // ENOENT: no /proc; EEXIST: held
+  }
+  int fd = ::open(lock_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd >= 0) (void)fs::write_all(fd, record, lock_path);
+  return fd;
+}
+
 // fd of the dot-lock we created, or an invalid fd if the directory is not
 // writable and dot-locking is skipped.
 Result<UniqueFd> take_dot_lock(const std::string& lock_path, MboxLock::Deadline deadline,
                                std::optional<AppendRecord>* left) {
   auto backoff = kFirstBackoff;
   for (;;) {
-    int fd = ::open(lock_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-      // Who holds it, so that our death is recognised at once.
-      (void)fs::write_all(fd, format_record(record_for_self()), lock_path);
-      return UniqueFd(fd);
-    }
+    int fd = create_lock_with_record(lock_path);
+    if (fd >= 0) return UniqueFd(fd);
     int e = errno;
     if (e == EACCES) {
       log::debug("{}: directory not writable, mailbox not dot-locked", lock_path);

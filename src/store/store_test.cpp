@@ -402,6 +402,29 @@ TEST(Mbox, LeavesAChangedMailboxAloneAndWaitsForALiveHolder) {
   EXPECT_TRUE(st.error().is_temporary());
 }
 
+// SECURITY: a record in a lock owned by another uid (someone who can
+// write the spool directory) is never acted on: the mailbox is untouched.
+TEST(Mbox, IgnoresARecordInALockOwnedByAnotherUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown the lock";
+  TempDir d;
+  std::string mb = d / "user";
+  spit(mb, "From x Thu Jan  1 00:00:00 1970\nSubject: kept\n\nbody\n\n");
+  struct stat st;
+  ASSERT_EQ(::stat(mb.c_str(), &st), 0);
+  AppendRecord forged = record_for_self();
+  forged.pid = 0x3fffffff;  // "dead"
+  forged.has_append = true;
+  forged.dev = st.st_dev;
+  forged.ino = st.st_ino;
+  forged.size_after = 1u << 20;  // would truncate to 0
+  spit(mb + ".lock", format_record(forged));
+  ASSERT_EQ(::chown((mb + ".lock").c_str(), 65534, 65534), 0);
+  MboxOptions opt;
+  opt.lock_timeout_s = 0;
+  EXPECT_FALSE(mbox_deliver(mb, "a@b", 0, "", "x\n", opt).ok());
+  EXPECT_EQ(parse_mbox(slurp(mb)).size(), 1u);
+}
+
 TEST(MboxJournal, RecordRoundTripAndRefusals) {
   AppendRecord r = record_for_self();
   EXPECT_FALSE(holder_is_gone(r));
@@ -415,18 +438,23 @@ TEST(MboxJournal, RecordRoundTripAndRefusals) {
   EXPECT_EQ(back->pid, r.pid);
   EXPECT_EQ(back->start_ticks, r.start_ticks);
   EXPECT_EQ(back->boot_id, r.boot_id);
+  EXPECT_EQ(back->host, r.host);
   EXPECT_TRUE(back->has_append);
   EXPECT_EQ(back->size_before, 10u);
   EXPECT_EQ(back->size_after, 20u);
   for (const char* bad :
-       {"", "12345\n", "tern-mbox-append 1 pid=1 start=2 boot=x", "tern-mbox-append 1 pid=1 start=2\n",
-        "tern-mbox-append 1 pid=1 start=2 boot=x dev=1\n",
-        "tern-mbox-append 1 pid=1 start=2 boot=x dev=1 ino=2 from=9 to=3\n",
-        "tern-mbox-append 1 pid=-1 start=2 boot=x\n", "tern-mbox-append 1 pid=1 start=2 boot=x huh=1\n",
-        "tern-mbox-append 2 pid=1 start=2 boot=x\n"})
+       {"", "12345\n", "tern-mbox-append 1 host=h pid=1 start=2 boot=x", "tern-mbox-append 1 host=h pid=1 start=2\n",
+        "tern-mbox-append 1 host=h pid=1 start=2 boot=x dev=1\n",
+        "tern-mbox-append 1 host=h pid=1 start=2 boot=x dev=1 ino=2 from=9 to=3\n",
+        "tern-mbox-append 1 host=h pid=-1 start=2 boot=x\n", "tern-mbox-append 1 host=h pid=1 start=2 boot=x huh=1\n",
+        "tern-mbox-append 2 pid=1 start=2 boot=x\n", "tern-mbox-append 1 host=h host=h pid=1 boot=x\n",
+        "tern-mbox-append 1 host= pid=1 start=2 boot=x\n"})
     EXPECT_FALSE(parse_record(bad)) << bad;
+  EXPECT_FALSE(parse_record("tern-mbox-append 1 pid=1 start=2 boot=x\n"));  // no host
   r.boot_id = "another-boot";
   EXPECT_TRUE(holder_is_gone(r));
+  r.host = "another-host";  // NFS: another host's lock waits for the 5-minute rule
+  EXPECT_FALSE(holder_is_gone(r));
 }
 
 TEST(Mbox, CreateFalseDoesNotCreate) {
