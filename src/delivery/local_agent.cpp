@@ -144,15 +144,17 @@ Result<Delivered> LocalAgent::deliver_user(const queue::Envelope& env, std::stri
       };
     } else {
       how = "delivered to mailbox";
-      job = [path, prefix, &content, &env, limit = mailbox_limit_] {
-        return store::mbox_deliver(path, env.sender, env.arrival, prefix, content, {.size_limit = limit});
+      job = [path, prefix, &content, &env, limit = mailbox_limit_, owner = u.uid] {
+        return store::mbox_deliver(path, env.sender, env.arrival, prefix, content,
+                                   {.size_limit = limit, .owner = owner});
       };
     }
   } else {
     std::string path = fs::join(cfg_->get("mail_spool_directory"), u.name);
     how = "delivered to mailbox";
-    job = [path, prefix, &content, &env, limit = mailbox_limit_] {
-      return store::mbox_deliver(path, env.sender, env.arrival, prefix, content, {.size_limit = limit});
+    job = [path, prefix, &content, &env, limit = mailbox_limit_, owner = u.uid] {
+      return store::mbox_deliver(path, env.sender, env.arrival, prefix, content,
+                                 {.size_limit = limit, .owner = owner});
     };
   }
   Status st = ok_status();
@@ -235,7 +237,7 @@ Result<Delivered> LocalAgent::deliver_file(const queue::Envelope& env, std::stri
   } else {
     how = "delivered to file: " + str::printable(t.path, 200);
     job = [&] {
-      return store::mbox_deliver(t.path, env.sender, env.arrival, prefix, content, {.size_limit = mailbox_limit_});
+      return store::mbox_deliver(t.path, env.sender, env.arrival, prefix, content, {.size_limit = mailbox_limit_, .owner = std::nullopt});
     };
   }
   Status st = ok_status();

@@ -33,16 +33,19 @@ Error refuse(const std::string& path, std::string_view why) {
   return Error::temp(fmt::format("mailbox {} {}", path, why));
 }
 
-Status check_mailbox(const std::string& path, const struct stat& st) {
+Status check_mailbox(const std::string& path, const struct stat& st, std::optional<uid_t> owner) {
   if (S_ISLNK(st.st_mode)) return refuse(path, "is a symlink");
   if (!S_ISREG(st.st_mode)) return refuse(path, "is not a regular file");
   if (st.st_nlink > 1) return refuse(path, fmt::format("has {} hard links", static_cast<unsigned long>(st.st_nlink)));
+  if (owner && st.st_uid != *owner)
+    return refuse(path, fmt::format("is owned by uid {}, not by the recipient (uid {})", static_cast<unsigned long>(st.st_uid),
+                                    static_cast<unsigned long>(*owner)));
   return ok_status();
 }
 
 // The mailbox, open read-write for appending (read, to see whether it ends
 // in a newline), created 0600 if missing and allowed.
-Result<UniqueFd> open_mailbox(const std::string& path, bool create) {
+Result<UniqueFd> open_mailbox(const std::string& path, bool create, std::optional<uid_t> owner) {
   for (int attempt = 0; attempt < kOpenAttempts; ++attempt) {
     struct stat lst;
     if (::lstat(path.c_str(), &lst) != 0) {
@@ -56,7 +59,7 @@ Result<UniqueFd> open_mailbox(const std::string& path, bool create) {
       if (Status st = fs::fsync_dir(fs::dirname(path)); !st) return st.error();
       return fd;
     }
-    if (Status st = check_mailbox(path, lst); !st) return st.error();
+    if (Status st = check_mailbox(path, lst, owner); !st) return st.error();
     // O_NONBLOCK: a FIFO swapped in after the lstat must not hang us.
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     if (!fd.valid()) {
@@ -67,7 +70,7 @@ Result<UniqueFd> open_mailbox(const std::string& path, bool create) {
     struct stat fst;
     if (::fstat(fd.get(), &fst) != 0) return fs::errno_error("fstat", path, errno);
     if (fst.st_dev != lst.st_dev || fst.st_ino != lst.st_ino) return refuse(path, "changed while being opened");
-    if (Status st = check_mailbox(path, fst); !st) return st.error();
+    if (Status st = check_mailbox(path, fst, owner); !st) return st.error();
     return fd;
   }
   return Error::temp(fmt::format("mailbox {} keeps changing while being opened", path));
@@ -96,7 +99,7 @@ Status mbox_deliver(const std::string& path, std::string_view sender, std::time_
                     std::string_view message, const MboxOptions& opt) {
   auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(opt.lock_timeout_s > 0 ? opt.lock_timeout_s : 0);
-  auto fd = open_mailbox(path, opt.create);
+  auto fd = open_mailbox(path, opt.create, opt.owner);
   if (!fd) return fd.error();
   auto lock = MboxLock::acquire(path, fd->get(), deadline);
   if (!lock) return lock.error();
@@ -105,7 +108,7 @@ Status mbox_deliver(const std::string& path, std::string_view sender, std::time_
   // the file may have changed while we waited.
   struct stat st;
   if (::fstat(fd->get(), &st) != 0) return fs::errno_error("fstat", path, errno);
-  if (Status s = check_mailbox(path, st); !s) return s;
+  if (Status s = check_mailbox(path, st, opt.owner); !s) return s;
 
   std::string entry = mbox_entry(sender, arrival, prefix, message);
   if (lacks_final_newline(fd->get(), st.st_size)) entry.insert(0, "\n\n");

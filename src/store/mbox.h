@@ -12,7 +12,10 @@
 // or is not a regular file (RELIABILITY.md #52). Runs as the mailbox owner.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
+#include <optional>
 #include <ctime>
 #include <string>
 #include <string_view>
@@ -27,6 +30,10 @@ struct MboxOptions {
   // mailbox_size_limit: the file may not grow beyond this many bytes (0: no
   // limit); over it the delivery fails permanently with 5.2.2.
   uint64_t size_limit = 0;
+  // A user's mailbox must belong to that user (RELIABILITY.md #52): set to
+  // the recipient's uid for mailbox deliveries. File deliveries from aliases
+  // leave it unset, as Postfix's local(8) checks only the link count there.
+  std::optional<uid_t> owner;
 };
 
 Status mbox_deliver(const std::string& path, std::string_view sender, std::time_t arrival,

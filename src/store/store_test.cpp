@@ -467,6 +467,18 @@ TEST(Mbox, CreateFalseDoesNotCreate) {
   EXPECT_FALSE(tern::fs::exists(d / "user"));
 }
 
+TEST(Mbox, RefusesAMailboxOwnedByAnotherUser) {
+  TempDir d;
+  std::string box = d / "box";
+  spit(box, "mine\n");
+  auto st = mbox_deliver(box, "a@b", 0, "", "evil\n", {.owner = ::geteuid() + 1});
+  ASSERT_FALSE(st.ok());
+  EXPECT_TRUE(st.error().is_temporary());
+  EXPECT_NE(st.error().detail.find("owned by uid"), std::string::npos) << st.error().detail;
+  EXPECT_EQ(slurp(box), "mine\n");
+  EXPECT_TRUE(mbox_deliver(box, "a@b", 0, "", "fine\n", {.owner = ::geteuid()}).ok());
+}
+
 TEST(Mbox, RefusesSymlinkAndHardLink) {
   TempDir d;
   std::string victim = d / "victim";

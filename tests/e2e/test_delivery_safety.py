@@ -43,9 +43,7 @@ def deferred(t):
 @needs_root
 @pytest.mark.parametrize("kind", [
     "hardlink",
-    pytest.param("other-owner", marks=pytest.mark.xfail(
-        strict=True, reason="defect: store/mbox.cpp check_mailbox() has no owner check, so a mailbox "
-                            "owned by another user but writable is appended to (RELIABILITY.md #52)")),
+    "other-owner",
 ])
 def test_mbox_refused_and_left_untouched(make_tern, workdir, kind):
     victim_user = pwd.getpwnam("nobody")
