@@ -176,6 +176,7 @@ void cancel_all() { g_cancelled = true; }
 Status run_as(const Identity& who, const std::function<Status()>& fn, int timeout_s) {
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return Error::temp(std::string("pipe: ") + strerror(errno));
+  const pid_t parent = ::getpid();  // an orphan is re-parented to init or a subreaper, not always pid 1
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(p[0]);
@@ -189,11 +190,15 @@ Status run_as(const Identity& who, const std::function<Status()>& fn, int timeou
     // restart cannot bind or lock. Its work is then undone like the
     // daemon's own (mbox append record, Maildir unnamed file).
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() == 1) ::_exit(0);
+    if (::getppid() != parent) ::_exit(0);
     std::string msg;
     if (!switch_identity(who)) {
       msg = "T" + fmt::format("cannot switch to uid {}", who.uid);
     } else {
+      // A change of uid clears the parent-death signal (prctl(2)): arm it
+      // again, and check again that the daemon did not die in between.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(0);
       Status st = fn();
       msg = st ? std::string("O") : std::string(st.error().is_temporary() ? "T" : "P") + st.error().dsn + "|" + st.error().detail;
     }

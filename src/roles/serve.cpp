@@ -51,6 +51,15 @@ std::shared_ptr<const config::Config> load(const ServeOptions& opt, std::string&
 
 }  // namespace
 
+// A start-up failure: logged, and also printed on stderr when the log goes
+// elsewhere, so that whoever started the daemon sees why it did not start.
+static int startup_failure(const config::Config& cfg, int exit_code, const std::string& why) {
+  log::error("{}", why);
+  const std::string target = cfg.get("maillog_file");
+  if (!target.empty() && target != "stderr" && target != "/dev/stderr") std::fprintf(stderr, "tern: %s\n", why.c_str());
+  return exit_code;
+}
+
 int serve(const ServeOptions& opt) {
   std::string errors;
   auto cfg = load(opt, errors);
@@ -65,33 +74,20 @@ int serve(const ServeOptions& opt) {
   if (opt.demo && prepare_demo_state() != 0) return 73;
 
   queue::Spool spool(cfg->get("queue_directory"));
-  if (auto st = spool.init(); !st) {
-    log::error("queue_directory: {}", st.error().detail);
-    return 73;
-  }
+  if (auto st = spool.init(); !st) return startup_failure(*cfg, 73, "queue_directory: " + st.error().detail);
   // One daemon per queue: a lock on the queue directory (roles/pid_file.h).
   auto queue_lock = lock_queue(spool.dir());
-  if (!queue_lock) {
-    log::error("{}", queue_lock.error().detail);
-    return 75;
-  }
+  if (!queue_lock) return startup_failure(*cfg, 75, queue_lock.error().detail);
   std::string pidf = pid_file(spool.dir());
 
   auto services = build_services(cfg);  // validates the configuration before anything forks
-  if (!services) {
-    log::error("{}", services.error().detail);
-    std::fprintf(stderr, "tern: %s\n", services.error().detail.c_str());
-    return 78;
-  }
+  if (!services) return startup_failure(*cfg, 78, services.error().detail);
 
   // Deliveries as other users need root: keep it in a separate process.
   std::shared_ptr<HelperLink> helper;
   if (::geteuid() == 0 && !cfg->get("mail_owner").empty()) {
     auto fd = start_local_helper(opt);
-    if (!fd) {
-      log::error("{}", fd.error().detail);
-      return 71;
-    }
+    if (!fd) return startup_failure(*cfg, 71, fd.error().detail);
     helper = std::make_shared<HelperLink>(*fd);
     services = build_services(cfg, helper);
     if (!services) return 78;
@@ -102,10 +98,7 @@ int serve(const ServeOptions& opt) {
                              std::pair{"submission_listen", smtp::ListenerKind::submission}}) {
     for (auto& addr : cfg->list(param)) {
       auto acc = io::open_listener(ctx, addr);
-      if (!acc) {
-        log::error("{}: {}", param, acc.error().detail);
-        return 71;
-      }
+      if (!acc) return startup_failure(*cfg, 71, std::string(param) + ": " + acc.error().detail);
       acceptors.emplace_back(std::move(*acc), kind);
     }
   }
@@ -114,10 +107,7 @@ int serve(const ServeOptions& opt) {
     if (!cfg->list(param).empty()) log::warn("{} is set but this service is not available yet; ignored", param);
 
   // Listeners are bound: now give up root, if we had it.
-  if (auto st = drop_privileges(*cfg, spool); !st) {
-    log::error("{}", st.error().detail);
-    return 77;
-  }
+  if (auto st = drop_privileges(*cfg, spool); !st) return startup_failure(*cfg, 77, st.error().detail);
   if (auto st = write_pid_file(spool.dir()); !st) log::warn("cannot write the pid file: {}", st.error().detail);
 
   int removed = spool.remove_partial();

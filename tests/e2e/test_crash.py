@@ -37,7 +37,7 @@ def client(port, n, tag, acked, stop, rcpts=("alice@virt.test",), sent=None):
 
 def holders_of(path):
     """Processes with path open: a killed daemon's delivery children keep
-    its descriptors (the pid-file lock, the listeners) until they are gone,
+    its descriptors (the queue lock, the listeners) until they are gone,
     a moment after it."""
     out = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -64,7 +64,8 @@ def crash_rounds(t, rounds, clients, per_client, tag, acked, first, step, **clie
         stop.set()
         for th in threads:
             th.join()
-        wait_until(lambda: not holders_of(os.path.join(t.queue, "pid")), what="the killed daemon's children gone")
+        # The daemon's lock is on the queue directory itself (roles/pid_file.h).
+        wait_until(lambda: not holders_of(os.path.realpath(t.queue)), what="the killed daemon's children gone")
         t.start()
 
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import RawSMTP, wait_until
+from conftest import SANITIZED, RawSMTP, wait_until
 
 
 def session(tern, source="127.0.0.1"):
@@ -294,7 +294,8 @@ def test_fifty_thousand_pipelined_recipients(tern):
     assert all(code == 250 for code, _ in codes[:100])
     assert all(text[:9] == "452 4.5.3" for _, text in codes[100:])
     assert c.cmd("NOOP")[0] == 250
-    assert rss_kib(tern, "VmHWM") - base < 16384
+    if not SANITIZED:  # ASan's quarantine keeps freed memory resident: no bound to check there
+        assert rss_kib(tern, "VmHWM") - base < 16384
 
 
 def trickle(c, data, start):
