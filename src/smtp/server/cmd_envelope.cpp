@@ -52,7 +52,7 @@ asio::awaitable<void> Session::cmd_mail(const Command& c) {
     co_return;
   }
   if (std::string why = queue_short_of(host_.spool().dir(), lim_.message_bytes,
-                                       static_cast<uint64_t>(services_->cfg->bytes("queue_minfree")), lim_.recipients);
+                                       lim_.queue_minfree, lim_.recipients);
       !why.empty()) {
     log::warn("NOQUEUE: reject: MAIL from {}: 452 4.3.1 Insufficient system storage ({})", client_name_, why);
     reply(452, "4.3.1", "Insufficient system storage");

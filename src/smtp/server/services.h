@@ -29,6 +29,7 @@ struct SessionLimits {
   int hopcount = 50;
   uint64_t header_bytes = 102400;  // header_size_limit
   uint64_t header_lines = 1000;    // header_line_limit
+  uint64_t queue_minfree = 0;      // bytes the queue file system keeps free
   bool normalize_bare_newline = false;
   bool vrfy_enabled = false;
   bool helo_required = false;

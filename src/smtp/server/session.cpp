@@ -27,6 +27,7 @@ SessionLimits read_limits(const config::Config& c) {
   l.hopcount = static_cast<int>(c.integer("hopcount_limit"));
   l.header_bytes = static_cast<uint64_t>(c.bytes("header_size_limit"));
   l.header_lines = static_cast<uint64_t>(c.integer("header_line_limit"));
+  l.queue_minfree = static_cast<uint64_t>(c.bytes("queue_minfree"));
   l.normalize_bare_newline = str::iequals(c.get("smtpd_forbid_bare_newline"), "normalize");
   l.vrfy_enabled = !c.boolean("disable_vrfy_command");
   l.helo_required = c.boolean("smtpd_helo_required");
