@@ -7,6 +7,7 @@ import getpass
 import mailbox
 import os
 import shutil
+import random
 import signal
 import socket
 import subprocess
@@ -36,10 +37,33 @@ def sanitizer_runtime():
     return None
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port that binds now, chosen outside the kernel's ephemeral range:
+    a port from bind(0) is ephemeral, and any outgoing connection on the
+    machine (another test's client) may take it as its local port before
+    tern binds it. Below the range only other listeners compete, and start()
+    retries on the rare collision with one of them."""
+    low, high = _ephemeral_range()
+    top = low - 1 if low > 11000 else 65535
+    bottom = 10000 if low > 11000 else high + 1
+    for _ in range(200):
+        port = random.randint(bottom, top)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port outside the ephemeral range")
 
 
 def wait_until(predicate, timeout=10.0, interval=0.02, what="condition"):
@@ -120,12 +144,13 @@ class Tern:
     def add_user(self, address, password="secret"):
         self.run("user", "add", address, "--password-stdin", input=password + "\n")
 
-    def start(self, wrapper=None, env=None, preexec=None, argv=None, prefix=()):
+    def start(self, wrapper=None, env=None, preexec=None, argv=None, prefix=(), _attempt=0):
         """wrapper: a shell snippet run first in the same process (e.g. mounts
         inside a private mount namespace); tern is exec'ed after it. argv:
         instead of `tern -c main.cf serve`. prefix: a command tern runs under
         (e.g. strace -f -o FILE)."""
         assert self.proc is None
+        given_env = env
         env = dict(env or {})
         if SANITIZED and "LD_PRELOAD" in env:
             runtime = sanitizer_runtime()
@@ -149,7 +174,20 @@ class Tern:
             except OSError:
                 return False
 
-        wait_until(ready, what="tern to accept connections")
+        try:
+            wait_until(ready, what="tern to accept connections")
+        except AssertionError as e:
+            # Another listener took the port between free_port() and bind:
+            # move this instance to a new port and start again.
+            if "smtpd_listen" not in str(e) or "Address already in use" not in str(e) \
+                    or self.params.get("smtpd_listen") != f"127.0.0.1:{self.port}" or _attempt >= 3:
+                raise
+            self.proc = None
+            self.stderr.close()
+            self.port = free_port()
+            self.params["smtpd_listen"] = f"127.0.0.1:{self.port}"
+            self.write_config()
+            return self.start(wrapper, given_env, preexec, argv, prefix, _attempt=_attempt + 1)
         return self
 
     def read_stderr(self):
