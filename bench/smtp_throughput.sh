@@ -21,6 +21,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TERN=${TERN_BINARY:-$ROOT/build/tern}
+BEFORE=${TERN_BEFORE_BINARY:-}            # another tern binary (e.g. main before a change): server "before"
 SMTP_SOURCE=${SMTP_SOURCE:-/usr/sbin/smtp-source}
 POSTFIX=${POSTFIX:-/usr/sbin/postfix}
 POSTCONF=${POSTCONF:-/usr/sbin/postconf}
@@ -29,7 +30,7 @@ SESSIONS=${SESSIONS:-"1 10 50"}           # smtp-source -s
 SIZES=${SIZES:-"1024 102400"}             # smtp-source -l (bytes of body)
 MSGS_SMALL=${MSGS_SMALL:-5000}            # messages per cell for sizes < 10 KiB
 MSGS_LARGE=${MSGS_LARGE:-1000}            # messages per cell for larger sizes
-SERVERS=${SERVERS:-"tern postfix sink nofsync"} # e.g. SERVERS="tern postfix"
+SERVERS=${SERVERS:-"tern postfix sink nofsync"} # e.g. SERVERS="tern before postfix"
 DELIVERY_TIMEOUT=${DELIVERY_TIMEOUT:-300} # seconds to wait for the Maildir to fill
 RESULTS=${RESULTS:-$ROOT/bench/results-latest.txt}
 KEEP=${KEEP:-0}                           # KEEP=1 keeps the temp dirs (logs) for inspection
@@ -42,6 +43,9 @@ die() { echo "smtp_throughput: $*" >&2; exit 1; }
 has() { [[ " $SERVERS " == *" $1 "* ]]; }
 if has tern || has nofsync; then
   [[ -x $TERN ]] || die "$TERN missing (./scripts/build.sh)"
+fi
+if has before; then
+  [[ -x $BEFORE ]] || die "server 'before' needs TERN_BEFORE_BINARY, an executable tern"
 fi
 if has sink; then
   [[ -x ${SMTP_SINK:=/usr/sbin/smtp-sink} ]] || die "$SMTP_SINK missing (apt-get install postfix)"
@@ -67,6 +71,7 @@ cleanup() {
   stop_tern || true
   stop_postfix || true
   stop_sink || true
+  stop_before || true
   if [[ $KEEP == 1 ]]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
   exit $rc
 }
@@ -102,8 +107,8 @@ count_new() { # files in a Maildir's new/, without forking
 }
 
 # ---------------------------------------------------------------- tern
-start_tern() { # $1 = state dir, $2 = port, $3 = LD_PRELOAD (optional)
-  local d=$1 port=$2 preload=${3:-}
+start_tern() { # $1 = state dir, $2 = port, $3 = LD_PRELOAD (optional), $4 = binary (optional)
+  local d=$1 port=$2 preload=${3:-} tern=${4:-$TERN}
   mkdir -p "$d/queue" "$d/vmail"
   cat >"$d/main.cf" <<EOF
 myhostname = bench.test-host
@@ -117,8 +122,8 @@ maillog_file = $d/maillog
 mail_owner =
 smtpd_client_connection_count_limit = 0
 EOF
-  echo bench | "$TERN" -c "$d/main.cf" user add rcpt@bench.test --password-stdin >/dev/null
-  LD_PRELOAD=$preload "$TERN" -c "$d/main.cf" serve >"$d/stderr.log" 2>&1 &
+  echo bench | "$tern" -c "$d/main.cf" user add rcpt@bench.test --password-stdin >/dev/null
+  LD_PRELOAD=$preload "$tern" -c "$d/main.cf" serve >"$d/stderr.log" 2>&1 &
   TERN_PID=$!
   wait_banner "$port" || { cat "$d/stderr.log" >&2; die "tern did not start"; }
 }
@@ -143,6 +148,11 @@ start_nofsync() {
   start_tern "$1" "$2" "$WORK/nofsync.so"
 }
 stop_nofsync() { stop_tern; }
+
+# The same tern setup with the binary of TERN_BEFORE_BINARY: before/after a
+# change, taking turns with the others in the same run.
+start_before() { start_tern "$1" "$2" "" "$BEFORE"; }
+stop_before() { stop_tern; }
 
 start_sink() { # $1 = state dir, $2 = port
   "$SMTP_SINK" -u nobody "127.0.0.1:$2" 1000 >"$1/sink.log" 2>&1 &
@@ -289,29 +299,32 @@ median() {
   fi
   echo "# load:     $(cut -d' ' -f1-3 /proc/loadavg) before the run (other work on the machine skews the numbers)"
   echo "# tern:     $TERN built $(date -u -r "$TERN" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo '?'), tree at $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet 2>/dev/null || echo ' (dirty)')"
+  if has before; then echo "# before:   $BEFORE built $(date -u -r "$BEFORE" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo '?')"; fi
   echo "# postfix:  $("$POSTCONF" -d -h mail_version 2>/dev/null || echo '?')"
 } | tee "$WORK/header"
 : >"$WORK/details"
 
-printf '\n%-6s %8s %6s %12s %14s %7s   %-9s %-6s %-9s %-6s\n' size sessions msgs "tern msg/s" "postfix msg/s" ratio \
-  "sink" "ratio" "nofsync" "ratio" | tee "$WORK/table"
+printf '\n%-6s %8s %6s %12s %14s %7s   %-9s %-6s %-9s %-6s %-9s %-6s %-12s\n' size sessions msgs "tern msg/s" "postfix msg/s" ratio \
+  "sink" "ratio" "nofsync" "ratio" "before" "ratio" "tern/before" | tee "$WORK/table"
 for size in $SIZES; do
   if ((size < 10240)); then count=$MSGS_SMALL; else count=$MSGS_LARGE; fi
   label=$(awk -v b="$size" 'BEGIN { if (b % 1024 == 0) printf "%dK", b / 1024; else printf "%dB", b }')
   for s in $SESSIONS; do
     # The servers take turns within each repetition, so that a slow spell
     # of the machine hits all of them rather than one.
-    declare -A r=([tern]=- [postfix]=- [sink]=- [nofsync]=-) runs=()
+    declare -A r=([tern]=- [postfix]=- [sink]=- [nofsync]=- [before]=-) runs=()
     for ((REP = 1; REP <= REPEAT; REP++)); do
-      for server in tern postfix sink nofsync; do
+      for server in tern before postfix sink nofsync; do
         if has $server; then run_cell $server "$size" "$s" "$count"; runs[$server]+=" $RESULT"; fi
       done
     done
-    for server in tern postfix sink nofsync; do
+    for server in tern before postfix sink nofsync; do
       if [[ -n ${runs[$server]:-} ]]; then r[$server]=$(median ${runs[$server]}); fi
     done
-    printf '%-6s %8s %6s %12s %14s %7s   %-9s %-6s %-9s %-6s\n' "$label" "$s" "$count" "${r[tern]}" "${r[postfix]}" \
-      "$(over_pf "${r[tern]}")" "${r[sink]}" "$(over_pf "${r[sink]}")" "${r[nofsync]}" "$(over_pf "${r[nofsync]}")" |
+    tb=$(awk -v a="${r[tern]}" -v b="${r[before]}" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.3f", a / b; else print "-" }')
+    printf '%-6s %8s %6s %12s %14s %7s   %-9s %-6s %-9s %-6s %-9s %-6s %-12s\n' "$label" "$s" "$count" "${r[tern]}" "${r[postfix]}" \
+      "$(over_pf "${r[tern]}")" "${r[sink]}" "$(over_pf "${r[sink]}")" "${r[nofsync]}" "$(over_pf "${r[nofsync]}")" \
+      "${r[before]}" "$(over_pf "${r[before]}")" "$tb" |
       tee -a "$WORK/table"
   done
 done

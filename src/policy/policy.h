@@ -26,7 +26,10 @@ namespace tern::policy {
 struct ClientInfo {
   std::string ip;            // "127.0.0.1"
   bool trusted = false;      // in mynetworks, or access OK/RELAY at connect
-  bool authenticated = false;
+  bool authenticated = false;  // SMTP AUTH succeeded (sasl_user is then set)
+  std::string sasl_user;     // the account that authenticated ("alice@virt.test")
+  std::string sasl_method;   // "PLAIN", "LOGIN"
+  bool tls = false;          // the session runs over TLS (STARTTLS done, or port 465)
 };
 
 class Policy {

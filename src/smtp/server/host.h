@@ -19,7 +19,10 @@ namespace tern::smtp {
 
 class Session;
 
-enum class ListenerKind { smtp, submission };
+// smtp: port 25 (smtpd_listen); submission: port 587 (submission_listen),
+// STARTTLS + AUTH; submissions: port 465 (submissions_listen), TLS from the
+// first byte (RFC 8314).
+enum class ListenerKind { smtp, submission, submissions };
 
 class SessionHost {
  public:
