@@ -228,6 +228,18 @@ TEST(SessionTimeout, TimeoutInsideABdatChunk) {
   EXPECT_TRUE(r.host.ids.empty());
 }
 
+TEST(SessionTimeout, ALineArrivingAtTheDeadlineDoesNotOutliveIt) {
+  // Found with the fake clock: after a commit the watchdog waits first, so
+  // at the deadline it fires before the read of the NOOP completes, and its
+  // cancel() comes too late to abort that read. The session used to answer
+  // the NOOP and go on with no deadline at all (a stalled client then held
+  // it for ever). A deadline that passed stays passed.
+  Conversation r(envelope() + std::deque<io::Segment>{"Subject: x\r\n\r\n.\r\n", after(10), "NOOP\r\n", io::Segment::stall()});
+  EXPECT_EQ(r.replies, (V{"220", "250", "250 2.1.0", "250 2.1.5", "354", "250 2.0.0", "421 4.4.2"}));
+  EXPECT_EQ(r.closed_at_s(), 10);
+  EXPECT_FALSE(r.host.hung);
+}
+
 TEST(SessionTimeout, ClientThatLeavesAfterWaitingGetsNoReply) {
   // End of stream within the timeout: a lost connection, not a timeout.
   Conversation r({"", "EHLO x\r\n", after(5)});
