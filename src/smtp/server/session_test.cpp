@@ -248,5 +248,12 @@ TEST(SessionTimeout, ClientThatLeavesAfterWaitingGetsNoReply) {
   EXPECT_EQ(r.closed_at_s(), 5);
 }
 
+TEST(Session, RepliesAreSentBeforeWaitingForTheRestOfAChunk) {
+  // Found by session_fuzz: the reply to a pipelined BDAT stayed queued while
+  // the session waited for the next chunk, and was lost when the client left.
+  Conversation r({"", "EHLO x\r\n", "", "BDAT 3\r\nabcBDAT 10\r\nhello"});
+  EXPECT_EQ(r.replies, (V{"220", "250", "503 5.5.1"}));
+}
+
 }  // namespace
 }  // namespace tern::smtp
