@@ -69,8 +69,7 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
     if (!pol) return pol.error();
     return std::make_shared<smtp::Services>(smtp::Services{view, *pol, *rw, smtp::read_limits(*view),
                                                            cfg->integer("smtpd_client_connection_count_limit"),
-                                                           cfg->integer("smtpd_max_connections"), nullptr,
-                                                           nullptr});
+                                                           cfg->integer("smtpd_max_connections")});
   };
   auto main = smtp_for("smtpd");
   if (!main) return main.error();

@@ -53,8 +53,8 @@ struct Services {
   // (cfg where each submission_X replaces smtpd_X, its own policy and
   // limits; roles/services.cpp builds them). Null: the listener behaves as
   // this one (tests, the fuzz harness).
-  std::shared_ptr<const Services> submission;
-  std::shared_ptr<const Services> submissions;
+  std::shared_ptr<const Services> submission = nullptr;
+  std::shared_ptr<const Services> submissions = nullptr;
 };
 
 }  // namespace tern::smtp
