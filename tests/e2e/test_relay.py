@@ -314,3 +314,28 @@ def test_authenticated_relay_on_port_25(make_tern):
     with login(t, t.port) as s:
         s.sendmail("alice@virt.test", ["u@ext.test"], b"Subject: out\r\n\r\nx\r\n")
     wait_until(lambda: "to=<u@ext.test>" in t.log(), what="the queued message")
+
+
+def test_swaks_and_curl_see_the_relay_matrix(make_tern, workdir):
+    """The same matrix through clients no one here wrote: swaks from
+    127.0.0.2 gets 554 5.7.1 at RCPT on 25 and 530 5.7.0 at MAIL on 587;
+    curl's SMTP upload fails on 587 with the 530."""
+    t = with_submission(make_tern)
+
+    def swaks(port, *args):
+        return subprocess.run(["swaks", "--server", f"127.0.0.1:{port}", "--local-interface", "127.0.0.2",
+                               "--helo", "swaks.example", "--from", "a@example.org", *args],
+                              capture_output=True, text=True, timeout=30)
+    r = swaks(t.port, "--to", "u@ext.test")
+    assert r.returncode != 0 and "<** 554 5.7.1 <u@ext.test>: Relay access denied" in r.stdout, r.stdout
+    r = swaks(t.sub_port, "--to", "alice@virt.test")
+    assert r.returncode != 0 and "<** 530 5.7.0 Authentication required" in r.stdout, r.stdout
+    msg = os.path.join(workdir, "msg")
+    with open(msg, "w") as f:
+        f.write("Subject: curl\r\n\r\nx\r\n")
+    c = subprocess.run(["curl", "-sS", "--max-time", "20", f"smtp://127.0.0.1:{t.sub_port}", "--interface", "127.0.0.2",
+                        "--mail-from", "a@example.org", "--mail-rcpt", "alice@virt.test", "--upload-file", msg],
+                       capture_output=True, text=True, timeout=30)
+    assert c.returncode != 0 and "530" in c.stderr, c.stderr
+    assert nothing_queued(t)
+    assert t.maildir("alice@virt.test") == []
