@@ -2,6 +2,7 @@
 #include "mail/dsn.h"
 
 #include <algorithm>
+#include <initializer_list>
 
 #include "base/time.h"
 #include "mail/address.h"
@@ -60,8 +61,10 @@ std::string_view cut_headers(std::string_view h, size_t limit) {
   return h.substr(0, end);
 }
 
-// A boundary that no line of the attached text begins with (RFC 2046 5.1.1).
-std::string pick_boundary(const DsnReport& r, std::string_view attached) {
+// A boundary that no line of the parts begins with (RFC 2046 5.1.1). The
+// first choice is predictable (queue ID, time, host), so an original or an
+// address may hold it; a suffix is then added until none does.
+std::string pick_boundary(const DsnReport& r, std::initializer_list<std::string_view> parts) {
   std::string base;
   for (char c : r.queue_id + "." + std::to_string(r.now) + "/" + r.reporting_mta)
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '/' ||
@@ -70,12 +73,14 @@ std::string pick_boundary(const DsnReport& r, std::string_view attached) {
   base = base.substr(0, 60);
   std::vector<std::string_view> dashed;  // lines starting with "--" + base
   std::string prefix = "--" + base;
-  for (size_t i = 0; i < attached.size();) {
-    size_t eol = attached.find('\n', i);
-    std::string_view line = attached.substr(i, eol == std::string_view::npos ? std::string_view::npos : eol - i);
-    if (line.substr(0, prefix.size()) == prefix) dashed.push_back(line.substr(2));
-    if (eol == std::string_view::npos) break;
-    i = eol + 1;
+  for (std::string_view text : parts) {
+    for (size_t i = 0; i < text.size();) {
+      size_t eol = text.find('\n', i);
+      std::string_view line = text.substr(i, eol == std::string_view::npos ? std::string_view::npos : eol - i);
+      if (line.substr(0, prefix.size()) == prefix) dashed.push_back(line.substr(2));
+      if (eol == std::string_view::npos) break;
+      i = eol + 1;
+    }
   }
   std::string b = base;
   for (size_t n = 1;; ++n) {
@@ -180,8 +185,21 @@ DsnMessage compose_dsn(const DsnReport& r) {
   m.smtputf8 = global;
   m.eight_bit = global || has_8bit(attached);
 
-  std::string boundary = pick_boundary(r, attached);
   std::string host = clean(r.reporting_mta, kMaxHost, true);
+
+  // 1: plain words.
+  std::string human = opening(main, r, m.headers_only) + "\n";
+  for (auto& rc : r.recipients) human += recipient_paragraph(rc);
+
+  // 2: the machine-readable report.
+  std::string report = field("Reporting-MTA", "dns; " + host);
+  if (!r.queue_id.empty()) report += field("X-Tern-Queue-ID", clean(r.queue_id, 64, true));
+  if (!r.envid.empty()) report += field("Original-Envelope-Id", clean(r.envid, 100, true));
+  if (!r.sender.empty()) report += field("X-Tern-Sender", address_field("rfc822", r.sender));
+  if (r.arrival) report += field("Arrival-Date", rfc5322_date(r.arrival));
+  for (auto& rc : r.recipients) report += "\n" + per_recipient_fields(rc);
+
+  std::string boundary = pick_boundary(r, {human, report, attached});
   std::string& c = m.content;
   c += field("From", "MAILER-DAEMON@" + host + " (Mail Delivery System)");
   c += field("To", "<" + clean(r.sender, kMaxAddress, false) + ">");
@@ -196,27 +214,17 @@ DsnMessage compose_dsn(const DsnReport& r) {
   if (m.eight_bit) c += "Content-Transfer-Encoding: 8bit\n";
   c += "\nThis is a MIME-encapsulated message.\n\n";
 
-  // 1: plain words.
   c += "--" + boundary + "\n";
   c += "Content-Description: Notification\n";
   c += std::string("Content-Type: text/plain; charset=") + (global ? "utf-8" : "us-ascii") + "\n";
   if (global) c += "Content-Transfer-Encoding: 8bit\n";
-  c += "\n" + opening(main, r, m.headers_only) + "\n";
-  for (auto& rc : r.recipients) c += recipient_paragraph(rc);
+  c += "\n" + human;
 
-  // 2: the machine-readable report.
   c += "--" + boundary + "\n";
   c += "Content-Description: Delivery report\n";
   c += std::string("Content-Type: ") + (global ? "message/global-delivery-status" : "message/delivery-status") + "\n";
   if (global) c += "Content-Transfer-Encoding: 8bit\n";
-  c += "\n";
-  c += field("Reporting-MTA", "dns; " + host);
-  if (!r.queue_id.empty()) c += field("X-Tern-Queue-ID", clean(r.queue_id, 64, true));
-  if (!r.envid.empty()) c += field("Original-Envelope-Id", clean(r.envid, 100, true));
-  if (!r.sender.empty()) c += field("X-Tern-Sender", address_field("rfc822", r.sender));
-  if (r.arrival) c += field("Arrival-Date", rfc5322_date(r.arrival));
-  for (auto& rc : r.recipients) c += "\n" + per_recipient_fields(rc);
-  c += "\n";
+  c += "\n" + report + "\n";
 
   // 3: the original, or its header.
   c += "--" + boundary + "\n";

@@ -171,6 +171,11 @@ TEST(ReplyParser, SummaryIsOneBoundedLine) {
   auto s = reply_summary(r, 200);
   EXPECT_LE(s.size(), 203u);
   EXPECT_EQ(s.substr(s.size() - 3), "...");
+  // The bound holds however the lines fall (found by reply_fuzz).
+  Reply many(250, "2.0.0", "a");
+  for (int i = 0; i < 50; ++i) many.lines.push_back(std::string(i, 'b'));
+  for (size_t max : {1, 5, 9, 10, 11, 64, 100})
+    EXPECT_LE(reply_summary(many, max).size(), max + 3) << max;
   Reply u(550, "", "caf\xc3\xa9");
   EXPECT_EQ(reply_summary(u), "550 caf??");
 }
@@ -197,7 +202,7 @@ TEST(Ehlo, SizeVariants) {
     const char* line;
     uint64_t limit;
   } cases[] = {{"SIZE", 0}, {"SIZE 0", 0}, {"SIZE abc", 0}, {"SIZE -5", 0}, {"SIZE 99999999999999999999999", 0},
-               {"SIZE 18446744073709551616", 0}, {"size 52428800", 52428800}, {"SIZE 1e9", 0}};
+               {"SIZE 18446744073709551616", 0}, {"SIZE 9999999999999999999", 0}, {"SIZE 9223372036854775807", 9223372036854775807u}, {"size 52428800", 52428800}, {"SIZE 1e9", 0}};
   for (auto& c : cases) {
     Reply r;
     r.lines = {"mx", c.line};

@@ -27,15 +27,17 @@ bool valid_mechanism(std::string_view m) {
   });
 }
 
-// RFC 1870: SIZE [number]; 0 or anything unparsable means no fixed limit.
+// RFC 1870: SIZE [number]; 0, anything unparsable, or a number of 2^63 or
+// more (no real limit, and it would overflow signed arithmetic) means no
+// fixed limit.
 uint64_t parse_size(std::string_view s) {
-  if (s.empty() || s.size() > 19) return 0;  // 19 digits < 2^63
+  if (s.empty() || s.size() > 19) return 0;  // 19 digits fit in uint64_t
   uint64_t v = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return 0;
     v = v * 10 + static_cast<uint64_t>(c - '0');
   }
-  return v;
+  return v >= (uint64_t(1) << 63) ? 0 : v;
 }
 
 void add_mechanisms(EhloCapabilities& caps, const std::vector<std::string>& words, size_t from) {

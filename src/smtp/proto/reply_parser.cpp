@@ -207,15 +207,14 @@ std::string reply_summary(const Reply& r, size_t max_bytes) {
   std::string s = std::to_string(r.code);
   if (!r.enhanced.empty()) s += " " + r.enhanced;
   for (auto& l : r.lines) {
-    if (l.empty()) continue;
-    s += ' ';
-    for (unsigned char c : l) {
-      if (s.size() >= max_bytes) {
-        s += "...";
-        return s;
-      }
-      s += (c < 0x20 || c >= 0x7f) ? '?' : static_cast<char>(c);
-    }
+    if (s.size() > max_bytes) break;
+    if (!l.empty()) s += " " + l;
+  }
+  for (auto& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  if (s.size() > max_bytes) {
+    s.resize(max_bytes);
+    s += "...";
   }
   return s;
 }
