@@ -175,7 +175,7 @@ def test_delay_warning():
     assert per_rcpt[0]["Action"] == "delayed"
     assert per_rcpt[0]["Status"] == "4.4.1"
     assert per_rcpt[0]["Will-Retry-Until"]
-    assert flags["headers_only"]  # RFC 3461: a warning returns the header unless RET=FULL
+    assert flags["headers_only"]  # a warning returns the header unless RET=FULL (docs/behaviour.md)
 
 
 def test_success_report_and_bad_status_defaulted():
