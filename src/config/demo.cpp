@@ -30,7 +30,7 @@ mail_owner =
 # SMTP on 2525 and submission on 2587; every other listener is off.
 smtpd_listen = 127.0.0.1:2525
 submission_listen = 127.0.0.1:2587
-smtps_listen =
+submissions_listen =
 imap_listen =
 imaps_listen =
 pop3_listen =

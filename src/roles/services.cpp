@@ -2,7 +2,9 @@
 #include "roles/services.h"
 
 #include "auth/user_db.h"
+#include "base/log.h"
 #include "roles/local_helper.h"
+#include "tls/server_context.h"
 
 namespace tern::roles {
 
@@ -20,10 +22,15 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   if (users) accounts = [users](const std::string& a) { return users->find(a).has_value(); };
   auto rw = rewrite::Rewriter::create(cfg, accounts);
   if (!rw) return rw.error();
+  // TLS: certificates and keys are read here (as root at start-up).
+  auto tls = tls::ServerContext::create(*cfg);
+  if (!tls) return tls.error();
+  if (*tls)
+    for (const auto& w : (*tls)->warnings()) log::warn("{}", w);
   ServiceSet s;
   s.smtp = std::make_shared<smtp::Services>(smtp::Services{cfg, *pol, *rw, smtp::read_limits(*cfg),
                                                            cfg->integer("smtpd_client_connection_count_limit"),
-                                                           cfg->integer("smtpd_max_connections")});
+                                                           cfg->integer("smtpd_max_connections"), *tls});
   std::shared_ptr<delivery::Agent> agent = std::make_shared<delivery::LocalAgent>(cfg);
   if (helper) agent = std::make_shared<HelperAgent>(helper, agent);
   s.delivery = std::make_shared<scheduler::DeliveryServices>(scheduler::DeliveryServices{cfg, *rw, agent});

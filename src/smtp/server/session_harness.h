@@ -54,7 +54,7 @@ inline std::shared_ptr<const Services> make_services(std::string_view extra_conf
   });
   if (!pol || !rw) return nullptr;
   return std::make_shared<const Services>(
-      Services{loaded.config, *pol, *rw, read_limits(*loaded.config), 0, 0});
+      Services{loaded.config, *pol, *rw, read_limits(*loaded.config), 0, 0, nullptr});
 }
 
 class FakeHost final : public SessionHost {
