@@ -439,7 +439,9 @@ TEST(ConfigApi, DemoConfig) {
   auto c = must_load(embedded_demo_config());
   EXPECT_EQ(c->get("smtpd_listen"), "127.0.0.1:2525");
   EXPECT_EQ(c->get("submission_listen"), "127.0.0.1:2587");
-  for (const char* l : {"submissions_listen", "imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen"})
+  EXPECT_EQ(c->get("submissions_listen"), "127.0.0.1:2465");
+  EXPECT_EQ(c->get("smtpd_tls_cert_file"), "./var/tls/cert.pem");
+  for (const char* l : {"imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen"})
     EXPECT_EQ(c->get(l), "") << l;
   EXPECT_EQ(c->get("myhostname"), "mail.demo.test");
   EXPECT_EQ(c->get("mydomain"), "demo.test");

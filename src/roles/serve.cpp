@@ -168,10 +168,11 @@ int serve(const ServeOptions& opt) {
     if (sig == SIGHUP) {
       std::string errs;
       auto fresh = load(opt, errs);
-      auto built = fresh ? build_services(fresh, helper) : Result<ServiceSet>(Error::perm(errs));
+      auto built = fresh ? build_services(fresh, helper, &*services) : Result<ServiceSet>(Error::perm(errs));
       if (!built) {
         log::error("reload failed, keeping the running configuration: {}", built.error().detail);
       } else {
+        services = *built;
         server.set_services(built->smtp);
         sched.set_services(built->delivery);
         at_acceptance.set_services(built->delivery);

@@ -6,6 +6,7 @@ STARTTLS, state after the handshake, stalled and failed handshakes, old
 protocol versions, renegotiation."""
 
 import os
+import pwd
 import smtplib
 import socket
 import ssl
@@ -406,3 +407,44 @@ def test_configuration_mistakes_name_file_line_and_fix(make_tern, pki, case):
         "bad_protocols": "leaves neither TLSv1.2 nor TLSv1.3",
     }[case]
     assert expected in err, err
+
+
+def test_reload_with_a_bad_key_keeps_the_running_certificate_and_applies_the_rest(tls_tern, pki):
+    old_der = ssl.PEM_cert_to_DER_cert(open(tls_tern.cert).read())
+    _, wrong_key = pki.issue("wrong")
+    tls_tern.params["smtpd_tls_key_file"] = wrong_key
+    tls_tern.params["smtpd_banner"] = "$myhostname ESMTP reloaded"
+    tls_tern.write_config()
+    tls_tern.reload()
+    wait_until(lambda: "reload -- configuration" in tls_tern.log(), what="the reload")
+    assert "TLS not reloaded, sessions go on with the certificate loaded before" in tls_tern.log()
+    assert "does not match the certificate" in tls_tern.log()
+    with smtplib.SMTP("127.0.0.1", tls_tern.port, timeout=10) as s:
+        s.starttls(context=client_context(pki))
+        assert s.sock.getpeercert(binary_form=True) == old_der
+    c = RawSMTP(tls_tern.port)
+    assert c.reply() == (220, "220 mx.test.example ESMTP reloaded")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop privileges")
+def test_root_only_key_is_read_before_the_privilege_drop(make_tern, pki):
+    cert, key = pki.issue("server")
+    os.chmod(pki.dir, 0o755)
+    os.chmod(cert, 0o644)
+    os.chmod(key, 0o600)  # root's, unreadable by mail_owner
+    t = make_tern({"mail_owner": "tern", "smtpd_tls_cert_file": cert, "smtpd_tls_key_file": key}, start=False)
+    tern_user = pwd.getpwnam("tern")
+    os.chown(os.path.join(t.base, "users"), tern_user.pw_uid, tern_user.pw_gid)  # read again on reload
+    t.start()
+    with smtplib.SMTP("127.0.0.1", t.port, timeout=10) as s:
+        s.starttls(context=client_context(pki))
+        s.sendmail("a@example.org", ["alice@virt.test"], MSG)
+    t.wait_for_mail("alice@virt.test")
+    # SIGHUP in the unprivileged process: the key cannot be read again; the
+    # certificate loaded at start-up stays in service.
+    t.reload()
+    wait_until(lambda: "reload -- configuration" in t.log(), what="the reload: " + t.log()[-1500:])
+    assert "TLS not reloaded" in t.log() and "Permission denied" in t.log()
+    with smtplib.SMTP("127.0.0.1", t.port, timeout=10) as s:
+        s.starttls(context=client_context(pki))
+        assert s.noop()[0] == 250
