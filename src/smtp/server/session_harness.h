@@ -17,6 +17,7 @@
 
 #include "config/config.h"
 #include "io/memory_stream.h"
+#include "smtp/server/fake_tls.h"
 #include "smtp/server/host.h"
 #include "smtp/server/session.h"
 
@@ -43,7 +44,9 @@ inline constexpr std::string_view kConfig =
     "smtpd_error_sleep_time = 0\n"
     "hopcount_limit = 5\n";
 
-inline std::shared_ptr<const Services> make_services(std::string_view extra_config = {}) {
+// tls: the fake TLS layer STARTTLS uses (fake_tls.h); none: no certificate.
+inline std::shared_ptr<const Services> make_services(std::string_view extra_config = {},
+                                                     std::shared_ptr<const io::TlsServer> tls = nullptr) {
   std::string text(kConfig);
   text += extra_config;
   auto loaded = config::load_string(text, "harness.cf");
@@ -54,7 +57,7 @@ inline std::shared_ptr<const Services> make_services(std::string_view extra_conf
   });
   if (!pol || !rw) return nullptr;
   return std::make_shared<const Services>(
-      Services{loaded.config, *pol, *rw, read_limits(*loaded.config), 0, 0, nullptr});
+      Services{loaded.config, *pol, *rw, read_limits(*loaded.config), 0, 0, std::move(tls)});
 }
 
 class FakeHost final : public SessionHost {
@@ -84,11 +87,12 @@ class FakeHost final : public SessionHost {
 
 // Runs one session to its end over `chunks` (see io::MemoryStream: an
 // empty chunk is a pause, the client waiting for replies).
-inline io::MemoryStream::Transcript run(FakeHost& host, std::deque<std::string> chunks) {
+inline io::MemoryStream::Transcript run(FakeHost& host, std::deque<std::string> chunks,
+                                       ListenerKind kind = ListenerKind::smtp) {
   asio::io_context ctx;
   auto t = std::make_shared<io::MemoryStream::Transcript>();
   auto stream = std::make_unique<io::MemoryStream>(ctx.get_executor(), std::move(chunks), t);
-  auto session = std::make_shared<Session>(host, std::move(stream), io::Peer{"127.0.0.1", 25}, ListenerKind::smtp);
+  auto session = std::make_shared<Session>(host, std::move(stream), io::Peer{"127.0.0.1", 25}, kind);
   asio::co_spawn(ctx, session->run(), asio::detached);
   ctx.run();  // `session` keeps it alive until its coroutine takes its own reference
   return *t;
