@@ -54,7 +54,7 @@ asio::awaitable<bool> Session::start_tls() {
   asio::error_code ec;
   co_await t.handshake(ec);
   if (ec) {
-    std::string why = watchdog_->fired() ? "timeout" : t.error_text(ec);
+    std::string why = watchdog_->fired() ? "timeout" : interrupted_ ? "shutting down" : t.error_text(ec);
     log::info("SSL_accept error from {}: {}", client_name_, why);
     stream_->close();
     closed_ = true;

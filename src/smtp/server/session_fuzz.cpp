@@ -16,7 +16,14 @@
 //   - nothing after 221, 421 or 554 5.5.0, and the stream closed after it;
 //   - no message committed twice, one commit per "queued as", content within
 //     message_size_limit;
-//   - replies are well-formed SMTP (code, separator, CRLF).
+//   - replies are well-formed SMTP (code, separator, CRLF);
+//   - STARTTLS (over the fake TLS layer of fake_tls.h: the handshake
+//     succeeds when the client's next byte is 0x16): nothing the client
+//     sent in plaintext after STARTTLS is answered, neither in plaintext nor
+//     inside TLS, where the replies answer exactly the bytes read inside
+//     TLS; EHLO lists STARTTLS only before TLS; inside TLS, MAIL before a
+//     new HELO/EHLO gets 503 and STARTTLS gets 503; a failed handshake
+//     closes with no further reply.
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +46,7 @@ using namespace tern::smtp;
 struct ServerReply {
   int code = 0;
   std::string first_line;
+  std::string text;  // every line, for the EHLO keywords
 };
 
 // Splits the server's output into replies; aborts on a malformed line.
@@ -46,7 +54,7 @@ std::vector<ServerReply> parse_replies(std::string_view out) {
   std::vector<ServerReply> replies;
   bool continuing = false;
   int code = 0;
-  std::string first;
+  std::string first, all;
   while (!out.empty()) {
     size_t eol = out.find("\r\n");
     if (eol == std::string_view::npos || eol < 3) std::abort();  // unterminated or short reply line
@@ -56,12 +64,16 @@ std::vector<ServerReply> parse_replies(std::string_view out) {
       if (line[i] < '0' || line[i] > '9') std::abort();
     int c = std::atoi(std::string(line.substr(0, 3)).c_str());
     if (continuing && c != code) std::abort();  // a multi-line reply changed its code
-    if (!continuing) first = std::string(line);
+    if (!continuing) {
+      first = std::string(line);
+      all.clear();
+    }
+    all.append(line).append("\n");
     code = c;
     char sep = line.size() > 3 ? line[3] : ' ';
     if (sep != ' ' && sep != '-') std::abort();
     continuing = sep == '-';
-    if (!continuing) replies.push_back({code, first});
+    if (!continuing) replies.push_back({code, first, all});
     for (char ch : line)
       if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) std::abort();  // raw control byte in a reply
   }
@@ -77,10 +89,12 @@ bool hangs_up(const ServerReply& r) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static auto tls = std::make_shared<harness::FakeTlsServer>();
   static auto services = [] {
     tern::log::configure("/dev/null", "session_fuzz");  // the session logs every event
-    return harness::make_services();
+    return harness::make_services({}, tls);
   }();
+  tls->log->clear();
   if (!services) std::abort();
   const auto& lim = services->limits;
   std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -103,7 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (host.live != 0 || host.released != 1) std::abort();
   if (t.written_after_close != 0) std::abort();
   if (std::getenv("SESSION_FUZZ_DEBUG")) fprintf(stderr, "--- server wrote:\n%s---\n", t.written.c_str());
-  auto replies = parse_replies(t.written);
+  auto all_replies = parse_replies(t.written);
 
   // No message committed twice; each one small enough; one per "queued as".
   std::set<std::string> ids(host.ids.begin(), host.ids.end());
@@ -111,57 +125,88 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (uint64_t n : host.content_sizes)
     if (n > lim.message_bytes + 4096) std::abort();  // content + our Received: header
   size_t queued = 0;
-  for (auto& r : replies)
+  for (auto& r : all_replies)
     if (r.code == 250 && r.first_line.find("queued as") != std::string::npos) ++queued;
   if (queued != host.ids.size()) std::abort();
 
-  // Walk the client's commands and the replies together.
+  // Walk the client's commands and the replies together: first the
+  // plaintext part (all the client sent; replies up to the 220 of a
+  // STARTTLS), then, after a handshake, the part inside TLS (the bytes the
+  // session read through it, and the replies it wrote through it).
+  const harness::FakeTlsLog& tl = *tls->log;
+  if (tl.written_inside.size() > t.written.size()) std::abort();
+  std::string_view plain_out(t.written.data(), t.written.size() - tl.written_inside.size());
+  auto replies = parse_replies(plain_out);
+  auto inside_replies = parse_replies(tl.written_inside);
+  if (!tl.handshake_ok && !tl.written_inside.empty()) std::abort();
   if (replies.empty()) std::abort();  // there is always a greeting (or a 554 for an early talker)
-  size_t i = 1;
+
   bool over = hangs_up(replies[0]);
-  LineSplitter lines(lim.command_line_bytes, 256 * 1024);
-  lines.feed(client);
-  auto take = [&]() -> const ServerReply& {
-    if (i >= replies.size()) std::abort();  // a command without a reply
-    const ServerReply& r = replies[i++];
-    if (hangs_up(r)) over = true;
-    return r;
-  };
-  while (!over) {
-    auto next = lines.next();
-    if (next.kind == LineSplitter::Kind::need_more) break;  // the client stopped mid-command
-    if (next.kind == LineSplitter::Kind::flood) {
-      if (take().code != 421) std::abort();
-      break;
-    }
-    if (next.kind == LineSplitter::Kind::too_long) {
-      const auto& r = take();
-      if (r.code != 500 && !over) std::abort();
-    } else {
-      auto parsed = parse_command(next.line, ParseLimits{16, lim.smtputf8});
-      auto* cmd = std::get_if<Command>(&parsed);
-      if (cmd && cmd->verb == Verb::bdat) {
-        // The chunk comes before its reply; a short chunk means the client left.
-        if (lines.pending_size() < cmd->chunk_size) break;
-        lines.consume(static_cast<size_t>(cmd->chunk_size));
-        take();
-      } else {
+  // Returns true when the walk stopped at a 220 to STARTTLS.
+  auto walk = [&](std::string_view bytes, const std::vector<ServerReply>& rs, size_t i, bool inside) {
+    bool helo_seen = false;
+    bool starttls_ok = false;
+    LineSplitter lines(lim.command_line_bytes, 256 * 1024);
+    lines.feed(bytes);
+    auto take = [&]() -> const ServerReply& {
+      if (i >= rs.size()) std::abort();  // a command without a reply
+      const ServerReply& r = rs[i++];
+      if (hangs_up(r)) over = true;
+      return r;
+    };
+    while (!over) {
+      auto next = lines.next();
+      if (next.kind == LineSplitter::Kind::need_more) break;  // the client stopped mid-command
+      if (next.kind == LineSplitter::Kind::flood) {
+        if (take().code != 421) std::abort();
+        break;
+      }
+      if (next.kind == LineSplitter::Kind::too_long) {
         const auto& r = take();
-        if (cmd && cmd->verb == Verb::data && r.code == 354) {
-          DataReader reader(lim.message_bytes, DataReader::BareNewline::reject);
-          size_t used = reader.feed(lines.pending());
-          lines.consume(used);
-          if (!reader.done()) break;  // the client left inside DATA
+        if (r.code != 500 && !over) std::abort();
+      } else {
+        auto parsed = parse_command(next.line, ParseLimits{16, lim.smtputf8});
+        auto* cmd = std::get_if<Command>(&parsed);
+        if (cmd && cmd->verb == Verb::bdat) {
+          // The chunk comes before its reply; a short chunk means the client left.
+          if (lines.pending_size() < cmd->chunk_size) break;
+          lines.consume(static_cast<size_t>(cmd->chunk_size));
           take();
-        } else if (!cmd && r.code != std::get<Reply>(parsed).code && !over) {
-          std::abort();  // a parse error answered with something else
+        } else {
+          const auto& r = take();
+          if (cmd && cmd->verb == Verb::data && r.code == 354) {
+            DataReader reader(lim.message_bytes, DataReader::BareNewline::reject);
+            size_t used = reader.feed(lines.pending());
+            lines.consume(used);
+            if (!reader.done()) break;  // the client left inside DATA
+            take();
+          } else if (!cmd && r.code != std::get<Reply>(parsed).code && !over) {
+            std::abort();  // a parse error answered with something else
+          } else if (cmd && r.code == 250 && (cmd->verb == Verb::ehlo || cmd->verb == Verb::helo)) {
+            helo_seen = true;
+            bool offers = r.text.find("STARTTLS") != std::string::npos;
+            if (cmd->verb == Verb::ehlo && offers == inside) std::abort();  // STARTTLS offered iff not in TLS
+          } else if (cmd && inside && cmd->verb == Verb::mail && !helo_seen && r.code != 503 && !over) {
+            std::abort();  // MAIL inside TLS before a new EHLO
+          } else if (cmd && cmd->verb == Verb::starttls) {
+            if (inside && r.code != 503 && !over) std::abort();  // a second STARTTLS
+            if (r.code == 220) {
+              starttls_ok = true;
+              break;  // everything after it in plaintext is discarded
+            }
+          }
         }
       }
+      // The hard error limit adds a 421 after the reply that reached it.
+      if (!over && i < rs.size() && rs[i].code == 421) take();
     }
-    // The hard error limit adds a 421 after the reply that reached it.
-    if (!over && i < replies.size() && replies[i].code == 421) take();
-  }
-  if (i != replies.size()) std::abort();  // a reply to nothing, or after the hang-up
+    if (i != rs.size()) std::abort();  // a reply to nothing, or after the hang-up (or the 220 to STARTTLS)
+    return starttls_ok;
+  };
+  bool upgraded = walk(client, replies, 1, false);
+  if (tl.handshakes != (upgraded ? 1 : 0)) std::abort();
+  if (upgraded && !tl.handshake_ok && !t.closed) std::abort();  // a failed handshake closes
+  if (tl.handshake_ok) walk(tl.read_inside, inside_replies, 0, true);
   if (over && !t.closed) std::abort();
   return 0;
 }
