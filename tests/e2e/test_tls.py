@@ -30,11 +30,16 @@ def pki(workdir):
 @pytest.fixture
 def tls_tern(make_tern, pki):
     """tern with a certificate for mx.test.example, STARTTLS on its port and
-    TLS on a second port (tern.tls_port)."""
+    TLS on a second port (tern.tls_port), where mynetworks may send without AUTH."""
     cert, key = pki.issue("server")
     port465 = free_port()
     t = make_tern({"smtpd_tls_cert_file": cert, "smtpd_tls_key_file": key, "smtpd_tls_loglevel": "1",
-                   "smtpd_tls_received_header": "yes", "submissions_listen": f"127.0.0.1:{port465}"})
+                   "smtpd_tls_received_header": "yes", "submissions_listen": f"127.0.0.1:{port465}",
+                   # Port 465 requires AUTH by default (as Postfix's master.cf); these
+                   # tests are about TLS, so this client (in mynetworks) may send there.
+                   "submissions_client_restrictions": "permit_mynetworks, permit_sasl_authenticated, reject",
+                   "submissions_relay_restrictions":
+                       "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination"})
     t.tls_port = port465
     t.cert = cert
     return t

@@ -18,6 +18,7 @@ PORTS = (2525, 2587, 2465)
 
 def port_free(port):
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as tern binds: TIME_WAIT is no obstacle
         try:
             s.bind(("127.0.0.1", port))
             return True

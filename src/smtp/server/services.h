@@ -59,7 +59,14 @@ struct Services {
   // The server side of TLS, null when no certificate is configured. A
   // session upgrades with the one of its own snapshot, so a reload with a
   // new certificate changes only sessions that start after it.
-  std::shared_ptr<const io::TlsServer> tls;
+  std::shared_ptr<const io::TlsServer> tls = nullptr;
+  // What a session on port 587 (submission) or 465 (submissions) uses
+  // instead: the same snapshot seen through that listener's overrides
+  // (cfg where each submission_X replaces smtpd_X, its own policy and
+  // limits; roles/services.cpp builds them). Null: the listener behaves as
+  // this one (tests, the fuzz harness).
+  std::shared_ptr<const Services> submission = nullptr;
+  std::shared_ptr<const Services> submissions = nullptr;
 };
 
 }  // namespace tern::smtp
