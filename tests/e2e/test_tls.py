@@ -453,3 +453,35 @@ def test_root_only_key_is_read_before_the_privilege_drop(make_tern, pki):
     with smtplib.SMTP("127.0.0.1", t.port, timeout=10) as s:
         s.starttls(context=client_context(pki))
         assert s.noop()[0] == 250
+
+
+def test_chain_files_serve_an_rsa_and_an_ecdsa_certificate(make_tern, pki, workdir):
+    rsa_cert, rsa_key = pki.issue("rsa", kind="rsa")
+    ec_cert, ec_key = pki.issue("ec")
+    # One file with key then certificate, and one pair of separate files.
+    combined = os.path.join(workdir, "rsa-chain.pem")
+    with open(combined, "w") as f:
+        f.write(open(rsa_key).read() + open(rsa_cert).read() + open(pki.ca).read())
+    os.chmod(combined, 0o600)
+    t = make_tern({"smtpd_tls_chain_files": f"{combined}, {ec_key}, {ec_cert}"})
+
+    def served(cipher):
+        ctx = client_context(pki)
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers(cipher)
+        with smtplib.SMTP("127.0.0.1", t.port, timeout=10) as s:
+            s.starttls(context=ctx)
+            return s.sock.getpeercert(binary_form=True)
+
+    assert served("ECDHE-RSA-AES128-GCM-SHA256") == ssl.PEM_cert_to_DER_cert(open(rsa_cert).read())
+    assert served("ECDHE-ECDSA-AES128-GCM-SHA256") == ssl.PEM_cert_to_DER_cert(open(ec_cert).read())
+
+
+def test_odd_sni_names_get_the_default_certificate(tls_tern, pki):
+    # RELIABILITY.md #18: an SNI name ending in a backslash, or with control
+    # bytes, is never looked up nor stored; the handshake goes on.
+    for name in ("mx.test.example\\", "a\x01b.example", "-" * 250):
+        r = s_client(tls_tern.port, "-starttls", "smtp", "-servername", name, "-CAfile", pki.ca)
+        out = r.stdout.decode(errors="replace")
+        assert "subject=CN = mx.test.example" in out, out
+    assert "\\" not in tls_tern.log().replace("\\x", "")
