@@ -485,3 +485,15 @@ def test_odd_sni_names_get_the_default_certificate(tls_tern, pki):
         out = r.stdout.decode(errors="replace")
         assert "subject=CN = mx.test.example" in out, out
     assert "\\" not in tls_tern.log().replace("\\x", "")
+
+
+def test_connection_limit_on_465_closes_without_plaintext(make_tern, pki):
+    cert, key = pki.issue("server")
+    port465 = free_port()
+    t = make_tern({"smtpd_tls_cert_file": cert, "smtpd_tls_key_file": key, "smtpd_max_connections": "1",
+                   "submissions_listen": f"127.0.0.1:{port465}"})
+    with smtplib.SMTP_SSL("127.0.0.1", port465, timeout=10, context=client_context(pki)) as s:
+        assert s.noop()[0] == 250
+        c = RawSMTP(port465)
+        assert c.closed(timeout=10) and c.buf == b""
+        assert s.noop()[0] == 250

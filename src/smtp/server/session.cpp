@@ -100,6 +100,10 @@ asio::awaitable<void> Session::run() {
   std::string why;
   if (!host_.admit(client_.ip, why)) {
     log::warn("{}: {} from {}", why, "connection refused", client_name_);
+    if (kind_ == ListenerKind::submissions) {
+      stream_->close();  // port 465 speaks TLS first: a plaintext 421 would be noise
+      co_return;
+    }
     hang_up(HangUp::refused, why);
     co_await flush();
     co_return;
