@@ -30,7 +30,7 @@ struct TlsConversation {
   harness::FakeHost host;
   io::MemoryStream::Transcript t;
   std::vector<std::string> replies;
-  TlsConversation(std::deque<std::string> chunks, std::string_view extra = {}, ListenerKind kind = ListenerKind::smtp)
+  TlsConversation(std::deque<io::Segment> chunks, std::string_view extra = {}, ListenerKind kind = ListenerKind::smtp)
       : host(harness::make_services(extra, tls)) {
     t = harness::run(host, std::move(chunks), kind);
     replies = firsts(t.written);
@@ -83,6 +83,15 @@ TEST(SessionTls, FailedHandshakeClosesWithoutAnotherReply) {
   EXPECT_TRUE(r.t.closed);
   EXPECT_EQ(r.t.written_after_close, 0u);
   EXPECT_EQ(r.host.released, 1);
+}
+
+TEST(SessionTls, StalledHandshakeEndsAtTheDeadline) {
+  TlsConversation r({"", "STARTTLS\r\n", io::Segment::stall()});
+  EXPECT_FALSE(r.host.hung);
+  EXPECT_TRUE(r.t.closed);
+  EXPECT_EQ(r.replies.back(), "220 2.0.0 Ready to start TLS");
+  auto closed_s = std::chrono::duration_cast<std::chrono::seconds>(r.t.closed_at.time_since_epoch()).count();
+  EXPECT_EQ(closed_s, r.host.services()->limits.timeout.count());  // smtpd_timeout after the STARTTLS line
 }
 
 TEST(SessionTls, EncryptRefusesMailBeforeStarttls) {
