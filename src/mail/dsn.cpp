@@ -22,11 +22,16 @@ constexpr size_t kMaxHost = 255;
 
 const char* action_name(DsnAction a) {
   switch (a) {
-    case DsnAction::failed: return "failed";
-    case DsnAction::delayed: return "delayed";
-    case DsnAction::delivered: return "delivered";
-    case DsnAction::relayed: return "relayed";
-    case DsnAction::expanded: return "expanded";
+    case DsnAction::failed:
+      return "failed";
+    case DsnAction::delayed:
+      return "delayed";
+    case DsnAction::delivered:
+      return "delivered";
+    case DsnAction::relayed:
+      return "relayed";
+    case DsnAction::expanded:
+      return "expanded";
   }
   return "failed";
 }
@@ -67,8 +72,7 @@ std::string_view cut_headers(std::string_view h, size_t limit) {
 std::string pick_boundary(const DsnReport& r, std::initializer_list<std::string_view> parts) {
   std::string base;
   for (char c : r.queue_id + "." + std::to_string(r.now) + "/" + r.reporting_mta)
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '/' ||
-        c == '-')
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '/' || c == '-')
       base += c;
   base = base.substr(0, 60);
   std::vector<std::string_view> dashed;  // lines starting with "--" + base
@@ -84,7 +88,8 @@ std::string pick_boundary(const DsnReport& r, std::initializer_list<std::string_
   }
   std::string b = base;
   for (size_t n = 1;; ++n) {
-    bool clash = std::any_of(dashed.begin(), dashed.end(), [&](std::string_view l) { return l.substr(0, b.size()) == b; });
+    bool clash =
+        std::any_of(dashed.begin(), dashed.end(), [&](std::string_view l) { return l.substr(0, b.size()) == b; });
     if (!clash) return b;
     b = base + "=_" + std::to_string(n);
   }
@@ -92,32 +97,42 @@ std::string pick_boundary(const DsnReport& r, std::initializer_list<std::string_
 
 const char* subject_for(DsnAction a) {
   switch (a) {
-    case DsnAction::failed: return "Undelivered Mail Returned to Sender";
-    case DsnAction::delayed: return "Delayed Mail (still being retried)";
-    default: return "Successful Mail Delivery Report";
+    case DsnAction::failed:
+      return "Undelivered Mail Returned to Sender";
+    case DsnAction::delayed:
+      return "Delayed Mail (still being retried)";
+    default:
+      return "Successful Mail Delivery Report";
   }
 }
 
 std::string opening(DsnAction a, const DsnReport& r, bool headers_only) {
   std::string host = clean(r.reporting_mta, kMaxHost, true);
   std::string t = "This is the mail system at host " + host + ".\n\n";
-  std::string attached = headers_only ? "The header of your message is attached below."
-                                      : "Your message is attached below.";
+  std::string attached =
+      headers_only ? "The header of your message is attached below." : "Your message is attached below.";
   switch (a) {
     case DsnAction::failed:
-      t += dsn_text::wrap("Your message could not be delivered to one or more of its recipients. The mail "
-                          "system has given up on them; the reasons are listed below. " + attached, "");
+      t += dsn_text::wrap(
+          "Your message could not be delivered to one or more of its recipients. The mail "
+          "system has given up on them; the reasons are listed below. " +
+              attached,
+          "");
       t += "\n" + dsn_text::wrap("If you need help, write to postmaster at this host and include this report.", "");
       break;
     case DsnAction::delayed:
-      t += dsn_text::wrap("Your message has not yet been delivered to one or more of its recipients. This is "
-                          "only a warning: the mail system keeps trying, and you need not send the message "
-                          "again. The reasons for the delay are listed below.", "");
+      t += dsn_text::wrap(
+          "Your message has not yet been delivered to one or more of its recipients. This is "
+          "only a warning: the mail system keeps trying, and you need not send the message "
+          "again. The reasons for the delay are listed below.",
+          "");
       break;
     default:
-      t += dsn_text::wrap("Your message was delivered to, or passed on for, the recipients listed below, as "
-                          "you asked. A recipient marked \"relayed\" went to a system that sends no further "
-                          "reports.", "");
+      t += dsn_text::wrap(
+          "Your message was delivered to, or passed on for, the recipients listed below, as "
+          "you asked. A recipient marked \"relayed\" went to a system that sends no further "
+          "reports.",
+          "");
   }
   return t;
 }
@@ -144,9 +159,8 @@ std::string per_recipient_fields(const DsnRecipient& rc) {
   f += field("Status", status_of(rc));
   if (!rc.remote_mta.empty()) f += field("Remote-MTA", "dns; " + clean(rc.remote_mta, kMaxHost, true));
   if (!rc.diagnostic.empty())
-    f += field("Diagnostic-Code",
-               clean(rc.diagnostic_type.empty() ? "smtp" : rc.diagnostic_type, 32, true) + "; " +
-                   clean(rc.diagnostic, kMaxDiagnostic, true));
+    f += field("Diagnostic-Code", clean(rc.diagnostic_type.empty() ? "smtp" : rc.diagnostic_type, 32, true) + "; " +
+                                      clean(rc.diagnostic, kMaxDiagnostic, true));
   if (rc.last_attempt) f += field("Last-Attempt-Date", rfc5322_date(rc.last_attempt));
   if (rc.action == DsnAction::delayed && rc.will_retry_until)
     f += field("Will-Retry-Until", rfc5322_date(rc.will_retry_until));
@@ -209,8 +223,8 @@ DsnMessage compose_dsn(const DsnReport& r) {
   c += field("Auto-Submitted", "auto-replied");  // RFC 3834: never answered automatically
   c += "MIME-Version: 1.0\n";
   c += field("Content-Type", std::string("multipart/report; report-type=") +
-                                 (global ? "global-delivery-status;" : "delivery-status;") + " boundary=\"" +
-                                 boundary + "\"");
+                                 (global ? "global-delivery-status;" : "delivery-status;") + " boundary=\"" + boundary +
+                                 "\"");
   if (m.eight_bit) c += "Content-Transfer-Encoding: 8bit\n";
   c += "\nThis is a MIME-encapsulated message.\n\n";
 

@@ -1,9 +1,10 @@
 // Tests of the DSN composer's invariants that need bytes a command line
 // cannot carry (NUL) or exact limits; tests/e2e/test_dsn_format.py parses
 // the output with Python's email package.
+#include "mail/dsn.h"
+
 #include <gtest/gtest.h>
 
-#include "mail/dsn.h"
 #include "mail/dsn_text.h"
 
 using namespace tern::mail;

@@ -48,9 +48,12 @@ std::string clean(std::string_view s, size_t max_bytes, bool ascii_only) {
       r += "...";
       break;
     }
-    if (c == '\t') r += ' ';
-    else if (c < 0x20 || c == 0x7f || (ascii_only && c >= 0x80)) r += '?';
-    else r += static_cast<char>(c);
+    if (c == '\t')
+      r += ' ';
+    else if (c < 0x20 || c == 0x7f || (ascii_only && c >= 0x80))
+      r += '?';
+    else
+      r += static_cast<char>(c);
   }
   return r;
 }

@@ -65,15 +65,24 @@ int main(int argc, char** argv) {
   rep.message_id = "<dsn.4ABC123@mail.example.org>";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--sender") rep.sender = v;
-    else if (k == "--reporting-mta") rep.reporting_mta = v;
-    else if (k == "--queue-id") rep.queue_id = v;
-    else if (k == "--envid") rep.envid = v;
-    else if (k == "--ret") rep.ret = v == "full" ? DsnReturn::full : v == "hdrs" ? DsnReturn::headers : DsnReturn::unspecified;
-    else if (k == "--limit") rep.bounce_size_limit = std::strtoull(v.c_str(), nullptr, 10);
-    else if (k == "--now") rep.now = std::strtoll(v.c_str(), nullptr, 10);
-    else if (k == "--arrival") rep.arrival = std::strtoll(v.c_str(), nullptr, 10);
-    else if (k == "--rcpt") rep.recipients.push_back(recipient_of(v));
+    if (k == "--sender")
+      rep.sender = v;
+    else if (k == "--reporting-mta")
+      rep.reporting_mta = v;
+    else if (k == "--queue-id")
+      rep.queue_id = v;
+    else if (k == "--envid")
+      rep.envid = v;
+    else if (k == "--ret")
+      rep.ret = v == "full" ? DsnReturn::full : v == "hdrs" ? DsnReturn::headers : DsnReturn::unspecified;
+    else if (k == "--limit")
+      rep.bounce_size_limit = std::strtoull(v.c_str(), nullptr, 10);
+    else if (k == "--now")
+      rep.now = std::strtoll(v.c_str(), nullptr, 10);
+    else if (k == "--arrival")
+      rep.arrival = std::strtoll(v.c_str(), nullptr, 10);
+    else if (k == "--rcpt")
+      rep.recipients.push_back(recipient_of(v));
     else {
       std::fprintf(stderr, "dsn_compose: unknown option %s\n", k.c_str());
       return 2;

@@ -66,8 +66,7 @@ std::optional<std::string> utf8_addr_xtext(std::string_view in) {
   return out;
 }
 
-Result<std::string> format_mail_from(const mail::Address& sender, const MailParams& p,
-                                     const EhloCapabilities& caps) {
+Result<std::string> format_mail_from(const mail::Address& sender, const MailParams& p, const EhloCapabilities& caps) {
   if (p.smtputf8 && !caps.smtputf8)
     return Error::with_dsn("5.6.7", "the message needs SMTPUTF8 and the server does not offer it");
   auto path = wire_path(sender, p.smtputf8, "5.1.7");

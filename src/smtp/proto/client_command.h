@@ -34,22 +34,21 @@ constexpr unsigned never = 1, success = 2, failure = 4, delay = 8;
 struct MailParams {
   uint64_t size_bytes = 0;  // SIZE=; 0 = unknown, not sent
   BodyType body = BodyType::unspecified;
-  bool smtputf8 = false;                // the message needs SMTPUTF8
-  DsnRet ret = DsnRet::unspecified;     // RET=, sent when the server offers DSN
-  std::string envid;                    // ENVID= (decoded); empty = none
-  std::optional<std::string> auth;      // AUTH= mailbox (decoded); "" sends AUTH=<>
+  bool smtputf8 = false;             // the message needs SMTPUTF8
+  DsnRet ret = DsnRet::unspecified;  // RET=, sent when the server offers DSN
+  std::string envid;                 // ENVID= (decoded); empty = none
+  std::optional<std::string> auth;   // AUTH= mailbox (decoded); "" sends AUTH=<>
 };
 
 struct RcptParams {
-  unsigned notify = 0;             // bits of notify::
-  std::string orcpt_type;          // "rfc822" (or "utf-8"); empty = no ORCPT
-  std::string orcpt;               // the original recipient (decoded)
+  unsigned notify = 0;     // bits of notify::
+  std::string orcpt_type;  // "rfc822" (or "utf-8"); empty = no ORCPT
+  std::string orcpt;       // the original recipient (decoded)
 };
 
 // "MAIL FROM:<sender> SIZE=123 BODY=8BITMIME ...\r\n". Parameters the server
 // did not offer are left out, except SMTPUTF8, whose absence is an error.
-Result<std::string> format_mail_from(const mail::Address& sender, const MailParams& p,
-                                     const EhloCapabilities& caps);
+Result<std::string> format_mail_from(const mail::Address& sender, const MailParams& p, const EhloCapabilities& caps);
 // "RCPT TO:<rcpt> NOTIFY=FAILURE,DELAY ORCPT=rfc822;u+2Bx@example.com\r\n";
 // NOTIFY and ORCPT only when the server offers DSN.
 Result<std::string> format_rcpt_to(const mail::Address& rcpt, const RcptParams& p, const EhloCapabilities& caps,

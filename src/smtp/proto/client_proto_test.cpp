@@ -93,7 +93,12 @@ TEST(ReplyParser, HostileReplies) {
       {"separator", "250_ok\r\n", ReplyError::bad_separator},
       {"codes disagree", "250-a\r\n550 b\r\n", ReplyError::code_mismatch},
       {"continuation then garbage", "250-a\r\nxyz\r\n", ReplyError::bad_code},
-      {"too many lines", [] { std::string s; for (int i = 0; i < 150; ++i) s += "250-x\r\n"; return s + "250 x\r\n"; }(),
+      {"too many lines",
+       [] {
+         std::string s;
+         for (int i = 0; i < 150; ++i) s += "250-x\r\n";
+         return s + "250 x\r\n";
+       }(),
        ReplyError::too_many_lines},
       {"100 KB in one line", "250 " + std::string(100000, 'a') + "\r\n", ReplyError::too_long},
       {"100 KB without a line end", "250 " + std::string(100000, 'a'), ReplyError::too_long},
@@ -174,8 +179,7 @@ TEST(ReplyParser, SummaryIsOneBoundedLine) {
   // The bound holds however the lines fall (found by reply_fuzz).
   Reply many(250, "2.0.0", "a");
   for (int i = 0; i < 50; ++i) many.lines.push_back(std::string(i, 'b'));
-  for (size_t max : {1, 5, 9, 10, 11, 64, 100})
-    EXPECT_LE(reply_summary(many, max).size(), max + 3) << max;
+  for (size_t max : {1, 5, 9, 10, 11, 64, 100}) EXPECT_LE(reply_summary(many, max).size(), max + 3) << max;
   Reply u(550, "", "caf\xc3\xa9");
   EXPECT_EQ(reply_summary(u), "550 caf??");
 }
@@ -183,9 +187,22 @@ TEST(ReplyParser, SummaryIsOneBoundedLine) {
 TEST(Ehlo, Capabilities) {
   Reply r;
   r.code = 250;
-  r.lines = {"mx.example.com says hi", "pipelining", "SIZE 10240000", "8BITMIME", "SmtpUtf8", "CHUNKING",
-             "DSN", "STARTTLS", "ENHANCEDSTATUSCODES", "AUTH PLAIN login XOAUTH2", "AUTH=LOGIN CRAM-MD5",
-             "", "  ", "X-JUNK \x01", "-BAD", "HELP"};
+  r.lines = {"mx.example.com says hi",
+             "pipelining",
+             "SIZE 10240000",
+             "8BITMIME",
+             "SmtpUtf8",
+             "CHUNKING",
+             "DSN",
+             "STARTTLS",
+             "ENHANCEDSTATUSCODES",
+             "AUTH PLAIN login XOAUTH2",
+             "AUTH=LOGIN CRAM-MD5",
+             "",
+             "  ",
+             "X-JUNK \x01",
+             "-BAD",
+             "HELP"};
   auto c = parse_ehlo(r);
   EXPECT_EQ(c.server_name, "mx.example.com");
   EXPECT_TRUE(c.pipelining && c.eightbitmime && c.smtputf8 && c.chunking && c.dsn && c.starttls &&
@@ -201,8 +218,16 @@ TEST(Ehlo, SizeVariants) {
   struct {
     const char* line;
     uint64_t limit;
-  } cases[] = {{"SIZE", 0}, {"SIZE 0", 0}, {"SIZE abc", 0}, {"SIZE -5", 0}, {"SIZE 99999999999999999999999", 0},
-               {"SIZE 18446744073709551616", 0}, {"SIZE 9999999999999999999", 0}, {"SIZE 9223372036854775807", 9223372036854775807u}, {"size 52428800", 52428800}, {"SIZE 1e9", 0}};
+  } cases[] = {{"SIZE", 0},
+               {"SIZE 0", 0},
+               {"SIZE abc", 0},
+               {"SIZE -5", 0},
+               {"SIZE 99999999999999999999999", 0},
+               {"SIZE 18446744073709551616", 0},
+               {"SIZE 9999999999999999999", 0},
+               {"SIZE 9223372036854775807", 9223372036854775807u},
+               {"size 52428800", 52428800},
+               {"SIZE 1e9", 0}};
   for (auto& c : cases) {
     Reply r;
     r.lines = {"mx", c.line};
@@ -271,7 +296,8 @@ TEST(ClientCommand, Smtputf8) {
 }
 
 TEST(ClientCommand, RefusesLineBreaks) {
-  for (std::string bad : {std::string("a\r\nRCPT TO:<x@y>"), std::string("a\nb"), std::string("a\0b", 3), std::string("a\x7f")}) {
+  for (std::string bad :
+       {std::string("a\r\nRCPT TO:<x@y>"), std::string("a\nb"), std::string("a\0b", 3), std::string("a\x7f")}) {
     auto m = format_mail_from(addr(bad, "example.com"), MailParams{}, all_caps());
     ASSERT_FALSE(m);
     EXPECT_EQ(m.error().dsn, "5.1.7");

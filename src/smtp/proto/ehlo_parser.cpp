@@ -12,6 +12,18 @@ constexpr size_t kMaxMechanisms = 32;
 constexpr size_t kMaxMechanismBytes = 20;  // RFC 4422 3.1
 constexpr size_t kMaxServerName = 255;
 
+// Keywords that only switch something on.
+struct Flag {
+  std::string_view keyword;
+  bool EhloCapabilities::*member;
+};
+constexpr Flag kFlags[] = {
+    {"PIPELINING", &EhloCapabilities::pipelining}, {"8BITMIME", &EhloCapabilities::eightbitmime},
+    {"SMTPUTF8", &EhloCapabilities::smtputf8},     {"CHUNKING", &EhloCapabilities::chunking},
+    {"BINARYMIME", &EhloCapabilities::binarymime}, {"DSN", &EhloCapabilities::dsn},
+    {"STARTTLS", &EhloCapabilities::starttls},     {"ENHANCEDSTATUSCODES", &EhloCapabilities::enhancedstatuscodes},
+};
+
 bool alnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 // ehlo-keyword = (ALPHA / DIGIT) *(ALPHA / DIGIT / "-")
@@ -22,9 +34,8 @@ bool valid_keyword(std::string_view k) {
 
 bool valid_mechanism(std::string_view m) {
   if (m.empty() || m.size() > kMaxMechanismBytes) return false;
-  return std::all_of(m.begin(), m.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
+  return std::all_of(m.begin(), m.end(),
+                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_'; });
 }
 
 // RFC 1870: SIZE [number]; 0, anything unparsable, or a number of 2^63 or
@@ -78,18 +89,14 @@ EhloCapabilities parse_ehlo(const Reply& reply) {
       continue;
     }
     if (!valid_keyword(kw)) continue;
-    if (str::iequals(kw, "PIPELINING")) caps.pipelining = true;
-    else if (str::iequals(kw, "8BITMIME")) caps.eightbitmime = true;
-    else if (str::iequals(kw, "SMTPUTF8")) caps.smtputf8 = true;
-    else if (str::iequals(kw, "CHUNKING")) caps.chunking = true;
-    else if (str::iequals(kw, "BINARYMIME")) caps.binarymime = true;
-    else if (str::iequals(kw, "DSN")) caps.dsn = true;
-    else if (str::iequals(kw, "STARTTLS")) caps.starttls = true;
-    else if (str::iequals(kw, "ENHANCEDSTATUSCODES")) caps.enhancedstatuscodes = true;
-    else if (str::iequals(kw, "AUTH")) add_mechanisms(caps, words, 1);
-    else if (str::iequals(kw, "SIZE")) {
+    if (str::iequals(kw, "AUTH")) {
+      add_mechanisms(caps, words, 1);
+    } else if (str::iequals(kw, "SIZE")) {
       caps.size = true;
       caps.size_limit = words.size() > 1 ? parse_size(words[1]) : 0;
+    } else {
+      for (auto& f : kFlags)
+        if (str::iequals(kw, f.keyword)) caps.*f.member = true;
     }
   }
   return caps;

@@ -20,8 +20,8 @@ namespace tern::smtp {
 struct EhloCapabilities {
   std::string server_name;  // first word of the first line (printable ASCII, at most 255)
   bool pipelining = false;
-  bool size = false;           // SIZE offered
-  uint64_t size_limit = 0;     // SIZE n: the largest message it takes; 0 = none announced
+  bool size = false;        // SIZE offered
+  uint64_t size_limit = 0;  // SIZE n: the largest message it takes; 0 = none announced
   bool eightbitmime = false;
   bool smtputf8 = false;
   bool chunking = false;

@@ -98,7 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mp.auth = text;
   mp.smtputf8 = true;
   tern::mail::Address a{text, "example.com"};
-  for (auto cmd : {format_mail_from(a, mp, caps), format_rcpt_to(a, RcptParams{notify::failure, "rfc822", text}, caps, true)}) {
+  for (auto cmd :
+       {format_mail_from(a, mp, caps), format_rcpt_to(a, RcptParams{notify::failure, "rfc822", text}, caps, true)}) {
     if (!cmd) continue;
     std::string_view c = *cmd;
     check(c.size() >= 2 && c.substr(c.size() - 2) == "\r\n");

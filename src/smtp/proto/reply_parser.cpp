@@ -32,12 +32,18 @@ size_t enhanced_length(std::string_view t, char code_class) {
 
 std::string_view reply_error_text(ReplyError e) {
   switch (e) {
-    case ReplyError::none: return "no error";
-    case ReplyError::bad_code: return "malformed reply: no valid reply code";
-    case ReplyError::bad_separator: return "malformed reply: bad separator after the reply code";
-    case ReplyError::code_mismatch: return "malformed reply: lines of a multi-line reply carry different codes";
-    case ReplyError::too_many_lines: return "reply has too many lines";
-    case ReplyError::too_long: return "reply is too long";
+    case ReplyError::none:
+      return "no error";
+    case ReplyError::bad_code:
+      return "malformed reply: no valid reply code";
+    case ReplyError::bad_separator:
+      return "malformed reply: bad separator after the reply code";
+    case ReplyError::code_mismatch:
+      return "malformed reply: lines of a multi-line reply carry different codes";
+    case ReplyError::too_many_lines:
+      return "reply has too many lines";
+    case ReplyError::too_long:
+      return "reply is too long";
   }
   return "malformed reply";
 }
@@ -138,9 +144,12 @@ ReplyParser::Next ReplyParser::next() {
     bool final = false;
     ReplyError e = ReplyError::none;
     reply_bytes_ += raw;
-    if (reply_bytes_ > lim_.max_reply_bytes) e = ReplyError::too_long;
-    else if (++lines_ > lim_.max_reply_lines) e = ReplyError::too_many_lines;
-    else final = add_line(line, e);
+    if (reply_bytes_ > lim_.max_reply_bytes)
+      e = ReplyError::too_long;
+    else if (++lines_ > lim_.max_reply_lines)
+      e = ReplyError::too_many_lines;
+    else
+      final = add_line(line, e);
     if (e != ReplyError::none) return fail(e);
     if (final) {
       Next n;
@@ -156,8 +165,7 @@ ReplyParser::Next ReplyParser::next() {
 }
 
 bool ReplyParser::add_line(std::string_view line, ReplyError& e) {
-  if (line.size() < 3 || !digit(line[0]) || !digit(line[1]) || !digit(line[2]) || line[0] < '2' ||
-      line[0] > '5') {
+  if (line.size() < 3 || !digit(line[0]) || !digit(line[1]) || !digit(line[2]) || line[0] < '2' || line[0] > '5') {
     e = ReplyError::bad_code;
     return false;
   }
@@ -170,7 +178,8 @@ bool ReplyParser::add_line(std::string_view line, ReplyError& e) {
   bool final = true;
   std::string_view text;
   if (line.size() > 3) {
-    if (line[3] == '-') final = false;
+    if (line[3] == '-')
+      final = false;
     else if (line[3] != ' ') {
       e = ReplyError::bad_separator;
       return false;

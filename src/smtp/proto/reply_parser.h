@@ -48,9 +48,9 @@ class ReplyParser {
   enum class Kind { reply, need_more, error };
   struct Next {
     Kind kind = Kind::need_more;
-    Reply reply;        // when kind == reply
-    bool truncated = false;  // a line was longer than max_line_bytes
-    bool sanitized = false;  // a control byte was replaced
+    Reply reply;                          // when kind == reply
+    bool truncated = false;               // a line was longer than max_line_bytes
+    bool sanitized = false;               // a control byte was replaced
     ReplyError error = ReplyError::none;  // when kind == error
   };
 

@@ -13,10 +13,14 @@ Outcome outcome_of(const Reply& r) {
 
 std::string_view stage_text(Stage s) {
   switch (s) {
-    case Stage::mail: return "MAIL FROM";
-    case Stage::rcpt: return "RCPT TO";
-    case Stage::data: return "DATA";
-    case Stage::content: return "end of DATA";
+    case Stage::mail:
+      return "MAIL FROM";
+    case Stage::rcpt:
+      return "RCPT TO";
+    case Stage::data:
+      return "DATA";
+    case Stage::content:
+      return "end of DATA";
   }
   return "";
 }

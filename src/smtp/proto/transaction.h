@@ -40,10 +40,10 @@ struct RecipientResult {
 };
 
 enum class NextStep {
-  send_content,     // DATA got 354 and someone is accepted
-  send_dot_reset,   // DATA got 354 and no one is accepted: ".", then RSET
-  reset,            // the transaction is over: RSET before the next one, or QUIT
-  hang_up,          // 421 or a lost connection: close, nothing more to send
+  send_content,    // DATA got 354 and someone is accepted
+  send_dot_reset,  // DATA got 354 and no one is accepted: ".", then RSET
+  reset,           // the transaction is over: RSET before the next one, or QUIT
+  hang_up,         // 421 or a lost connection: close, nothing more to send
 };
 
 struct TransactionVerdict {

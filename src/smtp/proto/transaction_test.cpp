@@ -1,8 +1,8 @@
 // Table of client transactions: which reply decides which recipient, and
 // what the client does next (RFC 2920 pipelining rules, transaction.h).
-#include <gtest/gtest.h>
-
 #include "smtp/proto/transaction.h"
+
+#include <gtest/gtest.h>
 
 using namespace tern::smtp;
 
@@ -41,22 +41,44 @@ TEST(Transaction, Cases) {
     std::vector<O> want;
     NextStep next;
   } cases[] = {
-      {"MAIL refused: everyone gets it", 2, true, {R(553), R(503), R(503), R(503)}, {O::bounced, O::bounced}, NextStep::reset},
+      {"MAIL refused: everyone gets it",
+       2,
+       true,
+       {R(553), R(503), R(503), R(503)},
+       {O::bounced, O::bounced},
+       NextStep::reset},
       {"MAIL 4xx", 2, true, {R(451), R(503), R(503), R(503)}, {O::deferred, O::deferred}, NextStep::reset},
       {"MAIL 421", 1, true, {R(421)}, {O::deferred}, NextStep::hang_up},
-      {"no one accepted, DATA 354 anyway", 2, true, {R(250), R(550), R(450), R(354)}, {O::bounced, O::deferred},
+      {"no one accepted, DATA 354 anyway",
+       2,
+       true,
+       {R(250), R(550), R(450), R(354)},
+       {O::bounced, O::deferred},
        NextStep::send_dot_reset},
       {"no one accepted, DATA 554", 1, true, {R(250), R(550), R(554)}, {O::bounced}, NextStep::reset},
-      {"DATA refused: accepted ones get it", 2, true, {R(250), R(250), R(550), R(451)}, {O::deferred, O::bounced},
+      {"DATA refused: accepted ones get it",
+       2,
+       true,
+       {R(250), R(250), R(550), R(451)},
+       {O::deferred, O::bounced},
        NextStep::reset},
       {"DATA 250 is a fault, not a delivery", 1, true, {R(250), R(250), R(250)}, {O::deferred}, NextStep::reset},
       {"RCPT 3xx is a fault", 1, true, {R(250), R(354), R(503)}, {O::deferred}, NextStep::reset},
-      {"421 in the middle", 3, true, {R(250), R(250), R(421), R(250), R(354)}, {O::deferred, O::deferred, O::deferred},
+      {"421 in the middle",
+       3,
+       true,
+       {R(250), R(250), R(421), R(250), R(354)},
+       {O::deferred, O::deferred, O::deferred},
        NextStep::hang_up},
       {"lost after MAIL", 2, true, {R(250)}, {O::deferred, O::deferred}, NextStep::hang_up},
       {"lost before DATA's reply", 2, true, {R(250), R(250), R(550)}, {O::deferred, O::bounced}, NextStep::hang_up},
       {"nothing at all", 1, true, {}, {O::deferred}, NextStep::hang_up},
-      {"BDAT: no DATA in the group", 2, false, {R(250), R(250), R(250)}, {O::pending, O::pending}, NextStep::send_content},
+      {"BDAT: no DATA in the group",
+       2,
+       false,
+       {R(250), R(250), R(250)},
+       {O::pending, O::pending},
+       NextStep::send_content},
       {"BDAT, no one accepted", 1, false, {R(250), R(550)}, {O::bounced}, NextStep::reset},
   };
   for (auto& c : cases) {
