@@ -102,6 +102,16 @@ const std::vector<ParamDef>& table() {
      "Bare LF in SMTP: yes (reject, stops smuggling) or normalize (accept as CRLF)"},
     {"disable_vrfy_command", T::boolean, "yes", "Refuse the VRFY command (hides which addresses exist)"},
     {"smtputf8_enable", T::boolean, "yes", "Offer SMTPUTF8 (internationalized addresses)"},
+    // SMTP AUTH
+    {"smtpd_sasl_auth_enable", T::boolean, "no",
+     "Offer SMTP AUTH on port 25 (the submission ports always offer it); needs user_database"},
+    {"smtpd_tls_auth_only", T::boolean, "yes", "Offer and accept AUTH only over TLS (538 5.7.11 before it)"},
+    {"smtpd_sasl_failure_limit", T::integer, "10",
+     "Failed AUTH attempts from one client address (within smtpd_sasl_failure_window) after which it gets 421 and is disconnected; 0: no limit"},
+    {"smtpd_sasl_failure_sleep_time", T::duration, "1s",
+     "Delay before a failed AUTH's 535, doubled for each earlier failure from the same address (at most 64 times)"},
+    {"smtpd_sasl_failure_window", T::duration, "1h",
+     "An address's failed AUTH attempts are forgotten after this long without a new one"},
   };
   return params;
 }

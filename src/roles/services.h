@@ -12,6 +12,7 @@
 
 namespace tern::roles {
 class HelperLink;
+class VerifyPool;
 }
 
 namespace tern::roles {
@@ -22,8 +23,11 @@ struct ServiceSet {
 };
 
 // helper: the link to the root-owned local delivery process, when there is
-// one; privileged targets then go through it.
+// one; privileged targets then go through it. verify_pool: the threads that
+// check AUTH passwords (roles/password_verifier.h); without it, or without a
+// user_database, SMTP AUTH is not offered.
 Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg,
-                                  std::shared_ptr<HelperLink> helper = nullptr);
+                                  std::shared_ptr<HelperLink> helper = nullptr,
+                                  std::shared_ptr<VerifyPool> verify_pool = nullptr);
 
 }  // namespace tern::roles

@@ -112,8 +112,8 @@ Step ServerExchange::respond(std::string_view msg) {
   return Step{Step::Kind::done, {}};
 }
 
-std::string client_plain_response(std::string_view authcid, std::string_view password) {
-  std::string msg;
+std::string client_plain_response(std::string_view authcid, std::string_view password, std::string_view authzid) {
+  std::string msg(authzid);
   msg += '\0';
   msg += authcid;
   msg += '\0';

@@ -79,10 +79,11 @@ class ServerExchange {
 };
 
 // Client side (for the SMTP client to a smarthost). PLAIN: one initial
-// response, base64 of "\0authcid\0password". LOGIN: answers the server's
+// response, base64 of "authzid\0authcid\0password" (authzid usually
+// empty: act as oneself). LOGIN: answers the server's
 // base64 challenges in order (user name, then password); nullopt when the
 // challenge is not base64 or comes a third time.
-std::string client_plain_response(std::string_view authcid, std::string_view password);
+std::string client_plain_response(std::string_view authcid, std::string_view password, std::string_view authzid = {});
 class LoginClient {
  public:
   LoginClient(std::string authcid, std::string password) : user_(std::move(authcid)), pass_(std::move(password)) {}

@@ -28,13 +28,9 @@ TEST(Base64, RoundTripsAndRefusesNonCanonical) {
   EXPECT_EQ(base64_decode("YQ=="), "a");
 }
 
-std::string plain(std::string_view authzid, std::string_view authcid, std::string_view pass) {
-  std::string m(authzid);
-  m += '\0';
-  m += authcid;
-  m += '\0';
-  m += pass;
-  return base64_encode(m);
+// base64 of "authzid\0user\0pw"
+std::string plain(std::string_view authzid, std::string_view user, std::string_view pw) {
+  return client_plain_response(user, pw, authzid);
 }
 
 TEST(Plain, InitialResponseAndChallenge) {

@@ -13,6 +13,7 @@
 #include "base/result.h"
 #include "queue/spool.h"
 #include "queue/writer.h"
+#include "smtp/server/auth_failures.h"
 #include "smtp/server/services.h"
 
 namespace tern::smtp {
@@ -42,6 +43,9 @@ class SessionHost {
   // Makes a finished draft durable; `done` reports the outcome (see
   // queue::Committer::commit).
   virtual void commit(std::unique_ptr<queue::Draft> draft, std::function<void(Status)> done) = 0;
+  // Failed AUTH attempts per client address, across sessions (brute-force
+  // defence: growing delays, then 421).
+  virtual AuthFailures& auth_failures() = 0;
 };
 
 }  // namespace tern::smtp

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "policy/policy.h"
 #include "rewrite/rewriter.h"
+#include "sasl/verifier.h"
 
 namespace tern::smtp {
 
@@ -34,6 +35,14 @@ struct SessionLimits {
   bool vrfy_enabled = false;
   bool helo_required = false;
   bool smtputf8 = true;
+  // SMTP AUTH (cmd_auth.cpp). sasl_auth_enable is the value for port 25;
+  // a listener may override it (submission ports turn it on, as the
+  // submission entries of Postfix's master.cf do with -o).
+  bool sasl_auth_enable = false;   // smtpd_sasl_auth_enable
+  bool tls_auth_only = true;       // smtpd_tls_auth_only
+  int sasl_failure_limit = 10;     // smtpd_sasl_failure_limit (0: no limit)
+  std::chrono::seconds sasl_failure_sleep{1};     // smtpd_sasl_failure_sleep_time
+  std::chrono::seconds sasl_failure_window{3600};  // smtpd_sasl_failure_window
   std::string hostname;
   std::string banner;
 };
@@ -48,6 +57,9 @@ struct Services {
   SessionLimits limits;
   long long per_client_connections = 0;  // smtpd_client_connection_count_limit
   long long max_connections = 0;         // smtpd_max_connections
+  // Checks AUTH passwords off the event loop; null: AUTH not offered (no
+  // user_database).
+  std::shared_ptr<sasl::Verifier> verifier;
 };
 
 }  // namespace tern::smtp

@@ -32,6 +32,11 @@ SessionLimits read_limits(const config::Config& c) {
   l.vrfy_enabled = !c.boolean("disable_vrfy_command");
   l.helo_required = c.boolean("smtpd_helo_required");
   l.smtputf8 = c.boolean("smtputf8_enable");
+  l.sasl_auth_enable = c.boolean("smtpd_sasl_auth_enable");
+  l.tls_auth_only = c.boolean("smtpd_tls_auth_only");
+  l.sasl_failure_limit = static_cast<int>(c.integer("smtpd_sasl_failure_limit"));
+  l.sasl_failure_sleep = std::chrono::seconds(c.seconds("smtpd_sasl_failure_sleep_time"));
+  l.sasl_failure_window = std::chrono::seconds(c.seconds("smtpd_sasl_failure_window"));
   l.hostname = c.get("myhostname");
   l.banner = c.get("smtpd_banner");
   return l;
@@ -46,6 +51,9 @@ Session::Session(SessionHost& host, std::unique_ptr<io::Stream> stream, io::Peer
       splitter_(lim_.command_line_bytes, kMaxDiscardBytes) {
   client_.ip = std::move(peer.ip);
   client_name_ = "unknown[" + client_.ip + "]";
+  // The submission ports offer AUTH whatever port 25 does, as Postfix's
+  // master.cf entries for them (-o smtpd_sasl_auth_enable=yes).
+  if (kind_ != ListenerKind::smtp) lim_.sasl_auth_enable = true;
   host_.add(this);
 }
 

@@ -41,7 +41,26 @@ inline constexpr std::string_view kConfig =
     "smtpd_hard_error_limit = 12\n"
     "smtpd_junk_command_limit = 20\n"
     "smtpd_error_sleep_time = 0\n"
-    "hopcount_limit = 5\n";
+    "hopcount_limit = 5\n"
+    "smtpd_sasl_auth_enable = yes\n"
+    "smtpd_tls_auth_only = no\n"
+    "smtpd_sasl_failure_limit = 4\n"
+    "smtpd_sasl_failure_sleep_time = 0\n";
+
+// One account, alice@virt.test with password "secret"; "tempfail@virt.test"
+// gets a temporary failure. Answers at once (the real one answers from a
+// worker thread; the session posts the result back either way).
+class FakeVerifier final : public sasl::Verifier {
+ public:
+  void verify(sasl::Credentials c, std::function<void(sasl::VerifyResult)> done) override {
+    ++calls;
+    sasl::VerifyResult r;
+    if (c.authcid == "tempfail@virt.test") r.kind = sasl::VerifyResult::Kind::temporary;
+    else if (c.authcid == "alice@virt.test" && c.password == "secret") r = {sasl::VerifyResult::Kind::ok, c.authcid};
+    done(std::move(r));
+  }
+  int calls = 0;
+};
 
 inline std::shared_ptr<const Services> make_services(std::string_view extra_config = {}) {
   std::string text(kConfig);
@@ -54,7 +73,7 @@ inline std::shared_ptr<const Services> make_services(std::string_view extra_conf
   });
   if (!pol || !rw) return nullptr;
   return std::make_shared<const Services>(
-      Services{loaded.config, *pol, *rw, read_limits(*loaded.config), 0, 0});
+      Services{loaded.config, *pol, *rw, read_limits(*loaded.config), 0, 0, std::make_shared<FakeVerifier>()});
 }
 
 class FakeHost final : public SessionHost {
@@ -73,6 +92,8 @@ class FakeHost final : public SessionHost {
     done(ok_status());
   }
 
+  AuthFailures& auth_failures() override { return auth_failures_; }
+
   int admitted = 0, released = 0, live = 0;
   std::vector<std::string> ids;
   std::vector<uint64_t> content_sizes;
@@ -80,7 +101,24 @@ class FakeHost final : public SessionHost {
  private:
   std::shared_ptr<const Services> services_;
   queue::Spool spool_;
+  AuthFailures auth_failures_;
 };
+
+// "250 2.1.0" per reply (code and enhanced code of its last line; the code
+// alone where there is no enhanced code: greetings, 334 challenges).
+inline std::vector<std::string> reply_codes(const std::string& written) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < written.size()) {
+    size_t eol = written.find("\r\n", pos);
+    std::string line = written.substr(pos, eol - pos);
+    pos = eol + 2;
+    if (line.size() > 3 && line[3] == '-') continue;
+    auto sp = line.find(' ', 4);
+    out.push_back(line.substr(0, sp == std::string::npos || line[4] < '2' || line[4] > '5' ? 3 : sp));
+  }
+  return out;
+}
 
 // Runs one session to its end over `chunks` (see io::MemoryStream: an
 // empty chunk is a pause, the client waiting for replies).
