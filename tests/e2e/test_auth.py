@@ -150,6 +150,9 @@ def test_every_reply_code_and_a_clean_state_after_errors(open_tern):
     c2.close()
     log = open_tern.log()
     assert "secret" not in log and b64("secret") not in log
+    # RELIABILITY.md #49: ASan clean (the sanitizer build reports at exit).
+    assert open_tern.stop() == 0
+    assert "Sanitizer" not in open_tern.read_stderr() and "runtime error" not in open_tern.read_stderr()
 
 
 def test_unknown_user_and_wrong_password_look_the_same(open_tern):
@@ -265,6 +268,19 @@ def test_auth_off_on_port_25_by_default_and_tls_only_refusal(make_tern):
     assert "AUTH" not in ehlo(c)
     assert c.cmd("AUTH PLAIN " + plain("alice@virt.test", "secret"))[1] == \
         "538 5.7.11 Encryption required for requested authentication mechanism"
+    c.close()
+
+
+def test_submission_port_before_tls_refuses_auth(make_tern):
+    """RELIABILITY.md #43 with tern's defaults (smtpd_tls_auth_only = yes):
+    on 587 before TLS, AUTH is not advertised and gets 538 5.7.11."""
+    from conftest import free_port
+    port = free_port()
+    make_tern({"submission_listen": f"127.0.0.1:{port}"})
+    c = RawSMTP(port)
+    assert "AUTH" not in ehlo(c)
+    assert c.cmd("AUTH PLAIN " + plain("alice@virt.test", "secret"))[1].startswith("538 5.7.11")
+    assert c.cmd("AUTH LOGIN")[1].startswith("538 5.7.11")  # no challenge is sent
     c.close()
 
 

@@ -33,8 +33,6 @@
 namespace tern::smtp {
 namespace {
 
-// RFC 4954 section 4: a SASL response line may be 12288 bytes long.
-constexpr size_t kSaslLineBytes = 12288;
 // The growing delay doubles per failure up to this many times the base.
 constexpr int kMaxDelayDoublings = 6;
 

@@ -59,6 +59,10 @@ struct Transaction {
   std::string auth_param = "<>";
 };
 
+// RFC 4954 section 4: a SASL response line (after a 334) may be this long,
+// longer than a command line.
+inline constexpr size_t kSaslLineBytes = 12288;
+
 // Why the session ends; the one place that words the last reply.
 enum class HangUp { quit, timeout, shutdown, too_many_errors, line_flood, sync, refused, auth_failures };
 

@@ -12,7 +12,9 @@
 // Invariants, checked against a small model of the client's side (the
 // commands it sent, framed with the pure parsers of smtp/proto):
 //   - one reply per command, in order, pipelined groups included, and a
-//     second reply only for DATA (354, then the end of data);
+//     second reply only for DATA (354, then the end of data); after AUTH's
+//     334, each client line (up to 12288 bytes) gets the next 334 or the
+//     final reply, and only AUTH gets a 334;
 //   - nothing after 221, 421 or 554 5.5.0, and the stream closed after it;
 //   - no message committed twice, one commit per "queued as", content within
 //     message_size_limit;
@@ -127,6 +129,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (hangs_up(r)) over = true;
     return r;
   };
+  // AUTH's continuation lines (RFC 4954): each line after a 334 is answered
+  // by the next 334 or the final reply. False: the client stopped mid-way.
+  auto sasl_exchange = [&]() -> bool {
+    for (;;) {
+      lines.set_max_line_bytes(kSaslLineBytes);
+      auto n = lines.next();
+      lines.set_max_line_bytes(lim.command_line_bytes);
+      if (n.kind == LineSplitter::Kind::need_more) return false;
+      const auto& r = take();
+      if (n.kind == LineSplitter::Kind::flood) {
+        if (r.code != 421) std::abort();
+        return true;
+      }
+      if (n.kind == LineSplitter::Kind::too_long && r.code != 500 && !over) std::abort();
+      if (r.code != 334 || over) return true;
+    }
+  };
   while (!over) {
     auto next = lines.next();
     if (next.kind == LineSplitter::Kind::need_more) break;  // the client stopped mid-command
@@ -147,7 +166,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         take();
       } else {
         const auto& r = take();
-        if (cmd && cmd->verb == Verb::data && r.code == 354) {
+        if (r.code == 334) {
+          if (!cmd || cmd->verb != Verb::auth) std::abort();  // a challenge to something else
+          if (!sasl_exchange()) break;
+        } else if (cmd && cmd->verb == Verb::data && r.code == 354) {
           DataReader reader(lim.message_bytes, DataReader::BareNewline::reject);
           size_t used = reader.feed(lines.pending());
           lines.consume(used);
