@@ -303,3 +303,24 @@ def test_no_user_database_no_auth(make_tern):
     assert "AUTH" not in ehlo(c)
     assert c.cmd("AUTH PLAIN " + plain("alice@virt.test", "secret"))[0] == 503
     c.close()
+
+
+def test_reload_picks_up_new_and_changed_accounts(open_tern):
+    """The user database is read with each configuration snapshot: after
+    SIGHUP a new account logs in and a changed password takes effect, while
+    a session started before keeps the snapshot it began with."""
+    before = RawSMTP(open_tern.port)
+    ehlo(before)
+    open_tern.add_user("carol@virt.test", "carolpw")
+    open_tern.run("user", "passwd", "alice@virt.test", "--password-stdin", input="newpw\n")
+    open_tern.reload()
+    wait_until(lambda: "reload -- configuration and tables reloaded" in open_tern.log(), what="the reload")
+    with smtplib.SMTP("127.0.0.1", open_tern.port, timeout=30) as s:
+        assert s.login("carol@virt.test", "carolpw")[0] == 235
+    with smtplib.SMTP("127.0.0.1", open_tern.port, timeout=30) as s:
+        with pytest.raises(smtplib.SMTPAuthenticationError):
+            s.login("alice@virt.test", "secret")
+    with smtplib.SMTP("127.0.0.1", open_tern.port, timeout=30) as s:
+        assert s.login("alice@virt.test", "newpw")[0] == 235
+    assert before.cmd("AUTH PLAIN " + plain("alice@virt.test", "secret"))[0] == 235
+    before.close()
