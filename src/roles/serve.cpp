@@ -81,10 +81,14 @@ int serve(const ServeOptions& opt) {
   if (!queue_lock) return startup_failure(*cfg, 75, queue_lock.error().detail);
   std::string pidf = pid_file(spool.dir());
 
+  // POP-before-SMTP logins, kept across reloads; the POP3/IMAP servers
+  // (issue 10) will record into it.
+  auto recent_logins = std::make_shared<policy::RecentLogins>();
   // Threads for AUTH password checks: they start at the first check, after
   // the fork below and the privilege drop.
   auto verify_pool = std::make_shared<VerifyPool>(2, 256);
-  auto services = build_services(cfg, nullptr, verify_pool);  // validates the configuration before anything forks
+  // Validates the configuration before anything forks.
+  auto services = build_services(cfg, nullptr, recent_logins, verify_pool);
   if (!services) return startup_failure(*cfg, 78, services.error().detail);
 
   // Deliveries as other users need root: keep it in a separate process.
@@ -93,7 +97,7 @@ int serve(const ServeOptions& opt) {
     auto fd = start_local_helper(opt);
     if (!fd) return startup_failure(*cfg, 71, fd.error().detail);
     helper = std::make_shared<HelperLink>(*fd);
-    services = build_services(cfg, helper, verify_pool);
+    services = build_services(cfg, helper, recent_logins, verify_pool);
     if (!services) return 78;
   }
   asio::io_context ctx(1);
@@ -173,7 +177,8 @@ int serve(const ServeOptions& opt) {
     if (sig == SIGHUP) {
       std::string errs;
       auto fresh = load(opt, errs);
-      auto built = fresh ? build_services(fresh, helper, verify_pool) : Result<ServiceSet>(Error::perm(errs));
+      auto built = fresh ? build_services(fresh, helper, recent_logins, verify_pool)
+                         : Result<ServiceSet>(Error::perm(errs));
       if (!built) {
         log::error("reload failed, keeping the running configuration: {}", built.error().detail);
       } else {

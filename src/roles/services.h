@@ -23,11 +23,15 @@ struct ServiceSet {
 };
 
 // helper: the link to the root-owned local delivery process, when there is
-// one; privileged targets then go through it. verify_pool: the threads that
-// check AUTH passwords (roles/password_verifier.h); without it, or without a
-// user_database, SMTP AUTH is not offered.
+// one; privileged targets then go through it. recent_logins: the
+// POP-before-SMTP table, which outlives reloads (null: nothing feeds it).
+// The SMTP services carry one view per listener (smtp::Services).
+// verify_pool: the threads that check AUTH passwords
+// (roles/password_verifier.h); without it, or without a user_database, SMTP
+// AUTH is not offered.
 Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg,
                                   std::shared_ptr<HelperLink> helper = nullptr,
+                                  std::shared_ptr<const policy::RecentLogins> recent_logins = nullptr,
                                   std::shared_ptr<VerifyPool> verify_pool = nullptr);
 
 }  // namespace tern::roles

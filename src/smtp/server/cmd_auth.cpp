@@ -21,8 +21,6 @@
 #include <asio/associated_executor.hpp>
 #include <asio/async_result.hpp>
 #include <asio/post.hpp>
-#include <asio/redirect_error.hpp>
-#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
 #include "base/log.h"
@@ -87,7 +85,7 @@ asio::awaitable<std::optional<std::string>> Session::read_auth_line() {
 
 asio::awaitable<void> Session::auth_failed(std::string_view mechanism, const std::string& why) {
   log::warn("{}: SASL {} authentication failed: {}", client_name_, mechanism, why);
-  int n = host_.auth_failures().record(client_.ip, AuthFailures::Clock::now(), lim_.sasl_failure_window);
+  int n = host_.auth_failures().record(client_.ip, host_.clock().now(), lim_.sasl_failure_window);
   if (lim_.sasl_failure_limit > 0 && n >= lim_.sasl_failure_limit) {
     log::warn("too many SASL authentication failures from {} ({} within {}s)", client_name_, n,
               lim_.sasl_failure_window.count());
@@ -99,9 +97,9 @@ asio::awaitable<void> Session::auth_failed(std::string_view mechanism, const std
   auto delay = lim_.sasl_failure_sleep * (1 << std::min(n - 1, kMaxDelayDoublings));
   delay = std::min(delay, lim_.timeout / 2);
   if (delay.count() > 0) {
-    asio::steady_timer t(stream_->get_executor(), delay);
+    auto timer = host_.clock().make_timer(stream_->get_executor());
     asio::error_code ec;
-    co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await timer->wait_until(host_.clock().now() + delay, ec);
     watchdog_->arm(lim_.timeout);
   }
   reply(535, "5.7.8", "Error: authentication failed: Authentication credentials invalid");
@@ -129,7 +127,7 @@ asio::awaitable<void> Session::cmd_auth(const Command& c) {
     co_return;
   }
   if (lim_.sasl_failure_limit > 0 &&
-      host_.auth_failures().count(client_.ip, AuthFailures::Clock::now(), lim_.sasl_failure_window) >=
+      host_.auth_failures().count(client_.ip, host_.clock().now(), lim_.sasl_failure_window) >=
           lim_.sasl_failure_limit) {
     log::warn("AUTH refused: too many SASL authentication failures from {}", client_name_);
     hang_up(HangUp::auth_failures);

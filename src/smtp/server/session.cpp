@@ -12,6 +12,13 @@ namespace {
 // without any LF is not speaking SMTP and is cut off (RELIABILITY.md #5),
 // while a single long line followed by CRLF keeps the session in sync.
 constexpr size_t kMaxDiscardBytes = 256 * 1024;
+
+// The snapshot as the session's listener sees it (services.h).
+std::shared_ptr<const Services> for_listener(std::shared_ptr<const Services> s, ListenerKind kind) {
+  if (kind == ListenerKind::submission && s->submission) return s->submission;
+  if (kind == ListenerKind::submissions && s->submissions) return s->submissions;
+  return s;
+}
 }  // namespace
 
 SessionLimits read_limits(const config::Config& c) {
@@ -44,16 +51,13 @@ SessionLimits read_limits(const config::Config& c) {
 
 Session::Session(SessionHost& host, std::unique_ptr<io::Stream> stream, io::Peer peer, ListenerKind kind)
     : host_(host),
-      services_(host.services()),
+      services_(for_listener(host.services(), kind)),
       stream_(std::move(stream)),
       kind_(kind),
       lim_(services_->limits),
       splitter_(lim_.command_line_bytes, kMaxDiscardBytes) {
   client_.ip = std::move(peer.ip);
   client_name_ = "unknown[" + client_.ip + "]";
-  // The submission ports offer AUTH whatever port 25 does, as Postfix's
-  // master.cf entries for them (-o smtpd_sasl_auth_enable=yes).
-  if (kind_ != ListenerKind::smtp) lim_.sasl_auth_enable = true;
   host_.add(this);
 }
 
@@ -73,12 +77,17 @@ asio::awaitable<bool> Session::fill(const char* during) {
     co_return false;
   }
   asio::error_code ec;
-  size_t n = co_await stream_->read_some(asio::buffer(read_buf_), ec);
-  if (!ec && n > 0) {
+  size_t n = 0;
+  // A deadline that passed is not undone by data: neither data read in the
+  // instant the watchdog fired (its cancel() came after the read completed)
+  // nor a read after it fired while the session was busy.
+  auto timed_out = [this] { return watchdog_ && watchdog_->fired(); };
+  if (!timed_out()) n = co_await stream_->read_some(asio::buffer(read_buf_), ec);
+  if (!ec && n > 0 && !timed_out()) {
     splitter_.feed(std::string_view(read_buf_.data(), n));
     co_return true;
   }
-  if (watchdog_ && watchdog_->fired()) {
+  if (timed_out()) {
     log::info("timeout after {} from {}", during, client_name_);
     hang_up(HangUp::timeout);
   } else if (interrupted_ || host_.shutting_down()) {
@@ -101,7 +110,7 @@ asio::awaitable<void> Session::run() {
     co_return;
   }
   log::info("connect from {}", client_name_);
-  watchdog_ = std::make_shared<io::Watchdog>(*stream_);
+  watchdog_ = std::make_shared<io::Watchdog>(*stream_, host_.clock());
   watchdog_->start();
   watchdog_->arm(lim_.timeout);
 

@@ -21,7 +21,7 @@ struct AuthRun {
   harness::FakeHost host;
   io::MemoryStream::Transcript t;
   V r;
-  explicit AuthRun(std::deque<std::string> chunks, std::string_view extra = {}) : host(harness::make_services(extra)) {
+  explicit AuthRun(std::deque<io::Segment> chunks, std::string_view extra = {}) : host(harness::make_services(extra)) {
     t = harness::run(host, std::move(chunks));
     r = harness::reply_codes(t.written);
   }
@@ -78,7 +78,7 @@ TEST(SessionAuth, TlsOnlyAndDisabled) {
 }
 
 TEST(SessionAuth, FailureLimitAnswers421AndRemembersTheAddress) {
-  std::deque<std::string> c{"", "EHLO x\r\n"};
+  std::deque<io::Segment> c{"", "EHLO x\r\n"};
   for (int i = 0; i < 5; ++i) {
     c.push_back("");
     c.push_back("AUTH PLAIN " + plain("", "alice@virt.test", "wrong") + "\r\n");
