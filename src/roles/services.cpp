@@ -7,8 +7,10 @@
 #include <fmt/format.h>
 
 #include "auth/user_db.h"
+#include "base/log.h"
 #include "roles/local_helper.h"
 #include "roles/password_verifier.h"
+#include "tls/server_context.h"
 
 namespace tern::roles {
 namespace {
@@ -54,7 +56,7 @@ policy::SenderOwners owners_from(std::shared_ptr<rewrite::Rewriter> rw) {
 
 Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std::shared_ptr<HelperLink> helper,
                                   std::shared_ptr<const policy::RecentLogins> recent_logins,
-                                  std::shared_ptr<VerifyPool> verify_pool) {
+                                  std::shared_ptr<VerifyPool> verify_pool, const ServiceSet* previous) {
   std::shared_ptr<auth::UserDb> users;
   std::string spec = cfg->get("user_database");
   if (!spec.empty()) {
@@ -68,6 +70,20 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   if (!rw) return rw.error();
   std::shared_ptr<sasl::Verifier> verifier;
   if (users && verify_pool) verifier = std::make_shared<PasswordVerifier>(verify_pool, users);
+  // TLS: certificates and keys are read here (as root at start-up).
+  std::shared_ptr<const io::TlsServer> tls_server;
+  if (auto tls = tls::ServerContext::create(*cfg); tls) {
+    if (*tls)  // null: no certificate, TLS off
+      for (const auto& w : (*tls)->warnings()) log::warn("{}", w);
+    tls_server = *tls;
+  } else if (previous && previous->smtp && previous->smtp->tls) {
+    log::warn("TLS not reloaded, sessions go on with the certificate loaded before: {} (a key readable only by "
+              "root is read at start-up: restart tern to load a new one)",
+              tls.error().detail);
+    tls_server = previous->smtp->tls;
+  } else {
+    return tls.error();
+  }
   policy::PolicyDeps deps{owners_from(*rw), std::move(recent_logins)};
   auto smtp_for = [&](std::string_view prefix) -> Result<std::shared_ptr<smtp::Services>> {
     auto view = prefix == "smtpd" ? cfg : listener_view(cfg, prefix);
@@ -75,7 +91,7 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
     if (!pol) return pol.error();
     auto svc = std::make_shared<smtp::Services>(smtp::Services{view, *pol, *rw, smtp::read_limits(*view),
                                                                 cfg->integer("smtpd_client_connection_count_limit"),
-                                                                cfg->integer("smtpd_max_connections")});
+                                                                cfg->integer("smtpd_max_connections"), tls_server});
     svc->verifier = verifier;
     // Whether this listener offers AUTH: smtpd_, submission_ or
     // submissions_sasl_auth_enable (the view already maps the latter two

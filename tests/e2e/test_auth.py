@@ -4,8 +4,10 @@ swaks --auth and curl --user; raw sockets for every reply code of
 RELIABILITY.md #48/#49; password checks off the event loop; the brute-force
 delays and 421; the failure log lines read by fail2ban's stock filter.
 
-TLS is not on main yet: these run with smtpd_tls_auth_only = no, except the
-cases that check the refusal before TLS (538 5.7.11, AUTH not offered)."""
+Most cases run in plaintext with smtpd_tls_auth_only = no (the AUTH rules
+do not depend on the stream); the defaults are checked over TLS at the end:
+no AUTH before STARTTLS on 587 (538 5.7.11), AUTH after it, and a login
+forgotten by STARTTLS."""
 
 import base64
 import re
@@ -324,3 +326,62 @@ def test_reload_picks_up_new_and_changed_accounts(open_tern):
         assert s.login("alice@virt.test", "newpw")[0] == 235
     assert before.cmd("AUTH PLAIN " + plain("alice@virt.test", "secret"))[0] == 235
     before.close()
+
+
+def _tls_submission(make_tern, workdir):
+    """tern with a certificate, smtpd_tls_auth_only at its default (yes) and
+    a submission listener; t.sub_port is port 587's role, t.ca the CA file."""
+    from conftest import free_port
+    from tls_pki import Pki
+    pki = Pki(workdir)
+    cert, key = pki.issue("server")
+    sub = free_port()
+    t = make_tern({"smtpd_tls_cert_file": cert, "smtpd_tls_key_file": key, "submission_listen": f"127.0.0.1:{sub}"})
+    t.sub_port, t.ca = sub, pki.ca
+    return t
+
+
+def test_over_tls_on_587_with_defaults(make_tern, workdir):
+    """RELIABILITY.md #42/#43/#48 with TLS: before STARTTLS, AUTH is not
+    offered and gets 538; after it, EHLO lists AUTH and smtplib logs in and
+    sends; AUTH again gets 503."""
+    import ssl
+    t = _tls_submission(make_tern, workdir)
+    c = RawSMTP(t.sub_port)
+    text = ehlo(c)
+    assert "STARTTLS" in text and "AUTH" not in text
+    assert c.cmd("AUTH PLAIN " + plain("alice@virt.test", "secret"))[1].startswith("538 5.7.11")
+    c.close()
+    ctx = ssl.create_default_context(cafile=t.ca)
+    with smtplib.SMTP("127.0.0.1", t.sub_port, timeout=30) as s:
+        s.ehlo("client.example")
+        s._host = "mx.test.example"  # the name smtplib checks the certificate against
+        assert s.starttls(context=ctx)[0] == 220
+        s.ehlo("client.example")
+        assert "PLAIN" in s.esmtp_features["auth"]
+        assert s.login("alice@virt.test", "secret")[0] == 235
+        assert s.docmd("AUTH", "PLAIN " + plain("alice@virt.test", "secret"))[0] == 503
+        s.sendmail("alice@virt.test", ["bob@virt.test"], message("over tls"))
+    assert t.wait_for_mail("bob@virt.test")[0]["Subject"] == "over tls"
+
+
+def test_starttls_forgets_a_plaintext_login(make_tern, workdir):
+    """RFC 3207 4.2: a client that logged in before STARTTLS (allowed here
+    with smtpd_tls_auth_only = no) is no longer authenticated after it: on
+    587, MAIL then needs AUTH again (530 5.7.0)."""
+    import ssl
+    t = _tls_submission(make_tern, workdir)
+    t.stop()
+    t.params["smtpd_tls_auth_only"] = "no"
+    t.write_config()
+    t.start()
+    c = RawSMTP(t.sub_port)
+    ehlo(c)
+    assert c.cmd("AUTH PLAIN " + plain("alice@virt.test", "secret"))[0] == 235
+    assert c.cmd("STARTTLS")[0] == 220
+    c.sock = ssl.create_default_context(cafile=t.ca).wrap_socket(c.sock, server_hostname="mx.test.example")
+    assert c.cmd("EHLO client.example")[0] == 250
+    assert c.cmd("MAIL FROM:<alice@virt.test>")[1].startswith("530 5.7.0")
+    assert c.cmd("AUTH PLAIN " + plain("alice@virt.test", "secret"))[0] == 235
+    assert c.cmd("MAIL FROM:<alice@virt.test>")[0] == 250
+    c.close()
