@@ -14,6 +14,9 @@ pkgs=(
   libnet-ssleay-perl libio-socket-ssl-perl
   # strace: the syscall-order and root-open tests (RELIABILITY.md #31, #56)
   strace
+  # fail2ban: only its fail2ban-regex, which checks that the stock postfix
+  # filter reads tern's AUTH failure lines (test_auth.py); no daemon runs.
+  fail2ban
 )
 
 # The unprivileged user tern's daemon runs as when started by root (mail_owner),
@@ -37,3 +40,6 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Debian's postinst may start a postfix instance even with "No configuration"; make sure none runs.
 $SUDO postfix stop >/dev/null 2>&1 || true
+# Likewise fail2ban: its package enables a daemon that would ban test clients.
+$SUDO fail2ban-client stop >/dev/null 2>&1 || true
+$SUDO systemctl disable --now fail2ban >/dev/null 2>&1 || true
