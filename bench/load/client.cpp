@@ -48,6 +48,7 @@ TlsClient::TlsClient(bool resume) : ctx_(SSL_CTX_new(TLS_client_method())) {
   // real client's chain check costs the client, not the server).
   SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);
   SSL_CTX_set_mode(ctx_, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  SSL_CTX_set_read_ahead(ctx_, 1);  // one read(2) per socket buffer, not two per record
   SSL_CTX_set_app_data(ctx_, this);
   if (resume) {
     SSL_CTX_set_session_cache_mode(ctx_, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);

@@ -148,6 +148,7 @@ int run_sink(const std::string& listen, const std::string& cert, const std::stri
   if (cert.empty() || key.empty()) usage("--sink needs --cert and --key");
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_read_ahead(ctx, 1);
   if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1 ||
       SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
     std::fprintf(stderr, "smtp-tls-load: %s\n", bench::openssl_error("certificate or key").c_str());
