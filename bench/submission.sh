@@ -253,8 +253,9 @@ run_cell() { # $1 = server, $2 = sessions
     return
   fi
   MSG_RATE=$(awk -v n="$MSGS" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')
-  printf '# %-7s s=%-3d run %d: client %s s (%s sessions/s, %s resumed), last delivery %.2f s (%s msg/s)\n' \
+  printf '# %-7s s=%-3d run %d: client %s s (%s sessions/s, %s resumed, %s ms CPU per session), last delivery %.2f s (%s msg/s)\n' \
     "$server" "$sessions" "$REP" "$(field "$d/client.log" seconds)" "$SESS_RATE" "$(field "$d/client.log" resumed)" \
+    "$(field "$d/client.log" client_cpu_ms_per_session)" \
     "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$MSG_RATE" >>"$WORK/details"
 }
 
