@@ -85,7 +85,7 @@ chmod 644 "$WORK/cert.pem" "$WORK/key.pem" # throwaway key: Postfix's smtpd read
 # who authenticates and the recipient's account (tern delivers to accounts).
 case $HASH in
   sha512-crypt) HASHED="{SHA512-CRYPT}$(openssl passwd -6 bench)" ;;
-  yescrypt) HASHED="{YESCRYPT}$(/usr/bin/python3 -W ignore -c 'import crypt, secrets, string
+  yescrypt) HASHED="{CRYPT}$(/usr/bin/python3 -W ignore -c 'import crypt, secrets, string
 a = "./" + string.digits + string.ascii_uppercase + string.ascii_lowercase
 print(crypt.crypt("bench", "$y$j9T$" + "".join(secrets.choice(a) for _ in range(16)) + "$"))')" ;;
 esac
