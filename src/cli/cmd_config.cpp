@@ -19,7 +19,15 @@ int cmd_check(const std::string& path) {
   if (!cfg) return 78;
   auto built = roles::build_services(cfg);
   if (!built) {
-    std::fprintf(stderr, "%s: error: %s\n", cfg->path().c_str(), built.error().detail.c_str());
+    // An error that already names "file:line: " (e.g. a restriction list)
+    // gets "error:" after it, like the parser's diagnostics.
+    const std::string& d = built.error().detail;
+    std::string prefix = cfg->path() + ":";
+    size_t sep = d.compare(0, prefix.size(), prefix) == 0 ? d.find(": ", prefix.size() - 1) : std::string::npos;
+    if (sep != std::string::npos)
+      std::fprintf(stderr, "%s: error: %s\n", d.substr(0, sep).c_str(), d.substr(sep + 2).c_str());
+    else
+      std::fprintf(stderr, "%s: error: %s\n", cfg->path().c_str(), d.c_str());
     return 78;
   }
   std::printf("%s: configuration OK\n", cfg->path().c_str());

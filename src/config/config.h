@@ -24,6 +24,10 @@ const std::vector<ParamDef>& param_table();
 const ParamDef* find_param(std::string_view name);
 // The known parameter closest to `name` (edit distance), for "did you mean".
 std::string nearest_param(std::string_view name);
+// The word of `choices` closest to `word` (edit distance, any case), or ""
+// when none is within a third of its length: the "did you mean" of other
+// vocabularies (e.g. the smtpd restriction names).
+std::string nearest_word(std::string_view word, const std::vector<std::string_view>& choices);
 
 struct Diagnostic {
   std::string file;

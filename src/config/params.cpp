@@ -87,6 +87,38 @@ const std::vector<ParamDef>& table() {
     // SMTP server limits and policy
     {"smtpd_access_maps", T::list, "",
      "Sendmail access(5) format tables checked at connect, MAIL FROM and RCPT TO"},
+    // Restriction lists (Postfix's names and semantics; evaluated at RCPT,
+    // as with Postfix's smtpd_delay_reject = yes)
+    {"smtpd_client_restrictions", T::list, "", "Restrictions on the client IP (evaluated at RCPT TO)"},
+    {"smtpd_helo_restrictions", T::list, "", "Restrictions on the HELO/EHLO name (evaluated at RCPT TO)"},
+    {"smtpd_sender_restrictions", T::list, "", "Restrictions on the MAIL FROM address (evaluated at RCPT TO)"},
+    {"smtpd_relay_restrictions", T::list, "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination",
+     "Relay control at RCPT TO: who may send to domains that are not ours"},
+    {"smtpd_recipient_restrictions", T::list, "", "Restrictions at RCPT TO, after smtpd_relay_restrictions"},
+    {"smtpd_sender_login_maps", T::list, "",
+     "Tables: sender address -> the logins that own it (empty: an account owns its address and the aliases that reach it)"},
+    {"pop_before_smtp_timeout", T::duration, "30m",
+     "How long after a POP3/IMAP login permit_pop_before_smtp lets the client's address relay"},
+    // Per-listener restriction lists: port 587 (submission_listen) and port
+    // 465 (submissions_listen) read these instead of the smtpd_ ones.
+    {"submission_client_restrictions", T::list, "permit_sasl_authenticated, reject",
+     "smtpd_client_restrictions for submission_listen (port 587): AUTH required"},
+    {"submission_helo_restrictions", T::list, "$smtpd_helo_restrictions", "smtpd_helo_restrictions for submission_listen"},
+    {"submission_sender_restrictions", T::list, "reject_sender_login_mismatch, $smtpd_sender_restrictions",
+     "smtpd_sender_restrictions for submission_listen: a login sends only as its own addresses"},
+    {"submission_relay_restrictions", T::list, "permit_sasl_authenticated, reject",
+     "smtpd_relay_restrictions for submission_listen"},
+    {"submission_recipient_restrictions", T::list, "$smtpd_recipient_restrictions",
+     "smtpd_recipient_restrictions for submission_listen"},
+    {"submissions_client_restrictions", T::list, "$submission_client_restrictions",
+     "smtpd_client_restrictions for submissions_listen (port 465)"},
+    {"submissions_helo_restrictions", T::list, "$submission_helo_restrictions", "smtpd_helo_restrictions for submissions_listen"},
+    {"submissions_sender_restrictions", T::list, "$submission_sender_restrictions",
+     "smtpd_sender_restrictions for submissions_listen"},
+    {"submissions_relay_restrictions", T::list, "$submission_relay_restrictions",
+     "smtpd_relay_restrictions for submissions_listen"},
+    {"submissions_recipient_restrictions", T::list, "$submission_recipient_restrictions",
+     "smtpd_recipient_restrictions for submissions_listen"},
     {"smtpd_recipient_limit", T::integer, "1000", "Most recipients accepted per message"},
     {"smtpd_timeout", T::duration, "300s", "Time to wait for a client command or data"},
     {"smtpd_hard_error_limit", T::integer, "20", "Errors after which a client is disconnected"},
@@ -127,6 +159,17 @@ std::string nearest_param(std::string_view name) {
     if (!best || d < best_d) best = &p, best_d = d;
   }
   return best ? std::string(best->name) : std::string();
+}
+
+std::string nearest_word(std::string_view word, const std::vector<std::string_view>& choices) {
+  std::string_view best;
+  size_t best_d = 0;
+  for (auto c : choices) {
+    size_t d = detail::edit_distance(word, c);
+    if (best.empty() || d < best_d) best = c, best_d = d;
+  }
+  if (best.empty() || best_d * 3 > best.size()) return {};
+  return std::string(best);
 }
 
 namespace detail {

@@ -76,7 +76,7 @@ Verdict parse_access_value(std::string_view raw) {
 Verdict AccessTables::lookup_keys(Stage stage, const std::vector<std::string>& keys) const {
   for (auto& t : tables_) {
     for (auto& k : keys) {
-      for (int tagged = 1; tagged >= 0; --tagged) {
+      for (int tagged = tagged_ ? 1 : 0; tagged >= 0; --tagged) {
         std::string key = tagged ? std::string(tag(stage)) + k : k;
         auto r = t->lookup(key);
         if (r.status == maps::Status::try_again) {
@@ -108,21 +108,36 @@ Verdict AccessTables::check_client(std::string_view ip) const {
   return lookup_keys(Stage::connect, keys);
 }
 
+namespace {
+
+// "a.b.example" -> keys "a.b.example", "b.example", "example".
+void add_domain_keys(std::string domain, std::vector<std::string>& keys) {
+  for (;;) {
+    keys.push_back(domain);
+    auto dot = domain.find('.');
+    if (dot == std::string::npos) break;
+    domain = domain.substr(dot + 1);
+  }
+}
+
+}  // namespace
+
 Verdict AccessTables::check_address(Stage stage, std::string_view address) const {
   if (tables_.empty()) return {};
   std::string a = str::lower(address);
   std::vector<std::string> keys{a};
   auto at = a.rfind('@');
   if (at != std::string::npos) {
-    std::string domain = a.substr(at + 1);
-    for (;;) {
-      keys.push_back(domain);
-      auto dot = domain.find('.');
-      if (dot == std::string::npos) break;
-      domain = domain.substr(dot + 1);
-    }
+    add_domain_keys(a.substr(at + 1), keys);
     keys.push_back(a.substr(0, at + 1));  // "user@"
   }
+  return lookup_keys(stage, keys);
+}
+
+Verdict AccessTables::check_domain(Stage stage, std::string_view name) const {
+  if (tables_.empty() || name.empty()) return {};
+  std::vector<std::string> keys;
+  add_domain_keys(str::lower(name), keys);
   return lookup_keys(stage, keys);
 }
 

@@ -23,15 +23,21 @@ enum class Stage { connect, mail, rcpt };
 
 class AccessTables {
  public:
-  explicit AccessTables(std::vector<std::shared_ptr<maps::Table>> tables) : tables_(std::move(tables)) {}
+  // tagged: also try "Connect:", "From:", "To:" keys (smtpd_access_maps);
+  // the tables of check_*_access are looked up untagged, as Postfix does.
+  explicit AccessTables(std::vector<std::shared_ptr<maps::Table>> tables, bool tagged = true)
+      : tables_(std::move(tables)), tagged_(tagged) {}
   // Looks up a client IP address at connect (and for relay permission).
   Verdict check_client(std::string_view ip) const;
   // Looks up an envelope address at MAIL (stage mail) or RCPT (stage rcpt).
   Verdict check_address(Stage stage, std::string_view address) const;
+  // Looks up a host name (the HELO name) and its parent domains.
+  Verdict check_domain(Stage stage, std::string_view name) const;
 
  private:
   Verdict lookup_keys(Stage stage, const std::vector<std::string>& keys) const;
   std::vector<std::shared_ptr<maps::Table>> tables_;
+  bool tagged_ = true;
 };
 
 // Turns an access-table value into a verdict; bad values give a temporary

@@ -1,11 +1,53 @@
-// Relay control and access checks per SMTP stage (see policy.h).
+// Building a listener's Policy from a snapshot, and the checks per SMTP
+// stage (see policy.h). The restrictions themselves: restriction_eval.cpp.
 #include "policy/policy.h"
 
 #include <fmt/format.h>
 
-namespace tern::policy {
+#include "base/strings.h"
 
-Result<std::shared_ptr<Policy>> Policy::create(const config::Config& cfg) {
+namespace tern::policy {
+namespace {
+
+using K = RestrictionKind;
+
+// "main.cf:12: smtpd_relay_restrictions: <detail>", or the file alone when
+// the value is the table default.
+std::string where(const config::Config& cfg, const std::string& name, const std::string& detail) {
+  std::string origin = cfg.origin(name);
+  if (origin == "default") origin = cfg.path().empty() ? "default" : cfg.path();
+  return fmt::format("{}: {}: {}", origin, name, detail);
+}
+
+Status load_list(const config::Config& cfg, std::string name, Policy::List::Of of, Policy::List& out) {
+  auto specs = parse_restrictions(cfg.list(name));
+  if (!specs) return Error::perm(where(cfg, name, specs.error().detail));
+  out.param = std::move(name);
+  out.of = of;
+  for (auto& s : *specs) {
+    Policy::Restriction r{s.kind, nullptr, s.table};
+    if (takes_table(s.kind)) {
+      auto t = maps::open_table(s.table);
+      if (!t) return Error::perm(where(cfg, out.param, fmt::format("{} {}: {}", restriction_name(s.kind),
+                                                                   str::printable(s.table, 200), t.error().detail)));
+      r.table = std::make_shared<AccessTables>(std::vector<std::shared_ptr<maps::Table>>{*t}, false);
+    }
+    out.items.push_back(std::move(r));
+  }
+  return ok_status();
+}
+
+bool stops_relay(const Policy::List& l) {
+  for (auto& r : l.items)
+    if (r.kind == K::reject_unauth_destination || r.kind == K::defer_unauth_destination || r.kind == K::reject ||
+        r.kind == K::defer)
+      return true;
+  return false;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Policy>> Policy::create(const config::Config& cfg, PolicyDeps deps, std::string_view listener) {
   auto p = std::make_shared<Policy>();
   for (auto& item : cfg.list("mynetworks")) {
     auto c = maps::Cidr::parse(item);
@@ -19,6 +61,32 @@ Result<std::shared_ptr<Policy>> Policy::create(const config::Config& cfg) {
     tables.push_back(*t);
   }
   p->access_ = std::make_unique<AccessTables>(std::move(tables));
+  using Of = List::Of;
+  const std::pair<const char*, std::pair<List*, Of>> lists[] = {
+      {"client", {&p->client_, Of::client}},   {"helo", {&p->helo_, Of::helo}},
+      {"sender", {&p->sender_, Of::sender}},   {"relay", {&p->relay_, Of::recipient}},
+      {"recipient", {&p->recipient_, Of::recipient}},
+  };
+  for (auto& [stage, target] : lists) {
+    auto st = load_list(cfg, fmt::format("{}_{}_restrictions", listener, stage), target.second, *target.first);
+    if (!st) return st.error();
+  }
+  // Postfix's guard against an open relay: one of the two lists must be
+  // able to refuse a recipient that is not ours.
+  if (!stops_relay(p->relay_) && !stops_relay(p->recipient_))
+    return Error::perm(where(cfg, p->relay_.param,
+                             fmt::format("neither it nor {} contains reject_unauth_destination, "
+                                         "defer_unauth_destination, reject or defer, which would make this "
+                                         "server an open relay; add reject_unauth_destination at its end",
+                                         p->recipient_.param)));
+  for (auto& spec : cfg.list("smtpd_sender_login_maps")) {
+    auto t = maps::open_table(spec);
+    if (!t) return Error::perm(where(cfg, "smtpd_sender_login_maps", t.error().detail));
+    p->login_maps_.push_back(*t);
+  }
+  p->delimiter_ = cfg.get("recipient_delimiter");
+  p->pop_window_ = std::chrono::seconds(cfg.seconds("pop_before_smtp_timeout"));
+  p->deps_ = std::move(deps);
   return p;
 }
 
@@ -31,38 +99,60 @@ bool Policy::in_mynetworks(std::string_view ip) const {
 }
 
 Verdict Policy::on_connect(ClientInfo& client) const {
-  client.trusted = in_mynetworks(client.ip);
+  client.mynetworks = in_mynetworks(client.ip);
   Verdict v = access_->check_client(client.ip);
-  if (v.action == Verdict::Action::ok || v.action == Verdict::Action::relay) client.trusted = true;
+  client.access_ok = v.action == Verdict::Action::ok || v.action == Verdict::Action::relay;
+  client.trusted = client.mynetworks || client.access_ok;
   return v;
 }
 
 Verdict Policy::on_mail(const ClientInfo& client, std::string_view sender) const {
-  if (sender.empty()) return {};
-  Verdict v = access_->check_address(Stage::mail, sender);
-  if (v.rejects()) v.text = fmt::format("<{}>: Sender address rejected: {}", sender, v.text);
+  Verdict v;
+  if (!sender.empty()) {
+    v = access_->check_address(Stage::mail, sender);
+    if (v.rejects()) {
+      v.text = fmt::format("<{}>: Sender address rejected: {}", sender, v.text);
+      return v;
+    }
+  }
+  // A client that only authenticating would let in (the submission ports'
+  // "permit_sasl_authenticated, reject") learns so at MAIL, in the words of
+  // RFC 4954 section 6, rather than with an access error at each RCPT.
+  if (!client.authenticated) {
+    Context ctx{client, {}, sender, {}};
+    if (run(client_, ctx).rejects()) {
+      ClientInfo as_user = client;
+      as_user.authenticated = true;
+      Context authed{as_user, {}, sender, {}};
+      if (!run(client_, authed).rejects()) return Verdict::reject(530, "5.7.0", "Authentication required");
+    }
+  }
   return v;
 }
 
-Verdict Policy::on_rcpt(const ClientInfo& client, std::string_view rcpt, mail::DomainClass cls) const {
-  Verdict v = access_->check_address(Stage::rcpt, rcpt);
+Verdict Policy::on_rcpt(const ClientInfo& client, const RcptContext& rc) const {
+  Verdict v = access_->check_address(Stage::rcpt, rc.recipient);
   if (v.rejects()) {
-    v.text = fmt::format("<{}>: Recipient address rejected: {}", rcpt, v.text);
+    v.text = fmt::format("<{}>: Recipient address rejected: {}", rc.recipient, v.text);
     return v;
   }
   if (v.action == Verdict::Action::discard) return v;
-  bool trusted = client.trusted || client.authenticated || v.action == Verdict::Action::ok ||
-                 v.action == Verdict::Action::relay;
-  // Sender-specified routing (user%host@, host!user@, "user@host"@) in a
-  // domain we accept could make us relay for anyone: refused from untrusted
-  // clients, as Postfix's allow_untrusted_routing = no does.
-  auto at = rcpt.rfind('@');
-  std::string_view local = rcpt.substr(0, at == std::string_view::npos ? rcpt.size() : at);
-  if (!trusted && local.find_first_of("@%!") != std::string_view::npos)
-    return Verdict::reject(554, "5.7.1", fmt::format("<{}>: Relay access denied", rcpt));
-  if (cls != mail::DomainClass::remote) return {};
-  if (trusted) return {Verdict::Action::ok, 0, "", ""};
-  return Verdict::reject(554, "5.7.1", fmt::format("<{}>: Relay access denied", rcpt));
+  Context ctx{client, rc.helo, rc.sender, rc.recipient, rc.recipient_class};
+  // smtpd_delay_reject = yes: the client, HELO and sender lists run here.
+  for (const List* l : {&client_, &helo_, &sender_}) {
+    Verdict r = run(*l, ctx);
+    if (r.rejects() || r.action == Verdict::Action::discard) return r;
+  }
+  // smtpd_access_maps OK/RELAY for the client or the recipient lets it
+  // relay, as before restriction lists existed.
+  bool access_relay = client.access_ok || v.action == Verdict::Action::ok || v.action == Verdict::Action::relay;
+  if (!access_relay) {
+    Verdict r = run(relay_, ctx);
+    if (r.rejects() || r.action == Verdict::Action::discard) return r;
+  }
+  Verdict r = run(recipient_, ctx);
+  if (r.rejects() || r.action == Verdict::Action::discard) return r;
+  return {};
 }
 
 }  // namespace tern::policy

@@ -80,7 +80,10 @@ int serve(const ServeOptions& opt) {
   if (!queue_lock) return startup_failure(*cfg, 75, queue_lock.error().detail);
   std::string pidf = pid_file(spool.dir());
 
-  auto services = build_services(cfg);  // validates the configuration before anything forks
+  // POP-before-SMTP logins, kept across reloads; the POP3/IMAP servers
+  // (issue 10) will record into it.
+  auto recent_logins = std::make_shared<policy::RecentLogins>();
+  auto services = build_services(cfg, nullptr, recent_logins);  // validates the configuration before anything forks
   if (!services) return startup_failure(*cfg, 78, services.error().detail);
 
   // Deliveries as other users need root: keep it in a separate process.
@@ -89,7 +92,7 @@ int serve(const ServeOptions& opt) {
     auto fd = start_local_helper(opt);
     if (!fd) return startup_failure(*cfg, 71, fd.error().detail);
     helper = std::make_shared<HelperLink>(*fd);
-    services = build_services(cfg, helper);
+    services = build_services(cfg, helper, recent_logins);
     if (!services) return 78;
   }
   asio::io_context ctx(1);
@@ -164,7 +167,7 @@ int serve(const ServeOptions& opt) {
     if (sig == SIGHUP) {
       std::string errs;
       auto fresh = load(opt, errs);
-      auto built = fresh ? build_services(fresh, helper) : Result<ServiceSet>(Error::perm(errs));
+      auto built = fresh ? build_services(fresh, helper, recent_logins) : Result<ServiceSet>(Error::perm(errs));
       if (!built) {
         log::error("reload failed, keeping the running configuration: {}", built.error().detail);
       } else {

@@ -1,12 +1,56 @@
-// Implementation of build_services (see services.h).
+// Implementation of build_services (see services.h), and the one place
+// where a listener's overrides apply: port 587 sessions see main.cf with
+// each submission_X in place of smtpd_X, port 465 sessions with each
+// submissions_X (docs/configuration.md, "Per-listener parameters").
 #include "roles/services.h"
 
 #include "auth/user_db.h"
 #include "roles/local_helper.h"
 
 namespace tern::roles {
+namespace {
 
-Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std::shared_ptr<HelperLink> helper) {
+// The configuration as the listener with this prefix sees it: every table
+// parameter "<prefix>_X" (set or default) replaces "smtpd_X", when that
+// exists; "<prefix>_listen" is the listener itself, not an override.
+std::shared_ptr<const config::Config> listener_view(std::shared_ptr<const config::Config> cfg, std::string_view prefix) {
+  auto view = cfg;
+  for (const auto& p : config::param_table()) {
+    std::string_view name = p.name;
+    if (name.size() <= prefix.size() + 1 || name.substr(0, prefix.size()) != prefix || name[prefix.size()] != '_' ||
+        name.ends_with("_listen"))
+      continue;
+    std::string base = "smtpd" + std::string(name.substr(prefix.size()));
+    if (!config::find_param(base)) continue;
+    // Already expanded here: "$" is doubled so that it stays literal.
+    std::string value;
+    for (char c : cfg->get(name)) value += c == '$' ? std::string("$$") : std::string(1, c);
+    view = view->with(base, value);
+  }
+  return view;
+}
+
+// The default owners of a sender address (smtpd_sender_login_maps empty):
+// the accounts its expansion reaches, so alice owns alice@virt.test and
+// every alias that delivers to her mailbox.
+policy::SenderOwners owners_from(std::shared_ptr<rewrite::Rewriter> rw) {
+  return [rw](const std::string& sender) -> Result<std::vector<std::string>> {
+    auto targets = rw->expand(sender);
+    if (!targets) {
+      if (targets.error().is_temporary()) return targets.error();
+      return std::vector<std::string>{};  // unknown address: no owner
+    }
+    std::vector<std::string> accounts;
+    for (auto& t : *targets)
+      if (t.kind == rewrite::Target::Kind::virtual_mailbox) accounts.push_back(t.address);
+    return accounts;
+  };
+}
+
+}  // namespace
+
+Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std::shared_ptr<HelperLink> helper,
+                                  std::shared_ptr<const policy::RecentLogins> recent_logins) {
   std::shared_ptr<auth::UserDb> users;
   std::string spec = cfg->get("user_database");
   if (!spec.empty()) {
@@ -14,16 +58,29 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
     if (!db) return Error::perm("user_database: " + db.error().detail);
     users = *db;
   }
-  auto pol = policy::Policy::create(*cfg);
-  if (!pol) return pol.error();
   rewrite::AccountExists accounts;
   if (users) accounts = [users](const std::string& a) { return users->find(a).has_value(); };
   auto rw = rewrite::Rewriter::create(cfg, accounts);
   if (!rw) return rw.error();
-  ServiceSet s;
-  s.smtp = std::make_shared<smtp::Services>(smtp::Services{cfg, *pol, *rw, smtp::read_limits(*cfg),
+  policy::PolicyDeps deps{owners_from(*rw), std::move(recent_logins)};
+  auto smtp_for = [&](std::string_view prefix) -> Result<std::shared_ptr<smtp::Services>> {
+    auto view = prefix == "smtpd" ? cfg : listener_view(cfg, prefix);
+    auto pol = policy::Policy::create(*view, deps, prefix);
+    if (!pol) return pol.error();
+    return std::make_shared<smtp::Services>(smtp::Services{view, *pol, *rw, smtp::read_limits(*view),
                                                            cfg->integer("smtpd_client_connection_count_limit"),
                                                            cfg->integer("smtpd_max_connections")});
+  };
+  auto main = smtp_for("smtpd");
+  if (!main) return main.error();
+  auto submission = smtp_for("submission");
+  if (!submission) return submission.error();
+  auto submissions = smtp_for("submissions");
+  if (!submissions) return submissions.error();
+  (*main)->submission = *submission;
+  (*main)->submissions = *submissions;
+  ServiceSet s;
+  s.smtp = *main;
   std::shared_ptr<delivery::Agent> agent = std::make_shared<delivery::LocalAgent>(cfg);
   if (helper) agent = std::make_shared<HelperAgent>(helper, agent);
   s.delivery = std::make_shared<scheduler::DeliveryServices>(scheduler::DeliveryServices{cfg, *rw, agent});

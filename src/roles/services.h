@@ -22,8 +22,11 @@ struct ServiceSet {
 };
 
 // helper: the link to the root-owned local delivery process, when there is
-// one; privileged targets then go through it.
+// one; privileged targets then go through it. recent_logins: the
+// POP-before-SMTP table, which outlives reloads (null: nothing feeds it).
+// The SMTP services carry one view per listener (smtp::Services).
 Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg,
-                                  std::shared_ptr<HelperLink> helper = nullptr);
+                                  std::shared_ptr<HelperLink> helper = nullptr,
+                                  std::shared_ptr<const policy::RecentLogins> recent_logins = nullptr);
 
 }  // namespace tern::roles

@@ -1,6 +1,8 @@
 // Envelope commands: MAIL FROM and RCPT TO, with the policy checks of each
-// stage (access tables, relay control) and the recipient check that
-// rejects unknown local users at RCPT, never accepting and bouncing later.
+// stage (access tables; at MAIL, 530 5.7.0 where the listener requires
+// AUTH; at RCPT, the restriction lists of the session's listener, see
+// policy/policy.h) and the recipient check that rejects unknown local
+// users at RCPT, never accepting and bouncing later.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -97,7 +99,7 @@ asio::awaitable<void> Session::cmd_rcpt(const Command& c) {
   auto at = rcpt.rfind('@');
   std::string domain = at == std::string::npos ? "" : rcpt.substr(at + 1);
   auto cls = rw.classify(domain);
-  auto v = services_->policy->on_rcpt(client_, rcpt, cls);
+  auto v = services_->policy->on_rcpt(client_, policy::RcptContext{helo_, tx_.sender, rcpt, cls});
   if (v.rejects()) {
     log::info("NOQUEUE: reject: RCPT from {}: {} {} {}; from=<{}> to=<{}>", client_name_, v.code, v.enhanced, v.text,
               str::printable(tx_.sender), str::printable(rcpt));

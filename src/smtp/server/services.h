@@ -48,6 +48,13 @@ struct Services {
   SessionLimits limits;
   long long per_client_connections = 0;  // smtpd_client_connection_count_limit
   long long max_connections = 0;         // smtpd_max_connections
+  // What a session on port 587 (submission) or 465 (submissions) uses
+  // instead: the same snapshot seen through that listener's overrides
+  // (cfg where each submission_X replaces smtpd_X, its own policy and
+  // limits; roles/services.cpp builds them). Null: the listener behaves as
+  // this one (tests, the fuzz harness).
+  std::shared_ptr<const Services> submission = nullptr;
+  std::shared_ptr<const Services> submissions = nullptr;
 };
 
 }  // namespace tern::smtp

@@ -12,6 +12,13 @@ namespace {
 // without any LF is not speaking SMTP and is cut off (RELIABILITY.md #5),
 // while a single long line followed by CRLF keeps the session in sync.
 constexpr size_t kMaxDiscardBytes = 256 * 1024;
+
+// The snapshot as the session's listener sees it (services.h).
+std::shared_ptr<const Services> for_listener(std::shared_ptr<const Services> s, ListenerKind kind) {
+  if (kind == ListenerKind::submission && s->submission) return s->submission;
+  if (kind == ListenerKind::submissions && s->submissions) return s->submissions;
+  return s;
+}
 }  // namespace
 
 SessionLimits read_limits(const config::Config& c) {
@@ -39,7 +46,7 @@ SessionLimits read_limits(const config::Config& c) {
 
 Session::Session(SessionHost& host, std::unique_ptr<io::Stream> stream, io::Peer peer, ListenerKind kind)
     : host_(host),
-      services_(host.services()),
+      services_(for_listener(host.services(), kind)),
       stream_(std::move(stream)),
       kind_(kind),
       lim_(services_->limits),
