@@ -9,20 +9,36 @@
 namespace tern::io {
 
 asio::awaitable<size_t> MemoryStream::read_some(asio::mutable_buffer buf, asio::error_code& ec) {
-  while (!in_.empty() && in_.front().empty()) in_.pop_front();  // pauses end when the session reads
-  if (t_->closed || in_.empty() || buf.size() == 0) {
-    if (t_->closed)
-      ec = asio::error::bad_descriptor;
-    else
-      ec = asio::error::eof;
-    co_return 0;
-  }
-  std::string& head = in_.front();
-  size_t n = std::min(buf.size(), head.size());
-  std::memcpy(buf.data(), head.data(), n);
-  head.erase(0, n);
-  if (head.empty()) in_.pop_front();
   ec = {};
+  for (;;) {
+    if (t_->closed) {
+      ec = asio::error::bad_descriptor;
+      co_return 0;
+    }
+    if (in_.empty() || buf.size() == 0) {
+      ec = asio::error::eof;
+      co_return 0;
+    }
+    Segment& head = in_.front();
+    if (head.wait.count() == 0) {
+      if (!head.bytes.empty()) break;
+      in_.pop_front();  // a pause ends when the session reads
+      continue;
+    }
+    // A wait (or a stall): its end is fixed by the first read that reaches
+    // it, so a cancelled read does not make the client wait longer.
+    if (wait_end_ == Clock::time_point::min())
+      wait_end_ = head.is_stall() ? Clock::time_point::max() : clock_.now() + head.wait;
+    co_await timer_->wait_until(wait_end_, ec);
+    if (ec) co_return 0;  // cancelled: operation_aborted, like a socket
+    in_.pop_front();
+    wait_end_ = Clock::time_point::min();
+  }
+  std::string& bytes = in_.front().bytes;
+  size_t n = std::min(buf.size(), bytes.size());
+  std::memcpy(buf.data(), bytes.data(), n);
+  bytes.erase(0, n);
+  if (bytes.empty()) in_.pop_front();
   co_return n;
 }
 

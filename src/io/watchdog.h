@@ -3,22 +3,29 @@
 // forward before each command and each DATA/BDAT read; a client trickling
 // one byte at a time does not push it back (RELIABILITY.md #25: the deadline
 // is per command, not per byte). STARTTLS points it at the new stream with
-// watch().
+// watch(). Time comes from an io::Clock (clock.h): the real one in the
+// server, a FakeClock in tests and the session fuzz target.
+//
+// Once fired, a watchdog stays fired: the session must check fired() before
+// and after each read, since a read may complete with data in the same
+// instant the deadline passes (cancel() does not undo a completed read).
 #pragma once
 
 #include <asio/awaitable.hpp>
-#include <asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 
+#include "io/clock.h"
 #include "io/stream.h"
 
 namespace tern::io {
 
 class Watchdog : public std::enable_shared_from_this<Watchdog> {
  public:
-  // The stream must outlive the watchdog, or be replaced with watch() first.
-  explicit Watchdog(Stream& stream) : stream_(&stream), timer_(stream.get_executor()) {}
+  // The stream must outlive the watchdog, or be replaced with watch() first;
+  // the clock must outlive it.
+  Watchdog(Stream& stream, Clock& clock)
+      : stream_(&stream), clock_(clock), timer_(clock.make_timer(stream.get_executor())) {}
   void watch(Stream& stream) { stream_ = &stream; }
   // Starts the watching coroutine; it ends when stop() is called.
   void start();
@@ -26,22 +33,23 @@ class Watchdog : public std::enable_shared_from_this<Watchdog> {
   // touched here: when it fires at the old deadline the watching coroutine
   // sees the new one and sleeps again (no timer syscalls per command).
   void arm(std::chrono::seconds timeout) {
-    auto d = std::chrono::steady_clock::now() + timeout;
+    auto d = clock_.now() + timeout;
     bool earlier = d < deadline_;
     deadline_ = d;
-    if (earlier) timer_.cancel();
+    if (earlier) timer_->cancel();
   }
   bool fired() const { return fired_; }
   void stop() {
     stopped_ = true;
-    timer_.cancel();
+    timer_->cancel();
   }
 
  private:
   asio::awaitable<void> run(std::shared_ptr<Watchdog> self);
   Stream* stream_;
-  asio::steady_timer timer_;
-  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  Clock& clock_;
+  std::unique_ptr<Clock::Timer> timer_;
+  Clock::time_point deadline_ = Clock::time_point::max();
   bool fired_ = false;
   bool stopped_ = false;
 };

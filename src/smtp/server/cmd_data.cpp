@@ -86,7 +86,11 @@ asio::awaitable<bool> Session::read_content(const char* during) {
     watchdog_->arm(lim_.timeout);
     content_since_arm_ = 0;
   }
-  bool more = co_await fill(during);
+  // About to wait for the client: send the replies queued so far (earlier
+  // commands of a pipelined group, a BDAT chunk's), as the command loop
+  // does; a client may wait for them before it sends the rest.
+  co_await flush();
+  bool more = !closed_ && co_await fill(during);
   if (!more) reset_transaction();
   co_return more;
 }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "base/result.h"
+#include "io/clock.h"
 #include "queue/spool.h"
 #include "queue/writer.h"
 #include "smtp/server/services.h"
@@ -37,6 +38,9 @@ class SessionHost {
   virtual void add(Session* s) = 0;
   virtual void remove(Session* s) = 0;
   virtual bool shutting_down() const = 0;
+  // The time the session's deadlines (io::Watchdog) are kept in: the real
+  // clock in SmtpServer, a FakeClock in the harness. Outlives the sessions.
+  virtual io::Clock& clock() = 0;
   // Where drafts get their IDs and, past the memory limit, their tmp file.
   virtual const queue::Spool& spool() const = 0;
   // Makes a finished draft durable; `done` reports the outcome (see

@@ -41,6 +41,7 @@ class SmtpServer final : public SessionHost {
   void add(Session* s) override { sessions_.insert(s); }
   void remove(Session* s) override { sessions_.erase(s); }
   bool shutting_down() const override { return shutting_down_; }
+  io::Clock& clock() override { return clock_; }
   const queue::Spool& spool() const override { return spool_; }
   void commit(std::unique_ptr<queue::Draft> draft, std::function<void(Status)> done) override {
     committer_.commit(std::move(draft), std::move(done));
@@ -58,6 +59,7 @@ class SmtpServer final : public SessionHost {
   int total_ = 0;
   std::set<Session*> sessions_;
   bool shutting_down_ = false;
+  io::SteadyClock clock_;
 };
 
 }  // namespace tern::smtp

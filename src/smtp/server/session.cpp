@@ -72,12 +72,17 @@ asio::awaitable<bool> Session::fill(const char* during) {
     co_return false;
   }
   asio::error_code ec;
-  size_t n = co_await stream_->read_some(asio::buffer(read_buf_), ec);
-  if (!ec && n > 0) {
+  size_t n = 0;
+  // A deadline that passed is not undone by data: neither data read in the
+  // instant the watchdog fired (its cancel() came after the read completed)
+  // nor a read after it fired while the session was busy.
+  auto timed_out = [this] { return watchdog_ && watchdog_->fired(); };
+  if (!timed_out()) n = co_await stream_->read_some(asio::buffer(read_buf_), ec);
+  if (!ec && n > 0 && !timed_out()) {
     splitter_.feed(std::string_view(read_buf_.data(), n));
     co_return true;
   }
-  if (watchdog_ && watchdog_->fired()) {
+  if (timed_out()) {
     log::info("timeout after {} from {}", during, client_name_);
     hang_up(HangUp::timeout);
   } else if (interrupted_ || host_.shutting_down()) {
@@ -100,7 +105,7 @@ asio::awaitable<void> Session::run() {
     co_return;
   }
   log::info("connect from {}", client_name_);
-  watchdog_ = std::make_shared<io::Watchdog>(*stream_);
+  watchdog_ = std::make_shared<io::Watchdog>(*stream_, host_.clock());
   watchdog_->start();
   watchdog_->arm(lim_.timeout);
 

@@ -1,25 +1,44 @@
 // libFuzzer target for the whole SMTP session: commands, pipelining,
-// DATA/BDAT framing, limits and error counting, driven over an in-memory
-// stream with fake services (session_harness.h).
+// DATA/BDAT framing, limits, error counting and deadlines, driven over an
+// in-memory stream with fake services and a fake clock (session_harness.h;
+// smtpd_timeout is 10 s there).
 //
-// Input: the client's bytes. The 3-byte marker "~~~" splits them into
-// segments; the client waits for the server's replies between segments
-// (nothing of the next segment is available before the session reads), and
-// sends a segment in one go (a pipelined group). Input that starts with the
-// marker is a polite client; otherwise its first segment is there before the
-// greeting (an early talker).
+// Input: the client's bytes, cut into segments by markers:
+//   "~~~"     the client waits for the server's replies before what follows
+//             (nothing of it is available before the session reads), and
+//             sends a segment in one go (a pipelined group);
+//   "~~+N~"   the same, and the client then waits N seconds (1 to 4 digits)
+//             of fake time before sending what follows;
+//   "~~!"     the client stalls: sends nothing more and keeps the connection
+//             open (the rest of the input is ignored).
+// Any other "~" is a byte. Without a stall the input ends with the client
+// closing the connection. Input that starts with a marker is a polite
+// client; otherwise its first segment is there before the greeting (an
+// early talker).
 //
 // Invariants, checked against a small model of the client's side (the
-// commands it sent, framed with the pure parsers of smtp/proto):
+// commands it sent, framed with the pure parsers of smtp/proto, and the
+// fake time each byte was sent at):
 //   - one reply per command, in order, pipelined groups included, and a
 //     second reply only for DATA (354, then the end of data);
 //   - nothing after 221, 421 or 554 5.5.0, and the stream closed after it;
 //   - no message committed twice, one commit per "queued as", content within
 //     message_size_limit;
-//   - replies are well-formed SMTP (code, separator, CRLF).
+//   - replies are well-formed SMTP (code, separator, CRLF);
+//   - deadlines (RELIABILITY.md #25): the session moves its deadline when a
+//     command line is complete, when DATA/BDAT content starts and when a
+//     message ends, and inside content only after 64 KiB (session.h,
+//     cmd_data.cpp). A `421 4.4.2` timeout comes exactly smtpd_timeout after
+//     the deadline was last moved, and only if the client's next line (or
+//     the rest of the content) had not come by then; it must come if the
+//     client was silent, or trickled, for longer; a stalled client always
+//     gets it, once, and the stream is closed;
+//   - the run ends (no read left waiting with no deadline to end it).
 #include <stddef.h>
 #include <stdint.h>
 
+#include <algorithm>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -73,33 +92,87 @@ bool hangs_up(const ServerReply& r) {
   return r.code == 221 || r.code == 421 || (r.code == 554 && r.first_line.find("5.5.0") != std::string::npos);
 }
 
+bool is_timeout(const ServerReply& r) { return r.code == 421 && r.first_line.find("4.4.2") != std::string::npos; }
+
+// Fake seconds since the start of the session.
+using Secs = long long;
+constexpr Secs kNever = LLONG_MAX / 4;
+
+// The client, as the fuzz input describes it.
+struct Client {
+  std::deque<tern::io::Segment> segments;
+  std::string bytes;                            // every byte it sends, in order
+  std::vector<std::pair<size_t, Secs>> sent_at;  // (offset, time) where the time changes
+  Secs end = 0;                                 // when it closes (kNever: it stalls)
+  // When the byte at `offset` was sent (bytes not sent: when it closes).
+  Secs time_of(size_t offset) const {
+    if (offset >= bytes.size()) return end;
+    auto it = std::upper_bound(sent_at.begin(), sent_at.end(), std::make_pair(offset, kNever));
+    return it == sent_at.begin() ? 0 : std::prev(it)->second;
+  }
+};
+
+Client parse_client(std::string_view in) {
+  Client c;
+  Secs now = 0;
+  std::string seg;  // bytes of the segment being read
+  auto end_segment = [&] {
+    if (seg.empty()) return;
+    c.sent_at.emplace_back(c.bytes.size(), now);
+    c.bytes += seg;
+    c.segments.emplace_back(std::move(seg));
+    seg.clear();
+  };
+  for (size_t pos = 0;;) {
+    size_t m = in.find("~~", pos);
+    if (m == std::string_view::npos) {
+      seg.append(in.substr(pos));
+      break;
+    }
+    seg.append(in.substr(pos, m - pos));
+    std::string_view rest = in.substr(m + 2);
+    size_t d = rest.find_first_not_of("0123456789", 1);  // after "+N"
+    if (!rest.empty() && rest[0] == '~') {
+      end_segment();
+      c.segments.emplace_back("");  // pause: wait for the replies
+      pos = m + 3;
+    } else if (!rest.empty() && rest[0] == '!') {
+      end_segment();
+      c.segments.push_back(tern::io::Segment::stall());
+      c.end = kNever;
+      return c;
+    } else if (rest.size() > 2 && rest[0] == '+' && d != std::string_view::npos && d >= 2 && d <= 5 && rest[d] == '~') {
+      end_segment();
+      Secs n = std::atoll(std::string(rest.substr(1, d - 1)).c_str());
+      c.segments.push_back(tern::io::Segment::after(std::chrono::seconds(n)));
+      now += n;
+      pos = m + 2 + d + 1;
+    } else {
+      seg += '~';  // a lone "~" is a byte
+      pos = m + 1;
+    }
+  }
+  end_segment();
+  c.end = now;
+  return c;
+}
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static auto services = [] {
-    tern::log::configure("/dev/null", "session_fuzz");  // the session logs every event
+    (void)tern::log::configure("/dev/null", "session_fuzz");  // the session logs every event
     return harness::make_services();
   }();
   if (!services) std::abort();
   const auto& lim = services->limits;
   std::string_view in(reinterpret_cast<const char*>(data), size);
 
-  std::deque<std::string> chunks;
-  std::string client;  // every byte the client sends, in order
-  constexpr std::string_view kPause = "~~~";
-  for (size_t pos = 0;;) {
-    size_t m = in.find(kPause, pos);
-    std::string_view seg = in.substr(pos, m == std::string_view::npos ? std::string_view::npos : m - pos);
-    if (!seg.empty()) chunks.emplace_back(seg);
-    client.append(seg);
-    if (m == std::string_view::npos) break;
-    chunks.emplace_back();  // pause: wait for the replies
-    pos = m + kPause.size();
-  }
+  Client client = parse_client(in);
 
   harness::FakeHost host(services);
-  auto t = harness::run(host, std::move(chunks));
+  auto t = harness::run(host, client.segments);
+  if (host.hung) std::abort();  // a read left waiting with no deadline to end it
   if (host.live != 0 || host.released != 1) std::abort();
   if (t.written_after_close != 0) std::abort();
   if (std::getenv("SESSION_FUZZ_DEBUG")) fprintf(stderr, "--- server wrote:\n%s---\n", t.written.c_str());
@@ -120,16 +193,58 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t i = 1;
   bool over = hangs_up(replies[0]);
   LineSplitter lines(lim.command_line_bytes, 256 * 1024);
-  lines.feed(client);
+  lines.feed(client.bytes);
   auto take = [&]() -> const ServerReply& {
     if (i >= replies.size()) std::abort();  // a command without a reply
     const ServerReply& r = replies[i++];
     if (hangs_up(r)) over = true;
     return r;
   };
+  auto consumed = [&] { return client.bytes.size() - lines.pending_size(); };
+
+  // Deadlines. The session last moved its deadline at a time within
+  // [arm_lo, arm_hi]: a range where it depends on what the model does not
+  // follow (whether a BDAT LAST reached the end-of-message checks; a step
+  // after 64 KiB of content, which happens at some read up to the last one).
+  const Secs timeout = lim.timeout.count();
+  const Secs closed_at = std::chrono::duration_cast<std::chrono::seconds>(t.closed_at.time_since_epoch()).count();
+  Secs arm_lo = 0, arm_hi = 0;  // the greeting
+  auto armed = [&](Secs lo, Secs hi) { arm_lo = lo, arm_hi = hi; };
+  constexpr uint64_t kContentStep = 64 * 1024;
+  // The session waits for bytes of the client that come at `at`. It must
+  // say 421 4.4.2 before them if `at` is past the deadline, and may if `at`
+  // is at or past the earliest deadline possible; the timeout comes at the
+  // deadline. A timeout reply belongs here if it came no later than `at`
+  // (any later deadline is at least smtpd_timeout after `at`). True when
+  // the session timed out here.
+  auto timed_out_before = [&](Secs at) -> bool {
+    bool here = i < replies.size() && is_timeout(replies[i]) && closed_at <= at;
+    if (!here) {
+      if (at > arm_hi + timeout) std::abort();  // silent past the deadline, and no timeout
+      return false;
+    }
+    if (closed_at < arm_lo + timeout) std::abort();  // before the deadline: the client was in time
+    if (closed_at > arm_hi + timeout) std::abort();  // after the deadline: trickling kept it alive
+    take();
+    return true;
+  };
+
+  size_t too_long_start = 0;
   while (!over) {
+    size_t start = consumed();
     auto next = lines.next();
     if (next.kind == LineSplitter::Kind::need_more) break;  // the client stopped mid-command
+    // The session moves the deadline when the splitter hands out a line, a
+    // too long one (when its bytes pass the limit) or a flood.
+    Secs at = client.time_of(consumed() - 1);
+    if (next.kind == LineSplitter::Kind::too_long) {
+      too_long_start = start;
+      at = client.time_of(start + lim.command_line_bytes);
+    } else if (next.kind == LineSplitter::Kind::flood) {
+      at = client.time_of(too_long_start + 256 * 1024);
+    }
+    if (timed_out_before(at)) break;
+    armed(at, at);
     if (next.kind == LineSplitter::Kind::flood) {
       if (take().code != 421) std::abort();
       break;
@@ -141,26 +256,41 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       auto parsed = parse_command(next.line, ParseLimits{16, lim.smtputf8});
       auto* cmd = std::get_if<Command>(&parsed);
       if (cmd && cmd->verb == Verb::bdat) {
-        // The chunk comes before its reply; a short chunk means the client left.
-        if (lines.pending_size() < cmd->chunk_size) break;
+        // The chunk comes before its reply; a short chunk means the client
+        // left or stalled inside it.
+        if (lines.pending_size() < cmd->chunk_size) {
+          if (lines.pending_size() >= kContentStep) arm_hi = client.time_of(client.bytes.size() - 1);
+          break;
+        }
         lines.consume(static_cast<size_t>(cmd->chunk_size));
-        take();
+        Secs end = cmd->chunk_size > 0 ? client.time_of(consumed() - 1) : at;
+        if (cmd->chunk_size >= kContentStep) arm_hi = end;
+        if (timed_out_before(end)) break;
+        const auto& r = take();
+        if (cmd->last) armed(r.code == 250 ? end : at, end);  // the end-of-message checks move it
       } else {
         const auto& r = take();
         if (cmd && cmd->verb == Verb::data && r.code == 354) {
           DataReader reader(lim.message_bytes, DataReader::BareNewline::reject);
           size_t used = reader.feed(lines.pending());
           lines.consume(used);
-          if (!reader.done()) break;  // the client left inside DATA
+          if (used >= kContentStep) arm_hi = client.time_of(consumed() - 1);
+          if (!reader.done()) break;  // the client left or stalled inside DATA
+          Secs end = client.time_of(consumed() - 1);
+          if (timed_out_before(end)) break;
           take();
+          armed(end, end);
         } else if (!cmd && r.code != std::get<Reply>(parsed).code && !over) {
           std::abort();  // a parse error answered with something else
         }
       }
     }
     // The hard error limit adds a 421 after the reply that reached it.
-    if (!over && i < replies.size() && replies[i].code == 421) take();
+    if (!over && i < replies.size() && replies[i].code == 421 && !is_timeout(replies[i])) take();
   }
+  // The client sent all it had: it closed (at client.end) or it stalls.
+  if (!over) timed_out_before(client.end);
+  if (client.end == kNever && !over) std::abort();  // a stalled client always ends in a hang-up
   if (i != replies.size()) std::abort();  // a reply to nothing, or after the hang-up
   if (over && !t.closed) std::abort();
   return 0;

@@ -1,9 +1,11 @@
-// A Session with no network, no queue directory and no Committer threads:
-// the client's bytes come from an io::MemoryStream, drafts stay in memory
-// (a spool that does not exist: a draft that would spill fails with 451),
-// and commits succeed at once and are recorded. Used by the session fuzz
-// target and the session unit tests. Header-only, so the production library
-// carries none of it.
+// A Session with no network, no queue directory, no Committer threads and
+// no real time: the client's bytes come from an io::MemoryStream, drafts
+// stay in memory (a spool that does not exist: a draft that would spill
+// fails with 451), commits succeed at once and are recorded, and time is an
+// io::FakeClock that moves only when nothing else can happen (so a client
+// that waits 300 s, or stalls until the timeout, costs no real time). Used
+// by the session fuzz target and the session unit tests. Header-only, so the
+// production library carries none of it.
 #pragma once
 
 #include <asio/co_spawn.hpp>
@@ -16,6 +18,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "io/fake_clock.h"
 #include "io/memory_stream.h"
 #include "smtp/server/host.h"
 #include "smtp/server/session.h"
@@ -23,8 +26,9 @@
 namespace tern::smtp::harness {
 
 // The configuration the harness runs with: small limits, so that inputs of
-// a few KiB reach them; no error sleep; every local part of virt.test but
-// "nobody" is an account.
+// a few KiB reach them; no error sleep (it sleeps on a real timer); a 10 s
+// smtpd_timeout, so that fuzz inputs reach it with short waits; every local
+// part of virt.test but "nobody" is an account.
 inline constexpr std::string_view kConfig =
     "myhostname = mx.test.example\n"
     "mydomain = test.example\n"
@@ -41,6 +45,7 @@ inline constexpr std::string_view kConfig =
     "smtpd_hard_error_limit = 12\n"
     "smtpd_junk_command_limit = 20\n"
     "smtpd_error_sleep_time = 0\n"
+    "smtpd_timeout = 10s\n"
     "hopcount_limit = 5\n";
 
 inline std::shared_ptr<const Services> make_services(std::string_view extra_config = {}) {
@@ -66,6 +71,7 @@ class FakeHost final : public SessionHost {
   void add(Session*) override { ++live; }
   void remove(Session*) override { --live; }
   bool shutting_down() const override { return false; }
+  io::Clock& clock() override { return fake_clock; }
   const queue::Spool& spool() const override { return spool_; }
   void commit(std::unique_ptr<queue::Draft> draft, std::function<void(Status)> done) override {
     ids.push_back(draft->id());
@@ -74,6 +80,8 @@ class FakeHost final : public SessionHost {
   }
 
   int admitted = 0, released = 0, live = 0;
+  io::FakeClock fake_clock;  // starts at time_point{} (0 s)
+  bool hung = false;         // run() found the session waiting with no time left to pass
   std::vector<std::string> ids;
   std::vector<uint64_t> content_sizes;
 
@@ -82,15 +90,27 @@ class FakeHost final : public SessionHost {
   queue::Spool spool_;
 };
 
-// Runs one session to its end over `chunks` (see io::MemoryStream: an
-// empty chunk is a pause, the client waiting for replies).
-inline io::MemoryStream::Transcript run(FakeHost& host, std::deque<std::string> chunks) {
+// Runs one session to its end over `in` (see io::MemoryStream: an empty
+// segment is a pause, the client waiting for replies; Segment::after(N)
+// waits N seconds; Segment::stall() keeps the connection open and silent).
+// The io_context runs until nothing is ready; then the fake clock moves to
+// the next pending timer (a client's wait or the session's deadline); when
+// no timer is left and the session has not ended, it would wait for ever:
+// host.hung is set and the run stops.
+inline io::MemoryStream::Transcript run(FakeHost& host, std::deque<io::Segment> in) {
   asio::io_context ctx;
   auto t = std::make_shared<io::MemoryStream::Transcript>();
-  auto stream = std::make_unique<io::MemoryStream>(ctx.get_executor(), std::move(chunks), t);
+  auto stream = std::make_unique<io::MemoryStream>(ctx.get_executor(), host.fake_clock, std::move(in), t);
   auto session = std::make_shared<Session>(host, std::move(stream), io::Peer{"127.0.0.1", 25}, ListenerKind::smtp);
   asio::co_spawn(ctx, session->run(), asio::detached);
-  ctx.run();  // `session` keeps it alive until its coroutine takes its own reference
+  for (;;) {
+    ctx.poll();  // `session` keeps it alive until its coroutine takes its own reference
+    if (ctx.stopped()) break;  // no work left: the session and its watchdog ended
+    if (!host.fake_clock.advance_to_next()) {
+      host.hung = true;
+      break;
+    }
+  }
   return *t;
 }
 
