@@ -102,7 +102,7 @@ start_tern() { # $1 = state dir, $2 = port
     echo "submission_listen = 127.0.0.1:$port"
     echo "smtpd_tls_cert_file = $WORK/cert.pem"
     echo "smtpd_tls_key_file = $WORK/key.pem"
-    echo "smtpd_sasl_auth_enable = yes"
+    echo "submission_sasl_auth_enable = yes" # Postfix: -o smtpd_sasl_auth_enable=yes in master.cf
   } >"$d/main.cf"
   "$TERN" -c "$d/main.cf" serve >"$d/stderr.log" 2>&1 &
   TERN_PID=$!
