@@ -10,6 +10,8 @@ pkgs=(
   libasio-dev libssl-dev libfmt-dev libcli11-dev liblmdb-dev libcrypt-dev libgtest-dev
   # test clients and peers
   python3 python3-pytest python3-pytest-xdist python3-aiosmtpd swaks curl postfix procps openssl perl util-linux
+  # swaks --tls needs these (test_tls.py)
+  libnet-ssleay-perl libio-socket-ssl-perl
   # strace: the syscall-order and root-open tests (RELIABILITY.md #31, #56)
   strace
   # dovecot-core: the SASL service of the throwaway Postfix in bench/submission.sh

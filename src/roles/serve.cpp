@@ -98,15 +98,19 @@ int serve(const ServeOptions& opt) {
   asio::io_context ctx(1);
   std::vector<std::pair<asio::ip::tcp::acceptor, smtp::ListenerKind>> acceptors;
   for (auto [param, kind] : {std::pair{"smtpd_listen", smtp::ListenerKind::smtp},
-                             std::pair{"submission_listen", smtp::ListenerKind::submission}}) {
+                             std::pair{"submission_listen", smtp::ListenerKind::submission},
+                             std::pair{"submissions_listen", smtp::ListenerKind::submissions}}) {
+    if (kind == smtp::ListenerKind::submissions && !cfg->list(param).empty() && !services->smtp->tls)
+      return startup_failure(*cfg, 78,
+                             cfg->origin(param) + ": submissions_listen needs a certificate: set smtpd_tls_cert_file "
+                                                  "and smtpd_tls_key_file (or smtpd_tls_chain_files), or empty it");
     for (auto& addr : cfg->list(param)) {
       auto acc = io::open_listener(ctx, addr);
       if (!acc) return startup_failure(*cfg, 71, std::string(param) + ": " + acc.error().detail);
       acceptors.emplace_back(std::move(*acc), kind);
     }
   }
-  for (const char* param : {"smtps_listen", "imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen",
-                            "smtpd_tls_cert_file", "smtpd_tls_key_file"})
+  for (const char* param : {"imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen"})
     if (!cfg->list(param).empty()) log::warn("{} is set but this service is not available yet; ignored", param);
 
   // Listeners are bound: now give up root, if we had it.
@@ -167,10 +171,12 @@ int serve(const ServeOptions& opt) {
     if (sig == SIGHUP) {
       std::string errs;
       auto fresh = load(opt, errs);
-      auto built = fresh ? build_services(fresh, helper, recent_logins) : Result<ServiceSet>(Error::perm(errs));
+      auto built = fresh ? build_services(fresh, helper, recent_logins, &*services)
+                         : Result<ServiceSet>(Error::perm(errs));
       if (!built) {
         log::error("reload failed, keeping the running configuration: {}", built.error().detail);
       } else {
+        services = *built;
         server.set_services(built->smtp);
         sched.set_services(built->delivery);
         at_acceptance.set_services(built->delivery);

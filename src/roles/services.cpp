@@ -5,7 +5,9 @@
 #include "roles/services.h"
 
 #include "auth/user_db.h"
+#include "base/log.h"
 #include "roles/local_helper.h"
+#include "tls/server_context.h"
 
 namespace tern::roles {
 namespace {
@@ -50,7 +52,7 @@ policy::SenderOwners owners_from(std::shared_ptr<rewrite::Rewriter> rw) {
 }  // namespace
 
 Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std::shared_ptr<HelperLink> helper,
-                                  std::shared_ptr<const policy::RecentLogins> recent_logins) {
+                                  std::shared_ptr<const policy::RecentLogins> recent_logins, const ServiceSet* previous) {
   std::shared_ptr<auth::UserDb> users;
   std::string spec = cfg->get("user_database");
   if (!spec.empty()) {
@@ -62,6 +64,20 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   if (users) accounts = [users](const std::string& a) { return users->find(a).has_value(); };
   auto rw = rewrite::Rewriter::create(cfg, accounts);
   if (!rw) return rw.error();
+  // TLS: certificates and keys are read here (as root at start-up).
+  std::shared_ptr<const io::TlsServer> tls_server;
+  if (auto tls = tls::ServerContext::create(*cfg); tls) {
+    if (*tls)  // null: no certificate, TLS off
+      for (const auto& w : (*tls)->warnings()) log::warn("{}", w);
+    tls_server = *tls;
+  } else if (previous && previous->smtp && previous->smtp->tls) {
+    log::warn("TLS not reloaded, sessions go on with the certificate loaded before: {} (a key readable only by "
+              "root is read at start-up: restart tern to load a new one)",
+              tls.error().detail);
+    tls_server = previous->smtp->tls;
+  } else {
+    return tls.error();
+  }
   policy::PolicyDeps deps{owners_from(*rw), std::move(recent_logins)};
   auto smtp_for = [&](std::string_view prefix) -> Result<std::shared_ptr<smtp::Services>> {
     auto view = prefix == "smtpd" ? cfg : listener_view(cfg, prefix);
@@ -69,7 +85,7 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
     if (!pol) return pol.error();
     return std::make_shared<smtp::Services>(smtp::Services{view, *pol, *rw, smtp::read_limits(*view),
                                                            cfg->integer("smtpd_client_connection_count_limit"),
-                                                           cfg->integer("smtpd_max_connections")});
+                                                           cfg->integer("smtpd_max_connections"), tls_server});
   };
   auto main = smtp_for("smtpd");
   if (!main) return main.error();

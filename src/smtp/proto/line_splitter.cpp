@@ -23,7 +23,10 @@ LineSplitter::Next LineSplitter::next() {
       continue;
     }
     if (lf == std::string_view::npos) {
-      if (avail.size() > max_) {
+      // A line of exactly max_ bytes may have its CR here and its LF in the
+      // next read: only more than max_ + 1 bytes, or max_ + 1 not ending in
+      // CR, is certain to be too long.
+      if (avail.size() > max_ + 1 || (avail.size() == max_ + 1 && avail.back() != '\r')) {
         discarding_ = true;
         discarded_ = avail.size();
         pos_ = buf_.size();

@@ -122,6 +122,19 @@ TEST(LineSplitter, SplitsAndLimits) {
   EXPECT_EQ(q.line, "QUIT");
 }
 
+TEST(LineSplitter, LongestLineWithItsCrAndLfInTwoReads) {
+  LineSplitter s(10);
+  s.feed("0123456789\r");  // the longest line, its LF still on the way
+  EXPECT_EQ(s.next().kind, LineSplitter::Kind::need_more);
+  s.feed("\nNOOP\r\n");
+  auto a = s.next();
+  EXPECT_EQ(a.kind, LineSplitter::Kind::line);
+  EXPECT_EQ(a.line, "0123456789");
+  EXPECT_EQ(s.next().line, "NOOP");
+  s.feed("0123456789x");  // one byte more, and no CR: too long already
+  EXPECT_EQ(s.next().kind, LineSplitter::Kind::too_long);
+}
+
 TEST(LineSplitter, FloodWithoutLineEndIsReportedOnceAndNotBuffered) {
   LineSplitter s(10, 100);
   s.feed(std::string(50, 'x'));

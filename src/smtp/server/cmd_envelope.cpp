@@ -36,8 +36,8 @@ std::string queue_short_of(const std::string& dir, uint64_t message_limit, uint6
 }  // namespace
 
 asio::awaitable<void> Session::cmd_mail(const Command& c) {
-  if (lim_.helo_required && helo_.empty()) {
-    // smtpd_helo_required, with Postfix's words.
+  if (helo_missing()) {
+    // smtpd_helo_required (or EHLO again after STARTTLS), with Postfix's words.
     reply(503, "5.5.1", "Error: send HELO/EHLO first");
     co_return;
   }

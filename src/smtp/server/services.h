@@ -10,6 +10,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "io/tls_stream.h"
 #include "policy/policy.h"
 #include "rewrite/rewriter.h"
 
@@ -36,6 +37,13 @@ struct SessionLimits {
   bool smtputf8 = true;
   std::string hostname;
   std::string banner;
+  // TLS (smtpd_tls_*): whether STARTTLS is offered when a certificate is
+  // set (security level may or encrypt), required before mail (encrypt),
+  // logged per session (loglevel >= 1) and shown in Received:.
+  bool tls_offered = true;
+  bool tls_required = false;
+  int tls_loglevel = 0;
+  bool tls_received_header = false;
 };
 
 // Reads the session limits from a configuration (once per snapshot).
@@ -48,6 +56,10 @@ struct Services {
   SessionLimits limits;
   long long per_client_connections = 0;  // smtpd_client_connection_count_limit
   long long max_connections = 0;         // smtpd_max_connections
+  // The server side of TLS, null when no certificate is configured. A
+  // session upgrades with the one of its own snapshot, so a reload with a
+  // new certificate changes only sessions that start after it.
+  std::shared_ptr<const io::TlsServer> tls = nullptr;
   // What a session on port 587 (submission) or 465 (submissions) uses
   // instead: the same snapshot seen through that listener's overrides
   // (cfg where each submission_X replaces smtpd_X, its own policy and

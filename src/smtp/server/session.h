@@ -7,8 +7,9 @@
 // name, error count) is apart from transaction state (sender, recipients,
 // draft), so RSET drops a transaction, never the connection.
 //
-// The session reads and writes an io::Stream, never a socket: TCP today,
-// TLS in place of it after STARTTLS, memory in tests and the fuzz target.
+// The session reads and writes an io::Stream, never a socket: TCP, TLS in
+// place of it after STARTTLS (cmd_starttls.cpp) or from the first byte on
+// port 465, memory in tests and the fuzz target.
 //
 // SECURITY: everything read here is untrusted. Limits: command line length
 // (smtpd_command_line_limit), message size, recipients, errors, junk
@@ -105,6 +106,19 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_data(const Command& c);
   asio::awaitable<void> cmd_bdat(const Command& c);
   asio::awaitable<void> cmd_quit(const Command& c);
+  asio::awaitable<void> cmd_starttls(const Command& c);
+
+  // TLS (cmd_starttls.cpp). start_tls() puts a TLS stream in place of the
+  // plain one and runs the handshake under the session's deadline; false:
+  // it failed, was logged, and the connection is closed.
+  asio::awaitable<bool> start_tls();
+  // RFC 3207 4.2: after the handshake the session forgets everything the
+  // client said before it: HELO name, transaction, and SMTP AUTH state
+  // (whoever adds connection state that the client sets adds its reset
+  // here). EHLO is then needed again before MAIL.
+  void reset_after_tls();
+  // MAIL must wait for HELO/EHLO: smtpd_helo_required, or after STARTTLS.
+  bool helo_missing() const { return helo_.empty() && (lim_.helo_required || tls_active_); }
 
   // shared by DATA and BDAT (cmd_data.cpp)
   Status start_draft();
@@ -116,6 +130,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void start_content();
   asio::awaitable<bool> read_content(const char* during);
   std::string received_header(const std::string& id) const;
+  // "SMTP", "ESMTP", "UTF8SMTP", with an S over TLS (RFC 3848)
+  std::string protocol_name() const;
   asio::awaitable<void> finish_message(uint64_t size, bool too_big, bool bare_newline, bool nul);
   asio::awaitable<Status> commit(std::unique_ptr<queue::Draft> draft);
   void reset_transaction();
@@ -133,6 +149,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string client_name_;  // "unknown[127.0.0.1]"
   std::string helo_;
   bool esmtp_ = false;
+  bool tls_active_ = false;
+  io::TlsSummary tls_;  // what the handshake agreed on, when tls_active_
   bool rejected_at_connect_ = false;
   bool hang_up_ = false;  // the last reply is queued; close after the flush
   bool closed_ = false;

@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "io/fake_clock.h"
 #include "io/memory_stream.h"
+#include "smtp/server/fake_tls.h"
 #include "smtp/server/host.h"
 #include "smtp/server/session.h"
 
@@ -48,7 +49,9 @@ inline constexpr std::string_view kConfig =
     "smtpd_timeout = 10s\n"
     "hopcount_limit = 5\n";
 
-inline std::shared_ptr<const Services> make_services(std::string_view extra_config = {}) {
+// tls: the fake TLS layer STARTTLS uses (fake_tls.h); none: no certificate.
+inline std::shared_ptr<const Services> make_services(std::string_view extra_config = {},
+                                                     std::shared_ptr<const io::TlsServer> tls = nullptr) {
   std::string text(kConfig);
   text += extra_config;
   auto loaded = config::load_string(text, "harness.cf");
@@ -59,7 +62,7 @@ inline std::shared_ptr<const Services> make_services(std::string_view extra_conf
   });
   if (!pol || !rw) return nullptr;
   return std::make_shared<const Services>(
-      Services{loaded.config, *pol, *rw, read_limits(*loaded.config), 0, 0});
+      Services{loaded.config, *pol, *rw, read_limits(*loaded.config), 0, 0, std::move(tls)});
 }
 
 class FakeHost final : public SessionHost {
@@ -97,11 +100,12 @@ class FakeHost final : public SessionHost {
 // the next pending timer (a client's wait or the session's deadline); when
 // no timer is left and the session has not ended, it would wait for ever:
 // host.hung is set and the run stops.
-inline io::MemoryStream::Transcript run(FakeHost& host, std::deque<io::Segment> in) {
+inline io::MemoryStream::Transcript run(FakeHost& host, std::deque<io::Segment> in,
+                                       ListenerKind kind = ListenerKind::smtp) {
   asio::io_context ctx;
   auto t = std::make_shared<io::MemoryStream::Transcript>();
   auto stream = std::make_unique<io::MemoryStream>(ctx.get_executor(), host.fake_clock, std::move(in), t);
-  auto session = std::make_shared<Session>(host, std::move(stream), io::Peer{"127.0.0.1", 25}, ListenerKind::smtp);
+  auto session = std::make_shared<Session>(host, std::move(stream), io::Peer{"127.0.0.1", 25}, kind);
   asio::co_spawn(ctx, session->run(), asio::detached);
   for (;;) {
     ctx.poll();  // `session` keeps it alive until its coroutine takes its own reference
