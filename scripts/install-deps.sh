@@ -16,6 +16,9 @@ pkgs=(
   strace
   # dovecot-core: the SASL service of the throwaway Postfix in bench/submission.sh
   dovecot-core
+  # fail2ban: only its fail2ban-regex, which checks that the stock postfix
+  # filter reads tern's AUTH failure lines (test_auth.py); no daemon runs.
+  fail2ban
 )
 
 # The unprivileged user tern's daemon runs as when started by root (mail_owner),
@@ -51,3 +54,6 @@ if dpkg-query -W -f='${Status}' dovecot-core 2>/dev/null | grep -q 'install ok i
   $SUDO update-rc.d dovecot disable >/dev/null 2>&1 || true
   $SUDO doveadm stop >/dev/null 2>&1 || true
 fi
+# Likewise fail2ban: its package enables a daemon that would ban test clients.
+$SUDO fail2ban-client stop >/dev/null 2>&1 || true
+$SUDO systemctl disable --now fail2ban >/dev/null 2>&1 || true
