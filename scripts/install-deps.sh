@@ -14,6 +14,8 @@ pkgs=(
   libnet-ssleay-perl libio-socket-ssl-perl
   # strace: the syscall-order and root-open tests (RELIABILITY.md #31, #56)
   strace
+  # dovecot-core: the SASL service of the throwaway Postfix in bench/submission.sh
+  dovecot-core
   # fail2ban: only its fail2ban-regex, which checks that the stock postfix
   # filter reads tern's AUTH failure lines (test_auth.py); no daemon runs.
   fail2ban
@@ -40,6 +42,18 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Debian's postinst may start a postfix instance even with "No configuration"; make sure none runs.
 $SUDO postfix stop >/dev/null 2>&1 || true
+# Dovecot is only a peer for a benchmark (bench/submission.sh starts its own
+# with its own configuration): its postinst starts and enables the system
+# one, which must neither run nor start at boot.
+if dpkg-query -W -f='${Status}' dovecot-core 2>/dev/null | grep -q 'install ok installed'; then
+  if command -v systemctl >/dev/null; then
+    # disable works on the unit files even where systemd is not running.
+    $SUDO systemctl disable dovecot.service dovecot.socket >/dev/null 2>&1 || true
+    [ -d /run/systemd/system ] && $SUDO systemctl stop dovecot.service dovecot.socket >/dev/null 2>&1 || true
+  fi
+  $SUDO update-rc.d dovecot disable >/dev/null 2>&1 || true
+  $SUDO doveadm stop >/dev/null 2>&1 || true
+fi
 # Likewise fail2ban: its package enables a daemon that would ban test clients.
 $SUDO fail2ban-client stop >/dev/null 2>&1 || true
 $SUDO systemctl disable --now fail2ban >/dev/null 2>&1 || true
