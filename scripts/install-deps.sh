@@ -8,10 +8,14 @@ pkgs=(
   build-essential cmake ninja-build ccache clang libclang-rt-14-dev pkg-config
   # libraries
   libasio-dev libssl-dev libfmt-dev libcli11-dev liblmdb-dev libcrypt-dev libgtest-dev
+  # dns module: the asynchronous, DNSSEC-validating resolver library
+  libunbound-dev
   # test clients and peers
   python3 python3-pytest python3-pytest-xdist python3-aiosmtpd swaks curl postfix procps openssl perl util-linux
   # strace: the syscall-order and root-open tests (RELIABILITY.md #31, #56)
   strace
+  # the throwaway DNS server of the dns tests (tests/e2e/dns_server.py)
+  unbound
 )
 
 # The unprivileged user tern's daemon runs as when started by root (mail_owner),
@@ -32,6 +36,19 @@ export DEBIAN_FRONTEND=noninteractive
 # Postfix is only a peer for benchmarks (smtp-source): never leave a system MTA configured or listening.
 echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
+# unbound's postinst would start a system resolver: mask it first where
+# systemd runs (undone below only to the point of "disabled").
+if [ -d /run/systemd/system ]; then
+  $SUDO systemctl mask unbound.service unbound-resolvconf.service >/dev/null 2>&1 || true
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Debian's postinst may start a postfix instance even with "No configuration"; make sure none runs.
 $SUDO postfix stop >/dev/null 2>&1 || true
+# Likewise unbound is only the tests' throwaway DNS server: no system resolver
+# daemon left running or enabled (it would take port 53 and, through
+# unbound-resolvconf, rewrite /etc/resolv.conf).
+if [ -d /run/systemd/system ]; then
+  $SUDO systemctl unmask unbound.service unbound-resolvconf.service >/dev/null 2>&1 || true
+  $SUDO systemctl disable --now unbound.service unbound-resolvconf.service >/dev/null 2>&1 || true
+fi
+$SUDO service unbound stop >/dev/null 2>&1 || true

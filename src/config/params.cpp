@@ -134,6 +134,14 @@ const std::vector<ParamDef>& table() {
      "Bare LF in SMTP: yes (reject, stops smuggling) or normalize (accept as CRLF)"},
     {"disable_vrfy_command", T::boolean, "yes", "Refuse the VRFY command (hides which addresses exist)"},
     {"smtputf8_enable", T::boolean, "yes", "Offer SMTPUTF8 (internationalized addresses)"},
+    // Remote delivery: DNS (the dns module; issue 9)
+    {"dns_resolver", T::string, "",
+     "DNS server for MX lookups and client names, host:port (e.g. 127.0.0.1:5353); empty: the nameservers of /etc/resolv.conf"},
+    {"dns_query_timeout", T::duration, "10s", "Time limit for one DNS query; past it the lookup fails with \"try again\""},
+    {"smtp_address_preference", T::string, "any",
+     "Address family tried first among hosts of equal MX preference: ipv4, ipv6 or any (random)"},
+    {"smtp_mx_address_limit", T::integer, "5", "Most addresses a route to a destination holds (0: no limit)"},
+    {"smtp_mx_session_limit", T::integer, "2", "Most SMTP sessions tried per delivery attempt to one destination"},
   };
   return params;
 }
@@ -176,6 +184,7 @@ namespace detail {
 
 std::vector<std::string_view> param_choices(std::string_view name) {
   if (name == "smtpd_forbid_bare_newline") return {"yes", "normalize"};
+  if (name == "smtp_address_preference") return {"ipv4", "ipv6", "any"};
   return {};
 }
 
