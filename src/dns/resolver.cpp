@@ -7,6 +7,8 @@
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "base/log.h"
+
 namespace tern::dns {
 
 namespace {
@@ -94,7 +96,9 @@ Result<std::shared_ptr<Resolver>> Resolver::create(asio::any_io_executor ex, con
   } else if (int e = ub_ctx_resolvconf(ctx, options.resolv_conf.c_str())) {
     // Without nameservers libunbound resolves from the root itself, which
     // works where outbound DNS is allowed; say so rather than fail.
-    (void)e;
+    log::warn("cannot read nameservers from {} ({}); resolving from the root servers; "
+              "set dns_resolver = host:port to name a DNS server",
+              options.resolv_conf, ub_strerror(e));
   }
   int fd = ub_fd(ctx);
   if (fd < 0) {

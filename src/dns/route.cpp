@@ -123,7 +123,6 @@ RouteResult assemble_route(std::string_view destination, const std::vector<HostA
                            const RouteSettings& settings, std::vector<std::string> skipped, std::mt19937& rng) {
   RouteResult res;
   std::optional<RouteError> first_temporary;
-  bool implicit = hosts.size() == 1 && hosts[0].host.name == destination;
   // Within one MX preference, the preferred family first; the hosts keep
   // their (shuffled) order inside each family.
   size_t i = 0;
@@ -166,7 +165,8 @@ RouteResult assemble_route(std::string_view destination, const std::vector<HostA
   // Nothing to try: "try again" if any lookup may yet succeed, else permanent.
   if (first_temporary) {
     res.error = first_temporary;
-  } else if (implicit || hosts.size() == 1) {
+  } else if (hosts.size() <= 1) {
+    // One host (no MX, or [host]): "not found", naming it.
     res.error = not_found(hosts.empty() ? destination : std::string_view(hosts[0].host.name), RrType::a);
   } else {
     std::string why;
