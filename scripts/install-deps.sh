@@ -12,8 +12,13 @@ pkgs=(
   libunbound-dev
   # test clients and peers
   python3 python3-pytest python3-pytest-xdist python3-aiosmtpd swaks curl postfix procps openssl perl util-linux
+  # swaks --tls needs these (test_tls.py)
+  libnet-ssleay-perl libio-socket-ssl-perl
   # strace: the syscall-order and root-open tests (RELIABILITY.md #31, #56)
   strace
+  # fail2ban: only its fail2ban-regex, which checks that the stock postfix
+  # filter reads tern's AUTH failure lines (test_auth.py); no daemon runs.
+  fail2ban
   # the throwaway DNS server of the dns tests (tests/e2e/dns_server.py)
   unbound
 )
@@ -44,6 +49,9 @@ fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Debian's postinst may start a postfix instance even with "No configuration"; make sure none runs.
 $SUDO postfix stop >/dev/null 2>&1 || true
+# Likewise fail2ban: its package enables a daemon that would ban test clients.
+$SUDO fail2ban-client stop >/dev/null 2>&1 || true
+$SUDO systemctl disable --now fail2ban >/dev/null 2>&1 || true
 # Likewise unbound is only the tests' throwaway DNS server: no system resolver
 # daemon left running or enabled (it would take port 53 and, through
 # unbound-resolvconf, rewrite /etc/resolv.conf).

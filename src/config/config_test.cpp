@@ -197,7 +197,7 @@ TEST(ConfigDefaults, TableIsConsistent) {
       "virtual_alias_maps", "virtual_alias_domains", "virtual_mailbox_domains", "virtual_mailbox_base",
       "home_mailbox", "mail_spool_directory", "mailbox_command", "recipient_delimiter", "queue_directory",
       "maillog_file", "syslog_name", "user_database", "mail_owner", "default_privs", "smtpd_listen",
-      "submission_listen", "smtps_listen", "imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen",
+      "submission_listen", "submissions_listen", "imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen",
       "smtpd_access_maps", "smtpd_recipient_limit", "smtpd_timeout", "smtpd_hard_error_limit",
       "smtpd_soft_error_limit", "smtpd_error_sleep_time", "smtpd_client_connection_count_limit",
       "smtpd_max_connections", "smtpd_command_line_limit", "hopcount_limit", "smtpd_forbid_bare_newline",
@@ -439,7 +439,9 @@ TEST(ConfigApi, DemoConfig) {
   auto c = must_load(embedded_demo_config());
   EXPECT_EQ(c->get("smtpd_listen"), "127.0.0.1:2525");
   EXPECT_EQ(c->get("submission_listen"), "127.0.0.1:2587");
-  for (const char* l : {"smtps_listen", "imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen"})
+  EXPECT_EQ(c->get("submissions_listen"), "127.0.0.1:2465");
+  EXPECT_EQ(c->get("smtpd_tls_cert_file"), "./var/tls/cert.pem");
+  for (const char* l : {"imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen"})
     EXPECT_EQ(c->get(l), "") << l;
   EXPECT_EQ(c->get("myhostname"), "mail.demo.test");
   EXPECT_EQ(c->get("mydomain"), "demo.test");

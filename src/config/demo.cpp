@@ -27,10 +27,17 @@ queue_directory = ./var/queue
 maillog_file =
 mail_owner =
 
-# SMTP on 2525 and submission on 2587; every other listener is off.
+# SMTP on 2525, submission on 2587 (both with STARTTLS) and submission over
+# TLS on 2465; every other listener is off.
 smtpd_listen = 127.0.0.1:2525
 submission_listen = 127.0.0.1:2587
-smtps_listen =
+submissions_listen = 127.0.0.1:2465
+
+# A self-signed certificate, made on the first start (key mode 0600).
+smtpd_tls_cert_file = ./var/tls/cert.pem
+smtpd_tls_key_file = ./var/tls/key.pem
+smtpd_tls_loglevel = 1
+smtpd_tls_received_header = yes
 imap_listen =
 imaps_listen =
 pop3_listen =

@@ -77,13 +77,27 @@ const std::vector<ParamDef>& table() {
     // Listeners (host:port or [ipv6]:port, empty: off)
     {"smtpd_listen", T::address_list, "0.0.0.0:25", "SMTP (MTA to MTA) listening addresses"},
     {"submission_listen", T::address_list, "", "Submission (port 587, STARTTLS + AUTH) listening addresses"},
-    {"smtps_listen", T::address_list, "", "Submission over implicit TLS (port 465) listening addresses (not served yet: a later issue; set, it is ignored with a warning)"},
+    {"submissions_listen", T::address_list, "", "Submission over implicit TLS (port 465, RFC 8314) listening addresses; needs a certificate"},
     {"imap_listen", T::address_list, "", "IMAP (port 143, STARTTLS) listening addresses (not served yet: a later issue; set, it is ignored with a warning)"},
     {"imaps_listen", T::address_list, "", "IMAP over implicit TLS (port 993) listening addresses (not served yet: a later issue; set, it is ignored with a warning)"},
     {"pop3_listen", T::address_list, "", "POP3 (port 110, STARTTLS) listening addresses (not served yet: a later issue; set, it is ignored with a warning)"},
     {"pop3s_listen", T::address_list, "", "POP3 over implicit TLS (port 995) listening addresses (not served yet: a later issue; set, it is ignored with a warning)"},
-    {"smtpd_tls_cert_file", T::string, "", "PEM certificate chain for STARTTLS and implicit TLS (not used yet: TLS arrives with a later issue)"},
-    {"smtpd_tls_key_file", T::string, "", "PEM private key for smtpd_tls_cert_file (not used yet: TLS arrives with a later issue)"},
+    // TLS for the SMTP server (STARTTLS on smtpd_listen and submission_listen, implicit on submissions_listen)
+    {"smtpd_tls_cert_file", T::string, "", "PEM certificate, followed by its chain, for STARTTLS and port 465"},
+    {"smtpd_tls_key_file", T::string, "$smtpd_tls_cert_file", "PEM private key for smtpd_tls_cert_file (read as root, before privileges are dropped)"},
+    {"smtpd_tls_chain_files", T::list, "",
+     "PEM files, each private key followed by its certificate chain (e.g. an RSA and an ECDSA one); overrides cert/key_file"},
+    {"smtpd_tls_security_level", T::string, "may",
+     "none (no STARTTLS), may (offered when a certificate is set), encrypt (required before MAIL: 530 5.7.0)"},
+    {"smtpd_tls_protocols", T::string, ">=TLSv1.2", "TLS versions offered with level may (\">=TLSv1.2\" or \"!SSLv3, !TLSv1\"); never below TLSv1.2"},
+    {"smtpd_tls_mandatory_protocols", T::string, ">=TLSv1.2", "TLS versions offered with level encrypt"},
+    {"smtpd_tls_ciphers", T::string, "medium", "Cipher grade for TLS 1.2: medium (forward-secret AEAD) or high (256-bit and ChaCha20 only)"},
+    {"smtpd_tls_loglevel", T::integer, "0", "0: handshake failures only; 1: also one line per TLS session (version, cipher)"},
+    {"smtpd_tls_received_header", T::boolean, "no", "Put the TLS version and cipher in the Received: header"},
+    {"smtpd_tls_session_cache_timeout", T::duration, "3600s",
+     "Life of a session ticket key: a new one every period, the previous still accepted for one more"},
+    {"tls_server_sni_maps", T::list, "",
+     "Tables mapping a server name (or .domain for names below it) to PEM files: key then chain, as smtpd_tls_chain_files"},
     // SMTP server limits and policy
     {"smtpd_access_maps", T::list, "",
      "Sendmail access(5) format tables checked at connect, MAIL FROM and RCPT TO"},
@@ -110,6 +124,9 @@ const std::vector<ParamDef>& table() {
      "smtpd_relay_restrictions for submission_listen"},
     {"submission_recipient_restrictions", T::list, "$smtpd_recipient_restrictions",
      "smtpd_recipient_restrictions for submission_listen"},
+    {"submission_sasl_auth_enable", T::boolean, "yes",
+     "smtpd_sasl_auth_enable for submission_listen (port 587): AUTH offered, as Postfix's master.cf submission entry"},
+    {"submissions_sasl_auth_enable", T::boolean, "yes", "smtpd_sasl_auth_enable for submissions_listen (port 465)"},
     {"submissions_client_restrictions", T::list, "$submission_client_restrictions",
      "smtpd_client_restrictions for submissions_listen (port 465)"},
     {"submissions_helo_restrictions", T::list, "$submission_helo_restrictions", "smtpd_helo_restrictions for submissions_listen"},
@@ -134,6 +151,16 @@ const std::vector<ParamDef>& table() {
      "Bare LF in SMTP: yes (reject, stops smuggling) or normalize (accept as CRLF)"},
     {"disable_vrfy_command", T::boolean, "yes", "Refuse the VRFY command (hides which addresses exist)"},
     {"smtputf8_enable", T::boolean, "yes", "Offer SMTPUTF8 (internationalized addresses)"},
+    // SMTP AUTH
+    {"smtpd_sasl_auth_enable", T::boolean, "no",
+     "Offer SMTP AUTH on port 25 (the submission ports: submission_sasl_auth_enable); needs user_database"},
+    {"smtpd_tls_auth_only", T::boolean, "yes", "Offer and accept AUTH only over TLS (538 5.7.11 before it)"},
+    {"smtpd_sasl_failure_limit", T::integer, "10",
+     "Failed AUTH attempts from one client address (within smtpd_sasl_failure_window) after which it gets 421 and is disconnected; 0: no limit"},
+    {"smtpd_sasl_failure_sleep_time", T::duration, "1s",
+     "Delay before a failed AUTH's 535, doubled for each earlier failure from the same address (at most 64 times)"},
+    {"smtpd_sasl_failure_window", T::duration, "1h",
+     "An address's failed AUTH attempts are forgotten after this long without a new one"},
     // Remote delivery: DNS (the dns module; issue 9)
     {"dns_resolver", T::string, "",
      "DNS server for MX lookups and client names, host:port (e.g. 127.0.0.1:5353); empty: the nameservers of /etc/resolv.conf"},
@@ -184,6 +211,8 @@ namespace detail {
 
 std::vector<std::string_view> param_choices(std::string_view name) {
   if (name == "smtpd_forbid_bare_newline") return {"yes", "normalize"};
+  if (name == "smtpd_tls_security_level") return {"none", "may", "encrypt"};
+  if (name == "smtpd_tls_ciphers") return {"medium", "high"};
   if (name == "smtp_address_preference") return {"ipv4", "ipv6", "any"};
   return {};
 }

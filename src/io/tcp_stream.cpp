@@ -5,6 +5,8 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 
+#include "io/stream_ops.h"
+
 namespace tern::io {
 
 Peer peer_of(const asio::ip::tcp::socket& sock) {
@@ -25,12 +27,11 @@ TcpStream::TcpStream(asio::ip::tcp::socket sock) : sock_(std::move(sock)) {
 }
 
 asio::awaitable<size_t> TcpStream::read_some(asio::mutable_buffer buf, asio::error_code& ec) {
-  size_t n = co_await sock_.async_read_some(buf, asio::redirect_error(asio::use_awaitable, ec));
-  co_return ec ? 0 : n;
+  return read_some_of(sock_, buf, ec);
 }
 
 asio::awaitable<void> TcpStream::write(asio::const_buffer buf, asio::error_code& ec) {
-  co_await asio::async_write(sock_, buf, asio::redirect_error(asio::use_awaitable, ec));
+  return write_all_of(sock_, buf, ec);
 }
 
 size_t TcpStream::available() {

@@ -24,6 +24,7 @@
 #include "queue/writer.h"
 #include "roles/control.h"
 #include "roles/local_helper.h"
+#include "roles/password_verifier.h"
 #include "roles/pid_file.h"
 #include "roles/privileges.h"
 #include "roles/services.h"
@@ -83,7 +84,11 @@ int serve(const ServeOptions& opt) {
   // POP-before-SMTP logins, kept across reloads; the POP3/IMAP servers
   // (issue 10) will record into it.
   auto recent_logins = std::make_shared<policy::RecentLogins>();
-  auto services = build_services(cfg, nullptr, recent_logins);  // validates the configuration before anything forks
+  // Threads for AUTH password checks: they start at the first check, after
+  // the fork below and the privilege drop.
+  auto verify_pool = std::make_shared<VerifyPool>(2, 256);
+  // Validates the configuration before anything forks.
+  auto services = build_services(cfg, nullptr, recent_logins, verify_pool);
   if (!services) return startup_failure(*cfg, 78, services.error().detail);
 
   // Deliveries as other users need root: keep it in a separate process.
@@ -92,21 +97,30 @@ int serve(const ServeOptions& opt) {
     auto fd = start_local_helper(opt);
     if (!fd) return startup_failure(*cfg, 71, fd.error().detail);
     helper = std::make_shared<HelperLink>(*fd);
-    services = build_services(cfg, helper, recent_logins);
+    services = build_services(cfg, helper, recent_logins, verify_pool);
     if (!services) return 78;
   }
   asio::io_context ctx(1);
+  // Password checks post their results to ctx: stop them before it goes.
+  struct StopPool {
+    VerifyPool& pool;
+    ~StopPool() { pool.stop(); }
+  } stop_pool{*verify_pool};
   std::vector<std::pair<asio::ip::tcp::acceptor, smtp::ListenerKind>> acceptors;
   for (auto [param, kind] : {std::pair{"smtpd_listen", smtp::ListenerKind::smtp},
-                             std::pair{"submission_listen", smtp::ListenerKind::submission}}) {
+                             std::pair{"submission_listen", smtp::ListenerKind::submission},
+                             std::pair{"submissions_listen", smtp::ListenerKind::submissions}}) {
+    if (kind == smtp::ListenerKind::submissions && !cfg->list(param).empty() && !services->smtp->tls)
+      return startup_failure(*cfg, 78,
+                             cfg->origin(param) + ": submissions_listen needs a certificate: set smtpd_tls_cert_file "
+                                                  "and smtpd_tls_key_file (or smtpd_tls_chain_files), or empty it");
     for (auto& addr : cfg->list(param)) {
       auto acc = io::open_listener(ctx, addr);
       if (!acc) return startup_failure(*cfg, 71, std::string(param) + ": " + acc.error().detail);
       acceptors.emplace_back(std::move(*acc), kind);
     }
   }
-  for (const char* param : {"smtps_listen", "imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen",
-                            "smtpd_tls_cert_file", "smtpd_tls_key_file"})
+  for (const char* param : {"imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen"})
     if (!cfg->list(param).empty()) log::warn("{} is set but this service is not available yet; ignored", param);
 
   // Listeners are bound: now give up root, if we had it.
@@ -167,10 +181,12 @@ int serve(const ServeOptions& opt) {
     if (sig == SIGHUP) {
       std::string errs;
       auto fresh = load(opt, errs);
-      auto built = fresh ? build_services(fresh, helper, recent_logins) : Result<ServiceSet>(Error::perm(errs));
+      auto built = fresh ? build_services(fresh, helper, recent_logins, verify_pool, &*services)
+                         : Result<ServiceSet>(Error::perm(errs));
       if (!built) {
         log::error("reload failed, keeping the running configuration: {}", built.error().detail);
       } else {
+        services = *built;
         server.set_services(built->smtp);
         sched.set_services(built->delivery);
         at_acceptance.set_services(built->delivery);

@@ -34,12 +34,24 @@ constexpr uint64_t kMinBytesPerTimeout = 64 * 1024;
 
 }  // namespace
 
+std::string Session::protocol_name() const {
+  // RFC 3848: an S for TLS (and, with SMTP AUTH, an A after it).
+  std::string p = tx_.smtputf8 ? "UTF8SMTP" : esmtp_ ? "ESMTP" : "SMTP";
+  if (tls_active_) p += "S";
+  return p;
+}
+
 std::string Session::received_header(const std::string& id) const {
-  const char* proto = tx_.smtputf8 ? "UTF8SMTP" : esmtp_ ? "ESMTP" : "SMTP";
+  std::string proto = protocol_name();
   // helo_ holds no control byte (parser) and at most 255 bytes (cmd_helo).
   std::string helo = helo_.empty() ? "unknown" : helo_;
-  std::string out = fmt::format("Received: from {} ({})\n\tby {} (tern) with {} id {}", helo, client_name_,
-                                lim_.hostname, proto, id);
+  std::string out = fmt::format("Received: from {} ({})", helo, client_name_);
+  // As Postfix writes it (smtpd_tls_received_header); the protocol and
+  // cipher names come from OpenSSL, not from the client.
+  if (tls_active_ && lim_.tls_received_header)
+    out += fmt::format("\n\t(using {} with cipher {} ({}/{} bits))\n\t(No client certificate requested)",
+                       tls_.protocol, tls_.cipher, tls_.bits, tls_.alg_bits);
+  out += fmt::format("\n\tby {} (tern) with {} id {}", lim_.hostname, proto, id);
   if (tx_.recipients.size() == 1) out += fmt::format("\n\tfor <{}>", str::printable(tx_.recipients[0], 300));
   out += fmt::format("; {}\n", rfc5322_date(::time(nullptr)));
   return out;
@@ -50,7 +62,7 @@ Status Session::start_draft() {
   env.arrival = ::time(nullptr);
   env.client = client_name_;
   env.helo = helo_;
-  env.protocol = esmtp_ ? "ESMTP" : "SMTP";
+  env.protocol = protocol_name();
   env.smtputf8 = tx_.smtputf8;
   env.eightbit = tx_.eightbit;
   env.sender = tx_.sender;
@@ -143,7 +155,11 @@ asio::awaitable<void> Session::finish_message(uint64_t size, bool too_big, bool 
   auto st = draft->finish();
   if (st) {
     // Logged before the commit, which may already deliver (and log "to=").
-    log::info("{}: client={}", id, client_name_);
+    if (client_.authenticated)
+      log::info("{}: client={}, sasl_method={}, sasl_username={}", id, client_name_, client_.sasl_method,
+                str::printable(client_.sasl_user));
+    else
+      log::info("{}: client={}", id, client_name_);
     log::info("{}: from=<{}>, size={}, nrcpt={} (queue active)", id, str::printable(tx_.sender), size,
               tx_.recipients.size());
     st = co_await commit(std::move(draft));

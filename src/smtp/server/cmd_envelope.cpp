@@ -36,8 +36,8 @@ std::string queue_short_of(const std::string& dir, uint64_t message_limit, uint6
 }  // namespace
 
 asio::awaitable<void> Session::cmd_mail(const Command& c) {
-  if (lim_.helo_required && helo_.empty()) {
-    // smtpd_helo_required, with Postfix's words.
+  if (helo_missing()) {
+    // smtpd_helo_required (or EHLO again after STARTTLS), with Postfix's words.
     reply(503, "5.5.1", "Error: send HELO/EHLO first");
     co_return;
   }
@@ -73,6 +73,9 @@ asio::awaitable<void> Session::cmd_mail(const Command& c) {
   tx_.smtputf8 = c.smtputf8;
   tx_.eightbit = c.body == "8BITMIME";
   tx_.declared_size = c.size;
+  // RFC 4954 section 5: AUTH= is trusted only from an authenticated
+  // client; from anyone else it is kept as AUTH=<>.
+  if (client_.authenticated && !c.auth.empty()) tx_.auth_param = c.auth;
   tx_.discard = v.action == policy::Verdict::Action::discard;
   reply(250, "2.1.0", "Ok");
 }

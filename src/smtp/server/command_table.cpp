@@ -1,6 +1,7 @@
 // The command table: each SMTP verb with its handler and flags, in the
 // manner of Postfix's smtpd_cmd_table. Adding a command is adding a row.
-//   kPreTls  may run before STARTTLS where TLS is required (issue 8);
+//   kPreTls  may run before STARTTLS where TLS is required
+//            (smtpd_tls_security_level = encrypt; others get 530 5.7.0);
 //   kLast    ends a pipelining group (RFC 2920 3.1): its reply is flushed
 //            at once rather than batched with later ones;
 //   kJunk    counts toward smtpd_junk_command_limit (commands that move
@@ -26,8 +27,8 @@ const Session::CommandSpec& Session::spec(Verb v) {
       S::CommandSpec{Verb::vrfy, &S::cmd_vrfy, kLast | kJunk},
       S::CommandSpec{Verb::expn, &S::cmd_not_implemented, kLast | kJunk},
       S::CommandSpec{Verb::help, &S::cmd_help, kPreTls | kLast | kJunk},
-      S::CommandSpec{Verb::starttls, &S::cmd_not_implemented, kPreTls | kLast},
-      S::CommandSpec{Verb::auth, &S::cmd_not_implemented, kLast},
+      S::CommandSpec{Verb::starttls, &S::cmd_starttls, kPreTls | kLast},
+      S::CommandSpec{Verb::auth, &S::cmd_auth, kLast},
   };
   // Rows are in Verb order (checked at compile time below), so this is an index.
   static_assert([] {

@@ -10,8 +10,10 @@
 #include <string>
 
 #include "config/config.h"
+#include "io/tls_stream.h"
 #include "policy/policy.h"
 #include "rewrite/rewriter.h"
+#include "sasl/verifier.h"
 
 namespace tern::smtp {
 
@@ -34,8 +36,23 @@ struct SessionLimits {
   bool vrfy_enabled = false;
   bool helo_required = false;
   bool smtputf8 = true;
+  // SMTP AUTH (cmd_auth.cpp). sasl_auth_enable is the value for port 25;
+  // a listener may override it (submission ports turn it on, as the
+  // submission entries of Postfix's master.cf do with -o).
+  bool sasl_auth_enable = false;   // smtpd_sasl_auth_enable
+  bool tls_auth_only = true;       // smtpd_tls_auth_only
+  int sasl_failure_limit = 10;     // smtpd_sasl_failure_limit (0: no limit)
+  std::chrono::seconds sasl_failure_sleep{1};     // smtpd_sasl_failure_sleep_time
+  std::chrono::seconds sasl_failure_window{3600};  // smtpd_sasl_failure_window
   std::string hostname;
   std::string banner;
+  // TLS (smtpd_tls_*): whether STARTTLS is offered when a certificate is
+  // set (security level may or encrypt), required before mail (encrypt),
+  // logged per session (loglevel >= 1) and shown in Received:.
+  bool tls_offered = true;
+  bool tls_required = false;
+  int tls_loglevel = 0;
+  bool tls_received_header = false;
 };
 
 // Reads the session limits from a configuration (once per snapshot).
@@ -48,6 +65,10 @@ struct Services {
   SessionLimits limits;
   long long per_client_connections = 0;  // smtpd_client_connection_count_limit
   long long max_connections = 0;         // smtpd_max_connections
+  // The server side of TLS, null when no certificate is configured. A
+  // session upgrades with the one of its own snapshot, so a reload with a
+  // new certificate changes only sessions that start after it.
+  std::shared_ptr<const io::TlsServer> tls = nullptr;
   // What a session on port 587 (submission) or 465 (submissions) uses
   // instead: the same snapshot seen through that listener's overrides
   // (cfg where each submission_X replaces smtpd_X, its own policy and
@@ -55,6 +76,9 @@ struct Services {
   // this one (tests, the fuzz harness).
   std::shared_ptr<const Services> submission = nullptr;
   std::shared_ptr<const Services> submissions = nullptr;
+  // Checks AUTH passwords off the event loop; null: AUTH not offered (no
+  // user_database).
+  std::shared_ptr<sasl::Verifier> verifier = nullptr;
 };
 
 }  // namespace tern::smtp

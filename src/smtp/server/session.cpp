@@ -39,8 +39,18 @@ SessionLimits read_limits(const config::Config& c) {
   l.vrfy_enabled = !c.boolean("disable_vrfy_command");
   l.helo_required = c.boolean("smtpd_helo_required");
   l.smtputf8 = c.boolean("smtputf8_enable");
+  l.sasl_auth_enable = c.boolean("smtpd_sasl_auth_enable");
+  l.tls_auth_only = c.boolean("smtpd_tls_auth_only");
+  l.sasl_failure_limit = static_cast<int>(c.integer("smtpd_sasl_failure_limit"));
+  l.sasl_failure_sleep = std::chrono::seconds(c.seconds("smtpd_sasl_failure_sleep_time"));
+  l.sasl_failure_window = std::chrono::seconds(c.seconds("smtpd_sasl_failure_window"));
   l.hostname = c.get("myhostname");
   l.banner = c.get("smtpd_banner");
+  std::string level = c.get("smtpd_tls_security_level");
+  l.tls_offered = level != "none";
+  l.tls_required = level == "encrypt";
+  l.tls_loglevel = static_cast<int>(c.integer("smtpd_tls_loglevel"));
+  l.tls_received_header = c.boolean("smtpd_tls_received_header");
   return l;
 }
 
@@ -100,6 +110,10 @@ asio::awaitable<void> Session::run() {
   std::string why;
   if (!host_.admit(client_.ip, why)) {
     log::warn("{}: {} from {}", why, "connection refused", client_name_);
+    if (kind_ == ListenerKind::submissions) {
+      stream_->close();  // port 465 speaks TLS first: a plaintext 421 would be noise
+      co_return;
+    }
     hang_up(HangUp::refused, why);
     co_await flush();
     co_return;
@@ -109,6 +123,13 @@ asio::awaitable<void> Session::run() {
   watchdog_->start();
   watchdog_->arm(lim_.timeout);
 
+  // Port 465 (RFC 8314): TLS from the first byte, before the greeting.
+  if (kind_ == ListenerKind::submissions && !co_await start_tls()) {
+    watchdog_->stop();
+    host_.release(client_.ip);
+    log::info("disconnect from {}", client_name_);
+    co_return;
+  }
   auto verdict = services_->policy->on_connect(client_);
   if (stream_->available() > 0) {
     // RFC 5321 4.3.1: the client must wait for the greeting (early talker).
@@ -187,6 +208,10 @@ asio::awaitable<void> Session::dispatch(Command& c) {
   // would otherwise hold the connection forever, each command moving the
   // deadline.
   if ((s.flags & kJunk) && ++junk_ > lim_.junk_commands) ++errors_;
+  if (lim_.tls_required && !tls_active_ && !(s.flags & kPreTls)) {
+    reply(530, "5.7.0", "Must issue a STARTTLS command first");
+    co_return;
+  }
   co_await (this->*s.handler)(c);
   if ((s.flags & kLast) && !hang_up_) co_await flush();
 }

@@ -7,8 +7,9 @@
 // name, error count) is apart from transaction state (sender, recipients,
 // draft), so RSET drops a transaction, never the connection.
 //
-// The session reads and writes an io::Stream, never a socket: TCP today,
-// TLS in place of it after STARTTLS, memory in tests and the fuzz target.
+// The session reads and writes an io::Stream, never a socket: TCP, TLS in
+// place of it after STARTTLS (cmd_starttls.cpp) or from the first byte on
+// port 465, memory in tests and the fuzz target.
 //
 // SECURITY: everything read here is untrusted. Limits: command line length
 // (smtpd_command_line_limit), message size, recipients, errors, junk
@@ -17,6 +18,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
@@ -53,10 +55,17 @@ struct Transaction {
   std::string header_scan;  // first bytes of content, for the hop count
   bool write_failed = false;  // the draft could not be written: 451 at the end
   mail::HeaderLimiter headers;  // header_size_limit, header_line_limit (set by start_draft)
+  // MAIL's AUTH= (RFC 4954 section 5): the address the authenticated client
+  // vouches for, "<>" when the client is not authenticated or sent none.
+  std::string auth_param = "<>";
 };
 
+// RFC 4954 section 4: a SASL response line (after a 334) may be this long,
+// longer than a command line.
+inline constexpr size_t kSaslLineBytes = 12288;
+
 // Why the session ends; the one place that words the last reply.
-enum class HangUp { quit, timeout, shutdown, too_many_errors, line_flood, sync, refused };
+enum class HangUp { quit, timeout, shutdown, too_many_errors, line_flood, sync, refused, auth_failures };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -105,6 +114,29 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_data(const Command& c);
   asio::awaitable<void> cmd_bdat(const Command& c);
   asio::awaitable<void> cmd_quit(const Command& c);
+  asio::awaitable<void> cmd_auth(const Command& c);
+  asio::awaitable<void> cmd_starttls(const Command& c);
+
+  // SMTP AUTH (cmd_auth.cpp)
+  bool auth_offered() const;  // AUTH in the EHLO reply
+  // Reads one SASL response line (up to 12288 bytes, RFC 4954 section 4);
+  // nullopt: no line (connection gone, or too long: the reply is queued).
+  asio::awaitable<std::optional<std::string>> read_auth_line();
+  asio::awaitable<void> auth_failed(std::string_view mechanism, const std::string& why);
+  // Forgets the authentication (STARTTLS: RFC 3207 section 4.2).
+  void forget_auth();
+
+  // TLS (cmd_starttls.cpp). start_tls() puts a TLS stream in place of the
+  // plain one and runs the handshake under the session's deadline; false:
+  // it failed, was logged, and the connection is closed.
+  asio::awaitable<bool> start_tls();
+  // RFC 3207 4.2: after the handshake the session forgets everything the
+  // client said before it: HELO name, transaction, and SMTP AUTH state
+  // (whoever adds connection state that the client sets adds its reset
+  // here). EHLO is then needed again before MAIL.
+  void reset_after_tls();
+  // MAIL must wait for HELO/EHLO: smtpd_helo_required, or after STARTTLS.
+  bool helo_missing() const { return helo_.empty() && (lim_.helo_required || tls_active_); }
 
   // shared by DATA and BDAT (cmd_data.cpp)
   Status start_draft();
@@ -116,6 +148,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void start_content();
   asio::awaitable<bool> read_content(const char* during);
   std::string received_header(const std::string& id) const;
+  // "SMTP", "ESMTP", "UTF8SMTP", with an S over TLS (RFC 3848)
+  std::string protocol_name() const;
   asio::awaitable<void> finish_message(uint64_t size, bool too_big, bool bare_newline, bool nul);
   asio::awaitable<Status> commit(std::unique_ptr<queue::Draft> draft);
   void reset_transaction();
@@ -133,6 +167,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string client_name_;  // "unknown[127.0.0.1]"
   std::string helo_;
   bool esmtp_ = false;
+  bool tls_active_ = false;
+  io::TlsSummary tls_;  // what the handshake agreed on, when tls_active_
   bool rejected_at_connect_ = false;
   bool hang_up_ = false;  // the last reply is queued; close after the flush
   bool closed_ = false;

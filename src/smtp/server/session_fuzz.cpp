@@ -20,7 +20,9 @@
 // commands it sent, framed with the pure parsers of smtp/proto, and the
 // fake time each byte was sent at):
 //   - one reply per command, in order, pipelined groups included, and a
-//     second reply only for DATA (354, then the end of data);
+//     second reply only for DATA (354, then the end of data); after AUTH's
+//     334, each client line (up to 12288 bytes) gets the next 334 or the
+//     final reply, and only AUTH gets a 334;
 //   - nothing after 221, 421 or 554 5.5.0, and the stream closed after it;
 //   - no message committed twice, one commit per "queued as", content within
 //     message_size_limit;
@@ -33,7 +35,15 @@
 //     the rest of the content) had not come by then; it must come if the
 //     client was silent, or trickled, for longer; a stalled client always
 //     gets it, once, and the stream is closed;
-//   - the run ends (no read left waiting with no deadline to end it).
+//   - the run ends (no read left waiting with no deadline to end it);
+//   - STARTTLS (over the fake TLS layer of fake_tls.h: the handshake
+//     succeeds when the client's next byte is 0x16): nothing the client
+//     sent in plaintext after STARTTLS is answered, neither in plaintext nor
+//     inside TLS, where the replies answer exactly the bytes read inside
+//     TLS; EHLO lists STARTTLS only before TLS; inside TLS, MAIL before a
+//     new HELO/EHLO gets 503 and STARTTLS gets 503; a failed handshake
+//     closes with no further reply. (A session that switched to TLS is
+//     walked by check_tls_session, without the deadline model.)
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +68,7 @@ using namespace tern::smtp;
 struct ServerReply {
   int code = 0;
   std::string first_line;
+  std::string text;  // every line, for the EHLO keywords
 };
 
 // Splits the server's output into replies; aborts on a malformed line.
@@ -65,7 +76,7 @@ std::vector<ServerReply> parse_replies(std::string_view out) {
   std::vector<ServerReply> replies;
   bool continuing = false;
   int code = 0;
-  std::string first;
+  std::string first, all;
   while (!out.empty()) {
     size_t eol = out.find("\r\n");
     if (eol == std::string_view::npos || eol < 3) std::abort();  // unterminated or short reply line
@@ -75,12 +86,16 @@ std::vector<ServerReply> parse_replies(std::string_view out) {
       if (line[i] < '0' || line[i] > '9') std::abort();
     int c = std::atoi(std::string(line.substr(0, 3)).c_str());
     if (continuing && c != code) std::abort();  // a multi-line reply changed its code
-    if (!continuing) first = std::string(line);
+    if (!continuing) {
+      first = std::string(line);
+      all.clear();
+    }
+    all.append(line).append("\n");
     code = c;
     char sep = line.size() > 3 ? line[3] : ' ';
     if (sep != ' ' && sep != '-') std::abort();
     continuing = sep == '-';
-    if (!continuing) replies.push_back({code, first});
+    if (!continuing) replies.push_back({code, first, all});
     for (char ch : line)
       if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) std::abort();  // raw control byte in a reply
   }
@@ -157,13 +172,125 @@ Client parse_client(std::string_view in) {
   return c;
 }
 
+// AUTH's continuation lines (RFC 4954): each client line after a 334 (up to
+// kSaslLineBytes) is answered by the next 334 or the final reply.
+// `deadline(kind, start)` is told of each line as the session hands it out
+// and returns true when the session timed out before it (the walk is over).
+// Returns false when the client stopped mid-way (or stalls).
+template <class Take, class Deadline>
+bool follow_sasl(LineSplitter& lines, size_t command_line_bytes, const bool& over, Take take, Deadline deadline) {
+  for (;;) {
+    lines.set_max_line_bytes(kSaslLineBytes);
+    size_t before = lines.pending_size();
+    auto n = lines.next();
+    lines.set_max_line_bytes(command_line_bytes);
+    if (n.kind == LineSplitter::Kind::need_more) return false;
+    if (deadline(n.kind, before)) return true;
+    const auto& r = take();
+    if (n.kind == LineSplitter::Kind::flood) {
+      if (r.code != 421) std::abort();
+      return true;
+    }
+    if (n.kind == LineSplitter::Kind::too_long && r.code != 500 && !over) std::abort();
+    if (r.code != 334 || over) return true;
+  }
+}
+
+// The walk for a session whose client got 220 to STARTTLS: the plaintext
+// part (all the client sent; replies up to that 220, none after it), then,
+// after a handshake, the part inside TLS (the bytes the session read
+// through the fake TLS stream, and the replies it wrote through it).
+void check_tls_session(std::string_view client_bytes, const tern::io::MemoryStream::Transcript& t,
+                       const harness::FakeTlsLog& tl, const SessionLimits& lim) {
+  if (tl.written_inside.size() > t.written.size()) std::abort();
+  if (!tl.handshake_ok && !tl.written_inside.empty()) std::abort();
+  auto replies = parse_replies(std::string_view(t.written).substr(0, t.written.size() - tl.written_inside.size()));
+  auto inside_replies = parse_replies(tl.written_inside);
+  if (replies.empty()) std::abort();
+  bool over = hangs_up(replies[0]);
+  // Returns true when the walk stopped at a 220 to STARTTLS.
+  auto walk = [&](std::string_view bytes, const std::vector<ServerReply>& rs, size_t i, bool inside) {
+    bool helo_seen = false;
+    bool starttls_ok = false;
+    LineSplitter lines(lim.command_line_bytes, 256 * 1024);
+    lines.feed(bytes);
+    auto take = [&]() -> const ServerReply& {
+      if (i >= rs.size()) std::abort();  // a command without a reply
+      const ServerReply& r = rs[i++];
+      if (hangs_up(r)) over = true;
+      return r;
+    };
+    while (!over) {
+      auto next = lines.next();
+      if (next.kind == LineSplitter::Kind::need_more) break;  // the client stopped mid-command
+      if (next.kind == LineSplitter::Kind::flood) {
+        take();  // 421: a flood, or the deadline before it
+        break;
+      }
+      if (next.kind == LineSplitter::Kind::too_long) {
+        const auto& r = take();
+        if (r.code != 500 && !over) std::abort();
+      } else {
+        auto parsed = parse_command(next.line, ParseLimits{16, lim.smtputf8});
+        auto* cmd = std::get_if<Command>(&parsed);
+        if (cmd && cmd->verb == Verb::bdat) {
+          // The chunk comes before its reply; a short chunk means the client left.
+          if (lines.pending_size() < cmd->chunk_size) break;
+          lines.consume(static_cast<size_t>(cmd->chunk_size));
+          take();
+        } else {
+          const auto& r = take();
+          if (r.code == 334) {
+            if (!cmd || cmd->verb != Verb::auth) std::abort();  // a challenge to something else
+            if (!follow_sasl(lines, lim.command_line_bytes, over, take, [](LineSplitter::Kind, size_t) { return false; }))
+              break;
+          } else if (cmd && cmd->verb == Verb::data && r.code == 354) {
+            DataReader reader(lim.message_bytes, DataReader::BareNewline::reject);
+            size_t used = reader.feed(lines.pending());
+            lines.consume(used);
+            if (!reader.done()) break;  // the client left inside DATA
+            take();
+          } else if (!cmd && r.code != std::get<Reply>(parsed).code && !over) {
+            std::abort();  // a parse error answered with something else
+          } else if (cmd && r.code == 250 && (cmd->verb == Verb::ehlo || cmd->verb == Verb::helo)) {
+            helo_seen = true;
+            bool offers = r.text.find("STARTTLS") != std::string::npos;
+            if (cmd->verb == Verb::ehlo && offers == inside) std::abort();  // STARTTLS offered iff not in TLS
+          } else if (cmd && inside && cmd->verb == Verb::mail && !helo_seen && r.code != 503 && !over) {
+            std::abort();  // MAIL inside TLS before a new EHLO
+          } else if (cmd && cmd->verb == Verb::starttls) {
+            if (inside && r.code != 503 && !over) std::abort();  // a second STARTTLS
+            if (r.code == 220) {
+              starttls_ok = true;
+              break;  // everything after it in plaintext is discarded
+            }
+          }
+        }
+      }
+      // The hard error limit (or the deadline) adds a 421 after a reply.
+      if (!over && i < rs.size() && rs[i].code == 421) take();
+    }
+    // A client that went silent ends with the timeout.
+    if (!over && !starttls_ok && i < rs.size() && is_timeout(rs[i])) take();
+    if (i != rs.size()) std::abort();  // a reply to nothing, or after the hang-up (or the 220 to STARTTLS)
+    return starttls_ok;
+  };
+  bool upgraded = walk(client_bytes, replies, 1, false);
+  if (tl.handshakes != (upgraded ? 1 : 0)) std::abort();
+  if (upgraded && !tl.handshake_ok && !t.closed) std::abort();  // a failed handshake closes
+  if (tl.handshake_ok) walk(tl.read_inside, inside_replies, 0, true);
+  if (over && !t.closed) std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static auto tls = std::make_shared<harness::FakeTlsServer>();
   static auto services = [] {
     (void)tern::log::configure("/dev/null", "session_fuzz");  // the session logs every event
-    return harness::make_services();
+    return harness::make_services({}, tls);
   }();
+  tls->log->clear();
   if (!services) std::abort();
   const auto& lim = services->limits;
   std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -187,6 +314,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (auto& r : replies)
     if (r.code == 250 && r.first_line.find("queued as") != std::string::npos) ++queued;
   if (queued != host.ids.size()) std::abort();
+
+  // A session that answered STARTTLS with 220 has a plaintext part and a
+  // TLS part, walked apart.
+  if (tls->log->handshakes > 0 || t.written.find("Ready to start TLS") != std::string::npos) {
+    check_tls_session(client.bytes, t, *tls->log, lim);
+    return 0;
+  }
 
   // Walk the client's commands and the replies together.
   if (replies.empty()) std::abort();  // there is always a greeting (or a 554 for an early talker)
@@ -230,6 +364,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   };
 
   size_t too_long_start = 0;
+
+  // AUTH's continuation lines move the deadline as a command line does.
+  auto sasl_deadline = [&](LineSplitter::Kind kind, size_t pending_before) {
+    size_t start = client.bytes.size() - pending_before;
+    Secs at = client.time_of(consumed() - 1);
+    if (kind == LineSplitter::Kind::too_long) {
+      too_long_start = start;
+      at = client.time_of(start + kSaslLineBytes);
+    } else if (kind == LineSplitter::Kind::flood) {
+      at = client.time_of(too_long_start + 256 * 1024);
+    }
+    if (timed_out_before(at)) return true;
+    armed(at, at);
+    return false;
+  };
   while (!over) {
     size_t start = consumed();
     auto next = lines.next();
@@ -270,7 +419,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (cmd->last) armed(r.code == 250 ? end : at, end);  // the end-of-message checks move it
       } else {
         const auto& r = take();
-        if (cmd && cmd->verb == Verb::data && r.code == 354) {
+        if (r.code == 334) {
+          if (!cmd || cmd->verb != Verb::auth) std::abort();  // a challenge to something else
+          if (!follow_sasl(lines, lim.command_line_bytes, over, take, sasl_deadline)) break;
+        } else if (cmd && cmd->verb == Verb::data && r.code == 354) {
           DataReader reader(lim.message_bytes, DataReader::BareNewline::reject);
           size_t used = reader.feed(lines.pending());
           lines.consume(used);
