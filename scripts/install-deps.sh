@@ -8,6 +8,8 @@ pkgs=(
   build-essential cmake ninja-build ccache clang libclang-rt-14-dev pkg-config
   # libraries
   libasio-dev libssl-dev libfmt-dev libcli11-dev liblmdb-dev libcrypt-dev libgtest-dev
+  # dns module: the asynchronous, DNSSEC-validating resolver library
+  libunbound-dev
   # test clients and peers
   python3 python3-pytest python3-pytest-xdist python3-aiosmtpd swaks curl postfix procps openssl perl util-linux
   # swaks --tls needs these (test_tls.py)
@@ -19,6 +21,8 @@ pkgs=(
   # fail2ban: only its fail2ban-regex, which checks that the stock postfix
   # filter reads tern's AUTH failure lines (test_auth.py); no daemon runs.
   fail2ban
+  # the throwaway DNS server of the dns tests (tests/e2e/dns_server.py)
+  unbound
 )
 
 # The unprivileged user tern's daemon runs as when started by root (mail_owner),
@@ -39,6 +43,11 @@ export DEBIAN_FRONTEND=noninteractive
 # Postfix is only a peer for benchmarks (smtp-source): never leave a system MTA configured or listening.
 echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
 $SUDO apt-get update -qq
+# unbound's postinst would start a system resolver: mask it first where
+# systemd runs (undone below only to the point of "disabled").
+if [ -d /run/systemd/system ]; then
+  $SUDO systemctl mask unbound.service unbound-resolvconf.service >/dev/null 2>&1 || true
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Debian's postinst may start a postfix instance even with "No configuration"; make sure none runs.
 $SUDO postfix stop >/dev/null 2>&1 || true
@@ -57,3 +66,11 @@ fi
 # Likewise fail2ban: its package enables a daemon that would ban test clients.
 $SUDO fail2ban-client stop >/dev/null 2>&1 || true
 $SUDO systemctl disable --now fail2ban >/dev/null 2>&1 || true
+# Likewise unbound is only the tests' throwaway DNS server: no system resolver
+# daemon left running or enabled (it would take port 53 and, through
+# unbound-resolvconf, rewrite /etc/resolv.conf).
+if [ -d /run/systemd/system ]; then
+  $SUDO systemctl unmask unbound.service unbound-resolvconf.service >/dev/null 2>&1 || true
+  $SUDO systemctl disable --now unbound.service unbound-resolvconf.service >/dev/null 2>&1 || true
+fi
+$SUDO service unbound stop >/dev/null 2>&1 || true

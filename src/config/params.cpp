@@ -161,6 +161,14 @@ const std::vector<ParamDef>& table() {
      "Delay before a failed AUTH's 535, doubled for each earlier failure from the same address (at most 64 times)"},
     {"smtpd_sasl_failure_window", T::duration, "1h",
      "An address's failed AUTH attempts are forgotten after this long without a new one"},
+    // Remote delivery: DNS (the dns module; issue 9)
+    {"dns_resolver", T::string, "",
+     "DNS server for MX lookups and client names, host:port (e.g. 127.0.0.1:5353); empty: the nameservers of /etc/resolv.conf"},
+    {"dns_query_timeout", T::duration, "10s", "Time limit for one DNS query; past it the lookup fails with \"try again\""},
+    {"smtp_address_preference", T::string, "any",
+     "Address family tried first among hosts of equal MX preference: ipv4, ipv6 or any (random)"},
+    {"smtp_mx_address_limit", T::integer, "5", "Most addresses a route to a destination holds (0: no limit)"},
+    {"smtp_mx_session_limit", T::integer, "2", "Most SMTP sessions tried per delivery attempt to one destination"},
   };
   return params;
 }
@@ -205,6 +213,7 @@ std::vector<std::string_view> param_choices(std::string_view name) {
   if (name == "smtpd_forbid_bare_newline") return {"yes", "normalize"};
   if (name == "smtpd_tls_security_level") return {"none", "may", "encrypt"};
   if (name == "smtpd_tls_ciphers") return {"medium", "high"};
+  if (name == "smtp_address_preference") return {"ipv4", "ipv6", "any"};
   return {};
 }
 
