@@ -36,7 +36,9 @@ RESULTS=${RESULTS:-$ROOT/bench/results-latest.txt}
 KEEP=${KEEP:-0}                           # KEEP=1 keeps the temp dirs (logs) for inspection
 REPEAT=${REPEAT:-3}                       # runs per cell and server; the table shows the median
 
-die() { echo "smtp_throughput: $*" >&2; exit 1; }
+BENCH_NAME=smtp_throughput
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 
 [[ $(id -u) -eq 0 ]] || die "run as root (the throwaway Postfix instance needs it)"
 [[ -x $SMTP_SOURCE ]] || die "$SMTP_SOURCE missing (apt-get install postfix)"
@@ -78,68 +80,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# Waits until something on 127.0.0.1:$1 answers with a 220 banner.
-wait_banner() {
-  local port=$1 deadline=$((SECONDS + 30)) line
-  while ((SECONDS < deadline)); do
-    if { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
-      line=
-      read -r -t 5 line <&3 || true
-      printf 'QUIT\r\n' >&3 2>/dev/null || true
-      exec 3<&- 3>&-
-      [[ $line == 220* ]] && return 0
-    fi
-    sleep 0.1
-  done
-  return 1
-}
-
-count_new() { # files in a Maildir's new/, without forking
-  local -a f
-  shopt -s nullglob
-  f=("$1"/new/*)
-  shopt -u nullglob
-  echo ${#f[@]}
-}
-
 # ---------------------------------------------------------------- tern
 start_tern() { # $1 = state dir, $2 = port, $3 = LD_PRELOAD (optional), $4 = binary (optional)
   local d=$1 port=$2 preload=${3:-} tern=${4:-$TERN}
   mkdir -p "$d/queue" "$d/vmail"
-  cat >"$d/main.cf" <<EOF
-myhostname = bench.test-host
-smtpd_listen = 127.0.0.1:$port
-mynetworks = 127.0.0.0/8
-virtual_mailbox_domains = bench.test
-virtual_mailbox_base = $d/vmail
-user_database = passwd-file:$d/users
-queue_directory = $d/queue
-maillog_file = $d/maillog
-mail_owner =
-smtpd_client_connection_count_limit = 0
-EOF
+  {
+    tern_bench_config "$d" "$d/users"
+    echo "smtpd_listen = 127.0.0.1:$port"
+  } >"$d/main.cf"
   echo bench | "$tern" -c "$d/main.cf" user add rcpt@bench.test --password-stdin >/dev/null
   LD_PRELOAD=$preload "$tern" -c "$d/main.cf" serve >"$d/stderr.log" 2>&1 &
+  # shellcheck disable=SC2034 # stopped through its name (stop_pid_var)
   TERN_PID=$!
   wait_banner "$port" || { cat "$d/stderr.log" >&2; die "tern did not start"; }
 }
 
-stop_tern() {
-  [[ -n $TERN_PID ]] || return 0
-  kill -TERM "$TERN_PID" 2>/dev/null || true
-  local i
-  for ((i = 0; i < 150; i++)); do
-    kill -0 "$TERN_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$TERN_PID" 2>/dev/null || true
-  wait "$TERN_PID" 2>/dev/null || true
-  TERN_PID=
-}
+stop_tern() { stop_pid_var TERN_PID; }
 
 # ---------------------------------------------------------------- references
 start_nofsync() {
@@ -169,65 +125,8 @@ stop_sink() {
 
 # ---------------------------------------------------------------- Postfix
 start_postfix() { # $1 = state dir, $2 = port
-  local d=$1 port=$2 uid gid
-  uid=$(id -u postfix)
-  gid=$(id -g postfix)
-  mkdir -p "$d/etc" "$d/queue" "$d/data" "$d/vmail"
-  chown postfix:postfix "$d/data" "$d/vmail"
-  : >"$d/etc/main.cf"
-  # master.cf: the stock one with every service out of chroot (the throwaway
-  # queue has no chroot jail set up) and the public smtpd on our port.
-  awk -v port="$port" '
-    /^[#[:space:]]/ || NF < 8 { print; next }
-    $1 == "smtp" && $2 == "inet" { print "127.0.0.1:" port " inet n - n - - smtpd"; next }
-    { $5 = "n"; print }
-  ' /usr/share/postfix/master.cf.dist >"$d/etc/master.cf"
-  printf 'rcpt@bench.test bench.test/rcpt/\n' >"$d/etc/vmailbox"
-  : >"$d/maillog"
-  "$POSTCONF" -c "$d/etc" -e \
-    "compatibility_level = 3.6" \
-    "queue_directory = $d/queue" \
-    "data_directory = $d/data" \
-    "meta_directory = /etc/postfix" \
-    "shlib_directory = /usr/lib/postfix" \
-    "myhostname = bench.test-host" \
-    "inet_interfaces = 127.0.0.1" \
-    "inet_protocols = ipv4" \
-    "mydestination =" \
-    "mynetworks = 127.0.0.0/8" \
-    "alias_maps =" \
-    "alias_database =" \
-    "virtual_mailbox_domains = bench.test" \
-    "virtual_mailbox_base = $d/vmail" \
-    "virtual_mailbox_maps = texthash:$d/etc/vmailbox" \
-    "virtual_uid_maps = static:$uid" \
-    "virtual_gid_maps = static:$gid" \
-    "maillog_file = $d/maillog" \
-    "maillog_file_prefixes = $d" \
-    "default_process_limit = 100" \
-    "smtpd_client_connection_count_limit = 0" \
-    "smtpd_client_connection_rate_limit = 0"
-  "$POSTFIX" -c "$d/etc" set-permissions >"$d/setup.log" 2>&1 || true
-  "$POSTFIX" -c "$d/etc" check >>"$d/setup.log" 2>&1 || { cat "$d/setup.log" >&2; die "postfix check failed"; }
-  PF_DIR=$d
-  "$POSTFIX" -c "$d/etc" start >>"$d/setup.log" 2>&1 || { cat "$d/setup.log" >&2; die "postfix did not start"; }
-  wait_banner "$port" || { cat "$d/setup.log" "$d/maillog" >&2; die "postfix smtpd does not answer"; }
-}
-
-stop_postfix() {
-  [[ -n $PF_DIR ]] || return 0
-  "$POSTFIX" -c "$PF_DIR/etc" stop >>"$PF_DIR/setup.log" 2>&1 || true
-  # "postfix stop" returns before master has exited: wait for its pid file to go.
-  local pidfile=$PF_DIR/queue/pid/master.pid pid i
-  pid=$(tr -dc 0-9 <"$pidfile" 2>/dev/null || true)
-  if [[ -n $pid ]]; then
-    for ((i = 0; i < 150; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  PF_DIR=
+  setup_postfix "$1" "127.0.0.1:$2 inet n - n - - smtpd"
+  run_postfix "$1" "$2"
 }
 
 # ---------------------------------------------------------------- one cell
@@ -278,27 +177,11 @@ run_cell() {
 # $1 over the cell's Postfix rate (r[postfix]), or - when either is missing.
 over_pf() { awk -v a="$1" -v b="${r[postfix]}" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else print "-" }'; }
 
-# The median of the arguments; FAIL(...) if any run failed.
-median() {
-  local v
-  for v in "$@"; do [[ $v == FAIL* ]] && { echo "$v"; return; }; done
-  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-
 # ---------------------------------------------------------------- main
 {
   echo "# tern vs Postfix, end-to-end SMTP -> Maildir (smtp-source, 1 msg/connection, fsync on)"
   echo "# runs:     $REPEAT per cell and server, taking turns; the table shows the median msg/s"
-  echo "# date:     $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "# host:     $(uname -srm), nproc=$(nproc), $(awk '/MemTotal/ {printf "%.1f GiB RAM", $2/1048576}' /proc/meminfo)"
-  echo "# cpu:      $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
-  echo "# disk:     $(df -hT "$WORK" | awk 'NR==2 {print $1, $2, $3 " total"}') for $(dirname "$WORK"), options $(findmnt -no OPTIONS -T "$WORK" 2>/dev/null || echo '?')"
-  dev=$(findmnt -no SOURCE -T "$WORK" 2>/dev/null | sed 's|^/dev/||')
-  if [[ -r /sys/fs/ext4/$dev/journal_task ]]; then
-    echo "# ext4:     journal task $(cat "/sys/fs/ext4/$dev/journal_task") (<none> = no journal)"
-  fi
-  echo "# load:     $(cut -d' ' -f1-3 /proc/loadavg) before the run (other work on the machine skews the numbers)"
-  echo "# tern:     $TERN built $(date -u -r "$TERN" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo '?'), tree at $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet 2>/dev/null || echo ' (dirty)')"
+  machine_header "$WORK" "$TERN"
   if has before; then echo "# before:   $BEFORE built $(date -u -r "$BEFORE" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo '?')"; fi
   echo "# postfix:  $("$POSTCONF" -d -h mail_version 2>/dev/null || echo '?')"
 } | tee "$WORK/header"

@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def modules():
     text = open(os.path.join(ROOT, "CMakeLists.txt")).read()
     mods = {}  # name -> (dir, [deps])
-    for name, d, deps in re.findall(r"^tern_module\((\w+) ([\w/]+)((?: [\w:]+)*)\)", text, re.M):
+    for name, d, deps in re.findall(r"^tern_module\((\w+) ([\w/]+)((?: [\w:${}]+)*)\)", text, re.M):
         mods[name] = (d, [x[len("tern_"):] for x in deps.split() if x.startswith("tern_")])
     return mods
 

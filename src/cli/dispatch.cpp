@@ -8,6 +8,7 @@
 #include <string>
 
 #include "base/fs.h"
+#include "cli/cmd_dns.h"
 #include "cli/commands.h"
 #include "roles/serve.h"
 
@@ -77,6 +78,7 @@ int dispatch(int argc, char** argv) {
   mbuild->add_option("file", map_file, "source file")->required();
   mbuild->add_flag("--aliases", map_aliases, "the source is in aliases(5) format");
   auto* newaliases = app.add_subcommand("newaliases", "rebuild alias_database");
+  DnsCommand dns(app, config_path);
   auto* sendmail = app.add_subcommand("sendmail", "the sendmail(1) interface");
   sendmail->fallthrough(false);  // its argv is its own (sendmail -C FILE)
   sendmail->allow_extras();
@@ -107,6 +109,7 @@ int dispatch(int argc, char** argv) {
   if (*ulist) return cmd_user_list(config_path);
   if (*mbuild) return cmd_map_build(map_file, map_aliases);
   if (*newaliases) return cmd_newaliases(config_path);
+  if (dns) return dns.run();
   if (*sendmail) {
     std::vector<std::string> rest = sendmail->remaining();
     std::vector<char*> av{const_cast<char*>("sendmail")};

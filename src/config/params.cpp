@@ -124,6 +124,9 @@ const std::vector<ParamDef>& table() {
      "smtpd_relay_restrictions for submission_listen"},
     {"submission_recipient_restrictions", T::list, "$smtpd_recipient_restrictions",
      "smtpd_recipient_restrictions for submission_listen"},
+    {"submission_sasl_auth_enable", T::boolean, "yes",
+     "smtpd_sasl_auth_enable for submission_listen (port 587): AUTH offered, as Postfix's master.cf submission entry"},
+    {"submissions_sasl_auth_enable", T::boolean, "yes", "smtpd_sasl_auth_enable for submissions_listen (port 465)"},
     {"submissions_client_restrictions", T::list, "$submission_client_restrictions",
      "smtpd_client_restrictions for submissions_listen (port 465)"},
     {"submissions_helo_restrictions", T::list, "$submission_helo_restrictions", "smtpd_helo_restrictions for submissions_listen"},
@@ -148,6 +151,24 @@ const std::vector<ParamDef>& table() {
      "Bare LF in SMTP: yes (reject, stops smuggling) or normalize (accept as CRLF)"},
     {"disable_vrfy_command", T::boolean, "yes", "Refuse the VRFY command (hides which addresses exist)"},
     {"smtputf8_enable", T::boolean, "yes", "Offer SMTPUTF8 (internationalized addresses)"},
+    // SMTP AUTH
+    {"smtpd_sasl_auth_enable", T::boolean, "no",
+     "Offer SMTP AUTH on port 25 (the submission ports: submission_sasl_auth_enable); needs user_database"},
+    {"smtpd_tls_auth_only", T::boolean, "yes", "Offer and accept AUTH only over TLS (538 5.7.11 before it)"},
+    {"smtpd_sasl_failure_limit", T::integer, "10",
+     "Failed AUTH attempts from one client address (within smtpd_sasl_failure_window) after which it gets 421 and is disconnected; 0: no limit"},
+    {"smtpd_sasl_failure_sleep_time", T::duration, "1s",
+     "Delay before a failed AUTH's 535, doubled for each earlier failure from the same address (at most 64 times)"},
+    {"smtpd_sasl_failure_window", T::duration, "1h",
+     "An address's failed AUTH attempts are forgotten after this long without a new one"},
+    // Remote delivery: DNS (the dns module; issue 9)
+    {"dns_resolver", T::string, "",
+     "DNS server for MX lookups and client names, host:port (e.g. 127.0.0.1:5353); empty: the nameservers of /etc/resolv.conf"},
+    {"dns_query_timeout", T::duration, "10s", "Time limit for one DNS query; past it the lookup fails with \"try again\""},
+    {"smtp_address_preference", T::string, "any",
+     "Address family tried first among hosts of equal MX preference: ipv4, ipv6 or any (random)"},
+    {"smtp_mx_address_limit", T::integer, "5", "Most addresses a route to a destination holds (0: no limit)"},
+    {"smtp_mx_session_limit", T::integer, "2", "Most SMTP sessions tried per delivery attempt to one destination"},
   };
   return params;
 }
@@ -192,6 +213,7 @@ std::vector<std::string_view> param_choices(std::string_view name) {
   if (name == "smtpd_forbid_bare_newline") return {"yes", "normalize"};
   if (name == "smtpd_tls_security_level") return {"none", "may", "encrypt"};
   if (name == "smtpd_tls_ciphers") return {"medium", "high"};
+  if (name == "smtp_address_preference") return {"ipv4", "ipv6", "any"};
   return {};
 }
 

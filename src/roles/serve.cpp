@@ -24,6 +24,7 @@
 #include "queue/writer.h"
 #include "roles/control.h"
 #include "roles/local_helper.h"
+#include "roles/password_verifier.h"
 #include "roles/pid_file.h"
 #include "roles/privileges.h"
 #include "roles/services.h"
@@ -83,7 +84,11 @@ int serve(const ServeOptions& opt) {
   // POP-before-SMTP logins, kept across reloads; the POP3/IMAP servers
   // (issue 10) will record into it.
   auto recent_logins = std::make_shared<policy::RecentLogins>();
-  auto services = build_services(cfg, nullptr, recent_logins);  // validates the configuration before anything forks
+  // Threads for AUTH password checks: they start at the first check, after
+  // the fork below and the privilege drop.
+  auto verify_pool = std::make_shared<VerifyPool>(2, 256);
+  // Validates the configuration before anything forks.
+  auto services = build_services(cfg, nullptr, recent_logins, verify_pool);
   if (!services) return startup_failure(*cfg, 78, services.error().detail);
 
   // Deliveries as other users need root: keep it in a separate process.
@@ -92,10 +97,15 @@ int serve(const ServeOptions& opt) {
     auto fd = start_local_helper(opt);
     if (!fd) return startup_failure(*cfg, 71, fd.error().detail);
     helper = std::make_shared<HelperLink>(*fd);
-    services = build_services(cfg, helper, recent_logins);
+    services = build_services(cfg, helper, recent_logins, verify_pool);
     if (!services) return 78;
   }
   asio::io_context ctx(1);
+  // Password checks post their results to ctx: stop them before it goes.
+  struct StopPool {
+    VerifyPool& pool;
+    ~StopPool() { pool.stop(); }
+  } stop_pool{*verify_pool};
   std::vector<std::pair<asio::ip::tcp::acceptor, smtp::ListenerKind>> acceptors;
   for (auto [param, kind] : {std::pair{"smtpd_listen", smtp::ListenerKind::smtp},
                              std::pair{"submission_listen", smtp::ListenerKind::submission},
@@ -171,7 +181,7 @@ int serve(const ServeOptions& opt) {
     if (sig == SIGHUP) {
       std::string errs;
       auto fresh = load(opt, errs);
-      auto built = fresh ? build_services(fresh, helper, recent_logins, &*services)
+      auto built = fresh ? build_services(fresh, helper, recent_logins, verify_pool, &*services)
                          : Result<ServiceSet>(Error::perm(errs));
       if (!built) {
         log::error("reload failed, keeping the running configuration: {}", built.error().detail);

@@ -4,9 +4,12 @@
 // submissions_X (docs/configuration.md, "Per-listener parameters").
 #include "roles/services.h"
 
+#include <fmt/format.h>
+
 #include "auth/user_db.h"
 #include "base/log.h"
 #include "roles/local_helper.h"
+#include "roles/password_verifier.h"
 #include "tls/server_context.h"
 
 namespace tern::roles {
@@ -52,7 +55,8 @@ policy::SenderOwners owners_from(std::shared_ptr<rewrite::Rewriter> rw) {
 }  // namespace
 
 Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std::shared_ptr<HelperLink> helper,
-                                  std::shared_ptr<const policy::RecentLogins> recent_logins, const ServiceSet* previous) {
+                                  std::shared_ptr<const policy::RecentLogins> recent_logins,
+                                  std::shared_ptr<VerifyPool> verify_pool, const ServiceSet* previous) {
   std::shared_ptr<auth::UserDb> users;
   std::string spec = cfg->get("user_database");
   if (!spec.empty()) {
@@ -64,6 +68,8 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   if (users) accounts = [users](const std::string& a) { return users->find(a).has_value(); };
   auto rw = rewrite::Rewriter::create(cfg, accounts);
   if (!rw) return rw.error();
+  std::shared_ptr<sasl::Verifier> verifier;
+  if (users && verify_pool) verifier = std::make_shared<PasswordVerifier>(verify_pool, users);
   // TLS: certificates and keys are read here (as root at start-up).
   std::shared_ptr<const io::TlsServer> tls_server;
   if (auto tls = tls::ServerContext::create(*cfg); tls) {
@@ -83,9 +89,15 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
     auto view = prefix == "smtpd" ? cfg : listener_view(cfg, prefix);
     auto pol = policy::Policy::create(*view, deps, prefix);
     if (!pol) return pol.error();
-    return std::make_shared<smtp::Services>(smtp::Services{view, *pol, *rw, smtp::read_limits(*view),
-                                                           cfg->integer("smtpd_client_connection_count_limit"),
-                                                           cfg->integer("smtpd_max_connections"), tls_server});
+    auto svc = std::make_shared<smtp::Services>(smtp::Services{view, *pol, *rw, smtp::read_limits(*view),
+                                                                cfg->integer("smtpd_client_connection_count_limit"),
+                                                                cfg->integer("smtpd_max_connections"), tls_server});
+    svc->verifier = verifier;
+    // Whether this listener offers AUTH: smtpd_, submission_ or
+    // submissions_sasl_auth_enable (the view already maps the latter two
+    // onto the first; named here so each listener's switch has its reader).
+    svc->limits.sasl_auth_enable = view->boolean(fmt::format("{}_sasl_auth_enable", prefix));
+    return svc;
   };
   auto main = smtp_for("smtpd");
   if (!main) return main.error();

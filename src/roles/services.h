@@ -12,6 +12,7 @@
 
 namespace tern::roles {
 class HelperLink;
+class VerifyPool;
 }
 
 namespace tern::roles {
@@ -29,10 +30,13 @@ struct ServiceSet {
 // (typically: the key is readable only by root, and privileges are
 // dropped), the running TLS context is kept with a warning and the rest of
 // the configuration is applied (docs/behaviour.md); at start-up (no
-// previous) a TLS error is fatal.
+// previous) a TLS error is fatal. verify_pool: the threads that check AUTH
+// passwords (roles/password_verifier.h); without it, or without a
+// user_database, SMTP AUTH is not offered.
 Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg,
                                   std::shared_ptr<HelperLink> helper = nullptr,
                                   std::shared_ptr<const policy::RecentLogins> recent_logins = nullptr,
+                                  std::shared_ptr<VerifyPool> verify_pool = nullptr,
                                   const ServiceSet* previous = nullptr);
 
 }  // namespace tern::roles

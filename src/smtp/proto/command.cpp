@@ -97,6 +97,7 @@ std::variant<Command, Reply> parse_envelope(Command cmd, std::string_view prefix
       std::string decoded;
       if (!xtext_decode(value, decoded)) return Reply(501, "5.5.4", "Bad " + key + " parameter");
       value = decoded;
+      if (key == "AUTH") cmd.auth = value.empty() ? "<>" : value;
     } else {
       return Reply(555, "5.5.4", "Unsupported option: " + str::printable(key, 64));
     }

@@ -32,6 +32,7 @@ struct Command {
   uint64_t size = 0;  // SIZE=
   bool smtputf8 = false;
   std::string body;  // BODY= (7BIT, 8BITMIME); upper-cased
+  std::string auth;  // AUTH= (RFC 4954 section 5), xtext-decoded: "<>" or an address; "" if absent
   // BDAT
   uint64_t chunk_size = 0;
   bool last = false;

@@ -27,6 +27,9 @@ class LineSplitter {
   explicit LineSplitter(size_t max_line_bytes, size_t max_discard_bytes = SIZE_MAX)
       : max_(max_line_bytes), max_discard_(max_discard_bytes) {}
   void feed(std::string_view bytes) { buf_.append(bytes.data(), bytes.size()); }
+  // Changes the limit for the lines handed out next (a SASL response may be
+  // longer than a command: RFC 4954 allows 12288 bytes).
+  void set_max_line_bytes(size_t max_line_bytes) { max_ = max_line_bytes; }
   Next next();
   // Bytes received but not yet handed out (pipelining detection, and the
   // first bytes of a DATA body or BDAT chunk that came with the command).

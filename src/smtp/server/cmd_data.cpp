@@ -155,7 +155,11 @@ asio::awaitable<void> Session::finish_message(uint64_t size, bool too_big, bool 
   auto st = draft->finish();
   if (st) {
     // Logged before the commit, which may already deliver (and log "to=").
-    log::info("{}: client={}", id, client_name_);
+    if (client_.authenticated)
+      log::info("{}: client={}, sasl_method={}, sasl_username={}", id, client_name_, client_.sasl_method,
+                str::printable(client_.sasl_user));
+    else
+      log::info("{}: client={}", id, client_name_);
     log::info("{}: from=<{}>, size={}, nrcpt={} (queue active)", id, str::printable(tx_.sender), size,
               tx_.recipients.size());
     st = co_await commit(std::move(draft));

@@ -73,6 +73,9 @@ asio::awaitable<void> Session::cmd_mail(const Command& c) {
   tx_.smtputf8 = c.smtputf8;
   tx_.eightbit = c.body == "8BITMIME";
   tx_.declared_size = c.size;
+  // RFC 4954 section 5: AUTH= is trusted only from an authenticated
+  // client; from anyone else it is kept as AUTH=<>.
+  if (client_.authenticated && !c.auth.empty()) tx_.auth_param = c.auth;
   tx_.discard = v.action == policy::Verdict::Action::discard;
   reply(250, "2.1.0", "Ok");
 }

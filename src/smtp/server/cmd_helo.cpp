@@ -30,6 +30,7 @@ asio::awaitable<void> Session::cmd_helo(const Command& c) {
   r.lines.push_back("8BITMIME");
   if (lim_.smtputf8) r.lines.push_back("SMTPUTF8");
   r.lines.push_back("CHUNKING");
+  if (auth_offered()) r.lines.push_back("AUTH " + std::string(sasl::kServerMechanisms));
   reply(r);
 }
 
@@ -45,7 +46,7 @@ asio::awaitable<void> Session::cmd_noop(const Command&) {
 }
 
 asio::awaitable<void> Session::cmd_help(const Command&) {
-  reply(214, "2.0.0", "Commands: HELO EHLO MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP");
+  reply(214, "2.0.0", "Commands: HELO EHLO AUTH MAIL RCPT DATA BDAT RSET NOOP QUIT VRFY HELP");
   co_return;
 }
 

@@ -74,9 +74,7 @@ void Session::reset_after_tls() {
   helo_.clear();
   esmtp_ = false;
   // SMTP AUTH state: nothing may carry over from before the handshake.
-  client_.authenticated = false;
-  client_.sasl_user.clear();
-  client_.sasl_method.clear();
+  forget_auth();
 }
 
 }  // namespace tern::smtp

@@ -28,7 +28,7 @@ const Session::CommandSpec& Session::spec(Verb v) {
       S::CommandSpec{Verb::expn, &S::cmd_not_implemented, kLast | kJunk},
       S::CommandSpec{Verb::help, &S::cmd_help, kPreTls | kLast | kJunk},
       S::CommandSpec{Verb::starttls, &S::cmd_starttls, kPreTls | kLast},
-      S::CommandSpec{Verb::auth, &S::cmd_not_implemented, kLast},
+      S::CommandSpec{Verb::auth, &S::cmd_auth, kLast},
   };
   // Rows are in Verb order (checked at compile time below), so this is an index.
   static_assert([] {

@@ -14,6 +14,7 @@
 #include "io/clock.h"
 #include "queue/spool.h"
 #include "queue/writer.h"
+#include "smtp/server/auth_failures.h"
 #include "smtp/server/services.h"
 
 namespace tern::smtp {
@@ -46,6 +47,9 @@ class SessionHost {
   // Makes a finished draft durable; `done` reports the outcome (see
   // queue::Committer::commit).
   virtual void commit(std::unique_ptr<queue::Draft> draft, std::function<void(Status)> done) = 0;
+  // Failed AUTH attempts per client address, across sessions (brute-force
+  // defence: growing delays, then 421).
+  virtual AuthFailures& auth_failures() = 0;
 };
 
 }  // namespace tern::smtp

@@ -46,6 +46,7 @@ class SmtpServer final : public SessionHost {
   void commit(std::unique_ptr<queue::Draft> draft, std::function<void(Status)> done) override {
     committer_.commit(std::move(draft), std::move(done));
   }
+  AuthFailures& auth_failures() override { return auth_failures_; }
 
  private:
   asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acc, ListenerKind kind);
@@ -59,6 +60,7 @@ class SmtpServer final : public SessionHost {
   int total_ = 0;
   std::set<Session*> sessions_;
   bool shutting_down_ = false;
+  AuthFailures auth_failures_;
   io::SteadyClock clock_;
 };
 

@@ -13,6 +13,7 @@
 #include "io/tls_stream.h"
 #include "policy/policy.h"
 #include "rewrite/rewriter.h"
+#include "sasl/verifier.h"
 
 namespace tern::smtp {
 
@@ -35,6 +36,14 @@ struct SessionLimits {
   bool vrfy_enabled = false;
   bool helo_required = false;
   bool smtputf8 = true;
+  // SMTP AUTH (cmd_auth.cpp). sasl_auth_enable is the value for port 25;
+  // a listener may override it (submission ports turn it on, as the
+  // submission entries of Postfix's master.cf do with -o).
+  bool sasl_auth_enable = false;   // smtpd_sasl_auth_enable
+  bool tls_auth_only = true;       // smtpd_tls_auth_only
+  int sasl_failure_limit = 10;     // smtpd_sasl_failure_limit (0: no limit)
+  std::chrono::seconds sasl_failure_sleep{1};     // smtpd_sasl_failure_sleep_time
+  std::chrono::seconds sasl_failure_window{3600};  // smtpd_sasl_failure_window
   std::string hostname;
   std::string banner;
   // TLS (smtpd_tls_*): whether STARTTLS is offered when a certificate is
@@ -67,6 +76,9 @@ struct Services {
   // this one (tests, the fuzz harness).
   std::shared_ptr<const Services> submission = nullptr;
   std::shared_ptr<const Services> submissions = nullptr;
+  // Checks AUTH passwords off the event loop; null: AUTH not offered (no
+  // user_database).
+  std::shared_ptr<sasl::Verifier> verifier = nullptr;
 };
 
 }  // namespace tern::smtp

@@ -39,6 +39,11 @@ SessionLimits read_limits(const config::Config& c) {
   l.vrfy_enabled = !c.boolean("disable_vrfy_command");
   l.helo_required = c.boolean("smtpd_helo_required");
   l.smtputf8 = c.boolean("smtputf8_enable");
+  l.sasl_auth_enable = c.boolean("smtpd_sasl_auth_enable");
+  l.tls_auth_only = c.boolean("smtpd_tls_auth_only");
+  l.sasl_failure_limit = static_cast<int>(c.integer("smtpd_sasl_failure_limit"));
+  l.sasl_failure_sleep = std::chrono::seconds(c.seconds("smtpd_sasl_failure_sleep_time"));
+  l.sasl_failure_window = std::chrono::seconds(c.seconds("smtpd_sasl_failure_window"));
   l.hostname = c.get("myhostname");
   l.banner = c.get("smtpd_banner");
   std::string level = c.get("smtpd_tls_security_level");

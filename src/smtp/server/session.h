@@ -18,6 +18,7 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <asio/awaitable.hpp>
 #include <chrono>
 #include <memory>
@@ -54,10 +55,17 @@ struct Transaction {
   std::string header_scan;  // first bytes of content, for the hop count
   bool write_failed = false;  // the draft could not be written: 451 at the end
   mail::HeaderLimiter headers;  // header_size_limit, header_line_limit (set by start_draft)
+  // MAIL's AUTH= (RFC 4954 section 5): the address the authenticated client
+  // vouches for, "<>" when the client is not authenticated or sent none.
+  std::string auth_param = "<>";
 };
 
+// RFC 4954 section 4: a SASL response line (after a 334) may be this long,
+// longer than a command line.
+inline constexpr size_t kSaslLineBytes = 12288;
+
 // Why the session ends; the one place that words the last reply.
-enum class HangUp { quit, timeout, shutdown, too_many_errors, line_flood, sync, refused };
+enum class HangUp { quit, timeout, shutdown, too_many_errors, line_flood, sync, refused, auth_failures };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -106,7 +114,17 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_data(const Command& c);
   asio::awaitable<void> cmd_bdat(const Command& c);
   asio::awaitable<void> cmd_quit(const Command& c);
+  asio::awaitable<void> cmd_auth(const Command& c);
   asio::awaitable<void> cmd_starttls(const Command& c);
+
+  // SMTP AUTH (cmd_auth.cpp)
+  bool auth_offered() const;  // AUTH in the EHLO reply
+  // Reads one SASL response line (up to 12288 bytes, RFC 4954 section 4);
+  // nullopt: no line (connection gone, or too long: the reply is queued).
+  asio::awaitable<std::optional<std::string>> read_auth_line();
+  asio::awaitable<void> auth_failed(std::string_view mechanism, const std::string& why);
+  // Forgets the authentication (STARTTLS: RFC 3207 section 4.2).
+  void forget_auth();
 
   // TLS (cmd_starttls.cpp). start_tls() puts a TLS stream in place of the
   // plain one and runs the handshake under the session's deadline; false:

@@ -20,7 +20,9 @@
 // commands it sent, framed with the pure parsers of smtp/proto, and the
 // fake time each byte was sent at):
 //   - one reply per command, in order, pipelined groups included, and a
-//     second reply only for DATA (354, then the end of data);
+//     second reply only for DATA (354, then the end of data); after AUTH's
+//     334, each client line (up to 12288 bytes) gets the next 334 or the
+//     final reply, and only AUTH gets a 334;
 //   - nothing after 221, 421 or 554 5.5.0, and the stream closed after it;
 //   - no message committed twice, one commit per "queued as", content within
 //     message_size_limit;
@@ -170,6 +172,30 @@ Client parse_client(std::string_view in) {
   return c;
 }
 
+// AUTH's continuation lines (RFC 4954): each client line after a 334 (up to
+// kSaslLineBytes) is answered by the next 334 or the final reply.
+// `deadline(kind, start)` is told of each line as the session hands it out
+// and returns true when the session timed out before it (the walk is over).
+// Returns false when the client stopped mid-way (or stalls).
+template <class Take, class Deadline>
+bool follow_sasl(LineSplitter& lines, size_t command_line_bytes, const bool& over, Take take, Deadline deadline) {
+  for (;;) {
+    lines.set_max_line_bytes(kSaslLineBytes);
+    size_t before = lines.pending_size();
+    auto n = lines.next();
+    lines.set_max_line_bytes(command_line_bytes);
+    if (n.kind == LineSplitter::Kind::need_more) return false;
+    if (deadline(n.kind, before)) return true;
+    const auto& r = take();
+    if (n.kind == LineSplitter::Kind::flood) {
+      if (r.code != 421) std::abort();
+      return true;
+    }
+    if (n.kind == LineSplitter::Kind::too_long && r.code != 500 && !over) std::abort();
+    if (r.code != 334 || over) return true;
+  }
+}
+
 // The walk for a session whose client got 220 to STARTTLS: the plaintext
 // part (all the client sent; replies up to that 220, none after it), then,
 // after a handshake, the part inside TLS (the bytes the session read
@@ -214,7 +240,11 @@ void check_tls_session(std::string_view client_bytes, const tern::io::MemoryStre
           take();
         } else {
           const auto& r = take();
-          if (cmd && cmd->verb == Verb::data && r.code == 354) {
+          if (r.code == 334) {
+            if (!cmd || cmd->verb != Verb::auth) std::abort();  // a challenge to something else
+            if (!follow_sasl(lines, lim.command_line_bytes, over, take, [](LineSplitter::Kind, size_t) { return false; }))
+              break;
+          } else if (cmd && cmd->verb == Verb::data && r.code == 354) {
             DataReader reader(lim.message_bytes, DataReader::BareNewline::reject);
             size_t used = reader.feed(lines.pending());
             lines.consume(used);
@@ -334,6 +364,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   };
 
   size_t too_long_start = 0;
+
+  // AUTH's continuation lines move the deadline as a command line does.
+  auto sasl_deadline = [&](LineSplitter::Kind kind, size_t pending_before) {
+    size_t start = client.bytes.size() - pending_before;
+    Secs at = client.time_of(consumed() - 1);
+    if (kind == LineSplitter::Kind::too_long) {
+      too_long_start = start;
+      at = client.time_of(start + kSaslLineBytes);
+    } else if (kind == LineSplitter::Kind::flood) {
+      at = client.time_of(too_long_start + 256 * 1024);
+    }
+    if (timed_out_before(at)) return true;
+    armed(at, at);
+    return false;
+  };
   while (!over) {
     size_t start = consumed();
     auto next = lines.next();
@@ -374,7 +419,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (cmd->last) armed(r.code == 250 ? end : at, end);  // the end-of-message checks move it
       } else {
         const auto& r = take();
-        if (cmd && cmd->verb == Verb::data && r.code == 354) {
+        if (r.code == 334) {
+          if (!cmd || cmd->verb != Verb::auth) std::abort();  // a challenge to something else
+          if (!follow_sasl(lines, lim.command_line_bytes, over, take, sasl_deadline)) break;
+        } else if (cmd && cmd->verb == Verb::data && r.code == 354) {
           DataReader reader(lim.message_bytes, DataReader::BareNewline::reject);
           size_t used = reader.feed(lines.pending());
           lines.consume(used);

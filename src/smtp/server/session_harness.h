@@ -47,7 +47,26 @@ inline constexpr std::string_view kConfig =
     "smtpd_junk_command_limit = 20\n"
     "smtpd_error_sleep_time = 0\n"
     "smtpd_timeout = 10s\n"
-    "hopcount_limit = 5\n";
+    "hopcount_limit = 5\n"
+    "smtpd_sasl_auth_enable = yes\n"
+    "smtpd_tls_auth_only = no\n"
+    "smtpd_sasl_failure_limit = 4\n"
+    "smtpd_sasl_failure_sleep_time = 0\n";
+
+// One account, alice@virt.test with password "secret"; "tempfail@virt.test"
+// gets a temporary failure. Answers at once (the real one answers from a
+// worker thread; the session posts the result back either way).
+class FakeVerifier final : public sasl::Verifier {
+ public:
+  void verify(sasl::Credentials c, std::function<void(sasl::VerifyResult)> done) override {
+    ++calls;
+    sasl::VerifyResult r;
+    if (c.authcid == "tempfail@virt.test") r.kind = sasl::VerifyResult::Kind::temporary;
+    else if (c.authcid == "alice@virt.test" && c.password == "secret") r = {sasl::VerifyResult::Kind::ok, c.authcid};
+    done(std::move(r));
+  }
+  int calls = 0;
+};
 
 // tls: the fake TLS layer STARTTLS uses (fake_tls.h); none: no certificate.
 inline std::shared_ptr<const Services> make_services(std::string_view extra_config = {},
@@ -61,8 +80,9 @@ inline std::shared_ptr<const Services> make_services(std::string_view extra_conf
     return a.size() > 10 && a.compare(a.size() - 10, 10, "@virt.test") == 0 && a != "nobody@virt.test";
   });
   if (!pol || !rw) return nullptr;
-  return std::make_shared<const Services>(
-      Services{loaded.config, *pol, *rw, read_limits(*loaded.config), 0, 0, std::move(tls)});
+  auto s = std::make_shared<Services>(Services{loaded.config, *pol, *rw, read_limits(*loaded.config), 0, 0, std::move(tls)});
+  s->verifier = std::make_shared<FakeVerifier>();
+  return s;
 }
 
 class FakeHost final : public SessionHost {
@@ -82,6 +102,8 @@ class FakeHost final : public SessionHost {
     done(ok_status());
   }
 
+  AuthFailures& auth_failures() override { return auth_failures_; }
+
   int admitted = 0, released = 0, live = 0;
   io::FakeClock fake_clock;  // starts at time_point{} (0 s)
   bool hung = false;         // run() found the session waiting with no time left to pass
@@ -91,7 +113,24 @@ class FakeHost final : public SessionHost {
  private:
   std::shared_ptr<const Services> services_;
   queue::Spool spool_;
+  AuthFailures auth_failures_;
 };
+
+// "250 2.1.0" per reply (code and enhanced code of its last line; the code
+// alone where there is no enhanced code: greetings, 334 challenges).
+inline std::vector<std::string> reply_codes(const std::string& written) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < written.size()) {
+    size_t eol = written.find("\r\n", pos);
+    std::string line = written.substr(pos, eol - pos);
+    pos = eol + 2;
+    if (line.size() > 3 && line[3] == '-') continue;
+    auto sp = line.find(' ', 4);
+    out.push_back(line.substr(0, sp == std::string::npos || line[4] < '2' || line[4] > '5' ? 3 : sp));
+  }
+  return out;
+}
 
 // Runs one session to its end over `in` (see io::MemoryStream: an empty
 // segment is a pause, the client waiting for replies; Segment::after(N)

@@ -32,6 +32,7 @@ void Session::hang_up(HangUp why, const std::string& detail) {
     case HangUp::too_many_errors: reply(421, "4.7.0", host + " Error: too many errors"); break;
     case HangUp::line_flood: reply(421, "4.7.0", host + " Error: command line flood"); break;
     case HangUp::refused: reply(421, "4.7.0", host + " Error: " + detail); break;
+    case HangUp::auth_failures: reply(421, "4.7.0", host + " Error: too many failed authentication attempts"); break;
     case HangUp::sync:
       // RFC 5321 4.3.1 and RFC 2920 3.1: 554, as Postfix, and close.
       reply(554, "5.5.0", "Error: SMTP protocol synchronization");

@@ -11,20 +11,6 @@
 namespace tern::smtp {
 namespace {
 
-// "250 2.1.0" per reply (code and enhanced code of its last line).
-std::vector<std::string> codes(const std::string& written) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < written.size()) {
-    size_t eol = written.find("\r\n", pos);
-    std::string line = written.substr(pos, eol - pos);
-    pos = eol + 2;
-    if (line.size() > 3 && line[3] == '-') continue;
-    auto sp = line.find(' ', 4);
-    out.push_back(line.substr(0, sp == std::string::npos || line[4] < '2' || line[4] > '5' ? 3 : sp));
-  }
-  return out;
-}
 
 struct Conversation {
   std::vector<std::string> replies;
@@ -33,7 +19,7 @@ struct Conversation {
   explicit Conversation(std::deque<io::Segment> chunks, std::string_view extra = {}) : host(harness::make_services(extra)) {
     if (!host.services()) throw std::runtime_error("harness configuration refused");
     t = harness::run(host, std::move(chunks));
-    replies = codes(t.written);
+    replies = harness::reply_codes(t.written);
   }
   // Fake seconds from the start to the close of the stream.
   long long closed_at_s() const {
