@@ -237,8 +237,12 @@ def test_brute_force_growing_delays_then_421_for_the_address(make_tern):
 
 
 @pytest.mark.skipif(not shutil.which("fail2ban-regex"), reason="fail2ban is not installed")
-def test_fail2ban_stock_filter_matches_the_failures(make_tern):
-    t = make_tern({**OPEN, "syslog_name": "postfix"})
+@pytest.mark.parametrize("name,jail_filter", [
+    ("postfix", "postfix.conf[mode=auth]"),                      # syslog_name = postfix: the filter as it ships
+    ("tern", r"postfix.conf[mode=auth, _daemon=tern/\w+]"),      # tern's own name: the jail names the daemon
+])
+def test_fail2ban_stock_filter_matches_the_failures(make_tern, name, jail_filter):
+    t = make_tern({**OPEN, "syslog_name": name})
     for mech, lines in (("PLAIN", ["AUTH PLAIN " + plain("alice@virt.test", "x")]),
                         ("LOGIN", ["AUTH LOGIN", b64("nobody@virt.test"), b64("x")])):
         c = RawSMTP(t.port, source="127.0.0.2", timeout=30)
@@ -248,11 +252,11 @@ def test_fail2ban_stock_filter_matches_the_failures(make_tern):
         assert code == 535
         c.close()
     wait_until(lambda: t.log().count("authentication failed") == 2, what="two failures logged")
-    assert re.search(r"^\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ postfix/master\[\d+\]: warning: "
+    assert re.search(r"^\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ " + name + r"/master\[\d+\]: warning: "
                      r"unknown\[127\.0\.0\.2\]: SASL LOGIN authentication failed: authentication failure$",
                      t.log(), re.M), t.log()
     r = subprocess.run(["fail2ban-regex", "--print-all-matched", t.logfile,
-                        "/etc/fail2ban/filter.d/postfix.conf[mode=auth]"],
+                        "/etc/fail2ban/filter.d/" + jail_filter],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert re.search(r"Lines: \d+ lines, 0 ignored, 2 matched", r.stdout), r.stdout
