@@ -137,7 +137,7 @@ Verdict Policy::on_rcpt(const ClientInfo& client, const RcptContext& rc) const {
     return v;
   }
   if (v.action == Verdict::Action::discard) return v;
-  Context ctx{client, rc.helo, rc.sender, rc.recipient, rc.recipient_class};
+  Context ctx{client, rc.helo, rc.sender, rc.recipient, rc.recipient_class, rc.sender_owners};
   // smtpd_delay_reject = yes: the client, HELO and sender lists run here.
   for (const List* l : {&client_, &helo_, &sender_}) {
     Verdict r = run(*l, ctx);

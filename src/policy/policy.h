@@ -50,11 +50,17 @@ struct ClientInfo {
 };
 
 // What RCPT is checked with.
+// The owners of a transaction's sender, found at its first RCPT and kept
+// for the others (they depend only on the sender): the session keeps one
+// per transaction and passes it in RcptContext.
+using SenderOwnersMemo = std::optional<std::vector<std::string>>;
+
 struct RcptContext {
   std::string_view helo;       // "" before HELO/EHLO
   std::string_view sender;     // "" for <>
   std::string_view recipient;  // qualified, as the rewriter returned it
   mail::DomainClass recipient_class = mail::DomainClass::remote;
+  SenderOwnersMemo* sender_owners = nullptr;  // the transaction's memo, or none
 };
 
 // The accounts that own a sender address when smtpd_sender_login_maps is
@@ -101,6 +107,7 @@ class Policy {
     const ClientInfo& client;
     std::string_view helo, sender, recipient;
     mail::DomainClass recipient_class = mail::DomainClass::remote;
+    SenderOwnersMemo* sender_owners = nullptr;
   };
   // Runs one list: dunno (fell off the end), ok (permit), reject or discard.
   Verdict run(const List& list, const Context& ctx) const;

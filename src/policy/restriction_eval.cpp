@@ -138,11 +138,18 @@ Result<std::vector<std::string>> Policy::owners_of(const std::string& sender) co
 
 Verdict Policy::sender_login_mismatch(const Context& ctx) const {
   if (ctx.sender.empty()) return {};  // <>: bounces belong to no one
-  auto owners = owners_of(std::string(ctx.sender));
-  if (!owners) {
-    log::warn("sender login check of <{}>: {}", str::printable(ctx.sender), owners.error().detail);
-    return Verdict::reject(451, "4.3.0", fmt::format("<{}>: Sender address rejected: Temporary lookup failure", ctx.sender));
+  SenderOwnersMemo found;
+  SenderOwnersMemo& memo = ctx.sender_owners ? *ctx.sender_owners : found;
+  if (!memo) {  // first RCPT of the transaction (a temporary failure is asked again at the next)
+    auto looked_up = owners_of(std::string(ctx.sender));
+    if (!looked_up) {
+      log::warn("sender login check of <{}>: {}", str::printable(ctx.sender), looked_up.error().detail);
+      return Verdict::reject(451, "4.3.0",
+                             fmt::format("<{}>: Sender address rejected: Temporary lookup failure", ctx.sender));
+    }
+    memo = std::move(*looked_up);
   }
+  const std::vector<std::string>* owners = &*memo;
   if (!ctx.client.authenticated) {
     if (owners->empty()) return {};
     return Verdict::reject(553, "5.7.1", fmt::format("<{}>: Sender address rejected: not logged in", ctx.sender));

@@ -236,6 +236,33 @@ TEST(Restrictions, SenderLoginMismatchDefaultOwners) {
   EXPECT_EQ(rcpt(*p25, outside, "bob@virt.test", DomainClass::virtual_mailbox, "x@example.org"), "pass");
 }
 
+TEST(Restrictions, SenderOwnersLookedUpOncePerTransaction) {
+  // Many recipients of one transaction share its memo: the owners of the
+  // sender (a rewriter expansion) are found at the first RCPT only; a
+  // temporary failure is not kept, so the next RCPT asks again.
+  int calls = 0;
+  bool table_down = true;
+  PolicyDeps deps;
+  deps.owners = [&](const std::string&) -> Result<std::vector<std::string>> {
+    ++calls;
+    if (table_down) return Error::temp("table down");
+    return std::vector<std::string>{"alice@virt.test"};
+  };
+  auto p = make("", "submission", deps);
+  auto alice = client(*p, "127.0.0.2", "alice@virt.test");
+  SenderOwnersMemo memo;
+  auto at_rcpt = [&](std::string_view to) {
+    return p->on_rcpt(alice, RcptContext{"client.example", "alice@virt.test", to, DomainClass::remote, &memo});
+  };
+  EXPECT_EQ(at_rcpt("a@ext.test").code, 451);
+  EXPECT_FALSE(memo.has_value());
+  table_down = false;
+  for (auto to : {"b@ext.test", "c@ext.test", "d@ext.test"}) EXPECT_FALSE(at_rcpt(to).rejects());
+  EXPECT_EQ(calls, 2);
+  ASSERT_TRUE(memo.has_value());
+  EXPECT_EQ(*memo, std::vector<std::string>{"alice@virt.test"});
+}
+
 TEST(Restrictions, SenderLoginMaps) {
   auto p = make("recipient_delimiter = +\n"
                 "smtpd_sender_login_maps = inline:{ alice@virt.test=alice@virt.test, "

@@ -102,7 +102,7 @@ asio::awaitable<void> Session::cmd_rcpt(const Command& c) {
   auto at = rcpt.rfind('@');
   std::string domain = at == std::string::npos ? "" : rcpt.substr(at + 1);
   auto cls = rw.classify(domain);
-  auto v = services_->policy->on_rcpt(client_, policy::RcptContext{helo_, tx_.sender, rcpt, cls});
+  auto v = services_->policy->on_rcpt(client_, policy::RcptContext{helo_, tx_.sender, rcpt, cls, &tx_.sender_owners});
   if (v.rejects()) {
     log::info("NOQUEUE: reject: RCPT from {}: {} {} {}; from=<{}> to=<{}>", client_name_, v.code, v.enhanced, v.text,
               str::printable(tx_.sender), str::printable(rcpt));

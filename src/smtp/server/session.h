@@ -48,6 +48,7 @@ struct Transaction {
   bool eightbit = false;
   uint64_t declared_size = 0;
   std::vector<std::string> recipients;
+  policy::SenderOwnersMemo sender_owners;  // reject_sender_login_mismatch: looked up once per transaction
   bool discard = false;
   // Content (DATA, or BDAT across chunks)
   std::unique_ptr<queue::Draft> draft;
