@@ -29,6 +29,34 @@ TEST(Request, RoundTrip) {
   EXPECT_EQ(dr->dsn, "5.1.1");
 }
 
+TEST(Request, FileRequestAndReply) {
+  auto enc = encode_file_request({9, "/etc/ssl/private/mail.key"});
+  auto f = decode_file_request(enc);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->tag, 9u);
+  EXPECT_EQ(f->path, "/etc/ssl/private/mail.key");
+  // Neither kind of request decodes as the other.
+  EXPECT_FALSE(decode_request(enc));
+  DeliveryRequest r;
+  r.queue_id = "0123456789ABCDEF";
+  EXPECT_FALSE(decode_file_request(encode_request(r)));
+  EXPECT_FALSE(decode_file_request(encode_file_request({1, std::string("a\0b", 3)})));
+  EXPECT_FALSE(decode_file_request(encode_file_request({1, ""})));
+  // A file of any size up to the limit comes back whole; a larger one is an error.
+  std::string pem(kMaxFileReply, 'k');
+  auto whole = decode_reply(encode_file_reply(3, pem));
+  ASSERT_TRUE(whole && whole->ok);
+  EXPECT_EQ(whole->text, pem);
+  auto big = decode_reply(encode_file_reply(3, pem + "k"));
+  ASSERT_TRUE(big);
+  EXPECT_FALSE(big->ok);
+  EXPECT_NE(big->text.find("larger than 128 KiB"), std::string::npos);
+  auto err = decode_reply(encode_file_reply(4, Error::perm("cannot read x: Permission denied")));
+  ASSERT_TRUE(err);
+  EXPECT_FALSE(err->ok);
+  EXPECT_EQ(err->text, "cannot read x: Permission denied");
+}
+
 TEST(LocalAgent, SanitizeEnv) {
   EXPECT_EQ(sanitize_env("() { :;}; echo pwned"), "__________echo_pwned");
   EXPECT_EQ(sanitize_env("a+b@c.d"), "a+b@c.d");

@@ -11,14 +11,14 @@ namespace {
 
 // Splits a datagram into records; fails unless it is exactly magic +
 // records + end marker.
-Result<std::vector<std::pair<char, std::string_view>>> records(std::string_view b) {
+Result<std::vector<std::pair<char, std::string_view>>> records(std::string_view b, size_t max_payload = 65536) {
   std::vector<std::pair<char, std::string_view>> out;
   queue::RecordCursor cur(b);
   for (;;) {
     auto step = cur.next();
     if (step == queue::RecordCursor::Step::error) return Error::perm(cur.error);
     if (step == queue::RecordCursor::Step::end) return out;
-    if (out.size() >= 16 || cur.payload.size() > 65536) return Error::perm("too many or too large records");
+    if (out.size() >= 16 || cur.payload.size() > max_payload) return Error::perm("too many or too large records");
     out.emplace_back(cur.type, cur.payload);
   }
 }
@@ -121,18 +121,48 @@ Result<DeliveryRequest> decode_request(std::string_view b) {
   return r;
 }
 
-std::string encode_reply(const DeliveryReply& r) {
+namespace {
+std::string reply_bytes(const DeliveryReply& r, size_t max_text) {
   std::string out(queue::kMagic);
   queue::append_record(out, 'g', std::to_string(r.tag));
   queue::append_record(out, 'o', r.ok ? "ok" : r.temporary ? "temp" : "perm");
   queue::append_record(out, 'd', r.dsn);
-  queue::append_record(out, 't', r.text.substr(0, 1000));
+  queue::append_record(out, 't', r.text.substr(0, max_text));
+  queue::append_record(out, queue::kEnd, "");
+  return out;
+}
+}  // namespace
+
+std::string encode_reply(const DeliveryReply& r) { return reply_bytes(r, 1000); }
+
+std::string encode_file_reply(uint64_t tag, const Result<std::string>& content) {
+  if (!content) return reply_bytes({tag, false, content.error().is_temporary(), "", content.error().detail}, 1000);
+  if (content->size() > kMaxFileReply)
+    return reply_bytes({tag, false, false, "", "larger than " + std::to_string(kMaxFileReply / 1024) + " KiB"}, 1000);
+  return reply_bytes({tag, true, false, "", *content}, kMaxFileReply);
+}
+
+std::string encode_file_request(const FileRequest& r) {
+  std::string out(queue::kMagic);
+  queue::append_record(out, 'g', std::to_string(r.tag));
+  queue::append_record(out, 'f', r.path);
   queue::append_record(out, queue::kEnd, "");
   return out;
 }
 
+Result<FileRequest> decode_file_request(std::string_view b) {
+  auto recs = records(b, 4096);
+  if (!recs) return recs.error();
+  if (recs->size() != 2 || (*recs)[0].first != 'g' || (*recs)[1].first != 'f') return Error::perm("malformed file request");
+  FileRequest r;
+  if (!parse_u64((*recs)[0].second, r.tag)) return Error::perm("bad tag");
+  r.path = std::string((*recs)[1].second);
+  if (r.path.empty() || r.path.find('\0') != std::string::npos) return Error::perm("bad path");
+  return r;
+}
+
 Result<DeliveryReply> decode_reply(std::string_view b) {
-  auto recs = records(b);
+  auto recs = records(b, kMaxFileReply);
   if (!recs) return recs.error();
   if (recs->size() != 4 || (*recs)[0].first != 'g' || (*recs)[1].first != 'o' || (*recs)[2].first != 'd' ||
       (*recs)[3].first != 't')

@@ -36,10 +36,25 @@ struct DeliveryReply {
   std::string text;  // "delivered to mailbox" or the failure detail
 };
 
+// After a reload with privileges dropped, the daemon asks the root side for
+// a TLS certificate or key file; the root side reads only files its own
+// configuration names (tls::files_named). The answer is a DeliveryReply
+// whose text is the file (ok) or the reason it cannot be read.
+struct FileRequest {
+  uint64_t tag = 0;
+  std::string path;
+};
+// The largest file answer: one PEM file (tls::kMaxPemFile) fits.
+inline constexpr size_t kMaxFileReply = 128 * 1024;
+
 std::string encode_request(const DeliveryRequest& r);
 Result<DeliveryRequest> decode_request(std::string_view bytes);
 std::string encode_reply(const DeliveryReply& r);
 Result<DeliveryReply> decode_reply(std::string_view bytes);
+std::string encode_file_request(const FileRequest& r);
+Result<FileRequest> decode_file_request(std::string_view bytes);
+// The file whole (up to kMaxFileReply), or the error's text.
+std::string encode_file_reply(uint64_t tag, const Result<std::string>& content);
 
 bool same_target(const rewrite::Target& a, const rewrite::Target& b);
 // A stable name for a target, equal exactly when same_target() holds: what

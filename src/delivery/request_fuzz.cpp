@@ -14,5 +14,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!again || !tern::delivery::same_target(again->target, r->target)) __builtin_trap();
   }
   (void)tern::delivery::decode_reply(in);
+  if (auto f = tern::delivery::decode_file_request(in)) {
+    auto again = tern::delivery::decode_file_request(tern::delivery::encode_file_request(*f));
+    if (!again || again->path != f->path || again->tag != f->tag) __builtin_trap();
+  }
   return 0;
 }

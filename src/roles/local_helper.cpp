@@ -10,23 +10,29 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <set>
 
 #include "base/child.h"
 #include "base/fd.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "config/config.h"
 #include "queue/reader.h"
 #include "queue/spool.h"
 #include "roles/services.h"
+#include "tls/server_context.h"
 
 namespace tern::roles {
 
 namespace {
 
 constexpr const char kReload[] = "RELOAD";
-constexpr size_t kMaxDatagram = 70000;
+constexpr size_t kMaxDatagram = 70000;                               // a request
+constexpr size_t kMaxReplyDatagram = delivery::kMaxFileReply + 4096;  // a reply, a file's at most
+constexpr auto kFileTimeout = std::chrono::seconds(10);
 
 delivery::DeliveryReply failure(uint64_t tag, const Error& e) {
   return {tag, false, e.is_temporary(), e.dsn, e.detail};
@@ -100,6 +106,21 @@ std::shared_ptr<const config::Config> load_config(const ServeOptions& opt) {
   return r.config;
 }
 
+// A TLS file for the daemon's reload: read only if the configuration as it
+// is on disk now names it as a certificate or key file.
+Result<std::string> read_tls_file(const ServeOptions& opt, const std::string& path) {
+  auto cfg = load_config(opt);
+  if (!cfg) return Error::perm("the configuration does not load");
+  auto named = tls::files_named(*cfg);
+  if (!named) return named.error();
+  if (std::find(named->begin(), named->end(), path) == named->end()) {
+    log::warn("local delivery process: request for {}, which the configuration names as no TLS file; refused",
+              str::printable(path, 200));
+    return Error::perm(path + " is not a certificate or key file of the configuration");
+  }
+  return tls::read_from_disk(path);
+}
+
 [[noreturn]] void run_helper(int fd, const ServeOptions& opt) {
   ::signal(SIGPIPE, SIG_IGN);
   ::signal(SIGHUP, SIG_IGN);
@@ -127,6 +148,12 @@ std::shared_ptr<const config::Config> load_config(const ServeOptions& opt) {
         svc = std::move(built);
       else
         log::error("local delivery process: reload failed; keeping the old configuration");
+      continue;
+    }
+    if (auto f = delivery::decode_file_request(msg)) {
+      auto reply = delivery::encode_file_reply(f->tag, read_tls_file(opt, f->path));
+      ssize_t ignored = ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+      (void)ignored;
       continue;
     }
     auto req = delivery::decode_request(msg);
@@ -184,7 +211,7 @@ HelperLink::~HelperLink() {
 }
 
 void HelperLink::read_replies() {
-  std::string buf(kMaxDatagram, '\0');
+  std::string buf(kMaxReplyDatagram, '\0');
   for (;;) {
     ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
     if (n < 0 && errno == EINTR) continue;
@@ -203,6 +230,26 @@ void HelperLink::read_replies() {
 void HelperLink::close() { ::shutdown(fd_, SHUT_RDWR); }
 
 void HelperLink::request_reload() { (void)::send(fd_, kReload, sizeof kReload - 1, MSG_NOSIGNAL); }
+
+Result<std::string> HelperLink::read_file(const std::string& path) {
+  delivery::FileRequest req;
+  {
+    std::lock_guard lock(mu_);
+    req.tag = next_tag_++;
+  }
+  req.path = path;
+  auto bytes = delivery::encode_file_request(req);
+  if (::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(bytes.size()))
+    return Error::temp("cannot read " + path + ": the local delivery process is unavailable");
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, kFileTimeout, [&] { return dead_ || replies_.count(req.tag); });
+  auto it = replies_.find(req.tag);
+  if (it == replies_.end()) return Error::temp("cannot read " + path + ": the local delivery process did not answer");
+  auto reply = std::move(it->second);
+  replies_.erase(it);
+  if (reply->ok) return std::move(reply->text);
+  return Error::perm(reply->text + " [asked of the local delivery process, which reads it as root]");
+}
 
 Result<delivery::Delivered> HelperLink::call(delivery::DeliveryRequest req) {
   {

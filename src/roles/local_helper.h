@@ -40,6 +40,10 @@ class HelperLink {
   ~HelperLink();
   Result<delivery::Delivered> call(delivery::DeliveryRequest req);
   void request_reload();
+  // A certificate or key file, read as root by the helper, which reads only
+  // files its configuration names (a reload after the privilege drop).
+  // Waits at most 10 seconds.
+  Result<std::string> read_file(const std::string& path);
   // Shutdown: ends the link; calls waiting for a reply fail (temporary),
   // and the local delivery process stops its running deliveries.
   void close();

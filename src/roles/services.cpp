@@ -70,16 +70,18 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   if (!rw) return rw.error();
   std::shared_ptr<sasl::Verifier> verifier;
   if (users && verify_pool) verifier = std::make_shared<PasswordVerifier>(verify_pool, users);
-  // TLS: certificates and keys are read here (as root at start-up).
+  // TLS: certificates and keys are read here: as root at start-up; on a
+  // reload after the privilege drop, by the root-owned local delivery
+  // process, which reads only the files its configuration names.
+  tls::FileReader read = tls::read_from_disk;
+  if (previous && helper) read = [helper](const std::string& path) { return helper->read_file(path); };
   std::shared_ptr<const io::TlsServer> tls_server;
-  if (auto tls = tls::ServerContext::create(*cfg); tls) {
+  if (auto tls = tls::ServerContext::create(*cfg, read); tls) {
     if (*tls)  // null: no certificate, TLS off
       for (const auto& w : (*tls)->warnings()) log::warn("{}", w);
     tls_server = *tls;
   } else if (previous && previous->smtp && previous->smtp->tls) {
-    log::warn("TLS not reloaded, sessions go on with the certificate loaded before: {} (a key readable only by "
-              "root is read at start-up: restart tern to load a new one)",
-              tls.error().detail);
+    log::warn("TLS not reloaded, sessions go on with the certificate loaded before: {}", tls.error().detail);
     tls_server = previous->smtp->tls;
   } else {
     return tls.error();

@@ -26,11 +26,12 @@ struct ServiceSet {
 // one; privileged targets then go through it. recent_logins: the
 // POP-before-SMTP table, which outlives reloads (null: nothing feeds it).
 // The SMTP services carry one view per listener (smtp::Services).
-// previous: on reload, the running set. If the TLS context cannot be built
-// (typically: the key is readable only by root, and privileges are
-// dropped), the running TLS context is kept with a warning and the rest of
-// the configuration is applied (docs/behaviour.md); at start-up (no
-// previous) a TLS error is fatal. verify_pool: the threads that check AUTH
+// previous: on reload, the running set; with a helper, certificate and key
+// files are then read through it (as root). If the TLS context cannot be
+// built (a missing file, a key that does not match), the running TLS
+// context is kept with a warning and the rest of the configuration is
+// applied (docs/behaviour.md); at start-up (no previous) a TLS error is
+// fatal. verify_pool: the threads that check AUTH
 // passwords (roles/password_verifier.h); without it, or without a
 // user_database, SMTP AUTH is not offered.
 Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg,

@@ -32,11 +32,9 @@ struct PemObject {
 
 // Every certificate and key of one file, in order. Other PEM blocks
 // (EC PARAMETERS, DH PARAMETERS) are skipped.
-Result<std::vector<PemObject>> read_objects(const std::string& path) {
-  auto text = fs::read_file(path, 1u << 20);
-  if (!text)
-    return Error::perm("cannot read " + path + ": " + text.error().detail +
-                       " (tern reads it as root before dropping privileges; check the path and its mode)");
+Result<std::vector<PemObject>> read_objects(const std::string& path, const FileReader& read) {
+  auto text = read(path);
+  if (!text) return text.error();
   std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(text->data(), static_cast<int>(text->size())));
   std::vector<PemObject> out;
   for (;;) {
@@ -77,17 +75,26 @@ Result<std::vector<PemObject>> read_objects(const std::string& path) {
 
 }  // namespace
 
-Result<KeyedChain> load_cert_and_key(const std::string& cert_file, const std::string& key_file) {
+Result<std::string> read_from_disk(const std::string& path) {
+  auto text = fs::read_file(path, kMaxPemFile);
+  if (!text)
+    return Error::perm("cannot read " + path + ": " + text.error().detail +
+                       " (tern reads it as root before dropping privileges; check the path and its mode)");
+  return text;
+}
+
+Result<KeyedChain> load_cert_and_key(const std::string& cert_file, const std::string& key_file,
+                                     const FileReader& read) {
   KeyedChain c;
   c.source = cert_file == key_file ? cert_file : cert_file + " and " + key_file;
-  auto certs = read_objects(cert_file);
+  auto certs = read_objects(cert_file, read);
   if (!certs) return certs.error();
   for (auto& o : *certs)
     if (o.kind == PemObject::cert) c.certs.push_back(std::move(o.x509));
     else if (key_file == cert_file && !c.key) c.key = std::move(o.pkey);
   if (c.certs.empty()) return Error::perm(cert_file + " holds no certificate (expected a PEM \"BEGIN CERTIFICATE\" block)");
   if (key_file != cert_file) {
-    auto keys = read_objects(key_file);
+    auto keys = read_objects(key_file, read);
     if (!keys) return keys.error();
     for (auto& o : *keys)
       if (o.kind == PemObject::key) {
@@ -99,10 +106,10 @@ Result<KeyedChain> load_cert_and_key(const std::string& cert_file, const std::st
   return c;
 }
 
-Result<std::vector<KeyedChain>> load_chain_files(const std::vector<std::string>& files) {
+Result<std::vector<KeyedChain>> load_chain_files(const std::vector<std::string>& files, const FileReader& read) {
   std::vector<KeyedChain> chains;
   for (const auto& f : files) {
-    auto objs = read_objects(f);
+    auto objs = read_objects(f, read);
     if (!objs) return objs.error();
     for (auto& o : *objs) {
       if (o.kind == PemObject::key) {

@@ -98,7 +98,20 @@ Level security_level(const config::Config& cfg) {
 
 ServerContext::~ServerContext() = default;
 
-Result<std::shared_ptr<ServerContext>> ServerContext::create(const config::Config& cfg) {
+Result<std::vector<std::string>> files_named(const config::Config& cfg) {
+  std::vector<std::string> out = cfg.list("smtpd_tls_chain_files");
+  for (const char* p : {"smtpd_tls_cert_file", "smtpd_tls_key_file"})
+    if (!cfg.get(p).empty()) out.push_back(cfg.get(p));
+  for (const auto& spec : cfg.list("tls_server_sni_maps")) {
+    auto entries = sni_entries(spec);
+    if (!entries) return entries.error();
+    for (auto& e : *entries)
+      for (auto& f : str::split_list(e.value)) out.push_back(f);
+  }
+  return out;
+}
+
+Result<std::shared_ptr<ServerContext>> ServerContext::create(const config::Config& cfg, const FileReader& read) {
   std::string cert = cfg.get("smtpd_tls_cert_file");
   std::string key = cfg.get("smtpd_tls_key_file");
   auto chain_files = cfg.list("smtpd_tls_chain_files");
@@ -124,11 +137,11 @@ Result<std::shared_ptr<ServerContext>> ServerContext::create(const config::Confi
                                                              : "smtpd_tls_cert_file";
   std::vector<KeyedChain> chains;
   if (!chain_files.empty()) {
-    auto c = load_chain_files(chain_files);
+    auto c = load_chain_files(chain_files, read);
     if (!c) return at(cfg, "smtpd_tls_chain_files", c.error().detail);
     chains = std::move(*c);
   } else {
-    auto c = load_cert_and_key(cert, key.empty() ? cert : key);
+    auto c = load_cert_and_key(cert, key.empty() ? cert : key, read);
     if (!c) return at(cfg, key_param, c.error().detail);
     chains.push_back(std::move(*c));
   }
@@ -147,7 +160,7 @@ Result<std::shared_ptr<ServerContext>> ServerContext::create(const config::Confi
       std::string_view name = e.key;
       if (!is_dns_name(name.starts_with('.') ? name.substr(1) : name))
         return at(cfg, "tls_server_sni_maps", "'" + str::printable(e.key, 100) + "' is not a host name");
-      auto c = load_chain_files(str::split_list(e.value));
+      auto c = load_chain_files(str::split_list(e.value), read);
       std::string where = fs::basename(spec) + " line " + std::to_string(e.line) + ": ";
       if (!c) return at(cfg, "tls_server_sni_maps", where + c.error().detail);
       auto ctx = make_context(s, *c, *self->keys_);

@@ -26,6 +26,7 @@
 #include "base/result.h"
 #include "config/config.h"
 #include "io/tls_stream.h"
+#include "tls/pem.h"
 #include "tls/ticket_keys.h"
 
 namespace tern::tls {
@@ -38,7 +39,10 @@ class ServerContext final : public io::TlsServer, public std::enable_shared_from
  public:
   // Null when no certificate is configured (TLS off). Errors name the
   // parameter, where it was set (main.cf:LINE) and the fix.
-  static Result<std::shared_ptr<ServerContext>> create(const config::Config& cfg);
+  // Certificate and key files are read through `read` (the table text of
+  // tls_server_sni_maps always from disk).
+  static Result<std::shared_ptr<ServerContext>> create(const config::Config& cfg,
+                                                        const FileReader& read = read_from_disk);
   ~ServerContext() override;
   std::unique_ptr<io::TlsStream> wrap(std::unique_ptr<io::Stream>& plain) const override;
   // Warnings found while building (e.g. a TLSv1 asked for), for the log.
@@ -53,6 +57,11 @@ class ServerContext final : public io::TlsServer, public std::enable_shared_from
   std::map<std::string, std::shared_ptr<asio::ssl::context>, std::less<>> by_name_;
   std::vector<std::string> warnings_;
 };
+
+// Every certificate and key file the configuration names (smtpd_tls_cert_file,
+// smtpd_tls_key_file, smtpd_tls_chain_files, the files of
+// tls_server_sni_maps): the only files the root side reads for a reload.
+Result<std::vector<std::string>> files_named(const config::Config& cfg);
 
 // True for a name a client may ask for by SNI: LDH labels and dots, at most
 // 253 bytes. Anything else is never looked up nor logged.

@@ -432,7 +432,7 @@ def test_reload_with_a_bad_key_keeps_the_running_certificate_and_applies_the_res
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop privileges")
-def test_root_only_key_is_read_before_the_privilege_drop(make_tern, pki):
+def test_root_only_key_is_read_at_start_and_again_on_reload_after_the_privilege_drop(make_tern, pki):
     cert, key = pki.issue("server")
     os.chmod(pki.dir, 0o755)
     os.chmod(cert, 0o644)
@@ -443,16 +443,38 @@ def test_root_only_key_is_read_before_the_privilege_drop(make_tern, pki):
     t.start()
     with smtplib.SMTP("127.0.0.1", t.port, timeout=10) as s:
         s.starttls(context=client_context(pki))
+        assert s.sock.getpeercert(binary_form=True) == ssl.PEM_cert_to_DER_cert(open(cert).read())
         s.sendmail("a@example.org", ["alice@virt.test"], MSG)
     t.wait_for_mail("alice@virt.test")
-    # SIGHUP in the unprivileged process: the key cannot be read again; the
-    # certificate loaded at start-up stays in service.
+    # A renewed certificate with a new root-only key, in new files: the
+    # unprivileged process cannot read the key, the root side reads it for
+    # the reload because main.cf names it.
+    new_cert, new_key = pki.issue("renewed")
+    os.chmod(new_cert, 0o644)
+    os.chmod(new_key, 0o600)
+    as_tern = subprocess.run(["setpriv", f"--reuid={tern_user.pw_uid}", f"--regid={tern_user.pw_gid}",
+                              "--clear-groups", "cat", new_key], capture_output=True, text=True)
+    assert as_tern.returncode != 0 and "Permission denied" in as_tern.stderr
+    t.params["smtpd_tls_cert_file"] = new_cert
+    t.params["smtpd_tls_key_file"] = new_key
+    t.write_config()
     t.reload()
     wait_until(lambda: "reload -- configuration" in t.log(), what="the reload: " + t.log()[-1500:])
-    assert "TLS not reloaded" in t.log() and "Permission denied" in t.log()
+    assert "TLS not reloaded" not in t.log(), t.log()[-1500:]
     with smtplib.SMTP("127.0.0.1", t.port, timeout=10) as s:
         s.starttls(context=client_context(pki))
+        assert s.sock.getpeercert(binary_form=True) == ssl.PEM_cert_to_DER_cert(open(new_cert).read())
         assert s.noop()[0] == 250
+    # A key file main.cf no longer names stays unreadable to the daemon; a
+    # reload pointing at a missing key keeps the renewed certificate.
+    t.params["smtpd_tls_key_file"] = new_key + ".gone"
+    t.write_config()
+    t.reload()
+    wait_until(lambda: "TLS not reloaded" in t.log(), what="the second reload: " + t.log()[-1500:])
+    assert "asked of the local delivery process" in t.log() and "No such file" in t.log(), t.log()[-1500:]
+    with smtplib.SMTP("127.0.0.1", t.port, timeout=10) as s:
+        s.starttls(context=client_context(pki))
+        assert s.sock.getpeercert(binary_form=True) == ssl.PEM_cert_to_DER_cert(open(new_cert).read())
 
 
 def test_chain_files_serve_an_rsa_and_an_ecdsa_certificate(make_tern, pki, workdir):
