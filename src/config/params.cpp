@@ -169,6 +169,13 @@ const std::vector<ParamDef>& table() {
      "Address family tried first among hosts of equal MX preference: ipv4, ipv6 or any (random)"},
     {"smtp_mx_address_limit", T::integer, "5", "Most addresses a route to a destination holds (0: no limit)"},
     {"smtp_mx_session_limit", T::integer, "2", "Most SMTP sessions tried per delivery attempt to one destination"},
+    // Remote delivery: transports and the SMTP client's use of them (remote/)
+    {"relayhost", T::string, "", "Next hop for all remote mail ([host]:port, or a domain by MX); empty: each recipient's domain by MX"},
+    {"transport_maps", T::list, "", "Tables choosing the transport and next hop per address or domain (smtp:[host]:port, error:text, discard:)"},
+    {"default_transport", T::string, "smtp", "Transport for remote recipients without a transport_maps entry"},
+    {"smtp_destination_recipient_limit", T::integer, "50", "Most recipients one SMTP transaction carries"},
+    {"smtp_sasl_auth_enable", T::boolean, "no", "Authenticate to remote servers whose credentials smtp_sasl_password_maps holds"},
+    {"smtp_sasl_password_maps", T::list, "", "Tables of user:password by [host]:port, host or domain of the next hop"},
   };
   return params;
 }
