@@ -29,7 +29,7 @@ Envelope sample() {
   e.protocol = "ESMTP";
   e.smtputf8 = true;
   e.sender = "a\nb@example.org";  // newlines cannot break the format
-  e.recipients = {{"x@example.com", false, 0}, {"y@example.com", false, 0}};
+  e.recipients = {{"x@example.com", false, 0, 0, {}}, {"y@example.com", false, 0, 0, {}}};
   return e;
 }
 

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "queue/reader.h"
+#include "scheduler/bouncer.h"
 
 namespace tern::scheduler {
 
@@ -37,6 +38,32 @@ class FileProgress : public ProgressLog {
  private:
   const std::string& path_;
   const std::string& id_;
+};
+
+// Holds a pass's records until its notification is durable (bouncer.h),
+// then writes them, leaving out the cross-off of recipients whose failure
+// could not be reported.
+class HeldProgress : public ProgressLog {
+ public:
+  void target_done(const queue::Recipient& r, const std::string& key) override { targets_.emplace_back(&r, key); }
+  void recipient_done(const queue::Recipient& r) override { recipients_.push_back(&r); }
+  void replay(ProgressLog& to, std::vector<PassRecipient>& pass, bool keep_failed) {
+    for (auto& [r, key] : targets_) to.target_done(*r, key);
+    for (auto* r : recipients_) {
+      queue::Recipient* failed = nullptr;
+      for (auto& p : pass)
+        if (p.recipient == r && p.outcome.failed()) failed = p.recipient;
+      if (keep_failed && failed) {
+        failed->done = false;  // stays pending: reported by a later pass
+        continue;
+      }
+      to.recipient_done(*r);
+    }
+  }
+
+ private:
+  std::vector<std::pair<const queue::Recipient*, std::string>> targets_;
+  std::vector<const queue::Recipient*> recipients_;
 };
 
 }  // namespace
@@ -178,13 +205,41 @@ void Scheduler::process(const std::string& id) {
   }
   std::string_view content = std::string_view(*bytes).substr(env->content_offset, env->content_size);
   FileProgress progress(path, id);
+  HeldProgress held;
   std::vector<PassRecipient> pass;
   for (auto& r : env->recipients)
     if (!r.done) pass.push_back({&r, svc->rewriter->expand(r.address), true, {}});
-  deliver_recipients(*svc, *env, content, pass, progress);
+  deliver_recipients(*svc, *env, content, pass, held);
+
+  // Lifetimes and the notification of this pass (bouncer.h): it is
+  // committed before anything it reports is crossed off.
+  const auto now = ::time(nullptr);
+  long long age_s = static_cast<long long>(now - env->arrival);
+  long long lifetime_s = svc->cfg->seconds(env->sender.empty() ? "bounce_queue_lifetime" : "maximal_queue_lifetime");
+  long long warn_s = svc->cfg->seconds("delay_warning_time");
+  bool expired = env->pending() > 0 && age_s >= lifetime_s;
+  bool warn = env->pending() > 0 && !expired && warn_s > 0 && age_s >= warn_s && !env->delay_warned;
+  auto settings = notice_settings(*svc->cfg, now);
+  settings.retry_until = env->arrival + static_cast<std::time_t>(lifetime_s);
+  Status noticed = ok_status();
+  if (committer_) noticed = send_notice(*committer_, spool_, settings, *env, content, notice_lines(pass, expired, warn));
+  held.replay(progress, pass, !noticed);
+  if (noticed && warn) {
+    if (auto st = queue::append_delay_warned(path); !st)
+      log::warn("{}: cannot record the delay warning: {}", id, st.error().detail);
+  }
+  if (noticed && expired) {
+    for (auto& p : pass) {
+      if (p.recipient->done) continue;
+      log::info("{}: to=<{}>, relay=none, delay={}, dsn=4.4.7, status=expired, returned to sender ({})", id,
+                str::printable(p.recipient->address), age_s, str::printable(p.outcome.reason, 300));
+      progress.recipient_done(*p.recipient);
+      p.recipient->done = true;
+    }
+  }
   std::string notes;
   for (auto& p : pass)
-    if (!p.outcome.done)
+    if (!p.recipient->done)
       notes += fmt::format("{}: {}\n", str::printable(p.recipient->address), str::printable(p.outcome.reason, 300));
   if (env->pending() == 0) {
     ::unlink(path.c_str());
@@ -203,23 +258,6 @@ void Scheduler::process(const std::string& id) {
     }
   }
   spool_.write_defer_note(id, notes);
-  long long age_s = static_cast<long long>(::time(nullptr) - env->arrival);
-  long long lifetime_s = svc->cfg->seconds("maximal_queue_lifetime");
-  if (age_s >= lifetime_s) {
-    for (auto& r : env->recipients)
-      if (!r.done)
-        log::info("{}: to=<{}>, relay=none, delay={}, dsn=4.4.7, status=expired (message older than "
-                  "maximal_queue_lifetime; kept on hold until bounces exist)",
-                  id, str::printable(r.address), age_s);
-    auto st = spool_.move(id, queue::Area::active, queue::Area::hold);
-    if (st) {
-      log::warn("{}: expired after {}s in the queue; moved to hold (tern queue release to retry)", id, age_s);
-      std::lock_guard lock(mu_);
-      attempts_.erase(id);
-      return;
-    }
-    log::error("{}: cannot move an expired message to hold: {}", id, st.error().detail);
-  }
   defer(id, *svc);
 }
 
