@@ -40,28 +40,45 @@ class FileProgress : public ProgressLog {
   const std::string& id_;
 };
 
-// Holds a pass's records until its notification is durable (bouncer.h),
-// then writes them, leaving out the cross-off of recipients whose failure
-// could not be reported.
+// Writes a pass's records to the file at once, except those of recipients
+// with a permanent failure so far: they wait until the pass's notification
+// is durable (bouncer.h), so a crash before it repeats the failure (and the
+// bounce) rather than losing it; a delivered target held with them may be
+// delivered again after such a crash, a duplicate, never a loss. If the
+// notification cannot be committed, those records are left out and a
+// later pass tries (and reports) them again.
 class HeldProgress : public ProgressLog {
  public:
-  void target_done(const queue::Recipient& r, const std::string& key) override { targets_.emplace_back(&r, key); }
-  void recipient_done(const queue::Recipient& r) override { recipients_.push_back(&r); }
-  void replay(ProgressLog& to, std::vector<PassRecipient>& pass, bool keep_failed) {
-    for (auto& [r, key] : targets_) to.target_done(*r, key);
+  HeldProgress(ProgressLog& to, std::vector<PassRecipient>& pass) : to_(to), pass_(pass) {}
+  void target_done(const queue::Recipient& r, const std::string& key) override {
+    if (failed(r)) targets_.emplace_back(&r, key);
+    else to_.target_done(r, key);
+  }
+  void recipient_done(const queue::Recipient& r) override {
+    if (failed(r)) recipients_.push_back(&r);
+    else to_.recipient_done(r);
+  }
+  void release(bool noticed) {
+    if (noticed)
+      for (auto& [r, key] : targets_) to_.target_done(*r, key);
     for (auto* r : recipients_) {
-      queue::Recipient* failed = nullptr;
-      for (auto& p : pass)
-        if (p.recipient == r && p.outcome.failed()) failed = p.recipient;
-      if (keep_failed && failed) {
-        failed->done = false;  // stays pending: reported by a later pass
+      if (noticed) {
+        to_.recipient_done(*r);
         continue;
       }
-      to.recipient_done(*r);
+      for (auto& p : pass_)
+        if (p.recipient == r) p.recipient->done = false;  // stays pending: reported by a later pass
     }
   }
 
  private:
+  bool failed(const queue::Recipient& r) const {
+    for (auto& p : pass_)
+      if (p.recipient == &r) return p.outcome.failed();
+    return false;
+  }
+  ProgressLog& to_;
+  std::vector<PassRecipient>& pass_;
   std::vector<std::pair<const queue::Recipient*, std::string>> targets_;
   std::vector<const queue::Recipient*> recipients_;
 };
@@ -205,10 +222,10 @@ void Scheduler::process(const std::string& id) {
   }
   std::string_view content = std::string_view(*bytes).substr(env->content_offset, env->content_size);
   FileProgress progress(path, id);
-  HeldProgress held;
   std::vector<PassRecipient> pass;
   for (auto& r : env->recipients)
     if (!r.done) pass.push_back({&r, svc->rewriter->expand(r.address), true, {}});
+  HeldProgress held(progress, pass);
   deliver_recipients(*svc, *env, content, pass, held);
 
   // Lifetimes and the notification of this pass (bouncer.h): it is
@@ -223,7 +240,7 @@ void Scheduler::process(const std::string& id) {
   settings.retry_until = env->arrival + static_cast<std::time_t>(lifetime_s);
   Status noticed = ok_status();
   if (committer_) noticed = send_notice(*committer_, spool_, settings, *env, content, notice_lines(pass, expired, warn));
-  held.replay(progress, pass, !noticed);
+  held.release(noticed.ok());
   if (noticed && warn) {
     if (auto st = queue::append_delay_warned(path); !st)
       log::warn("{}: cannot record the delay warning: {}", id, st.error().detail);

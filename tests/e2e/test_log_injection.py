@@ -164,5 +164,8 @@ def test_case_18_xtext_and_queue_show_after_restart(make_tern):
         recs = records(f.read())
     assert recs[-1] == (b"E", b"")
     assert [typ for typ, _ in recs].count(b"S") == 1
-    assert all(typ in b"TCHPFSRDME" for typ, _ in recs)
+    assert all(typ in b"TCHPFSRDMEVN" for typ, _ in recs)
+    # DSN parameters are kept as typed records, decoded (issue 9).
+    assert (b"V", b"fine+id") in recs
+    assert (b"N", b"0rfc822;u+1@x") in recs
     assert_one_line_per_event(t)
