@@ -311,38 +311,25 @@ TEST(Queue, DsnParametersRoundTripAndOldFilesStillRead) {
 }
 
 TEST(Queue, MisplacedDsnRecordsAreCorrupt) {
-  auto base = [](std::string& b) {
-    b = std::string(kMagic);
+  using Records = std::vector<std::pair<char, std::string>>;
+  // A file of these records between the sender and the content.
+  auto file = [](const Records& middle) {
+    std::string b(kMagic);
     append_record(b, kArrival, "1");
     append_record(b, kSender, "s@example.org");
+    for (auto& [type, payload] : middle) append_record(b, type, payload);
+    append_record(b, kContent, "x\n");
+    append_record(b, kEnd, "");
+    return b;
   };
-  std::string before_rcpt;
-  base(before_rcpt);
-  append_record(before_rcpt, kRecipientDsn, "4");  // no recipient before it
-  append_record(before_rcpt, kRecipient, "x@example.com");
-  append_record(before_rcpt, kContent, "x\n");
-  append_record(before_rcpt, kEnd, "");
-  EXPECT_FALSE(parse_queue_file(before_rcpt, "Q"));
-  std::string bad_bits;
-  base(bad_bits);
-  append_record(bad_bits, kRecipient, "x@example.com");
-  append_record(bad_bits, kRecipientDsn, "zrfc822;a@b");  // not a hex digit
-  append_record(bad_bits, kContent, "x\n");
-  append_record(bad_bits, kEnd, "");
-  EXPECT_FALSE(parse_queue_file(bad_bits, "Q"));
-  std::string warned_inside;
-  base(warned_inside);
-  append_record(warned_inside, kRecipient, "x@example.com");
-  append_record(warned_inside, kWarned, "");  // only after the end marker
-  append_record(warned_inside, kContent, "x\n");
-  append_record(warned_inside, kEnd, "");
-  EXPECT_FALSE(parse_queue_file(warned_inside, "Q"));
-  std::string two_envids;
-  base(two_envids);
-  append_record(two_envids, kEnvid, "a");
-  append_record(two_envids, kEnvid, "b");
-  append_record(two_envids, kRecipient, "x@example.com");
-  append_record(two_envids, kContent, "x\n");
-  append_record(two_envids, kEnd, "");
-  EXPECT_FALSE(parse_queue_file(two_envids, "Q"));
+  const std::string rcpt = "x@example.com";
+  EXPECT_TRUE(parse_queue_file(file({{kRecipient, rcpt}, {kRecipientDsn, "4"}}), "Q"));
+  const Records bad[] = {
+      {{kRecipientDsn, "4"}, {kRecipient, rcpt}},            // no recipient before it
+      {{kRecipient, rcpt}, {kRecipientDsn, "zrfc822;a@b"}},  // not a hex digit
+      {{kRecipient, rcpt}, {kRecipientDsn, ""}},             // empty
+      {{kRecipient, rcpt}, {kWarned, ""}},                   // only after the end marker
+      {{kEnvid, "a"}, {kEnvid, "b"}, {kRecipient, rcpt}},    // two ENVIDs
+  };
+  for (auto& b : bad) EXPECT_FALSE(parse_queue_file(file(b), "Q")) << b[0].first << b[1].first;
 }
