@@ -155,6 +155,7 @@ def test_case_18_xtext_and_queue_show_after_restart(make_tern):
     wait_until(lambda: "status=deferred" in t.log(), what="deferral")
     before = t.run("queue", "show", qid).stdout
     assert "sender: odd+2Bname@example.org" in before
+    assert "dsn_envid: fine+id" in before and "dsn_orig_rcpt: rfc822;u+1@x" in before
     t.stop()
     t.start()
     after = t.run("queue", "show", qid).stdout
