@@ -1,0 +1,124 @@
+// A system user's ~/.forward at delivery time (Postfix's local(8)
+// dotforward): found through forward_path, read as the user with the
+// checks of forward_file.h, parsed by dot_forward.h. What it names is done
+// here, as the user: `\user` and the user's own address go to the mailbox,
+// `|command` runs as the user (nobody for root) in the user's home, `/file`
+// is written as the user (default_privs for root). Other addresses go back
+// to the caller in Delivered::forward_to, which resubmits the message to
+// them with the original sender (scheduler/forward.h), as local(8) does
+// through cleanup. The message already carries "Delivered-To: user@domain"
+// there, so a forwarding loop ends at its second turn (5.4.6).
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "delivery/dot_forward.h"
+#include "delivery/forward_file.h"
+#include "delivery/local_agent.h"
+
+namespace tern::delivery {
+
+namespace {
+
+bool allowed(const config::Config& cfg, const char* param, const char* what) {
+  for (auto& w : cfg.list(param))
+    if (str::iequals(w, what)) return true;
+  return false;
+}
+
+}  // namespace
+
+Result<std::optional<Delivered>> LocalAgent::deliver_forward(const queue::Envelope& env, std::string_view content,
+                                                             const rewrite::Target& t, const rewrite::SystemUser& u,
+                                                             const std::string& prefix) const {
+  using Kind = ForwardItem::Kind;
+  auto at = t.address.rfind('@');
+  std::string domain = at == std::string::npos ? "" : t.address.substr(at + 1);
+  std::string delimiter = cfg_->get("recipient_delimiter").substr(0, 1);
+  ForwardVars v{u.name, u.home, u.shell, t.extension,
+                t.extension.empty() ? t.address : u.name + delimiter + t.extension + "@" + domain,
+                u.name, domain, t.extension.empty() ? "" : delimiter};
+  auto candidates = forward_candidates(*cfg_, v);
+  if (candidates.empty()) return std::optional<Delivered>();
+  auto f = read_forward_as(candidates, u.uid, u.gid, u.name);
+  if (!f) return f.error();
+  if (f->state == ForwardFile::State::absent) return std::optional<Delivered>();
+  std::string where = str::printable(f->path, 200);
+  if (f->state == ForwardFile::State::ignored) {
+    // The reason only: the file's text never reaches a log or a bounce.
+    log::warn("{}: {} ignored: it {}; delivering to the mailbox", str::printable(t.address), where, f->reason);
+    return std::optional<Delivered>();
+  }
+  auto list = parse_forward(f->text);
+  for (auto& why : list.refused) log::warn("{}: {}: {} (skipped)", str::printable(t.address), where, why);
+  if (list.items.empty()) {
+    log::warn("{}: {} has no usable entry; delivering to the mailbox", str::printable(t.address), where);
+    return std::optional<Delivered>();
+  }
+  // allow_mail_to_commands / allow_mail_to_files name "forward" by default.
+  const bool commands = allowed(*cfg_, "allow_mail_to_commands", "forward");
+  const bool files = allowed(*cfg_, "allow_mail_to_files", "forward");
+  for (auto& it : list.items) {
+    if (it.kind == Kind::command && !commands)
+      return Error::with_dsn("5.7.1", fmt::format("mail to command is restricted ({})", where));
+    if (it.kind == Kind::file && !files)
+      return Error::with_dsn("5.7.1", fmt::format("mail to file is restricted ({})", where));
+  }
+  Delivered out;
+  std::vector<std::string> done;
+  bool to_mailbox = false;
+  auto note = [&](const std::string& how) {
+    if (std::find(done.begin(), done.end(), how) == done.end()) done.push_back(how);
+  };
+  for (auto& it : list.items) {
+    switch (it.kind) {
+      case Kind::include:
+        // Not followed (yet): a .forward is read as its user, and so would
+        // the included file have to be.
+        log::warn("{}: {}: :include: is not supported in a .forward (skipped)", str::printable(t.address), where);
+        continue;
+      case Kind::command: {
+        auto d = deliver_command(env, content, t, it.value, prefix, u.name, false);
+        if (!d) return d.error();
+        note(d->how);
+        continue;
+      }
+      case Kind::file: {
+        auto d = deliver_file(env, content, it.value, prefix, u.name);
+        if (!d) return d.error();
+        note(d->how);
+        continue;
+      }
+      case Kind::mailbox:
+      case Kind::address: {
+        std::string a = it.value.find('@') == std::string::npos ? it.value + "@" + domain : it.value;
+        auto a_at = a.rfind('@');
+        // The user's own name, with `\` or without (Postfix's self-reference):
+        // the mailbox, without reading .forward again.
+        if (str::iequals(a.substr(0, a_at), u.name) && str::iequals(a.substr(a_at + 1), domain)) {
+          to_mailbox = true;
+          continue;
+        }
+        if (std::find_if(out.forward_to.begin(), out.forward_to.end(),
+                         [&](const std::string& x) { return str::iequals(x, a); }) == out.forward_to.end())
+          out.forward_to.push_back(a);
+        continue;
+      }
+    }
+  }
+  if (to_mailbox) {
+    auto d = deliver_mailbox(env, content, t, u, prefix);
+    if (!d) return d.error();
+    note(d->how);
+  }
+  if (done.empty() && out.forward_to.empty()) {
+    log::warn("{}: {} has no usable entry; delivering to the mailbox", str::printable(t.address), where);
+    return std::optional<Delivered>();
+  }
+  for (auto& h : done) out.how += (out.how.empty() ? "" : ", ") + h;
+  return std::optional<Delivered>(std::move(out));
+}
+
+}  // namespace tern::delivery
