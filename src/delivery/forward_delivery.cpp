@@ -1,6 +1,8 @@
 // A system user's ~/.forward at delivery time (Postfix's local(8)
 // dotforward): found through forward_path, read as the user with the
-// checks of forward_file.h, parsed by dot_forward.h. What it names is done
+// checks of forward_file.h, parsed by dot_forward.h, its :include: files
+// read the same way (their commands and files need "include" in
+// allow_mail_to_commands / allow_mail_to_files). What it names is done
 // here, as the user: `\user` and the user's own address go to the mailbox,
 // `|command` runs as the user (nobody for root) in the user's home, `/file`
 // is written as the user (default_privs for root). Other addresses go back
@@ -28,6 +30,53 @@ bool allowed(const config::Config& cfg, const char* param, const char* what) {
   return false;
 }
 
+// :include: files inside a .forward nest at most this deep.
+constexpr int kMaxIncludeDepth = 10;
+
+struct Gathered {
+  ForwardItem item;
+  bool from_include = false;
+  std::string where;  // the file it came from, printable
+};
+
+// The items of one file, with those of its :include: files in their place.
+// Included files are read as the user with the .forward checks; one that
+// is absent or unreadable defers, as an alias's :include: does; one that
+// fails a check is skipped with a warning.
+Status gather(const std::string& address, const std::string& text, const std::string& where, bool from_include,
+              int depth, const rewrite::SystemUser& u, std::vector<Gathered>& out) {
+  auto list = parse_forward(text);
+  for (auto& why : list.refused) log::warn("{}: {}: {} (skipped)", address, where, why);
+  for (auto& it : list.items) {
+    if (out.size() >= kMaxForwardItems) {
+      log::warn("{}: {}: items after the {}th ignored", address, where, kMaxForwardItems);
+      return ok_status();
+    }
+    if (it.kind != ForwardItem::Kind::include) {
+      out.push_back({it, from_include, where});
+      continue;
+    }
+    if (depth >= kMaxIncludeDepth)
+      return Error::with_dsn("5.4.6", fmt::format("{}: :include: nested deeper than {}", where, kMaxIncludeDepth));
+    std::string inc = str::printable(it.value, 200);
+    if (it.value.empty() || it.value[0] != '/') {
+      log::warn("{}: {}: :include: needs an absolute path (skipped)", address, where);
+      continue;
+    }
+    auto f = read_forward_as({it.value}, u.uid, u.gid, u.name);
+    if (!f) return f.error();
+    if (f->state == ForwardFile::State::absent)
+      return Error::temp(fmt::format("{}: :include:{}: no such file", where, inc));
+    if (f->state == ForwardFile::State::ignored) {
+      log::warn("{}: {}: :include:{} ignored: it {} (skipped)", address, where, inc, f->reason);
+      continue;
+    }
+    auto st = gather(address, f->text, inc, true, depth + 1, u, out);
+    if (!st) return st;
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 Result<std::optional<Delivered>> LocalAgent::deliver_forward(const queue::Envelope& env, std::string_view content,
@@ -51,20 +100,20 @@ Result<std::optional<Delivered>> LocalAgent::deliver_forward(const queue::Envelo
     log::warn("{}: {} ignored: it {}; delivering to the mailbox", str::printable(t.address), where, f->reason);
     return std::optional<Delivered>();
   }
-  auto list = parse_forward(f->text);
-  for (auto& why : list.refused) log::warn("{}: {}: {} (skipped)", str::printable(t.address), where, why);
-  if (list.items.empty()) {
+  std::vector<Gathered> items;
+  if (auto st = gather(str::printable(t.address), f->text, where, false, 0, u, items); !st) return st.error();
+  if (items.empty()) {
     log::warn("{}: {} has no usable entry; delivering to the mailbox", str::printable(t.address), where);
     return std::optional<Delivered>();
   }
-  // allow_mail_to_commands / allow_mail_to_files name "forward" by default.
-  const bool commands = allowed(*cfg_, "allow_mail_to_commands", "forward");
-  const bool files = allowed(*cfg_, "allow_mail_to_files", "forward");
-  for (auto& it : list.items) {
-    if (it.kind == Kind::command && !commands)
-      return Error::with_dsn("5.7.1", fmt::format("mail to command is restricted ({})", where));
-    if (it.kind == Kind::file && !files)
-      return Error::with_dsn("5.7.1", fmt::format("mail to file is restricted ({})", where));
+  // allow_mail_to_commands / allow_mail_to_files: "forward" (the default)
+  // for the .forward itself, "include" for its :include: files.
+  for (auto& g : items) {
+    const char* source = g.from_include ? "include" : "forward";
+    if (g.item.kind == Kind::command && !allowed(*cfg_, "allow_mail_to_commands", source))
+      return Error::with_dsn("5.7.1", fmt::format("mail to command is restricted ({}, {})", source, g.where));
+    if (g.item.kind == Kind::file && !allowed(*cfg_, "allow_mail_to_files", source))
+      return Error::with_dsn("5.7.1", fmt::format("mail to file is restricted ({}, {})", source, g.where));
   }
   Delivered out;
   std::vector<std::string> done;
@@ -72,13 +121,11 @@ Result<std::optional<Delivered>> LocalAgent::deliver_forward(const queue::Envelo
   auto note = [&](const std::string& how) {
     if (std::find(done.begin(), done.end(), how) == done.end()) done.push_back(how);
   };
-  for (auto& it : list.items) {
+  for (auto& g : items) {
+    const ForwardItem& it = g.item;
     switch (it.kind) {
       case Kind::include:
-        // Not followed (yet): a .forward is read as its user, and so would
-        // the included file have to be.
-        log::warn("{}: {}: :include: is not supported in a .forward (skipped)", str::printable(t.address), where);
-        continue;
+        continue;  // gather() put its items in its place
       case Kind::command: {
         auto d = deliver_command(env, content, t, it.value, prefix, u.name, false);
         if (!d) return d.error();

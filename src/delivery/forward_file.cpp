@@ -45,7 +45,8 @@ Result<std::optional<ForwardFile>> try_one(const std::string& path, uid_t uid) {
   }
   // Walk the resolved directory from /, refusing any link met on the way
   // (one swapped in after realpath() makes the open fail).
-  UniqueFd d(::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  // O_PATH: a directory the user may search but not list (0711) is fine.
+  UniqueFd d(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!d.valid()) return fs::errno_error("open", "/", errno);
   std::string walked = "/";
   for (auto& comp : str::split(real, '/')) {
@@ -54,7 +55,7 @@ Result<std::optional<ForwardFile>> try_one(const std::string& path, uid_t uid) {
     if (auto why = unsafe_dir(st, uid); !why.empty())
       return std::optional<ForwardFile>(ignored(path, fmt::format("directory {} {}", walked, why)));
     if (comp.empty()) continue;
-    UniqueFd next(::openat(d.get(), comp.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd next(::openat(d.get(), comp.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     walked = fs::join(walked, comp);
     if (!next.valid()) {
       if (errno == ENOENT) return std::optional<ForwardFile>();

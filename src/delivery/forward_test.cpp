@@ -120,6 +120,10 @@ TEST(ForwardFile, ChecksModeSymlinkAndAbsence) {
   r = read_forward_file({f}, me);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->state, ForwardFile::State::ignored);
+  ::chmod(dir.c_str(), 0711);  // searchable, not listable: still safe
+  r = read_forward_file({f}, me);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->state, ForwardFile::State::found);
   ::chmod(dir.c_str(), 0755);
   std::string link = dir + "/.forward-link";
   ASSERT_EQ(::symlink(f.c_str(), link.c_str()), 0);

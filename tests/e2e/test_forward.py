@@ -300,3 +300,29 @@ def test_forward_through_the_root_owned_local_delivery_process(make_tern, users)
     assert open(uid_out).read().strip() == str(alice.pw_uid)
     t.wait_queue_empty()
     assert f"orig_to=<{alice.pw_name}@local.test>" in t.log()
+
+
+def test_include_in_forward(fwd_tern, users):
+    alice, bob = users.add("fwa"), users.add("fwb")
+    inc = write_forward(alice, f"{bob.pw_name}\n", name="list.inc")
+    write_forward(alice, f":include:{inc}\n")
+    t = fwd_tern()
+    send(t, [f"{alice.pw_name}@local.test"])
+    assert wait_maildir(bob)[0]["Subject"] == "fwd"
+    t.wait_queue_empty()
+
+
+@pytest.mark.parametrize("allow", ["alias, forward", "alias, forward, include"])
+def test_command_inside_an_include_needs_include_allowed(fwd_tern, users, allow):
+    alice = users.add("fwa")
+    inc = write_forward(alice, '"|id -u > inc-uid.out"\n', name="cmd.inc")
+    write_forward(alice, f":include:{inc}\n")
+    t = fwd_tern({"allow_mail_to_commands": allow})
+    send(t, [f"{alice.pw_name}@local.test"])
+    t.wait_queue_empty()
+    out = os.path.join(alice.pw_dir, "inc-uid.out")
+    if "include" in allow:
+        assert open(out).read().strip() == str(alice.pw_uid)
+    else:
+        assert not os.path.exists(out)
+        assert "mail to command is restricted (include" in t.log()
