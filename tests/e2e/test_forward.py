@@ -326,3 +326,35 @@ def test_command_inside_an_include_needs_include_allowed(fwd_tern, users, allow)
     else:
         assert not os.path.exists(out)
         assert "mail to command is restricted (include" in t.log()
+
+
+def test_command_exit_67_bounces_5_1_1(fwd_tern, users):
+    alice = users.add("fwa")
+    write_forward(alice, '"|sh -c \'exit 67\'"\n')
+    t = fwd_tern()
+    send(t, [f"{alice.pw_name}@local.test"])
+    wait_until(lambda: "status=bounced" in t.log(), what="the bounce")
+    t.wait_queue_empty()
+    assert "dsn=5.1.1" in t.log()
+    assert maildir(alice) == []
+
+
+def test_forward_path_setting_and_roots_command_runs_as_nobody(fwd_tern, users):
+    """forward_path from main.cf; root's .forward (kept out of /root by it)
+    runs its command as nobody, never as root."""
+    fdir = os.path.join(users.root, "forwards")
+    os.mkdir(fdir, 0o755)
+    out = os.path.join(users.root, "out")
+    os.mkdir(out)
+    os.chmod(out, 0o777)
+    path = os.path.join(fdir, "root.fwd")
+    with open(path, "w") as f:
+        f.write(f'"|id -u > {out}/uid"\n')
+    os.chmod(path, 0o644)
+    t = fwd_tern({"forward_path": f"{fdir}/$user.fwd"})
+    assert "forward_path" not in t.log()  # no "unknown $user" warning at load
+    send(t, [f"root@local.test"])
+    uid = os.path.join(out, "uid")
+    wait_until(lambda: os.path.exists(uid) and os.path.getsize(uid) > 0, what="root's forward command")
+    assert open(uid).read().strip() == str(pwd.getpwnam("nobody").pw_uid)
+    t.wait_queue_empty()
