@@ -358,3 +358,24 @@ def test_forward_path_setting_and_roots_command_runs_as_nobody(fwd_tern, users):
     wait_until(lambda: os.path.exists(uid) and os.path.getsize(uid) > 0, what="root's forward command")
     assert open(uid).read().strip() == str(pwd.getpwnam("nobody").pw_uid)
     t.wait_queue_empty()
+
+
+def test_unprivileged_tern_follows_only_its_own_users_forward(make_tern, users):
+    """tern run by an ordinary user (as the demo runs) reads that user's
+    .forward in its own process; another user's mail waits for root."""
+    alice, bob = users.add("fwa"), users.add("fwb")
+    write_forward(alice, '"|id -u > uid.out"\n')
+    write_forward(bob, "elsewhere@example.net\n")
+    t = make_tern({"home_mailbox": "Maildir/"}, start=False)
+    for root, dirs, files in os.walk(t.base):
+        for n in [root] + [os.path.join(root, x) for x in dirs + files]:
+            os.chown(n, alice.pw_uid, alice.pw_gid)
+    t.start(prefix=("setpriv", f"--reuid={alice.pw_uid}", f"--regid={alice.pw_gid}", "--clear-groups"))
+    send(t, [f"{alice.pw_name}@local.test", f"{bob.pw_name}@local.test"])
+    uid = os.path.join(alice.pw_dir, "uid.out")
+    wait_until(lambda: os.path.exists(uid) and os.path.getsize(uid) > 0, what="alice's forward command")
+    assert open(uid).read().strip() == str(alice.pw_uid)
+    wait_until(lambda: f"to=<{bob.pw_name}@local.test>" in t.log(), what="bob's attempt")
+    log = t.log()
+    assert "without root privileges" in log and "elsewhere@example.net" not in log
+    assert maildir(bob) == []
