@@ -86,7 +86,6 @@ Result<delivery::Delivered> forward(const DeliveryServices& svc, const queue::En
   for (auto& a : d.forward_to)
     log::info("{}: to=<{}>, orig_to=<{}>, relay=local, delay={}, dsn=2.0.0, status=sent (forwarded as {})", env.id,
               str::printable(a), str::printable(t.address), ::time(nullptr) - env.arrival, *id);
-  if (d.how.empty()) d.how = "forwarded as " + *id;
   return d;
 }
 
@@ -144,10 +143,11 @@ void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env,
       if (slot.state == Slot::State::done) continue;
       auto d = svc.agent->deliver(env, content, t, rcpt);
       if (d && !d->forward_to.empty()) d = forward(svc, env, content, t, std::move(*d));
-      if (d) {
+      // Only forwarded: the "forwarded as" lines above stand for it, as in Postfix.
+      if (d && !(d->how.empty() && !d->forward_to.empty())) {
         log::info("{}: to=<{}>{}, relay={}, delay={}, dsn=2.0.0, status=sent ({})", env.id, str::printable(t.address),
                   orig_to(t, rcpt), relay_of(t), ::time(nullptr) - env.arrival, d->how);
-      } else {
+      } else if (!d) {
         // Permanent failures are logged; DSNs come with the bounce issue.
         log_failure(env, t.address, orig_to(t, rcpt), relay_of(t), d.error());
         if (d.error().is_temporary()) {
