@@ -379,3 +379,14 @@ def test_unprivileged_tern_follows_only_its_own_users_forward(make_tern, users):
     log = t.log()
     assert "without root privileges" in log and "elsewhere@example.net" not in log
     assert maildir(bob) == []
+
+
+def test_two_recipients_reaching_one_forward_forward_once(fwd_tern, users):
+    alice, bob = users.add("fwa"), users.add("fwb")
+    write_forward(alice, f"{bob.pw_name}\n")
+    t = fwd_tern()
+    send(t, [f"{alice.pw_name}@local.test", f"{alice.pw_name}+x@local.test", f"{alice.pw_name.upper()}@local.test"])
+    wait_maildir(bob)
+    t.wait_queue_empty()
+    assert len(maildir(bob)) == 1
+    assert len([l for l in t.log().splitlines() if "forwarded as" in l]) == 1
