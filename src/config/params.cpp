@@ -45,6 +45,8 @@ const std::vector<ParamDef>& table() {
     {"recipient_delimiter", T::string, "", "Characters separating user from extension (user+ext)"},
     {"propagate_unmatched_extensions", T::list, "canonical, virtual",
      "Tables (virtual, alias, include) whose match on the address without its +ext passes the +ext on"},
+    {"forward_path", T::string, "$home/.forward${recipient_delimiter}${extension}, $home/.forward",
+     "Where a system user's .forward file is looked for, first found wins ($home, $user, $extension, ...)"},
     {"allow_mail_to_commands", T::list, "alias, forward", "Where |command destinations are allowed"},
     {"allow_mail_to_files", T::list, "alias, forward", "Where /file/name destinations are allowed"},
     {"alias_recursion_limit", T::integer, "1000", "Maximal nesting of aliases and :include: (deeper: bounced 5.4.6)"},

@@ -137,10 +137,18 @@ int serve(const ServeOptions& opt) {
   int concurrency = static_cast<int>(cfg->integer("delivery_concurrency_limit"));
   scheduler::DeliverySlots slots(concurrency);
   scheduler::AcceptanceDelivery at_acceptance(slots, spool);
-  at_acceptance.set_services(services->delivery);
   queue::Committer committer(spool, 8);
+  // A .forward's addresses become a new queue file through the Committer
+  // (scheduler/forward.h); every snapshot of the services gets it.
+  auto forwarder = std::make_shared<const scheduler::Forwarder>(spool, committer);
+  auto with_forwarder = [&](const std::shared_ptr<const scheduler::DeliveryServices>& d) {
+    auto out = std::make_shared<scheduler::DeliveryServices>(*d);
+    out->forwarder = forwarder;
+    return std::shared_ptr<const scheduler::DeliveryServices>(std::move(out));
+  };
+  at_acceptance.set_services(with_forwarder(services->delivery));
   scheduler::Scheduler sched(spool, concurrency, slots);
-  sched.set_services(services->delivery);
+  sched.set_services(with_forwarder(services->delivery));
   committer.set_sink(&sched);
   committer.set_immediate(&at_acceptance);
   at_acceptance.set_committer(&committer);
@@ -190,8 +198,8 @@ int serve(const ServeOptions& opt) {
       } else {
         services = *built;
         server.set_services(built->smtp);
-        sched.set_services(built->delivery);
-        at_acceptance.set_services(built->delivery);
+        sched.set_services(with_forwarder(built->delivery));
+        at_acceptance.set_services(with_forwarder(built->delivery));
         if (helper) helper->request_reload();
         log::info("reload -- configuration and tables reloaded");
       }

@@ -74,6 +74,25 @@ size_t filter_limit(const DeliveryServices& svc) {
   return n < 0 ? 0 : static_cast<size_t>(n);
 }
 
+// A .forward's addresses: resubmitted as a new message before the user's
+// target counts as delivered; each gets Postfix's "forwarded as ID" line.
+Result<delivery::Delivered> forward(const DeliveryServices& svc, const queue::Envelope& env, std::string_view content,
+                                    const rewrite::Target& t, delivery::Delivered d) {
+  if (!svc.forwarder) return Error::temp("forwarding is not available in this process");
+  auto id = svc.forwarder->forward(env, content, t.address, d.forward_to);
+  if (!id) {
+    Error e = id.error();
+    e.kind = Error::Kind::temporary;  // our own queue's trouble: try again later
+    e.dsn = "4.3.0";
+    e.detail = "cannot forward: " + e.detail;
+    return e;
+  }
+  for (auto& a : d.forward_to)
+    log::info("{}: to=<{}>, orig_to=<{}>, relay=local, delay={}, dsn=2.0.0, status=sent (forwarded as {})", env.id,
+              str::printable(a), str::printable(t.address), ::time(nullptr) - env.arrival, *id);
+  return d;
+}
+
 bool extension_counts(const DeliveryServices& svc) { return svc.cfg && !svc.cfg->get("mailbox_command").empty(); }
 
 }  // namespace
@@ -129,12 +148,14 @@ void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env,
       }
       if (slot.state == Slot::State::done) continue;
       auto d = svc.agent->deliver(env, content, t, rcpt);
-      if (d) {
+      if (d && !d->forward_to.empty()) d = forward(svc, env, content, t, std::move(*d));
+      // Only forwarded: the "forwarded as" lines above stand for it, as in Postfix.
+      if (d && !(d->how.empty() && !d->forward_to.empty())) {
         log::info("{}: to=<{}>{}, relay={}, delay={}, dsn=2.0.0, status=sent ({})", env.id, str::printable(t.address),
                   orig_to(t, rcpt), relay_of(t), ::time(nullptr) - env.arrival, d->how);
         // Local agents deliver; a remote agent reports `relayed` itself.
         p.outcome.reports.push_back({TargetReport::Action::delivered, t.address, "2.0.0", {}, {}});
-      } else {
+      } else if (!d) {
         log_failure(env, t.address, orig_to(t, rcpt), relay_of(t), d.error());
         if (d.error().is_permanent()) p.outcome.reports.push_back(failure_report(t.address, d.error()));
         if (d.error().is_temporary()) {

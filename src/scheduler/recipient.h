@@ -32,6 +32,7 @@
 #include "delivery/local_agent.h"
 #include "queue/envelope.h"
 #include "rewrite/rewriter.h"
+#include "scheduler/forward.h"
 
 namespace tern::scheduler {
 
@@ -40,6 +41,8 @@ struct DeliveryServices {
   std::shared_ptr<const config::Config> cfg;
   std::shared_ptr<rewrite::Rewriter> rewriter;
   std::shared_ptr<delivery::Agent> agent;
+  // Resubmits what a .forward sends on; null: such deliveries are deferred.
+  std::shared_ptr<const Forwarder> forwarder = nullptr;
 };
 
 // Where a pass records its progress: the queue file for queue runs, the
