@@ -8,21 +8,36 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <cctype>
 #include <chrono>
 #include <fmt/format.h>
 
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "queue/spool.h"
 
 namespace tern::roles {
 
 namespace {
 
-constexpr size_t kMaxRequestBytes = 64;               // "flush\n" and room for future words
+constexpr size_t kMaxRequestBytes = 300;              // "flush site " and a domain of up to 255 bytes
 constexpr auto kRequestDeadline = std::chrono::seconds(10);  // a silent peer holds nothing longer
 
 }  // namespace
+
+bool valid_flush_site(std::string_view d) {
+  if (d.empty() || d.size() > 255) return false;
+  if (d.front() == '[') {  // an address literal, as in user@[192.0.2.1]
+    if (d.size() < 3 || d.back() != ']') return false;
+    for (char c : d.substr(1, d.size() - 2))
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '.' && c != ':') return false;
+    return true;
+  }
+  for (char c : d)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') return false;
+  return d.front() != '.' && d.front() != '-';
+}
 
 std::string control_socket_path(const std::string& queue_directory) {
   return fs::join(queue_directory, "public/control");
@@ -33,11 +48,27 @@ ControlAnswer control_answer(std::string_view request, uid_t peer_uid, uid_t dae
     return {"ERR perm permission denied: only root and the mail system's owner may control it\n", false};
   if (!request.empty() && request.back() == '\n') request.remove_suffix(1);
   if (request == "flush") return {"OK flushed\n", true};
+  constexpr std::string_view kSite = "flush site ", kRequeue = "requeue ";
+  if (request.substr(0, kSite.size()) == kSite) {
+    std::string_view d = request.substr(kSite.size());
+    if (!valid_flush_site(d)) return {"ERR perm not a domain name\n", false};
+    ControlAnswer a{"OK flushed\n"};
+    a.site = str::lower(d);
+    return a;
+  }
+  if (request.substr(0, kRequeue.size()) == kRequeue) {
+    std::string_view id = request.substr(kRequeue.size());
+    if (id != "ALL" && !queue::Spool::valid_id(id)) return {"ERR perm not a queue ID\n", false};
+    ControlAnswer a{"OK requeued\n"};
+    a.requeue = std::string(id);
+    return a;
+  }
   return {"ERR perm unknown request\n", false};
 }
 
-ControlListener::ControlListener(asio::io_context& ctx, std::string queue_directory, std::function<void()> flush)
-    : ctx_(ctx), path_(control_socket_path(queue_directory)), flush_(std::move(flush)), listener_(ctx) {}
+ControlListener::ControlListener(asio::io_context& ctx, std::string queue_directory,
+                                 std::function<void(const ControlAnswer&)> act)
+    : ctx_(ctx), path_(control_socket_path(queue_directory)), act_(std::move(act)), listener_(ctx) {}
 
 Status ControlListener::start() {
   return listener_.start(path_, 0600, 16, [this](asio::local::stream_protocol::socket s) { return handle(std::move(s)); });
@@ -64,9 +95,11 @@ asio::awaitable<void> ControlListener::handle(asio::local::stream_protocol::sock
   if (!sock.is_open()) co_return;
   ControlAnswer a = request.size() > kMaxRequestBytes ? ControlAnswer{"ERR perm request too long\n", false}
                                                       : control_answer(request, cred.uid, ::geteuid());
-  if (a.flush) {
-    log::info("queue flush requested by uid {}", cred.uid);
-    flush_();
+  if (a.acts()) {
+    if (a.flush) log::info("queue flush requested by uid {}", cred.uid);
+    if (!a.site.empty()) log::info("queue flush for {} requested by uid {}", a.site, cred.uid);
+    if (!a.requeue.empty()) log::info("requeue of {} requested by uid {}", a.requeue, cred.uid);
+    act_(a);
   } else {
     log::warn("control socket: uid {}: {}", cred.uid, str::printable(str::trim(a.text)));
   }

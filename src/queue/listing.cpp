@@ -1,0 +1,147 @@
+// Queue listing without reading message content (see listing.h).
+#include "queue/listing.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "base/fd.h"
+#include "base/strings.h"
+#include "queue/reader.h"
+
+namespace tern::queue {
+
+namespace {
+
+// The valid queue IDs in a directory, sorted (oldest first).
+std::vector<std::string> ids_in(int dirfd) {
+  std::vector<std::string> out;
+  int dup = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  if (dup < 0) return out;
+  DIR* d = ::fdopendir(dup);
+  if (!d) {
+    ::close(dup);
+    return out;
+  }
+  while (auto* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (Spool::valid_id(name)) out.emplace_back(name);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+UniqueFd open_dir(const std::string& path) {
+  return UniqueFd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW));
+}
+
+std::string read_small(int dirfd, const std::string& name, size_t limit) {
+  UniqueFd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY));
+  if (!fd.valid()) return {};
+  std::string out;
+  char buf[4096];
+  while (out.size() < limit) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+}  // namespace
+
+bool is_queue_name(std::string_view name) {
+  return name == "active" || name == "incoming" || name == "deferred" || name == "hold" || name == "corrupt";
+}
+
+bool in_queue(const ListedMessage& m, std::string_view name) {
+  // tern has no separate incoming queue: a new message is in active/.
+  if (name == "incoming") return m.queue_name == "active";
+  return m.queue_name == name;
+}
+
+std::string reason_for(std::string_view note, std::string_view address) {
+  std::string prefix = str::printable(address) + ": ";
+  for (auto& line : str::split(note, '\n'))
+    if (line.size() > prefix.size() && line.compare(0, prefix.size(), prefix) == 0) return line.substr(prefix.size());
+  return {};
+}
+
+namespace {
+
+// The IDs with a defer note, from one read of defer/.
+struct Notes {
+  UniqueFd dir;
+  std::unordered_set<std::string> ids;
+  explicit Notes(const Spool& spool) : dir(open_dir(spool.area_dir(Area::defer))) {
+    if (dir.valid())
+      for (auto& id : ids_in(dir.get())) ids.insert(std::move(id));
+  }
+  bool has(const std::string& id) const { return ids.count(id) != 0; }
+};
+
+const char* queue_name_of(Area area, bool noted) {
+  return area == Area::hold ? "hold" : area == Area::corrupt ? "corrupt" : noted ? "deferred" : "active";
+}
+
+constexpr Area kListed[] = {Area::active, Area::hold, Area::corrupt};
+
+}  // namespace
+
+std::vector<QueuedId> queued_ids(const Spool& spool) {
+  std::vector<QueuedId> out;
+  Notes notes(spool);
+  for (Area area : kListed) {
+    UniqueFd dir = open_dir(spool.area_dir(area));
+    if (!dir.valid()) continue;
+    for (auto& id : ids_in(dir.get())) {
+      const char* name = queue_name_of(area, notes.has(id));
+      out.push_back({std::move(id), name});
+    }
+  }
+  return out;
+}
+
+void scan_queue(const Spool& spool, const std::function<bool(const ListedMessage&)>& fn) {
+  Notes notes(spool);
+  for (Area area : kListed) {
+    UniqueFd dir = open_dir(spool.area_dir(area));
+    if (!dir.valid()) continue;
+    for (auto& id : ids_in(dir.get())) {
+      ListedMessage m;
+      m.id = id;
+      m.queue_name = queue_name_of(area, notes.has(id));
+      auto env = read_envelope_head(dir.get(), id);
+      if (!env) {
+        if (str::istarts_with(env.error().detail, id + ": not found")) continue;  // delivered meanwhile
+        struct stat st;
+        if (::fstatat(dir.get(), id.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+          m.size = static_cast<uint64_t>(st.st_size);
+          m.arrival = st.st_mtime;
+        }
+        m.error = env.error().detail;
+        if (!fn(m)) return;
+        continue;
+      }
+      m.arrival = env->arrival;
+      m.size = env->content_size;
+      m.sender = std::move(env->sender);
+      std::string note = notes.has(id) ? read_small(notes.dir.get(), id, 1 << 20) : "";
+      for (auto& r : env->recipients) {
+        if (r.done) continue;
+        std::string why = note.empty() ? std::string() : reason_for(note, r.address);
+        m.recipients.push_back({std::move(r.address), std::move(why)});
+      }
+      if (!fn(m)) return;
+    }
+  }
+}
+
+}  // namespace tern::queue
