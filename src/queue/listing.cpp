@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <unordered_set>
 
 #include "base/fd.h"
@@ -93,6 +96,55 @@ const char* queue_name_of(Area area, bool noted) {
 
 constexpr Area kListed[] = {Area::active, Area::hold, Area::corrupt};
 
+// Reads the first block of the files the scan is about to read, on a few
+// threads, so that a cold page cache is filled by many disk reads in flight
+// instead of one at a time (100,000 files: ~20 s -> a few seconds on a
+// virtual disk). The scan itself stays in order on the caller's thread;
+// the threads stay at most kWindow files ahead of it.
+class Prefetcher {
+ public:
+  static constexpr size_t kWindow = 4096;
+  static constexpr int kThreads = 16;
+  Prefetcher(int dirfd, int notes_dirfd, const std::vector<std::string>& ids, const Notes& notes)
+      : dirfd_(dirfd), notes_dirfd_(notes_dirfd), ids_(ids), notes_(notes) {
+    if (ids.size() < 64) return;  // not worth the threads
+    for (int i = 0; i < kThreads; ++i) threads_.emplace_back([this] { run(); });
+  }
+  ~Prefetcher() {
+    stop_ = true;
+    for (auto& t : threads_) t.join();
+  }
+  void at(size_t i) { pos_.store(i, std::memory_order_relaxed); }
+
+ private:
+  void touch(int dirfd, const std::string& name) {
+    int fd = ::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) return;
+    char buf[4096];
+    (void)!::pread(fd, buf, sizeof buf, 0);
+    ::close(fd);
+  }
+  void run() {
+    for (;;) {
+      size_t i = next_.fetch_add(1);
+      if (i >= ids_.size()) return;
+      while (i > pos_.load(std::memory_order_relaxed) + kWindow) {
+        if (stop_) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      if (stop_) return;
+      touch(dirfd_, ids_[i]);
+      if (notes_dirfd_ >= 0 && notes_.has(ids_[i])) touch(notes_dirfd_, ids_[i]);
+    }
+  }
+  int dirfd_, notes_dirfd_;
+  const std::vector<std::string>& ids_;
+  const Notes& notes_;
+  std::atomic<size_t> next_{0}, pos_{0};
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
+
 }  // namespace
 
 std::vector<QueuedId> queued_ids(const Spool& spool) {
@@ -114,7 +166,11 @@ void scan_queue(const Spool& spool, const std::function<bool(const ListedMessage
   for (Area area : kListed) {
     UniqueFd dir = open_dir(spool.area_dir(area));
     if (!dir.valid()) continue;
-    for (auto& id : ids_in(dir.get())) {
+    std::vector<std::string> ids = ids_in(dir.get());
+    Prefetcher prefetch(dir.get(), notes.dir.get(), ids, notes);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const std::string& id = ids[i];
+      prefetch.at(i);
       ListedMessage m;
       m.id = id;
       m.queue_name = queue_name_of(area, notes.has(id));
