@@ -223,7 +223,7 @@ int cmd_queue_act(const std::string& path, const std::vector<QueueOp>& ops, cons
     std::vector<std::string> ids;
     if (op.id == "ALL") {
       for (auto& q : all)
-        if (eligible(op.verb, q.queue_name)) ids.push_back(q.id);
+        if (eligible(op.verb, q.queue_name) && in_named_queues(q.id)) ids.push_back(q.id);
     } else if (op.id == "-") {
       ids = stdin_ids;
     } else {
