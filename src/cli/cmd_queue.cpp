@@ -8,7 +8,7 @@
 // owner (mail_owner) may list, read or change it; anyone else is refused
 // (exit 77) before a file is opened. No pid is ever read or signalled: the
 // pid file is in a directory mail_owner can write. Every queue ID is
-// checked (queue_args.h) before a path is made from it.
+// checked (queue_args_parse.h) before a path is made from it.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -286,7 +286,7 @@ int cmd_queue_act(const std::string& path, const std::vector<QueueOp>& ops, cons
 }
 
 int cmd_queue_flush(const std::string& path, const std::string& site, bool json, const char* prog) {
-  if (!site.empty() && !roles::valid_flush_site(site)) {
+  if (!site.empty() && !queue::valid_site(site)) {
     std::fprintf(stderr, "%s: not a domain name: %s\n", prog, str::printable(site, 80).c_str());
     return 64;
   }

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/queue_args.h"
+#include "cli/queue_args_parse.h"
 #include "config/config.h"
 
 namespace tern::cli {

@@ -2,13 +2,13 @@
 // does to mailq, so that what Postfix users type works (the seed documents
 // show `postqueue -p`, `postqueue -f`, `postqueue -s site`, `postsuper -d
 // ID` and `postsuper -d ALL deferred`). This file only maps their argv
-// (queue_args.h) onto the queue tools (cmd_queue.cpp).
+// (queue_args_parse.h) onto the queue tools (cmd_queue.cpp).
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
-#include "cli/queue_args.h"
+#include "cli/queue_args_parse.h"
 
 namespace tern::cli {
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -62,6 +63,19 @@ std::string read_small(int dirfd, const std::string& name, size_t limit) {
 
 bool is_queue_name(std::string_view name) {
   return name == "active" || name == "incoming" || name == "deferred" || name == "hold" || name == "corrupt";
+}
+
+bool valid_site(std::string_view d) {
+  if (d.empty() || d.size() > 255) return false;
+  if (d.front() == '[') {  // an address literal, as in user@[192.0.2.1]
+    if (d.size() < 3 || d.back() != ']') return false;
+    for (char c : d.substr(1, d.size() - 2))
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '.' && c != ':') return false;
+    return true;
+  }
+  for (char c : d)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') return false;
+  return d.front() != '.' && d.front() != '-';
 }
 
 bool in_queue(const ListedMessage& m, std::string_view name) {

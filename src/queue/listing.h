@@ -44,6 +44,11 @@ struct ListedMessage {
 bool is_queue_name(std::string_view name);
 bool in_queue(const ListedMessage& m, std::string_view name);
 
+// A site for postqueue -s: a domain name (letters, digits, '.', '-', '_',
+// not starting with '.' or '-') or an address literal ([192.0.2.1]), at
+// most 255 bytes. The control socket and the tools accept nothing else.
+bool valid_site(std::string_view site);
+
 // The "recipient: reason" lines of a defer note, as a reason per address.
 std::string reason_for(std::string_view note, std::string_view address);
 

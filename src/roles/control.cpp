@@ -8,13 +8,13 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
-#include <cctype>
 #include <chrono>
 #include <fmt/format.h>
 
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "queue/listing.h"
 #include "queue/spool.h"
 
 namespace tern::roles {
@@ -25,19 +25,6 @@ constexpr size_t kMaxRequestBytes = 300;              // "flush site " and a dom
 constexpr auto kRequestDeadline = std::chrono::seconds(10);  // a silent peer holds nothing longer
 
 }  // namespace
-
-bool valid_flush_site(std::string_view d) {
-  if (d.empty() || d.size() > 255) return false;
-  if (d.front() == '[') {  // an address literal, as in user@[192.0.2.1]
-    if (d.size() < 3 || d.back() != ']') return false;
-    for (char c : d.substr(1, d.size() - 2))
-      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '.' && c != ':') return false;
-    return true;
-  }
-  for (char c : d)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') return false;
-  return d.front() != '.' && d.front() != '-';
-}
 
 std::string control_socket_path(const std::string& queue_directory) {
   return fs::join(queue_directory, "public/control");
@@ -51,7 +38,7 @@ ControlAnswer control_answer(std::string_view request, uid_t peer_uid, uid_t dae
   constexpr std::string_view kSite = "flush site ", kRequeue = "requeue ";
   if (request.substr(0, kSite.size()) == kSite) {
     std::string_view d = request.substr(kSite.size());
-    if (!valid_flush_site(d)) return {"ERR perm not a domain name\n", false};
+    if (!queue::valid_site(d)) return {"ERR perm not a domain name\n", false};
     ControlAnswer a{"OK flushed\n"};
     a.site = str::lower(d);
     return a;

@@ -34,10 +34,6 @@ namespace tern::roles {
 // queue_directory/public/control.
 std::string control_socket_path(const std::string& queue_directory);
 
-// A domain name (letters, digits, '.', '-', '_') or an address literal
-// ([192.0.2.1]) of at most 255 bytes: what "flush site" accepts.
-bool valid_flush_site(std::string_view site);
-
 // What the daemon does for one request: the answer line, and what to do
 // (at most one of the three). Pure, for tests.
 struct ControlAnswer {

@@ -1,6 +1,5 @@
-// The argv of postqueue(1) and postsuper(1), and of Exim's queue spellings
-// in the sendmail personality, read into one QueueRequest, apart from I/O
-// so that unit tests and a fuzz target call it. Postfix's syntax: options
+// The argv of postqueue(1) and postsuper(1), read into one QueueRequest,
+// apart from I/O so that unit tests and a fuzz target call it. Postfix's syntax: options
 // may be joined to their value (-dID) or not (-d ID), postsuper's options
 // repeat and combine (-d A -h B), and postsuper's trailing words name the
 // queues that ALL means (postsuper -d ALL deferred).

@@ -1,5 +1,5 @@
-// postqueue/postsuper argument reading (see queue_args.h).
-#include "cli/queue_args.h"
+// postqueue/postsuper argument reading (see queue_args_parse.h).
+#include "cli/queue_args_parse.h"
 
 #include <cctype>
 
@@ -8,7 +8,6 @@
 #include "base/strings.h"
 #include "queue/listing.h"
 #include "queue/spool.h"
-#include "roles/control.h"
 
 namespace tern::cli {
 
@@ -64,7 +63,7 @@ int parse_postqueue_args(const std::vector<std::string>& args, QueueRequest& r, 
         if (f == 'c') {
           r.config = v;
         } else if (f == 's') {
-          if (!roles::valid_flush_site(v)) {
+          if (!queue::valid_site(v)) {
             error = fmt::format("not a domain name: {}", shown(v));
             return 64;
           }

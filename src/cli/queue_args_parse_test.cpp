@@ -2,7 +2,7 @@
 // or sites that try to escape refused before anything is opened.
 #include <gtest/gtest.h>
 
-#include "cli/queue_args.h"
+#include "cli/queue_args_parse.h"
 
 using namespace tern::cli;
 
