@@ -11,13 +11,15 @@ import re
 import smtplib
 import subprocess
 
+import pytest
+
 from conftest import PRIVS, TERN, wait_until
 
 HEADING = "----Queue ID----- --Size-- ---Arrival Time---- --Sender/Recipient------"
 MSG_LINE = re.compile(r"^([0-9A-F]{16})([*!#]?) +(\d+) (\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d) (.+)$")
 
 
-def gated(make_tern, domains=("local.test",)):
+def gated(make_tern, domains=("local.test",), **params):
     """A daemon whose aliases gate@DOMAIN and stuck@DOMAIN run commands that
     defer (exit 75); gate@ delivers into out/ once the file `open` exists.
     Retries only when asked (back-off of an hour)."""
@@ -33,7 +35,7 @@ def gated(make_tern, domains=("local.test",)):
     t.write_file("aliases", f"postmaster: root\ngate: |{gate}\nstuck: |{stuck}\n")
     t.params.update({"mydestination": ", ".join(("localhost",) + tuple(domains)),
                      "minimal_backoff_time": "3600s", "maximal_backoff_time": "3600s",
-                     "default_privs": PRIVS})
+                     "default_privs": PRIVS, **params})
     t.write_config()
     t.start()
     t.out = out
@@ -290,3 +292,39 @@ def test_postqueue_without_daemon(make_tern):
     assert r.returncode == 0 and f"{qid}: requeued" in r.stderr
     r = tool(t, "postsuper", "-d", qid)
     assert r.returncode == 0 and files(t, "active") == []
+
+
+def test_tern_queue_verbs_speak_json(make_tern):
+    t = gated(make_tern)
+    qid = send(t, ["stuck@local.test"], "as json")
+    shown = json.loads(t.run("queue", "show", qid, "--json").stdout)
+    assert shown["queue_id"] == qid and shown["sender"] == "s@example.org"
+    assert shown["recipients"] == [{"address": "stuck@local.test", "done": False}]
+    assert "as json body" in shown["content"]
+    r = t.run("queue", "hold", qid, "--json")
+    assert json.loads(r.stdout) == {"action": "hold", "count": 1, "ids": [qid], "missing": []}
+    r = t.run("queue", "hold", qid, "--json", check=False)  # already held
+    assert r.returncode == 67 and json.loads(r.stdout)["missing"] == [qid]
+    r = t.run("queue", "requeue", "ALL", "--json")
+    assert json.loads(r.stdout) == {"action": "requeue", "count": 1, "ids": [qid], "missing": []}
+    assert files(t, "hold") == [] and qid in files(t, "active")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
+def test_ordinary_users_get_77_before_a_file_is_opened(make_tern):
+    t = gated(make_tern, mail_owner="tern")
+    qid = send(t, ["stuck@local.test"], "private")
+    for name in ("postqueue", "postsuper"):
+        link = os.path.join(t.base, name)
+        os.symlink(TERN, link)
+    for argv in (["postqueue", "-c", t.base, "-p"], ["postqueue", "-c", t.base, "-j"],
+                 ["postsuper", "-c", t.base, "-d", "ALL"], ["postsuper", "-c", t.base, "-r", qid],
+                 ["postsuper", "-c", t.base, "-h", qid]):
+        r = subprocess.run(["strace", "-f", "-e", "trace=openat", "-o", os.path.join(t.base, "trace"),
+                            "setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+                            os.path.join(t.base, argv[0]), *argv[1:]], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 77 and "permission denied" in r.stderr, (argv, r.returncode, r.stderr)
+        assert "private body" not in r.stdout
+        trace = open(os.path.join(t.base, "trace")).read()
+        assert os.path.join(t.queue, "active") not in trace, argv
+    assert files(t, "active") == [qid]
