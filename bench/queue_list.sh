@@ -4,6 +4,7 @@
 #
 #   bench/queue_list.sh              # N=100000 messages, 3 timed runs of each listing
 #   N=20000 REPEAT=1 bench/queue_list.sh
+#   BASELINE=/path/to/older/tern bench/queue_list.sh   # also time that binary's `queue list`
 #
 # Fills a fresh queue directory: tern itself receives one message over SMTP
 # for a command alias that always defers (exit 75), so the daemon writes a
@@ -95,6 +96,10 @@ time_it() { # label, command...: REPEAT wall-clock times in seconds
   # The first run starts with a cold page cache when run as root.
   printf '%-26s first %s s, median %s s (runs: %s)\n' "$label" "${times[0]}" "$(median "${times[@]}")" "${times[*]}"
 }
+if [[ -n ${BASELINE:-} ]]; then
+  time_it "baseline queue list" "$BASELINE" -c "$work/main.cf" queue list
+  tail -1 "$work/out"
+fi
 ln -sf "$TERN" "$work/postqueue"
 time_it "tern queue list (mailq)" "$TERN" -c "$work/main.cf" queue list
 tail -1 "$work/out"

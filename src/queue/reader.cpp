@@ -123,8 +123,9 @@ Result<Envelope> read_envelope_head(int dirfd, const std::string& id) {
   auto fill = [&](uint64_t want) -> Status {
     if (want <= buf.size()) return ok_status();
     size_t have = buf.size();
-    // Read ahead: most envelopes fit in the first 4 KiB.
-    uint64_t target = std::min<uint64_t>(file_size, std::max<uint64_t>(want, have + 4096));
+    // Read ahead: most envelopes fit in the first 1 KiB (copying more
+    // costs time in a listing of 100,000 files).
+    uint64_t target = std::min<uint64_t>(file_size, std::max<uint64_t>(want, have + (have ? 8192 : 1024)));
     buf.resize(target);
     while (have < target) {
       ssize_t n = ::pread(fd, buf.data() + have, target - have, static_cast<off_t>(have));
