@@ -113,6 +113,14 @@ void Scheduler::requeue(const std::string& id) {
   cv_.notify_all();
 }
 
+void Scheduler::requeue_all() {
+  {
+    std::lock_guard lock(mu_);
+    attempts_.clear();
+  }
+  flush();
+}
+
 // On the retry thread, with lock held: reads the envelopes of the deferred
 // messages (lock released meanwhile) and makes due those with a pending
 // recipient in a requested domain.

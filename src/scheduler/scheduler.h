@@ -63,6 +63,8 @@ class Scheduler : public queue::NewMessageSink {
   // starts again from minimal_backoff_time. Expansion happens at every
   // pass, so the next pass uses the current configuration.
   void requeue(const std::string& id);
+  // postsuper -r ALL: flush() with every back-off reset.
+  void requeue_all();
   // Shutdown, first step: no new message is started; the ones being
   // delivered go on (see base/child.h cancel_all for cutting them short).
   void request_stop();
