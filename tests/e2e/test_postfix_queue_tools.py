@@ -47,9 +47,10 @@ def send(t, rcpts, subject, sender="s@example.org"):
     every recipient; returns its queue ID."""
     before = t.log().count("status=deferred")
     with smtplib.SMTP("127.0.0.1", t.port) as s:
-        s.sendmail(sender, rcpts, f"Subject: {subject}\r\n\r\n{subject} body\r\n".encode())
+        s.sendmail(sender, rcpts, f"Subject: {subject}\r\n\r\n{subject} body\r\n".encode(),
+                   mail_options=[] if sender.isascii() else ["SMTPUTF8"])
     wait_until(lambda: t.log().count("status=deferred") >= before + len(rcpts), what=f"{subject} to defer")
-    qid = re.findall(r"([0-9A-F]{16}): from=<" + re.escape(sender) + ">", t.log())[-1]
+    qid = re.findall(r"([0-9A-F]{16}): from=<", t.log())[-1]  # messages are sent one at a time
     wait_until(lambda: os.path.exists(os.path.join(t.queue, "defer", qid)), what="the defer note")
     return qid
 
@@ -328,3 +329,35 @@ def test_ordinary_users_get_77_before_a_file_is_opened(make_tern):
         trace = open(os.path.join(t.base, "trace")).read()
         assert os.path.join(t.queue, "active") not in trace, argv
     assert files(t, "active") == [qid]
+
+
+def test_listing_survives_hostile_and_broken_queue_files(make_tern, workdir):
+    t = gated(make_tern)
+    good = send(t, ["stuck@local.test"], "good one", sender="ev\u00e9il@example.org")
+    t.stop()  # the daemon would quarantine the broken ones at once
+    active = os.path.join(t.queue, "active")
+    data = open(os.path.join(active, good), "rb").read()
+    secret = os.path.join(workdir, "secret")
+    with open(secret, "w") as f:
+        f.write("TERNQ1\nsecret")
+    planted = {"0000000000000001": data[: len(data) // 2],  # cut inside the content
+               "0000000000000002": data.replace(b"stuck@local.test", b"\x1b[2J\n\xff@local.test"[:16]),
+               "0000000000000003": b"\x00" * 100}
+    for name, blob in planted.items():
+        with open(os.path.join(active, name), "wb") as f:
+            f.write(blob)
+    os.symlink(secret, os.path.join(active, "0000000000000004"))
+    msgs, _ = parse_mailq(tool(t, "postqueue", "-p").stdout)
+    by_id = {m["id"]: m for m in msgs}
+    assert set(by_id) == {good, *planted, "0000000000000004"}
+    assert by_id["0000000000000001"]["sender"].startswith("(unreadable queue file")
+    assert by_id["0000000000000003"]["sender"].startswith("(unreadable queue file")
+    assert by_id["0000000000000004"]["sender"].startswith("(unreadable queue file")  # never followed
+    assert by_id["0000000000000002"]["rcpts"][0][0] == "?[2J??@local.tes"  # same length, one line
+    rows = [json.loads(line) for line in tool(t, "postqueue", "-j").stdout.splitlines()]
+    assert len(rows) == 5 and all("secret" not in json.dumps(r) for r in rows)
+    assert {r["queue_id"]: r for r in rows}[good]["sender"] == "ev\u00e9il@example.org"
+    assert {r["queue_id"]: r for r in rows}["0000000000000003"]["error"]
+    r = tool(t, "postsuper", "-d", "0000000000000004")
+    assert "Deleted: 1 message" in r.stderr
+    assert open(secret).read() == "TERNQ1\nsecret"  # the link went, not its target
