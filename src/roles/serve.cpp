@@ -159,8 +159,12 @@ int serve(const ServeOptions& opt) {
   SubmitListener submit(ctx, spool, committer, server);
   if (auto st = submit.start(); !st) log::warn("{}", st.error().detail);
   // `tern queue flush` and release ask here (roles/control.h), never by signal.
-  ControlListener control(ctx, spool.dir(), [&] {
+  ControlListener control(ctx, spool.dir(), [&](const ControlAnswer& a) {
+    if (!a.site.empty()) return sched.flush_site(a.site);
+    if (!a.requeue.empty() && a.requeue != "ALL") return sched.requeue(a.requeue);
+    // Released messages are in active/ but unknown to the scheduler.
     for (auto& id : spool.list(queue::Area::active)) sched.on_new_message(id);
+    if (a.requeue == "ALL") return sched.requeue_all();
     sched.flush();
   });
   if (auto st = control.start(); !st) log::warn("{}", st.error().detail);

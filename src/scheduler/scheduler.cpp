@@ -5,10 +5,12 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <ctime>
 
 #include <fmt/format.h>
 
+#include "base/fd.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/strings.h"
@@ -133,6 +135,77 @@ void Scheduler::flush() {
   cv_.notify_all();
 }
 
+void Scheduler::flush_site(std::string domain) {
+  {
+    std::lock_guard lock(mu_);
+    site_flushes_.push_back(str::lower(domain));
+  }
+  timer_cv_.notify_all();
+}
+
+void Scheduler::requeue(const std::string& id) {
+  {
+    std::lock_guard lock(mu_);
+    attempts_.erase(id);
+    for (auto it = deferred_.begin(); it != deferred_.end(); ++it)
+      if (it->second == id) {
+        deferred_.erase(it);
+        break;
+      }
+    if (queued_or_busy_.insert(id).second) ready_.push_back(id);
+  }
+  cv_.notify_all();
+}
+
+void Scheduler::requeue_all() {
+  {
+    std::lock_guard lock(mu_);
+    attempts_.clear();
+  }
+  flush();
+}
+
+// On the retry thread, with lock held: reads the envelopes of the deferred
+// messages (lock released meanwhile) and makes due those with a pending
+// recipient in a requested domain.
+void Scheduler::flush_sites(std::unique_lock<std::mutex>& lock) {
+  std::vector<std::string> domains;
+  domains.swap(site_flushes_);
+  std::vector<std::string> ids;
+  for (auto& [when, id] : deferred_) ids.push_back(id);
+  lock.unlock();
+  std::set<std::string> due;
+  {
+    UniqueFd dir(::open(spool_.area_dir(queue::Area::active).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    for (auto& id : ids) {
+      auto env = dir.valid() ? queue::read_envelope_head(dir.get(), id) : Result<queue::Envelope>(Error::perm("no dir"));
+      if (!env) continue;
+      for (auto& r : env->recipients) {
+        auto at = r.address.rfind('@');
+        std::string domain = at == std::string::npos ? std::string() : str::lower(r.address.substr(at + 1));
+        if (!r.done && std::find(domains.begin(), domains.end(), domain) != domains.end()) {
+          due.insert(id);
+          break;
+        }
+      }
+    }
+  }
+  lock.lock();
+  bool moved = false;
+  for (auto it = deferred_.begin(); it != deferred_.end();) {
+    if (!due.count(it->second)) {
+      ++it;
+      continue;
+    }
+    if (queued_or_busy_.insert(it->second).second) {
+      ready_.push_back(it->second);
+      moved = true;
+    }
+    it = deferred_.erase(it);
+  }
+  if (moved) cv_.notify_all();
+}
+
 void Scheduler::request_stop() {
   {
     std::lock_guard lock(mu_);
@@ -159,6 +232,7 @@ void Scheduler::retry_loop() {
   std::unique_lock lock(mu_);
   auto next_scan = Clock::now();
   while (!stopping_) {
+    if (!site_flushes_.empty()) flush_sites(lock);
     auto now = Clock::now();
     if (now >= next_scan) {
       bool moved = false;
@@ -174,7 +248,7 @@ void Scheduler::retry_loop() {
       long long delay_s = services_ ? services_->cfg->seconds("queue_run_delay") : 300;
       next_scan = now + std::chrono::seconds(delay_s < 1 ? 1 : delay_s);
     }
-    timer_cv_.wait_until(lock, next_scan);
+    timer_cv_.wait_until(lock, next_scan, [&] { return stopping_ || !site_flushes_.empty(); });
   }
 }
 

@@ -60,6 +60,16 @@ class Scheduler : public queue::NewMessageSink {
   void on_new_message(const std::string& id) override;
   // Makes every deferred message due now (`tern queue flush`, SIGUSR1).
   void flush();
+  // postqueue -s: makes due now only the deferred messages with a pending
+  // recipient in domain (lower case). The queue files are read on the
+  // retry thread (envelopes only), never on the caller's.
+  void flush_site(std::string domain);
+  // postsuper -r: message id (in active/) is due now and its back-off
+  // starts again from minimal_backoff_time. Expansion happens at every
+  // pass, so the next pass uses the current configuration.
+  void requeue(const std::string& id);
+  // postsuper -r ALL: flush() with every back-off reset.
+  void requeue_all();
   // Shutdown, first step: no new message is started; the ones being
   // delivered go on (see base/child.h cancel_all for cutting them short).
   void request_stop();
@@ -73,6 +83,7 @@ class Scheduler : public queue::NewMessageSink {
   void retry_loop();
   void process(const std::string& id);
   void defer(const std::string& id, const DeliveryServices& svc);
+  void flush_sites(std::unique_lock<std::mutex>& lock);
   std::shared_ptr<const DeliveryServices> services() const;
 
   const queue::Spool& spool_;
@@ -85,6 +96,7 @@ class Scheduler : public queue::NewMessageSink {
   std::set<std::string> queued_or_busy_;
   std::multimap<Clock::time_point, std::string> deferred_;
   std::map<std::string, int> attempts_;
+  std::vector<std::string> site_flushes_;  // flush_site requests for the retry thread
   std::shared_ptr<const DeliveryServices> services_;
   int busy_ = 0;
   bool stopping_ = false;
