@@ -270,6 +270,22 @@ TEST(SmtpClient, AuthRefusedDefersEverything) {
   EXPECT_EQ(count(r.transcript.written, "MAIL"), 0u);
 }
 
+TEST(SmtpClient, EndlessLoginChallengesEnd) {
+  auto s = base_settings();
+  s.auth = Credentials{"user", "pw"};
+  s.auth_needs_tls = false;
+  auto env = two_rcpts();
+  std::deque<Segment> script = {"220 mx\r\n", "250-mx\r\n250 AUTH LOGIN\r\n"};
+  for (int i = 0; i < 100; ++i) script.push_back("334 VXNlcm5hbWU6\r\n");
+  auto r = harness::run(script, s, env, kContent);
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(count(r.transcript.written, "*\r\n"), 1u);
+  for (const auto& rc : r.result.recipients) {
+    EXPECT_EQ(rc.outcome, Outcome::deferred);
+    EXPECT_EQ(rc.diagnostic, "SASL authentication failed; server mx.example.com[192.0.2.1] sent too many challenges");
+  }
+}
+
 TEST(SmtpClient, VerifyRefusesAnUnverifiedCertificate) {
   auto s = base_settings();
   harness::FakeTlsClient tls;

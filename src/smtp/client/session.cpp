@@ -141,9 +141,15 @@ asio::awaitable<bool> maybe_auth(Steps& s, bool tls_active) {
   } else {
     if (!co_await c.send("AUTH LOGIN\r\n", st.helo_timeout, doing)) co_return false;
     sasl::LoginClient login(st.auth->user, st.auth->password);
-    for (;;) {
+    // User name, password, then "*" to a third challenge: a server that
+    // goes on challenging is refused rather than answered for ever.
+    for (int round = 0;; ++round) {
       r = co_await c.read_reply(st.helo_timeout, doing);
       if (!r || r->code != 334) break;
+      if (round == 3) {
+        s.fail_host("SASL authentication failed; server " + c.host() + " sent too many challenges", "4.7.0");
+        co_return false;
+      }
       auto answer = login.respond(r->lines.empty() ? "" : r->lines.front());
       std::string line = answer ? *answer + "\r\n" : "*\r\n";
       bool sent = co_await c.send(line, st.helo_timeout, doing);
