@@ -418,7 +418,7 @@ TEST(SmtpClient, GarbageReplyDefersWithAReason) {
   ASSERT_TRUE(r.finished);
   for (const auto& rc : r.result.recipients) {
     EXPECT_EQ(rc.outcome, Outcome::deferred);
-    EXPECT_EQ(rc.diagnostic.rfind("malformed reply from mx.example.com[192.0.2.1] while sending MAIL FROM: ", 0), 0u)
+    EXPECT_EQ(rc.diagnostic.rfind("protocol error with mx.example.com[192.0.2.1] while sending MAIL FROM: malformed reply: ", 0), 0u)
         << rc.diagnostic;
   }
   EXPECT_TRUE(r.result.try_next_host);

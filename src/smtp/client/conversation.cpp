@@ -56,7 +56,7 @@ asio::awaitable<std::optional<Reply>> Conversation::read_reply(std::chrono::seco
     auto next = parser_.next();
     if (next.kind == ReplyParser::Kind::reply) co_return std::move(next.reply);
     if (next.kind == ReplyParser::Kind::error) {
-      fail("malformed reply from " + host_ + " while " + std::string(doing) + ": " +
+      fail("protocol error with " + host_ + " while " + std::string(doing) + ": " +
                std::string(reply_error_text(next.error)),
            "4.4.2");
       co_return std::nullopt;
