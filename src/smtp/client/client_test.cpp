@@ -153,6 +153,52 @@ TEST(SmtpClient, TimeoutAtEachStage) {
   }
 }
 
+TEST(SmtpClient, QuitStallChangesNothing) {
+  auto s = base_settings();
+  Envelope env = two_rcpts();
+  env.recipients.resize(1);
+  auto r = harness::run({"220 mx\r\n", kEhloPlain, "250 Ok\r\n", "250 Ok\r\n", "354 go\r\n",
+                         "250 2.0.0 Ok: queued as Q\r\n", Segment::stall()},
+                        s, env, kContent);
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(r.result.recipients[0].outcome, Outcome::sent);
+  EXPECT_EQ(r.result.recipients[0].diagnostic, "250 2.0.0 Ok: queued as Q");
+  EXPECT_EQ(std::chrono::duration_cast<seconds>(r.ended.time_since_epoch()).count(), 300);  // smtp_quit_timeout
+}
+
+TEST(SmtpClient, StarttlsHandshakeTimeout) {
+  auto s = base_settings();
+  harness::FakeTlsClient tls;
+  s.tls = TlsLevel::encrypt;
+  s.tls_client = &tls;
+  s.starttls_timeout = seconds(20);
+  auto env = two_rcpts();
+  auto r = harness::run({"220 mx\r\n", "250-mx\r\n250 STARTTLS\r\n", "220 Ready\r\n", Segment::stall()}, s, env,
+                        kContent);
+  ASSERT_TRUE(r.finished);
+  EXPECT_EQ(std::chrono::duration_cast<seconds>(r.ended.time_since_epoch()).count(), 20);
+  for (const auto& rc : r.result.recipients) {
+    EXPECT_EQ(rc.outcome, Outcome::deferred);
+    EXPECT_EQ(rc.dsn, "4.7.5");
+    EXPECT_EQ(rc.diagnostic, "Cannot start TLS: handshake failure with mx.example.com[192.0.2.1] (timeout)");
+  }
+  EXPECT_TRUE(r.result.try_next_host);
+  EXPECT_FALSE(r.result.tls_handshake_failed);  // at encrypt there is no plaintext retry
+}
+
+TEST(SmtpClient, PipelinedMail421TriesNextHost) {
+  auto s = base_settings();
+  auto env = two_rcpts();
+  auto r = harness::run({"220 mx\r\n", kEhloPipe, "421 4.7.0 too busy\r\n"}, s, env, kContent);
+  ASSERT_TRUE(r.finished);
+  EXPECT_TRUE(r.result.try_next_host);
+  for (const auto& rc : r.result.recipients) {
+    EXPECT_EQ(rc.outcome, Outcome::deferred);
+    EXPECT_EQ(rc.diagnostic, "host mx.example.com[192.0.2.1] said: 421 4.7.0 too busy (in reply to MAIL FROM command)");
+  }
+  EXPECT_EQ(count(r.transcript.written, "QUIT"), 0u);
+}
+
 TEST(SmtpClient, SizeLimitBouncesBeforeMail) {
   auto s = base_settings();
   auto env = two_rcpts();
