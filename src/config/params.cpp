@@ -175,6 +175,29 @@ const std::vector<ParamDef>& table() {
      "Address family tried first among hosts of equal MX preference: ipv4, ipv6 or any (random)"},
     {"smtp_mx_address_limit", T::integer, "5", "Most addresses a route to a destination holds (0: no limit)"},
     {"smtp_mx_session_limit", T::integer, "2", "Most SMTP sessions tried per delivery attempt to one destination"},
+    // Remote delivery: the SMTP client (smtp/client, tls/client_context; issue 9)
+    {"smtp_helo_name", T::string, "$myhostname", "Host name the SMTP client sends in EHLO and HELO"},
+    {"smtp_connect_timeout", T::duration, "30s", "Time limit for making a TCP connection to a remote server"},
+    {"smtp_helo_timeout", T::duration, "300s", "Time limit for the remote server's greeting and its EHLO/HELO (and AUTH) replies"},
+    {"smtp_mail_timeout", T::duration, "300s", "Time limit for the reply to MAIL FROM"},
+    {"smtp_rcpt_timeout", T::duration, "300s", "Time limit for the reply to each RCPT TO"},
+    {"smtp_data_init_timeout", T::duration, "120s", "Time limit for the reply to DATA"},
+    {"smtp_data_xfer_timeout", T::duration, "180s", "Time limit for sending each piece of the message content"},
+    {"smtp_data_done_timeout", T::duration, "600s", "Time limit for the reply to the end of the content (\".\" or the last BDAT)"},
+    {"smtp_starttls_timeout", T::duration, "300s", "Time limit for the STARTTLS reply and the TLS handshake"},
+    {"smtp_quit_timeout", T::duration, "300s", "Time limit for the reply to QUIT"},
+    {"smtp_discard_ehlo_keywords", T::list, "",
+     "EHLO keywords the SMTP client ignores in a server's reply (pipelining, chunking, dsn, size, 8bitmime, smtputf8, starttls, auth)"},
+    {"smtp_sasl_security_options", T::list, "noplaintext, noanonymous",
+     "With noplaintext the SMTP client never sends a password (AUTH PLAIN/LOGIN) outside TLS"},
+    {"smtp_tls_security_level", T::string, "may", "SMTP client TLS: none, may (STARTTLS when offered), encrypt, verify"},
+    {"smtp_tls_CAfile", T::string, "", "PEM file of CA certificates the SMTP client verifies servers with; empty (and no CApath): the system store"},
+    {"smtp_tls_CApath", T::string, "", "Directory of CA certificates (c_rehash form) the SMTP client verifies servers with"},
+    {"smtp_tls_protocols", T::string, ">=TLSv1.2", "TLS versions the SMTP client offers at level may"},
+    {"smtp_tls_mandatory_protocols", T::string, ">=TLSv1.2", "TLS versions the SMTP client offers at levels encrypt and verify"},
+    {"smtp_tls_ciphers", T::string, "medium", "SMTP client cipher grade for TLS 1.2: medium or high"},
+    {"smtp_tls_loglevel", T::integer, "0", "0: SMTP client TLS failures only; 1: also one line per TLS session (trust, version, cipher)"},
+    {"smtp_tls_policy_maps", T::list, "", "Tables of per-destination SMTP client TLS levels (example.com encrypt, [mx.example.com]:587 verify)"},
   };
   return params;
 }
@@ -218,7 +241,7 @@ namespace detail {
 std::vector<std::string_view> param_choices(std::string_view name) {
   if (name == "smtpd_forbid_bare_newline") return {"yes", "normalize"};
   if (name == "smtpd_tls_security_level") return {"none", "may", "encrypt"};
-  if (name == "smtpd_tls_ciphers") return {"medium", "high"};
+  if (name == "smtpd_tls_ciphers" || name == "smtp_tls_ciphers") return {"medium", "high"};
   if (name == "smtp_address_preference") return {"ipv4", "ipv6", "any"};
   return {};
 }
