@@ -173,7 +173,12 @@ Result<CommandResult> run_command(const CommandSpec& spec) {
 
 void cancel_all() { g_cancelled = true; }
 
-Status run_as(const Identity& who, const std::function<Status()>& fn, int timeout_s) {
+namespace {
+
+// Runs fn in a child switched to `who`; its answer comes back through a
+// pipe as one message: 'O' + payload, or 'T'/'P' + dsn + '|' + detail.
+Result<std::string> run_as_message(const Identity& who, const std::function<Result<std::string>()>& fn,
+                                   int timeout_s, size_t max_payload) {
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return Error::temp(std::string("pipe: ") + strerror(errno));
   const pid_t parent = ::getpid();  // an orphan is re-parented to init or a subreaper, not always pid 1
@@ -199,11 +204,17 @@ Status run_as(const Identity& who, const std::function<Status()>& fn, int timeou
       // again, and check again that the daemon did not die in between.
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (::getppid() != parent) ::_exit(0);
-      Status st = fn();
-      msg = st ? std::string("O") : std::string(st.error().is_temporary() ? "T" : "P") + st.error().dsn + "|" + st.error().detail;
+      auto r = fn();
+      if (r && r->size() > max_payload) r = Error::temp("answer too large");
+      msg = r ? "O" + *r
+              : std::string(r.error().is_temporary() ? "T" : "P") + r.error().dsn + "|" + r.error().detail;
     }
-    ssize_t ignored = ::write(p[1], msg.data(), msg.size());
-    (void)ignored;
+    for (size_t off = 0; off < msg.size();) {
+      ssize_t n = ::write(p[1], msg.data() + off, msg.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
     ::_exit(0);
   }
   ::close(p[1]);
@@ -217,15 +228,15 @@ Status run_as(const Identity& who, const std::function<Status()>& fn, int timeou
     int r = ::poll(&pf, 1, static_cast<int>(left > 1000 ? 1000 : left));
     if (r < 0 && errno != EINTR) break;
     if (r <= 0) continue;
-    char buf[1024];
+    char buf[4096];
     ssize_t n = ::read(rd.get(), buf, sizeof buf);
     if (n <= 0) break;
-    msg.append(buf, static_cast<size_t>(n));
+    if (msg.size() <= max_payload + 1024) msg.append(buf, static_cast<size_t>(n));
   }
   bool timed_out = false;
   wait_with_deadline(pid, deadline, timed_out);
   if (msg.empty()) return Error::temp(timed_out ? "delivery timed out" : "delivery process died");
-  if (msg[0] == 'O') return ok_status();
+  if (msg[0] == 'O') return msg.substr(1);
   std::string rest = msg.substr(1);
   std::string dsn, detail = rest;
   auto bar = rest.find('|');
@@ -236,6 +247,26 @@ Status run_as(const Identity& who, const std::function<Status()>& fn, int timeou
   Error e = msg[0] == 'P' ? Error::perm(detail) : Error::temp(detail);
   e.dsn = dsn;
   return e;
+}
+
+}  // namespace
+
+Status run_as(const Identity& who, const std::function<Status()>& fn, int timeout_s) {
+  auto r = run_as_message(
+      who,
+      [&]() -> Result<std::string> {
+        Status st = fn();
+        if (!st) return st.error();
+        return std::string();
+      },
+      timeout_s, 0);
+  if (!r) return r.error();
+  return ok_status();
+}
+
+Result<std::string> run_as_output(const Identity& who, const std::function<Result<std::string>()>& fn,
+                                  size_t max_bytes, int timeout_s) {
+  return run_as_message(who, fn, timeout_s, max_bytes);
 }
 
 }  // namespace tern::child

@@ -56,5 +56,9 @@ void cancel_all();
 // Runs fn in a forked child that first switches to `who`; the child's Status
 // (temporary/permanent + detail) comes back through a pipe.
 Status run_as(const Identity& who, const std::function<Status()>& fn, int timeout_s = 600);
+// The same, for a function that answers with bytes (at most max_bytes; a
+// larger answer is a temporary error): e.g. reading a file as its owner.
+Result<std::string> run_as_output(const Identity& who, const std::function<Result<std::string>()>& fn,
+                                  size_t max_bytes, int timeout_s = 600);
 
 }  // namespace tern::child

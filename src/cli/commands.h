@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/queue_args_parse.h"
 #include "config/config.h"
 
 namespace tern::cli {
@@ -17,11 +18,21 @@ std::shared_ptr<const config::Config> load_config(const std::string& path, bool 
 int cmd_check(const std::string& path);
 int cmd_config(const std::string& path, const std::vector<std::string>& names, bool only_set);
 
-int cmd_queue_list(const std::string& path);  // mailq
-int cmd_queue_show(const std::string& path, const std::string& id);
-int cmd_queue_delete(const std::string& path, const std::vector<std::string>& ids);
-int cmd_queue_hold(const std::string& path, const std::vector<std::string>& ids, bool hold);
-int cmd_queue_flush(const std::string& path);  // runq
+// Queue tools (cmd_queue.cpp). prog names the tool in messages ("tern",
+// "postsuper"...); json prints JSON lines instead of text. path may also be
+// a Postfix-style configuration directory (postqueue -c /etc/tern).
+int cmd_queue_list(const std::string& path, bool json = false, const char* prog = "tern");  // mailq
+int cmd_queue_show(const std::string& path, const std::string& id, bool json = false);
+// postsuper's -d/-h/-H/-r, in order; queues restricts them (and ALL) to the
+// named queues (postsuper -d ALL deferred).
+int cmd_queue_act(const std::string& path, const std::vector<QueueOp>& ops, const std::vector<std::string>& queues,
+                  bool json = false, const char* prog = "tern");
+// runq, postqueue -f; with a site, postqueue -s site.
+int cmd_queue_flush(const std::string& path, const std::string& site = "", bool json = false,
+                    const char* prog = "tern");
+// The postqueue(1) and postsuper(1) personalities (postfix_tools.cpp).
+int postqueue_main(int argc, char** argv);
+int postsuper_main(int argc, char** argv);
 
 int cmd_user_add(const std::string& path, const std::string& address, bool password_stdin);
 int cmd_user_del(const std::string& path, const std::string& address);

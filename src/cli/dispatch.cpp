@@ -10,6 +10,7 @@
 #include "base/fs.h"
 #include "cli/cmd_dns.h"
 #include "cli/commands.h"
+#include "queue/listing.h"
 #include "roles/serve.h"
 
 namespace tern::cli {
@@ -20,6 +21,8 @@ int dispatch(int argc, char** argv) {
   if (self == "mailq") return cmd_queue_list("");
   if (self == "newaliases") return cmd_newaliases("");
   if (self == "runq") return cmd_queue_flush("");
+  if (self == "postqueue") return postqueue_main(argc, argv);
+  if (self == "postsuper") return postsuper_main(argc, argv);
 
   CLI::App app{"tern: a mail server (SMTP, queue, local delivery)", "tern"};
   app.require_subcommand(1);
@@ -43,18 +46,24 @@ int dispatch(int argc, char** argv) {
 
   auto* queue = app.add_subcommand("queue", "inspect and manage the mail queue");
   queue->require_subcommand(1);
-  auto* qlist = queue->add_subcommand("list", "list queued messages (mailq)");
-  std::string qid;
-  std::vector<std::string> qids;
+  // Every verb takes --json (JSON lines on stdout, as postqueue -j). delete,
+  // hold, release and requeue take IDs, ALL, "-" (IDs on standard input)
+  // and queue names restricting them (delete ALL deferred), as postsuper.
+  bool qjson = false;
+  std::string qid, qsite;
+  std::vector<std::string> qargs;
+  auto* qlist = queue->add_subcommand("list", "list queued messages (mailq, postqueue -p; --json: postqueue -j)");
   auto* qshow = queue->add_subcommand("show", "print a queued message");
   qshow->add_option("id", qid, "queue ID")->required();
-  auto* qdel = queue->add_subcommand("delete", "delete messages (ID... or ALL)");
-  qdel->add_option("id", qids, "queue IDs or ALL")->required();
-  auto* qhold = queue->add_subcommand("hold", "put messages on hold (ID... or ALL)");
-  qhold->add_option("id", qids, "queue IDs or ALL")->required();
-  auto* qrel = queue->add_subcommand("release", "release held messages (ID... or ALL)");
-  qrel->add_option("id", qids, "queue IDs or ALL")->required();
-  auto* qflush = queue->add_subcommand("flush", "attempt delivery of every queued message now");
+  auto* qdel = queue->add_subcommand("delete", "delete messages (postsuper -d)");
+  auto* qhold = queue->add_subcommand("hold", "put messages on hold (postsuper -h)");
+  auto* qrel = queue->add_subcommand("release", "release held messages (postsuper -H)");
+  auto* qreq = queue->add_subcommand("requeue", "retry now with back-off reset (postsuper -r)");
+  for (auto* c : {qdel, qhold, qrel, qreq})
+    c->add_option("id", qargs, "queue IDs, ALL or -, then optional queue names")->required();
+  auto* qflush = queue->add_subcommand("flush", "attempt delivery of the queued mail now (postqueue -f, -s)");
+  qflush->add_option("--site", qsite, "only the deferred mail for this domain (postqueue -s)");
+  for (auto* c : {qlist, qshow, qdel, qhold, qrel, qreq, qflush}) c->add_flag("--json", qjson, "print JSON");
 
   auto* user = app.add_subcommand("user", "manage accounts in user_database");
   user->require_subcommand(1);
@@ -97,12 +106,19 @@ int dispatch(int argc, char** argv) {
   }
   if (*check) return cmd_check(config_path);
   if (*cfg) return cmd_config(config_path, names, only_set);
-  if (*qlist) return cmd_queue_list(config_path);
-  if (*qshow) return cmd_queue_show(config_path, qid);
-  if (*qdel) return cmd_queue_delete(config_path, qids);
-  if (*qhold) return cmd_queue_hold(config_path, qids, true);
-  if (*qrel) return cmd_queue_hold(config_path, qids, false);
-  if (*qflush) return cmd_queue_flush(config_path);
+  if (*qlist) return cmd_queue_list(config_path, qjson);
+  if (*qshow) return cmd_queue_show(config_path, qid, qjson);
+  if (*qdel || *qhold || *qrel || *qreq) {
+    QueueOp::Verb verb = *qdel ? QueueOp::remove : *qhold ? QueueOp::hold : *qrel ? QueueOp::release : QueueOp::requeue;
+    std::vector<QueueOp> ops;
+    std::vector<std::string> queues;
+    for (auto& a : qargs) {
+      if (queue::is_queue_name(a)) queues.push_back(a);
+      else ops.push_back({verb, a});
+    }
+    return cmd_queue_act(config_path, ops, queues, qjson);
+  }
+  if (*qflush) return cmd_queue_flush(config_path, qsite, qjson);
   if (*uadd) return cmd_user_add(config_path, address, pw_stdin);
   if (*udel) return cmd_user_del(config_path, address);
   if (*upw) return cmd_user_passwd(config_path, address, pw_stdin);

@@ -60,7 +60,26 @@ int sendmail_main(int argc, char** argv) {
   }
   if (o.mode == "p") return cmd_queue_list(o.config);
   if (o.mode == "i") return cmd_newaliases(o.config);
-  if (o.mode == "q") return cmd_queue_flush(o.config);
+  if (o.mode == "q") return cmd_queue_flush(o.config, o.site, false, "sendmail");
+  if (o.mode[0] == 'M') {
+    QueueOp::Verb verb = o.mode == "Mrm" ? QueueOp::remove
+                         : o.mode == "Mf" ? QueueOp::hold
+                         : o.mode == "Mt" ? QueueOp::release
+                                          : QueueOp::requeue;
+    std::vector<QueueOp> ops;
+    for (auto& id : o.recipients) {
+      if (id == "-" || id == "ALL") {  // Exim takes message IDs only
+        std::fprintf(stderr, "sendmail: not a queue ID: %s\n", id.c_str());
+        return 64;
+      }
+      ops.push_back({verb, id});
+    }
+    if (ops.empty()) {
+      std::fprintf(stderr, "sendmail: -%s needs queue IDs\n", o.mode.c_str());
+      return 64;
+    }
+    return cmd_queue_act(o.config, ops, {}, false, "sendmail");
+  }
   if (o.mode == "d" || o.mode == "D") {
     roles::ServeOptions so;
     so.config_path = config::locate(o.config);

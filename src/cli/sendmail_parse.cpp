@@ -41,8 +41,25 @@ int parse_sendmail_args(const std::vector<std::string>& args, SendmailOptions& o
       continue;
     }
     if (f == 'q') {
+      // -q, -q30m, Exim's -qf and -qff: run the queue now. Sendmail's
+      // -qRsite (and -qR site): only the mail for that domain.
       o.mode = "q";
+      if (!rest.empty() && rest[0] == 'R') {
+        o.site = rest.substr(1);
+        if (o.site.empty() && i + 1 < args.size()) o.site = args[++i];
+        if (o.site.empty()) {
+          error = "option -qR requires a site";
+          return 64;
+        }
+      }
       continue;
+    }
+    if (f == 'M' && (rest.empty() || rest == "rm" || rest == "f" || rest == "t")) {
+      // Exim's -M ID (deliver now), -Mrm ID (remove), -Mf ID (freeze: hold)
+      // and -Mt ID (thaw: release); the IDs follow.
+      o.mode = "M" + rest;
+      ++i;
+      break;
     }
     if (f != '\0' && std::strchr(with_arg, f)) {
       std::string val = rest;

@@ -23,7 +23,8 @@ struct SendmailOptions {
   bool ignore_dots = false;
   std::string sender;
   std::string full_name;
-  std::vector<std::string> recipients;
+  std::string site;                     // -qRsite
+  std::vector<std::string> recipients;  // or the queue IDs after -M, -Mrm, -Mf, -Mt
 };
 
 // Reads argv[1..] (args excludes the program name). Returns 0, or an exit

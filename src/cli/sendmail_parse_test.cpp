@@ -48,3 +48,23 @@ TEST(SendmailSplice, BccRemovedRecipientsQualified) {
   EXPECT_FALSE(s.has_from);
   EXPECT_TRUE(splice_headers("just a body\n", false, "o").body_only);
 }
+
+TEST(SendmailArgs, QueueRunsAndExim) {
+  for (auto q : {"-q", "-qf", "-qff", "-q30m"}) {
+    SendmailOptions o;
+    std::string err;
+    ASSERT_EQ(parse_sendmail_args({q}, o, err), 0) << q;
+    EXPECT_EQ(o.mode, "q") << q;
+    EXPECT_EQ(o.site, "") << q;
+  }
+  SendmailOptions o;
+  std::string err;
+  ASSERT_EQ(parse_sendmail_args({"-qRexample.com"}, o, err), 0);
+  EXPECT_EQ(o.site, "example.com");
+  SendmailOptions m;
+  ASSERT_EQ(parse_sendmail_args({"-Mrm", "0123456789ABCDEF", "-x"}, m, err), 0);
+  EXPECT_EQ(m.mode, "Mrm");
+  EXPECT_EQ(m.recipients, (std::vector<std::string>{"0123456789ABCDEF", "-x"}));
+  SendmailOptions bad;
+  EXPECT_EQ(parse_sendmail_args({"-qR"}, bad, err), 64);
+}

@@ -21,7 +21,7 @@ Result<std::string> direct(const config::Config& cfg, const queue::SubmitRequest
   queue::Envelope env;
   env.arrival = ::time(nullptr);
   env.sender = req.sender;
-  for (auto& r : req.recipients) env.recipients.push_back({r, false, 0});
+  for (auto& r : req.recipients) env.recipients.push_back({r, false, 0, 0, {}});
   auto d = queue::Draft::create(spool, env);
   if (!d) return d.error();
   std::string id = (*d)->id();

@@ -45,6 +45,8 @@ const std::vector<ParamDef>& table() {
     {"recipient_delimiter", T::string, "", "Characters separating user from extension (user+ext)"},
     {"propagate_unmatched_extensions", T::list, "canonical, virtual",
      "Tables (virtual, alias, include) whose match on the address without its +ext passes the +ext on"},
+    {"forward_path", T::string, "$home/.forward${recipient_delimiter}${extension}, $home/.forward",
+     "Where a system user's .forward file is looked for, first found wins ($home, $user, $extension, ...)"},
     {"allow_mail_to_commands", T::list, "alias, forward", "Where |command destinations are allowed"},
     {"allow_mail_to_files", T::list, "alias, forward", "Where /file/name destinations are allowed"},
     {"alias_recursion_limit", T::integer, "1000", "Maximal nesting of aliases and :include: (deeper: bounced 5.4.6)"},
@@ -67,7 +69,11 @@ const std::vector<ParamDef>& table() {
     {"minimal_backoff_time", T::duration, "300s", "Shortest wait before retrying a deferred message"},
     {"maximal_backoff_time", T::duration, "4000s", "Longest wait before retrying a deferred message"},
     {"queue_run_delay", T::duration, "300s", "How often the deferred queue is scanned for messages due for a retry"},
-    {"maximal_queue_lifetime", T::duration, "5d", "Age after which undeliverable mail is put on hold (bounced once bounces exist)"},
+    {"maximal_queue_lifetime", T::duration, "5d", "Age after which undeliverable mail is returned to the sender (4.4.7)"},
+    {"bounce_queue_lifetime", T::duration, "5d", "Age after which undeliverable mail from <> (bounces) is given up (to postmaster, then dropped)"},
+    {"delay_warning_time", T::duration, "0h", "Age after which the sender gets one \"delayed\" DSN (0: never)"},
+    {"bounce_size_limit", T::integer, "50000", "Most bytes of the original message returned in a bounce (more: headers only)"},
+    {"2bounce_notice_recipient", T::string, "postmaster", "Who gets a bounce that could not be delivered (a double bounce)"},
     {"hopcount_limit", T::integer, "50", "Most Received: headers before mail is rejected as looping"},
     {"header_size_limit", T::size, "102400", "Largest header section accepted, in bytes (over it: 552 5.3.4)"},
     {"header_line_limit", T::integer, "1000", "Most header lines (fields and continuations) accepted (over it: 552 5.3.4)"},
@@ -169,6 +175,29 @@ const std::vector<ParamDef>& table() {
      "Address family tried first among hosts of equal MX preference: ipv4, ipv6 or any (random)"},
     {"smtp_mx_address_limit", T::integer, "5", "Most addresses a route to a destination holds (0: no limit)"},
     {"smtp_mx_session_limit", T::integer, "2", "Most SMTP sessions tried per delivery attempt to one destination"},
+    // Remote delivery: the SMTP client (smtp/client, tls/client_context; issue 9)
+    {"smtp_helo_name", T::string, "$myhostname", "Host name the SMTP client sends in EHLO and HELO"},
+    {"smtp_connect_timeout", T::duration, "30s", "Time limit for making a TCP connection to a remote server"},
+    {"smtp_helo_timeout", T::duration, "300s", "Time limit for the remote server's greeting and its EHLO/HELO (and AUTH) replies"},
+    {"smtp_mail_timeout", T::duration, "300s", "Time limit for the reply to MAIL FROM"},
+    {"smtp_rcpt_timeout", T::duration, "300s", "Time limit for the reply to each RCPT TO"},
+    {"smtp_data_init_timeout", T::duration, "120s", "Time limit for the reply to DATA"},
+    {"smtp_data_xfer_timeout", T::duration, "180s", "Time limit for sending each piece of the message content"},
+    {"smtp_data_done_timeout", T::duration, "600s", "Time limit for the reply to the end of the content (\".\" or the last BDAT)"},
+    {"smtp_starttls_timeout", T::duration, "300s", "Time limit for the STARTTLS reply and the TLS handshake"},
+    {"smtp_quit_timeout", T::duration, "300s", "Time limit for the reply to QUIT"},
+    {"smtp_discard_ehlo_keywords", T::list, "",
+     "EHLO keywords the SMTP client ignores in a server's reply (pipelining, chunking, dsn, size, 8bitmime, smtputf8, starttls, auth)"},
+    {"smtp_sasl_security_options", T::list, "noplaintext, noanonymous",
+     "With noplaintext the SMTP client never sends a password (AUTH PLAIN/LOGIN) outside TLS"},
+    {"smtp_tls_security_level", T::string, "may", "SMTP client TLS: none, may (STARTTLS when offered), encrypt, verify"},
+    {"smtp_tls_CAfile", T::string, "", "PEM file of CA certificates the SMTP client verifies servers with; empty (and no CApath): the system store"},
+    {"smtp_tls_CApath", T::string, "", "Directory of CA certificates (c_rehash form) the SMTP client verifies servers with"},
+    {"smtp_tls_protocols", T::string, ">=TLSv1.2", "TLS versions the SMTP client offers at level may"},
+    {"smtp_tls_mandatory_protocols", T::string, ">=TLSv1.2", "TLS versions the SMTP client offers at levels encrypt and verify"},
+    {"smtp_tls_ciphers", T::string, "medium", "SMTP client cipher grade for TLS 1.2: medium or high"},
+    {"smtp_tls_loglevel", T::integer, "0", "0: SMTP client TLS failures only; 1: also one line per TLS session (trust, version, cipher)"},
+    {"smtp_tls_policy_maps", T::list, "", "Tables of per-destination SMTP client TLS levels (example.com encrypt, [mx.example.com]:587 verify)"},
     // Remote delivery: transports and the SMTP client's use of them (remote/)
     {"relayhost", T::string, "", "Next hop for all remote mail ([host]:port, or a domain by MX); empty: each recipient's domain by MX"},
     {"transport_maps", T::list, "", "Tables choosing the transport and next hop per address or domain (smtp:[host]:port, error:text, discard:)"},
@@ -219,7 +248,7 @@ namespace detail {
 std::vector<std::string_view> param_choices(std::string_view name) {
   if (name == "smtpd_forbid_bare_newline") return {"yes", "normalize"};
   if (name == "smtpd_tls_security_level") return {"none", "may", "encrypt"};
-  if (name == "smtpd_tls_ciphers") return {"medium", "high"};
+  if (name == "smtpd_tls_ciphers" || name == "smtp_tls_ciphers") return {"medium", "high"};
   if (name == "smtp_address_preference") return {"ipv4", "ipv6", "any"};
   return {};
 }

@@ -127,7 +127,7 @@ struct Loader {
                          show(name)));
       std::vector<std::string> direct = detail::references(raw);
       for (const auto& u : rep.unknown)
-        if (std::find(direct.begin(), direct.end(), u) != direct.end())
+        if (std::find(direct.begin(), direct.end(), u) != direct.end() && !delivery_time_name(name, u))
           diag(ln, false, fmt::format("'{}' refers to ${}, which is neither a known parameter nor set; "
                                       "it expands to nothing{}",
                                       show(name), show(u), suggestion(u)));
@@ -155,6 +155,14 @@ struct Loader {
     size_t d = detail::edit_distance(name, near);
     if (near.empty() || d > std::max<size_t>(2, name.size() / 3)) return "";
     return fmt::format("; did you mean '{}'?", near);
+  }
+
+  // Names local delivery expands itself in forward_path (delivery/dot_forward.h).
+  static bool delivery_time_name(std::string_view param, std::string_view ref) {
+    if (param != "forward_path") return false;
+    for (std::string_view n : {"user", "home", "shell", "extension", "recipient", "local", "domain"})
+      if (ref == n) return true;
+    return false;
   }
 
   static std::string unknown_message(std::string_view name) {

@@ -27,6 +27,16 @@ struct BatchOutcome {
   // A success the next host will not confirm (it lacks the DSN
   // extension and NOTIFY asked for SUCCESS): the DSN action "relayed".
   bool relayed = false;
+  // The remote server's own reply ("550 5.1.1 <a@b>: no such user"), for
+  // a DSN's Diagnostic-Code; empty when no server answered.
+  std::string reply;
+};
+
+// One target of a batch and the queued recipient it was expanded from
+// (whose DSN request, NOTIFY and ORCPT, it carries on).
+struct BatchItem {
+  const rewrite::Target* target = nullptr;
+  const queue::Recipient* recipient = nullptr;
 };
 
 class BatchAgent {
@@ -40,7 +50,7 @@ class BatchAgent {
   // Delivers env to every target (all with one batch_key); blocks the
   // calling queue-runner thread until done. Outcomes in target order.
   virtual std::vector<BatchOutcome> deliver_batch(const queue::Envelope& env, std::string_view content,
-                                                  const std::vector<const rewrite::Target*>& targets) const = 0;
+                                                  const std::vector<BatchItem>& items) const = 0;
 };
 
 }  // namespace tern::delivery

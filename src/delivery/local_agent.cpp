@@ -116,7 +116,7 @@ Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_vi
     case rewrite::Target::Kind::command:
       return deliver_command(env, content, t, t.command, prefix, cfg_->get("default_privs"), true);
     case rewrite::Target::Kind::file:
-      return deliver_file(env, content, t, prefix);
+      return deliver_file(env, content, t.path, prefix, cfg_->get("default_privs"));
     case rewrite::Target::Kind::remote:
       return Error::with_dsn("4.4.1", "remote delivery is not available yet");
   }
@@ -129,6 +129,19 @@ Result<Delivered> LocalAgent::deliver_user(const queue::Envelope& env, std::stri
   if (!pw) return pw.error();
   if (!pw->has_value()) return Error::with_dsn("5.1.1", "no such user: " + t.user);
   const auto& u = **pw;
+  if (!running_as_root() && u.uid != ::geteuid())
+    return Error::temp(fmt::format("cannot deliver as user {} without root privileges", u.name));
+  // A .forward comes first, as in Postfix's local(8); mailbox_command and
+  // the mailbox only when there is none to follow.
+  auto fw = deliver_forward(env, content, t, u, prefix);
+  if (!fw) return fw.error();
+  if (fw->has_value()) return std::move(**fw);
+  return deliver_mailbox(env, content, t, u, prefix);
+}
+
+Result<Delivered> LocalAgent::deliver_mailbox(const queue::Envelope& env, std::string_view content,
+                                              const rewrite::Target& t, const rewrite::SystemUser& u,
+                                              const std::string& prefix) const {
   std::string command = cfg_->get("mailbox_command");
   if (!command.empty()) return deliver_command(env, content, t, command, prefix, u.name, false);
   std::string home_mailbox = cfg_->get("home_mailbox");
@@ -225,24 +238,26 @@ Result<Delivered> LocalAgent::deliver_command(const queue::Envelope& env, std::s
 }
 
 Result<Delivered> LocalAgent::deliver_file(const queue::Envelope& env, std::string_view content,
-                                           const rewrite::Target& t, const std::string& prefix) const {
+                                           const std::string& path, const std::string& prefix,
+                                           const std::string& user) const {
   std::function<Status()> job;
   std::string how;
-  if (!t.path.empty() && t.path.back() == '/') {
+  if (!path.empty() && path.back() == '/') {
     how = "delivered to maildir";
     job = [&] {
-      auto r = store::maildir_deliver(t.path, prefix, content, {.create = true, .size_limit = mailbox_limit_});
+      auto r = store::maildir_deliver(path, prefix, content, {.create = true, .size_limit = mailbox_limit_});
       return r ? ok_status() : Status(r.error());
     };
   } else {
-    how = "delivered to file: " + str::printable(t.path, 200);
+    how = "delivered to file: " + str::printable(path, 200);
     job = [&] {
-      return store::mbox_deliver(t.path, env.sender, env.arrival, prefix, content, {.size_limit = mailbox_limit_, .owner = std::nullopt});
+      return store::mbox_deliver(path, env.sender, env.arrival, prefix, content, {.size_limit = mailbox_limit_, .owner = std::nullopt});
     };
   }
   Status st = ok_status();
   if (running_as_root()) {
-    auto pw = rewrite::find_system_user(cfg_->get("default_privs"));
+    auto pw = rewrite::find_system_user(user);
+    if (pw && pw->has_value() && (*pw)->uid == 0) pw = rewrite::find_system_user(cfg_->get("default_privs"));
     if (!pw || !pw->has_value() || (*pw)->uid == 0) return Error::temp("default_privs names no unprivileged user");
     st = child::run_as({(*pw)->uid, (*pw)->gid, (*pw)->name}, job);
   } else {

@@ -13,18 +13,25 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "config/config.h"
 #include "queue/envelope.h"
-#include "rewrite/rewriter.h"
 #include "base/dir_sync.h"
+#include "rewrite/rewriter.h"
+#include "rewrite/system_user.h"
 
 namespace tern::delivery {
 
 struct Delivered {
   std::string how;  // "delivered to maildir", "delivered to command: procmail", ...
+  // Addresses a system user's .forward sends the message on to: the caller
+  // resubmits it to them (scheduler/forward.h) before the target counts as
+  // delivered. `how` then says what was delivered here, or is empty.
+  std::vector<std::string> forward_to = {};
 };
 
 // A delivery agent: one message to one target. LocalAgent does the work
@@ -50,11 +57,20 @@ class LocalAgent : public Agent {
  private:
   Result<Delivered> deliver_user(const queue::Envelope& env, std::string_view content, const rewrite::Target& t,
                                  const std::string& prefix) const;
+  Result<Delivered> deliver_mailbox(const queue::Envelope& env, std::string_view content, const rewrite::Target& t,
+                                    const rewrite::SystemUser& u, const std::string& prefix) const;
+  // The user's .forward (forward_delivery.cpp): nullopt when there is none
+  // to follow (absent, ignored as unsafe, or without a usable entry).
+  Result<std::optional<Delivered>> deliver_forward(const queue::Envelope& env, std::string_view content,
+                                                   const rewrite::Target& t, const rewrite::SystemUser& u,
+                                                   const std::string& prefix) const;
   Result<Delivered> deliver_command(const queue::Envelope& env, std::string_view content, const rewrite::Target& t,
                                     const std::string& command, const std::string& prefix, const std::string& user,
                                     bool as_alias) const;
-  Result<Delivered> deliver_file(const queue::Envelope& env, std::string_view content, const rewrite::Target& t,
-                                 const std::string& prefix) const;
+  // A file written as `user` (default_privs for aliases; a user's own
+  // .forward as that user); as default_privs when `user` is root.
+  Result<Delivered> deliver_file(const queue::Envelope& env, std::string_view content, const std::string& path,
+                                 const std::string& prefix, const std::string& user) const;
   std::shared_ptr<const config::Config> cfg_;
   uint64_t mailbox_limit_;  // mailbox_size_limit, bytes, 0 = none (mbox files, Maildir messages)
   // Deliveries into one Maildir from several worker threads share the

@@ -3,6 +3,7 @@
 
 #include <vector>
 
+#include "delivery/dot_forward.h"
 #include "queue/record.h"
 
 namespace tern::delivery {
@@ -128,6 +129,14 @@ std::string reply_bytes(const DeliveryReply& r, size_t max_text) {
   queue::append_record(out, 'o', r.ok ? "ok" : r.temporary ? "temp" : "perm");
   queue::append_record(out, 'd', r.dsn);
   queue::append_record(out, 't', r.text.substr(0, max_text));
+  if (!r.forward_to.empty()) {
+    std::string joined;
+    for (auto& a : r.forward_to) {
+      if (!joined.empty()) joined += '\0';
+      joined += a;
+    }
+    queue::append_record(out, 'w', joined);
+  }
   queue::append_record(out, queue::kEnd, "");
   return out;
 }
@@ -164,8 +173,8 @@ Result<FileRequest> decode_file_request(std::string_view b) {
 Result<DeliveryReply> decode_reply(std::string_view b) {
   auto recs = records(b, kMaxFileReply);
   if (!recs) return recs.error();
-  if (recs->size() != 4 || (*recs)[0].first != 'g' || (*recs)[1].first != 'o' || (*recs)[2].first != 'd' ||
-      (*recs)[3].first != 't')
+  if (recs->size() < 4 || recs->size() > 5 || (*recs)[0].first != 'g' || (*recs)[1].first != 'o' ||
+      (*recs)[2].first != 'd' || (*recs)[3].first != 't' || (recs->size() == 5 && (*recs)[4].first != 'w'))
     return Error::perm("malformed reply");
   DeliveryReply r;
   if (!parse_u64((*recs)[0].second, r.tag)) return Error::perm("bad tag");
@@ -174,6 +183,17 @@ Result<DeliveryReply> decode_reply(std::string_view b) {
   r.temporary = o != "perm";
   r.dsn = std::string((*recs)[2].second);
   r.text = std::string((*recs)[3].second);
+  if (recs->size() == 5) {
+    auto list = (*recs)[4].second;
+    for (size_t pos = 0;;) {
+      size_t nul = list.find('\0', pos);
+      auto a = list.substr(pos, nul == std::string_view::npos ? std::string_view::npos : nul - pos);
+      if (a.empty() || r.forward_to.size() >= kMaxForwardItems) return Error::perm("malformed forward list");
+      r.forward_to.emplace_back(a);
+      if (nul == std::string_view::npos) break;
+      pos = nul + 1;
+    }
+  }
   return r;
 }
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "rewrite/rewriter.h"
@@ -34,6 +35,9 @@ struct DeliveryReply {
   bool temporary = true;
   std::string dsn;
   std::string text;  // "delivered to mailbox" or the failure detail
+  // A .forward's addresses to resubmit the message to (Delivered::forward_to);
+  // at most kMaxForwardItems, none with a NUL.
+  std::vector<std::string> forward_to = {};
 };
 
 // After a reload with privileges dropped, the daemon asks the root side for

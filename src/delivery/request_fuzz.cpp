@@ -13,7 +13,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto again = tern::delivery::decode_request(tern::delivery::encode_request(*r));
     if (!again || !tern::delivery::same_target(again->target, r->target)) __builtin_trap();
   }
-  (void)tern::delivery::decode_reply(in);
+  if (auto rep = tern::delivery::decode_reply(in); rep && rep->text.size() <= 1000) {
+    auto again = tern::delivery::decode_reply(tern::delivery::encode_reply(*rep));
+    if (!again || again->forward_to != rep->forward_to || again->text != rep->text) __builtin_trap();
+  }
   if (auto f = tern::delivery::decode_file_request(in)) {
     auto again = tern::delivery::decode_file_request(tern::delivery::encode_file_request(*f));
     if (!again || again->path != f->path || again->tag != f->tag) __builtin_trap();

@@ -2,7 +2,10 @@
 #include "queue/reader.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -11,43 +14,116 @@
 
 namespace tern::queue {
 
+namespace {
+
+// What the envelope records seen so far allow next.
+struct EnvelopeState {
+  bool have_sender = false, have_envid = false;
+  char previous = 0;  // the type of the record before this one
+};
+
+// Applies one envelope record (anything before the content) to env.
+// Returns false with the reason in why for a malformed record, and sets
+// known to false for a record type that is not an envelope record.
+bool apply_envelope_record(Envelope& env, char type, std::string_view payload, size_t offset, EnvelopeState& st,
+                           bool& known, const char*& why) {
+  known = true;
+  char type_before = st.previous;
+  st.previous = type;
+  switch (type) {
+    case kArrival: {
+      long long t = 0;
+      for (char c : payload) {
+        if (c < '0' || c > '9' || t > (1LL << 50)) {
+          why = "bad arrival time";
+          return false;
+        }
+        t = t * 10 + (c - '0');
+      }
+      env.arrival = static_cast<std::time_t>(t);
+      return true;
+    }
+    case kClient: env.client = std::string(payload); return true;
+    case kHelo: env.helo = std::string(payload); return true;
+    case kProtocol: env.protocol = std::string(payload); return true;
+    case kFlags:
+      // Whole words; an unknown word (from a newer tern) is ignored.
+      for (size_t pos = 0; pos < payload.size();) {
+        size_t sp = payload.find(' ', pos);
+        if (sp == std::string_view::npos) sp = payload.size();
+        std::string_view w = payload.substr(pos, sp - pos);
+        pos = sp + 1;
+        if (w == "smtputf8") env.smtputf8 = true;
+        else if (w == "8bitmime") env.eightbit = true;
+        else if (w == "ret=full") env.ret = DsnRet::full;
+        else if (w == "ret=hdrs") env.ret = DsnRet::hdrs;
+        else if (w == "bounce") env.origin = Origin::bounce;
+        else if (w == "2bounce") env.origin = Origin::double_bounce;
+      }
+      return true;
+    case kEnvid:
+      if (st.have_envid) {
+        why = "two ENVID records";
+        return false;
+      }
+      st.have_envid = true;
+      env.envid = std::string(payload);
+      return true;
+    case kRecipientDsn: {
+      std::string_view orcpt;
+      if (type_before != kRecipient && type_before != kDone) {
+        why = "DSN record not after a recipient";
+        return false;
+      }
+      if (!parse_recipient_dsn(payload, env.recipients.back().notify, orcpt)) {
+        why = "bad DSN record";
+        return false;
+      }
+      env.recipients.back().orcpt = std::string(orcpt);
+      return true;
+    }
+    case kSender:
+      if (st.have_sender) {
+        why = "two sender records";
+        return false;
+      }
+      st.have_sender = true;
+      env.sender = std::string(payload);
+      return true;
+    case kRecipient:
+    case kDone:
+      env.recipients.push_back({std::string(payload), type == kDone, offset, 0, {}});
+      return true;
+    default:
+      known = false;
+      return true;
+  }
+}
+
+std::string unknown_type(char type) {
+  return fmt::format("unknown record type 0x{:02x}", static_cast<unsigned char>(type));
+}
+
+}  // namespace
+
 Result<Envelope> parse_queue_file(std::string_view b, const std::string& id) {
   Envelope env;
   env.id = id;
-  bool have_content = false, have_sender = false;
+  bool have_content = false;
+  EnvelopeState st;
   RecordCursor cur(b, /*appendable=*/true);
   for (;;) {
     auto step = cur.next();
     if (step == RecordCursor::Step::error) return Error::perm(cur.error);
     if (step == RecordCursor::Step::end) break;
     std::string_view payload = cur.payload;
-    if (cur.after_end != (cur.type == kTargetDone)) return Error::perm("only target records may follow the end marker");
+    bool appended = cur.type == kTargetDone || cur.type == kWarned;
+    if (cur.after_end != appended) return Error::perm("only target and warning records may follow the end marker");
+    bool known = false;
+    const char* why = nullptr;
+    if (!apply_envelope_record(env, cur.type, payload, cur.offset, st, known, why)) return Error::perm(why);
+    if (known) continue;
     switch (cur.type) {
-      case kArrival: {
-        long long t = 0;
-        for (char c : payload) {
-          if (c < '0' || c > '9' || t > (1LL << 50)) return Error::perm("bad arrival time");
-          t = t * 10 + (c - '0');
-        }
-        env.arrival = static_cast<std::time_t>(t);
-        break;
-      }
-      case kClient: env.client = std::string(payload); break;
-      case kHelo: env.helo = std::string(payload); break;
-      case kProtocol: env.protocol = std::string(payload); break;
-      case kFlags:
-        env.smtputf8 = payload.find("smtputf8") != std::string_view::npos;
-        env.eightbit = payload.find("8bitmime") != std::string_view::npos;
-        break;
-      case kSender:
-        if (have_sender) return Error::perm("two sender records");
-        have_sender = true;
-        env.sender = std::string(payload);
-        break;
-      case kRecipient:
-      case kDone:
-        env.recipients.push_back({std::string(payload), cur.type == kDone, cur.offset});
-        break;
       case kContent:
         if (have_content) return Error::perm("two content records");
         have_content = true;
@@ -64,12 +140,76 @@ Result<Envelope> parse_queue_file(std::string_view b, const std::string& id) {
         env.done_targets.emplace_back(at, std::string(key));
         break;
       }
+      case kWarned: env.delay_warned = true; break;
       default:
-        return Error::perm(fmt::format("unknown record type 0x{:02x}", static_cast<unsigned char>(cur.type)));
+        return Error::perm(unknown_type(cur.type));
     }
   }
-  if (!have_content || !have_sender || env.recipients.empty())
+  if (!have_content || !st.have_sender || env.recipients.empty())
     return Error::perm("missing sender, recipient or content record");
+  return env;
+}
+
+Result<Envelope> read_envelope_head(int dirfd, const std::string& id) {
+  int fd = ::openat(dirfd, id.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    if (errno == ENOENT) return Error::perm(id + ": not found");
+    return fs::errno_error("open", id, errno);
+  }
+  UniqueFd guard(fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return fs::errno_error("stat", id, errno);
+  if (!S_ISREG(st.st_mode)) return Error::perm("not a regular file");
+  const uint64_t file_size = static_cast<uint64_t>(st.st_size);
+  std::string buf;
+  // Makes buf hold the first `want` bytes of the file (want <= file_size).
+  auto fill = [&](uint64_t want) -> Status {
+    if (want <= buf.size()) return ok_status();
+    size_t have = buf.size();
+    // Read ahead: most envelopes fit in the first 1 KiB (copying more
+    // costs time in a listing of 100,000 files).
+    uint64_t target = std::min<uint64_t>(file_size, std::max<uint64_t>(want, have + (have ? 8192 : 1024)));
+    buf.resize(target);
+    while (have < target) {
+      ssize_t n = ::pread(fd, buf.data() + have, target - have, static_cast<off_t>(have));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return fs::errno_error("read", id, errno);
+      if (n == 0) break;
+      have += static_cast<size_t>(n);
+    }
+    buf.resize(have);
+    if (have < want) return Error::perm("file shrank while being read");
+    return ok_status();
+  };
+  if (file_size < kMagic.size() + kRecordHeader) return Error::perm("truncated: no end marker");
+  if (auto s = fill(kMagic.size()); !s) return s.error();
+  if (std::string_view(buf).substr(0, kMagic.size()) != kMagic) return Error::perm("bad magic");
+  Envelope env;
+  env.id = id;
+  EnvelopeState es;
+  uint64_t pos = kMagic.size();
+  for (;;) {
+    if (file_size - pos < kRecordHeader) return Error::perm("truncated: no content record");
+    if (auto s = fill(pos + kRecordHeader); !s) return s.error();
+    char type = buf[pos];
+    uint32_t len = 0;
+    for (int i = 0; i < 4; ++i) len |= static_cast<uint32_t>(static_cast<unsigned char>(buf[pos + 1 + i])) << (8 * i);
+    uint64_t start = pos + kRecordHeader;
+    if (len > file_size - start) return Error::perm("record runs past the end");
+    if (type == kContent) {
+      env.content_offset = start;
+      env.content_size = len;
+      break;
+    }
+    if (auto s = fill(start + len); !s) return s.error();
+    bool known = false;
+    const char* why = nullptr;
+    std::string_view payload = std::string_view(buf).substr(start, len);
+    if (!apply_envelope_record(env, type, payload, pos, es, known, why)) return Error::perm(why);
+    if (!known) return Error::perm(unknown_type(type));
+    pos = start + len;
+  }
+  if (!es.have_sender || env.recipients.empty()) return Error::perm("missing sender or recipient record");
   return env;
 }
 
@@ -96,17 +236,28 @@ Result<std::string> read_content(const std::string& path, const Envelope& env) {
   return out;
 }
 
-Status append_target_done(const std::string& path, const Recipient& r, std::string_view key) {
+namespace {
+
+// Appends one record after the end marker (one write) and fdatasyncs.
+Status append_synced(const std::string& path, char type, std::string_view payload) {
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return fs::errno_error("open", path, errno);
   UniqueFd guard(fd);
   std::string rec;
-  append_record(rec, kTargetDone, target_done_payload(r.type_offset, key));
+  append_record(rec, type, payload);
   auto st = fs::write_all(fd, rec, path);
   if (!st) return st;
   if (::fdatasync(fd) != 0) return fs::errno_error("fsync", path, errno);
   return ok_status();
 }
+
+}  // namespace
+
+Status append_target_done(const std::string& path, const Recipient& r, std::string_view key) {
+  return append_synced(path, kTargetDone, target_done_payload(r.type_offset, key));
+}
+
+Status append_delay_warned(const std::string& path) { return append_synced(path, kWarned, ""); }
 
 Status mark_done(const std::string& path, const Recipient& r, bool sync) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -17,6 +17,14 @@ namespace tern::queue {
 // Parses a whole queue file image. A permanent error means "corrupt".
 Result<Envelope> parse_queue_file(std::string_view bytes, const std::string& id);
 
+// Reads only the envelope of queue file `id` in the directory dirfd: the
+// records before the content record, never the content itself nor what
+// follows it (for listings of a large queue). The content's offset and size
+// come from the content record's header. Like parse_queue_file, every
+// length is checked against the file size; a damaged tail is not noticed
+// here (the scheduler quarantines such a file at its next attempt).
+Result<Envelope> read_envelope_head(int dirfd, const std::string& id);
+
 // Reads and parses path. Missing file: permanent error with "not found".
 Result<Envelope> read_envelope(const std::string& path, const std::string& id);
 // Reads the content bytes of a parsed envelope.
@@ -25,6 +33,10 @@ Result<std::string> read_content(const std::string& path, const Envelope& env);
 // Records that one target of a pending recipient is delivered: appends an
 // 'X' record (one write) and fdatasyncs, so a retry skips that target.
 Status append_target_done(const std::string& path, const Recipient& r, std::string_view target_key);
+
+// Records that the delay warning was sent: appends a 'W' record and
+// fdatasyncs, so it is sent once per message, also across restarts.
+Status append_delay_warned(const std::string& path);
 
 // Flips a recipient's record from 'R' to 'D'. sync: fdatasync afterwards.
 Status mark_done(const std::string& path, const Recipient& r, bool sync);

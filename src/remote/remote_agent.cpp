@@ -43,13 +43,57 @@ std::string connect_error_text(const asio::error_code& ec) {
   return ec.message();
 }
 
+// The server's reply inside a diagnostic in Postfix's words ("host
+// mx[192.0.2.1] said: 550 5.1.1 ... (in reply to RCPT TO command)"): what
+// a DSN's Diagnostic-Code carries; "" when no server said anything.
+std::string reply_of(const std::string& diagnostic) {
+  auto said = diagnostic.find(" said: ");
+  if (said == std::string::npos) return "";
+  std::string r = diagnostic.substr(said + 7);
+  if (auto in = r.rfind(" (in reply to "); in != std::string::npos && r.back() == ')') r.resize(in);
+  return r;
+}
+
+// RFC 3461 NOTIFY= of a queued recipient: "" when not given.
+std::string notify_text(unsigned bits) {
+  if (bits & queue::dsn_notify::never) return "NEVER";
+  std::string out;
+  for (auto [bit, word] : {std::pair{queue::dsn_notify::success, "SUCCESS"}, std::pair{queue::dsn_notify::failure, "FAILURE"},
+                           std::pair{queue::dsn_notify::delay, "DELAY"}})
+    if (bits & bit) out += (out.empty() ? "" : ",") + std::string(word);
+  return out;
+}
+
+// The envelope the next server gets: the DSN request passes on (RFC 3461
+// 6.2); a recipient reached through an alias carries its original address
+// as ORCPT when the client gave none, as Postfix does.
+smtp::client::Envelope client_envelope(const queue::Envelope& env, const std::vector<delivery::BatchItem>& items) {
+  smtp::client::Envelope out;
+  out.sender = env.sender;
+  out.smtputf8 = env.smtputf8;
+  out.eightbit = env.eightbit;
+  out.envid = env.envid;
+  out.ret = env.ret == queue::DsnRet::full ? "FULL" : env.ret == queue::DsnRet::hdrs ? "HDRS" : "";
+  for (const auto& item : items) {
+    smtp::client::Envelope::Recipient r{item.target->address, "", ""};
+    if (item.recipient) {
+      r.notify = notify_text(item.recipient->notify);
+      if (!item.recipient->orcpt.empty()) r.orcpt = item.recipient->orcpt;
+      else if (str::lower(item.recipient->address) != str::lower(item.target->address))
+        r.orcpt = "rfc822;" + item.recipient->address;
+    }
+    out.recipients.push_back(std::move(r));
+  }
+  return out;
+}
+
 }  // namespace
 
 // One batch in flight: its inputs and the outcomes being filled.
 struct RemoteAgent::Attempt {
   const queue::Envelope& env;
   std::string_view content;
-  std::vector<const rewrite::Target*> targets;
+  std::vector<delivery::BatchItem> items;
   Transport transport;
   std::vector<delivery::BatchOutcome> out;
 };
@@ -112,10 +156,10 @@ std::string RemoteAgent::batch_key(const rewrite::Target& t) const {
 }
 
 std::vector<delivery::BatchOutcome> RemoteAgent::deliver_batch(const queue::Envelope& env, std::string_view content,
-                                                               const std::vector<const rewrite::Target*>& targets) const {
-  Attempt a{env, content, targets, {}, std::vector<delivery::BatchOutcome>(targets.size())};
-  if (targets.empty()) return {};
-  auto tr = transports_.resolve(targets.front()->address);
+                                                               const std::vector<delivery::BatchItem>& items) const {
+  Attempt a{env, content, items, {}, std::vector<delivery::BatchOutcome>(items.size())};
+  if (items.empty()) return {};
+  auto tr = transports_.resolve(items.front().target->address);
   auto all = [&](Result<delivery::Delivered> r) {
     for (auto& o : a.out) o.result = r;
     return std::move(a.out);
@@ -178,10 +222,10 @@ asio::awaitable<void> RemoteAgent::deliver_smtp(Attempt& a) const {
     }
   };
   std::vector<size_t> open;
-  for (size_t i = 0; i < a.targets.size(); ++i) open.push_back(i);
+  for (size_t i = 0; i < a.items.size(); ++i) open.push_back(i);
 
   auto level = tls_->level_for(hop.kind == dns::NextHop::Kind::mx_domain ? "" : hop.to_string(),
-                               domain_of(a.targets.front()->address));
+                               domain_of(a.items.front().target->address));
   if (!level) {
     fail_open(open, level.error(), "none");
     co_return;
@@ -193,11 +237,7 @@ asio::awaitable<void> RemoteAgent::deliver_smtp(Attempt& a) const {
   }
   for (const auto& s : route.route.skipped) log::info("{}: route to {}: {}", a.env.id, hop.to_string(), s);
 
-  smtp::client::Envelope all;
-  all.sender = a.env.sender;
-  all.smtputf8 = a.env.smtputf8;
-  all.eightbit = a.env.eightbit;
-  for (auto* t : a.targets) all.recipients.push_back({t->address, "", ""});
+  smtp::client::Envelope all = client_envelope(a.env, a.items);
 
   Error last = Error::with_dsn("4.4.1", "no host of " + hop.to_string() + " could be reached");
   std::string last_relay = "none";
@@ -235,10 +275,8 @@ asio::awaitable<void> RemoteAgent::deliver_smtp(Attempt& a) const {
         co_return;
       }
       s.auth = *creds;
-      smtp::client::Envelope env;
-      env.sender = all.sender;
-      env.smtputf8 = all.smtputf8;
-      env.eightbit = all.eightbit;
+      smtp::client::Envelope env = all;
+      env.recipients.clear();
       for (size_t i : open) env.recipients.push_back(all.recipients[i]);
       auto r = co_await smtp::client::run_session(std::make_unique<io::TcpStream>(std::move(sock)), entry.host, relay,
                                                   s, env, a.content, clock_);
@@ -250,6 +288,7 @@ asio::awaitable<void> RemoteAgent::deliver_smtp(Attempt& a) const {
         const auto& rr = r.recipients[k];
         a.out[i].relay = relay;
         a.out[i].relayed = rr.relayed;
+        a.out[i].reply = reply_of(rr.diagnostic);
         switch (rr.outcome) {
           case smtp::Outcome::sent: a.out[i].result = delivery::Delivered{rr.diagnostic}; break;
           case smtp::Outcome::bounced: a.out[i].result = Error::with_dsn(rr.dsn, rr.diagnostic); break;

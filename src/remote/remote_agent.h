@@ -47,7 +47,7 @@ class RemoteAgent final : public delivery::BatchAgent {
   std::string batch_key(const rewrite::Target& t) const override;
   size_t batch_limit() const override { return limit_; }
   std::vector<delivery::BatchOutcome> deliver_batch(const queue::Envelope& env, std::string_view content,
-                                                    const std::vector<const rewrite::Target*>& targets) const override;
+                                                    const std::vector<delivery::BatchItem>& items) const override;
 
  private:
   explicit RemoteAgent(TransportResolver transports);

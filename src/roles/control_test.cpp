@@ -29,3 +29,27 @@ TEST(Control, OnlyKnownWords) {
     EXPECT_EQ(a.text, "ERR perm unknown request\n") << c;
   }
 }
+
+TEST(Control, FlushSiteTakesOnlyADomainName) {
+  auto a = control_answer("flush site Example.COM\n", 0, 999);
+  EXPECT_FALSE(a.flush);
+  EXPECT_EQ(a.site, "example.com");
+  EXPECT_EQ(a.text, "OK flushed\n");
+  EXPECT_EQ(control_answer("flush site [192.0.2.1]\n", 0, 999).site, "[192.0.2.1]");
+  const char* bad[] = {"flush site \n", "flush site ../x\n", "flush site a b\n", "flush site a/b\n",
+                       "flush site -x\n", "flush site [a;b]\n", "flush site a\x01\n"};
+  for (auto c : bad) {
+    auto r = control_answer(c, 0, 999);
+    EXPECT_FALSE(r.acts()) << c;
+    EXPECT_EQ(r.text.rfind("ERR perm", 0), 0u) << c;
+  }
+  EXPECT_FALSE(control_answer("flush site example.com\n", 1000, 999).acts());
+}
+
+TEST(Control, RequeueTakesAQueueIdOrAll) {
+  EXPECT_EQ(control_answer("requeue 0123456789ABCDEF\n", 0, 999).requeue, "0123456789ABCDEF");
+  EXPECT_EQ(control_answer("requeue ALL\n", 999, 999).requeue, "ALL");
+  for (auto c : {"requeue ../x\n", "requeue ALL/../\n", "requeue all\n", "requeue \n", "requeue 0123456789abcdef\n"})
+    EXPECT_FALSE(control_answer(c, 0, 999).acts()) << c;
+  EXPECT_FALSE(control_answer("requeue ALL\n", 1000, 999).acts());
+}

@@ -97,7 +97,7 @@ delivery::DeliveryReply handle(const ServiceSet& svc, const delivery::DeliveryRe
   delivery::LocalAgent agent(svc.delivery->cfg);
   auto d = agent.deliver(*env, content, req.target, req.recipient);
   if (!d) return failure(tag, d.error());
-  return {tag, true, false, "2.0.0", d->how};
+  return {tag, true, false, "2.0.0", d->how, std::move(d->forward_to)};
 }
 
 std::shared_ptr<const config::Config> load_config(const ServeOptions& opt) {
@@ -265,7 +265,7 @@ Result<delivery::Delivered> HelperLink::call(delivery::DeliveryRequest req) {
   if (it == replies_.end()) return Error::temp("local delivery process died");
   auto reply = std::move(it->second);
   replies_.erase(it);
-  if (reply->ok) return delivery::Delivered{reply->text};
+  if (reply->ok) return delivery::Delivered{reply->text, std::move(reply->forward_to)};
   Error e = reply->temporary ? Error::temp(reply->text) : Error::perm(reply->text);
   e.dsn = reply->dsn;
   return e;

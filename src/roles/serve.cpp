@@ -136,21 +136,35 @@ int serve(const ServeOptions& opt) {
   // delivery_concurrency_limit.
   int concurrency = static_cast<int>(cfg->integer("delivery_concurrency_limit"));
   scheduler::DeliverySlots slots(concurrency);
-  scheduler::AcceptanceDelivery at_acceptance(slots);
-  at_acceptance.set_services(services->delivery);
+  scheduler::AcceptanceDelivery at_acceptance(slots, spool);
   queue::Committer committer(spool, 8);
+  // A .forward's addresses become a new queue file through the Committer
+  // (scheduler/forward.h); every snapshot of the services gets it.
+  auto forwarder = std::make_shared<const scheduler::Forwarder>(spool, committer);
+  auto with_forwarder = [&](const std::shared_ptr<const scheduler::DeliveryServices>& d) {
+    auto out = std::make_shared<scheduler::DeliveryServices>(*d);
+    out->forwarder = forwarder;
+    return std::shared_ptr<const scheduler::DeliveryServices>(std::move(out));
+  };
+  at_acceptance.set_services(with_forwarder(services->delivery));
   scheduler::Scheduler sched(spool, concurrency, slots);
-  sched.set_services(services->delivery);
+  sched.set_services(with_forwarder(services->delivery));
   committer.set_sink(&sched);
   committer.set_immediate(&at_acceptance);
+  at_acceptance.set_committer(&committer);
+  sched.set_committer(&committer);
   smtp::SmtpServer server(ctx, spool, committer);
   server.set_services(services->smtp);
   for (auto& [acc, kind] : acceptors) server.listen(std::move(acc), kind);
   SubmitListener submit(ctx, spool, committer, server);
   if (auto st = submit.start(); !st) log::warn("{}", st.error().detail);
   // `tern queue flush` and release ask here (roles/control.h), never by signal.
-  ControlListener control(ctx, spool.dir(), [&] {
+  ControlListener control(ctx, spool.dir(), [&](const ControlAnswer& a) {
+    if (!a.site.empty()) return sched.flush_site(a.site);
+    if (!a.requeue.empty() && a.requeue != "ALL") return sched.requeue(a.requeue);
+    // Released messages are in active/ but unknown to the scheduler.
     for (auto& id : spool.list(queue::Area::active)) sched.on_new_message(id);
+    if (a.requeue == "ALL") return sched.requeue_all();
     sched.flush();
   });
   if (auto st = control.start(); !st) log::warn("{}", st.error().detail);
@@ -188,8 +202,8 @@ int serve(const ServeOptions& opt) {
       } else {
         services = *built;
         server.set_services(built->smtp);
-        sched.set_services(built->delivery);
-        at_acceptance.set_services(built->delivery);
+        sched.set_services(with_forwarder(built->delivery));
+        at_acceptance.set_services(with_forwarder(built->delivery));
         if (helper) helper->request_reload();
         log::info("reload -- configuration and tables reloaded");
       }

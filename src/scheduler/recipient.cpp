@@ -49,6 +49,7 @@ struct Slot {
   std::vector<size_t> recipients;  // indices of the recipients leading to it
   bool logged = false;             // its outcome is logged already (a batch)
   std::string relay;               // the host a batch reached, for the log
+  std::optional<TargetReport> report;  // a batch's success or permanent failure, for the DSNs
   bool fresh = false;              // done by a batch in this pass, not yet recorded
 };
 
@@ -78,9 +79,32 @@ class Slots {
   std::unordered_map<std::string, size_t> seen_;
 };
 
+TargetReport failure_report(const std::string& address, const Error& e) {
+  return {TargetReport::Action::failed, address, dsn_of(e), e.detail, {}};
+}
+
 size_t filter_limit(const DeliveryServices& svc) {
   long long n = svc.cfg ? svc.cfg->integer("duplicate_filter_limit") : 1000;
   return n < 0 ? 0 : static_cast<size_t>(n);
+}
+
+// A .forward's addresses: resubmitted as a new message before the user's
+// target counts as delivered; each gets Postfix's "forwarded as ID" line.
+Result<delivery::Delivered> forward(const DeliveryServices& svc, const queue::Envelope& env, std::string_view content,
+                                    const rewrite::Target& t, delivery::Delivered d) {
+  if (!svc.forwarder) return Error::temp("forwarding is not available in this process");
+  auto id = svc.forwarder->forward(env, content, t.address, d.forward_to);
+  if (!id) {
+    Error e = id.error();
+    e.kind = Error::Kind::temporary;  // our own queue's trouble: try again later
+    e.dsn = "4.3.0";
+    e.detail = "cannot forward: " + e.detail;
+    return e;
+  }
+  for (auto& a : d.forward_to)
+    log::info("{}: to=<{}>, orig_to=<{}>, relay=local, delay={}, dsn=2.0.0, status=sent (forwarded as {})", env.id,
+              str::printable(a), str::printable(t.address), ::time(nullptr) - env.arrival, *id);
+  return d;
 }
 
 bool extension_counts(const DeliveryServices& svc) { return svc.cfg && !svc.cfg->get("mailbox_command").empty(); }
@@ -112,19 +136,24 @@ void deliver_batches(const DeliveryServices& svc, const queue::Envelope& env, st
     for (size_t from = 0; from < members.size(); from += limit) {
       std::vector<size_t> part(members.begin() + static_cast<long>(from),
                                members.begin() + static_cast<long>(std::min(members.size(), from + limit)));
-      std::vector<const rewrite::Target*> targets;
-      for (size_t s : part) targets.push_back(slots[s].target);
-      auto outcomes = svc.remote->deliver_batch(env, content, targets);
+      std::vector<delivery::BatchItem> items;
+      for (size_t s : part) items.push_back({slots[s].target, rs[slots[s].recipients.front()].recipient});
+      auto outcomes = svc.remote->deliver_batch(env, content, items);
       for (size_t k = 0; k < part.size(); ++k) {
         auto& slot = slots[part[k]];
         const auto& rcpt = rs[slot.recipients.front()].recipient->address;
         delivery::BatchOutcome o = k < outcomes.size() ? std::move(outcomes[k]) : delivery::BatchOutcome{};
         slot.logged = true;
         slot.relay = o.relay;
+        // The host that answered, for the DSN's Remote-MTA: "mx.example.com"
+        // of "mx.example.com[192.0.2.1]:25".
+        std::string mta = o.relay == "none" ? "" : o.relay.substr(0, o.relay.find('['));
         if (o.result) {
           log_sent(env, *slot.target, rcpt, o.relay, o.result->how);
           slot.state = Slot::State::done;
           slot.fresh = true;
+          slot.report = TargetReport{o.relayed ? TargetReport::Action::relayed : TargetReport::Action::delivered,
+                                     slot.target->address, "2.0.0", o.result->how, mta};
           continue;
         }
         log_failure(env, slot.target->address, orig_to(*slot.target, rcpt), o.relay.c_str(), o.result.error());
@@ -135,6 +164,12 @@ void deliver_batches(const DeliveryServices& svc, const queue::Envelope& env, st
         } else {
           slot.state = Slot::State::done;
           slot.fresh = true;
+          TargetReport r = failure_report(slot.target->address, o.result.error());
+          if (!o.reply.empty()) {
+            r.remote_mta = mta;  // Diagnostic-Code: smtp; then carries the server's reply
+            r.diagnostic = o.reply;
+          }
+          slot.report = std::move(r);
         }
       }
     }
@@ -172,8 +207,10 @@ void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env,
       log_failure(env, rcpt, "", "none", p.targets.error());
       if (p.targets.error().is_temporary()) {
         p.outcome.reason = p.targets.error().detail;
+        p.outcome.reason_dsn = dsn_of(p.targets.error());
         continue;
       }
+      p.outcome.reports.push_back(failure_report(rcpt, p.targets.error()));
     }
     // Is anything of this recipient's left undone apart from slot s?
     auto others_open = [&](size_t s) {
@@ -198,16 +235,21 @@ void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env,
       if (slot.state == Slot::State::done && !slot.fresh) continue;
       if (slot.fresh) {  // delivered by its batch: record it as if just delivered here
         slot.fresh = false;
+        if (slot.report) p.outcome.reports.push_back(*slot.report);
         bool shared = slot.recipients.size() > 1;
         if (shared || others_open(s)) progress.target_done(*p.recipient, slot.key);
         continue;
       }
       auto d = svc.agent->deliver(env, content, t, rcpt);
-      if (d) {
+      if (d && !d->forward_to.empty()) d = forward(svc, env, content, t, std::move(*d));
+      // Only forwarded: the "forwarded as" lines above stand for it, as in Postfix.
+      if (d && !(d->how.empty() && !d->forward_to.empty())) {
         log_sent(env, t, rcpt, relay_of(t), d->how);
-      } else {
-        // Permanent failures are logged; DSNs come with the bounce issue.
+        // Local agents deliver; a remote agent reports `relayed` itself.
+        p.outcome.reports.push_back({TargetReport::Action::delivered, t.address, "2.0.0", {}, {}});
+      } else if (!d) {
         log_failure(env, t.address, orig_to(t, rcpt), relay_of(t), d.error());
+        if (d.error().is_permanent()) p.outcome.reports.push_back(failure_report(t.address, d.error()));
         if (d.error().is_temporary()) {
           slot.state = Slot::State::deferred;
           slot.reason = d.error().detail;
@@ -224,6 +266,7 @@ void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env,
       if (slots[s].state == Slot::State::deferred) {
         deferred = true;
         p.outcome.reason = slots[s].reason;
+        p.outcome.reason_dsn = slots[s].dsn;
       }
     if (deferred) continue;
     progress.recipient_done(*p.recipient);

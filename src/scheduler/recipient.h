@@ -38,6 +38,7 @@
 #include "delivery/local_agent.h"
 #include "queue/envelope.h"
 #include "rewrite/rewriter.h"
+#include "scheduler/forward.h"
 
 namespace tern::scheduler {
 
@@ -49,6 +50,8 @@ struct DeliveryServices {
   // Remote targets, delivered in batches per next hop (remote/); null:
   // they are deferred.
   std::shared_ptr<const delivery::BatchAgent> remote = nullptr;
+  // Resubmits what a .forward sends on; null: such deliveries are deferred.
+  std::shared_ptr<const Forwarder> forwarder = nullptr;
 };
 
 // Where a pass records its progress: the queue file for queue runs, the
@@ -60,9 +63,29 @@ class ProgressLog {
   virtual void recipient_done(const queue::Recipient& r) = 0;
 };
 
+// What a pass did to one target of a recipient, for the DSNs
+// (scheduler/bouncer.h): every permanent failure and every success. A
+// remote agent reports `relayed` when the next server does not speak DSN,
+// and the host that answered.
+struct TargetReport {
+  enum class Action { failed, delivered, relayed };
+  Action action = Action::failed;
+  std::string address;     // the final recipient: the target's address
+  std::string status;      // RFC 3463 ("5.1.1", "2.0.0")
+  std::string diagnostic;  // the failure text or remote reply; empty on success
+  std::string remote_mta;  // the host that answered; empty for local delivery
+};
+
 struct RecipientOutcome {
-  bool done = false;   // delivered or failed permanently, and crossed off
-  std::string reason;  // why it stays queued (the last temporary failure)
+  bool done = false;        // delivered or failed permanently, and crossed off
+  std::string reason;       // why it stays queued (the last temporary failure)
+  std::string reason_dsn;   // its RFC 3463 status
+  std::vector<TargetReport> reports;  // this pass's failures and successes
+  bool failed() const {
+    for (auto& r : reports)
+      if (r.action == TargetReport::Action::failed) return true;
+    return false;
+  }
 };
 
 // One pending recipient as a pass sees it.

@@ -14,10 +14,13 @@
 // between a delivery and its record delivers that target again: a
 // duplicate, never a loss (RELIABILITY.md #2).
 //
-// A message still undelivered after maximal_queue_lifetime is moved to
-// hold/ with a `status=expired` log line at its next failed attempt: until
-// bounces exist (the remote-delivery issue) it waits there for the
-// administrator instead of being retried for ever or dropped.
+// After each pass the recipients that failed permanently are reported to
+// the sender in one DSN (bouncer.h), committed before they are crossed
+// off. A message still undelivered after maximal_queue_lifetime
+// (bounce_queue_lifetime for mail from <>) is returned at its next failed
+// attempt: its remaining recipients fail with 4.4.7 in that DSN. Past
+// delay_warning_time (when set), one "delayed" DSN is sent per message,
+// recorded in the queue file ('W') so a restart does not repeat it.
 //
 // Delivery at acceptance is not here: see acceptance.h. Both take their
 // slots from one DeliverySlots, so delivery_concurrency_limit caps them
@@ -50,11 +53,23 @@ class Scheduler : public queue::NewMessageSink {
   ~Scheduler() override;
 
   void set_services(std::shared_ptr<const DeliveryServices> s);
+  // Where notifications (bounces) are committed; none: nothing is sent.
+  void set_committer(queue::Committer* c) { committer_ = c; }
   // Queues every message in active/ (start-up, after a crash).
   void start();
   void on_new_message(const std::string& id) override;
   // Makes every deferred message due now (`tern queue flush`, SIGUSR1).
   void flush();
+  // postqueue -s: makes due now only the deferred messages with a pending
+  // recipient in domain (lower case). The queue files are read on the
+  // retry thread (envelopes only), never on the caller's.
+  void flush_site(std::string domain);
+  // postsuper -r: message id (in active/) is due now and its back-off
+  // starts again from minimal_backoff_time. Expansion happens at every
+  // pass, so the next pass uses the current configuration.
+  void requeue(const std::string& id);
+  // postsuper -r ALL: flush() with every back-off reset.
+  void requeue_all();
   // Shutdown, first step: no new message is started; the ones being
   // delivered go on (see base/child.h cancel_all for cutting them short).
   void request_stop();
@@ -68,17 +83,20 @@ class Scheduler : public queue::NewMessageSink {
   void retry_loop();
   void process(const std::string& id);
   void defer(const std::string& id, const DeliveryServices& svc);
+  void flush_sites(std::unique_lock<std::mutex>& lock);
   std::shared_ptr<const DeliveryServices> services() const;
 
   const queue::Spool& spool_;
   int thread_count_;
   DeliverySlots& slots_;
+  queue::Committer* committer_ = nullptr;
   mutable std::mutex mu_;
   std::condition_variable cv_, timer_cv_;
   std::deque<std::string> ready_;
   std::set<std::string> queued_or_busy_;
   std::multimap<Clock::time_point, std::string> deferred_;
   std::map<std::string, int> attempts_;
+  std::vector<std::string> site_flushes_;  // flush_site requests for the retry thread
   std::shared_ptr<const DeliveryServices> services_;
   int busy_ = 0;
   bool stopping_ = false;

@@ -74,7 +74,7 @@ TEST(Scheduler, RecipientPassRecordsTargets) {
     DeliveryServices svc{nullptr, nullptr, agent};
     queue::Envelope env;
     env.id = "0000000000000000";
-    env.recipients.push_back({"list@x", false, 42});
+    env.recipients.push_back({"list@x", false, 42, 0, {}});
     std::vector<rewrite::Target> ts;
     for (auto& a : c.targets) ts.push_back(target(a));
     for (auto& a : c.already) env.done_targets.emplace_back(42, delivery::target_key(target(a)));
@@ -99,7 +99,7 @@ TEST(Scheduler, ExpansionFailures) {
   auto agent = std::make_shared<FakeAgent>();
   DeliveryServices svc{nullptr, nullptr, agent};
   queue::Envelope env;
-  env.recipients.push_back({"x@y", false, 7});
+  env.recipients.push_back({"x@y", false, 7, 0, {}});
   Recorder rec;
   auto temp = deliver_recipient(svc, env, "", env.recipients[0], Error::temp("table down"), rec);
   EXPECT_FALSE(temp.done);
@@ -116,7 +116,7 @@ struct Message {
   explicit Message(const std::vector<std::vector<std::string>>& expansions) {
     env.id = "0000000000000001";
     for (size_t i = 0; i < expansions.size(); ++i)
-      env.recipients.push_back({"r" + std::to_string(i) + "@x", false, 100 + i});
+      env.recipients.push_back({"r" + std::to_string(i) + "@x", false, 100 + i, 0, {}});
     for (size_t i = 0; i < expansions.size(); ++i) {
       std::vector<rewrite::Target> ts;
       for (auto& a : expansions[i]) ts.push_back(target(a));
@@ -221,10 +221,11 @@ class FakeBatch : public delivery::BatchAgent {
   std::string batch_key(const rewrite::Target& t) const override { return t.address.substr(t.address.find('@')); }
   size_t batch_limit() const override { return limit; }
   std::vector<delivery::BatchOutcome> deliver_batch(const queue::Envelope&, std::string_view,
-                                                    const std::vector<const rewrite::Target*>& ts) const override {
+                                                    const std::vector<delivery::BatchItem>& items) const override {
     batches.emplace_back();
     std::vector<delivery::BatchOutcome> out;
-    for (auto* t : ts) {
+    for (auto& item : items) {
+      const auto* t = item.target;
       batches.back().push_back(t->address);
       char o = outcome.count(t->address) ? outcome.at(t->address) : 'o';
       delivery::BatchOutcome b;
@@ -252,7 +253,7 @@ struct RemoteMessage {
   explicit RemoteMessage(const std::vector<std::vector<std::string>>& expansions) {
     env.id = "0000000000000002";
     for (size_t i = 0; i < expansions.size(); ++i)
-      env.recipients.push_back({"r" + std::to_string(i) + "@x", false, 200 + i});
+      env.recipients.push_back({"r" + std::to_string(i) + "@x", false, 200 + i, 0, {}});
     for (size_t i = 0; i < expansions.size(); ++i) {
       std::vector<rewrite::Target> ts;
       for (auto& a : expansions[i]) ts.push_back(a.find('@') == std::string::npos ? target(a) : remote(a));

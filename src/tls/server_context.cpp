@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "io/tcp_stream.h"
 #include "maps/table.h"
+#include "tls/config_error.h"
 #include "tls/pem.h"
 #include "tls/protocols.h"
 #include "tls/tls_stream.h"
@@ -18,12 +19,7 @@ namespace {
 
 int openssl_version(Version v) { return v == Version::tlsv1_3 ? TLS1_3_VERSION : TLS1_2_VERSION; }
 
-// "main.cf:12: smtpd_tls_key_file: ..." (or "smtpd_tls_key_file: ..." when it is a default).
-Error at(const config::Config& cfg, std::string_view param, const std::string& detail) {
-  std::string where = cfg.origin(param);
-  std::string prefix = where == "default" ? "" : where + ": ";
-  return Error::perm(prefix + std::string(param) + ": " + detail);
-}
+constexpr auto* at = &config_error;
 
 struct Settings {
   VersionRange range;

@@ -60,7 +60,7 @@ class SmtpPeer:
 
             def check(server, session, envelope, mechanism, data):
                 ok = isinstance(data, LoginPassword) and data.login.decode() == user and data.password.decode() == password
-                return AuthResult(success=ok)
+                return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd sends the 535
 
             kwargs.update(authenticator=check, auth_required=True, auth_require_tls=tls_context is not None)
         self.controller = Controller(self.handler, hostname=host, port=self.port, ident=ident or "peer.test ESMTP",

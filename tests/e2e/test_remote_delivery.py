@@ -4,6 +4,8 @@ sockets), routed by a relayhost, transport_maps, or MX records served by a
 throwaway unbound (dns_server.py). Checks what arrives, what the log says
 (Postfix's relay=, dsn=, status=), and what stays queued."""
 
+import email
+import email.policy
 import os
 import smtplib
 import socket
@@ -15,7 +17,7 @@ from conftest import free_port, wait_until
 from dns_server import make_dns_server  # noqa: F401 (fixture)
 from smtp_peers import RawPeer, SmtpPeer, garbage, silent, wait_for_peer_messages
 
-MSG = b"From: alice@virt.test\nTo: someone\nSubject: relayed\n\nbody line\n.leading dot\n"
+MSG = b"From: alice@virt.test\r\nTo: someone\r\nSubject: relayed\r\n\r\nbody line\r\n.leading dot\r\n"
 
 
 @pytest.fixture
@@ -46,9 +48,22 @@ def raw_peer():
         p.stop()
 
 
-def send(t, rcpts, sender="alice@virt.test", msg=MSG):
+def send(t, rcpts, sender="alice@virt.test", msg=MSG, rcpt_options=()):
     with smtplib.SMTP("127.0.0.1", t.port, timeout=10) as s:
-        s.sendmail(sender, rcpts, msg)
+        s.sendmail(sender, rcpts, msg, rcpt_options=list(rcpt_options))
+
+
+def reports(t, address, count=1):
+    """The DSNs in a local mailbox, parsed: [(report message, [per-recipient fields])]."""
+    t.wait_for_mail(address, count=count)
+    out = []
+    for m in t.maildir(address):
+        msg = email.message_from_bytes(m.as_bytes(), policy=email.policy.default)
+        assert msg.get_content_type() == "multipart/report", msg
+        status = next(p for p in msg.walk() if p.get_content_type() == "message/delivery-status")
+        blocks = status.get_payload()
+        out.append((msg, [dict(b.items()) for b in blocks[1:]]))
+    return out
 
 
 def log_lines(t, needle):
@@ -100,6 +115,37 @@ def test_one_recipient_refused_only_that_one_fails(make_tern, peer):
     bounced = log_lines(t, "status=bounced")
     assert len(bounced) == 1 and "to=<bad@remote.test>" in bounced[0] and "dsn=5.1.1" in bounced[0], bounced
     assert "said: 550 5.1.1" in bounced[0] and "in reply to RCPT TO" in bounced[0], bounced
+    # One DSN to the sender, naming only the refused recipient and the host that refused it.
+    [(dsn, fields)] = reports(t, "alice@virt.test")
+    assert dsn["From"].addresses[0].username == "MAILER-DAEMON"
+    assert len(fields) == 1, fields
+    assert fields[0]["Final-Recipient"] == "rfc822; bad@remote.test"
+    assert fields[0]["Action"] == "failed" and fields[0]["Status"] == "5.1.1"
+    assert fields[0]["Remote-MTA"] == "dns; 127.0.0.1"
+    assert fields[0]["Diagnostic-Code"].startswith("smtp; 550 5.1.1"), fields[0]
+
+
+def test_success_notification_says_relayed_when_the_next_server_has_no_dsn(make_tern, peer):
+    p = peer()  # aiosmtpd does not offer DSN
+    t = make_tern(relay_to(p))
+    send(t, ["x@remote.test"], rcpt_options=["NOTIFY=SUCCESS", "ORCPT=rfc822;list@remote.test"])
+    wait_for_peer_messages(p, 1)
+    [(_, fields)] = reports(t, "alice@virt.test")
+    assert fields[0]["Action"] == "relayed" and fields[0]["Final-Recipient"] == "rfc822; x@remote.test", fields
+    assert fields[0]["Original-Recipient"] == "rfc822; list@remote.test", fields
+
+
+def test_bounce_to_a_refusing_sender_goes_to_postmaster_once(make_tern, peer):
+    p = peer()
+    p.handler.rcpt_replies["x@remote.test"] = "550 5.1.1 no such user"
+    p.handler.rcpt_replies["sender@remote.test"] = "550 5.7.1 we do not take bounces"
+    t = make_tern(relay_to(p))
+    send(t, ["x@remote.test"], sender="sender@remote.test")
+    wait_until(lambda: t.mbox(), what="the postmaster notice")
+    t.wait_queue_empty()
+    assert len(t.mbox()) == 1
+    assert len(log_lines(t, "status=bounced")) == 2  # the message, then its bounce; never a third
+    assert not p.handler.messages
 
 
 def test_temporary_failure_defers_then_a_flush_delivers(make_tern, peer):
@@ -222,3 +268,34 @@ def test_smtp_sink_from_postfix_accepts_relayed_mail(make_tern, make_dns_server,
     finally:
         sink.terminate()
         sink.wait()
+
+
+@pytest.mark.parametrize("password", ["secret", "wrong"])
+def test_smarthost_with_starttls_verify_and_auth_plain(make_tern, make_dns_server, peer, workdir, password):
+    import ssl
+
+    from tls_pki import Pki
+
+    pki = Pki(workdir)
+    cert, key = pki.issue("smart", names=("smart.test",))
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+    p = peer(tls_context=ctx, require_tls=True, auth=("relayuser", "secret"))
+    dns = make_dns_server(["smart.test. A 127.0.0.1"])
+    t = make_tern({"dns_resolver": dns.address, "relayhost": f"[smart.test]:{p.port}",
+                   "smtp_tls_security_level": "verify", "smtp_tls_CAfile": pki.ca, "smtp_tls_loglevel": "1",
+                   "smtp_sasl_auth_enable": "yes",
+                   "smtp_sasl_password_maps": f"inline:{{ [smart.test]:{p.port}=relayuser:{password} }}",
+                   "minimal_backoff_time": "1h", "maximal_backoff_time": "1h"})
+    send(t, ["x@remote.test"])
+    if password == "secret":
+        wait_for_peer_messages(p, 1)
+        t.wait_queue_empty()
+        session = p.handler.messages[0][5]
+        assert session.authenticated and session.ssl is not None
+        assert f"Verified TLS connection established to smart.test[127.0.0.1]:{p.port}" in t.log()
+    else:
+        wait_until(lambda: log_lines(t, "status=deferred"), what="the deferral")
+        line = log_lines(t, "status=deferred")[0]
+        assert "authentication failed" in line.lower() and "535" in line, line
+        assert not p.handler.messages

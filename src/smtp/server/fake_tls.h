@@ -40,7 +40,11 @@ class FakeTlsStream final : public io::TlsStream {
     if (!ec && (n != 1 || hello != kHello)) ec = asio::error::connection_reset;
     if (!ec) log_->handshake_ok = true;
   }
-  io::TlsSummary summary() const override { return {"TLSv1.3", "TLS_AES_256_GCM_SHA384", 256, 256, ""}; }
+  io::TlsSummary summary() const override {
+    io::TlsSummary s;
+    s.protocol = "TLSv1.3", s.cipher = "TLS_AES_256_GCM_SHA384", s.bits = s.alg_bits = 256;
+    return s;
+  }
   std::string error_text(const asio::error_code& ec) const override { return ec.message(); }
   asio::awaitable<size_t> read_some(asio::mutable_buffer buf, asio::error_code& ec) override {
     size_t n = co_await inner_->read_some(buf, ec);
