@@ -147,6 +147,7 @@ const std::vector<ParamDef>& table() {
     {"smtpd_max_connections", T::integer, "1000", "Simultaneous SMTP connections in total"},
     {"smtpd_command_line_limit", T::integer, "4096", "Longest SMTP command line accepted, in bytes"},
     {"smtpd_helo_required", T::boolean, "no", "Require HELO or EHLO before MAIL FROM"},
+    {"smtpd_peername_lookup", T::boolean, "yes", "Look up the client's name (reverse lookup confirmed by a forward lookup) before the greeting; no: every client is unknown"},
     {"smtpd_forbid_bare_newline", T::string, "yes",
      "Bare LF in SMTP: yes (reject, stops smuggling) or normalize (accept as CRLF)"},
     {"disable_vrfy_command", T::boolean, "yes", "Refuse the VRFY command (hides which addresses exist)"},

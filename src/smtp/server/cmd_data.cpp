@@ -45,7 +45,10 @@ std::string Session::received_header(const std::string& id) const {
   std::string proto = protocol_name();
   // helo_ holds no control byte (parser) and at most 255 bytes (cmd_helo).
   std::string helo = helo_.empty() ? "unknown" : helo_;
-  std::string out = fmt::format("Received: from {} ({})", helo, client_name_);
+  // Postfix's form: "from HELO (name [ip])", the name confirmed or "unknown".
+  // An IPv6 address gets the "IPv6:" tag as an address literal does.
+  std::string out = fmt::format("Received: from {} ({} [{}{}])", helo, client_.name,
+                                client_.ip.find(':') != std::string::npos ? "IPv6:" : "", client_.ip);
   // As Postfix writes it (smtpd_tls_received_header); the protocol and
   // cipher names come from OpenSSL, not from the client.
   if (tls_active_ && lim_.tls_received_header)

@@ -35,6 +35,7 @@ struct SessionLimits {
   bool normalize_bare_newline = false;
   bool vrfy_enabled = false;
   bool helo_required = false;
+  bool peername_lookup = true;  // smtpd_peername_lookup
   bool smtputf8 = true;
   // SMTP AUTH (cmd_auth.cpp). sasl_auth_enable is the value for port 25;
   // a listener may override it (submission ports turn it on, as the
