@@ -71,7 +71,7 @@ Status Session::start_draft() {
   env.sender = tx_.sender;
   for (auto& r : tx_.recipients) env.recipients.push_back({r, false, 0});
   tx_.headers = mail::HeaderLimiter(lim_.header_bytes, lim_.header_lines);
-  auto d = queue::Draft::create(host_.spool(), env);
+  auto d = queue::Draft::create(host_.spool(), env, services_->canonical);
   if (!d) return d.error();
   auto st = (*d)->append(received_header((*d)->id()));
   if (!st) return st.error();

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "io/tls_stream.h"
 #include "policy/policy.h"
+#include "rewrite/canonical.h"
 #include "rewrite/rewriter.h"
 #include "sasl/verifier.h"
 
@@ -80,6 +81,9 @@ struct Services {
   // Checks AUTH passwords off the event loop; null: AUTH not offered (no
   // user_database).
   std::shared_ptr<sasl::Verifier> verifier = nullptr;
+  // Cleanup-time rewriting (canonical maps, masquerading) of every message
+  // entering the queue; the submission listener uses the main snapshot's.
+  std::shared_ptr<const rewrite::Canonical> canonical = nullptr;
 };
 
 }  // namespace tern::smtp
