@@ -37,7 +37,6 @@ Result<std::unique_ptr<Draft>> Draft::create(const Spool& spool, const Envelope&
 
 Result<std::unique_ptr<Draft>> Draft::create(const Spool& spool, const Envelope& env, size_t memory_limit) {
   std::unique_ptr<Draft> d(new Draft());
-  d->sender_ = env.sender;
   d->id_ = Spool::new_id();
   d->tmp_path_ = spool.path(Area::tmp, d->id_);
   d->active_path_ = spool.path(Area::active, d->id_);

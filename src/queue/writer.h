@@ -56,8 +56,7 @@ class Draft {
   static Result<std::unique_ptr<Draft>> create(const Spool& spool, const Envelope& env,
                                                std::shared_ptr<const rewrite::Canonical> canonical,
                                                size_t memory_limit = kDefaultMemoryLimit);
-  // The envelope sender as written (after rewriting), for the log.
-  const std::string& sender() const { return sender_; }
+
   ~Draft();
 
   const std::string& id() const { return id_; }
@@ -86,7 +85,6 @@ class Draft {
   Status flush();
   Status write_content(std::string_view content);
   std::unique_ptr<rewrite::CanonicalHeaders> headers_;  // null: content goes in as it comes
-  std::string sender_;
   std::string id_, tmp_path_, active_path_;
   UniqueFd fd_;
   size_t memory_limit_ = kDefaultMemoryLimit;

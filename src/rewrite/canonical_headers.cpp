@@ -65,7 +65,9 @@ Status CanonicalHeaders::feed(std::string_view chunk, std::string& out) {
     line_.append(chunk.substr(i, stop - i));
     i = stop;
     if (nl == std::string_view::npos) {
-      if (line_.size() + field_.size() > max_field_)
+      // Held: the field this line continues, if any (line_done's test).
+      bool continues = (line_[0] == ' ' || line_[0] == '\t') && in_field_;
+      if ((continues ? field_.size() : 0) + line_.size() > max_field_)
         if (auto st = overflow(out); !st) return st;
       continue;
     }
@@ -82,7 +84,7 @@ Status CanonicalHeaders::overflow(std::string& out) {
     if (auto st = flush_field(out); !st) return st;
   if (continuation && in_field_) {
     // a field's continuation: the field (held or not) goes out as it is
-  } else if (field_name_length(line_) > 0) {
+  } else if (field_name_length(std::string_view(line_).substr(0, max_field_)) > 0) {
     in_field_ = true;
   } else {
     mode_ = Mode::body;  // not a header line: the body starts here
@@ -114,7 +116,9 @@ Status CanonicalHeaders::line_done(std::string& out) {
     return ok_status();
   }
   if (auto st = flush_field(out); !st) return st;
-  size_t name = continuation ? 0 : field_name_length(line);
+  // Judged on the first max_field bytes only, as overflow() judges a line
+  // it sees before its end: the outcome never depends on the chunking.
+  size_t name = continuation ? 0 : field_name_length(std::string_view(line).substr(0, max_field_));
   if (is_blank_line(line) || name == 0) {
     mode_ = Mode::body;
     in_field_ = false;
@@ -123,7 +127,7 @@ Status CanonicalHeaders::line_done(std::string& out) {
   }
   in_field_ = true;
   unsigned cls = class_of(std::string_view(line).substr(0, name));
-  if (cls && canonical_->active(cls)) {
+  if (cls && canonical_->active(cls) && line.size() <= max_field_) {
     field_class_ = cls;
     field_ = std::move(line);
   } else {
