@@ -133,3 +133,38 @@ def test_sendmail_paths_rewrite_too(make_tern):
     offline = [x for x in msgs if x["Return-Path"] != "<Joe.Public@example.com>"][0]
     assert offline["Return-Path"] == "<carol@example.com>"
     assert offline["From"] == "Joe.Public@example.com"
+
+
+def test_reload_takes_new_tables_and_a_bad_one_is_refused(make_tern):
+    t = canon_tern(make_tern)
+    t.write_file("sender_canonical", "joe@local.test Joseph@example.com\n")
+    t.reload()
+    wait_until(lambda: "reload -- configuration" in t.log(), what="the reload")
+    send(t, "joe@local.test", ["alice@virt.test"], "From: joe@local.test\r\n")
+    m = t.wait_for_mail("alice@virt.test")[0]
+    assert m["Return-Path"] == "<Joseph@example.com>" and m["From"] == "Joseph@example.com"
+    # A table that cannot be opened: the reload fails, the running tables stay.
+    t.params["sender_canonical_maps"] = "texthash:" + os.path.join(t.base, "missing")
+    t.write_config()
+    t.reload()
+    wait_until(lambda: "reload failed" in t.log(), what="the failed reload: " + t.log()[-1500:])
+    assert "sender_canonical_maps" in [line for line in t.log().splitlines() if "reload failed" in line][0]
+    send(t, "joe@local.test", ["alice@virt.test"], "From: joe@local.test\r\n")
+    msgs = t.wait_for_mail("alice@virt.test", 2)
+    assert [x["From"] for x in msgs] == ["Joseph@example.com"] * 2
+
+
+def test_a_table_that_cannot_answer_defers_and_queues_nothing(make_tern):
+    # lmdb: with no index file opens, then answers "try again" at each lookup.
+    t = canon_tern(make_tern, sender_canonical_maps="lmdb:" + "/nonexistent/tern-canonical")
+    try:
+        send(t, "joe@local.test", ["alice@virt.test"], "From: joe@local.test\r\n")
+        raise AssertionError("accepted with a table that cannot answer")
+    except smtplib.SMTPDataError as e:
+        assert e.smtp_code == 451 and b"4.3.0" in e.smtp_error
+    assert "NOQUEUE: reject: DATA from unknown[127.0.0.1]: 451 4.3.0 sender_canonical_maps: lookup of" in t.log()
+    assert t.queue_files() == []
+    assert t.maildir("alice@virt.test") == []
+    # The null sender is never looked up, so its mail still gets through.
+    send(t, "", ["info@virt.test"], "To: info@virt.test\r\n")
+    assert t.wait_for_mail("bob@virt.test")[0]["To"] == "bob@virt.test"

@@ -197,6 +197,13 @@ asio::awaitable<void> Session::cmd_data(const Command&) {
     co_return;
   }
   if (auto st = start_draft(); !st) {
+    if (!st.error().dsn.empty()) {
+      // A canonical map that cannot answer (the draft rewrites the envelope).
+      log::warn("NOQUEUE: reject: DATA from {}: 451 {} {}; from=<{}>", client_name_, st.error().dsn,
+                str::printable(st.error().detail), str::printable(tx_.sender));
+      reply(451, st.error().dsn, "Error: temporary lookup failure");
+      co_return;
+    }
     log::error("NOQUEUE: cannot create queue file: {}", st.error().detail);
     reply(451, "4.3.0", "Error: queue file write error");
     co_return;
