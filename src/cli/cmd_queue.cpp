@@ -139,8 +139,17 @@ int cmd_queue_show(const std::string& path, const std::string& id) {
   std::printf("client: %s\nhelo: %s\nprotocol: %s\n", str::escape_log(env->client).c_str(),
               str::escape_log(env->helo).c_str(), str::escape_log(env->protocol).c_str());
   std::printf("sender: %s\n", str::escape_log(env->sender).c_str());
-  for (auto& r : env->recipients)
+  // DSN parameters under postcat's names; NOTIFY bits as Postfix numbers
+  // them (NEVER 1, SUCCESS 2, FAILURE 4, DELAY 8).
+  if (!env->envid.empty()) std::printf("dsn_envid: %s\n", str::escape_log(env->envid).c_str());
+  if (env->ret != queue::DsnRet::unspecified) std::printf("dsn_ret: %s\n", env->ret == queue::DsnRet::full ? "FULL" : "HDRS");
+  if (env->origin != queue::Origin::normal)
+    std::printf("origin: %s\n", env->origin == queue::Origin::bounce ? "bounce" : "double bounce");
+  for (auto& r : env->recipients) {
     std::printf("%s: %s\n", r.done ? "done_recipient" : "recipient", str::escape_log(r.address).c_str());
+    if (!r.orcpt.empty()) std::printf("dsn_orig_rcpt: %s\n", str::escape_log(r.orcpt).c_str());
+    if (r.notify != 0) std::printf("dsn_notify: %u\n", r.notify);
+  }
   std::printf("*** MESSAGE CONTENTS %s ***\n", id.c_str());
   if (content) std::fwrite(content->data(), 1, content->size(), stdout);
   std::printf("*** END OF MESSAGE ***\n");

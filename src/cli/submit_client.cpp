@@ -22,7 +22,7 @@ Result<std::string> direct(const config::Config& cfg, const queue::SubmitRequest
   queue::Envelope env;
   env.arrival = ::time(nullptr);
   env.sender = req.sender;
-  for (auto& r : req.recipients) env.recipients.push_back({r, false, 0});
+  for (auto& r : req.recipients) env.recipients.push_back({r, false, 0, 0, {}});
   // The same cleanup-time rewriting as the daemon's (canonical maps, masquerading).
   auto canonical = rewrite::Canonical::create(cfg);
   if (!canonical) return canonical.error();

@@ -11,10 +11,32 @@
 
 namespace tern::queue {
 
+// RFC 3461 NOTIFY= as bits (the same values as smtp::notify); 0 = not
+// given, which means FAILURE,DELAY.
+namespace dsn_notify {
+constexpr unsigned never = 1, success = 2, failure = 4, delay = 8;
+}
+
+enum class DsnRet : char { unspecified, full, hdrs };  // RET= of MAIL
+
+// Who a message is from, for the bounce rules (scheduler/bouncer.h): a
+// bounce tern made is sent from <> and, when it fails, goes to postmaster
+// as a double bounce, which is never bounced again.
+enum class Origin : char { normal, bounce, double_bounce };
+
 struct Recipient {
   std::string address;       // as accepted at RCPT (after myorigin qualification)
   bool done = false;         // 'D' record
   uint64_t type_offset = 0;  // where the 'R'/'D' byte sits in the file
+  unsigned notify = 0;       // bits of dsn_notify; 0 = not given
+  std::string orcpt;         // ORCPT "type;address" (decoded); empty = not given
+
+  // Whether a DSN of this kind (a dsn_notify bit) is asked for.
+  bool wants(unsigned kind) const {
+    if (notify & dsn_notify::never) return false;
+    if (notify == 0) return kind == dsn_notify::failure || kind == dsn_notify::delay;
+    return (notify & kind) != 0;
+  }
 };
 
 // What a delivery pass did to a message: recipients crossed off (by the
@@ -36,6 +58,10 @@ struct Envelope {
   bool smtputf8 = false;
   bool eightbit = false;
   std::string sender;  // "" for the null sender
+  std::string envid;   // RFC 3461 ENVID (decoded); empty = not given
+  DsnRet ret = DsnRet::unspecified;
+  Origin origin = Origin::normal;
+  bool delay_warned = false;  // a 'W' record: the delay warning was sent
   std::vector<Recipient> recipients;
   uint64_t content_offset = 0;  // file offset of the content bytes
   uint64_t content_size = 0;

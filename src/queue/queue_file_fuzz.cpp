@@ -11,8 +11,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
   auto env = tern::queue::parse_queue_file(in, "0000000000000000");
   if (env) {
-    for (auto& r : env->recipients)
+    for (auto& r : env->recipients) {
       if (r.type_offset >= size) __builtin_trap();
+      // The cross-off flips this byte: it must be the recipient's type,
+      // whatever DSN records follow it.
+      if (in[r.type_offset] != 'R' && in[r.type_offset] != 'D') __builtin_trap();
+      if (r.notify > 15) __builtin_trap();
+    }
     if (env->content_offset + env->content_size > size) __builtin_trap();
     // Every 'X' record names a recipient of this file.
     for (auto& [off, key] : env->done_targets) {

@@ -29,7 +29,7 @@ Envelope sample() {
   e.protocol = "ESMTP";
   e.smtputf8 = true;
   e.sender = "a\nb@example.org";  // newlines cannot break the format
-  e.recipients = {{"x@example.com", false, 0}, {"y@example.com", false, 0}};
+  e.recipients = {{"x@example.com", false, 0, 0, {}}, {"y@example.com", false, 0, 0, {}}};
   return e;
 }
 
@@ -241,3 +241,95 @@ TEST(Submission, RoundTripAndLimits) {
 }
 
 }  // namespace
+
+// RFC 3461 parameters (issue 9): optional typed records, so a file written
+// before them still reads; the cross-off still flips the 'R' byte.
+TEST(Queue, DsnParametersRoundTripAndOldFilesStillRead) {
+  Spool spool(temp_dir());
+  ASSERT_TRUE(spool.init());
+  // A file as the tern before DSN parameters wrote it, byte for byte.
+  std::string old(kMagic);
+  append_record(old, kArrival, "1700000000");
+  append_record(old, kClient, "local");
+  append_record(old, kHelo, "");
+  append_record(old, kProtocol, "local");
+  append_record(old, kFlags, "8bitmime ");
+  append_record(old, kSender, "s@example.org");
+  append_record(old, kRecipient, "x@example.com");
+  append_record(old, kContent, "x\n");
+  append_record(old, kEnd, "");
+  auto o = parse_queue_file(old, "OLD");
+  ASSERT_TRUE(o) << o.error().detail;
+  EXPECT_TRUE(o->eightbit);
+  EXPECT_EQ(o->envid, "");
+  EXPECT_EQ(o->ret, DsnRet::unspecified);
+  EXPECT_EQ(o->origin, Origin::normal);
+  EXPECT_EQ(o->recipients[0].notify, 0u);
+  EXPECT_TRUE(o->recipients[0].wants(dsn_notify::failure));
+  EXPECT_TRUE(o->recipients[0].wants(dsn_notify::delay));
+  EXPECT_FALSE(o->recipients[0].wants(dsn_notify::success));
+
+  Envelope e = sample();
+  e.envid = "id\nwith newline";  // typed records: a newline is only data
+  e.ret = DsnRet::hdrs;
+  e.origin = Origin::double_bounce;
+  e.recipients[0].notify = dsn_notify::success | dsn_notify::failure;
+  e.recipients[0].orcpt = "rfc822;orig@example.com";
+  e.recipients[1].notify = dsn_notify::never;
+  auto d = Draft::create(spool, e, 0);
+  ASSERT_TRUE(d && (*d)->append("x\n") && (*d)->finish());
+  std::string id = (*d)->id();
+  Committer c(spool, 1);
+  ASSERT_TRUE(c.commit_sync(std::move(*d)));
+  auto path = spool.path(Area::active, id);
+  auto env = read_envelope(path, id);
+  ASSERT_TRUE(env) << env.error().detail;
+  EXPECT_EQ(env->envid, "id\nwith newline");
+  EXPECT_EQ(env->ret, DsnRet::hdrs);
+  EXPECT_EQ(env->origin, Origin::double_bounce);
+  EXPECT_TRUE(env->smtputf8);
+  EXPECT_EQ(env->recipients[0].notify, dsn_notify::success | dsn_notify::failure);
+  EXPECT_EQ(env->recipients[0].orcpt, "rfc822;orig@example.com");
+  EXPECT_FALSE(env->recipients[0].wants(dsn_notify::delay));
+  EXPECT_TRUE(env->recipients[0].wants(dsn_notify::success));
+  EXPECT_FALSE(env->recipients[1].wants(dsn_notify::failure));
+  EXPECT_EQ(env->recipients[1].orcpt, "");
+  // The cross-off of the second recipient (after the first's 'N' record).
+  ASSERT_TRUE(mark_done(path, env->recipients[1], true));
+  auto again = read_envelope(path, id);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(again->recipients[0].done);
+  EXPECT_TRUE(again->recipients[1].done);
+  EXPECT_EQ(again->recipients[1].notify, dsn_notify::never);
+  // The delay warning record, once, after the end marker.
+  EXPECT_FALSE(again->delay_warned);
+  ASSERT_TRUE(append_delay_warned(path));
+  auto warned = read_envelope(path, id);
+  ASSERT_TRUE(warned) << warned.error().detail;
+  EXPECT_TRUE(warned->delay_warned);
+  EXPECT_EQ(warned->content_size, 2u);
+}
+
+TEST(Queue, MisplacedDsnRecordsAreCorrupt) {
+  using Records = std::vector<std::pair<char, std::string>>;
+  // A file of these records between the sender and the content.
+  auto file = [](const Records& middle) {
+    std::string b(kMagic);
+    append_record(b, kArrival, "1");
+    append_record(b, kSender, "s@example.org");
+    for (auto& [type, payload] : middle) append_record(b, type, payload);
+    append_record(b, kContent, "x\n");
+    append_record(b, kEnd, "");
+    return b;
+  };
+  const std::string rcpt = "x@example.com";
+  EXPECT_TRUE(parse_queue_file(file({{kRecipient, rcpt}, {kRecipientDsn, "4"}}), "Q"));
+  const Records bad[] = {
+      {{kRecipientDsn, "4"}, {kRecipient, rcpt}},            // no recipient before it
+      {{kRecipient, rcpt}, {kRecipientDsn, "zrfc822;a@b"}},  // not a hex digit
+      {{kRecipient, rcpt}, {kRecipientDsn, ""}},             // empty
+      {{kRecipient, rcpt}, {kWarned, ""}},                   // only after the end marker
+      {{kEnvid, "a"}, {kEnvid, "b"}, {kRecipient, rcpt}},    // two ENVIDs
+  };
+  for (auto& b : bad) EXPECT_FALSE(parse_queue_file(file(b), "Q")) << b[0].first << b[1].first;
+}

@@ -14,14 +14,18 @@ namespace tern::queue {
 Result<Envelope> parse_queue_file(std::string_view b, const std::string& id) {
   Envelope env;
   env.id = id;
-  bool have_content = false, have_sender = false;
+  bool have_content = false, have_sender = false, have_envid = false;
+  char previous = 0;  // the type of the record before this one
   RecordCursor cur(b, /*appendable=*/true);
   for (;;) {
     auto step = cur.next();
     if (step == RecordCursor::Step::error) return Error::perm(cur.error);
     if (step == RecordCursor::Step::end) break;
     std::string_view payload = cur.payload;
-    if (cur.after_end != (cur.type == kTargetDone)) return Error::perm("only target records may follow the end marker");
+    bool appended = cur.type == kTargetDone || cur.type == kWarned;
+    if (cur.after_end != appended) return Error::perm("only target and warning records may follow the end marker");
+    char type_before = previous;
+    previous = cur.type;
     switch (cur.type) {
       case kArrival: {
         long long t = 0;
@@ -36,9 +40,33 @@ Result<Envelope> parse_queue_file(std::string_view b, const std::string& id) {
       case kHelo: env.helo = std::string(payload); break;
       case kProtocol: env.protocol = std::string(payload); break;
       case kFlags:
-        env.smtputf8 = payload.find("smtputf8") != std::string_view::npos;
-        env.eightbit = payload.find("8bitmime") != std::string_view::npos;
+        // Whole words; an unknown word (from a newer tern) is ignored.
+        for (size_t pos = 0; pos < payload.size();) {
+          size_t sp = payload.find(' ', pos);
+          if (sp == std::string_view::npos) sp = payload.size();
+          std::string_view w = payload.substr(pos, sp - pos);
+          pos = sp + 1;
+          if (w == "smtputf8") env.smtputf8 = true;
+          else if (w == "8bitmime") env.eightbit = true;
+          else if (w == "ret=full") env.ret = DsnRet::full;
+          else if (w == "ret=hdrs") env.ret = DsnRet::hdrs;
+          else if (w == "bounce") env.origin = Origin::bounce;
+          else if (w == "2bounce") env.origin = Origin::double_bounce;
+        }
         break;
+      case kEnvid:
+        if (have_envid) return Error::perm("two ENVID records");
+        have_envid = true;
+        env.envid = std::string(payload);
+        break;
+      case kRecipientDsn: {
+        if (type_before != kRecipient && type_before != kDone) return Error::perm("DSN record not after a recipient");
+        std::string_view orcpt;
+        if (!parse_recipient_dsn(payload, env.recipients.back().notify, orcpt)) return Error::perm("bad DSN record");
+        env.recipients.back().orcpt = std::string(orcpt);
+        break;
+      }
+      case kWarned: env.delay_warned = true; break;
       case kSender:
         if (have_sender) return Error::perm("two sender records");
         have_sender = true;
@@ -46,7 +74,7 @@ Result<Envelope> parse_queue_file(std::string_view b, const std::string& id) {
         break;
       case kRecipient:
       case kDone:
-        env.recipients.push_back({std::string(payload), cur.type == kDone, cur.offset});
+        env.recipients.push_back({std::string(payload), cur.type == kDone, cur.offset, 0, {}});
         break;
       case kContent:
         if (have_content) return Error::perm("two content records");
@@ -96,17 +124,28 @@ Result<std::string> read_content(const std::string& path, const Envelope& env) {
   return out;
 }
 
-Status append_target_done(const std::string& path, const Recipient& r, std::string_view key) {
+namespace {
+
+// Appends one record after the end marker (one write) and fdatasyncs.
+Status append_synced(const std::string& path, char type, std::string_view payload) {
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) return fs::errno_error("open", path, errno);
   UniqueFd guard(fd);
   std::string rec;
-  append_record(rec, kTargetDone, target_done_payload(r.type_offset, key));
+  append_record(rec, type, payload);
   auto st = fs::write_all(fd, rec, path);
   if (!st) return st;
   if (::fdatasync(fd) != 0) return fs::errno_error("fsync", path, errno);
   return ok_status();
 }
+
+}  // namespace
+
+Status append_target_done(const std::string& path, const Recipient& r, std::string_view key) {
+  return append_synced(path, kTargetDone, target_done_payload(r.type_offset, key));
+}
+
+Status append_delay_warned(const std::string& path) { return append_synced(path, kWarned, ""); }
 
 Status mark_done(const std::string& path, const Recipient& r, bool sync) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -26,6 +26,10 @@ Result<std::string> read_content(const std::string& path, const Envelope& env);
 // 'X' record (one write) and fdatasyncs, so a retry skips that target.
 Status append_target_done(const std::string& path, const Recipient& r, std::string_view target_key);
 
+// Records that the delay warning was sent: appends a 'W' record and
+// fdatasyncs, so it is sent once per message, also across restarts.
+Status append_delay_warned(const std::string& path);
+
 // Flips a recipient's record from 'R' to 'D'. sync: fdatasync afterwards.
 Status mark_done(const std::string& path, const Recipient& r, bool sync);
 

@@ -73,4 +73,20 @@ bool parse_target_done(std::string_view payload, uint64_t& recipient_offset, std
   return true;
 }
 
+std::string recipient_dsn_payload(unsigned notify, std::string_view orcpt) {
+  std::string p(1, "0123456789abcdef"[notify & 0xf]);
+  p.append(orcpt.data(), orcpt.size());
+  return p;
+}
+
+bool parse_recipient_dsn(std::string_view payload, unsigned& notify, std::string_view& orcpt) {
+  if (payload.empty()) return false;
+  char c = payload[0];
+  if (c >= '0' && c <= '9') notify = static_cast<unsigned>(c - '0');
+  else if (c >= 'a' && c <= 'f') notify = static_cast<unsigned>(c - 'a' + 10);
+  else return false;
+  orcpt = payload.substr(1);
+  return true;
+}
+
 }  // namespace tern::queue

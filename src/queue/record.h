@@ -5,7 +5,13 @@
 //   "TERNQ1\n" magic
 //   record*   = type (1 byte) | length (4 bytes, little endian) | payload
 //   'E' record (length 0)
-//   'X' record*  appended after the end marker, in a queue file only
+//   'X' / 'W' record*  appended after the end marker, in a queue file only
+//
+// DSN parameters (RFC 3461) are optional records, so a file written before
+// them reads as "none given": 'V' (ENVID, decoded) once per message, RET
+// and the message's origin (a bounce tern made) as words of 'F', and an
+// 'N' record right after the recipient record it belongs to (NOTIFY bits
+// and ORCPT). 'W' after the end marker says a delay warning was sent.
 //
 // A recipient record's type byte flips from 'R' (pending) to 'D' (done) in
 // place when it is delivered, like Postfix's cross-off. A recipient that
@@ -36,13 +42,16 @@ enum RecordType : char {
   kClient = 'C',     // "name[address]" of the SMTP client, or "local"
   kHelo = 'H',       // HELO/EHLO argument
   kProtocol = 'P',   // "ESMTP", "SMTP", "local"
-  kFlags = 'F',      // space-separated words: smtputf8, 8bitmime
+  kFlags = 'F',      // space-separated words: smtputf8, 8bitmime, ret=full, ret=hdrs, bounce, 2bounce
+  kEnvid = 'V',      // RFC 3461 ENVID, xtext-decoded (optional)
   kSender = 'S',     // envelope sender, "" for <>
   kRecipient = 'R',  // pending recipient
   kDone = 'D',       // recipient delivered or bounced (flipped from 'R')
+  kRecipientDsn = 'N',  // after its 'R'/'D': one hex digit of NOTIFY bits, then the ORCPT "type;address" (optional)
   kContent = 'M',    // the message, LF line endings; payload is the content
   kEnd = 'E',
   kTargetDone = 'X',  // "<offset of the R/D record> <target key>": one target delivered
+  kWarned = 'W',      // after the end marker, empty: the delay warning DSN was sent
 };
 
 // Walks the records of a file or datagram, checking every length against
@@ -73,6 +82,11 @@ bool parse_target_done(std::string_view payload, uint64_t& recipient_offset, std
 
 // Appends one record to out.
 void append_record(std::string& out, char type, std::string_view payload);
+
+// The payload of an 'N' record ("6rfc822;bob@example.org"), and its parse
+// (false if malformed: the first byte is not a hex digit).
+std::string recipient_dsn_payload(unsigned notify, std::string_view orcpt);
+bool parse_recipient_dsn(std::string_view payload, unsigned& notify, std::string_view& orcpt);
 // Encodes a record header (for streaming the content record).
 std::string record_header(char type, uint32_t length);
 

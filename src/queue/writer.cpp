@@ -27,6 +27,9 @@ Result<std::unique_ptr<Draft>> Draft::create(const Spool& spool, const Envelope&
   for (auto& r : e.recipients) {
     auto a = canonical->rewrite(r.address, C::envelope_recipient);
     if (!a) return a.error();
+    // A report about it names the address the client gave, as Postfix's
+    // orig_rcpt (unless the client's ORCPT already does).
+    if (*a != r.address && r.orcpt.empty()) r.orcpt = "rfc822;" + r.address;
     r.address = std::move(*a);
   }
   auto d = create(spool, e, memory_limit);
@@ -50,9 +53,17 @@ Result<std::unique_ptr<Draft>> Draft::create(const Spool& spool, const Envelope&
   std::string flags;
   if (env.smtputf8) flags += "smtputf8 ";
   if (env.eightbit) flags += "8bitmime ";
+  if (env.ret == DsnRet::full) flags += "ret=full ";
+  if (env.ret == DsnRet::hdrs) flags += "ret=hdrs ";
+  if (env.origin == Origin::bounce) flags += "bounce ";
+  if (env.origin == Origin::double_bounce) flags += "2bounce ";
   append_record(b, kFlags, flags);
+  if (!env.envid.empty()) append_record(b, kEnvid, env.envid);
   append_record(b, kSender, env.sender);
-  for (auto& r : env.recipients) append_record(b, kRecipient, r.address);
+  for (auto& r : env.recipients) {
+    append_record(b, kRecipient, r.address);
+    if (r.notify != 0 || !r.orcpt.empty()) append_record(b, kRecipientDsn, recipient_dsn_payload(r.notify, r.orcpt));
+  }
   d->content_header_offset_ = b.size();
   b += record_header(kContent, 0);
   if (memory_limit == 0) {
@@ -197,6 +208,19 @@ Status Committer::commit_sync(std::unique_ptr<Draft> draft) {
   auto f = p.get_future();
   commit(std::move(draft), [&p](Status st) { p.set_value(std::move(st)); });
   return f.get();
+}
+
+Status Committer::commit_here(std::unique_ptr<Draft> draft) {
+  Status st = draft->finished_ ? make_durable(*draft) : Status(Error::perm("draft not finished"));
+  if (!st) {
+    log::error("{}: queue commit failed: {}", draft->id_, st.error().detail);
+    draft->abort();
+    return st;
+  }
+  draft->committed_ = true;
+  draft->fd_.reset();
+  if (sink_) sink_->on_new_message(draft->id_);
+  return st;
 }
 
 Status Committer::make_durable(Draft& d) {

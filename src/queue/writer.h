@@ -122,6 +122,11 @@ class Committer {
   void commit(std::unique_ptr<Draft> draft, Done done);
   // Synchronous form for command-line tools.
   Status commit_sync(std::unique_ptr<Draft> draft);
+  // Makes a finished draft durable on the calling thread, without delivery
+  // at acceptance, and tells the sink: for messages tern makes itself
+  // (bounces, scheduler/bouncer.h), also from a committer thread, which
+  // must not wait for another.
+  Status commit_here(std::unique_ptr<Draft> draft);
   // Finishes the commits in progress and refuses the ones still waiting
   // (their drafts are removed and `done` gets a temporary error: no 250 was
   // sent for them). At shutdown, commits skip the delivery at acceptance.

@@ -137,13 +137,15 @@ int serve(const ServeOptions& opt) {
   // delivery_concurrency_limit.
   int concurrency = static_cast<int>(cfg->integer("delivery_concurrency_limit"));
   scheduler::DeliverySlots slots(concurrency);
-  scheduler::AcceptanceDelivery at_acceptance(slots);
+  scheduler::AcceptanceDelivery at_acceptance(slots, spool);
   at_acceptance.set_services(services->delivery);
   queue::Committer committer(spool, 8);
   scheduler::Scheduler sched(spool, concurrency, slots);
   sched.set_services(services->delivery);
   committer.set_sink(&sched);
   committer.set_immediate(&at_acceptance);
+  at_acceptance.set_committer(&committer);
+  sched.set_committer(&committer);
   smtp::SmtpServer server(ctx, spool, committer);
   server.set_services(services->smtp);
   // The resolver for client names (smtpd_peername_lookup); made after the

@@ -1,8 +1,11 @@
 // Implementation of the delivery at acceptance (see acceptance.h).
 #include "scheduler/acceptance.h"
 
+#include <ctime>
+
 #include "base/log.h"
 #include "queue/reader.h"
+#include "scheduler/bouncer.h"
 
 namespace tern::scheduler {
 
@@ -60,6 +63,23 @@ queue::CrossOffs AcceptanceDelivery::deliver_now(const queue::Draft& draft) {
   }
   deliver_recipients(*svc, *env, content, pass, progress);
   slots_.release();
+  // The notification of this pass is committed before the Committer
+  // crosses anything off; if it cannot be, the failed recipients and
+  // their target records are left out, so the queue tries and reports
+  // them again.
+  auto lines = notice_lines(pass, false, false);
+  if (committer_ && !lines.empty()) {
+    auto settings = notice_settings(*svc->cfg, ::time(nullptr));
+    if (!send_notice(*committer_, spool_, settings, *env, content, lines)) {
+      for (auto& p : pass) {
+        if (!p.outcome.failed()) continue;
+        const uint64_t off = p.recipient->type_offset;
+        p.recipient->done = false;
+        std::erase(out.recipients, off);
+        std::erase_if(out.targets, [off](const auto& t) { return t.first == off; });
+      }
+    }
+  }
   out.all_done = env->pending() == 0;
   if (out.all_done) log::info("{}: removed", env->id);
   return out;

@@ -8,6 +8,10 @@
 // target shared with a recipient left for the queue is delivered once and
 // recorded, so the queue run does not deliver it again (recipient.h).
 //
+// The recipients that failed permanently are reported in one DSN
+// (bouncer.h), committed (on this committer thread) before deliver_now
+// returns, so before the Committer crosses them off.
+//
 // Each delivery takes a slot of delivery_concurrency_limit if one is free;
 // when none is, the message simply goes through the queue.
 #pragma once
@@ -23,12 +27,16 @@ namespace tern::scheduler {
 
 class AcceptanceDelivery : public queue::ImmediateDelivery {
  public:
-  explicit AcceptanceDelivery(DeliverySlots& slots) : slots_(slots) {}
+  AcceptanceDelivery(DeliverySlots& slots, const queue::Spool& spool) : slots_(slots), spool_(spool) {}
   void set_services(std::shared_ptr<const DeliveryServices> s);
+  // Where notifications are committed (the Committer this hook serves).
+  void set_committer(queue::Committer* c) { committer_ = c; }
   queue::CrossOffs deliver_now(const queue::Draft& draft) override;
 
  private:
   DeliverySlots& slots_;
+  const queue::Spool& spool_;
+  queue::Committer* committer_ = nullptr;
   mutable std::mutex mu_;
   std::shared_ptr<const DeliveryServices> services_;
 };

@@ -65,6 +65,10 @@ class Slots {
   std::unordered_map<std::string, size_t> seen_;
 };
 
+TargetReport failure_report(const std::string& address, const Error& e) {
+  return {TargetReport::Action::failed, address, dsn_of(e), e.detail, {}};
+}
+
 size_t filter_limit(const DeliveryServices& svc) {
   long long n = svc.cfg ? svc.cfg->integer("duplicate_filter_limit") : 1000;
   return n < 0 ? 0 : static_cast<size_t>(n);
@@ -102,8 +106,10 @@ void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env,
       log_failure(env, rcpt, "", "none", p.targets.error());
       if (p.targets.error().is_temporary()) {
         p.outcome.reason = p.targets.error().detail;
+        p.outcome.reason_dsn = dsn_of(p.targets.error());
         continue;
       }
+      p.outcome.reports.push_back(failure_report(rcpt, p.targets.error()));
     }
     // Is anything of this recipient's left undone apart from slot s?
     auto others_open = [&](size_t s) {
@@ -126,9 +132,11 @@ void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env,
       if (d) {
         log::info("{}: to=<{}>{}, relay={}, delay={}, dsn=2.0.0, status=sent ({})", env.id, str::printable(t.address),
                   orig_to(t, rcpt), relay_of(t), ::time(nullptr) - env.arrival, d->how);
+        // Local agents deliver; a remote agent reports `relayed` itself.
+        p.outcome.reports.push_back({TargetReport::Action::delivered, t.address, "2.0.0", {}, {}});
       } else {
-        // Permanent failures are logged; DSNs come with the bounce issue.
         log_failure(env, t.address, orig_to(t, rcpt), relay_of(t), d.error());
+        if (d.error().is_permanent()) p.outcome.reports.push_back(failure_report(t.address, d.error()));
         if (d.error().is_temporary()) {
           slot.state = Slot::State::deferred;
           slot.reason = d.error().detail;
@@ -145,6 +153,7 @@ void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env,
       if (slots[s].state == Slot::State::deferred) {
         deferred = true;
         p.outcome.reason = slots[s].reason;
+        p.outcome.reason_dsn = slots[s].dsn;
       }
     if (deferred) continue;
     progress.recipient_done(*p.recipient);

@@ -51,9 +51,29 @@ class ProgressLog {
   virtual void recipient_done(const queue::Recipient& r) = 0;
 };
 
+// What a pass did to one target of a recipient, for the DSNs
+// (scheduler/bouncer.h): every permanent failure and every success. A
+// remote agent reports `relayed` when the next server does not speak DSN,
+// and the host that answered.
+struct TargetReport {
+  enum class Action { failed, delivered, relayed };
+  Action action = Action::failed;
+  std::string address;     // the final recipient: the target's address
+  std::string status;      // RFC 3463 ("5.1.1", "2.0.0")
+  std::string diagnostic;  // the failure text or remote reply; empty on success
+  std::string remote_mta;  // the host that answered; empty for local delivery
+};
+
 struct RecipientOutcome {
-  bool done = false;   // delivered or failed permanently, and crossed off
-  std::string reason;  // why it stays queued (the last temporary failure)
+  bool done = false;        // delivered or failed permanently, and crossed off
+  std::string reason;       // why it stays queued (the last temporary failure)
+  std::string reason_dsn;   // its RFC 3463 status
+  std::vector<TargetReport> reports;  // this pass's failures and successes
+  bool failed() const {
+    for (auto& r : reports)
+      if (r.action == TargetReport::Action::failed) return true;
+    return false;
+  }
 };
 
 // One pending recipient as a pass sees it.

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "queue/reader.h"
+#include "scheduler/bouncer.h"
 
 namespace tern::scheduler {
 
@@ -37,6 +38,49 @@ class FileProgress : public ProgressLog {
  private:
   const std::string& path_;
   const std::string& id_;
+};
+
+// Writes a pass's records to the file at once, except those of recipients
+// with a permanent failure so far: they wait until the pass's notification
+// is durable (bouncer.h), so a crash before it repeats the failure (and the
+// bounce) rather than losing it; a delivered target held with them may be
+// delivered again after such a crash, a duplicate, never a loss. If the
+// notification cannot be committed, those records are left out and a
+// later pass tries (and reports) them again.
+class HeldProgress : public ProgressLog {
+ public:
+  HeldProgress(ProgressLog& to, std::vector<PassRecipient>& pass) : to_(to), pass_(pass) {}
+  void target_done(const queue::Recipient& r, const std::string& key) override {
+    if (failed(r)) targets_.emplace_back(&r, key);
+    else to_.target_done(r, key);
+  }
+  void recipient_done(const queue::Recipient& r) override {
+    if (failed(r)) recipients_.push_back(&r);
+    else to_.recipient_done(r);
+  }
+  void release(bool noticed) {
+    if (noticed)
+      for (auto& [r, key] : targets_) to_.target_done(*r, key);
+    for (auto* r : recipients_) {
+      if (noticed) {
+        to_.recipient_done(*r);
+        continue;
+      }
+      for (auto& p : pass_)
+        if (p.recipient == r) p.recipient->done = false;  // stays pending: reported by a later pass
+    }
+  }
+
+ private:
+  bool failed(const queue::Recipient& r) const {
+    for (auto& p : pass_)
+      if (p.recipient == &r) return p.outcome.failed();
+    return false;
+  }
+  ProgressLog& to_;
+  std::vector<PassRecipient>& pass_;
+  std::vector<std::pair<const queue::Recipient*, std::string>> targets_;
+  std::vector<const queue::Recipient*> recipients_;
 };
 
 }  // namespace
@@ -181,10 +225,38 @@ void Scheduler::process(const std::string& id) {
   std::vector<PassRecipient> pass;
   for (auto& r : env->recipients)
     if (!r.done) pass.push_back({&r, svc->rewriter->expand(r.address), true, {}});
-  deliver_recipients(*svc, *env, content, pass, progress);
+  HeldProgress held(progress, pass);
+  deliver_recipients(*svc, *env, content, pass, held);
+
+  // Lifetimes and the notification of this pass (bouncer.h): it is
+  // committed before anything it reports is crossed off.
+  const auto now = ::time(nullptr);
+  long long age_s = static_cast<long long>(now - env->arrival);
+  long long lifetime_s = svc->cfg->seconds(env->sender.empty() ? "bounce_queue_lifetime" : "maximal_queue_lifetime");
+  long long warn_s = svc->cfg->seconds("delay_warning_time");
+  bool expired = env->pending() > 0 && age_s >= lifetime_s;
+  bool warn = env->pending() > 0 && !expired && warn_s > 0 && age_s >= warn_s && !env->delay_warned;
+  auto settings = notice_settings(*svc->cfg, now);
+  settings.retry_until = env->arrival + static_cast<std::time_t>(lifetime_s);
+  Status noticed = ok_status();
+  if (committer_) noticed = send_notice(*committer_, spool_, settings, *env, content, notice_lines(pass, expired, warn));
+  held.release(noticed.ok());
+  if (noticed && warn) {
+    if (auto st = queue::append_delay_warned(path); !st)
+      log::warn("{}: cannot record the delay warning: {}", id, st.error().detail);
+  }
+  if (noticed && expired) {
+    for (auto& p : pass) {
+      if (p.recipient->done) continue;
+      log::info("{}: to=<{}>, relay=none, delay={}, dsn=4.4.7, status=expired, returned to sender ({})", id,
+                str::printable(p.recipient->address), age_s, str::printable(p.outcome.reason, 300));
+      progress.recipient_done(*p.recipient);
+      p.recipient->done = true;
+    }
+  }
   std::string notes;
   for (auto& p : pass)
-    if (!p.outcome.done)
+    if (!p.recipient->done)
       notes += fmt::format("{}: {}\n", str::printable(p.recipient->address), str::printable(p.outcome.reason, 300));
   if (env->pending() == 0) {
     ::unlink(path.c_str());
@@ -203,23 +275,6 @@ void Scheduler::process(const std::string& id) {
     }
   }
   spool_.write_defer_note(id, notes);
-  long long age_s = static_cast<long long>(::time(nullptr) - env->arrival);
-  long long lifetime_s = svc->cfg->seconds("maximal_queue_lifetime");
-  if (age_s >= lifetime_s) {
-    for (auto& r : env->recipients)
-      if (!r.done)
-        log::info("{}: to=<{}>, relay=none, delay={}, dsn=4.4.7, status=expired (message older than "
-                  "maximal_queue_lifetime; kept on hold until bounces exist)",
-                  id, str::printable(r.address), age_s);
-    auto st = spool_.move(id, queue::Area::active, queue::Area::hold);
-    if (st) {
-      log::warn("{}: expired after {}s in the queue; moved to hold (tern queue release to retry)", id, age_s);
-      std::lock_guard lock(mu_);
-      attempts_.erase(id);
-      return;
-    }
-    log::error("{}: cannot move an expired message to hold: {}", id, st.error().detail);
-  }
   defer(id, *svc);
 }
 

@@ -14,10 +14,13 @@
 // between a delivery and its record delivers that target again: a
 // duplicate, never a loss (RELIABILITY.md #2).
 //
-// A message still undelivered after maximal_queue_lifetime is moved to
-// hold/ with a `status=expired` log line at its next failed attempt: until
-// bounces exist (the remote-delivery issue) it waits there for the
-// administrator instead of being retried for ever or dropped.
+// After each pass the recipients that failed permanently are reported to
+// the sender in one DSN (bouncer.h), committed before they are crossed
+// off. A message still undelivered after maximal_queue_lifetime
+// (bounce_queue_lifetime for mail from <>) is returned at its next failed
+// attempt: its remaining recipients fail with 4.4.7 in that DSN. Past
+// delay_warning_time (when set), one "delayed" DSN is sent per message,
+// recorded in the queue file ('W') so a restart does not repeat it.
 //
 // Delivery at acceptance is not here: see acceptance.h. Both take their
 // slots from one DeliverySlots, so delivery_concurrency_limit caps them
@@ -50,6 +53,8 @@ class Scheduler : public queue::NewMessageSink {
   ~Scheduler() override;
 
   void set_services(std::shared_ptr<const DeliveryServices> s);
+  // Where notifications (bounces) are committed; none: nothing is sent.
+  void set_committer(queue::Committer* c) { committer_ = c; }
   // Queues every message in active/ (start-up, after a crash).
   void start();
   void on_new_message(const std::string& id) override;
@@ -73,6 +78,7 @@ class Scheduler : public queue::NewMessageSink {
   const queue::Spool& spool_;
   int thread_count_;
   DeliverySlots& slots_;
+  queue::Committer* committer_ = nullptr;
   mutable std::mutex mu_;
   std::condition_variable cv_, timer_cv_;
   std::deque<std::string> ready_;

@@ -74,7 +74,7 @@ TEST(Scheduler, RecipientPassRecordsTargets) {
     DeliveryServices svc{nullptr, nullptr, agent};
     queue::Envelope env;
     env.id = "0000000000000000";
-    env.recipients.push_back({"list@x", false, 42});
+    env.recipients.push_back({"list@x", false, 42, 0, {}});
     std::vector<rewrite::Target> ts;
     for (auto& a : c.targets) ts.push_back(target(a));
     for (auto& a : c.already) env.done_targets.emplace_back(42, delivery::target_key(target(a)));
@@ -99,7 +99,7 @@ TEST(Scheduler, ExpansionFailures) {
   auto agent = std::make_shared<FakeAgent>();
   DeliveryServices svc{nullptr, nullptr, agent};
   queue::Envelope env;
-  env.recipients.push_back({"x@y", false, 7});
+  env.recipients.push_back({"x@y", false, 7, 0, {}});
   Recorder rec;
   auto temp = deliver_recipient(svc, env, "", env.recipients[0], Error::temp("table down"), rec);
   EXPECT_FALSE(temp.done);
@@ -116,7 +116,7 @@ struct Message {
   explicit Message(const std::vector<std::vector<std::string>>& expansions) {
     env.id = "0000000000000001";
     for (size_t i = 0; i < expansions.size(); ++i)
-      env.recipients.push_back({"r" + std::to_string(i) + "@x", false, 100 + i});
+      env.recipients.push_back({"r" + std::to_string(i) + "@x", false, 100 + i, 0, {}});
     for (size_t i = 0; i < expansions.size(); ++i) {
       std::vector<rewrite::Target> ts;
       for (auto& a : expansions[i]) ts.push_back(target(a));

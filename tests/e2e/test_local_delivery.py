@@ -8,9 +8,9 @@ import smtplib
 from conftest import ME, PRIVS, wait_until
 
 
-def send(tern, rcpt, body=b"Subject: t\r\n\r\nFrom the start\r\n>From quoted\r\n"):
+def send(tern, rcpt, body=b"Subject: t\r\n\r\nFrom the start\r\n>From quoted\r\n", sender="s@example.org"):
     with smtplib.SMTP("127.0.0.1", tern.port) as s:
-        s.sendmail("s@example.org", [rcpt], body)
+        s.sendmail(sender, [rcpt], body)
 
 
 def test_mbox_delivery_and_from_quoting(tern):
@@ -74,7 +74,7 @@ def test_mailbox_command_permanent_failure(make_tern, workdir):
         f.write("#!/bin/sh\ncat >/dev/null\nexit 67\n")
     os.chmod(script, 0o755)
     t = make_tern({"mailbox_command": script, "default_privs": PRIVS})
-    send(t, f"{ME}@local.test")
+    send(t, f"{ME}@local.test", sender="")  # from <>: a bounce to a remote sender would stay queued (no remote delivery here)
     wait_until(lambda: "status=bounced" in t.log(), what="bounce")
     assert "dsn=5.1.1" in t.log()
     t.wait_queue_empty()
@@ -83,12 +83,12 @@ def test_mailbox_command_permanent_failure(make_tern, workdir):
 def test_mailbox_size_limit_bounces_5_2_2(make_tern):
     """mailbox_size_limit (Postfix semantics): the delivery that would make
     the mbox larger fails permanently with 5.2.2 (status=bounced, crossed
-    off; no DSN until bounces exist) and leaves the mailbox as it was."""
+    off; sent from <> here, so no DSN) and leaves the mailbox as it was."""
     t = make_tern({"mailbox_size_limit": "2000"})
     send(t, f"{ME}@local.test", b"Subject: fits\r\n\r\nsmall\r\n")
     wait_until(lambda: len(t.mbox()) == 1, what="the first message")
     size = os.path.getsize(os.path.join(t.spool, ME))
-    send(t, f"{ME}@local.test", b"Subject: too big\r\n\r\n" + b"x" * 3000 + b"\r\n")
+    send(t, f"{ME}@local.test", b"Subject: too big\r\n\r\n" + b"x" * 3000 + b"\r\n", sender="")
     wait_until(lambda: "dsn=5.2.2, status=bounced" in t.log(), what="the 5.2.2 bounce")
     t.wait_queue_empty()
     assert [m["Subject"] for m in t.mbox()] == ["fits"]

@@ -155,6 +155,7 @@ def test_case_18_xtext_and_queue_show_after_restart(make_tern):
     wait_until(lambda: "status=deferred" in t.log(), what="deferral")
     before = t.run("queue", "show", qid).stdout
     assert "sender: odd+2Bname@example.org" in before
+    assert "dsn_envid: fine+id" in before and "dsn_orig_rcpt: rfc822;u+1@x" in before
     t.stop()
     t.start()
     after = t.run("queue", "show", qid).stdout
@@ -164,5 +165,8 @@ def test_case_18_xtext_and_queue_show_after_restart(make_tern):
         recs = records(f.read())
     assert recs[-1] == (b"E", b"")
     assert [typ for typ, _ in recs].count(b"S") == 1
-    assert all(typ in b"TCHPFSRDME" for typ, _ in recs)
+    assert all(typ in b"TCHPFSRDMEVN" for typ, _ in recs)
+    # DSN parameters are kept as typed records, decoded (issue 9).
+    assert (b"V", b"fine+id") in recs
+    assert (b"N", b"0rfc822;u+1@x") in recs
     assert_one_line_per_event(t)

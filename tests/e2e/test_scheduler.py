@@ -1,7 +1,7 @@
 """The scheduler: a recipient with several targets is delivered to each
 target once however often another target defers (per-target cross-off, in
 the queue and at acceptance), queue_run_delay drives the retries,
-maximal_queue_lifetime puts expired mail on hold, delivery_concurrency_limit
+maximal_queue_lifetime returns expired mail, delivery_concurrency_limit
 caps deliveries at acceptance too, and SIGTERM under load (deliveries,
 commits and retries in flight) exits within shutdown_timeout with every
 acknowledged message delivered once after the restart."""
@@ -158,21 +158,18 @@ def test_queue_run_delay_paces_retries(make_tern, workdir):
     wait_until(lambda: runs(workdir, "cmd") >= 2, what="the retry after a flush")
 
 
-def test_expired_message_is_put_on_hold(make_tern, workdir):
+def test_expired_message_is_returned_not_held(make_tern, workdir):
+    """maximal_queue_lifetime 0: a single attempt, then the message is
+    returned (test_bounces.py checks the report) instead of put on hold."""
     script, out = counting_command(workdir, "cmd")
-    t = with_aliases(make_tern, f"a: |{script}\n", maximal_queue_lifetime="0")
-    send(t, ["a@local.test"], b"X-Id: old\r\n\r\nbody\r\n")
-    wait_until(lambda: os.listdir(os.path.join(t.queue, "hold")), what="the expired message on hold")
-    log = t.log()
-    assert re.search(r"to=<a@local.test>.*dsn=4\.4\.7, status=expired", log), log
-    assert not os.listdir(os.path.join(t.queue, "active"))
-    assert runs(workdir, "cmd") == 1  # tried once (0 = a single attempt, as in Postfix)
-    # The administrator releases it once the cause is fixed.
-    open(os.path.join(workdir, "open"), "w").close()
-    [qid] = os.listdir(os.path.join(t.queue, "hold"))
-    t.run("queue", "release", qid)
-    wait_until(lambda: len(stored(out)) == 1, what="delivery after the release")
+    t = with_aliases(make_tern, f"a: |{script}\n", maximal_queue_lifetime="0", bounce_queue_lifetime="0")
+    send(t, ["a@local.test"], b"X-Id: old\r\n\r\nbody\r\n", sender="")
+    wait_until(lambda: "status=expired" in t.log(), what="the expiry")
     t.wait_queue_empty()
+    log = t.log()
+    assert re.search(r"to=<a@local.test>.*dsn=4\.4\.7, status=expired, returned to sender", log), log
+    assert not os.listdir(os.path.join(t.queue, "hold"))
+    assert runs(workdir, "cmd") == 1  # tried once (0 = a single attempt, as in Postfix)
 
 
 # --- delivery_concurrency_limit counts deliveries at acceptance -------------------

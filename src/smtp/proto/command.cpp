@@ -5,6 +5,7 @@
 #include <array>
 
 #include "base/strings.h"
+#include "smtp/proto/client_command.h"
 
 namespace tern::smtp {
 namespace {
@@ -22,6 +23,44 @@ constexpr std::array kVerbs{
 };
 
 Reply syntax(std::string_view usage) { return Reply(501, "5.5.4", "Syntax: " + std::string(usage)); }
+
+// ESMTP parameters are separated by spaces only: a comma belongs to the
+// value (NOTIFY=SUCCESS,FAILURE).
+std::vector<std::string> split_params(std::string_view s) {
+  std::vector<std::string> out;
+  for (size_t pos = 0; pos < s.size();) {
+    size_t sp = s.find(' ', pos);
+    if (sp == std::string_view::npos) sp = s.size();
+    if (sp > pos) out.emplace_back(s.substr(pos, sp - pos));
+    pos = sp + 1;
+  }
+  return out;
+}
+
+// RFC 3461 4.1: NEVER alone, or a list of SUCCESS, FAILURE, DELAY. 0: bad.
+unsigned parse_notify(std::string_view v) {
+  unsigned bits = 0;
+  for (auto& w : str::split_list(v)) {
+    unsigned b = str::iequals(w, "NEVER")     ? notify::never
+                 : str::iequals(w, "SUCCESS") ? notify::success
+                 : str::iequals(w, "FAILURE") ? notify::failure
+                 : str::iequals(w, "DELAY")   ? notify::delay
+                                              : 0;
+    if (b == 0 || (bits & b)) return 0;
+    bits |= b;
+  }
+  if ((bits & notify::never) && bits != notify::never) return 0;
+  return bits;
+}
+
+// RFC 3461 4.2: "addr-type;xtext"; the type is an atom.
+bool valid_orcpt(std::string_view v) {
+  auto semi = v.find(';');
+  if (semi == 0 || semi == std::string_view::npos || semi + 1 == v.size() || semi > 32) return false;
+  for (char c : v.substr(0, semi))
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return true;
+}
 
 // Parses a decimal number; returns UINT64_MAX on overflow, false on garbage.
 bool parse_u64(std::string_view s, uint64_t& out) {
@@ -73,8 +112,7 @@ std::variant<Command, Reply> parse_envelope(Command cmd, std::string_view prefix
   if (!rest.empty() && rest.front() != ' ') return syntax(usage);
 
   // Parameters first: SMTPUTF8 changes what the path may contain.
-  for (auto& p : str::split_list(rest)) {
-    if (p.find(',') != std::string::npos) return Reply(555, "5.5.4", "Unsupported option: " + str::printable(p, 64));
+  for (auto& p : split_params(rest)) {
     if (cmd.params.size() >= lim.max_params) return Reply(555, "5.5.4", "Too many parameters");
     auto eq = p.find('=');
     std::string key = eq == std::string::npos ? p : p.substr(0, eq);
@@ -98,6 +136,19 @@ std::variant<Command, Reply> parse_envelope(Command cmd, std::string_view prefix
       if (!xtext_decode(value, decoded)) return Reply(501, "5.5.4", "Bad " + key + " parameter");
       value = decoded;
       if (key == "AUTH") cmd.auth = value.empty() ? "<>" : value;
+      if (key == "ENVID") {
+        if (value.empty() || value.size() > 100) return Reply(501, "5.5.4", "Bad ENVID parameter");
+        cmd.envid = value;
+      }
+      if (key == "RET") {
+        if (!str::iequals(value, "FULL") && !str::iequals(value, "HDRS")) return Reply(501, "5.5.4", "Bad RET parameter");
+        cmd.ret = str::iequals(value, "FULL") ? "FULL" : "HDRS";
+      }
+      if (key == "NOTIFY" && (cmd.notify = parse_notify(value)) == 0) return Reply(501, "5.5.4", "Bad NOTIFY parameter");
+      if (key == "ORCPT") {
+        if (!valid_orcpt(value) || value.size() > 500) return Reply(501, "5.5.4", "Bad ORCPT parameter");
+        cmd.orcpt = value;
+      }
     } else {
       return Reply(555, "5.5.4", "Unsupported option: " + str::printable(key, 64));
     }

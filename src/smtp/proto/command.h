@@ -33,6 +33,11 @@ struct Command {
   bool smtputf8 = false;
   std::string body;  // BODY= (7BIT, 8BITMIME); upper-cased
   std::string auth;  // AUTH= (RFC 4954 section 5), xtext-decoded: "<>" or an address; "" if absent
+  // RFC 3461 DSN parameters, checked and xtext-decoded
+  std::string ret;     // MAIL RET=: "FULL", "HDRS", or "" if absent
+  std::string envid;   // MAIL ENVID=; "" if absent
+  unsigned notify = 0;  // RCPT NOTIFY=: bits of smtp::notify (client_command.h); 0 if absent
+  std::string orcpt;   // RCPT ORCPT= "type;address"; "" if absent
   // BDAT
   uint64_t chunk_size = 0;
   bool last = false;

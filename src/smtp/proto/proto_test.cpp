@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "smtp/proto/bdat_decoder.h"
+#include "smtp/proto/client_command.h"
 #include "smtp/proto/command.h"
 #include "smtp/proto/data_reader.h"
 #include "smtp/proto/line_splitter.h"
@@ -77,6 +78,20 @@ TEST(Command, Mail) {
   EXPECT_TRUE(u.smtputf8);
   auto route = as_cmd(parse_command("MAIL FROM:<@relay.example:u@d.example>"));
   EXPECT_EQ(route.address.str(), "u@d.example");
+}
+
+TEST(Command, DsnParameters) {
+  auto m = as_cmd(parse_command("MAIL FROM:<a@b> RET=hdrs ENVID=QQ+2B1"));
+  EXPECT_EQ(m.ret, "HDRS");
+  EXPECT_EQ(m.envid, "QQ+1");
+  auto r = as_cmd(parse_command("RCPT TO:<u@d> NOTIFY=success,Failure ORCPT=rfc822;x+2By@d"));
+  EXPECT_EQ(r.notify, notify::success | notify::failure);
+  EXPECT_EQ(r.orcpt, "rfc822;x+y@d");
+  EXPECT_EQ(as_cmd(parse_command("RCPT TO:<u@d> NOTIFY=NEVER")).notify, notify::never);
+  for (const char* bad : {"RCPT TO:<u@d> NOTIFY=NEVER,SUCCESS", "RCPT TO:<u@d> NOTIFY=SOMETIMES",
+                          "RCPT TO:<u@d> NOTIFY=", "RCPT TO:<u@d> NOTIFY=DELAY,DELAY", "RCPT TO:<u@d> ORCPT=noaddrtype",
+                          "RCPT TO:<u@d> ORCPT=;x@y", "MAIL FROM:<a@b> RET=BOTH", "MAIL FROM:<a@b> ENVID="})
+    EXPECT_EQ(as_reply(parse_command(bad)).code, 501) << bad;
 }
 
 TEST(Command, RcptKeepsDangerousLocalPartsLiteral) {

@@ -16,6 +16,8 @@
 #include <fmt/format.h>
 #include <time.h>
 
+#include <tuple>
+
 #include "base/log.h"
 #include "base/strings.h"
 #include "base/time.h"
@@ -69,7 +71,14 @@ Status Session::start_draft() {
   env.smtputf8 = tx_.smtputf8;
   env.eightbit = tx_.eightbit;
   env.sender = tx_.sender;
-  for (auto& r : tx_.recipients) env.recipients.push_back({r, false, 0});
+  env.envid = tx_.envid;
+  env.ret = tx_.ret == "FULL" ? queue::DsnRet::full : tx_.ret == "HDRS" ? queue::DsnRet::hdrs : queue::DsnRet::unspecified;
+  for (size_t i = 0; i < tx_.recipients.size(); ++i) {
+    queue::Recipient r;
+    r.address = tx_.recipients[i];
+    if (i < tx_.recipient_dsn.size()) std::tie(r.notify, r.orcpt) = tx_.recipient_dsn[i];
+    env.recipients.push_back(std::move(r));
+  }
   tx_.headers = mail::HeaderLimiter(lim_.header_bytes, lim_.header_lines);
   auto d = queue::Draft::create(host_.spool(), env, services_->canonical);
   if (!d) return d.error();

@@ -73,6 +73,8 @@ asio::awaitable<void> Session::cmd_mail(const Command& c) {
   tx_.smtputf8 = c.smtputf8;
   tx_.eightbit = c.body == "8BITMIME";
   tx_.declared_size = c.size;
+  tx_.ret = c.ret;
+  tx_.envid = c.envid;
   // RFC 4954 section 5: AUTH= is trusted only from an authenticated
   // client; from anyone else it is kept as AUTH=<>.
   if (client_.authenticated && !c.auth.empty()) tx_.auth_param = c.auth;
@@ -135,6 +137,7 @@ asio::awaitable<void> Session::cmd_rcpt(const Command& c) {
   }
   if (v.action == policy::Verdict::Action::discard) tx_.discard = true;
   tx_.recipients.push_back(rcpt);
+  tx_.recipient_dsn.emplace_back(c.notify, c.orcpt);
   reply(250, "2.1.5", "Ok");
 }
 

@@ -29,6 +29,7 @@ asio::awaitable<void> Session::cmd_helo(const Command& c) {
   r.lines.push_back("ENHANCEDSTATUSCODES");
   r.lines.push_back("8BITMIME");
   if (lim_.smtputf8) r.lines.push_back("SMTPUTF8");
+  r.lines.push_back("DSN");
   r.lines.push_back("CHUNKING");
   if (auth_offered()) r.lines.push_back("AUTH " + std::string(sasl::kServerMechanisms));
   reply(r);

@@ -48,6 +48,10 @@ struct Transaction {
   bool eightbit = false;
   uint64_t declared_size = 0;
   std::vector<std::string> recipients;
+  // RFC 3461, kept in the queue file: per recipient (same index) the
+  // NOTIFY bits and ORCPT, per message RET and ENVID.
+  std::vector<std::pair<unsigned, std::string>> recipient_dsn;
+  std::string ret, envid;
   policy::SenderOwnersMemo sender_owners;  // reject_sender_login_mismatch: looked up once per transaction
   bool discard = false;
   // Content (DATA, or BDAT across chunks)
