@@ -7,6 +7,7 @@
 #include "cli/daemon_socket.h"
 #include "queue/spool.h"
 #include "queue/writer.h"
+#include "rewrite/canonical.h"
 #include "roles/submit_listener.h"
 
 namespace tern::cli {
@@ -22,7 +23,10 @@ Result<std::string> direct(const config::Config& cfg, const queue::SubmitRequest
   env.arrival = ::time(nullptr);
   env.sender = req.sender;
   for (auto& r : req.recipients) env.recipients.push_back({r, false, 0, 0, {}});
-  auto d = queue::Draft::create(spool, env);
+  // The same cleanup-time rewriting as the daemon's (canonical maps, masquerading).
+  auto canonical = rewrite::Canonical::create(cfg);
+  if (!canonical) return canonical.error();
+  auto d = queue::Draft::create(spool, env, *canonical);
   if (!d) return d.error();
   std::string id = (*d)->id();
   Status st = (*d)->append(roles::local_received_header(cfg.get("myhostname"), ::getuid(), id));

@@ -40,6 +40,7 @@ namespace tern::policy {
 
 struct ClientInfo {
   std::string ip;            // "127.0.0.1"
+  std::string name = "unknown";  // confirmed host name (smtpd_peername_lookup), else "unknown"
   bool trusted = false;      // in mynetworks, or access OK/RELAY at connect
   bool authenticated = false;  // SMTP AUTH succeeded (sasl_user is then set)
   std::string sasl_user;     // the account that authenticated ("alice@virt.test")

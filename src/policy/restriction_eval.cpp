@@ -8,8 +8,8 @@
 //                              553 5.7.1 <sender>: Sender address rejected:
 //                              not owned by user alice@... (authenticated) or
 //                              not logged in (an owned address, no AUTH)
-// "<obj>" is the thing the list is about: "unknown[ip]" (tern does no
-// reverse DNS), the HELO name, the sender or the recipient.
+// "<obj>" is the thing the list is about: the client as "name[ip]" (the
+// confirmed name, else "unknown"), the HELO name, the sender or the recipient.
 //
 // SECURITY: the recipient's domain class comes from the rewriter; a local
 // part with "@", "%" or "!" (sender-specified routing) is never an
@@ -37,7 +37,7 @@ const char* class_name(Of of) {
   return "Recipient address";
 }
 
-std::string client_name(std::string_view ip) { return fmt::format("unknown[{}]", ip); }
+std::string client_name(const ClientInfo& c) { return fmt::format("{}[{}]", c.name.empty() ? "unknown" : c.name, c.ip); }
 
 // An access-table verdict, worded for the thing looked up.
 Verdict worded(Verdict v, std::string_view object, Of of) {
@@ -70,7 +70,7 @@ Verdict Policy::run(const List& list, const Context& ctx) const {
 Verdict Policy::check(const Restriction& r, const List& list, const Context& ctx) const {
   std::string object;
   switch (list.of) {
-    case Of::client: object = client_name(ctx.client.ip); break;
+    case Of::client: object = client_name(ctx.client); break;
     case Of::helo: object = std::string(ctx.helo); break;
     case Of::sender: object = std::string(ctx.sender); break;
     case Of::recipient: object = std::string(ctx.recipient); break;
@@ -97,7 +97,7 @@ Verdict Policy::check(const Restriction& r, const List& list, const Context& ctx
       return deps_.recent && pop_window_.count() > 0 && deps_.recent->recent(ctx.client.ip, pop_window_) ? permit()
                                                                                                           : Verdict{};
     case K::check_client_access:
-      return worded(r.table->check_client(ctx.client.ip), client_name(ctx.client.ip), Of::client);
+      return worded(r.table->check_client(ctx.client.ip), client_name(ctx.client), Of::client);
     case K::check_helo_access:
       if (ctx.helo.empty()) return {};
       return worded(r.table->check_domain(Stage::connect, ctx.helo), ctx.helo, Of::helo);

@@ -14,6 +14,30 @@
 
 namespace tern::queue {
 
+Result<std::unique_ptr<Draft>> Draft::create(const Spool& spool, const Envelope& env,
+                                             std::shared_ptr<const rewrite::Canonical> canonical, size_t memory_limit) {
+  using C = rewrite::Canonical;
+  if (!canonical || !canonical->active(C::envelope_sender | C::envelope_recipient | C::header_sender |
+                                       C::header_recipient))
+    return create(spool, env, memory_limit);
+  Envelope e = env;
+  auto s = canonical->rewrite(e.sender, C::envelope_sender);
+  if (!s) return s.error();
+  e.sender = std::move(*s);
+  for (auto& r : e.recipients) {
+    auto a = canonical->rewrite(r.address, C::envelope_recipient);
+    if (!a) return a.error();
+    // A report about it names the address the client gave, as Postfix's
+    // orig_rcpt (unless the client's ORCPT already does).
+    if (*a != r.address && r.orcpt.empty()) r.orcpt = "rfc822;" + r.address;
+    r.address = std::move(*a);
+  }
+  auto d = create(spool, e, memory_limit);
+  if (d && canonical->active(C::header_sender | C::header_recipient))
+    (*d)->headers_ = std::make_unique<rewrite::CanonicalHeaders>(std::move(canonical));
+  return d;
+}
+
 Result<std::unique_ptr<Draft>> Draft::create(const Spool& spool, const Envelope& env, size_t memory_limit) {
   std::unique_ptr<Draft> d(new Draft());
   d->id_ = Spool::new_id();
@@ -80,6 +104,13 @@ Status Draft::flush() {
 }
 
 Status Draft::append(std::string_view content) {
+  if (!headers_) return write_content(content);
+  std::string out;
+  if (auto st = headers_->feed(content, out); !st) return st;
+  return write_content(out);
+}
+
+Status Draft::write_content(std::string_view content) {
   content_size_ += content.size();
   if (content_size_ > 0xffffffffull) return Error::perm("message larger than 4 GiB");
   buf_.append(content.data(), content.size());
@@ -92,6 +123,12 @@ Status Draft::append(std::string_view content) {
 }
 
 Status Draft::finish() {
+  if (headers_) {
+    std::string out;
+    if (auto st = headers_->finish(out); !st) return st;
+    if (auto st = write_content(out); !st) return st;
+    headers_.reset();
+  }
   buf_ += record_header(kEnd, 0);
   std::string h = record_header(kContent, static_cast<uint32_t>(content_size_));
   finished_ = true;

@@ -38,6 +38,8 @@
 #include "base/result.h"
 #include "queue/envelope.h"
 #include "queue/spool.h"
+#include "rewrite/canonical.h"
+#include "rewrite/canonical_headers.h"
 
 namespace tern::queue {
 
@@ -47,6 +49,14 @@ class Draft {
   // Writes the envelope (everything but content) to memory.
   static Result<std::unique_ptr<Draft>> create(const Spool& spool, const Envelope& env,
                                                size_t memory_limit = kDefaultMemoryLimit);
+  // The same with Postfix's cleanup-time address rewriting (canonical maps,
+  // masquerading; rewrite/canonical.h): the envelope sender and recipients
+  // are rewritten here, the address headers as the content is appended.
+  // Null: no rewriting. A table that cannot answer: a temporary error.
+  static Result<std::unique_ptr<Draft>> create(const Spool& spool, const Envelope& env,
+                                               std::shared_ptr<const rewrite::Canonical> canonical,
+                                               size_t memory_limit = kDefaultMemoryLimit);
+
   ~Draft();
 
   const std::string& id() const { return id_; }
@@ -73,6 +83,8 @@ class Draft {
   Draft() = default;
   Status spill();  // memory -> tmp/ID
   Status flush();
+  Status write_content(std::string_view content);
+  std::unique_ptr<rewrite::CanonicalHeaders> headers_;  // null: content goes in as it comes
   std::string id_, tmp_path_, active_path_;
   UniqueFd fd_;
   size_t memory_limit_ = kDefaultMemoryLimit;

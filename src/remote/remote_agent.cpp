@@ -24,11 +24,6 @@ namespace tern::remote {
 
 namespace {
 
-Error config_error(const config::Config& cfg, std::string_view param, const std::string& detail) {
-  std::string where = cfg.origin(param);
-  return Error::perm((where == "default" ? "" : where + ": ") + std::string(param) + ": " + detail);
-}
-
 std::string domain_of(const std::string& address) {
   auto at = address.rfind('@');
   return at == std::string::npos ? "" : str::lower(address.substr(at + 1));
@@ -115,7 +110,7 @@ Result<std::shared_ptr<RemoteAgent>> RemoteAgent::create(std::shared_ptr<const c
   if (cfg->boolean("smtp_sasl_auth_enable")) {
     for (const auto& spec : cfg->list("smtp_sasl_password_maps")) {
       auto t = maps::open_table(spec);
-      if (!t) return config_error(*cfg, "smtp_sasl_password_maps", t.error().detail);
+      if (!t) return cfg->error("smtp_sasl_password_maps", t.error().detail);
       a->passwords_.push_back(*t);
     }
   }

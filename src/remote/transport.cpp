@@ -24,11 +24,6 @@ bool is_status(std::string_view s) {
   return dots == 1 && run > 0;
 }
 
-Error config_error(const config::Config& cfg, std::string_view param, const std::string& detail) {
-  std::string where = cfg.origin(param);
-  return Error::perm((where == "default" ? "" : where + ": ") + std::string(param) + ": " + detail);
-}
-
 }  // namespace
 
 std::string Transport::key() const {
@@ -60,21 +55,21 @@ Result<TransportResolver> TransportResolver::create(const config::Config& cfg) {
   TransportResolver r;
   for (const auto& spec : cfg.list("transport_maps")) {
     auto t = maps::open_table(spec);
-    if (!t) return config_error(cfg, "transport_maps", t.error().detail);
+    if (!t) return cfg.error("transport_maps", t.error().detail);
     r.maps_.push_back(*t);
   }
   auto d = parse_transport_value(cfg.get("default_transport"));
-  if (!d) return config_error(cfg, "default_transport", d.error().detail + " (expected e.g. smtp or error:text)");
+  if (!d) return cfg.error("default_transport", d.error().detail + " (expected e.g. smtp or error:text)");
   r.default_ = *d;
   if (r.default_.transport.empty()) r.default_.transport = "smtp";
   r.relayhost_ = cfg.get("relayhost");
   if (!r.relayhost_.empty()) {
     auto h = dns::parse_next_hop(r.relayhost_);
-    if (!h) return config_error(cfg, "relayhost", h.error().detail + " (expected [host]:port or a domain)");
+    if (!h) return cfg.error("relayhost", h.error().detail + " (expected [host]:port or a domain)");
   }
   // The default must make sense for every domain.
   if (auto f = r.finish(r.default_, "example.com", "default_transport"); !f)
-    return config_error(cfg, "default_transport", f.error().detail);
+    return cfg.error("default_transport", f.error().detail);
   return r;
 }
 

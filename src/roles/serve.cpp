@@ -19,6 +19,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "config/config.h"
+#include "dns/settings.h"
 #include "io/endpoint.h"
 #include "queue/spool.h"
 #include "queue/writer.h"
@@ -155,6 +156,19 @@ int serve(const ServeOptions& opt) {
   sched.set_committer(&committer);
   smtp::SmtpServer server(ctx, spool, committer);
   server.set_services(services->smtp);
+  // The resolver for client names (smtpd_peername_lookup); made after the
+  // privilege drop, so libunbound's thread never runs as root.
+  auto make_resolver = [&ctx](const config::Config& c) -> Result<std::shared_ptr<dns::Resolver>> {
+    if (!c.boolean("smtpd_peername_lookup")) return std::shared_ptr<dns::Resolver>();
+    return dns::make_resolver(ctx.get_executor(), c);
+  };
+  if (auto r = make_resolver(*cfg); r) {
+    server.set_resolver(*r);
+  } else if (r.error().is_permanent()) {
+    return startup_failure(*cfg, 78, r.error().detail);
+  } else {
+    log::warn("client names will not be looked up: {}", r.error().detail);
+  }
   for (auto& [acc, kind] : acceptors) server.listen(std::move(acc), kind);
   SubmitListener submit(ctx, spool, committer, server);
   if (auto st = submit.start(); !st) log::warn("{}", st.error().detail);
@@ -202,6 +216,10 @@ int serve(const ServeOptions& opt) {
       } else {
         services = *built;
         server.set_services(built->smtp);
+        if (auto r = make_resolver(*fresh); r)
+          server.set_resolver(*r);
+        else
+          log::warn("resolver not reloaded, client names are looked up as before: {}", r.error().detail);
         sched.set_services(with_forwarder(built->delivery));
         at_acceptance.set_services(with_forwarder(built->delivery));
         if (helper) helper->request_reload();

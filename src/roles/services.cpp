@@ -69,6 +69,9 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   if (users) accounts = [users](const std::string& a) { return users->find(a).has_value(); };
   auto rw = rewrite::Rewriter::create(cfg, accounts);
   if (!rw) return rw.error();
+  auto canonical_made = rewrite::Canonical::create(*cfg);
+  if (!canonical_made) return canonical_made.error();
+  std::shared_ptr<const rewrite::Canonical> canonical = *canonical_made;
   std::shared_ptr<sasl::Verifier> verifier;
   if (users && verify_pool) verifier = std::make_shared<PasswordVerifier>(verify_pool, users);
   // TLS: certificates and keys are read here: as root at start-up; on a
@@ -96,6 +99,7 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
                                                                 cfg->integer("smtpd_client_connection_count_limit"),
                                                                 cfg->integer("smtpd_max_connections"), tls_server});
     svc->verifier = verifier;
+    svc->canonical = canonical;
     // Whether this listener offers AUTH: smtpd_, submission_ or
     // submissions_sasl_auth_enable (the view already maps the latter two
     // onto the first; named here so each listener's switch has its reader).

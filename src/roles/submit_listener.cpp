@@ -135,7 +135,7 @@ asio::awaitable<void> SubmitListener::handle(asio::local::stream_protocol::socke
       env.protocol = "local";
       env.sender = req->sender;
       for (auto& r : req->recipients) env.recipients.push_back({r, false, 0, 0, {}});
-      auto d = queue::Draft::create(spool_, env);
+      auto d = queue::Draft::create(spool_, env, services->canonical);
       Status st = d ? ok_status() : Status(d.error());
       std::string id = d ? (*d)->id() : "NOQUEUE";
       if (st) st = (*d)->append(local_received_header(cfg.get("myhostname"), uid, id));

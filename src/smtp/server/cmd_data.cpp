@@ -47,7 +47,10 @@ std::string Session::received_header(const std::string& id) const {
   std::string proto = protocol_name();
   // helo_ holds no control byte (parser) and at most 255 bytes (cmd_helo).
   std::string helo = helo_.empty() ? "unknown" : helo_;
-  std::string out = fmt::format("Received: from {} ({})", helo, client_name_);
+  // Postfix's form: "from HELO (name [ip])", the name confirmed or "unknown".
+  // An IPv6 address gets the "IPv6:" tag as an address literal does.
+  std::string out = fmt::format("Received: from {} ({} [{}{}])", helo, client_.name,
+                                client_.ip.find(':') != std::string::npos ? "IPv6:" : "", client_.ip);
   // As Postfix writes it (smtpd_tls_received_header); the protocol and
   // cipher names come from OpenSSL, not from the client.
   if (tls_active_ && lim_.tls_received_header)
@@ -77,7 +80,7 @@ Status Session::start_draft() {
     env.recipients.push_back(std::move(r));
   }
   tx_.headers = mail::HeaderLimiter(lim_.header_bytes, lim_.header_lines);
-  auto d = queue::Draft::create(host_.spool(), env);
+  auto d = queue::Draft::create(host_.spool(), env, services_->canonical);
   if (!d) return d.error();
   auto st = (*d)->append(received_header((*d)->id()));
   if (!st) return st.error();
@@ -203,6 +206,13 @@ asio::awaitable<void> Session::cmd_data(const Command&) {
     co_return;
   }
   if (auto st = start_draft(); !st) {
+    if (!st.error().dsn.empty()) {
+      // A canonical map that cannot answer (the draft rewrites the envelope).
+      log::warn("NOQUEUE: reject: DATA from {}: 451 {} {}; from=<{}>", client_name_, st.error().dsn,
+                str::printable(st.error().detail), str::printable(tx_.sender));
+      reply(451, st.error().dsn, "Error: temporary lookup failure");
+      co_return;
+    }
     log::error("NOQUEUE: cannot create queue file: {}", st.error().detail);
     reply(451, "4.3.0", "Error: queue file write error");
     co_return;

@@ -111,7 +111,19 @@ asio::awaitable<void> Session::cmd_rcpt(const Command& c) {
     reply(v.code, v.enhanced, v.text);
     co_return;
   }
-  auto st = rw.validate(rcpt);
+  // The address the queue will hold (recipient canonical maps, applied by
+  // queue::Draft) is the one that must exist, as Postfix's smtpd accepts a
+  // recipient its canonical maps rewrite to a valid address.
+  Status st = ok_status();
+  std::string target = rcpt;
+  if (auto& canon = services_->canonical; canon && canon->active(rewrite::Canonical::envelope_recipient)) {
+    auto r = canon->rewrite(rcpt, rewrite::Canonical::envelope_recipient);
+    if (r)
+      target = std::move(*r);
+    else
+      st = r.error();
+  }
+  if (st) st = rw.validate(target);
   if (!st) {
     if (st.error().is_temporary()) {
       log::warn("NOQUEUE: RCPT from {}: <{}>: {}", client_name_, str::printable(rcpt), st.error().detail);

@@ -6,6 +6,7 @@
 // thread (async_commit posts it back).
 #pragma once
 
+#include <asio/awaitable.hpp>
 #include <functional>
 #include <memory>
 #include <string>
@@ -50,6 +51,11 @@ class SessionHost {
   // Failed AUTH attempts per client address, across sessions (brute-force
   // defence: growing delays, then 421).
   virtual AuthFailures& auth_failures() = 0;
+  // The client's confirmed host name (smtpd_peername_lookup: reverse
+  // lookup confirmed by a forward one), or "unknown". The session awaits it
+  // before the greeting; it never blocks the thread and is bounded by
+  // dns_query_timeout. The default asks nothing (the fuzz target, tests).
+  virtual asio::awaitable<std::string> peer_name(const std::string& ip) { co_return "unknown"; }
 };
 
 }  // namespace tern::smtp

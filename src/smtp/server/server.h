@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "dns/resolver.h"
 #include "queue/spool.h"
 #include "queue/writer.h"
 #include "smtp/server/host.h"
@@ -47,6 +48,10 @@ class SmtpServer final : public SessionHost {
     committer_.commit(std::move(draft), std::move(done));
   }
   AuthFailures& auth_failures() override { return auth_failures_; }
+  asio::awaitable<std::string> peer_name(const std::string& ip) override;
+  // The resolver client names are looked up with (null: none, "unknown"
+  // for everyone). Replaced on reload; lookups in progress keep theirs.
+  void set_resolver(std::shared_ptr<dns::Resolver> r);
 
  private:
   asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acc, ListenerKind kind);
@@ -62,6 +67,7 @@ class SmtpServer final : public SessionHost {
   bool shutting_down_ = false;
   AuthFailures auth_failures_;
   io::SteadyClock clock_;
+  std::shared_ptr<dns::Resolver> resolver_;
 };
 
 }  // namespace tern::smtp

@@ -12,6 +12,7 @@
 #include "config/config.h"
 #include "io/tls_stream.h"
 #include "policy/policy.h"
+#include "rewrite/canonical.h"
 #include "rewrite/rewriter.h"
 #include "sasl/verifier.h"
 
@@ -35,6 +36,7 @@ struct SessionLimits {
   bool normalize_bare_newline = false;
   bool vrfy_enabled = false;
   bool helo_required = false;
+  bool peername_lookup = true;  // smtpd_peername_lookup
   bool smtputf8 = true;
   // SMTP AUTH (cmd_auth.cpp). sasl_auth_enable is the value for port 25;
   // a listener may override it (submission ports turn it on, as the
@@ -79,6 +81,9 @@ struct Services {
   // Checks AUTH passwords off the event loop; null: AUTH not offered (no
   // user_database).
   std::shared_ptr<sasl::Verifier> verifier = nullptr;
+  // Cleanup-time rewriting (canonical maps, masquerading) of every message
+  // entering the queue; the submission listener uses the main snapshot's.
+  std::shared_ptr<const rewrite::Canonical> canonical = nullptr;
 };
 
 }  // namespace tern::smtp

@@ -38,6 +38,7 @@ SessionLimits read_limits(const config::Config& c) {
   l.normalize_bare_newline = str::iequals(c.get("smtpd_forbid_bare_newline"), "normalize");
   l.vrfy_enabled = !c.boolean("disable_vrfy_command");
   l.helo_required = c.boolean("smtpd_helo_required");
+  l.peername_lookup = c.boolean("smtpd_peername_lookup");
   l.smtputf8 = c.boolean("smtputf8_enable");
   l.sasl_auth_enable = c.boolean("smtpd_sasl_auth_enable");
   l.tls_auth_only = c.boolean("smtpd_tls_auth_only");
@@ -117,6 +118,12 @@ asio::awaitable<void> Session::run() {
     hang_up(HangUp::refused, why);
     co_await flush();
     co_return;
+  }
+  // As Postfix: the client's name is known before the greeting, so that
+  // every line of the session (and Received:) carries it.
+  if (lim_.peername_lookup) {
+    client_.name = co_await host_.peer_name(client_.ip);
+    client_name_ = client_.name + "[" + client_.ip + "]";
   }
   log::info("connect from {}", client_name_);
   watchdog_ = std::make_shared<io::Watchdog>(*stream_, host_.clock());

@@ -79,9 +79,11 @@ inline std::shared_ptr<const Services> make_services(std::string_view extra_conf
   auto rw = rewrite::Rewriter::create(loaded.config, [](const std::string& a) {
     return a.size() > 10 && a.compare(a.size() - 10, 10, "@virt.test") == 0 && a != "nobody@virt.test";
   });
-  if (!pol || !rw) return nullptr;
+  auto canonical = rewrite::Canonical::create(*loaded.config);
+  if (!pol || !rw || !canonical) return nullptr;
   auto s = std::make_shared<Services>(Services{loaded.config, *pol, *rw, read_limits(*loaded.config), 0, 0, std::move(tls)});
   s->verifier = std::make_shared<FakeVerifier>();
+  s->canonical = *canonical;
   return s;
 }
 
@@ -99,11 +101,20 @@ class FakeHost final : public SessionHost {
   void commit(std::unique_ptr<queue::Draft> draft, std::function<void(Status)> done) override {
     ids.push_back(draft->id());
     content_sizes.push_back(draft->content_size());
+    images.emplace_back(draft->image());
     done(ok_status());
   }
 
   AuthFailures& auth_failures() override { return auth_failures_; }
+  // The client's name, as a resolver would have confirmed it.
+  asio::awaitable<std::string> peer_name(const std::string&) override {
+    ++peer_lookups;
+    co_return peer;
+  }
 
+  std::string peer = "unknown";
+  int peer_lookups = 0;
+  std::vector<std::string> images;  // each committed draft's queue-file image
   int admitted = 0, released = 0, live = 0;
   io::FakeClock fake_clock;  // starts at time_point{} (0 s)
   bool hung = false;         // run() found the session waiting with no time left to pass

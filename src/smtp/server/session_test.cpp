@@ -243,3 +243,44 @@ TEST(Session, RepliesAreSentBeforeWaitingForTheRestOfAChunk) {
 
 }  // namespace
 }  // namespace tern::smtp
+
+namespace tern::smtp {
+namespace {
+
+std::string one_message(harness::FakeHost& host, std::string_view content) {
+  auto t = harness::run(host, {"", "EHLO client.example\r\n", "",
+                               "MAIL FROM:<joe@host.example.com>\r\nRCPT TO:<alice@virt.test>\r\nDATA\r\n", "",
+                               std::string(content) + ".\r\nQUIT\r\n"});
+  EXPECT_EQ(host.images.size(), 1u) << t.written;
+  return host.images.empty() ? "" : host.images[0];
+}
+
+TEST(SessionPeerName, ConfirmedNameInReceivedAndClientRecord) {
+  harness::FakeHost host(harness::make_services());
+  host.peer = "mail.example.org";
+  std::string image = one_message(host, "Subject: x\r\n\r\nhi\r\n");
+  EXPECT_EQ(host.peer_lookups, 1);
+  EXPECT_NE(image.find("Received: from client.example (mail.example.org [127.0.0.1])"), std::string::npos) << image;
+  EXPECT_NE(image.find("mail.example.org[127.0.0.1]"), std::string::npos);  // the client record
+}
+
+TEST(SessionPeerName, LookupOffAsksNothing) {
+  harness::FakeHost host(harness::make_services("smtpd_peername_lookup = no\n"));
+  host.peer = "mail.example.org";
+  std::string image = one_message(host, "Subject: x\r\n\r\nhi\r\n");
+  EXPECT_EQ(host.peer_lookups, 0);
+  EXPECT_NE(image.find("Received: from client.example (unknown [127.0.0.1])"), std::string::npos) << image;
+}
+
+TEST(SessionCanonical, EnvelopeAndHeadersRewrittenOnTheWayIntoTheDraft) {
+  harness::FakeHost host(harness::make_services("masquerade_domains = example.com\n"));
+  std::string image = one_message(host, "From: Joe <joe@host.example.com>\r\nTo: alice@virt.test\r\n\r\nbody "
+                                        "joe@host.example.com\r\n");
+  EXPECT_EQ(image.find("joe@host.example.com>"), std::string::npos) << image;
+  EXPECT_NE(image.find("From: Joe <joe@example.com>\n"), std::string::npos) << image;
+  EXPECT_NE(image.find("body joe@host.example.com"), std::string::npos) << image;
+  EXPECT_LT(image.find("joe@example.com"), image.find("From: Joe")) << image;  // the sender record, before the content
+}
+
+}  // namespace
+}  // namespace tern::smtp
