@@ -58,6 +58,11 @@ bool Config::is_set(std::string_view name) const {
   return false;
 }
 
+Error Config::error(std::string_view name, const std::string& detail) const {
+  std::string where = origin(name);
+  return Error::perm((where == "default" ? "" : where + ": ") + std::string(name) + ": " + detail);
+}
+
 std::string Config::origin(std::string_view name) const {
   for (size_t i = raw_.size(); i-- > 0;) {
     if (raw_[i].first != name) continue;

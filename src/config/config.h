@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.h"
+
 namespace tern::config {
 
 enum class Type { string, integer, boolean, list, duration, size, address_list };
@@ -50,6 +52,10 @@ class Config {
   bool is_set(std::string_view name) const;        // set explicitly in the file
   // Where a parameter was set ("main.cf:12"), or "default".
   std::string origin(std::string_view name) const;
+  // A configuration error about one parameter, worded as every module
+  // words it: "main.cf:12: name: detail" ("name: detail" for a default);
+  // `detail` says what is wrong and the fix.
+  Error error(std::string_view name, const std::string& detail) const;
   const std::string& path() const { return path_; }
   // Raw (unexpanded) explicitly set values, in file order.
   const std::vector<std::pair<std::string, std::string>>& raw() const { return raw_; }

@@ -210,6 +210,13 @@ const std::vector<ParamDef>& table() {
     {"smtp_tls_ciphers", T::string, "medium", "SMTP client cipher grade for TLS 1.2: medium or high"},
     {"smtp_tls_loglevel", T::integer, "0", "0: SMTP client TLS failures only; 1: also one line per TLS session (trust, version, cipher)"},
     {"smtp_tls_policy_maps", T::list, "", "Tables of per-destination SMTP client TLS levels (example.com encrypt, [mx.example.com]:587 verify)"},
+    // Remote delivery: transports and the SMTP client's use of them (remote/)
+    {"relayhost", T::string, "", "Next hop for all remote mail ([host]:port, or a domain by MX); empty: each recipient's domain by MX"},
+    {"transport_maps", T::list, "", "Tables choosing the transport and next hop per address or domain (smtp:[host]:port, error:text, discard:)"},
+    {"default_transport", T::string, "smtp", "Transport for remote recipients without a transport_maps entry"},
+    {"smtp_destination_recipient_limit", T::integer, "50", "Most recipients one SMTP transaction carries"},
+    {"smtp_sasl_auth_enable", T::boolean, "no", "Authenticate to remote servers whose credentials smtp_sasl_password_maps holds"},
+    {"smtp_sasl_password_maps", T::list, "", "Tables of user:password by [host]:port, host or domain of the next hop"},
   };
   return params;
 }

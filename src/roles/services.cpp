@@ -9,6 +9,7 @@
 #include "auth/user_db.h"
 #include "base/log.h"
 #include "roles/local_helper.h"
+#include "remote/remote_agent.h"
 #include "roles/password_verifier.h"
 #include "tls/server_context.h"
 
@@ -117,7 +118,9 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   s.smtp = *main;
   std::shared_ptr<delivery::Agent> agent = std::make_shared<delivery::LocalAgent>(cfg);
   if (helper) agent = std::make_shared<HelperAgent>(helper, agent);
-  s.delivery = std::make_shared<scheduler::DeliveryServices>(scheduler::DeliveryServices{cfg, *rw, agent});
+  auto remote = remote::RemoteAgent::create(cfg);
+  if (!remote) return remote.error();
+  s.delivery = std::make_shared<scheduler::DeliveryServices>(scheduler::DeliveryServices{cfg, *rw, agent, *remote});
   return s;
 }
 

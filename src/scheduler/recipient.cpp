@@ -33,14 +33,24 @@ const char* relay_of(const rewrite::Target& t) {
   return t.kind == rewrite::Target::Kind::virtual_mailbox ? "virtual" : "local";
 }
 
+void log_sent(const queue::Envelope& env, const rewrite::Target& t, const std::string& rcpt, std::string_view relay,
+              const std::string& how) {
+  log::info("{}: to=<{}>{}, relay={}, delay={}, dsn=2.0.0, status=sent ({})", env.id, str::printable(t.address),
+            orig_to(t, rcpt), relay, ::time(nullptr) - env.arrival, str::printable(how, 300));
+}
+
 // One final target of the message and what this pass knows of it.
 struct Slot {
   enum class State { todo, done, deferred };
-  const rewrite::Target* target;
+  const rewrite::Target* target = nullptr;
   std::string key;                 // final_target_key, what an 'X' record stores
   State state = State::todo;
   std::string reason, dsn;         // the temporary failure, when deferred
   std::vector<size_t> recipients;  // indices of the recipients leading to it
+  bool logged = false;             // its outcome is logged already (a batch)
+  std::string relay;               // the host a batch reached, for the log
+  std::optional<TargetReport> report;  // a batch's success or permanent failure, for the DSNs
+  bool fresh = false;              // done by a batch in this pass, not yet recorded
 };
 
 // The duplicate filter of one pass: final target key -> slot, remembering
@@ -54,7 +64,11 @@ class Slots {
     if (auto it = seen_.find(key); it != seen_.end()) return it->second;
     size_t i = slots_.size();
     if (limit_ == 0 || seen_.size() < limit_) seen_.emplace(key, i);
-    slots_.push_back({&t, std::move(key), done ? Slot::State::done : Slot::State::todo, {}, {}, {}});
+    Slot slot;
+    slot.target = &t;
+    slot.key = std::move(key);
+    slot.state = done ? Slot::State::done : Slot::State::todo;
+    slots_.push_back(std::move(slot));
     return i;
   }
   Slot& operator[](size_t i) { return slots_[i]; }
@@ -95,6 +109,73 @@ Result<delivery::Delivered> forward(const DeliveryServices& svc, const queue::En
 
 bool extension_counts(const DeliveryServices& svc) { return svc.cfg && !svc.cfg->get("mailbox_command").empty(); }
 
+// The remote targets still to do, grouped by next hop in the order their
+// first recipient comes, each group delivered in calls of at most
+// batch_limit() targets. Outcomes go into the slots (logged here).
+void deliver_batches(const DeliveryServices& svc, const queue::Envelope& env, std::string_view content,
+                     const std::vector<PassRecipient>& rs, const std::vector<std::vector<size_t>>& mine, Slots& slots) {
+  std::vector<std::pair<std::string, std::vector<size_t>>> groups;
+  std::vector<bool> claimed;
+  for (size_t i = 0; i < rs.size(); ++i) {
+    if (!rs[i].deliver) continue;
+    for (size_t s : mine[i]) {
+      auto& slot = slots[s];
+      if (slot.state != Slot::State::todo || slot.target->kind != rewrite::Target::Kind::remote) continue;
+      if (claimed.size() <= s) claimed.resize(s + 1);
+      if (claimed[s]) continue;
+      std::string key = svc.remote->batch_key(*slot.target);
+      if (key.empty()) continue;
+      claimed[s] = true;
+      auto g = std::find_if(groups.begin(), groups.end(), [&](auto& e) { return e.first == key; });
+      if (g == groups.end()) g = groups.insert(groups.end(), {key, {}});
+      g->second.push_back(s);
+    }
+  }
+  const size_t limit = std::max<size_t>(1, svc.remote->batch_limit());
+  for (auto& [key, members] : groups) {
+    for (size_t from = 0; from < members.size(); from += limit) {
+      std::vector<size_t> part(members.begin() + static_cast<long>(from),
+                               members.begin() + static_cast<long>(std::min(members.size(), from + limit)));
+      std::vector<delivery::BatchItem> items;
+      for (size_t s : part) items.push_back({slots[s].target, rs[slots[s].recipients.front()].recipient});
+      auto outcomes = svc.remote->deliver_batch(env, content, items);
+      for (size_t k = 0; k < part.size(); ++k) {
+        auto& slot = slots[part[k]];
+        const auto& rcpt = rs[slot.recipients.front()].recipient->address;
+        delivery::BatchOutcome o = k < outcomes.size() ? std::move(outcomes[k]) : delivery::BatchOutcome{};
+        slot.logged = true;
+        slot.relay = o.relay;
+        // The host that answered, for the DSN's Remote-MTA: "mx.example.com"
+        // of "mx.example.com[192.0.2.1]:25".
+        std::string mta = o.relay == "none" ? "" : o.relay.substr(0, o.relay.find('['));
+        if (o.result) {
+          log_sent(env, *slot.target, rcpt, o.relay, o.result->how);
+          slot.state = Slot::State::done;
+          slot.fresh = true;
+          slot.report = TargetReport{o.relayed ? TargetReport::Action::relayed : TargetReport::Action::delivered,
+                                     slot.target->address, "2.0.0", o.result->how, mta};
+          continue;
+        }
+        log_failure(env, slot.target->address, orig_to(*slot.target, rcpt), o.relay.c_str(), o.result.error());
+        if (o.result.error().is_temporary()) {
+          slot.state = Slot::State::deferred;
+          slot.reason = o.result.error().detail;
+          slot.dsn = dsn_of(o.result.error());
+        } else {
+          slot.state = Slot::State::done;
+          slot.fresh = true;
+          TargetReport r = failure_report(slot.target->address, o.result.error());
+          if (!o.reply.empty()) {
+            r.remote_mta = mta;  // Diagnostic-Code: smtp; then carries the server's reply
+            r.diagnostic = o.reply;
+          }
+          slot.report = std::move(r);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env, std::string_view content,
@@ -117,6 +198,7 @@ void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env,
       slots[s].recipients.push_back(i);
     }
   }
+  if (svc.remote) deliver_batches(svc, env, content, rs, mine, slots);
   for (size_t i = 0; i < rs.size(); ++i) {
     auto& p = rs[i];
     if (!p.deliver) continue;
@@ -140,19 +222,29 @@ void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env,
       auto& slot = slots[s];
       const auto& t = *slot.target;
       if (slot.state == Slot::State::deferred) {
+        if (slot.logged) {  // by its batch, for the first recipient leading to it
+          slot.logged = false;
+          continue;
+        }
         log::info("{}: to=<{}>{}, relay={}, delay={}, dsn={}, status=deferred (the same target, deferred for "
                   "another recipient of this message)",
-                  env.id, str::printable(t.address), orig_to(t, rcpt), relay_of(t), ::time(nullptr) - env.arrival,
-                  slot.dsn);
+                  env.id, str::printable(t.address), orig_to(t, rcpt), slot.relay.empty() ? relay_of(t) : slot.relay,
+                  ::time(nullptr) - env.arrival, slot.dsn);
         continue;
       }
-      if (slot.state == Slot::State::done) continue;
+      if (slot.state == Slot::State::done && !slot.fresh) continue;
+      if (slot.fresh) {  // delivered by its batch: record it as if just delivered here
+        slot.fresh = false;
+        if (slot.report) p.outcome.reports.push_back(*slot.report);
+        bool shared = slot.recipients.size() > 1;
+        if (shared || others_open(s)) progress.target_done(*p.recipient, slot.key);
+        continue;
+      }
       auto d = svc.agent->deliver(env, content, t, rcpt);
       if (d && !d->forward_to.empty()) d = forward(svc, env, content, t, std::move(*d));
       // Only forwarded: the "forwarded as" lines above stand for it, as in Postfix.
       if (d && !(d->how.empty() && !d->forward_to.empty())) {
-        log::info("{}: to=<{}>{}, relay={}, delay={}, dsn=2.0.0, status=sent ({})", env.id, str::printable(t.address),
-                  orig_to(t, rcpt), relay_of(t), ::time(nullptr) - env.arrival, d->how);
+        log_sent(env, t, rcpt, relay_of(t), d->how);
         // Local agents deliver; a remote agent reports `relayed` itself.
         p.outcome.reports.push_back({TargetReport::Action::delivered, t.address, "2.0.0", {}, {}});
       } else if (!d) {

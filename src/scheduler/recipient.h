@@ -20,6 +20,11 @@
 // `a: bob, |cmd` and cmd exiting 75, bob gets one copy however often cmd is
 // retried, and a crash between a target's delivery and its record repeats
 // only that target. The record counts for every recipient of the message.
+//
+// Remote targets are delivered first, in batches: all of the message's
+// remote targets with one next hop (BatchAgent::batch_key) in one call, so
+// one SMTP transaction carries them; the per-recipient walk then sees them
+// done or deferred like any other target.
 #pragma once
 
 #include <memory>
@@ -29,6 +34,7 @@
 
 #include "base/result.h"
 #include "config/config.h"
+#include "delivery/batch_agent.h"
 #include "delivery/local_agent.h"
 #include "queue/envelope.h"
 #include "rewrite/rewriter.h"
@@ -41,6 +47,9 @@ struct DeliveryServices {
   std::shared_ptr<const config::Config> cfg;
   std::shared_ptr<rewrite::Rewriter> rewriter;
   std::shared_ptr<delivery::Agent> agent;
+  // Remote targets, delivered in batches per next hop (remote/); null:
+  // they are deferred.
+  std::shared_ptr<const delivery::BatchAgent> remote = nullptr;
   // Resubmits what a .forward sends on; null: such deliveries are deferred.
   std::shared_ptr<const Forwarder> forwarder = nullptr;
 };

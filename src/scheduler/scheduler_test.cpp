@@ -212,6 +212,99 @@ TEST(Scheduler, DuplicateFilterLimit) {
   EXPECT_EQ(run("duplicate_filter_limit = 0\n"), (Calls{{"a", 1}, {"b", 1}, {"c", 1}}));  // no limit
 }
 
+// Remote targets: batched by the domain after '@', outcome per address.
+class FakeBatch : public delivery::BatchAgent {
+ public:
+  std::map<std::string, char> outcome;
+  size_t limit = 50;
+  mutable std::vector<std::vector<std::string>> batches;
+  std::string batch_key(const rewrite::Target& t) const override { return t.address.substr(t.address.find('@')); }
+  size_t batch_limit() const override { return limit; }
+  std::vector<delivery::BatchOutcome> deliver_batch(const queue::Envelope&, std::string_view,
+                                                    const std::vector<delivery::BatchItem>& items) const override {
+    batches.emplace_back();
+    std::vector<delivery::BatchOutcome> out;
+    for (auto& item : items) {
+      const auto* t = item.target;
+      batches.back().push_back(t->address);
+      char o = outcome.count(t->address) ? outcome.at(t->address) : 'o';
+      delivery::BatchOutcome b;
+      b.relay = "mx" + batch_key(*t) + "[192.0.2.1]:25";
+      if (o == 't') b.result = Error::temp("host said: 451 try later");
+      else if (o == 'p') b.result = Error::perm("host said: 550 no such user");
+      else b.result = delivery::Delivered{"250 ok"};
+      out.push_back(std::move(b));
+    }
+    return out;
+  }
+};
+
+rewrite::Target remote(const std::string& address) {
+  rewrite::Target t;
+  t.kind = rewrite::Target::Kind::remote;
+  t.address = address;
+  return t;
+}
+
+struct RemoteMessage {
+  queue::Envelope env;
+  std::vector<PassRecipient> pass;
+  // Each recipient expands to the listed addresses: "x@y" remote, a bare name local.
+  explicit RemoteMessage(const std::vector<std::vector<std::string>>& expansions) {
+    env.id = "0000000000000002";
+    for (size_t i = 0; i < expansions.size(); ++i)
+      env.recipients.push_back({"r" + std::to_string(i) + "@x", false, 200 + i, 0, {}});
+    for (size_t i = 0; i < expansions.size(); ++i) {
+      std::vector<rewrite::Target> ts;
+      for (auto& a : expansions[i]) ts.push_back(a.find('@') == std::string::npos ? target(a) : remote(a));
+      pass.push_back({&env.recipients[i], ts, true, {}});
+    }
+  }
+};
+
+TEST(Scheduler, RemoteTargetsTravelInOneBatchPerNextHop) {
+  auto agent = std::make_shared<FakeAgent>();
+  auto batch = std::make_shared<FakeBatch>();
+  DeliveryServices svc{nullptr, nullptr, agent, batch};
+  RemoteMessage m({{"a@one"}, {"b@two"}, {"c@one", "local"}, {"d@one"}});
+  Recorder rec;
+  deliver_recipients(svc, m.env, "x\n", m.pass, rec);
+  EXPECT_EQ(batch->batches, (std::vector<std::vector<std::string>>{{"a@one", "c@one", "d@one"}, {"b@two"}}));
+  EXPECT_EQ(agent->calls, (std::map<std::string, int>{{"local", 1}}));
+  EXPECT_EQ(rec.crossed, 4);
+  // c@one was done while r2's local target was still open: recorded, so a
+  // crash before r2's cross-off does not send it again.
+  EXPECT_EQ(rec.targets, std::vector<std::string>{delivery::final_target_key(remote("c@one"), false)});
+}
+
+TEST(Scheduler, RemoteBatchOutcomesPerRecipient) {
+  auto agent = std::make_shared<FakeAgent>();
+  auto batch = std::make_shared<FakeBatch>();
+  batch->outcome = {{"b@one", 't'}, {"c@one", 'p'}};
+  batch->limit = 2;
+  DeliveryServices svc{nullptr, nullptr, agent, batch};
+  // r3 shares b@one with r1 and also has a local target; r4 is an alias to
+  // a@one (delivered) and b@one (deferred).
+  RemoteMessage m({{"a@one"}, {"b@one"}, {"c@one"}, {"b@one", "local"}, {"a@one", "e@one"}});
+  Recorder rec;
+  deliver_recipients(svc, m.env, "x\n", m.pass, rec);
+  // At most two per call, each target once.
+  EXPECT_EQ(batch->batches, (std::vector<std::vector<std::string>>{{"a@one", "b@one"}, {"c@one", "e@one"}}));
+  EXPECT_TRUE(m.pass[0].outcome.done);
+  EXPECT_FALSE(m.pass[1].outcome.done);
+  EXPECT_EQ(m.pass[1].outcome.reason, "host said: 451 try later");
+  EXPECT_TRUE(m.pass[2].outcome.done);  // bounced is done
+  EXPECT_FALSE(m.pass[3].outcome.done);
+  EXPECT_EQ(m.pass[3].outcome.reason, "host said: 451 try later");
+  EXPECT_TRUE(m.pass[4].outcome.done);
+  EXPECT_EQ(agent->calls, (std::map<std::string, int>{{"local", 1}}));
+  // r3's local target is recorded (r3 stays), and so is the shared a@one,
+  // so that a retry of r3 repeats only b@one.
+  EXPECT_EQ(rec.targets, (std::vector<std::string>{delivery::final_target_key(remote("a@one"), false),
+                                                    delivery::final_target_key(target("local"), false)}));
+  EXPECT_EQ(rec.crossed, 3);
+}
+
 TEST(Scheduler, SlotsCapAndCancel) {
   DeliverySlots slots(2);
   EXPECT_TRUE(slots.try_acquire());

@@ -13,9 +13,7 @@ namespace tern::tls {
 
 // "main.cf:12: smtpd_tls_key_file: ..." (or "smtpd_tls_key_file: ..." when it is a default).
 inline Error config_error(const config::Config& cfg, std::string_view param, const std::string& detail) {
-  std::string where = cfg.origin(param);
-  std::string prefix = where == "default" ? "" : where + ": ";
-  return Error::perm(prefix + std::string(param) + ": " + detail);
+  return cfg.error(param, detail);
 }
 
 }  // namespace tern::tls

@@ -120,6 +120,12 @@ class Tern:
             # No test asks the machine's resolver (network on loopback only):
             # the tests of client names turn this on with their own DNS server.
             "smtpd_peername_lookup": "no",
+            # Remote mail never asks the machine's resolver: a DNS server
+            # nobody runs (UDP port 9 on loopback) makes every MX lookup a
+            # quick temporary failure, so remote recipients are deferred.
+            # Tests of remote delivery name their own server or relayhost.
+            "dns_resolver": "127.0.0.1:9",
+            "dns_query_timeout": "2s",
         }
         params.update(overrides or {})
         self.params = params
