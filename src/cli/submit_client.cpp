@@ -20,7 +20,7 @@ Result<std::string> direct(const config::Config& cfg, const queue::SubmitRequest
   if (::access(spool.area_dir(queue::Area::tmp).c_str(), W_OK) != 0)
     return Error::temp("the mail system is not running and the queue is not writable by this user");
   queue::Envelope env;
-  env.arrival = ::time(nullptr);
+  env.set_arrival_now();
   env.sender = req.sender;
   for (auto& r : req.recipients) env.recipients.push_back({r, false, 0, 0, {}});
   // The same cleanup-time rewriting as the daemon's (canonical maps, masquerading).

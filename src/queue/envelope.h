@@ -52,6 +52,12 @@ struct CrossOffs {
 struct Envelope {
   std::string id;
   std::time_t arrival = 0;
+  int arrival_us = 0;  // the microseconds of the arrival ("T" record "secs.uuuuuu")
+  void set_arrival_now();
+  // Seconds since arrival, with its fraction.
+  double age() const;
+  // The log's delay= as Postfix writes it: "0.35", "12.40", "3821".
+  std::string delay_text() const;
   std::string client = "local";
   std::string helo;
   std::string protocol = "local";

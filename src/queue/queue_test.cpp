@@ -310,6 +310,44 @@ TEST(Queue, DsnParametersRoundTripAndOldFilesStillRead) {
   EXPECT_EQ(warned->content_size, 2u);
 }
 
+TEST(Queue, ArrivalKeepsItsMicroseconds) {
+  auto file = [](const std::string& t) {
+    std::string b(kMagic);
+    append_record(b, kArrival, t);
+    append_record(b, kSender, "");
+    append_record(b, kRecipient, "x@example.com");
+    append_record(b, kContent, "x\n");
+    append_record(b, kEnd, "");
+    return parse_queue_file(b, "T");
+  };
+  auto whole = file("1700000000");  // as earlier terns wrote it
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->arrival, 1700000000);
+  EXPECT_EQ(whole->arrival_us, 0);
+  auto fine = file("1700000000.000250");
+  ASSERT_TRUE(fine);
+  EXPECT_EQ(fine->arrival_us, 250);
+  for (auto bad : {"", ".5", "1700000000.", "1700000000.25", "1700000000.0000001", "17e8", "1.000000.000000"})
+    EXPECT_FALSE(file(bad)) << bad;
+  // Written and read back through a Draft.
+  Spool spool(temp_dir());
+  ASSERT_TRUE(spool.init());
+  Envelope e = sample();
+  e.set_arrival_now();
+  auto d = Draft::create(spool, e, /*memory_limit=*/0);
+  ASSERT_TRUE(d);
+  std::string id = (*d)->id();
+  ASSERT_TRUE((*d)->append("x\n"));
+  ASSERT_TRUE((*d)->finish());
+  Committer c(spool, 1);
+  ASSERT_TRUE(c.commit_sync(std::move(*d)));
+  auto back = read_envelope(spool.path(Area::active, id), id);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->arrival, e.arrival);
+  EXPECT_EQ(back->arrival_us, e.arrival_us);
+  EXPECT_LT(back->age(), 60.0);
+}
+
 TEST(Queue, MisplacedDsnRecordsAreCorrupt) {
   using Records = std::vector<std::pair<char, std::string>>;
   // A file of these records between the sender and the content.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -32,15 +33,30 @@ bool apply_envelope_record(Envelope& env, char type, std::string_view payload, s
   st.previous = type;
   switch (type) {
     case kArrival: {
-      long long t = 0;
-      for (char c : payload) {
+      // "secs" or "secs.uuuuuu" (six digits of microseconds).
+      auto dot = payload.find('.');
+      std::string_view secs = payload.substr(0, dot), us = dot == std::string_view::npos ? "" : payload.substr(dot + 1);
+      if (secs.empty() || (dot != std::string_view::npos && us.size() != 6)) {
+        why = "bad arrival time";
+        return false;
+      }
+      long long t = 0, u = 0;
+      for (char c : secs) {
         if (c < '0' || c > '9' || t > (1LL << 50)) {
           why = "bad arrival time";
           return false;
         }
         t = t * 10 + (c - '0');
       }
+      for (char c : us) {
+        if (c < '0' || c > '9') {
+          why = "bad arrival time";
+          return false;
+        }
+        u = u * 10 + (c - '0');
+      }
       env.arrival = static_cast<std::time_t>(t);
+      env.arrival_us = static_cast<int>(u);
       return true;
     }
     case kClient: env.client = std::string(payload); return true;
@@ -105,6 +121,25 @@ std::string unknown_type(char type) {
 }
 
 }  // namespace
+
+void Envelope::set_arrival_now() {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                std::chrono::system_clock::now().time_since_epoch()).count();
+  arrival = static_cast<std::time_t>(us / 1000000);
+  arrival_us = static_cast<int>(us % 1000000);
+}
+
+double Envelope::age() const {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  double t = std::chrono::duration<double>(now).count();
+  double a = static_cast<double>(arrival) + arrival_us / 1e6;
+  return t > a ? t - a : 0.0;
+}
+
+std::string Envelope::delay_text() const {
+  double d = age();
+  return d < 100 ? fmt::format("{:.2f}", d) : fmt::format("{:.0f}", d);
+}
 
 Result<Envelope> parse_queue_file(std::string_view b, const std::string& id) {
   Envelope env;

@@ -46,7 +46,8 @@ Result<std::unique_ptr<Draft>> Draft::create(const Spool& spool, const Envelope&
   d->memory_limit_ = memory_limit;
   std::string& b = d->buf_;
   b.append(kMagic);
-  append_record(b, kArrival, std::to_string(env.arrival));
+  append_record(b, kArrival,
+                env.arrival_us > 0 ? fmt::format("{}.{:06d}", env.arrival, env.arrival_us) : std::to_string(env.arrival));
   append_record(b, kClient, env.client);
   append_record(b, kHelo, env.helo);
   append_record(b, kProtocol, env.protocol);

@@ -130,7 +130,7 @@ asio::awaitable<void> SubmitListener::handle(asio::local::stream_protocol::socke
       answer = "ERR perm " + header_error + "\n";
     } else {
       queue::Envelope env;
-      env.arrival = ::time(nullptr);
+      env.set_arrival_now();
       env.client = "local";
       env.protocol = "local";
       env.sender = req->sender;

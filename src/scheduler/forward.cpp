@@ -11,7 +11,7 @@ Result<std::string> Forwarder::forward(const queue::Envelope& env, std::string_v
                                        const std::string& delivered_to, const std::vector<std::string>& to) const {
   if (to.empty()) return Error::temp("nothing to forward to");
   queue::Envelope fwd;
-  fwd.arrival = ::time(nullptr);
+  fwd.set_arrival_now();
   fwd.client = "local";
   fwd.helo = "";
   fwd.protocol = "local";

@@ -21,7 +21,7 @@ std::string dsn_of(const Error& e) { return e.dsn.empty() ? (e.is_temporary() ? 
 void log_failure(const queue::Envelope& env, const std::string& to, const std::string& extra, const char* relay,
                  const Error& e) {
   log::info("{}: to=<{}>{}, relay={}, delay={}, dsn={}, status={} ({})", env.id, str::printable(to), extra, relay,
-            ::time(nullptr) - env.arrival, dsn_of(e), e.is_temporary() ? "deferred" : "bounced",
+            env.delay_text(), dsn_of(e), e.is_temporary() ? "deferred" : "bounced",
             str::printable(e.detail, 300));
 }
 
@@ -36,7 +36,7 @@ const char* relay_of(const rewrite::Target& t) {
 void log_sent(const queue::Envelope& env, const rewrite::Target& t, const std::string& rcpt, std::string_view relay,
               const std::string& how) {
   log::info("{}: to=<{}>{}, relay={}, delay={}, dsn=2.0.0, status=sent ({})", env.id, str::printable(t.address),
-            orig_to(t, rcpt), relay, ::time(nullptr) - env.arrival, str::printable(how, 300));
+            orig_to(t, rcpt), relay, env.delay_text(), str::printable(how, 300));
 }
 
 // One final target of the message and what this pass knows of it.
@@ -103,7 +103,7 @@ Result<delivery::Delivered> forward(const DeliveryServices& svc, const queue::En
   }
   for (auto& a : d.forward_to)
     log::info("{}: to=<{}>, orig_to=<{}>, relay=local, delay={}, dsn=2.0.0, status=sent (forwarded as {})", env.id,
-              str::printable(a), str::printable(t.address), ::time(nullptr) - env.arrival, *id);
+              str::printable(a), str::printable(t.address), env.delay_text(), *id);
   return d;
 }
 
@@ -229,7 +229,7 @@ void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env,
         log::info("{}: to=<{}>{}, relay={}, delay={}, dsn={}, status=deferred (the same target, deferred for "
                   "another recipient of this message)",
                   env.id, str::printable(t.address), orig_to(t, rcpt), slot.relay.empty() ? relay_of(t) : slot.relay,
-                  ::time(nullptr) - env.arrival, slot.dsn);
+                  env.delay_text(), slot.dsn);
         continue;
       }
       if (slot.state == Slot::State::done && !slot.fresh) continue;

@@ -64,7 +64,7 @@ std::string Session::received_header(const std::string& id) const {
 
 Status Session::start_draft() {
   queue::Envelope env;
-  env.arrival = ::time(nullptr);
+  env.set_arrival_now();
   env.client = client_name_;
   env.helo = helo_;
   env.protocol = protocol_name();
