@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Relay throughput and delay: smtp-source -> server -> smtp-sink, tern vs a
+# throwaway Postfix on the same machine in the same run (issue 9).
+#
+# Each cell (message size x parallel sessions x recipients per message)
+# starts a fresh smtp-sink (Postfix's, the next hop: it answers and
+# discards) and a fresh server relaying everything to it (relayhost =
+# [127.0.0.1]:sink), drives the server with smtp-source (one message per
+# connection), and times from the start of smtp-source until the server's
+# log has a status=sent line for every recipient. Both servers fsync the
+# queue file before their 250 and record each delivery before forgetting
+# it. The delay figures are the delay= of those log lines (arrival to
+# delivery), median and 99th percentile. Run as root (Postfix needs it),
+# by hand; never by the test suite:
+#   bench/relay.sh
+#   SESSIONS=10 SIZES=1024 RCPTS=1 MSGS_SMALL=500 bench/relay.sh   # quick run
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TERN=${TERN_BINARY:-$ROOT/build/tern}
+SMTP_SOURCE=${SMTP_SOURCE:-/usr/sbin/smtp-source}
+SMTP_SINK=${SMTP_SINK:-/usr/sbin/smtp-sink}
+POSTFIX=${POSTFIX:-/usr/sbin/postfix}
+POSTCONF=${POSTCONF:-/usr/sbin/postconf}
+
+SESSIONS=${SESSIONS:-"1 10 50"}
+SIZES=${SIZES:-"1024 102400"}
+RCPTS=${RCPTS:-"1 10"}                    # recipients per message (smtp-source -r)
+MSGS_SMALL=${MSGS_SMALL:-2000}
+MSGS_LARGE=${MSGS_LARGE:-500}
+SERVERS=${SERVERS:-"tern postfix"}
+REPEAT=${REPEAT:-1}
+DELIVERY_TIMEOUT=${DELIVERY_TIMEOUT:-600}
+RESULTS=${RESULTS:-$ROOT/bench/results-relay.txt}
+KEEP=${KEEP:-0}
+
+BENCH_NAME=relay
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
+
+[[ $(id -u) -eq 0 ]] || die "run as root (the throwaway Postfix instance needs it)"
+for b in "$SMTP_SOURCE" "$SMTP_SINK" "$POSTFIX"; do [[ -x $b ]] || die "$b missing (apt-get install postfix)"; done
+[[ -x $TERN ]] || die "$TERN missing (./scripts/build.sh)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tern-relay.XXXXXX")
+chmod 755 "$WORK"
+TERN_PID=
+PF_DIR=
+SINK_PID=
+SOURCE_PID=
+
+cleanup() {
+  local rc=$?
+  if [[ -n $SOURCE_PID ]]; then kill "$SOURCE_PID" 2>/dev/null || true; fi
+  stop_pid_var TERN_PID || true
+  stop_postfix || true
+  stop_pid_var SINK_PID || true
+  if [[ $KEEP == 1 ]]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start_sink() { # $1 = dir, $2 = port
+  "$SMTP_SINK" -u nobody "127.0.0.1:$2" 1000 >"$1/sink.log" 2>&1 &
+  SINK_PID=$!
+  wait_banner "$2" || { cat "$1/sink.log" >&2; die "smtp-sink did not start"; }
+}
+
+start_tern() { # $1 = dir, $2 = port, $3 = sink port
+  local d=$1
+  mkdir -p "$d/queue" "$d/vmail"
+  {
+    tern_bench_config "$d" "$d/users"
+    echo "smtpd_listen = 127.0.0.1:$2"
+    echo "relayhost = [127.0.0.1]:$3"
+  } >"$d/main.cf"
+  : >"$d/users"
+  "$TERN" -c "$d/main.cf" serve >"$d/stderr.log" 2>&1 &
+  TERN_PID=$!
+  wait_banner "$2" || { cat "$d/stderr.log" >&2; die "tern did not start"; }
+}
+stop_tern() { stop_pid_var TERN_PID; }
+
+start_postfix() { # $1 = dir, $2 = port, $3 = sink port
+  setup_postfix "$1" "127.0.0.1:$2 inet n - n - - smtpd" "relayhost = [127.0.0.1]:$3" \
+    "smtp_tls_security_level = none"
+  run_postfix "$1" "$2"
+}
+
+sent_lines() { grep -c 'status=sent' "$1" 2>/dev/null || true; }
+
+# Median and p99 of the delay= values of the status=sent lines of log $1.
+delays() {
+  { grep 'status=sent' "$1" || true; } | sed -n 's/.* delay=\([0-9.]*\),.*/\1/p' | sort -g |
+    awk '{ a[NR] = $1 } END { if (!NR) { print "- -"; exit } m = a[int((NR + 1) / 2)]; i = int(NR * 0.99 + 0.999); if (i < 1) i = 1; printf "%.2f %.2f\n", m, a[i] }'
+}
+
+RESULT=
+run_cell() { # server size sessions rcpts count
+  local server=$1 size=$2 sessions=$3 rcpts=$4 count=$5 d port sink t0 t1 n want deadline log
+  d="$WORK/$server-$size-$sessions-$rcpts-$REP"
+  mkdir -p "$d"
+  port=$(free_port)
+  sink=$(free_port)
+  start_sink "$d" "$sink"
+  "start_$server" "$d" "$port" "$sink"
+  log="$d/maillog"
+  want=$((count * rcpts))
+  sync
+  t0=$EPOCHREALTIME
+  "$SMTP_SOURCE" -4 -s "$sessions" -l "$size" -m "$count" -r "$rcpts" -M client.test \
+    -f sender@client.test -t rcpt@relay.test "127.0.0.1:$port" >"$d/smtp-source.log" 2>&1 &
+  SOURCE_PID=$!
+  wait "$SOURCE_PID" || true
+  SOURCE_PID=
+  deadline=$((SECONDS + DELIVERY_TIMEOUT))
+  while n=$(sent_lines "$log"); ((n < want && SECONDS < deadline)); do sleep 0.05; done
+  t1=$EPOCHREALTIME
+  "stop_$server"
+  stop_pid_var SINK_PID
+  if ((n < want)); then
+    RESULT="FAIL($n/$want) - -"
+    echo "  $server size=$size s=$sessions r=$rcpts: only $n of $want sent; $(grep -m3 -E 'deferred|bounced|error' "$log" | tr '\n' ' ')" >&2
+    return
+  fi
+  RESULT="$(awk -v n="$count" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }') $(delays "$log")"
+}
+
+{
+  echo "# tern vs Postfix, relay: smtp-source -> server -> smtp-sink (relayhost), fsync on, 1 msg/connection"
+  echo "# runs:     $REPEAT per cell and server, taking turns; msg/s (median of runs), delay= median/p99 of the last run"
+  machine_header "$WORK" "$TERN"
+  echo "# postfix:  $("$POSTCONF" -d -h mail_version 2>/dev/null || echo '?')"
+} | tee "$WORK/header"
+
+printf '\n%-6s %5s %5s %6s %11s %11s %7s   %-15s %-15s\n' size sess rcpts msgs "tern msg/s" "pf msg/s" ratio \
+  "tern delay" "pf delay" | tee "$WORK/table"
+for size in $SIZES; do
+  if ((size < 10240)); then count=$MSGS_SMALL; else count=$MSGS_LARGE; fi
+  label=$(awk -v b="$size" 'BEGIN { printf "%dK", b / 1024 }')
+  for s in $SESSIONS; do
+    for rc in $RCPTS; do
+      declare -A rate=() dl=()
+      declare -A runs=()
+      for ((REP = 1; REP <= REPEAT; REP++)); do
+        for server in tern postfix; do
+          [[ " $SERVERS " == *" $server "* ]] || continue
+          run_cell $server "$size" "$s" "$rc" "$count"
+          read -r v m p <<<"$RESULT"
+          runs[$server]+=" $v"
+          dl[$server]="$m/$p"
+        done
+      done
+      for server in tern postfix; do rate[$server]=$( [[ -n ${runs[$server]:-} ]] && median ${runs[$server]} || echo -); done
+      ratio=$(awk -v a="${rate[tern]}" -v b="${rate[postfix]}" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else print "-" }')
+      printf '%-6s %5s %5s %6s %11s %11s %7s   %-15s %-15s\n' "$label" "$s" "$rc" "$count" "${rate[tern]}" \
+        "${rate[postfix]}" "$ratio" "${dl[tern]:--}" "${dl[postfix]:--}" | tee -a "$WORK/table"
+      unset rate dl runs
+    done
+  done
+done
+cat "$WORK/header" "$WORK/table" >"$RESULTS"
+echo
+echo "written to $RESULTS"
