@@ -47,6 +47,9 @@ class BatchAgent {
   virtual std::string batch_key(const rewrite::Target& t) const = 0;
   // At most this many targets per call (smtp_destination_recipient_limit).
   virtual size_t batch_limit() const = 0;
+  // Forgets what it learnt about failing destinations (a flush: the
+  // admin says "try now").
+  virtual void forget_failures() const {}
   // Delivers env to every target (all with one batch_key); blocks the
   // calling queue-runner thread until done. Outcomes in target order.
   virtual std::vector<BatchOutcome> deliver_batch(const queue::Envelope& env, std::string_view content,

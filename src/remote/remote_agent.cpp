@@ -91,6 +91,7 @@ struct RemoteAgent::Attempt {
   std::vector<delivery::BatchItem> items;
   Transport transport;
   std::vector<delivery::BatchOutcome> out;
+  bool host_failed = false;  // every host tried failed as a host: suspend the destination
 };
 
 RemoteAgent::RemoteAgent(TransportResolver transports) : transports_(std::move(transports)) {}
@@ -116,6 +117,7 @@ Result<std::shared_ptr<RemoteAgent>> RemoteAgent::create(std::shared_ptr<const c
   }
   long long limit = cfg->integer("smtp_destination_recipient_limit");
   a->limit_ = limit < 1 ? 1 : static_cast<size_t>(limit);
+  a->hold_ = std::chrono::seconds(std::max(1LL, cfg->seconds("minimal_backoff_time")));
   return a;
 }
 
@@ -150,6 +152,11 @@ std::string RemoteAgent::batch_key(const rewrite::Target& t) const {
   return tr->key();
 }
 
+void RemoteAgent::forget_failures() const {
+  std::lock_guard lock(suspended_mu_);
+  suspended_.clear();
+}
+
 std::vector<delivery::BatchOutcome> RemoteAgent::deliver_batch(const queue::Envelope& env, std::string_view content,
                                                                const std::vector<delivery::BatchItem>& items) const {
   Attempt a{env, content, items, {}, std::vector<delivery::BatchOutcome>(items.size())};
@@ -167,6 +174,19 @@ std::vector<delivery::BatchOutcome> RemoteAgent::deliver_batch(const queue::Enve
     case Transport::Kind::smtp: break;
   }
   a.transport = *tr;
+  const std::string key = tr->key();
+  {
+    std::lock_guard lock(suspended_mu_);
+    if (auto it = suspended_.find(key); it != suspended_.end()) {
+      if (std::chrono::steady_clock::now() < it->second.until) {
+        Error e = it->second.reason;
+        e.detail = "delivery temporarily suspended: " + e.detail;
+        for (auto& o : a.out) o.relay = it->second.relay;
+        return all(e);
+      }
+      suspended_.erase(it);
+    }
+  }
   if (auto st = start(); !st) return all(st.error());
   auto done = asio::co_spawn(*io_, deliver_smtp(a), asio::use_future);
   try {
@@ -175,6 +195,11 @@ std::vector<delivery::BatchOutcome> RemoteAgent::deliver_batch(const queue::Enve
     log::error("{}: SMTP delivery failed unexpectedly: {}", env.id, e.what());
     for (auto& o : a.out)
       if (!o.result || o.result->how.empty()) o.result = Error::temp(std::string("internal error: ") + e.what());
+  }
+  if (a.host_failed && !a.out.empty() && !a.out.front().result) {
+    std::lock_guard lock(suspended_mu_);
+    suspended_[key] = Suspension{std::chrono::steady_clock::now() + hold_, a.out.front().result.error(),
+                                 a.out.front().relay};
   }
   return std::move(a.out);
 }
@@ -237,6 +262,7 @@ asio::awaitable<void> RemoteAgent::deliver_smtp(Attempt& a) const {
   Error last = Error::with_dsn("4.4.1", "no host of " + hop.to_string() + " could be reached");
   std::string last_relay = "none";
   int sessions = 0;
+  bool only_host_failures = true;  // no host took part in a transaction
   auto ex = co_await asio::this_coro::executor;
   for (const auto& entry : route.route.entries) {
     if (open.empty() || sessions >= std::max(1, route.route.session_limit)) break;
@@ -294,6 +320,7 @@ asio::awaitable<void> RemoteAgent::deliver_smtp(Attempt& a) const {
             still.push_back(i);
         }
       }
+      if (!r.try_next_host || still.size() != open.size()) only_host_failures = false;
       open = r.try_next_host ? still : std::vector<size_t>{};
       if (r.tls_handshake_failed && *level == io::TlsLevel::may && !plaintext_retry && !open.empty()) {
         plaintext_retry = true;
@@ -302,6 +329,7 @@ asio::awaitable<void> RemoteAgent::deliver_smtp(Attempt& a) const {
       break;
     }
   }
+  a.host_failed = only_host_failures;
   // Recipients no session answered: the last connection's failure.
   for (size_t i : open)
     if (a.out[i].relay == "none") {

@@ -9,6 +9,15 @@
 // moves the still-deferred recipients to the next host; a recipient's own
 // reply is final for this attempt.
 //
+// A destination whose every host failed at the host level (no connection,
+// or a 4xx greeting, or a session lost before the transaction) is
+// suspended for minimal_backoff_time: batches for it are deferred at once
+// with "delivery temporarily suspended: <the reason>", as Postfix's queue
+// manager throttles a dead destination, so a host that is down is not
+// hammered by every message queued for it, and queue runners are not held
+// up by its timeouts. A flush (postqueue -f, -s, postsuper -r) lifts every
+// suspension.
+//
 // Threads: the queue runner calling deliver_batch() blocks; the work runs
 // as a coroutine on the agent's own event loop thread (`tern-smtp` in
 // top -H), which also serves the resolver. The thread and the resolver
@@ -19,6 +28,8 @@
 #pragma once
 
 #include <asio/io_context.hpp>
+#include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,6 +57,7 @@ class RemoteAgent final : public delivery::BatchAgent {
 
   std::string batch_key(const rewrite::Target& t) const override;
   size_t batch_limit() const override { return limit_; }
+  void forget_failures() const override;
   std::vector<delivery::BatchOutcome> deliver_batch(const queue::Envelope& env, std::string_view content,
                                                     const std::vector<delivery::BatchItem>& items) const override;
 
@@ -68,6 +80,14 @@ class RemoteAgent final : public delivery::BatchAgent {
   std::shared_ptr<tls::ClientContext> tls_;
   smtp::client::Settings settings_;
   std::vector<std::shared_ptr<maps::Table>> passwords_;
+  struct Suspension {
+    std::chrono::steady_clock::time_point until;
+    Error reason;
+    std::string relay;
+  };
+  mutable std::mutex suspended_mu_;
+  mutable std::map<std::string, Suspension> suspended_;  // by batch key
+  std::chrono::seconds hold_{300};
   size_t limit_ = 50;
   mutable io::SteadyClock clock_;
 };

@@ -125,6 +125,7 @@ void Scheduler::on_new_message(const std::string& id) {
 }
 
 void Scheduler::flush() {
+  forget_failures();
   {
     std::lock_guard lock(mu_);
     for (auto& [when, id] : deferred_) {
@@ -136,6 +137,7 @@ void Scheduler::flush() {
 }
 
 void Scheduler::flush_site(std::string domain) {
+  forget_failures();
   {
     std::lock_guard lock(mu_);
     site_flushes_.push_back(str::lower(domain));
@@ -157,7 +159,12 @@ void Scheduler::requeue(const std::string& id) {
   cv_.notify_all();
 }
 
+void Scheduler::forget_failures() {
+  if (auto svc = services(); svc && svc->remote) svc->remote->forget_failures();
+}
+
 void Scheduler::requeue_all() {
+  forget_failures();
   {
     std::lock_guard lock(mu_);
     attempts_.clear();

@@ -85,6 +85,8 @@ class Scheduler : public queue::NewMessageSink {
   void defer(const std::string& id, const DeliveryServices& svc);
   void flush_sites(std::unique_lock<std::mutex>& lock);
   std::shared_ptr<const DeliveryServices> services() const;
+  // A flush lifts the remote agent's suspension of failing destinations.
+  void forget_failures();
 
   const queue::Spool& spool_;
   int thread_count_;

@@ -123,6 +123,12 @@ def garbage(conn):
         conn.sendall(b"25O-\x00\xff nonsense\r\nxyz\r\n99999999999999 what\r\n")
 
 
+def busy(conn):
+    """Greets with 421, as a host that is overloaded or shutting down."""
+    conn.sendall(b"421 4.3.2 busy.test too busy, try later\r\n")
+    conn.recv(100)
+
+
 def silent(conn):
     """Accepts and never says a word (a tarpit)."""
     conn.recv(1)

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import free_port, wait_until
 from dns_server import make_dns_server  # noqa: F401 (fixture)
-from smtp_peers import RawPeer, SmtpPeer, garbage, silent, wait_for_peer_messages
+from smtp_peers import RawPeer, SmtpPeer, busy, garbage, silent, wait_for_peer_messages
 
 MSG = b"From: alice@virt.test\r\nTo: someone\r\nSubject: relayed\r\n\r\nbody line\r\n.leading dot\r\n"
 
@@ -189,6 +189,22 @@ def test_garbage_replies_defer_with_a_reason(make_tern, raw_peer):
     assert "x@remote.test" in line and "\x00" not in line
     assert t.proc.poll() is None  # still running
     assert any(f.startswith("active/") for f in t.queue_files())
+
+
+def test_a_failing_host_is_not_hammered_by_every_queued_message(make_tern, raw_peer):
+    b = raw_peer(busy)
+    t = make_tern({"relayhost": f"[127.0.0.1]:{b.port}", "minimal_backoff_time": "1h", "maximal_backoff_time": "1h"})
+    send(t, ["first@remote.test"])
+    wait_until(lambda: log_lines(t, "status=deferred"), what="the first deferral")
+    assert "421 4.3.2" in log_lines(t, "status=deferred")[0]
+    for i in range(3):
+        send(t, [f"next{i}@remote.test"])
+    wait_until(lambda: len(log_lines(t, "status=deferred")) >= 4, what="three more deferrals")
+    later = log_lines(t, "status=deferred")[1:]
+    assert all("delivery temporarily suspended: " in l and "421 4.3.2" in l for l in later), later
+    assert all(f"relay=127.0.0.1[127.0.0.1]:{b.port}" in l for l in later), later
+    assert b.connections == 1  # the three later messages never connected
+    assert len([f for f in t.queue_files() if f.startswith("active/")]) == 4
 
 
 def test_tarpit_is_cut_by_the_greeting_timeout(make_tern, raw_peer):
