@@ -107,6 +107,10 @@ class RawPeer:
 
     def stop(self):
         self.stopped = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() of _loop, so the port is free at once
+        except OSError:
+            pass
         self.sock.close()
         for c in self.conns:
             try:

@@ -180,6 +180,41 @@ def test_host_down_then_up(make_tern):
         p.stop()
 
 
+def test_kill_9_in_the_middle_of_a_session_then_the_mail_goes_out_after_restart(make_tern, raw_peer):
+    """A session stalls at DATA (a server that never answers), tern is
+    killed: after a restart with the host working, the message goes out."""
+    port = free_port()
+
+    def stall_at_data(conn):
+        conn.sendall(b"220 stall.test ESMTP\r\n")
+        f = conn.makefile("rb")
+        while True:
+            line = f.readline()
+            if not line:
+                return
+            if line.upper().startswith(b"DATA"):
+                conn.recv(1)  # no 354, ever
+                return
+            conn.sendall(b"250 ok\r\n")
+
+    stall = raw_peer(stall_at_data, port=port)
+    t = make_tern({"relayhost": f"[127.0.0.1]:{port}"})
+    send(t, ["x@remote.test", "y@remote.test"])
+    wait_until(lambda: stall.connections >= 1, what="the session to start")
+    wait_until(lambda: any(f.startswith("active/") for f in t.queue_files()), what="the queue file")
+    t.kill9()
+    stall.stop()
+    p = SmtpPeer(port=port).start()
+    try:
+        t.start()
+        wait_for_peer_messages(p, 1)
+        t.wait_queue_empty()
+        assert p.handler.recipients() == ["x@remote.test", "y@remote.test"]
+        assert p.handler.transactions == 1
+    finally:
+        p.stop()
+
+
 def test_garbage_replies_defer_with_a_reason(make_tern, raw_peer):
     g = raw_peer(garbage)
     t = make_tern({"relayhost": f"[127.0.0.1]:{g.port}", "minimal_backoff_time": "1h", "maximal_backoff_time": "1h"})
