@@ -3,6 +3,7 @@ generated configuration in a fresh directory, on free loopback ports, and
 stops it afterwards. Tests talk to it with real clients (smtplib, swaks,
 curl, raw sockets) and read mailboxes with Python's mailbox module."""
 
+import fcntl
 import getpass
 import mailbox
 import os
@@ -77,6 +78,23 @@ def wait_until(predicate, timeout=10.0, interval=0.02, what="condition"):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def queue_lock_free(queue):
+    """True when no tern process holds the queue directory's lock (a flock
+    on the directory, roles/pid_file.cpp) or the queue does not exist yet."""
+    try:
+        fd = os.open(queue, os.O_RDONLY | os.O_DIRECTORY)
+    except FileNotFoundError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
 
 
 class Tern:
@@ -193,6 +211,10 @@ class Tern:
                 raise
             self.proc = None
             self.stderr.close()
+            # Started as root with a mail_owner, the failed daemon's local
+            # delivery process holds the queue lock until it sees the daemon
+            # gone: wait for the lock, or the next start exits 75.
+            wait_until(lambda: queue_lock_free(self.queue), what="the failed start's queue lock")
             self.port = free_port()
             self.params["smtpd_listen"] = f"127.0.0.1:{self.port}"
             self.write_config()
