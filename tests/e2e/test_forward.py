@@ -98,10 +98,15 @@ def lands_in_mailbox(t, pw, subject="fwd"):
     return t.log()
 
 
+# Postfix's default, spelled out: conftest turns .forward off in the
+# sanitizer run for every other test (see FORWARD_OFF_UNDER_ASAN there).
+FORWARD_ON = {"forward_path": "$home/.forward${recipient_delimiter}${extension}, $home/.forward"}
+
+
 @pytest.fixture
 def fwd_tern(make_tern):
     def factory(extra=None):
-        params = {"home_mailbox": "Maildir/"}
+        params = {"home_mailbox": "Maildir/", **FORWARD_ON}
         params.update(extra or {})
         return make_tern(params)
     return factory
@@ -294,7 +299,7 @@ def test_command_exit_75_defers_and_retries(fwd_tern, users):
 def test_forward_through_the_root_owned_local_delivery_process(make_tern, users):
     alice, bob = users.add("fwa"), users.add("fwb")
     write_forward(alice, f'{bob.pw_name}, "|id -u > uid.out"\n')
-    t = make_tern({"home_mailbox": "Maildir/", "mail_owner": "tern"})
+    t = make_tern({"home_mailbox": "Maildir/", "mail_owner": "tern", **FORWARD_ON})
     send(t, [f"{alice.pw_name}@local.test"])
     assert wait_maildir(bob)[0]["Subject"] == "fwd"
     uid_out = os.path.join(alice.pw_dir, "uid.out")
@@ -368,7 +373,7 @@ def test_unprivileged_tern_follows_only_its_own_users_forward(make_tern, users):
     alice, bob = users.add("fwa"), users.add("fwb")
     write_forward(alice, '"|id -u > uid.out"\n')
     write_forward(bob, "elsewhere@example.net\n")
-    t = make_tern({"home_mailbox": "Maildir/"}, start=False)
+    t = make_tern({"home_mailbox": "Maildir/", **FORWARD_ON}, start=False)
     for root, dirs, files in os.walk(t.base):
         for n in [root] + [os.path.join(root, x) for x in dirs + files]:
             os.chown(n, alice.pw_uid, alice.pw_gid)
