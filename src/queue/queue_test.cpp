@@ -310,6 +310,20 @@ TEST(Queue, DsnParametersRoundTripAndOldFilesStillRead) {
   EXPECT_EQ(warned->content_size, 2u);
 }
 
+TEST(Queue, EnvelopeRecordsAfterTheContentAreCorrupt) {
+  // Found by queue_file_fuzz: a sender after the content made the whole-file
+  // parse and the listing's envelope-only read disagree.
+  std::string b(kMagic);
+  append_record(b, kArrival, "1700000000");
+  append_record(b, kRecipient, "a@local.test");
+  append_record(b, kContent, "Subject: x\n\nbody\n");
+  append_record(b, kSender, "me@local.test");
+  append_record(b, kEnd, "");
+  auto e = parse_queue_file(b, "T");
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().detail, "envelope record after the content");
+}
+
 TEST(Queue, ArrivalKeepsItsMicroseconds) {
   auto file = [](const std::string& t) {
     std::string b(kMagic);

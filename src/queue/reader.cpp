@@ -157,6 +157,11 @@ Result<Envelope> parse_queue_file(std::string_view b, const std::string& id) {
     bool known = false;
     const char* why = nullptr;
     if (!apply_envelope_record(env, cur.type, payload, cur.offset, st, known, why)) return Error::perm(why);
+    // tern writes the envelope first and the content last: a file with
+    // envelope records after the content is not tern's, and a listing
+    // (read_envelope_head, which stops at the content) would see another
+    // envelope than delivery does.
+    if (known && have_content) return Error::perm("envelope record after the content");
     if (known) continue;
     switch (cur.type) {
       case kContent:
