@@ -1,30 +1,31 @@
 // RemoteAgent: delivers a message to the recipients of one next hop by
 // SMTP (the delivery::BatchAgent for remote targets). For each batch it
-// picks the transport (transport.h), looks the route up (dns/, MX or the
-// relayhost's address records), connects to the route's addresses in
-// order within smtp_connect_timeout, and runs one SMTP client session
-// (smtp/client) per host until every recipient has an answer or
-// smtp_mx_session_limit sessions were tried, as Postfix's smtp(8) does:
-// a host-level failure (refused connection, 4xx greeting, lost session)
-// moves the still-deferred recipients to the next host; a recipient's own
-// reply is final for this attempt.
+// picks the transport (transport.h), and hands the batch to the
+// destination's queue (destinations.h): at most
+// smtp_destination_concurrency_limit sessions per destination and
+// default_process_limit in all, each session carrying the destination's
+// batches one after another over one connection, which then stays cached
+// for smtp_connection_cache_time_limit (Postfix's connection cache). A
+// batch's delivery (smtp_delivery.h) looks the route up, connects to the
+// route's addresses in order, and runs SMTP client sessions until every
+// recipient has an answer or smtp_mx_session_limit sessions were tried.
 //
 // A destination whose every host failed at the host level (no connection,
 // or a 4xx greeting, or a session lost before the transaction) is
-// suspended for minimal_backoff_time: batches for it are deferred at once
-// with "delivery temporarily suspended: <the reason>", as Postfix's queue
-// manager throttles a dead destination, so a host that is down is not
-// hammered by every message queued for it, and queue runners are not held
-// up by its timeouts. A flush (postqueue -f, -s, postsuper -r) lifts every
-// suspension.
+// suspended for minimal_backoff_time: its batches, those waiting and those
+// to come, are deferred at once with "delivery temporarily suspended: <the
+// reason>", as Postfix's queue manager throttles a dead destination, so a
+// host that is down is not hammered by every message queued for it. A
+// flush (postqueue -f, -s, postsuper -r) lifts every suspension.
 //
-// Threads: the queue runner calling deliver_batch() blocks; the work runs
-// as a coroutine on the agent's own event loop thread (`tern-smtp` in
-// top -H), which also serves the resolver. The thread and the resolver
-// start at the first delivery, never in create(), so that building the
-// services (also in the root-owned local delivery process, and before its
-// fork) starts no thread. One agent per configuration snapshot; a reload
-// makes a new one and the old one ends when its last delivery does.
+// Threads: start_batch() returns at once; the work runs as coroutines on
+// the agent's own event loop thread (`tern-smtp` in top -H), which also
+// serves the resolver and calls each batch's `done`. The thread and the
+// resolver start at the first delivery, never in create(), so that
+// building the services (also in the root-owned local delivery process,
+// and before its fork) starts no thread. One agent per configuration
+// snapshot; a reload makes a new one and the old one ends when the last
+// message holding it does.
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -39,15 +40,13 @@
 #include "base/result.h"
 #include "config/config.h"
 #include "delivery/batch_agent.h"
-#include "dns/resolver.h"
-#include "dns/route.h"
 #include "io/clock.h"
-#include "maps/table.h"
 #include "remote/transport.h"
-#include "smtp/client/client.h"
-#include "tls/client_context.h"
 
 namespace tern::remote {
+
+class Destinations;
+struct SmtpSetup;
 
 class RemoteAgent final : public delivery::BatchAgent {
  public:
@@ -58,38 +57,21 @@ class RemoteAgent final : public delivery::BatchAgent {
   std::string batch_key(const rewrite::Target& t) const override;
   size_t batch_limit() const override { return limit_; }
   void forget_failures() const override;
-  std::vector<delivery::BatchOutcome> deliver_batch(const queue::Envelope& env, std::string_view content,
-                                                    const std::vector<delivery::BatchItem>& items) const override;
+  void start_batch(const queue::Envelope& env, std::string_view content, std::vector<delivery::BatchItem> items,
+                   Done done) const override;
 
  private:
   explicit RemoteAgent(TransportResolver transports);
-  struct Attempt;
   Status start() const;
-  asio::awaitable<void> deliver_smtp(Attempt& a) const;
-  // user:password for this next hop and host (smtp_sasl_password_maps).
-  Result<std::optional<smtp::client::Credentials>> credentials(const dns::NextHop& hop, const std::string& host,
-                                                               uint16_t port) const;
 
   std::shared_ptr<const config::Config> cfg_;
   TransportResolver transports_;
+  std::shared_ptr<const SmtpSetup> smtp_;  // how one batch is delivered
   mutable std::mutex start_mu_;
   mutable std::unique_ptr<asio::io_context> io_;  // null until start()
+  mutable std::unique_ptr<Destinations> destinations_;  // lives on io_'s thread
   mutable std::thread thread_;
-  mutable std::shared_ptr<dns::Resolver> resolver_;
-  dns::RouteSettings route_settings_;
-  std::shared_ptr<tls::ClientContext> tls_;
-  smtp::client::Settings settings_;
-  std::vector<std::shared_ptr<maps::Table>> passwords_;
-  struct Suspension {
-    std::chrono::steady_clock::time_point until;
-    Error reason;
-    std::string relay;
-  };
-  mutable std::mutex suspended_mu_;
-  mutable std::map<std::string, Suspension> suspended_;  // by batch key
-  std::chrono::seconds hold_{300};
   size_t limit_ = 50;
-  mutable io::SteadyClock clock_;
 };
 
 }  // namespace tern::remote

@@ -233,8 +233,9 @@ int serve(const ServeOptions& opt) {
       log::info("terminating on signal {}", sig);
       // At least a second, for the 421 replies and the commits in progress.
       auto timeout = std::chrono::seconds(std::max(1LL, static_cast<long long>(cfg->seconds("shutdown_timeout"))));
-      guard = std::make_unique<ShutdownGuard>(timeout, [helper] {
+      guard = std::make_unique<ShutdownGuard>(timeout, [helper, &sched] {
         child::cancel_all();
+        sched.abandon_waiting();
         if (helper) helper->close();
       });
       server.shutdown();

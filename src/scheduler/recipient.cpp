@@ -2,6 +2,7 @@
 #include "scheduler/recipient.h"
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <optional>
 #include <unordered_map>
@@ -18,10 +19,23 @@ namespace {
 
 std::string dsn_of(const Error& e) { return e.dsn.empty() ? (e.is_temporary() ? "4.0.0" : "5.0.0") : e.dsn; }
 
+// Postfix's delays=a/b/c/d: see delivery::Delays; a is what the others
+// leave of delay=. Shown as Postfix does: two significant digits, whole
+// seconds from 10 on, 0 below 10 ms.
+std::string delays_text(const queue::Envelope& env, const delivery::Delays& d) {
+  auto part = [](double v) {
+    if (v < 0.01) return std::string("0");
+    if (v >= 10) return fmt::format("{:.0f}", v);
+    return fmt::format("{:.2g}", v);
+  };
+  double a = std::max(0.0, env.age() - d.queued - d.setup - d.transfer);
+  return part(a) + "/" + part(d.queued) + "/" + part(d.setup) + "/" + part(d.transfer);
+}
+
 void log_failure(const queue::Envelope& env, const std::string& to, const std::string& extra, const char* relay,
-                 const Error& e) {
-  log::info("{}: to=<{}>{}, relay={}, delay={}, dsn={}, status={} ({})", env.id, str::printable(to), extra, relay,
-            env.delay_text(), dsn_of(e), e.is_temporary() ? "deferred" : "bounced",
+                 const Error& e, const delivery::Delays& d = {}) {
+  log::info("{}: to=<{}>{}, relay={}, delay={}, delays={}, dsn={}, status={} ({})", env.id, str::printable(to), extra,
+            relay, env.delay_text(), delays_text(env, d), dsn_of(e), e.is_temporary() ? "deferred" : "bounced",
             str::printable(e.detail, 300));
 }
 
@@ -34,9 +48,10 @@ const char* relay_of(const rewrite::Target& t) {
 }
 
 void log_sent(const queue::Envelope& env, const rewrite::Target& t, const std::string& rcpt, std::string_view relay,
-              const std::string& how) {
-  log::info("{}: to=<{}>{}, relay={}, delay={}, dsn=2.0.0, status=sent ({})", env.id, str::printable(t.address),
-            orig_to(t, rcpt), relay, env.delay_text(), str::printable(how, 300));
+              const std::string& how, const delivery::Delays& d) {
+  log::info("{}: to=<{}>{}, relay={}, delay={}, delays={}, dsn=2.0.0, status=sent ({})", env.id,
+            str::printable(t.address), orig_to(t, rcpt), relay, env.delay_text(), delays_text(env, d),
+            str::printable(how, 300));
 }
 
 // One final target of the message and what this pass knows of it.
@@ -110,10 +125,10 @@ Result<delivery::Delivered> forward(const DeliveryServices& svc, const queue::En
 bool extension_counts(const DeliveryServices& svc) { return svc.cfg && !svc.cfg->get("mailbox_command").empty(); }
 
 // The remote targets still to do, grouped by next hop in the order their
-// first recipient comes, each group delivered in calls of at most
-// batch_limit() targets. Outcomes go into the slots (logged here).
-void deliver_batches(const DeliveryServices& svc, const queue::Envelope& env, std::string_view content,
-                     const std::vector<PassRecipient>& rs, const std::vector<std::vector<size_t>>& mine, Slots& slots) {
+// first recipient comes, each group cut in parts of at most batch_limit()
+// targets: one part per BatchAgent call. Each part lists its slots.
+std::vector<std::vector<size_t>> group_batches(const DeliveryServices& svc, const std::vector<PassRecipient>& rs,
+                                               const std::vector<std::vector<size_t>>& mine, Slots& slots) {
   std::vector<std::pair<std::string, std::vector<size_t>>> groups;
   std::vector<bool> claimed;
   for (size_t i = 0; i < rs.size(); ++i) {
@@ -131,61 +146,77 @@ void deliver_batches(const DeliveryServices& svc, const queue::Envelope& env, st
       g->second.push_back(s);
     }
   }
+  std::vector<std::vector<size_t>> parts;
   const size_t limit = std::max<size_t>(1, svc.remote->batch_limit());
-  for (auto& [key, members] : groups) {
-    for (size_t from = 0; from < members.size(); from += limit) {
-      std::vector<size_t> part(members.begin() + static_cast<long>(from),
-                               members.begin() + static_cast<long>(std::min(members.size(), from + limit)));
-      std::vector<delivery::BatchItem> items;
-      for (size_t s : part) items.push_back({slots[s].target, rs[slots[s].recipients.front()].recipient});
-      auto outcomes = svc.remote->deliver_batch(env, content, items);
-      for (size_t k = 0; k < part.size(); ++k) {
-        auto& slot = slots[part[k]];
-        const auto& rcpt = rs[slot.recipients.front()].recipient->address;
-        delivery::BatchOutcome o = k < outcomes.size() ? std::move(outcomes[k]) : delivery::BatchOutcome{};
-        slot.logged = true;
-        slot.relay = o.relay;
-        // The host that answered, for the DSN's Remote-MTA: "mx.example.com"
-        // of "mx.example.com[192.0.2.1]:25".
-        std::string mta = o.relay == "none" ? "" : o.relay.substr(0, o.relay.find('['));
-        if (o.result) {
-          log_sent(env, *slot.target, rcpt, o.relay, o.result->how);
-          slot.state = Slot::State::done;
-          slot.fresh = true;
-          slot.report = TargetReport{o.relayed ? TargetReport::Action::relayed : TargetReport::Action::delivered,
-                                     slot.target->address, "2.0.0", o.result->how, mta};
-          continue;
-        }
-        log_failure(env, slot.target->address, orig_to(*slot.target, rcpt), o.relay.c_str(), o.result.error());
-        if (o.result.error().is_temporary()) {
-          slot.state = Slot::State::deferred;
-          slot.reason = o.result.error().detail;
-          slot.dsn = dsn_of(o.result.error());
-        } else {
-          slot.state = Slot::State::done;
-          slot.fresh = true;
-          TargetReport r = failure_report(slot.target->address, o.result.error());
-          if (!o.reply.empty()) {
-            r.remote_mta = mta;  // Diagnostic-Code: smtp; then carries the server's reply
-            r.diagnostic = o.reply;
-          }
-          slot.report = std::move(r);
-        }
+  for (auto& [key, members] : groups)
+    for (size_t from = 0; from < members.size(); from += limit)
+      parts.emplace_back(members.begin() + static_cast<long>(from),
+                         members.begin() + static_cast<long>(std::min(members.size(), from + limit)));
+  return parts;
+}
+
+// A batch's outcomes into its slots, logged.
+void apply_batch(const queue::Envelope& env, const std::vector<PassRecipient>& rs, const std::vector<size_t>& part,
+                 std::vector<delivery::BatchOutcome> outcomes, Slots& slots) {
+  for (size_t k = 0; k < part.size(); ++k) {
+    auto& slot = slots[part[k]];
+    const auto& rcpt = rs[slot.recipients.front()].recipient->address;
+    delivery::BatchOutcome o = k < outcomes.size() ? std::move(outcomes[k]) : delivery::BatchOutcome{};
+    slot.logged = true;
+    slot.relay = o.relay;
+    // The host that answered, for the DSN's Remote-MTA: "mx.example.com"
+    // of "mx.example.com[192.0.2.1]:25".
+    std::string mta = o.relay == "none" ? "" : o.relay.substr(0, o.relay.find('['));
+    if (o.result) {
+      log_sent(env, *slot.target, rcpt, o.relay, o.result->how, o.delays);
+      slot.state = Slot::State::done;
+      slot.fresh = true;
+      slot.report = TargetReport{o.relayed ? TargetReport::Action::relayed : TargetReport::Action::delivered,
+                                 slot.target->address, "2.0.0", o.result->how, mta};
+      continue;
+    }
+    log_failure(env, slot.target->address, orig_to(*slot.target, rcpt), o.relay.c_str(), o.result.error(),
+                o.delays);
+    if (o.result.error().is_temporary()) {
+      slot.state = Slot::State::deferred;
+      slot.reason = o.result.error().detail;
+      slot.dsn = dsn_of(o.result.error());
+    } else {
+      slot.state = Slot::State::done;
+      slot.fresh = true;
+      TargetReport r = failure_report(slot.target->address, o.result.error());
+      if (!o.reply.empty()) {
+        r.remote_mta = mta;  // Diagnostic-Code: smtp; then carries the server's reply
+        r.diagnostic = o.reply;
       }
+      slot.report = std::move(r);
     }
   }
 }
 
 }  // namespace
 
-void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env, std::string_view content,
-                        std::vector<PassRecipient>& rs, ProgressLog& progress) {
+struct PassRun::Impl {
+  const DeliveryServices& svc;
+  const queue::Envelope& env;
+  std::string_view content;
+  std::vector<PassRecipient>& rs;
+  Slots slots;
+  std::vector<std::vector<size_t>> mine;  // each recipient's slots
+  std::vector<std::vector<size_t>> parts;  // each batch's slots
+  std::vector<std::vector<delivery::BatchItem>> batches;
+};
+
+PassRun::PassRun(const DeliveryServices& svc, const queue::Envelope& env, std::string_view content,
+                 std::vector<PassRecipient>& rs)
+    : impl_(new Impl{svc, env, content, rs, Slots(filter_limit(svc)), {}, {}, {}}) {
+  Slots& slots = impl_->slots;
+  auto& mine = impl_->mine;
   // Every recipient's targets, by slot, in expansion order. A target
   // recorded by an earlier pass for any recipient is done; one recorded by
   // an older tern (its exact key, for one recipient) is done for that one.
-  Slots slots(filter_limit(svc));
   const bool with_ext = extension_counts(svc);
-  std::vector<std::vector<size_t>> mine(rs.size());
+  mine.resize(rs.size());
   for (size_t i = 0; i < rs.size(); ++i) {
     if (!rs[i].targets) continue;
     for (auto& t : *rs[i].targets) {
@@ -198,7 +229,30 @@ void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env,
       slots[s].recipients.push_back(i);
     }
   }
-  if (svc.remote) deliver_batches(svc, env, content, rs, mine, slots);
+  if (!svc.remote) return;
+  impl_->parts = group_batches(svc, rs, mine, slots);
+  for (const auto& part : impl_->parts) {
+    std::vector<delivery::BatchItem> items;
+    for (size_t s : part) items.push_back({slots[s].target, rs[slots[s].recipients.front()].recipient});
+    impl_->batches.push_back(std::move(items));
+  }
+}
+
+PassRun::~PassRun() = default;
+
+const std::vector<std::vector<delivery::BatchItem>>& PassRun::batches() const { return impl_->batches; }
+
+void PassRun::batch_done(size_t i, std::vector<delivery::BatchOutcome> outcomes) {
+  apply_batch(impl_->env, impl_->rs, impl_->parts.at(i), std::move(outcomes), impl_->slots);
+}
+
+void PassRun::finish(ProgressLog& progress) {
+  const DeliveryServices& svc = impl_->svc;
+  const queue::Envelope& env = impl_->env;
+  std::string_view content = impl_->content;
+  auto& rs = impl_->rs;
+  Slots& slots = impl_->slots;
+  auto& mine = impl_->mine;
   for (size_t i = 0; i < rs.size(); ++i) {
     auto& p = rs[i];
     if (!p.deliver) continue;
@@ -240,15 +294,18 @@ void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env,
         if (shared || others_open(s)) progress.target_done(*p.recipient, slot.key);
         continue;
       }
+      const auto began = std::chrono::steady_clock::now();
       auto d = svc.agent->deliver(env, content, t, rcpt);
       if (d && !d->forward_to.empty()) d = forward(svc, env, content, t, std::move(*d));
+      delivery::Delays took;
+      took.transfer = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
       // Only forwarded: the "forwarded as" lines above stand for it, as in Postfix.
       if (d && !(d->how.empty() && !d->forward_to.empty())) {
-        log_sent(env, t, rcpt, relay_of(t), d->how);
+        log_sent(env, t, rcpt, relay_of(t), d->how, took);
         // Local agents deliver; a remote agent reports `relayed` itself.
         p.outcome.reports.push_back({TargetReport::Action::delivered, t.address, "2.0.0", {}, {}});
       } else if (!d) {
-        log_failure(env, t.address, orig_to(t, rcpt), relay_of(t), d.error());
+        log_failure(env, t.address, orig_to(t, rcpt), relay_of(t), d.error(), took);
         if (d.error().is_permanent()) p.outcome.reports.push_back(failure_report(t.address, d.error()));
         if (d.error().is_temporary()) {
           slot.state = Slot::State::deferred;
@@ -273,6 +330,14 @@ void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env,
     p.recipient->done = true;
     p.outcome.done = true;
   }
+}
+
+void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env, std::string_view content,
+                        std::vector<PassRecipient>& rs, ProgressLog& progress) {
+  PassRun run(svc, env, content, rs);
+  for (size_t i = 0; i < run.batches().size(); ++i)
+    run.batch_done(i, svc.remote->deliver_batch(env, content, run.batches()[i]));
+  run.finish(progress);
 }
 
 RecipientOutcome deliver_recipient(const DeliveryServices& svc, const queue::Envelope& env, std::string_view content,

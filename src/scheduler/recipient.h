@@ -98,9 +98,33 @@ struct PassRecipient {
   RecipientOutcome outcome;
 };
 
+// One pass in steps, for a caller that does not wait for the remote
+// batches on its own thread (the scheduler hands them to the BatchAgent
+// and comes back when the last one is answered): construct (expansion
+// into final targets, the batches), hand out batches(), give each one's
+// outcomes to batch_done() (any order, one thread at a time), then
+// finish() delivers the local targets and records the progress. env,
+// content and recipients must outlive it.
+class PassRun {
+ public:
+  PassRun(const DeliveryServices& svc, const queue::Envelope& env, std::string_view content,
+          std::vector<PassRecipient>& recipients);
+  ~PassRun();
+  PassRun(const PassRun&) = delete;
+  PassRun& operator=(const PassRun&) = delete;
+  // The remote batches, each for one next hop (none without svc.remote).
+  const std::vector<std::vector<delivery::BatchItem>>& batches() const;
+  void batch_done(size_t batch, std::vector<delivery::BatchOutcome> outcomes);
+  void finish(ProgressLog& log);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Delivers the recipients of env marked `deliver`, in order, one copy per
 // final target, and records progress in `log`; each recipient crossed off
-// gets recipient->done set.
+// gets recipient->done set. The remote batches are waited for here.
 void deliver_recipients(const DeliveryServices& svc, const queue::Envelope& env, std::string_view content,
                         std::vector<PassRecipient>& recipients, ProgressLog& log);
 

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "base/fd.h"
+#include "base/file_bytes.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/strings.h"
@@ -87,13 +88,36 @@ class HeldProgress : public ProgressLog {
 
 }  // namespace
 
+// The remote agent's callbacks reach the scheduler through this, so that
+// one arriving after stop() (a message abandoned at shutdown) finds no one.
+struct Scheduler::Gate {
+  std::mutex mu;
+  Scheduler* scheduler = nullptr;
+};
+
+// One message between begin() and complete().
+struct Scheduler::Job {
+  std::string id, path;
+  std::shared_ptr<const DeliveryServices> svc;
+  fs::FileBytes bytes;
+  queue::Envelope env;
+  std::string_view content;
+  std::vector<PassRecipient> pass;
+  std::unique_ptr<PassRun> run;
+  std::vector<std::vector<delivery::BatchOutcome>> outcomes;  // per batch
+  size_t outstanding = 0;  // batches not answered yet (+1 while they are handed out); under mu_
+};
+
 Scheduler::Scheduler(const queue::Spool& spool, int threads, DeliverySlots& slots)
-    : spool_(spool), thread_count_(threads), slots_(slots) {}
+    : spool_(spool), thread_count_(threads), slots_(slots), gate_(std::make_shared<Gate>()) {
+  gate_->scheduler = this;
+}
 
 Scheduler::~Scheduler() { stop(); }
 
 void Scheduler::set_services(std::shared_ptr<const DeliveryServices> s) {
   std::lock_guard lock(mu_);
+  if (s && s->cfg) active_limit_ = static_cast<size_t>(std::max(1LL, s->cfg->integer("qmgr_message_active_limit")));
   services_ = std::move(s);
 }
 
@@ -129,7 +153,7 @@ void Scheduler::flush() {
   {
     std::lock_guard lock(mu_);
     for (auto& [when, id] : deferred_) {
-      if (queued_or_busy_.insert(id).second) ready_.push_back(id);
+      if (queued_or_busy_.insert(id).second) due_.push_back(id);
     }
     deferred_.clear();
   }
@@ -154,7 +178,7 @@ void Scheduler::requeue(const std::string& id) {
         deferred_.erase(it);
         break;
       }
-    if (queued_or_busy_.insert(id).second) ready_.push_back(id);
+    if (queued_or_busy_.insert(id).second) due_.push_back(id);
   }
   cv_.notify_all();
 }
@@ -205,7 +229,7 @@ void Scheduler::flush_sites(std::unique_lock<std::mutex>& lock) {
       continue;
     }
     if (queued_or_busy_.insert(it->second).second) {
-      ready_.push_back(it->second);
+      due_.push_back(it->second);
       moved = true;
     }
     it = deferred_.erase(it);
@@ -223,9 +247,17 @@ void Scheduler::request_stop() {
   timer_cv_.notify_all();
 }
 
+void Scheduler::abandon_waiting() {
+  {
+    std::lock_guard lock(mu_);
+    abandoned_ = true;
+  }
+  cv_.notify_all();
+}
+
 bool Scheduler::idle() const {
   std::lock_guard lock(mu_);
-  return busy_ == 0;
+  return busy_ == 0 && in_flight_.empty();
 }
 
 void Scheduler::stop() {
@@ -233,6 +265,20 @@ void Scheduler::stop() {
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
+  {
+    std::lock_guard gate(gate_->mu);
+    gate_->scheduler = nullptr;
+  }
+  // Messages abandoned with batches out: their queue files stay as they
+  // are; dropping them may end the remote agent (and join its thread), so
+  // not under the lock.
+  std::map<std::string, std::unique_ptr<Job>> left;
+  {
+    std::lock_guard lock(mu_);
+    left.swap(in_flight_);
+    continuations_.clear();
+  }
+  if (!left.empty()) log::info("shutdown: {} message(s) with remote deliveries in progress left for the restart", left.size());
 }
 
 void Scheduler::retry_loop() {
@@ -247,7 +293,7 @@ void Scheduler::retry_loop() {
         auto id = deferred_.begin()->second;
         deferred_.erase(deferred_.begin());
         if (queued_or_busy_.insert(id).second) {
-          ready_.push_back(id);
+          due_.push_back(id);
           moved = true;
         }
       }
@@ -261,53 +307,128 @@ void Scheduler::retry_loop() {
 
 void Scheduler::worker() {
   for (;;) {
+    Job* cont = nullptr;
     std::string id;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !ready_.empty(); });
-      if (stopping_) return;
-      id = std::move(ready_.front());
-      ready_.pop_front();
+      cv_.wait(lock, [&] {
+        if (!continuations_.empty()) return true;
+        if (stopping_) return in_flight_.empty() || abandoned_;
+        return in_flight_.size() < active_limit_ && (!ready_.empty() || !due_.empty());
+      });
+      if (!continuations_.empty() && !(stopping_ && abandoned_)) {
+        cont = continuations_.front();
+        continuations_.pop_front();
+      } else if (stopping_) {
+        return;
+      } else {
+        // New mail first, but every fourth pick a retry when one is due.
+        bool retry = due_.size() > 0 && (ready_.empty() || ++picks_ % 4 == 0);
+        auto& from = retry ? due_ : ready_;
+        id = std::move(from.front());
+        from.pop_front();
+      }
     }
-    if (!slots_.acquire()) return;  // shutting down
+    // A continuation finishes even during shutdown (its remote deliveries
+    // are done and must be recorded); it then runs without a slot.
+    bool slot = slots_.acquire();
+    if (!slot && !cont) return;  // shutting down
     {
       std::lock_guard lock(mu_);
-      if (stopping_) {
-        slots_.release();
-        return;
-      }
       ++busy_;
     }
-    process(id);
-    slots_.release();
+    if (cont) complete(*cont);
+    else begin(id);
+    if (slot) slots_.release();
     std::lock_guard lock(mu_);
     --busy_;
-    queued_or_busy_.erase(id);
   }
 }
 
-void Scheduler::process(const std::string& id) {
-  auto svc = services();
-  const std::string path = spool_.path(queue::Area::active, id);
-  auto bytes = fs::read_file(path, 1ull << 31, /*follow=*/false);
-  if (!bytes) {
-    if (!fs::exists(path)) return;  // deleted or put on hold meanwhile
-    log::warn("{}: cannot read queue file: {}", id, bytes.error().detail);
-    return;
+void Scheduler::done_with(const std::string& id) {
+  std::unique_ptr<Job> job;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = in_flight_.find(id); it != in_flight_.end()) {
+      job = std::move(it->second);
+      in_flight_.erase(it);
+    }
+    queued_or_busy_.erase(id);
   }
-  auto env = queue::parse_queue_file(*bytes, id);
+  cv_.notify_all();  // room in the active limit, or the last one at shutdown
+  // job (and possibly the services it holds) ends here, outside the lock.
+}
+
+void Scheduler::begin(const std::string& id) {
+  auto job = std::make_unique<Job>();
+  job->id = id;
+  job->svc = services();
+  job->path = spool_.path(queue::Area::active, id);
+  const std::string& path = job->path;
+  auto bytes = fs::FileBytes::load(path);
+  if (!bytes) {
+    if (fs::exists(path)) log::warn("{}: cannot read queue file: {}", id, bytes.error().detail);
+    return done_with(id);  // else deleted or put on hold meanwhile
+  }
+  job->bytes = std::move(*bytes);
+  auto env = queue::parse_queue_file(job->bytes.view(), id);
   if (!env) {
     log::error("{}: queue file is corrupt ({}); moved to the corrupt queue", id, env.error().detail);
     (void)spool_.move(id, queue::Area::active, queue::Area::corrupt);
-    return;
+    return done_with(id);
   }
-  std::string_view content = std::string_view(*bytes).substr(env->content_offset, env->content_size);
+  job->env = std::move(*env);
+  job->content = job->bytes.view().substr(job->env.content_offset, job->env.content_size);
+  const DeliveryServices& svc = *job->svc;
+  for (auto& r : job->env.recipients)
+    if (!r.done) job->pass.push_back({&r, svc.rewriter->expand(r.address), true, {}});
+  job->run = std::make_unique<PassRun>(svc, job->env, job->content, job->pass);
+  const auto& batches = job->run->batches();
+  if (batches.empty()) return complete(*job);  // which ends with done_with()
+  Job& j = *job;
+  {
+    std::lock_guard lock(mu_);
+    j.outcomes.resize(batches.size());
+    j.outstanding = batches.size() + 1;  // +1: until every batch is handed out
+    in_flight_[id] = std::move(job);
+  }
+  for (size_t i = 0; i < batches.size(); ++i) {
+    svc.remote->start_batch(j.env, j.content, batches[i],
+                            [gate = gate_, id, i](std::vector<delivery::BatchOutcome> o) {
+                              std::lock_guard lock(gate->mu);
+                              if (gate->scheduler) gate->scheduler->batch_done(id, i, std::move(o));
+                            });
+  }
+  std::lock_guard lock(mu_);
+  if (--j.outstanding == 0) {
+    continuations_.push_back(&j);
+    cv_.notify_one();
+  }
+}
+
+void Scheduler::batch_done(const std::string& id, size_t batch, std::vector<delivery::BatchOutcome> outcomes) {
+  std::lock_guard lock(mu_);
+  auto it = in_flight_.find(id);
+  if (it == in_flight_.end()) return;
+  Job& j = *it->second;
+  j.outcomes[batch] = std::move(outcomes);
+  if (--j.outstanding == 0) {
+    continuations_.push_back(&j);
+    cv_.notify_one();
+  }
+}
+
+void Scheduler::complete(Job& job) {
+  for (size_t i = 0; i < job.outcomes.size(); ++i) job.run->batch_done(i, std::move(job.outcomes[i]));
+  const std::string& id = job.id;
+  const std::string& path = job.path;
+  const DeliveryServices* svc = job.svc.get();
+  queue::Envelope* env = &job.env;
+  std::string_view content = job.content;
+  auto& pass = job.pass;
   FileProgress progress(path, id);
-  std::vector<PassRecipient> pass;
-  for (auto& r : env->recipients)
-    if (!r.done) pass.push_back({&r, svc->rewriter->expand(r.address), true, {}});
   HeldProgress held(progress, pass);
-  deliver_recipients(*svc, *env, content, pass, held);
+  job.run->finish(held);
 
   // Lifetimes and the notification of this pass (bouncer.h): it is
   // committed before anything it reports is crossed off.
@@ -343,9 +464,11 @@ void Scheduler::process(const std::string& id) {
     ::unlink(path.c_str());
     ::unlink(spool_.path(queue::Area::defer, id).c_str());
     log::info("{}: removed", id);
-    std::lock_guard lock(mu_);
-    attempts_.erase(id);
-    return;
+    {
+      std::lock_guard lock(mu_);
+      attempts_.erase(id);
+    }
+    return done_with(id);
   }
   if (progress.marked) {
     // Make the cross-offs durable before the retry, so they are not redone.
@@ -357,6 +480,7 @@ void Scheduler::process(const std::string& id) {
   }
   spool_.write_defer_note(id, notes);
   defer(id, *svc);
+  done_with(id);
 }
 
 void Scheduler::defer(const std::string& id, const DeliveryServices& svc) {

@@ -22,6 +22,15 @@
 // delay_warning_time (when set), one "delayed" DSN is sent per message,
 // recorded in the queue file ('W') so a restart does not repeat it.
 //
+// Remote batches do not hold a queue runner: a pass hands them to the
+// remote agent (delivery::BatchAgent::start_batch) and the runner goes on
+// with other messages; when the last batch is answered, the rest of the
+// pass (local targets, records, bounces, deferral) is queued as a
+// continuation, which runners take before anything else. At most
+// qmgr_message_active_limit messages wait so at once. New messages are
+// taken before retries (three of four picks), so a backlog of deferred
+// mail made due by a flush does not hold up new mail.
+//
 // Delivery at acceptance is not here: see acceptance.h. Both take their
 // slots from one DeliverySlots, so delivery_concurrency_limit caps them
 // together.
@@ -40,6 +49,7 @@
 
 #include "queue/spool.h"
 #include "queue/writer.h"
+#include "delivery/batch_agent.h"
 #include "scheduler/recipient.h"
 #include "scheduler/slots.h"
 
@@ -73,15 +83,25 @@ class Scheduler : public queue::NewMessageSink {
   // Shutdown, first step: no new message is started; the ones being
   // delivered go on (see base/child.h cancel_all for cutting them short).
   void request_stop();
+  // Shutdown cut short (shutdown_timeout): messages whose remote batches
+  // are still out are left as they are, to be redone after the restart.
+  void abandon_waiting();
   // True when no message is being delivered.
   bool idle() const;
   // request_stop(), then waits for the threads.
   void stop();
 
  private:
+  struct Job;
+  struct Gate;
   void worker();
   void retry_loop();
-  void process(const std::string& id);
+  // A message's pass: begin() reads it and starts its remote batches;
+  // complete() does the rest once they are answered.
+  void begin(const std::string& id);
+  void batch_done(const std::string& id, size_t batch, std::vector<delivery::BatchOutcome> outcomes);
+  void complete(Job& job);
+  void done_with(const std::string& id);
   void defer(const std::string& id, const DeliveryServices& svc);
   void flush_sites(std::unique_lock<std::mutex>& lock);
   std::shared_ptr<const DeliveryServices> services() const;
@@ -94,7 +114,14 @@ class Scheduler : public queue::NewMessageSink {
   queue::Committer* committer_ = nullptr;
   mutable std::mutex mu_;
   std::condition_variable cv_, timer_cv_;
-  std::deque<std::string> ready_;
+  std::deque<std::string> ready_;  // new messages
+  std::deque<std::string> due_;    // retries, flushes, requeues
+  int picks_ = 0;                  // to take a retry every fourth pick
+  std::map<std::string, std::unique_ptr<Job>> in_flight_;  // waiting for remote batches
+  std::deque<Job*> continuations_;                         // their batches answered
+  size_t active_limit_ = 20000;                            // qmgr_message_active_limit
+  bool abandoned_ = false;
+  std::shared_ptr<Gate> gate_;  // what the agent's callbacks go through
   std::set<std::string> queued_or_busy_;
   std::multimap<Clock::time_point, std::string> deferred_;
   std::map<std::string, int> attempts_;

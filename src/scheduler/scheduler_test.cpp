@@ -220,8 +220,8 @@ class FakeBatch : public delivery::BatchAgent {
   mutable std::vector<std::vector<std::string>> batches;
   std::string batch_key(const rewrite::Target& t) const override { return t.address.substr(t.address.find('@')); }
   size_t batch_limit() const override { return limit; }
-  std::vector<delivery::BatchOutcome> deliver_batch(const queue::Envelope&, std::string_view,
-                                                    const std::vector<delivery::BatchItem>& items) const override {
+  void start_batch(const queue::Envelope&, std::string_view, std::vector<delivery::BatchItem> items,
+                   Done done) const override {
     batches.emplace_back();
     std::vector<delivery::BatchOutcome> out;
     for (auto& item : items) {
@@ -235,7 +235,7 @@ class FakeBatch : public delivery::BatchAgent {
       else b.result = delivery::Delivered{"250 ok"};
       out.push_back(std::move(b));
     }
-    return out;
+    done(std::move(out));
   }
 };
 

@@ -42,7 +42,7 @@ def test_250_carries_queue_id_and_log_lines(tern):
     wait_until(lambda: "status=sent" in tern.log(), what="delivery log line")
     log = tern.log()
     assert re.search(rf"{qid}: from=<s@example.org>, size=\d+, nrcpt=1", log)
-    assert re.search(rf"{qid}: to=<bob@virt.test>, relay=virtual, delay=\d+\.\d\d, dsn=2.0.0, status=sent \(delivered to maildir\)", log)
+    assert re.search(rf"{qid}: to=<bob@virt.test>, relay=virtual, delay=\d+\.\d\d, delays=[\d.]+/[\d.]+/0/[\d.]+, dsn=2.0.0, status=sent \(delivered to maildir\)", log)
 
 
 def test_several_recipients_one_message_each(tern):

@@ -107,6 +107,70 @@ struct SessionResult {
   std::string tls_trust;  // "Verified", "Trusted", "Untrusted" with TLS; "" without
 };
 
+// The failure of open_session(): why the host could not be used.
+struct OpenFailure {
+  std::string diagnostic, dsn;  // Postfix's words, RFC 3463 ("4.4.2")
+  bool try_next_host = true;
+  bool tls_handshake_failed = false;  // as in SessionResult
+};
+
+// An open session with one server, past the greeting, EHLO, STARTTLS and
+// AUTH, that carries one mail transaction after another: the connection
+// cache (remote/) keeps it between messages for the same destination, so
+// the next one skips the connection and the handshakes (Postfix's
+// smtp_connection_cache_*). Not thread-safe: one coroutine at a time.
+class Session {
+ public:
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  // One transaction (MAIL, RCPT, DATA/BDAT), results as run_session's.
+  // After a transaction that did not end at the end of data (MAIL or every
+  // RCPT refused), RSET brings the server back before reuse. A reused
+  // session that fails before the server answers MAIL was most likely
+  // closed while idle: stale() is then true, and the caller tries a new
+  // connection rather than counting it against the host.
+  asio::awaitable<SessionResult> send(const Envelope& env, std::string_view content);
+  // Another transaction may follow (no failure, no 421, server in step).
+  bool reusable() const;
+  bool stale() const { return stale_; }
+  // Before reusing a cached session: reusable() and the server has sent
+  // nothing while it waited (a server that timed the connection out says
+  // 421 and closes; that reply would otherwise be read as MAIL's).
+  bool still_open() const;
+  // Transactions carried so far, and when the session was opened.
+  int transactions() const { return transactions_; }
+  std::chrono::steady_clock::time_point opened() const { return opened_; }
+  const std::string& relay() const { return relay_; }
+  // QUIT (bounded by smtp_quit_timeout) and close; a failure changes nothing.
+  asio::awaitable<void> quit();
+  // Closes the connection at once (shutdown, no QUIT).
+  void close();
+  struct State;  // session.cpp's
+
+ private:
+  friend struct SessionOpener;
+  Session() = default;
+  std::unique_ptr<State> st_;
+  std::string relay_;
+  std::chrono::steady_clock::time_point opened_;
+  int transactions_ = 0;
+  bool stale_ = false;
+};
+
+struct OpenResult {
+  std::unique_ptr<Session> session;  // null on failure
+  OpenFailure failure;
+  std::string tls, tls_trust;  // as in SessionResult
+};
+
+// Greeting, EHLO/HELO, STARTTLS per settings.tls, AUTH: a session ready
+// for transactions, or why not. settings are copied; clock is borrowed
+// and must outlive the session.
+asio::awaitable<OpenResult> open_session(std::unique_ptr<io::Stream> stream, std::string server_name,
+                                         std::string relay, const Settings& settings, io::Clock& clock);
+
+// open_session(), one send(), quit(): one message over one connection.
 // `stream`: already connected (the caller connects with connect_timeout and tries addresses);
 // server_name: the host name (SNI, verification, diagnostics); relay: "mx.example.com[192.0.2.1]:25".
 // content: the message, LF line endings, headers first (the queue stores it so); the client sends CRLF,

@@ -122,4 +122,48 @@ inline Run run(std::deque<io::Segment> in, const Settings& settings, const Envel
   return out;
 }
 
+// Several transactions over one session (the connection cache): the
+// results of each send(), and what the session said between them.
+struct Reuse {
+  std::vector<SessionResult> results;
+  std::vector<bool> reusable_after;  // reusable() after each send()
+  std::vector<bool> still_open_after;  // still_open() after each send()
+  bool opened = false, stale = false;
+  io::MemoryStream::Transcript transcript;
+};
+
+inline asio::awaitable<void> drive_reuse(Reuse* out, std::unique_ptr<io::Stream> stream, const Settings* settings,
+                                         const std::vector<Envelope>* envs, std::string_view content,
+                                         io::FakeClock* clock) {
+  auto opened = co_await open_session(std::move(stream), "mx.example.com", "mx.example.com[192.0.2.1]:25", *settings,
+                                      *clock);
+  out->opened = opened.session != nullptr;
+  if (!opened.session) co_return;
+  for (const auto& env : *envs) {
+    out->results.push_back(co_await opened.session->send(env, content));
+    out->reusable_after.push_back(opened.session->reusable());
+    out->still_open_after.push_back(opened.session->still_open());
+    if (opened.session->stale()) out->stale = true;
+    if (!opened.session->reusable()) break;
+  }
+  co_await opened.session->quit();
+}
+
+inline Reuse run_reuse(std::deque<io::Segment> in, const Settings& settings, const std::vector<Envelope>& envs,
+                       std::string_view content) {
+  asio::io_context ctx;
+  io::FakeClock clock;
+  auto t = std::make_shared<io::MemoryStream::Transcript>();
+  auto stream = std::make_unique<io::MemoryStream>(ctx.get_executor(), clock, std::move(in), t);
+  Reuse out;
+  asio::co_spawn(ctx, drive_reuse(&out, std::move(stream), &settings, &envs, content, &clock), asio::detached);
+  for (;;) {
+    ctx.poll();
+    if (ctx.stopped()) break;
+    if (!clock.advance_to_next()) break;
+  }
+  out.transcript = *t;
+  return out;
+}
+
 }  // namespace tern::smtp::client::harness

@@ -505,6 +505,77 @@ TEST(SmtpClient, BadRecipientAddressNeverReachesTheWire) {
   EXPECT_EQ(count(r.transcript.written, "RCPT TO"), 1u);
 }
 
+// The connection cache's sessions: transactions one after another.
+Envelope one_rcpt(const std::string& to) {
+  Envelope e;
+  e.sender = "s@example.org";
+  e.recipients = {{to, "", ""}};
+  return e;
+}
+
+TEST(SmtpClientReuse, TwoMessagesOverOneConnection) {
+  auto r = harness::run_reuse({"220 mx\r\n", kEhloPipe, "250 2.1.0 Ok\r\n", "250 2.1.5 Ok\r\n", "354 go\r\n",
+                               "250 2.0.0 Ok: queued as A\r\n", "250 2.1.0 Ok\r\n", "250 2.1.5 Ok\r\n",
+                               "354 go\r\n", "250 2.0.0 Ok: queued as B\r\n", "221 Bye\r\n"},
+                              base_settings(), {one_rcpt("a@example.com"), one_rcpt("b@example.com")}, kContent);
+  ASSERT_TRUE(r.opened);
+  ASSERT_EQ(r.results.size(), 2u);
+  EXPECT_EQ(r.results[0].recipients[0].diagnostic, "250 2.0.0 Ok: queued as A");
+  EXPECT_EQ(r.results[1].recipients[0].diagnostic, "250 2.0.0 Ok: queued as B");
+  EXPECT_EQ(r.reusable_after, (std::vector<bool>{true, true}));
+  EXPECT_EQ(count(r.transcript.written, "EHLO"), 1u);
+  EXPECT_EQ(count(r.transcript.written, "MAIL FROM"), 2u);
+  EXPECT_EQ(count(r.transcript.written, "RSET"), 0u);  // a finished transaction needs none
+  EXPECT_EQ(count(r.transcript.written, "QUIT"), 1u);
+}
+
+TEST(SmtpClientReuse, RsetAfterEveryRecipientRefusedThenTheNextMessageGoes) {
+  auto r = harness::run_reuse({"220 mx\r\n", kEhloPlain, "250 2.1.0 Ok\r\n", "550 5.1.1 no such user\r\n",
+                               "250 2.0.0 Reset\r\n", "250 2.1.0 Ok\r\n", "250 2.1.5 Ok\r\n", "354 go\r\n",
+                               "250 2.0.0 Ok: queued as B\r\n", "221 Bye\r\n"},
+                              base_settings(), {one_rcpt("gone@example.com"), one_rcpt("b@example.com")}, kContent);
+  ASSERT_EQ(r.results.size(), 2u);
+  EXPECT_EQ(r.results[0].recipients[0].outcome, Outcome::bounced);
+  EXPECT_EQ(r.results[1].recipients[0].outcome, Outcome::sent);
+  EXPECT_NE(r.transcript.written.find("RCPT TO:<gone@example.com>\r\nRSET\r\nMAIL FROM"), std::string::npos)
+      << r.transcript.written;
+}
+
+TEST(SmtpClientReuse, RefusedRsetOr421EndsReuse) {
+  auto r = harness::run_reuse({"220 mx\r\n", kEhloPlain, "451 4.3.0 not now\r\n", "500 5.5.1 what\r\n"},
+                              base_settings(), {one_rcpt("a@example.com"), one_rcpt("b@example.com")}, kContent);
+  ASSERT_EQ(r.results.size(), 1u);  // MAIL refused, RSET refused: not reused
+  EXPECT_EQ(r.reusable_after, (std::vector<bool>{false}));
+  auto h = harness::run_reuse({"220 mx\r\n", kEhloPlain, "250 2.1.0 Ok\r\n", "421 4.3.2 shutting down\r\n"},
+                              base_settings(), {one_rcpt("a@example.com"), one_rcpt("b@example.com")}, kContent);
+  ASSERT_EQ(h.results.size(), 1u);
+  EXPECT_EQ(h.results[0].recipients[0].outcome, Outcome::deferred);
+  EXPECT_EQ(count(h.transcript.written, "QUIT"), 0u);  // the server hung up
+}
+
+TEST(SmtpClientReuse, AServerThatSpokeWhileIdleIsNotReused) {
+  // A 421 for an idle timeout arrives between the transactions: the
+  // session is not still_open(), so the cache drops it rather than read
+  // the 421 as the next MAIL's reply.
+  auto r = harness::run_reuse({"220 mx\r\n", kEhloPlain, "250 2.1.0 Ok\r\n", "250 2.1.5 Ok\r\n", "354 go\r\n",
+                               "250 2.0.0 Ok: queued as A\r\n", "421 4.4.2 mx Error: timeout exceeded\r\n"},
+                              base_settings(), {one_rcpt("a@example.com")}, kContent);
+  ASSERT_EQ(r.results.size(), 1u);
+  EXPECT_TRUE(r.reusable_after[0]);
+  EXPECT_FALSE(r.still_open_after[0]);
+}
+
+TEST(SmtpClientReuse, AConnectionClosedWhileIdleIsStaleNotTheHostsFault) {
+  // The server closed (end of script) before the second MAIL was answered.
+  auto r = harness::run_reuse({"220 mx\r\n", kEhloPlain, "250 2.1.0 Ok\r\n", "250 2.1.5 Ok\r\n", "354 go\r\n",
+                               "250 2.0.0 Ok: queued as A\r\n"},
+                              base_settings(), {one_rcpt("a@example.com"), one_rcpt("b@example.com")}, kContent);
+  ASSERT_EQ(r.results.size(), 2u);
+  EXPECT_EQ(r.results[0].recipients[0].outcome, Outcome::sent);
+  EXPECT_TRUE(r.stale);
+  EXPECT_EQ(r.results[1].recipients[0].outcome, Outcome::deferred);
+}
+
 TEST(SmtpClientContent, WireForms) {
   EXPECT_EQ(wire_form("a\n.b\r\nc", true), "a\r\n..b\r\nc\r\n.\r\n");
   EXPECT_EQ(wire_form("a\n.b\r\nc", false), "a\r\n.b\r\nc\r\n");

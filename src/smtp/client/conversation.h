@@ -58,6 +58,9 @@ class Conversation {
   // "host mx.example.com[192.0.2.1] said: 550 5.1.1 text (in reply to RCPT TO command)"
   std::string said(const Reply& r, std::string_view command) const;
   void close();
+  // Nothing arrived unasked (an idle server that sends something, say a
+  // 421 for its timeout, is about to close): fit for the next command.
+  bool quiet() const { return !failure_ && !closed_ && parser_.idle() && stream_->available() == 0; }
 
  private:
   std::string timed_out(std::string_view doing) const;

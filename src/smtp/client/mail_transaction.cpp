@@ -162,7 +162,8 @@ asio::awaitable<std::optional<Reply>> send_bdat(Steps& s) {
     auto r = co_await c.read_reply(last ? st.data_done_timeout : st.data_xfer_timeout,
                                    last ? "sending end of data -- message may be sent more than once"
                                         : "sending message body");
-    if (!r || last || r->code >= 300) co_return r;
+    if (r && last) s.data_done = true;
+    if (!r || last || r->code >= 300) co_return r;  // a refused chunk: RSET before reuse (RFC 3030 4.2)
   }
 }
 
@@ -199,7 +200,7 @@ asio::awaitable<void> run_transaction(Steps& s) {
   if (v.next == NextStep::hang_up) s.hung_up = true;
   if (got_354 && v.next != NextStep::send_content) {
     if (co_await c.send(".\r\n", st.data_xfer_timeout, "sending end of data"))
-      (void)co_await c.read_reply(st.data_done_timeout, "sending end of data");
+      s.data_done = (co_await c.read_reply(st.data_done_timeout, "sending end of data")).has_value();
   } else if (v.next == NextStep::send_content) {
     std::optional<Reply> done;
     if (bdat) {
@@ -208,6 +209,7 @@ asio::awaitable<void> run_transaction(Steps& s) {
       done = co_await c.read_reply(st.data_done_timeout, "sending end of data -- message may be sent more than once");
     }
     if (done) {
+      if (!bdat) s.data_done = true;  // send_bdat() knows whether its last chunk was answered
       apply_content_reply(v, *done);
       if (done->closes()) s.hung_up = true;
     }

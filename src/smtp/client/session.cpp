@@ -184,13 +184,98 @@ bool message_fits(Steps& s) {
 
 }  // namespace
 
-asio::awaitable<SessionResult> run_session(std::unique_ptr<io::Stream> stream, std::string server_name,
-                                           std::string relay, const Settings& settings, const Envelope& env,
-                                           std::string_view content, io::Clock& clock) {
+// What a Session keeps between transactions.
+struct Session::State {
+  Settings settings;
+  std::string server_name, relay;
+  std::unique_ptr<Conversation> conv;
+  EhloCapabilities caps;
+  bool hung_up = false;
+  bool in_step = true;  // the server is in its initial state (no transaction open)
+};
+
+// open_session's access to Session's private constructor.
+struct SessionOpener {
+  static std::unique_ptr<Session> make(std::unique_ptr<Session::State> st) {
+    std::unique_ptr<Session> s(new Session());
+    s->relay_ = st->relay;
+    s->opened_ = std::chrono::steady_clock::now();
+    s->st_ = std::move(st);
+    return s;
+  }
+};
+
+Session::~Session() { close(); }
+
+void Session::close() {
+  if (st_ && st_->conv) st_->conv->close();
+}
+
+bool Session::reusable() const {
+  return st_ && !st_->conv->failed() && !st_->hung_up && st_->in_step;
+}
+
+bool Session::still_open() const { return reusable() && st_->conv->quiet(); }
+
+asio::awaitable<SessionResult> Session::send(const Envelope& env, std::string_view content) {
   SessionResult out;
-  Conversation conv(std::move(stream), host_of(relay), clock);
   out.recipients.resize(env.recipients.size());
-  Steps s{conv, settings, env, content, server_name, relay, out, {}, std::vector<bool>(env.recipients.size(), false)};
+  State& st = *st_;
+  Conversation& conv = *st.conv;
+  Steps s{conv, st.settings, env, content, st.server_name, st.relay, out, st.caps,
+          std::vector<bool>(env.recipients.size(), false)};
+  const bool reused = transactions_ > 0;
+  ++transactions_;
+  st.in_step = false;
+  if (message_fits(s)) {
+    co_await run_transaction(s);
+  } else {
+    s.data_done = true;  // nothing was sent: the server is still in step
+  }
+  if (conv.failed()) {
+    // Lost, timed out or malformed: what is not decided yet is deferred
+    // with that; before MAIL was answered it is this host's fault, or,
+    // on a reused connection, the connection's (closed while idle).
+    if (!s.mail_answered) out.try_next_host = true;
+    stale_ = reused && !s.mail_answered;
+    s.decide_all(Outcome::deferred, conv.failure().dsn, conv.failure().diagnostic);
+  } else if (s.hung_up) {
+    st.hung_up = true;
+  } else if (s.data_done) {
+    st.in_step = true;
+  } else if (co_await conv.send("RSET\r\n", st.settings.quit_timeout, "sending RSET")) {
+    // MAIL, every RCPT or DATA refused: RSET ends the transaction (RFC 5321 4.1.1.5).
+    auto r = co_await conv.read_reply(st.settings.quit_timeout, "sending RSET");
+    st.in_step = r && r->code >= 200 && r->code < 300;
+    if (r && r->closes()) st.hung_up = true;
+  }
+  // Anything still undecided (a path above forgot it) is deferred, never lost.
+  s.decide_all(Outcome::deferred, "4.3.0", "conversation with " + conv.host() + " ended without a reply");
+  co_return out;
+}
+
+asio::awaitable<void> Session::quit() {
+  if (!st_) co_return;
+  Conversation& conv = *st_->conv;
+  if (!conv.failed() && !st_->hung_up) {
+    if (co_await conv.send("QUIT\r\n", st_->settings.quit_timeout, "sending QUIT"))
+      (void)co_await conv.read_reply(st_->settings.quit_timeout, "sending QUIT");  // a QUIT failure changes nothing
+  }
+  conv.close();
+}
+
+asio::awaitable<OpenResult> open_session(std::unique_ptr<io::Stream> stream, std::string server_name,
+                                         std::string relay, const Settings& settings, io::Clock& clock) {
+  OpenResult res;
+  auto st = std::make_unique<Session::State>();
+  st->settings = settings;
+  st->server_name = std::move(server_name);
+  st->relay = std::move(relay);
+  st->conv = std::make_unique<Conversation>(std::move(stream), host_of(st->relay), clock);
+  Conversation& conv = *st->conv;
+  static const Envelope kNoMail;
+  SessionResult out;
+  Steps s{conv, st->settings, kNoMail, {}, st->server_name, st->relay, out, {}, {}};
 
   bool go = true;
   auto greeting = co_await conv.read_reply(settings.helo_timeout, "receiving the initial server greeting");
@@ -205,21 +290,54 @@ asio::awaitable<SessionResult> run_session(std::unique_ptr<io::Stream> stream, s
   if (go) go = co_await greet(s, false);
   if (go) go = co_await maybe_starttls(s, out);
   if (go) go = co_await maybe_auth(s, !out.tls.empty());
-  if (go) go = message_fits(s);
-  if (go) co_await run_transaction(s);
-
-  if (conv.failed()) {
-    // Lost, timed out or malformed: what is not decided yet is deferred
-    // with that; before MAIL was answered it is this host's fault.
-    if (!s.mail_answered) out.try_next_host = true;
-    s.decide_all(Outcome::deferred, conv.failure().dsn, conv.failure().diagnostic);
-  } else if (!s.hung_up) {
-    if (co_await conv.send("QUIT\r\n", settings.quit_timeout, "sending QUIT"))
-      (void)co_await conv.read_reply(settings.quit_timeout, "sending QUIT");  // a QUIT failure changes nothing
+  res.tls = out.tls;
+  res.tls_trust = out.tls_trust;
+  if (go) {
+    st->caps = s.caps;
+    res.session = SessionOpener::make(std::move(st));
+    co_return res;
   }
-  // Anything still undecided (a path above forgot it) is deferred, never lost.
-  s.decide_all(Outcome::deferred, "4.3.0", "conversation with " + conv.host() + " ended without a reply");
+  // Every failure before a transaction belongs to the host.
+  res.failure.tls_handshake_failed = out.tls_handshake_failed;
+  if (conv.failed()) {
+    res.failure.diagnostic = conv.failure().diagnostic;
+    res.failure.dsn = conv.failure().dsn;
+  } else {
+    res.failure.diagnostic = s.host_failure;
+    res.failure.dsn = s.host_dsn;
+    if (!s.hung_up && co_await conv.send("QUIT\r\n", settings.quit_timeout, "sending QUIT"))
+      (void)co_await conv.read_reply(settings.quit_timeout, "sending QUIT");
+  }
+  if (res.failure.diagnostic.empty())
+    res.failure.diagnostic = "conversation with " + conv.host() + " ended without a reply";
+  if (res.failure.dsn.empty()) res.failure.dsn = "4.3.0";
   conv.close();
+  co_return res;
+}
+
+asio::awaitable<SessionResult> run_session(std::unique_ptr<io::Stream> stream, std::string server_name,
+                                           std::string relay, const Settings& settings, const Envelope& env,
+                                           std::string_view content, io::Clock& clock) {
+  auto opened = co_await open_session(std::move(stream), std::move(server_name), std::move(relay), settings, clock);
+  if (!opened.session) {
+    SessionResult out;
+    out.try_next_host = opened.failure.try_next_host;
+    out.tls_handshake_failed = opened.failure.tls_handshake_failed;
+    out.tls = opened.tls;
+    out.tls_trust = opened.tls_trust;
+    out.recipients.resize(env.recipients.size());
+    for (auto& r : out.recipients) {
+      r.outcome = Outcome::deferred;
+      r.dsn = opened.failure.dsn;
+      r.dsn[0] = '4';
+      r.diagnostic = opened.failure.diagnostic;
+    }
+    co_return out;
+  }
+  auto out = co_await opened.session->send(env, content);
+  out.tls = opened.tls;
+  out.tls_trust = opened.tls_trust;
+  co_await opened.session->quit();
   co_return out;
 }
 

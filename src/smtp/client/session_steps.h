@@ -26,6 +26,8 @@ struct Steps {
   std::vector<bool> decided;   // per recipient
   bool mail_answered = false;  // the server replied to MAIL FROM (the host took the mail's part)
   bool hung_up = false;        // the server said 421, or we closed: no QUIT
+  bool data_done = false;      // the server answered the end of data: back in its initial state
+  std::string host_failure{}, host_dsn{};  // fail_host()'s words, for open_session()
 
   // Decides recipient i, once (a second decision is ignored). The dsn's
   // class is made to agree with the outcome ("5.1.1" deferred -> "4.1.1").

@@ -47,13 +47,13 @@ void Steps::decide_all(Outcome o, const std::string& dsn, const std::string& dia
 
 void Steps::fail_host(const std::string& diagnostic, const std::string& dsn) {
   out.try_next_host = true;
+  if (host_failure.empty()) host_failure = diagnostic, host_dsn = dsn;
   decide_all(Outcome::deferred, dsn, diagnostic);
 }
 
 void Steps::host_refused(const Reply& r, std::string_view command) {
   if (r.closes()) hung_up = true;
-  out.try_next_host = true;
-  decide_all(Outcome::deferred, dsn_for(r, Outcome::deferred), conv.said(r, command));
+  fail_host(conv.said(r, command), dsn_for(r, Outcome::deferred));
 }
 
 }  // namespace tern::smtp::client
