@@ -49,7 +49,8 @@ class Recorder:
 class SmtpPeer:
     """An aiosmtpd server on host:port (port 0: a free one)."""
 
-    def __init__(self, host="127.0.0.1", port=0, tls_context=None, auth=None, require_tls=False, ident=None):
+    def __init__(self, host="127.0.0.1", port=0, tls_context=None, auth=None, require_tls=False, ident=None,
+                 idle_timeout=None):
         self.handler = Recorder()
         self.host, self.port = host, port or free_port()
         kwargs = {}
@@ -63,6 +64,8 @@ class SmtpPeer:
                 return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd sends the 535
 
             kwargs.update(authenticator=check, auth_required=True, auth_require_tls=tls_context is not None)
+        if idle_timeout is not None:
+            kwargs["timeout"] = idle_timeout  # aiosmtpd says 421 and closes an idle connection after it
         self.controller = Controller(self.handler, hostname=host, port=self.port, ident=ident or "peer.test ESMTP",
                                      server_hostname=host, **kwargs)
 
@@ -141,3 +144,8 @@ def silent(conn):
 def wait_for_peer_messages(peer, count, timeout=15):
     wait_until(lambda: len(peer.handler.messages) >= count, timeout=timeout,
                what=f"{count} message(s) at the peer")
+
+
+def connections_seen(peer):
+    """The distinct SMTP connections that carried the peer's messages."""
+    return len({id(m[5]) for m in peer.handler.messages})
