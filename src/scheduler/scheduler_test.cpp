@@ -305,6 +305,31 @@ TEST(Scheduler, RemoteBatchOutcomesPerRecipient) {
   EXPECT_EQ(rec.crossed, 3);
 }
 
+TEST(Scheduler, PassRunTakesBatchAnswersInAnyOrder) {
+  // The scheduler's way: batches handed out, answered later in any order,
+  // then finish(); the same result as the waiting deliver_recipients().
+  auto agent = std::make_shared<FakeAgent>();
+  auto batch = std::make_shared<FakeBatch>();
+  batch->outcome = {{"b@two", 'p'}};
+  DeliveryServices svc{nullptr, nullptr, agent, batch};
+  RemoteMessage m({{"a@one"}, {"b@two"}, {"c@one", "local"}});
+  PassRun run(svc, m.env, "x\n", m.pass);
+  ASSERT_EQ(run.batches().size(), 2u);
+  std::vector<std::vector<delivery::BatchOutcome>> answers(2);
+  for (size_t i = 0; i < 2; ++i)
+    batch->start_batch(m.env, "x\n", run.batches()[i], [&answers, i](auto o) { answers[i] = std::move(o); });
+  EXPECT_TRUE(agent->calls.empty());  // nothing local before the batches are answered
+  run.batch_done(1, std::move(answers[1]));
+  run.batch_done(0, std::move(answers[0]));
+  Recorder rec;
+  run.finish(rec);
+  EXPECT_TRUE(m.pass[0].outcome.done);
+  EXPECT_TRUE(m.pass[1].outcome.failed());
+  EXPECT_TRUE(m.pass[2].outcome.done);
+  EXPECT_EQ(agent->calls, (std::map<std::string, int>{{"local", 1}}));
+  EXPECT_EQ(rec.crossed, 3);
+}
+
 TEST(Scheduler, SlotsCapAndCancel) {
   DeliverySlots slots(2);
   EXPECT_TRUE(slots.try_acquire());
