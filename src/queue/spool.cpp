@@ -1,6 +1,8 @@
 // Implementation of the queue directory layout (see spool.h).
 #include "queue/spool.h"
 
+#include <fcntl.h>
+
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -124,6 +126,17 @@ void Spool::write_defer_note(const std::string& id, const std::string& text) con
   if (!fd || !fs::write_all(fd->get(), text, tmp)) return;
   fd->reset();
   (void)fs::rename_replace(tmp, p);
+}
+
+void Spool::set_next_attempt(const std::string& id, std::time_t when) const {
+  struct timespec times[2] = {{when, 0}, {when, 0}};
+  (void)::utimensat(AT_FDCWD, path(Area::defer, id).c_str(), times, AT_SYMLINK_NOFOLLOW);
+}
+
+std::optional<std::time_t> Spool::next_attempt(const std::string& id) const {
+  struct stat st {};
+  if (::lstat(path(Area::defer, id).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  return st.st_mtime;
 }
 
 std::string Spool::read_defer_note(const std::string& id) const {

@@ -14,6 +14,8 @@
 // They sort by arrival and never contain a path separator.
 #pragma once
 
+#include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,11 @@ class Spool {
   // The defer note: "recipient: reason" lines for mailq.
   void write_defer_note(const std::string& id, const std::string& text) const;
   std::string read_defer_note(const std::string& id) const;
+  // The next attempt's time, kept as the defer note's mtime (as Postfix
+  // keeps it on its deferred queue files), so a restart does not retry
+  // every deferred message at once. None without a note.
+  void set_next_attempt(const std::string& id, std::time_t when) const;
+  std::optional<std::time_t> next_attempt(const std::string& id) const;
 
  private:
   std::string dir_;

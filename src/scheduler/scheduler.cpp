@@ -127,7 +127,19 @@ std::shared_ptr<const DeliveryServices> Scheduler::services() const {
 }
 
 void Scheduler::start() {
-  for (auto& id : spool_.list(queue::Area::active)) on_new_message(id);
+  // Messages deferred before the restart wait for their next attempt (the
+  // defer note's mtime); the others are delivered now.
+  const auto now = ::time(nullptr);
+  for (auto& id : spool_.list(queue::Area::active)) {
+    auto next = spool_.next_attempt(id);
+    if (!next) {
+      on_new_message(id);
+      continue;
+    }
+    std::lock_guard lock(mu_);
+    if (*next > now) deferred_.emplace(Clock::now() + std::chrono::seconds(*next - now), id);
+    else if (queued_or_busy_.insert(id).second) due_.push_back(id);
+  }
   for (int i = 0; i < thread_count_; ++i)
     threads_.emplace_back([this] {
       ::pthread_setname_np(::pthread_self(), "tern-deliver");
@@ -493,6 +505,7 @@ void Scheduler::defer(const std::string& id, const DeliveryServices& svc) {
   if (delay > max_s) delay = max_s;
   if (delay < 1) delay = 1;
   deferred_.emplace(Clock::now() + std::chrono::seconds(delay), id);
+  spool_.set_next_attempt(id, ::time(nullptr) + static_cast<std::time_t>(delay));
 }
 
 }  // namespace tern::scheduler

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from conftest import wait_until
+from conftest import free_port, wait_until
 from smtp_peers import RawPeer, SmtpPeer, connections_seen, silent, wait_for_peer_messages
 
 MSG = b"From: alice@virt.test\r\nSubject: cached\r\n\r\nbody\r\n"
@@ -189,3 +189,20 @@ def test_a_dead_destination_does_not_hold_up_a_live_one(make_tern, peers):
     wait_for_peer_messages(live, 1, timeout=10)
     assert tarpit.connections == 4  # the limit held: the other 16 wait in memory, not in sessions
     assert log_lines(t, "status=deferred") == []  # none of the dead ones has timed out yet
+
+
+def test_a_restart_keeps_the_next_attempt_time_of_deferred_mail(make_tern):
+    # Deferred for an hour before the restart: not retried at start-up
+    # (Postfix keeps the time on its deferred queue file; tern on the
+    # defer note), but still there for a flush.
+    port = free_port()
+    t = make_tern({"relayhost": f"[127.0.0.1]:{port}", "minimal_backoff_time": "1h", "maximal_backoff_time": "1h"})
+    send(t, ["x@remote.test"])
+    wait_until(lambda: len(log_lines(t, "status=deferred")) == 1, what="the deferral")
+    t.stop()
+    t.start()
+    send(t, ["bob@virt.test"])  # the queue runners are at work after the restart
+    t.wait_for_mail("bob@virt.test")
+    assert len(log_lines(t, "status=deferred")) == 1
+    t.run("queue", "flush")
+    wait_until(lambda: len(log_lines(t, "status=deferred")) == 2, what="the flushed attempt")
