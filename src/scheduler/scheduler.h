@@ -51,6 +51,7 @@
 #include "queue/writer.h"
 #include "delivery/batch_agent.h"
 #include "scheduler/recipient.h"
+#include "scheduler/retry_plan.h"
 #include "scheduler/slots.h"
 
 namespace tern::scheduler {
@@ -102,7 +103,7 @@ class Scheduler : public queue::NewMessageSink {
   void batch_done(const std::string& id, size_t batch, std::vector<delivery::BatchOutcome> outcomes);
   void complete(Job& job);
   void done_with(const std::string& id);
-  void defer(const std::string& id, const DeliveryServices& svc);
+  void defer(const std::string& id, const DeliveryServices& svc, const RetryPlan& plan);
   void flush_sites(std::unique_lock<std::mutex>& lock);
   std::shared_ptr<const DeliveryServices> services() const;
   // A flush lifts the remote agent's suspension of failing destinations.
