@@ -3,6 +3,7 @@
 // (retry::classify). Checks the invariants the scheduler relies on: a
 // parsed rule's cutoffs increase and its intervals are positive, and
 // next_retry either gives up or waits 1s..final cutoff.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -27,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (long long age : {0LL, 1LL, 3600LL, r.final_cutoff_s() - 1, r.final_cutoff_s()}) {
       for (long long previous : {0LL, 1LL, 7200LL, max_time_s}) {
         auto s = next_retry(r, age, previous, draw);
-        if (s.give_up != (age >= r.final_cutoff_s())) __builtin_trap();
+        if (s.give_up != (std::max(age, 0LL) >= r.final_cutoff_s())) __builtin_trap();  // a negative age counts as 0
         if (!s.give_up && (s.delay_s < 1 || s.delay_s > r.final_cutoff_s())) __builtin_trap();
       }
     }
