@@ -4,7 +4,9 @@
 // left is deferred with exponential back-off (minimal_backoff_time
 // doubling up to maximal_backoff_time), and the retry thread scans the
 // deferred messages every queue_run_delay, as Postfix's queue manager
-// does, so a retry happens at the first scan after its back-off.
+// does, so a retry happens at the first scan after its back-off. With
+// retry_rules set, Exim's rules choose the wait and when to give up
+// instead (retry_plan.h).
 //
 // Each recipient is crossed off in the queue file ('R' -> 'D') after its
 // delivery is durable, each target of a partly delivered recipient (or

@@ -38,6 +38,19 @@ def dead_routes(*domains):
     return port, "inline:{ " + ", ".join(f"{d}=smtp:[127.0.0.1]:{port}" for d in domains) + " }"
 
 
+class Deferrals:
+    """Counts a recipient's deferred log lines and when each was first seen."""
+
+    def __init__(self, t, rcpt):
+        self.t, self.rcpt, self.seen = t, rcpt, {}
+
+    def reached(self, n):
+        c = count(self.t, f"to=<{self.rcpt}>", "status=deferred")
+        for k in range(1, c + 1):
+            self.seen.setdefault(k, time.monotonic())
+        return c >= n
+
+
 def the_dsn(t):
     [m] = t.wait_for_mail(SENDER, timeout=20)
     msg = email.message_from_bytes(m.as_bytes(), policy=email.policy.default)
@@ -55,18 +68,11 @@ def test_rules_retry_without_a_flush_and_the_first_matching_rule_wins(make_tern)
                    "maximal_backoff_time": "1h", "retry_rules": "slow.test * F,1h,1h\n    * * F,1h,2s"})
     send(t, ["x@slow.test"])
     send(t, ["y@fast.test"])
-    seen = {}
-
-    def deferred(n):
-        c = count(t, "to=<y@fast.test>", "status=deferred")
-        for k in range(1, c + 1):
-            seen.setdefault(k, time.monotonic())
-        return c >= n
-
-    wait_until(lambda: deferred(1), what="the first deferral")
-    wait_until(lambda: deferred(3), timeout=20, what="two retries without a flush")
+    fast = Deferrals(t, "y@fast.test")
+    wait_until(lambda: fast.reached(1), what="the first deferral")
+    wait_until(lambda: fast.reached(3), timeout=20, what="two retries without a flush")
     # F,1h,2s: each retry waits at least 2s (and at most 2s + one queue_run_delay).
-    assert seen[3] - seen[1] >= 3.5, seen
+    assert fast.seen[3] - fast.seen[1] >= 3.5, fast.seen
     assert count(t, "to=<x@slow.test>", "status=deferred") == 1, t.log()
     assert count(t, "status=expired") == 0
     assert len([f for f in t.queue_files() if f.startswith("active/")]) == 2
@@ -142,3 +148,22 @@ def test_a_bad_rule_stops_tern_with_file_line_and_fix(make_tern, rules, says):
     assert p.returncode == 78, p.stderr
     err = p.stderr + t.log()
     assert f"main.cf:{line}: retry_rules: " in err and says in err, err
+
+
+def test_a_bad_rule_on_reload_keeps_the_running_rules(make_tern):
+    _, routes = dead_routes("dead.test")
+    t = make_tern({"transport_maps": routes, "queue_run_delay": "1s", "retry_rules": "* * F,1h,2s"})
+    t.params["retry_rules"] = "* * F,3s,1s;"
+    t.write_config()
+    t.reload()
+    wait_until(lambda: "reload failed, keeping the running configuration" in t.log(), what="the refused reload")
+    assert "retry_rules: rule 1: ';' must be followed" in t.log()
+    send(t, ["gone@dead.test"])
+    # Still F,1h,2s: retries 2s apart, past the refused rule's 3s cutoff,
+    # and nothing is returned.
+    gone = Deferrals(t, "gone@dead.test")
+    wait_until(lambda: gone.reached(1), what="the first deferral")
+    wait_until(lambda: gone.reached(3), timeout=20, what="two retries")
+    assert gone.seen[3] - gone.seen[1] >= 3.5, gone.seen
+    assert count(t, "status=expired") == 0, t.log()
+    assert not t.maildir(SENDER)
