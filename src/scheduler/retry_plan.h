@@ -1,6 +1,7 @@
 // What retry_rules (retry_rules.h) say about a message after a failed
 // pass: the scheduler's side of the rules, kept here so that scheduler.cpp
-// only asks (Scheduler::defer for the wait, process() for "give up").
+// only asks (Scheduler::defer for the wait, the end of a pass in
+// Scheduler::complete for "give up").
 //
 // tern defers and retries whole messages and keeps no per-host retry
 // database, so: the rule is chosen by the FIRST pending recipient's domain
