@@ -82,6 +82,7 @@ const std::vector<ParamDef>& table() {
     {"queue_run_delay", T::duration, "300s", "How often the deferred queue is scanned for messages due for a retry"},
     {"maximal_queue_lifetime", T::duration, "5d", "Age after which undeliverable mail is returned to the sender (4.4.7)"},
     {"bounce_queue_lifetime", T::duration, "5d", "Age after which undeliverable mail from <> (bounces) is given up (to postmaster, then dropped)"},
+    {"retry_rules", T::string, "", "Exim-style retry rules (`* * F,2h,15m; G,16h,1h,1.5; F,4d,8h`); empty: the back-off above"},
     {"delay_warning_time", T::duration, "0h", "Age after which the sender gets one \"delayed\" DSN (0: never)"},
     {"bounce_size_limit", T::integer, "50000", "Most bytes of the original message returned in a bounce (more: headers only)"},
     {"2bounce_notice_recipient", T::string, "postmaster", "Who gets a bounce that could not be delivered (a double bounce)"},

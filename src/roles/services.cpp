@@ -11,6 +11,7 @@
 #include "roles/local_helper.h"
 #include "remote/remote_agent.h"
 #include "roles/password_verifier.h"
+#include "scheduler/retry_rules.h"
 #include "tls/server_context.h"
 
 namespace tern::roles {
@@ -120,7 +121,11 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   if (helper) agent = std::make_shared<HelperAgent>(helper, agent);
   auto remote = remote::RemoteAgent::create(cfg);
   if (!remote) return remote.error();
-  s.delivery = std::make_shared<scheduler::DeliveryServices>(scheduler::DeliveryServices{cfg, *rw, agent, *remote});
+  auto retry_rules = scheduler::retry::parse(*cfg);
+  if (!retry_rules) return retry_rules.error();
+  auto delivery = std::make_shared<scheduler::DeliveryServices>(scheduler::DeliveryServices{cfg, *rw, agent, *remote});
+  delivery->retry_rules = std::make_shared<const scheduler::retry::Rules>(std::move(*retry_rules));
+  s.delivery = std::move(delivery);
   return s;
 }
 

@@ -39,6 +39,7 @@
 #include "queue/envelope.h"
 #include "rewrite/rewriter.h"
 #include "scheduler/forward.h"
+#include "scheduler/retry_rules.h"
 
 namespace tern::scheduler {
 
@@ -52,6 +53,8 @@ struct DeliveryServices {
   std::shared_ptr<const delivery::BatchAgent> remote = nullptr;
   // Resubmits what a .forward sends on; null: such deliveries are deferred.
   std::shared_ptr<const Forwarder> forwarder = nullptr;
+  // retry_rules, parsed (retry_plan.h); null or empty: the Postfix back-off.
+  std::shared_ptr<const retry::Rules> retry_rules = nullptr;
 };
 
 // Where a pass records its progress: the queue file for queue runs, the

@@ -448,10 +448,11 @@ void Scheduler::complete(Job& job) {
   long long age_s = static_cast<long long>(now - env->arrival);
   long long lifetime_s = svc->cfg->seconds(env->sender.empty() ? "bounce_queue_lifetime" : "maximal_queue_lifetime");
   long long warn_s = svc->cfg->seconds("delay_warning_time");
-  bool expired = env->pending() > 0 && age_s >= lifetime_s;
+  auto retry = plan_retry(*svc, pass, age_s);  // retry_rules: past the last cutoff, returned as if expired
+  bool expired = env->pending() > 0 && (age_s >= lifetime_s || retry.give_up);
   bool warn = env->pending() > 0 && !expired && warn_s > 0 && age_s >= warn_s && !env->delay_warned;
   auto settings = notice_settings(*svc->cfg, now);
-  settings.retry_until = env->arrival + static_cast<std::time_t>(lifetime_s);
+  settings.retry_until = retry_until(retry, env->arrival, lifetime_s);
   Status noticed = ok_status();
   if (committer_) noticed = send_notice(*committer_, spool_, settings, *env, content, notice_lines(pass, expired, warn));
   held.release(noticed.ok());
@@ -491,12 +492,21 @@ void Scheduler::complete(Job& job) {
     }
   }
   spool_.write_defer_note(id, notes);
-  defer(id, *svc);
+  defer(id, *svc, retry);
   done_with(id);
 }
 
-void Scheduler::defer(const std::string& id, const DeliveryServices& svc) {
+void Scheduler::defer(const std::string& id, const DeliveryServices& svc, const RetryPlan& plan) {
   std::lock_guard lock(mu_);
+  if (plan.rule) {
+    // retry_rules (retry_plan.h): attempts_ holds the previous interval in
+    // seconds instead of a count; requeue and removal reset it alike.
+    int& previous_s = attempts_[id];
+    long long delay_s = plan.delay_s(previous_s);
+    previous_s = static_cast<int>(delay_s);
+    deferred_.emplace(Clock::now() + std::chrono::seconds(delay_s), id);
+    return;
+  }
   int n = attempts_[id]++;
   auto min_s = svc.cfg->seconds("minimal_backoff_time");
   auto max_s = svc.cfg->seconds("maximal_backoff_time");

@@ -4,7 +4,9 @@
 // left is deferred with exponential back-off (minimal_backoff_time
 // doubling up to maximal_backoff_time), and the retry thread scans the
 // deferred messages every queue_run_delay, as Postfix's queue manager
-// does, so a retry happens at the first scan after its back-off.
+// does, so a retry happens at the first scan after its back-off. With
+// retry_rules set, Exim's rules choose the wait and when to give up
+// instead (retry_plan.h).
 //
 // Each recipient is crossed off in the queue file ('R' -> 'D') after its
 // delivery is durable, each target of a partly delivered recipient (or
@@ -51,6 +53,7 @@
 #include "queue/writer.h"
 #include "delivery/batch_agent.h"
 #include "scheduler/recipient.h"
+#include "scheduler/retry_plan.h"
 #include "scheduler/slots.h"
 
 namespace tern::scheduler {
@@ -102,7 +105,7 @@ class Scheduler : public queue::NewMessageSink {
   void batch_done(const std::string& id, size_t batch, std::vector<delivery::BatchOutcome> outcomes);
   void complete(Job& job);
   void done_with(const std::string& id);
-  void defer(const std::string& id, const DeliveryServices& svc);
+  void defer(const std::string& id, const DeliveryServices& svc, const RetryPlan& plan);
   void flush_sites(std::unique_lock<std::mutex>& lock);
   std::shared_ptr<const DeliveryServices> services() const;
   // A flush lifts the remote agent's suspension of failing destinations.
