@@ -498,21 +498,21 @@ void Scheduler::complete(Job& job) {
 
 void Scheduler::defer(const std::string& id, const DeliveryServices& svc, const RetryPlan& plan) {
   std::lock_guard lock(mu_);
+  long long delay = 1;
   if (plan.rule) {
     // retry_rules (retry_plan.h): attempts_ holds the previous interval in
     // seconds instead of a count; requeue and removal reset it alike.
     int& previous_s = attempts_[id];
-    long long delay_s = plan.delay_s(previous_s);
-    previous_s = static_cast<int>(delay_s);
-    deferred_.emplace(Clock::now() + std::chrono::seconds(delay_s), id);
-    return;
+    delay = plan.delay_s(previous_s);
+    previous_s = static_cast<int>(delay);
+  } else {
+    int n = attempts_[id]++;
+    auto min_s = svc.cfg->seconds("minimal_backoff_time");
+    auto max_s = svc.cfg->seconds("maximal_backoff_time");
+    delay = min_s;
+    for (int i = 0; i < n && delay < max_s; ++i) delay *= 2;
+    if (delay > max_s) delay = max_s;
   }
-  int n = attempts_[id]++;
-  auto min_s = svc.cfg->seconds("minimal_backoff_time");
-  auto max_s = svc.cfg->seconds("maximal_backoff_time");
-  long long delay = min_s;
-  for (int i = 0; i < n && delay < max_s; ++i) delay *= 2;
-  if (delay > max_s) delay = max_s;
   if (delay < 1) delay = 1;
   deferred_.emplace(Clock::now() + std::chrono::seconds(delay), id);
   spool_.set_next_attempt(id, ::time(nullptr) + static_cast<std::time_t>(delay));
