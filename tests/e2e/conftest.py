@@ -250,6 +250,11 @@ class Tern:
             rc = self.proc.wait()
         self.proc = None
         self.stderr.close()
+        if sig == signal.SIGTERM:
+            # Stopped means the queue is free for the next start: as root
+            # with a mail_owner, the local delivery process holds the lock
+            # until it has seen the daemon go.
+            wait_until(lambda: queue_lock_free(self.queue), what="the stopped daemon's queue lock")
         return rc
 
     def kill9(self):
