@@ -112,6 +112,15 @@ live_delays() {
       printf "%.2f/%.2f/%.2f\n", a[int((NR + 1) / 2)], a[i], a[NR] }'
 }
 
+# The longest pause between two live deliveries in log $1 from offset $2, in
+# whole seconds (the logs' time stamps have one-second resolution).
+live_pause() {
+  log_since "$1" "$2" | awk '/to=<rcpt@live\.test>.*status=sent/ { split($3, h, ":"); t = h[1] * 3600 + h[2] * 60 + h[3]
+      if (n++ && t - p > m) m = t - p; p = t } END { print m + 0 }'
+}
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
 # One live run of N_LIVE messages on server $1 in dir $2 (port $3). With $4
 # (seconds) a flush is issued when half the live mail is sent or $4 seconds
 # have passed, whichever comes first. Sets LIVE_RATE, LIVE_DELAYS, LIVE_SECS,
@@ -121,6 +130,7 @@ live_run() {
   LIVE_MARK=$(log_size "$log")
   FLUSH_AT=-
   sync
+  LIVE_LOAD0=$(load1)
   t0=$EPOCHREALTIME
   "$SMTP_SOURCE" -4 -s "$SESSIONS" -l "$SIZE" -m "$N_LIVE" -M client.test \
     -f sender@client.test -t rcpt@live.test "127.0.0.1:$port" >>"$d/smtp-source.log" 2>&1 &
@@ -149,6 +159,8 @@ live_run() {
     LIVE_RATE=$(awk -v n="$N_LIVE" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')
   fi
   LIVE_DELAYS=$(live_delays "$log" "$LIVE_MARK")
+  LIVE_PAUSE=$(live_pause "$log" "$LIVE_MARK")
+  LIVE_LOAD="$LIVE_LOAD0 -> $(load1)"
 }
 
 declare -A R=()
@@ -168,9 +180,11 @@ run_server() { # server
   echo "$server: a. baseline, $N_LIVE live messages" >&2
   live_run "$server" "$d" "$port"
   R[$server.base]=$LIVE_RATE R[$server.base_delays]=$LIVE_DELAYS R[$server.base_secs]=$LIVE_SECS
+  R[$server.base_pause]=$LIVE_PAUSE R[$server.base_load]=$LIVE_LOAD
 
   echo "$server: b. backlog, $N_DEAD messages to the dead host ($DEAD)" >&2
   mark=$(log_size "$log")
+  R[$server.fill_load]=$(load1)
   t0=$EPOCHREALTIME
   "$SMTP_SOURCE" -4 -s "$FILL_SESSIONS" -l "$SIZE" -m "$N_DEAD" -M client.test \
     -f sender@client.test -t rcpt@dead.test "127.0.0.1:$port" >"$d/fill.log" 2>&1 &
@@ -191,6 +205,7 @@ run_server() { # server
   echo "$server: c. $N_LIVE live messages with the backlog queued, a flush in the middle" >&2
   live_run "$server" "$d" "$port" "$(awk -v s="${R[$server.base_secs]}" 'BEGIN { printf "%.1f", s / 2 }')"
   R[$server.back]=$LIVE_RATE R[$server.back_delays]=$LIVE_DELAYS R[$server.flush_at]=$FLUSH_AT
+  R[$server.back_pause]=$LIVE_PAUSE R[$server.back_load]=$LIVE_LOAD
   R[$server.retried_live]=$(dead_deferred_lines "$log" "$LIVE_MARK")
   R[$server.redefer]=-
   if [[ $FLUSH_AT != - ]]; then
@@ -237,8 +252,9 @@ done
   echo "# delay = delay= of the live status=sent lines, median/p99/max seconds; back = with the backlog and a flush"
   for server in tern postfix; do
     [[ " $SERVERS " == *" $server "* ]] || continue
-    echo "# $server: backlog accepted at ${R[$server.fill_in]} msg/s, all ${R[$server.fill_n]} deferred ${R[$server.fill_secs]} s after the fill began (${R[$server.fill_lines]} deferral lines); queue: ${R[$server.queue]}"
-    echo "#   flush ${R[$server.flush_at]} s into the live run; ${R[$server.retried_live]} dead deferral lines during the run; every dead message deferred again ${R[$server.redefer]} s after the flush"
+    echo "# $server: baseline ${R[$server.base_secs]} s, longest pause between live deliveries ${R[$server.base_pause]} s, load ${R[$server.base_load]}"
+    echo "#   backlog: accepted at ${R[$server.fill_in]} msg/s, all ${R[$server.fill_n]} deferred ${R[$server.fill_secs]} s after the fill began (${R[$server.fill_lines]} deferral lines), load ${R[$server.fill_load]} at the start; queue: ${R[$server.queue]}"
+    echo "#   with the backlog: flush ${R[$server.flush_at]} s into the live run; longest pause between live deliveries ${R[$server.back_pause]} s; ${R[$server.retried_live]} dead deferral lines during the run; every dead message deferred again ${R[$server.redefer]} s after the flush; load ${R[$server.back_load]}"
     if [[ $server == tern && ${R[tern.stderr]} != 0 ]]; then echo "#   tern wrote ${R[tern.stderr]} lines on stderr"; fi
   done
 } | tee "$WORK/table"
