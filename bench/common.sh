@@ -168,7 +168,10 @@ machine_header() {
     echo "# ext4:     journal task $(cat "/sys/fs/ext4/$dev/journal_task") (<none> = no journal)"
   fi
   echo "# load:     $(cut -d' ' -f1-3 /proc/loadavg) before the run (other work on the machine skews the numbers)"
-  echo "# tern:     $tern built $(date -u -r "$tern" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo '?'), tree at $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet 2>/dev/null || echo ' (dirty)')"
+  # The tree the binary sits in (TERN_BINARY may be another worktree's build).
+  local tree
+  tree=$(dirname "$(readlink -f "$tern")")
+  echo "# tern:     $tern built $(date -u -r "$tern" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo '?'), tree at $(git -C "$tree" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$tree" diff --quiet 2>/dev/null || echo ' (dirty: the binary may hold uncommitted changes)')"
 }
 
 # Postfix's smtp-sink on 127.0.0.1:$2 (answers everything, keeps nothing),
