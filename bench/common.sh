@@ -171,7 +171,7 @@ machine_header() {
   # The tree the binary sits in (TERN_BINARY may be another worktree's build).
   local tree
   tree=$(dirname "$(readlink -f "$tern")")
-  echo "# tern:     $tern built $(date -u -r "$tern" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo '?'), tree at $(git -C "$tree" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$tree" diff --quiet 2>/dev/null || echo ' (dirty: the binary may hold uncommitted changes)')"
+  echo "# tern:     $tern built $(date -u -r "$tern" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo '?'), tree at $(git -C "$tree" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$tree" diff --quiet -- . ':!bench/results-*' 2>/dev/null || echo ' (dirty: the binary may hold uncommitted changes)')"
 }
 
 # Postfix's smtp-sink on 127.0.0.1:$2 (answers everything, keeps nothing),
