@@ -48,9 +48,10 @@ TERN_PID=
 PF_DIR=
 SINK_PID=
 TARPIT_PID=
+FOLLOW_PID=
 SOURCE_PID=
 
-trap 'relay_exit TERN_PID SINK_PID TARPIT_PID' EXIT
+trap 'relay_exit TERN_PID SINK_PID TARPIT_PID FOLLOW_PID' EXIT
 trap 'exit 130' INT TERM
 
 # The dead host on port $2: nothing (connections refused) or a tarpit that
@@ -96,13 +97,18 @@ queue_postfix() { "$POSTQUEUE" -c "$1/etc" -p | tail -n 1; }
 log_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 # The lines of log $1 from byte offset $2 on.
 log_since() { tail -c +$(($2 + 1)) "$1" 2>/dev/null || true; }
-live_sent() { log_since "$1" "$2" | grep -c 'to=<rcpt@live\.test>.*status=sent' || true; }
-# Distinct queue IDs with a status=deferred line for the dead domain.
-dead_deferred() {
-  log_since "$1" "$2" | awk '/to=<rcpt@dead\.test>.*status=deferred/ { for (i = 1; i <= NF; i++) if ($(i + 1) ~ /^to=</) { id[$i] = 1; break } }
-    END { print length(id) }'
+# Counts from offset $2 of log $1 on, kept up to date by dead_host_follow.py
+# (reading each byte once: grepping the whole growing log every 50 ms would
+# cost a core). One follower at a time; "count I" prints number I of:
+# live messages sent, distinct dead IDs deferred, dead deferral lines.
+follow() {
+  rm -f "$WORK/follow.status"
+  echo "0 0 0" >"$WORK/follow.status"
+  python3 "$ROOT/bench/dead_host_follow.py" "$1" "$2" "$WORK/follow.status" &
+  FOLLOW_PID=$!
 }
-dead_deferred_lines() { log_since "$1" "$2" | grep -c 'to=<rcpt@dead\.test>.*status=deferred' || true; }
+count() { local a; read -r -a a <"$WORK/follow.status"; echo "${a[$1]}"; }
+unfollow() { stop_pid_var FOLLOW_PID; }
 
 # Median, p99 and max of the delay= values of the live status=sent lines of
 # log $1 from offset $2, as "med/p99/max".
@@ -128,6 +134,7 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 live_run() {
   local server=$1 d=$2 port=$3 flush_after=${4:-} log="$2/maillog" t0 t1 n=0 deadline now
   LIVE_MARK=$(log_size "$log")
+  follow "$log" "$LIVE_MARK"
   FLUSH_AT=-
   sync
   LIVE_LOAD0=$(load1)
@@ -136,7 +143,7 @@ live_run() {
     -f sender@client.test -t rcpt@live.test "127.0.0.1:$port" >>"$d/smtp-source.log" 2>&1 &
   SOURCE_PID=$!
   deadline=$((SECONDS + DELIVERY_TIMEOUT))
-  while n=$(live_sent "$log" "$LIVE_MARK"); ((n < N_LIVE && SECONDS < deadline)); do
+  while n=$(count 0); ((n < N_LIVE && SECONDS < deadline)); do
     if [[ -n $flush_after && $FLUSH_AT == - ]]; then
       now=$EPOCHREALTIME
       if ((n * 2 >= N_LIVE)) || awk -v a="$t0" -v b="$now" -v f="$flush_after" 'BEGIN { exit !(b - a >= f) }'; then
@@ -151,6 +158,8 @@ live_run() {
   t1=$EPOCHREALTIME
   wait "$SOURCE_PID" || true
   SOURCE_PID=
+  LIVE_DEAD_LINES=$(count 2)
+  unfollow
   LIVE_SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
   if ((n < N_LIVE)); then
     LIVE_RATE="FAIL($n/$N_LIVE)"
@@ -192,13 +201,15 @@ run_server() { # server
   wait "$SOURCE_PID" || true
   SOURCE_PID=
   t1=$EPOCHREALTIME
+  follow "$log" "$mark"
   R[$server.fill_in]=$(awk -v n="$N_DEAD" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
   deadline=$((SECONDS + DELIVERY_TIMEOUT))
-  while n=$(dead_deferred "$log" "$mark"); ((n < N_DEAD && SECONDS < deadline)); do sleep 1; done
+  while n=$(count 1); ((n < N_DEAD && SECONDS < deadline)); do sleep 0.1; done
   t1=$EPOCHREALTIME
   R[$server.fill_secs]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')
   R[$server.fill_n]=$n
-  R[$server.fill_lines]=$(dead_deferred_lines "$log" "$mark")
+  R[$server.fill_lines]=$(count 2)
+  unfollow
   ((n >= N_DEAD)) || echo "  $server: only $n of $N_DEAD dead messages deferred in ${DELIVERY_TIMEOUT}s" >&2
   R[$server.queue]=$("queue_$server" "$d" 2>&1 || true)
 
@@ -206,11 +217,13 @@ run_server() { # server
   live_run "$server" "$d" "$port" "$(awk -v s="${R[$server.base_secs]}" 'BEGIN { printf "%.1f", s / 2 }')"
   R[$server.back]=$LIVE_RATE R[$server.back_delays]=$LIVE_DELAYS R[$server.flush_at]=$FLUSH_AT
   R[$server.back_pause]=$LIVE_PAUSE R[$server.back_load]=$LIVE_LOAD
-  R[$server.retried_live]=$(dead_deferred_lines "$log" "$LIVE_MARK")
+  R[$server.retried_live]=$LIVE_DEAD_LINES
   R[$server.redefer]=-
   if [[ $FLUSH_AT != - ]]; then
     deadline=$((SECONDS + REDEFER_TIMEOUT))
-    while n=$(dead_deferred "$log" "$FLUSH_MARK"); ((n < N_DEAD && SECONDS < deadline)); do sleep 1; done
+    follow "$log" "$FLUSH_MARK"
+    while n=$(count 1); ((n < N_DEAD && SECONDS < deadline)); do sleep 0.1; done
+    unfollow
     if ((n >= N_DEAD)); then
       R[$server.redefer]=$(awk -v a="$FLUSH_T" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
     else
