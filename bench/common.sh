@@ -1,8 +1,10 @@
 # shellcheck shell=bash
 # Helpers shared by the benchmark scripts (sourced, not run): free ports,
 # waiting for a banner, counting a Maildir, medians, stopping a process,
-# the throwaway Postfix instance and the machine header of a results file.
-# The caller sets ROOT, POSTFIX, POSTCONF and BENCH_NAME (for messages).
+# the throwaway Postfix instance and the machine header of a results file,
+# the smtp-sink next hop and the delay= figures of a relay log.
+# The caller sets ROOT, POSTFIX, POSTCONF and BENCH_NAME (for messages);
+# relay_programs sets the programs of the relay benchmarks.
 
 die() { echo "${BENCH_NAME:-bench}: $*" >&2; exit 1; }
 
@@ -166,5 +168,74 @@ machine_header() {
     echo "# ext4:     journal task $(cat "/sys/fs/ext4/$dev/journal_task") (<none> = no journal)"
   fi
   echo "# load:     $(cut -d' ' -f1-3 /proc/loadavg) before the run (other work on the machine skews the numbers)"
-  echo "# tern:     $tern built $(date -u -r "$tern" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo '?'), tree at $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && git diff --quiet 2>/dev/null || echo ' (dirty)')"
+  # The tree the binary sits in (TERN_BINARY may be another worktree's build).
+  local tree
+  tree=$(dirname "$(readlink -f "$tern")")
+  echo "# tern:     $tern built $(date -u -r "$tern" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo '?'), tree at $(git -C "$tree" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$tree" diff --quiet -- . ':!bench/results-*' 2>/dev/null || echo ' (dirty: the binary may hold uncommitted changes)')"
+}
+
+# Postfix's smtp-sink on 127.0.0.1:$2 (answers everything, keeps nothing),
+# its output in $1/sink.log; sets SINK_PID.
+start_sink() {
+  "$SMTP_SINK" -u nobody "127.0.0.1:$2" 1000 >"$1/sink.log" 2>&1 &
+  SINK_PID=$!
+  wait_banner "$2" || { cat "$1/sink.log" >&2; die "smtp-sink did not start"; }
+}
+
+# status=sent lines in log $1 (tern's and Postfix's have the same form).
+sent_lines() { grep -c 'status=sent' "$1" 2>/dev/null || true; }
+
+# Median and p99 of the delay= values of the status=sent lines of log $1
+# (or of stdin when $1 is -).
+delays() {
+  { grep 'status=sent' "$1" || true; } | sed -n 's/.* delay=\([0-9.]*\),.*/\1/p' | sort -g |
+    awk '{ a[NR] = $1 } END { if (!NR) { print "- -"; exit } m = a[int((NR + 1) / 2)]; i = int(NR * 0.99 + 0.999); if (i < 1) i = 1; printf "%.2f %.2f\n", m, a[i] }'
+}
+
+# The EXIT trap of a relay benchmark: kills smtp-source (SOURCE_PID), stops
+# the throwaway Postfix and the processes whose PIDs are in the variables
+# named by the arguments, removes WORK unless KEEP=1, and exits with the
+# status the script was leaving with.
+relay_exit() {
+  local rc=$? v
+  if [[ -n ${SOURCE_PID:-} ]]; then kill "$SOURCE_PID" 2>/dev/null || true; fi
+  stop_postfix || true
+  for v in "$@"; do stop_pid_var "$v" || true; done
+  if [[ ${KEEP:-0} == 1 ]]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
+  exit $rc
+}
+
+# The programs of the relay benchmarks (each overridable by its variable,
+# tern by TERN_BINARY), and the check that they are there and we are root.
+relay_programs() {
+  TERN=${TERN_BINARY:-$ROOT/build/tern}
+  SMTP_SOURCE=${SMTP_SOURCE:-/usr/sbin/smtp-source}
+  SMTP_SINK=${SMTP_SINK:-/usr/sbin/smtp-sink}
+  POSTFIX=${POSTFIX:-/usr/sbin/postfix}
+  POSTCONF=${POSTCONF:-/usr/sbin/postconf}
+  POSTQUEUE=${POSTQUEUE:-/usr/sbin/postqueue}
+  [[ $(id -u) -eq 0 ]] || die "run as root (the throwaway Postfix instance needs it)"
+  local b
+  for b in "$SMTP_SOURCE" "$SMTP_SINK" "$POSTFIX" "$POSTCONF" "$POSTQUEUE"; do
+    [[ -x $b ]] || die "$b missing (apt-get install postfix)"
+  done
+  [[ -x $TERN ]] || die "$TERN missing (./scripts/build.sh)"
+}
+
+# A throwaway tern in dir $1 listening on 127.0.0.1:$2, with the lines of
+# tern_bench_config and the further main.cf lines given; sets TERN_PID and
+# waits for its banner.
+run_tern() {
+  local d=$1 port=$2 line
+  shift 2
+  mkdir -p "$d/queue" "$d/vmail"
+  {
+    tern_bench_config "$d" "$d/users"
+    echo "smtpd_listen = 127.0.0.1:$port"
+    for line in "$@"; do echo "$line"; done
+  } >"$d/main.cf"
+  : >"$d/users"
+  "$TERN" -c "$d/main.cf" serve >"$d/stderr.log" 2>&1 &
+  TERN_PID=$!
+  wait_banner "$port" || { cat "$d/stderr.log" >&2; die "tern did not start"; }
 }

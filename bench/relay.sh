@@ -17,12 +17,6 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-TERN=${TERN_BINARY:-$ROOT/build/tern}
-SMTP_SOURCE=${SMTP_SOURCE:-/usr/sbin/smtp-source}
-SMTP_SINK=${SMTP_SINK:-/usr/sbin/smtp-sink}
-POSTFIX=${POSTFIX:-/usr/sbin/postfix}
-POSTCONF=${POSTCONF:-/usr/sbin/postconf}
-
 SESSIONS=${SESSIONS:-"1 10 50"}
 SIZES=${SIZES:-"1024 102400"}
 RCPTS=${RCPTS:-"1 10"}                    # recipients per message (smtp-source -r)
@@ -38,9 +32,7 @@ BENCH_NAME=relay
 # shellcheck source=bench/common.sh
 source "$ROOT/bench/common.sh"
 
-[[ $(id -u) -eq 0 ]] || die "run as root (the throwaway Postfix instance needs it)"
-for b in "$SMTP_SOURCE" "$SMTP_SINK" "$POSTFIX"; do [[ -x $b ]] || die "$b missing (apt-get install postfix)"; done
-[[ -x $TERN ]] || die "$TERN missing (./scripts/build.sh)"
+relay_programs
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tern-relay.XXXXXX")
 chmod 755 "$WORK"
@@ -49,36 +41,11 @@ PF_DIR=
 SINK_PID=
 SOURCE_PID=
 
-cleanup() {
-  local rc=$?
-  if [[ -n $SOURCE_PID ]]; then kill "$SOURCE_PID" 2>/dev/null || true; fi
-  stop_pid_var TERN_PID || true
-  stop_postfix || true
-  stop_pid_var SINK_PID || true
-  if [[ $KEEP == 1 ]]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
-  exit $rc
-}
-trap cleanup EXIT
+trap 'relay_exit TERN_PID SINK_PID' EXIT
 trap 'exit 130' INT TERM
 
-start_sink() { # $1 = dir, $2 = port
-  "$SMTP_SINK" -u nobody "127.0.0.1:$2" 1000 >"$1/sink.log" 2>&1 &
-  SINK_PID=$!
-  wait_banner "$2" || { cat "$1/sink.log" >&2; die "smtp-sink did not start"; }
-}
-
 start_tern() { # $1 = dir, $2 = port, $3 = sink port
-  local d=$1
-  mkdir -p "$d/queue" "$d/vmail"
-  {
-    tern_bench_config "$d" "$d/users"
-    echo "smtpd_listen = 127.0.0.1:$2"
-    echo "relayhost = [127.0.0.1]:$3"
-  } >"$d/main.cf"
-  : >"$d/users"
-  "$TERN" -c "$d/main.cf" serve >"$d/stderr.log" 2>&1 &
-  TERN_PID=$!
-  wait_banner "$2" || { cat "$d/stderr.log" >&2; die "tern did not start"; }
+  run_tern "$1" "$2" "relayhost = [127.0.0.1]:$3"
 }
 stop_tern() { stop_pid_var TERN_PID; }
 
@@ -86,14 +53,6 @@ start_postfix() { # $1 = dir, $2 = port, $3 = sink port
   setup_postfix "$1" "127.0.0.1:$2 inet n - n - - smtpd" "relayhost = [127.0.0.1]:$3" \
     "smtp_tls_security_level = none"
   run_postfix "$1" "$2"
-}
-
-sent_lines() { grep -c 'status=sent' "$1" 2>/dev/null || true; }
-
-# Median and p99 of the delay= values of the status=sent lines of log $1.
-delays() {
-  { grep 'status=sent' "$1" || true; } | sed -n 's/.* delay=\([0-9.]*\),.*/\1/p' | sort -g |
-    awk '{ a[NR] = $1 } END { if (!NR) { print "- -"; exit } m = a[int((NR + 1) / 2)]; i = int(NR * 0.99 + 0.999); if (i < 1) i = 1; printf "%.2f %.2f\n", m, a[i] }'
 }
 
 RESULT=
