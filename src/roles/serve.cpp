@@ -177,7 +177,7 @@ int serve(const ServeOptions& opt) {
     if (!a.site.empty()) return sched.flush_site(a.site);
     if (!a.requeue.empty() && a.requeue != "ALL") return sched.requeue(a.requeue);
     // Released messages are in active/ but unknown to the scheduler.
-    for (auto& id : spool.list(queue::Area::active)) sched.on_new_message(id);
+    sched.adopt(spool.list(queue::Area::active));
     if (a.requeue == "ALL") return sched.requeue_all();
     sched.flush();
   });
@@ -226,7 +226,7 @@ int serve(const ServeOptions& opt) {
         log::info("reload -- configuration and tables reloaded");
       }
     } else if (sig == SIGUSR1) {
-      for (auto& id : spool.list(queue::Area::active)) sched.on_new_message(id);
+      sched.adopt(spool.list(queue::Area::active));
       sched.flush();
       log::info("queue flush requested");
     } else {

@@ -160,6 +160,17 @@ void Scheduler::on_new_message(const std::string& id) {
   cv_.notify_one();
 }
 
+void Scheduler::adopt(const std::vector<std::string>& ids) {
+  {
+    std::lock_guard lock(mu_);
+    std::set<std::string> waiting;
+    for (auto& [when, id] : deferred_) waiting.insert(id);
+    for (const auto& id : ids)
+      if (!waiting.count(id) && queued_or_busy_.insert(id).second) due_.push_back(id);
+  }
+  cv_.notify_all();
+}
+
 void Scheduler::flush() {
   forget_failures();
   {
@@ -321,12 +332,13 @@ void Scheduler::worker() {
   for (;;) {
     Job* cont = nullptr;
     std::string id;
+    bool retry = false;
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] {
         if (!continuations_.empty()) return true;
         if (stopping_) return in_flight_.empty() || abandoned_;
-        return in_flight_.size() < active_limit_ && (!ready_.empty() || !due_.empty());
+        return in_flight_.size() < active_limit_ && (!ready_.empty() || (!due_.empty() && retrying_ < retry_limit()));
       });
       if (!continuations_.empty() && !(stopping_ && abandoned_)) {
         cont = continuations_.front();
@@ -334,11 +346,13 @@ void Scheduler::worker() {
       } else if (stopping_) {
         return;
       } else {
-        // New mail first, but every fourth pick a retry when one is due.
-        bool retry = due_.size() > 0 && (ready_.empty() || ++picks_ % 4 == 0);
+        // New mail first, but every fourth pick a retry when one is due,
+        // and never more than retry_limit() runners on retries at once.
+        retry = !due_.empty() && retrying_ < retry_limit() && (ready_.empty() || ++picks_ % 4 == 0);
         auto& from = retry ? due_ : ready_;
         id = std::move(from.front());
         from.pop_front();
+        if (retry) ++retrying_;
       }
     }
     // A continuation finishes even during shutdown (its remote deliveries
@@ -354,8 +368,14 @@ void Scheduler::worker() {
     if (slot) slots_.release();
     std::lock_guard lock(mu_);
     --busy_;
+    if (retry) {
+      --retrying_;
+      if (!due_.empty()) cv_.notify_one();
+    }
   }
 }
+
+int Scheduler::retry_limit() const { return std::max(1, thread_count_ / 4); }
 
 void Scheduler::done_with(const std::string& id) {
   std::unique_ptr<Job> job;
@@ -411,11 +431,15 @@ void Scheduler::begin(const std::string& id) {
                               if (gate->scheduler) gate->scheduler->batch_done(id, i, std::move(o));
                             });
   }
-  std::lock_guard lock(mu_);
-  if (--j.outstanding == 0) {
-    continuations_.push_back(&j);
-    cv_.notify_one();
+  {
+    std::lock_guard lock(mu_);
+    if (--j.outstanding != 0) return;  // a callback queues the continuation
   }
+  // Every batch is answered already (most often at once: a suspended
+  // destination, error: or discard:): the rest of the pass runs here, on
+  // this runner, rather than queued, so a retry backlog stays on the runners retry_limit() allows
+  // and never fills the continuation queue ahead of new mail's answers.
+  complete(j);
 }
 
 void Scheduler::batch_done(const std::string& id, size_t batch, std::vector<delivery::BatchOutcome> outcomes) {
@@ -497,7 +521,7 @@ void Scheduler::complete(Job& job) {
 }
 
 void Scheduler::defer(const std::string& id, const DeliveryServices& svc, const RetryPlan& plan) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   long long delay = 1;
   if (plan.rule) {
     // retry_rules (retry_plan.h): attempts_ holds the previous interval in
@@ -515,6 +539,7 @@ void Scheduler::defer(const std::string& id, const DeliveryServices& svc, const 
   }
   if (delay < 1) delay = 1;
   deferred_.emplace(Clock::now() + std::chrono::seconds(delay), id);
+  lock.unlock();
   spool_.set_next_attempt(id, ::time(nullptr) + static_cast<std::time_t>(delay));
 }
 

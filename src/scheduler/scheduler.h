@@ -30,8 +30,9 @@
 // pass (local targets, records, bounces, deferral) is queued as a
 // continuation, which runners take before anything else. At most
 // qmgr_message_active_limit messages wait so at once. New messages are
-// taken before retries (three of four picks), so a backlog of deferred
-// mail made due by a flush does not hold up new mail.
+// taken before retries (three of four picks), and at most a quarter of the
+// runners start retries at once, so a backlog of deferred mail made due by
+// a flush does not take the CPU new mail needs (bench/dead_host.sh).
 //
 // Delivery at acceptance is not here: see acceptance.h. Both take their
 // slots from one DeliverySlots, so delivery_concurrency_limit caps them
@@ -71,6 +72,10 @@ class Scheduler : public queue::NewMessageSink {
   // Queues every message in active/ (start-up, after a crash).
   void start();
   void on_new_message(const std::string& id) override;
+  // Messages found in active/ (released from hold, or put there by hand):
+  // those the scheduler does not know yet become due (as retries, not as
+  // new mail); the ones it knows keep their place.
+  void adopt(const std::vector<std::string>& ids);
   // Makes every deferred message due now (`tern queue flush`, SIGUSR1).
   void flush();
   // postqueue -s: makes due now only the deferred messages with a pending
@@ -120,6 +125,8 @@ class Scheduler : public queue::NewMessageSink {
   std::deque<std::string> ready_;  // new messages
   std::deque<std::string> due_;    // retries, flushes, requeues
   int picks_ = 0;                  // to take a retry every fourth pick
+  int retrying_ = 0;               // runners on a retry's begin(): at most retry_limit()
+  int retry_limit() const;
   std::map<std::string, std::unique_ptr<Job>> in_flight_;  // waiting for remote batches
   std::deque<Job*> continuations_;                         // their batches answered
   size_t active_limit_ = 20000;                            // qmgr_message_active_limit
