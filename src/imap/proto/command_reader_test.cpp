@@ -245,3 +245,51 @@ TEST(CommandReader, RawLinesAndClear) {
 }
 
 }  // namespace
+
+namespace {
+
+// A streamed literal may be far larger than what the reader keeps in memory,
+// and nothing of it is kept in the tree.
+TEST(CommandReader, StreamedLiteralBeyondTheKeptLimit) {
+  ReaderLimits l;
+  l.max_buffered_literal_bytes = 16;
+  l.max_literal_bytes = 1 << 20;
+  CommandReader r(l);
+  r.feed("a APPEND INBOX {100000}\r\n");
+  ASSERT_EQ(r.next().kind, Event::Kind::literal);
+  r.stream_literal();
+  ASSERT_EQ(r.next().kind, Event::Kind::continuation);
+  size_t got = 0;
+  for (int i = 0; i < 100; ++i) {
+    r.feed(std::string(1000, 'z'));
+    for (Event e = r.next(); e.kind != Event::Kind::need_more; e = r.next()) {
+      ASSERT_EQ(e.kind, Event::Kind::literal_chunk);
+      got += e.chunk.size();
+    }
+  }
+  EXPECT_EQ(got, 100000u);
+  r.feed("\r\n");
+  Event done = r.next();
+  ASSERT_EQ(done.kind, Event::Kind::command);
+  ASSERT_EQ(done.command.args.size(), 2u);
+  EXPECT_TRUE(done.command.args[1].streamed);
+  EXPECT_EQ(done.command.args[1].literal_size, 100000u);
+  EXPECT_TRUE(done.command.args[1].text.empty());
+}
+
+// A client that vanishes mid-literal leaves the reader waiting, not broken;
+// clear() (a new connection state) starts afresh.
+TEST(CommandReader, VanishedMidLiteral) {
+  CommandReader r;
+  r.feed("a LOGIN {10}\r\nabc");
+  EXPECT_EQ(r.next().kind, Event::Kind::literal);
+  EXPECT_EQ(r.next().kind, Event::Kind::continuation);
+  EXPECT_EQ(r.next().kind, Event::Kind::need_more);
+  r.clear();
+  r.feed("b NOOP\r\n");
+  Event e = r.next();
+  ASSERT_EQ(e.kind, Event::Kind::command);
+  EXPECT_EQ(e.command.tag, "b");
+}
+
+}  // namespace
