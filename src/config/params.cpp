@@ -180,6 +180,10 @@ const std::vector<ParamDef>& table() {
      "Delay before a failed AUTH's 535, doubled for each earlier failure from the same address (at most 64 times)"},
     {"smtpd_sasl_failure_window", T::duration, "1h",
      "An address's failed AUTH attempts are forgotten after this long without a new one"},
+    // POP3 server (issue 10); its failed logins count with SMTP AUTH's (smtpd_sasl_failure_*)
+    {"pop3d_timeout", T::duration, "600s", "Time a POP3 client may take for each command (RFC 1939: at least 10 minutes)"},
+    {"pop3d_tls_auth_only", T::boolean, "yes",
+     "Accept POP3 USER/PASS and AUTH only over TLS or from loopback (Dovecot's disable_plaintext_auth); -ERR [AUTH] before it"},
     // Remote delivery: DNS (the dns module; issue 9)
     {"dns_resolver", T::string, "",
      "DNS server for MX lookups and client names, host:port (e.g. 127.0.0.1:5353); empty: the nameservers of /etc/resolv.conf"},

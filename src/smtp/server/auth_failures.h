@@ -1,43 +1,10 @@
-// AuthFailures: failed SMTP AUTH attempts per client address, across
-// sessions, so that a client guessing passwords gets growing delays and,
-// past smtpd_sasl_failure_limit, 421 and a closed connection however often
-// it reconnects (docs/behaviour.md, "Brute force"). Owned by the
-// SessionHost (one per server, kept across reloads); used on the session
-// thread only, so no locking.
-//
-// SECURITY: the table is keyed by client address, which an attacker with
-// many addresses controls: it holds at most max_clients entries, dropping
-// expired ones first and then the one whose last failure is oldest.
-// A success does not clear an address's count: an attacker who owns one
-// account could otherwise reset the count between guesses at others.
+// AuthFailures lives in sasl/ (sasl/auth_failures.h), so that the SMTP and
+// POP3 (later IMAP) servers share one table per client address; this name
+// keeps the SMTP server's spelling.
 #pragma once
 
-#include <chrono>
-#include <cstddef>
-#include <string>
-#include <unordered_map>
+#include "sasl/auth_failures.h"
 
 namespace tern::smtp {
-
-class AuthFailures {
- public:
-  using Clock = std::chrono::steady_clock;
-  explicit AuthFailures(size_t max_clients = 10000) : max_(max_clients) {}
-  // Failures from `ip` whose latest one is within `window` of `now`
-  // (a quiet window forgets the address).
-  int count(const std::string& ip, Clock::time_point now, std::chrono::seconds window);
-  // Records one more failure; returns the count including it.
-  int record(const std::string& ip, Clock::time_point now, std::chrono::seconds window);
-  size_t size() const { return entries_.size(); }
-
- private:
-  struct Entry {
-    int failures = 0;
-    Clock::time_point last;
-  };
-  void make_room(Clock::time_point now, std::chrono::seconds window);
-  size_t max_;
-  std::unordered_map<std::string, Entry> entries_;
-};
-
+using AuthFailures = sasl::AuthFailures;
 }  // namespace tern::smtp

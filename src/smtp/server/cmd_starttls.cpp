@@ -12,6 +12,7 @@
 //   - the handshake runs under the same per-command deadline as any command
 //     (the Watchdog watches the new stream), and a failed one closes.
 #include "base/log.h"
+#include "io/session_steps.h"
 #include "smtp/server/session.h"
 
 namespace tern::smtp {
@@ -40,27 +41,18 @@ asio::awaitable<void> Session::cmd_starttls(const Command&) {
 }
 
 asio::awaitable<bool> Session::start_tls() {
-  auto tls = services_->tls->wrap(stream_);
-  if (!tls) {
-    log::error("cannot start TLS for {}: the connection cannot carry TLS", client_name_);
+  auto started = co_await io::start_tls(*services_->tls, stream_, *watchdog_, lim_.timeout);
+  if (!started.ok) {
+    if (!started.wrapped) {
+      log::error("cannot start TLS for {}: {}", client_name_, started.error);
+    } else {
+      log::info("SSL_accept error from {}: {}", client_name_, interrupted_ && started.error != "timeout" ? "shutting down" : started.error);
+    }
     stream_->close();
     closed_ = true;
     co_return false;
   }
-  io::TlsStream& t = *tls;
-  stream_ = std::move(tls);
-  watchdog_->watch(*stream_);
-  watchdog_->arm(lim_.timeout);
-  asio::error_code ec;
-  co_await t.handshake(ec);
-  if (ec) {
-    std::string why = watchdog_->fired() ? "timeout" : interrupted_ ? "shutting down" : t.error_text(ec);
-    log::info("SSL_accept error from {}: {}", client_name_, why);
-    stream_->close();
-    closed_ = true;
-    co_return false;
-  }
-  tls_ = t.summary();
+  tls_ = started.summary;
   tls_active_ = true;
   client_.tls = true;
   if (lim_.tls_loglevel >= 1)

@@ -3,6 +3,7 @@
 
 #include "base/log.h"
 #include "base/strings.h"
+#include "io/session_steps.h"
 
 namespace tern::smtp {
 
@@ -82,18 +83,13 @@ asio::awaitable<bool> Session::fill(const char* during) {
     hang_up(HangUp::shutdown);
     co_return false;
   }
-  asio::error_code ec;
   size_t n = 0;
-  // A deadline that passed is not undone by data: neither data read in the
-  // instant the watchdog fired (its cancel() came after the read completed)
-  // nor a read after it fired while the session was busy.
-  auto timed_out = [this] { return watchdog_ && watchdog_->fired(); };
-  if (!timed_out()) n = co_await stream_->read_some(asio::buffer(read_buf_), ec);
-  if (!ec && n > 0 && !timed_out()) {
+  auto got = co_await io::read_before_deadline(*stream_, watchdog_.get(), read_buf_, n);
+  if (got == io::ReadOutcome::data) {
     splitter_.feed(std::string_view(read_buf_.data(), n));
     co_return true;
   }
-  if (timed_out()) {
+  if (got == io::ReadOutcome::timeout) {
     log::info("timeout after {} from {}", during, client_name_);
     hang_up(HangUp::timeout);
   } else if (interrupted_ || host_.shutting_down()) {

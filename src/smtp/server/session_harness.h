@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "io/fake_clock.h"
 #include "io/memory_stream.h"
+#include "sasl/fake_verifier.h"
 #include "smtp/server/fake_tls.h"
 #include "smtp/server/host.h"
 #include "smtp/server/session.h"
@@ -53,20 +54,8 @@ inline constexpr std::string_view kConfig =
     "smtpd_sasl_failure_limit = 4\n"
     "smtpd_sasl_failure_sleep_time = 0\n";
 
-// One account, alice@virt.test with password "secret"; "tempfail@virt.test"
-// gets a temporary failure. Answers at once (the real one answers from a
-// worker thread; the session posts the result back either way).
-class FakeVerifier final : public sasl::Verifier {
- public:
-  void verify(sasl::Credentials c, std::function<void(sasl::VerifyResult)> done) override {
-    ++calls;
-    sasl::VerifyResult r;
-    if (c.authcid == "tempfail@virt.test") r.kind = sasl::VerifyResult::Kind::temporary;
-    else if (c.authcid == "alice@virt.test" && c.password == "secret") r = {sasl::VerifyResult::Kind::ok, c.authcid};
-    done(std::move(r));
-  }
-  int calls = 0;
-};
+// alice@virt.test with password "secret" (sasl/fake_verifier.h).
+using FakeVerifier = sasl::testing::FakeVerifier;
 
 // tls: the fake TLS layer STARTTLS uses (fake_tls.h); none: no certificate.
 inline std::shared_ptr<const Services> make_services(std::string_view extra_config = {},

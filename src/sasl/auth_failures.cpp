@@ -1,7 +1,7 @@
 // Implementation of the per-address AUTH failure table (see auth_failures.h).
-#include "smtp/server/auth_failures.h"
+#include "sasl/auth_failures.h"
 
-namespace tern::smtp {
+namespace tern::sasl {
 
 int AuthFailures::count(const std::string& ip, Clock::time_point now, std::chrono::seconds window) {
   auto it = entries_.find(ip);
@@ -34,4 +34,4 @@ void AuthFailures::make_room(Clock::time_point now, std::chrono::seconds window)
   }
 }
 
-}  // namespace tern::smtp
+}  // namespace tern::sasl
