@@ -216,9 +216,15 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
         return st.error();
       }
     }
+    // A message whose UID could not be recorded is taken back: the client
+    // is told NO and may retry, so keeping it would make a duplicate.
+    auto take_back = [&](Error e) -> Result<std::vector<Current>> {
+      if (tmp_name) ::unlinkat(cur_fd_.get(), std::string(new_name).c_str(), 0);
+      return e;
+    };
     names = scan(cur_fd_.get(), cur_path);  // under the lock: see maildir_mailbox.h
-    if (!names) return names.error();
-    if (Status st = sync_locked(*names); !st) return st.error();
+    if (!names) return take_back(names.error());
+    if (Status st = sync_locked(*names); !st) return take_back(st.error());
     if (added_uid) {
       auto it = uid_of_base_.find(base_of(new_name));
       if (it == uid_of_base_.end()) return Error::temp(fmt::format("{}: appended file vanished", cur_path));
@@ -356,7 +362,8 @@ Status MaildirMailbox::expunge(uint32_t uid) {
   const std::string cur_path = fs::join(dir_, "cur");
   std::string name = names_[idx];
   for (int attempt = 0; attempt < 3; ++attempt) {
-    if (::unlinkat(cur_fd_.get(), name.c_str(), 0) == 0 || errno != ENOENT) break;
+    if (::unlinkat(cur_fd_.get(), name.c_str(), 0) == 0) break;
+    if (errno != ENOENT) return fs::errno_error("unlink", fs::join(cur_path, name), errno);
     auto now = current_name(base_of(name));
     if (!now) break;  // already gone
     name = *now;

@@ -230,6 +230,27 @@ TEST(MaildirMailbox, CrashBetweenMessageAndIndexReusesNoUid) {
   EXPECT_NE(slurp(t / "acct/dovecot-uidlist"), index_before);
 }
 
+TEST(MaildirMailbox, AppendWhoseIndexCannotBeWrittenLeavesNothing) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto mb = open_ok(store, "INBOX");
+  ASSERT_TRUE(mb->append("a\n", 0, 0));
+  stdfs::create_directory(t / "acct/dovecot-uidlist.tmp");  // the rewrite cannot create its file
+  auto r = mb->append("b\n", 0, 0);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is_temporary());
+  EXPECT_EQ(std::distance(stdfs::directory_iterator(t / "acct/cur"), stdfs::directory_iterator()), 1);
+  EXPECT_TRUE(stdfs::is_empty(t / "acct/tmp"));
+  EXPECT_FALSE(stdfs::exists(t / "acct/dovecot-uidlist.lock"));
+  stdfs::remove(t / "acct/dovecot-uidlist.tmp");
+  auto again = mb->append("c\n", 0, 0);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, 2u);  // the NO'd append's UID was never on disk nor told
+  auto ch = mb->refresh();
+  EXPECT_EQ(ch->appeared, (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(*mb->read(2), "c\n");
+}
+
 TEST(MaildirMailbox, SkipsSymlinksAndBadNames) {
   TempDir t;
   MaildirStore store(t / "acct");
