@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -249,6 +250,41 @@ TEST(MaildirMailbox, AppendWhoseIndexCannotBeWrittenLeavesNothing) {
   auto ch = mb->refresh();
   EXPECT_EQ(ch->appeared, (std::vector<uint32_t>{1, 2}));
   EXPECT_EQ(*mb->read(2), "c\n");
+}
+
+TEST(MaildirMailbox, ConcurrentWritersNeverShareAUid) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  ASSERT_TRUE(store.open("INBOX"));
+  constexpr int kWriters = 3, kEach = 40;
+  std::vector<pid_t> kids;
+  for (int w = 0; w < kWriters; ++w) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      MaildirStore mine(t / "acct");
+      auto mb = mine.open("INBOX");
+      int bad = mb ? 0 : 1;
+      for (int i = 0; mb && i < kEach; ++i) {
+        if (!(*mb)->append("w" + std::to_string(w) + "\n", 0, 0)) ++bad;
+        if (i % 7 == 0 && !(*mb)->refresh()) ++bad;  // readers racing the writers
+      }
+      ::_exit(bad ? 1 : 0);
+    }
+    kids.push_back(pid);
+  }
+  // Deliveries by the existing writer race them too.
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(maildir_deliver(t / "acct", "", "d\n"));
+  for (pid_t k : kids) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(k, &status, 0), k);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }
+  auto mb = open_ok(store, "INBOX");
+  ASSERT_EQ(mb->messages().size(), size_t{kWriters * kEach + 20});
+  EXPECT_EQ(mb->messages().back().uid, uint32_t{kWriters * kEach + 20});  // dense: no UID lost or doubled
+  auto index = parse_uidlist(slurp(t / "acct/dovecot-uidlist"));
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->records.size(), size_t{kWriters * kEach + 20});
 }
 
 TEST(MaildirMailbox, SkipsSymlinksAndBadNames) {
