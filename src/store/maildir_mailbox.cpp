@@ -186,6 +186,7 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
                                                                   std::string_view new_name,
                                                                   uint32_t* added_uid) {
   const std::string cur_path = fs::join(dir_, "cur"), new_path = fs::join(dir_, "new");
+  if (Status st = check_not_deleted(); !st) return st.error();
   // new/ -> cur/, as Dovecot does; someone else moving it first is fine.
   auto fresh = scan(new_fd_.get(), new_path);
   if (!fresh) return fresh.error();
@@ -240,6 +241,15 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
   }
   std::sort(out.begin(), out.end(), [](const Current& a, const Current& b) { return a.uid < b.uid; });
   return out;
+}
+
+// A folder deleted under an open session (IMAP DELETE elsewhere): say so
+// rather than show it empty or let an append vanish with it.
+Status MaildirMailbox::check_not_deleted() {
+  struct stat st;
+  if (::fstat(dir_fd_.get(), &st) != 0) return fs::errno_error("stat", dir_, errno);
+  if (st.st_nlink == 0) return Error::with_dsn("5.2.0", fmt::format("{}: the folder was deleted", dir_));
+  return ok_status();
 }
 
 Result<RefreshChanges> MaildirMailbox::refresh() {
@@ -386,6 +396,7 @@ Result<uint32_t> MaildirMailbox::commit_tmp(const std::string& tmp_name, std::st
 }
 
 Result<uint32_t> MaildirMailbox::append(std::string_view bytes, MessageFlags flags, int64_t internal_date_s) {
+  if (Status st = check_not_deleted(); !st) return st.error();
   const std::string tmp_path = fs::join(dir_, "tmp");
   std::string name;
   UniqueFd fd;

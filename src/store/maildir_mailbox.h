@@ -76,6 +76,7 @@ class MaildirMailbox final : public Mailbox {
                                     uint32_t* added_uid = nullptr);
   Status sync_locked(std::vector<std::string>& cur_names);
   Status load_index_if_changed();
+  Status check_not_deleted();
   Status rebuild_index(std::string_view why);
   Result<uint32_t> commit_tmp(const std::string& tmp_name, std::string_view cur_name);
   Result<std::string> current_name(const std::string& base);

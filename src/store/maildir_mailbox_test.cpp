@@ -354,6 +354,22 @@ TEST(MaildirStore, FoldersAreMaildirPlusPlus) {
     EXPECT_EQ(e.path().filename().string().rfind("..", 0), std::string::npos) << e.path();
 }
 
+TEST(MaildirStore, AFolderDeletedUnderAnOpenSessionSaysSo) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  ASSERT_TRUE(store.create("Old"));
+  auto mb = open_ok(store, "Old");
+  ASSERT_TRUE(mb->append("a\n", 0, 0));
+  ASSERT_TRUE(store.remove("Old"));
+  auto r = mb->refresh();
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is_permanent());
+  auto a = mb->append("b\n", 0, 0);
+  ASSERT_FALSE(a);  // never an OK for a message that is gone
+  EXPECT_TRUE(a.error().is_permanent());
+  EXPECT_EQ(*store.list(), (std::vector<std::string>{"INBOX"}));
+}
+
 TEST(MaildirStore, RefusesNamesThatLeaveTheMaildir) {
   TempDir t;
   MaildirStore store(t / "acct");
