@@ -3,6 +3,7 @@
 // names, two sessions seeing each other's changes, the index lost, damaged
 // or behind the files (a crash between message and index), folders.
 #include <fcntl.h>
+#include <signal.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -285,6 +286,55 @@ TEST(MaildirMailbox, ConcurrentWritersNeverShareAUid) {
   auto index = parse_uidlist(slurp(t / "acct/dovecot-uidlist"));
   ASSERT_TRUE(index);
   EXPECT_EQ(index->records.size(), size_t{kWriters * kEach + 20});
+}
+
+// RELIABILITY.md case 40 at the store's level: a writer killed with
+// SIGKILL at any moment keeps every append it was told had succeeded, the
+// UIDVALIDITY, and no UID is handed out twice afterwards.
+TEST(MaildirMailbox, KillNineDuringAppendsLosesNothingAcknowledged) {
+  for (int round = 0; round < 3; ++round) {
+    TempDir t;
+    MaildirStore store(t / "acct");
+    uint32_t validity = open_ok(store, "INBOX")->uidvalidity();
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::close(fds[0]);
+      MaildirStore mine(t / "acct");
+      auto mb = mine.open("INBOX");
+      for (uint32_t i = 0; mb; ++i) {
+        auto uid = (*mb)->append("message " + std::to_string(i) + "\n", 0, 0);
+        if (!uid) ::_exit(1);
+        uint32_t pair[2] = {*uid, i};
+        if (::write(fds[1], pair, sizeof pair) != sizeof pair) ::_exit(1);
+      }
+      ::_exit(1);
+    }
+    ::close(fds[1]);
+    // Let it run for a while (a number of acknowledged appends), then kill.
+    std::vector<std::pair<uint32_t, uint32_t>> acked;
+    uint32_t pair[2];
+    while (acked.size() < 30u + 17u * round && ::read(fds[0], pair, sizeof pair) == sizeof pair)
+      acked.emplace_back(pair[0], pair[1]);
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    while (::read(fds[0], pair, sizeof pair) == sizeof pair) acked.emplace_back(pair[0], pair[1]);
+    ::close(fds[0]);
+    auto mb = open_ok(store, "INBOX");
+    EXPECT_EQ(mb->uidvalidity(), validity);
+    for (auto [uid, i] : acked) {
+      auto bytes = mb->read(uid);
+      ASSERT_TRUE(bytes) << "UID " << uid << " acknowledged but missing";
+      EXPECT_EQ(*bytes, "message " + std::to_string(i) + "\n");
+    }
+    uint32_t max_uid = mb->messages().empty() ? 0 : mb->messages().back().uid;
+    EXPECT_GT(mb->uidnext(), max_uid);
+    auto next = mb->append("after\n", 0, 0);
+    ASSERT_TRUE(next);
+    EXPECT_GT(*next, max_uid);
+    EXPECT_TRUE(stdfs::is_empty(t / "acct/new"));
+  }
 }
 
 TEST(MaildirMailbox, SkipsSymlinksAndBadNames) {
