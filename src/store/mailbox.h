@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fd.h"
 #include "base/result.h"
 #include "store/maildir_filename.h"
 
@@ -66,7 +67,12 @@ class Mailbox {
   virtual const std::vector<MessageInfo>& messages() const = 0;
   // nullptr when uid is not in the snapshot.
   virtual const MessageInfo* find(uint32_t uid) const = 0;
-  // The message's bytes. Permanent error 5.2.0 if it was expunged meanwhile.
+  // The message's file, open for reading (a regular file, not a symlink),
+  // for sessions that stream or map large messages; it stays readable even
+  // if the message is renamed or expunged afterwards. Permanent error 5.2.0
+  // if it was expunged meanwhile.
+  virtual Result<UniqueFd> open_message(uint32_t uid) = 0;
+  // The message's bytes (open_message, read whole).
   virtual Result<std::string> read(uint32_t uid) = 0;
   // Adds then removes flags; the new flags are returned.
   virtual Result<MessageFlags> set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) = 0;

@@ -309,27 +309,39 @@ Result<std::string> MaildirMailbox::current_name(const std::string& base) {
   return Error::with_dsn("5.2.0", fmt::format("{}: message {} was expunged", dir_, base));
 }
 
-Result<std::string> MaildirMailbox::read(uint32_t uid) {
+Result<UniqueFd> MaildirMailbox::open_message(uint32_t uid) {
   const MessageInfo* m = find(uid);
   if (!m) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
   size_t idx = static_cast<size_t>(m - messages_.data());
-  UniqueFd fd(::openat(cur_fd_.get(), names_[idx].c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  UniqueFd fd(::openat(cur_fd_.get(), names_[idx].c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd.valid() && errno == ENOENT) {
     auto now = current_name(base_of(names_[idx]));
     if (!now) return now.error();
-    fd.reset(::openat(cur_fd_.get(), now->c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    fd.reset(::openat(cur_fd_.get(), now->c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   }
+  if (!fd.valid() && errno == ENOENT)
+    return Error::with_dsn("5.2.0", fmt::format("{}: message with UID {} was expunged", dir_, uid));
   if (!fd.valid()) return fs::errno_error("open", m->path, errno);
   struct stat st;
+  // O_NONBLOCK: a FIFO put in cur/ must not hang the open; a regular file ignores it.
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
     return Error::with_dsn("5.2.0", fmt::format("{}: not a regular file", m->path));
+  return fd;
+}
+
+Result<std::string> MaildirMailbox::read(uint32_t uid) {
+  auto fd = open_message(uid);
+  if (!fd) return fd.error();
+  struct stat st;
+  const std::string& path = find(uid)->path;
+  if (::fstat(fd->get(), &st) != 0) return fs::errno_error("stat", path, errno);
   std::string out;
   out.resize(static_cast<size_t>(st.st_size));
   size_t got = 0;
   while (got < out.size()) {
-    ssize_t n = ::read(fd.get(), out.data() + got, out.size() - got);
+    ssize_t n = ::read(fd->get(), out.data() + got, out.size() - got);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fs::errno_error("read", m->path, errno);
+    if (n < 0) return fs::errno_error("read", path, errno);
     if (n == 0) break;
     got += static_cast<size_t>(n);
   }

@@ -47,6 +47,7 @@ class MaildirMailbox final : public Mailbox {
   uint64_t modseq() const override { return modseq_; }
   const std::vector<MessageInfo>& messages() const override { return messages_; }
   const MessageInfo* find(uint32_t uid) const override;
+  Result<UniqueFd> open_message(uint32_t uid) override;
   Result<std::string> read(uint32_t uid) override;
   Result<MessageFlags> set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) override;
   Status expunge(uint32_t uid) override;

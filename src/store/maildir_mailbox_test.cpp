@@ -337,6 +337,34 @@ TEST(MaildirMailbox, KillNineDuringAppendsLosesNothingAcknowledged) {
   }
 }
 
+TEST(MaildirMailbox, OpenMessageSurvivesExpungeAndRefusesASwappedInSymlink) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto one = open_ok(store, "INBOX");
+  auto two = open_ok(store, "INBOX");
+  ASSERT_TRUE(one->append("kept open\n", 0, 0));
+  ASSERT_TRUE(one->append("swapped\n", 0, 0));
+  ASSERT_TRUE(one->refresh());
+  ASSERT_TRUE(two->refresh());
+  auto fd = one->open_message(1);
+  ASSERT_TRUE(fd);
+  ASSERT_TRUE(two->expunge(1));
+  char buf[32] = {};
+  EXPECT_EQ(::pread(fd->get(), buf, sizeof buf, 0), 10);
+  EXPECT_EQ(std::string(buf), "kept open\n");
+  // The file behind UID 2 replaced by a symlink to a secret: not followed.
+  std::ofstream(t / "secret") << "secret\n";
+  std::string path = one->find(2)->path;
+  stdfs::remove(path);
+  stdfs::create_symlink(t / "secret", path);
+  auto r = one->read(2);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().detail.find("secret\n"), std::string::npos);
+  auto gone = one->read(1);  // expunged by two before one refreshed
+  ASSERT_FALSE(gone);
+  EXPECT_TRUE(gone.error().is_permanent());
+}
+
 TEST(MaildirMailbox, SkipsSymlinksAndBadNames) {
   TempDir t;
   MaildirStore store(t / "acct");
