@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +21,8 @@
 
 namespace tern::store {
 namespace {
+
+constexpr time_t kTmpMaxAgeSeconds = 36 * 3600;
 
 std::string without_trailing_slash(std::string dir) {
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
@@ -82,9 +85,24 @@ Result<std::unique_ptr<MaildirMailbox>> MaildirMailbox::open(const std::string& 
     if (!d) return d.error();
     *fd = std::move(*d);
   }
+  mb->clean_tmp();
   if (auto r = mb->refresh(); !r) return r.error();
   mb->uidvalidity_changed_ = false;
   return mb;
+}
+
+// Files a writer left in tmp/ when it died: the Maildir rule (and Dovecot's)
+// is that nothing stays there for 36 hours, so older ones are garbage.
+void MaildirMailbox::clean_tmp() {
+  auto names = scan(tmp_fd_.get(), fs::join(dir_, "tmp"));
+  if (!names) return;
+  const time_t cutoff = ::time(nullptr) - kTmpMaxAgeSeconds;
+  for (const std::string& n : *names) {
+    struct stat st;
+    if (::fstatat(tmp_fd_.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+        st.st_mtime < cutoff && st.st_atime < cutoff)
+      ::unlinkat(tmp_fd_.get(), n.c_str(), 0);
+  }
 }
 
 const MessageInfo* MaildirMailbox::find(uint32_t uid) const {

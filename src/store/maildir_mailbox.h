@@ -13,7 +13,8 @@
 // session never drops a record another session has just written.
 // Copy: a hard link into the destination's tmp/ (the same inode, as
 // Dovecot does), then the append path; across file systems, read + append.
-// Flag changes rename the file in cur/ (not fsynced: a crash may lose a
+// Opening a folder removes files older than 36 hours from tmp/ (left by a
+// writer that died; the Maildir rule). Flag changes rename the file in cur/ (not fsynced: a crash may lose a
 // flag change, never a message); expunge unlinks and fsyncs cur/.
 //
 // SECURITY: the folder, cur/, new/ and tmp/ are opened with O_NOFOLLOW and
@@ -78,6 +79,7 @@ class MaildirMailbox final : public Mailbox {
   Status sync_locked(std::vector<std::string>& cur_names);
   Status load_index_if_changed();
   Status check_not_deleted();
+  void clean_tmp();
   Status rebuild_index(std::string_view why);
   Result<uint32_t> commit_tmp(const std::string& tmp_name, std::string_view cur_name);
   Result<std::string> current_name(const std::string& base);

@@ -365,6 +365,22 @@ TEST(MaildirMailbox, OpenMessageSurvivesExpungeAndRefusesASwappedInSymlink) {
   EXPECT_TRUE(gone.error().is_permanent());
 }
 
+TEST(MaildirMailbox, OpeningCleansOldFilesFromTmp) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  ASSERT_TRUE(store.open("INBOX"));
+  std::ofstream(t / "acct/tmp/old.writer") << "half";
+  std::ofstream(t / "acct/tmp/fresh.writer") << "busy";
+  std::ofstream(t / "target") << "not mine";
+  stdfs::create_symlink(t / "target", t / "acct/tmp/old.link");
+  struct timespec old[2] = {{::time(nullptr) - 37 * 3600, 0}, {::time(nullptr) - 37 * 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, (t / "acct/tmp/old.writer").c_str(), old, 0), 0);
+  ASSERT_TRUE(store.open("INBOX"));
+  EXPECT_FALSE(stdfs::exists(t / "acct/tmp/old.writer"));
+  EXPECT_TRUE(stdfs::exists(t / "acct/tmp/fresh.writer"));  // may be an append in progress
+  EXPECT_EQ(slurp(t / "target"), "not mine");
+}
+
 TEST(MaildirMailbox, SkipsSymlinksAndBadNames) {
   TempDir t;
   MaildirStore store(t / "acct");
