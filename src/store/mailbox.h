@@ -17,8 +17,8 @@
 //   follow a message another session renamed meanwhile.
 // - modseq() is a change counter of this object (it grows with every change
 //   it makes or sees), not yet a persistent CONDSTORE MODSEQ.
-// - Keywords (IMAP's user flags) are kept in the file names where Dovecot
-//   wrote them, but cannot yet be set or read through this interface.
+// - Keywords (IMAP's user flags) are Dovecot's: at most 26 per folder
+//   (keywords.h); set_keywords refuses a 27th with a permanent error.
 // - Not thread-safe: one Mailbox per session. Many Mailbox objects, in one
 //   process or many, may share a folder.
 //
@@ -45,6 +45,7 @@ struct MessageInfo {
   uint32_t uid = 0;
   uint64_t size_bytes = 0;       // the file's bytes (LF line ends as stored)
   MessageFlags flags = 0;
+  std::vector<std::string> keywords;  // as named in the folder, e.g. "$Junk"
   int64_t internal_date_s = 0;   // the file's mtime, seconds since the epoch
   std::string path;              // the file now (changes when flags change)
 };
@@ -52,7 +53,7 @@ struct MessageInfo {
 struct RefreshChanges {
   std::vector<uint32_t> appeared;       // new UIDs, ascending
   std::vector<uint32_t> vanished;       // expunged by someone else, ascending
-  std::vector<uint32_t> flags_changed;  // still there, other flags, ascending
+  std::vector<uint32_t> flags_changed;  // still there, other flags or keywords, ascending
   bool empty() const { return appeared.empty() && vanished.empty() && flags_changed.empty(); }
 };
 
@@ -76,6 +77,12 @@ class Mailbox {
   virtual Result<std::string> read(uint32_t uid) = 0;
   // Adds then removes flags; the new flags are returned.
   virtual Result<MessageFlags> set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) = 0;
+  // Adds then removes keywords (names as keyword_ok allows, any case);
+  // returns the message's keywords after.
+  virtual Result<std::vector<std::string>> set_keywords(uint32_t uid, const std::vector<std::string>& add,
+                                                        const std::vector<std::string>& remove) = 0;
+  // Every keyword defined in the folder (IMAP's FLAGS and PERMANENTFLAGS).
+  virtual std::vector<std::string> keywords() const = 0;
   // Removes the message (already gone is not an error).
   virtual Status expunge(uint32_t uid) = 0;
   // Stores a message (internal_date_s 0: now); returns its UID, durable.

@@ -103,6 +103,7 @@ TEST(DovecotInterop, DovecotReadsWhatTernWroteAndTernReadsDovecot) {
 
   // Dovecot's turn: a new message, a flag change, a folder.
   EXPECT_EQ(dc.doveadm("flags add -u test '\\Deleted' mailbox INBOX uid 1"), "");
+  EXPECT_EQ(dc.doveadm("flags add -u test '$Junk' mailbox INBOX uid 3"), "");
   std::ofstream(t / "msg") << "Subject: from dovecot\n\nhi\n";
   EXPECT_EQ(dc.doveadm("save -u test -m INBOX < " + t / "msg"), "");
   EXPECT_EQ(dc.doveadm("mailbox create -u test Archive"), "");
@@ -112,14 +113,17 @@ TEST(DovecotInterop, DovecotReadsWhatTernWroteAndTernReadsDovecot) {
   EXPECT_EQ(mb->find(1)->flags, kFlagSeen | kFlagDeleted);
   ASSERT_TRUE(mb->find(4));
   EXPECT_EQ(*mb->read(4), "Subject: from dovecot\n\nhi\n");
+  EXPECT_EQ(mb->find(3)->keywords, (std::vector<std::string>{"$Junk"}));
   auto next = mb->append("Subject: 5\n\n", 0, 0);
   ASSERT_TRUE(next);
   EXPECT_EQ(*next, 5u);
+  ASSERT_TRUE(mb->refresh());
+  ASSERT_TRUE(mb->set_keywords(5, {"$Forwarded", "$junk"}, {}));
   auto folders = store.list();
   EXPECT_EQ(*folders, (std::vector<std::string>{"INBOX", "Archive", "Work.Sub"}));
   // And Dovecot agrees on what tern did last.
-  fetched = dc.doveadm("fetch -u test 'uid' mailbox INBOX all");
-  EXPECT_NE(fetched.find("uid: 5"), std::string::npos) << fetched;
+  fetched = dc.doveadm("fetch -u test 'uid flags' mailbox INBOX all");
+  EXPECT_NE(fetched.find("uid: 5\nflags: $Junk $Forwarded"), std::string::npos) << fetched;
 }
 
 }  // namespace

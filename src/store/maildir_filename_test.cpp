@@ -2,6 +2,7 @@
 // fields, hostile names) and the dovecot-uidlist parser and formatter.
 #include <gtest/gtest.h>
 
+#include "store/keywords.h"
 #include "store/maildir_filename.h"
 #include "store/uidlist.h"
 
@@ -91,4 +92,18 @@ TEST(Uidlist, RefusesDamage) {
       "3 V1 N9\nx :a\n",                                        //
   };
   for (const char* c : cases) EXPECT_FALSE(parse_uidlist(c)) << c;
+}
+
+TEST(Keywords, ParsesDovecotKeywordsLeniently) {
+  auto t = parse_keywords("0 $Forwarded\n1 $Junk\n3 NonJunk\nbad line\n30 x\n2 a b\n4 $junk\n5 \\Seen\n1 dup\n");
+  EXPECT_EQ(t[0], "$Forwarded");
+  EXPECT_EQ(t[1], "$Junk");
+  EXPECT_EQ(t[2], "");   // "a b" is no keyword
+  EXPECT_EQ(t[3], "NonJunk");
+  EXPECT_EQ(t[4], "");   // $junk again, other case
+  EXPECT_EQ(t[5], "");   // a system flag
+  EXPECT_EQ(keyword_letter(t, "$JUNK"), 'b');
+  EXPECT_FALSE(keyword_letter(t, "nope"));
+  EXPECT_EQ(format_keywords(t), "0 $Forwarded\n1 $Junk\n3 NonJunk\n");
+  EXPECT_EQ(parse_keywords(format_keywords(t)), t);
 }

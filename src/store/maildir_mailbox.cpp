@@ -273,6 +273,7 @@ Status MaildirMailbox::check_not_deleted() {
 Result<RefreshChanges> MaildirMailbox::refresh() {
   auto current = sync();
   if (!current) return current.error();
+  if (Status st = load_keywords(); !st) return st.error();
   RefreshChanges changes;
   std::vector<MessageInfo> old = std::move(messages_);
   std::vector<std::string> old_names = std::move(names_);
@@ -301,9 +302,11 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
       info.uid = c.uid;
       info.size_bytes = parsed.size_bytes.value_or(static_cast<uint64_t>(st.st_size));
       info.flags = parsed.flags;
+      info.keywords = keyword_names(parsed.keywords);
       info.internal_date_s = st.st_mtim.tv_sec;
       info.path = fs::join(fs::join(dir_, "cur"), c.name);
-      if (known && old[j].flags != info.flags) changes.flags_changed.push_back(c.uid);
+      if (known && (old[j].flags != info.flags || old[j].keywords != info.keywords))
+        changes.flags_changed.push_back(c.uid);
       if (!known) changes.appeared.push_back(c.uid);
     }
     if (known) ++j;
@@ -367,32 +370,137 @@ Result<std::string> MaildirMailbox::read(uint32_t uid) {
   return out;
 }
 
-Result<MessageFlags> MaildirMailbox::set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) {
+// Renames a message for changed flags and keyword letters, following a
+// rename by someone else meanwhile (the change then applies to its flags).
+Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags add, MessageFlags remove,
+                                                    std::string_view kw_add, std::string_view kw_remove) {
   MessageInfo* m = find_mut(uid);
   if (!m) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
   std::string& name = names_[static_cast<size_t>(m - messages_.data())];
   for (int attempt = 0; attempt < 3; ++attempt) {
     MaildirFilename parsed = parse_maildir_filename(name);
     MessageFlags flags = static_cast<MessageFlags>((parsed.flags | add) & ~remove);
-    std::string target = format_maildir_filename(parsed.base, flags, parsed.keywords);
-    if (target == name) {
-      m->flags = flags;
-      return flags;
-    }
-    if (::renameat2(cur_fd_.get(), name.c_str(), cur_fd_.get(), target.c_str(), RENAME_NOREPLACE) == 0) {
+    std::string letters;
+    for (char c : std::string(parsed.keywords) + std::string(kw_add))
+      if (kw_remove.find(c) == std::string_view::npos) letters += c;
+    std::string target = format_maildir_filename(parsed.base, flags, letters);
+    if (target == name || ::renameat2(cur_fd_.get(), name.c_str(), cur_fd_.get(), target.c_str(),
+                                      RENAME_NOREPLACE) == 0) {
+      if (target != name) ++modseq_;
       name = target;
       m->flags = flags;
+      m->keywords = keyword_names(parse_maildir_filename(target).keywords);
       m->path = fs::join(fs::join(dir_, "cur"), target);
-      ++modseq_;
-      return flags;
+      return m;
     }
     if (errno != ENOENT && errno != EEXIST) return fs::errno_error("rename", m->path, errno);
-    // Renamed by someone else meanwhile: apply the change to its flags now.
     auto now = current_name(std::string(parsed.base));
     if (!now) return now.error();
     name = *now;
   }
   return Error::temp(fmt::format("{}: flags of UID {} keep changing", dir_, uid));
+}
+
+Result<MessageFlags> MaildirMailbox::set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) {
+  auto m = rename_message(uid, add, remove, "", "");
+  if (!m) return m.error();
+  return (*m)->flags;
+}
+
+Result<std::vector<std::string>> MaildirMailbox::set_keywords(uint32_t uid, const std::vector<std::string>& add,
+                                                              const std::vector<std::string>& remove) {
+  if (!find(uid)) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
+  auto add_letters = letters_for(add, true);
+  if (!add_letters) return add_letters.error();
+  auto remove_letters = letters_for(remove, false);
+  if (!remove_letters) return remove_letters.error();
+  auto m = rename_message(uid, 0, 0, *add_letters, *remove_letters);
+  if (!m) return m.error();
+  return (*m)->keywords;
+}
+
+std::vector<std::string> MaildirMailbox::keywords() const {
+  std::vector<std::string> out;
+  for (const std::string& k : keywords_)
+    if (!k.empty()) out.push_back(k);
+  return out;
+}
+
+std::vector<std::string> MaildirMailbox::keyword_names(std::string_view letters) const {
+  std::vector<std::string> out;
+  for (char c : letters)
+    if (c >= 'a' && c <= 'z' && !keywords_[static_cast<size_t>(c - 'a')].empty())
+      out.push_back(keywords_[static_cast<size_t>(c - 'a')]);
+  return out;
+}
+
+Status MaildirMailbox::load_keywords() {
+  const std::string path = fs::join(dir_, kKeywordsName);
+  UniqueFd fd(::openat(dir_fd_.get(), kKeywordsName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd.valid() && errno == ENOENT) {
+    keywords_ = {};
+    return ok_status();
+  }
+  if (!fd.valid()) return fs::errno_error("open", path, errno);
+  std::string bytes(kMaxKeywordsBytes, '\0');
+  size_t got = 0;
+  while (got < bytes.size()) {
+    ssize_t n = ::read(fd.get(), bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fs::errno_error("read", path, errno);
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  bytes.resize(got);
+  keywords_ = parse_keywords(bytes);
+  return ok_status();
+}
+
+// The letters of names; with create, names the folder lacks get free
+// letters (under the uidlist lock, the file rewritten and fsynced).
+Result<std::string> MaildirMailbox::letters_for(const std::vector<std::string>& names, bool create) {
+  for (const std::string& n : names)
+    if (!keyword_ok(n)) return Error::with_dsn("5.2.0", fmt::format("not a keyword: {}", n));
+  auto all_known = [&](std::string* out) {
+    out->clear();
+    bool all = true;
+    for (const std::string& n : names) {
+      if (auto c = keyword_letter(keywords_, n))
+        *out += *c;
+      else
+        all = false;
+    }
+    return all;
+  };
+  std::string letters;
+  if (all_known(&letters) || !create) return letters;
+  auto lock = UidlistLock::acquire(dir_fd_.get(), dir_);
+  if (!lock) return lock.error();
+  if (Status st = load_keywords(); !st) return st.error();
+  KeywordTable table = keywords_;
+  for (const std::string& n : names) {
+    if (keyword_letter(table, n)) continue;
+    auto free_slot = std::find(table.begin(), table.end(), std::string());
+    if (free_slot == table.end())
+      return Error::with_dsn("5.2.0", fmt::format("{}: no room for keyword {} (at most {})", dir_, n, kMaxKeywords));
+    *free_slot = n;
+  }
+  const std::string tmp = std::string(kKeywordsName) + ".lock", path = fs::join(dir_, kKeywordsName);
+  ::unlinkat(dir_fd_.get(), tmp.c_str(), 0);  // we hold the uidlist lock: any such file is stale
+  UniqueFd fd(::openat(dir_fd_.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) return fs::errno_error("create", path + ".lock", errno);
+  Status st = fs::write_all(fd.get(), format_keywords(table), path);
+  if (st) st = fs::fsync_fd(fd.get(), path);
+  if (st && ::renameat(dir_fd_.get(), tmp.c_str(), dir_fd_.get(), kKeywordsName) != 0)
+    st = fs::errno_error("rename to", path, errno);
+  if (!st) {
+    ::unlinkat(dir_fd_.get(), tmp.c_str(), 0);
+    return st.error();
+  }
+  if (Status d = fs::fsync_fd(dir_fd_.get(), dir_); !d) return d.error();
+  keywords_ = table;
+  all_known(&letters);
+  return letters;
 }
 
 Status MaildirMailbox::expunge(uint32_t uid) {
@@ -457,10 +565,12 @@ Result<uint32_t> MaildirMailbox::copy_to(uint32_t uid, Mailbox& dest_arg) {
   auto* dest = dynamic_cast<MaildirMailbox*>(&dest_arg);
   if (dest) {
     const std::string& src = names_[static_cast<size_t>(m - messages_.data())];
-    MaildirFilename parsed = parse_maildir_filename(src);
+    // Keyword letters are per folder: name them in the destination's table.
+    auto letters = dest->letters_for(m->keywords, true);
+    if (!letters) return letters.error();
     std::string name = maildir_unique_name(m->size_bytes);
     if (::linkat(cur_fd_.get(), src.c_str(), dest->tmp_fd_.get(), name.c_str(), 0) == 0)
-      return dest->commit_tmp(name, format_maildir_filename(name, m->flags, parsed.keywords));
+      return dest->commit_tmp(name, format_maildir_filename(name, m->flags, *letters));
     if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != ENOENT)
       return fs::errno_error("link into", fs::join(dest->dir_, "tmp"), errno);
   }

@@ -13,6 +13,9 @@
 // session never drops a record another session has just written.
 // Copy: a hard link into the destination's tmp/ (the same inode, as
 // Dovecot does), then the append path; across file systems, read + append.
+// Keywords: dovecot-keywords (keywords.h) names the letters; a new name
+// gets a free letter under the uidlist lock, as Dovecot does, and the file
+// is replaced by rename after an fsync.
 // Opening a folder removes files older than 36 hours from tmp/ (left by a
 // writer that died; the Maildir rule). Flag changes rename the file in cur/ (not fsynced: a crash may lose a
 // flag change, never a message); expunge unlinks and fsyncs cur/.
@@ -29,6 +32,7 @@
 #include <vector>
 
 #include "base/fd.h"
+#include "store/keywords.h"
 #include "store/mailbox.h"
 #include "store/uidlist.h"
 
@@ -51,6 +55,9 @@ class MaildirMailbox final : public Mailbox {
   Result<UniqueFd> open_message(uint32_t uid) override;
   Result<std::string> read(uint32_t uid) override;
   Result<MessageFlags> set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) override;
+  Result<std::vector<std::string>> set_keywords(uint32_t uid, const std::vector<std::string>& add,
+                                                const std::vector<std::string>& remove) override;
+  std::vector<std::string> keywords() const override;
   Status expunge(uint32_t uid) override;
   Result<uint32_t> append(std::string_view bytes, MessageFlags flags, int64_t internal_date_s) override;
   Result<uint32_t> copy_to(uint32_t uid, Mailbox& dest) override;
@@ -79,6 +86,11 @@ class MaildirMailbox final : public Mailbox {
   Status sync_locked(std::vector<std::string>& cur_names);
   Status load_index_if_changed();
   Status check_not_deleted();
+  Status load_keywords();
+  Result<std::string> letters_for(const std::vector<std::string>& names, bool create);
+  Result<MessageInfo*> rename_message(uint32_t uid, MessageFlags add, MessageFlags remove, std::string_view kw_add,
+                                      std::string_view kw_remove);
+  std::vector<std::string> keyword_names(std::string_view letters) const;
   void clean_tmp();
   Status rebuild_index(std::string_view why);
   Result<uint32_t> commit_tmp(const std::string& tmp_name, std::string_view cur_name);
@@ -88,6 +100,7 @@ class MaildirMailbox final : public Mailbox {
   std::string root_, dir_, name_;
   UniqueFd dir_fd_, cur_fd_, new_fd_, tmp_fd_;
   Uidlist index_;
+  KeywordTable keywords_;
   IndexStamp stamp_;
   bool have_index_ = false;
   std::unordered_map<std::string, uint32_t> uid_of_base_;

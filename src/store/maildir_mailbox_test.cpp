@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -113,6 +114,53 @@ TEST(MaildirMailbox, FlagsRoundTripThroughFileNames) {
   EXPECT_EQ(mb->find(1)->path.substr(mb->find(1)->path.size() - 7), ":2,FRSb");
   auto again = open_ok(store, "INBOX");
   EXPECT_EQ(again->find(1)->flags, kFlagSeen | kFlagFlagged | kFlagAnswered);
+}
+
+TEST(MaildirMailbox, KeywordsAreDovecotLettersNamedPerFolder) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  ASSERT_TRUE(store.create("Junk"));
+  auto one = open_ok(store, "INBOX");
+  auto two = open_ok(store, "INBOX");
+  auto junk = open_ok(store, "Junk");
+  ASSERT_TRUE(junk->set_keywords(0, {"x"}, {}).error().is_permanent());  // no such UID
+  ASSERT_TRUE(junk->append("j\n", 0, 0));
+  ASSERT_TRUE(junk->refresh());
+  ASSERT_TRUE(junk->set_keywords(1, {"Other"}, {}));  // Junk's 'a' is Other
+  ASSERT_TRUE(one->append("m\n", kFlagSeen, 0));
+  ASSERT_TRUE(one->refresh());
+  auto kw = one->set_keywords(1, {"$Junk", "$Forwarded"}, {});
+  ASSERT_TRUE(kw);
+  EXPECT_EQ(*kw, (std::vector<std::string>{"$Junk", "$Forwarded"}));
+  EXPECT_EQ(slurp(t / "acct/dovecot-keywords"), "0 $Junk\n1 $Forwarded\n");
+  std::string path = one->find(1)->path;
+  EXPECT_EQ(path.substr(path.size() - 6), ":2,Sab");
+  // Case-insensitive; removing one keeps the other and the flags.
+  kw = one->set_keywords(1, {}, {"$junk"});
+  EXPECT_EQ(*kw, (std::vector<std::string>{"$Forwarded"}));
+  EXPECT_EQ(one->find(1)->flags, kFlagSeen);
+  auto ch = two->refresh();
+  EXPECT_EQ(ch->appeared, (std::vector<uint32_t>{1}));
+  EXPECT_EQ(two->find(1)->keywords, (std::vector<std::string>{"$Forwarded"}));
+  ASSERT_TRUE(two->set_keywords(1, {"$Junk"}, {}));
+  ch = one->refresh();
+  EXPECT_EQ(ch->flags_changed, (std::vector<uint32_t>{1}));
+  EXPECT_EQ(one->keywords(), (std::vector<std::string>{"$Junk", "$Forwarded"}));
+  // COPY names the keywords in the destination's own table.
+  auto uid = one->copy_to(1, *junk);
+  ASSERT_TRUE(uid);
+  ASSERT_TRUE(junk->refresh());
+  auto got = junk->find(*uid)->keywords;
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"$Forwarded", "$Junk"}));
+  // Bad names and a 27th keyword are refused.
+  EXPECT_FALSE(one->set_keywords(1, {"\\Seen"}, {}));
+  EXPECT_FALSE(one->set_keywords(1, {"a b"}, {}));
+  std::vector<std::string> many;
+  for (int i = 0; i < 25; ++i) many.push_back("k" + std::to_string(i));
+  auto full = one->set_keywords(1, many, {});
+  ASSERT_FALSE(full);
+  EXPECT_TRUE(full.error().is_permanent());
 }
 
 TEST(MaildirMailbox, TwoSessionsSeeEachOthersChanges) {
