@@ -39,6 +39,11 @@ std::unique_ptr<Mailbox> open_ok(MailStore& store, std::string_view folder) {
   return mb ? std::move(*mb) : nullptr;
 }
 
+std::unique_ptr<Mailbox> create_and_open(MailStore& store, std::string_view folder) {
+  EXPECT_TRUE(store.create(folder));
+  return open_ok(store, folder);
+}
+
 TEST(MaildirMailbox, AppendThenReopenKeepsUids) {
   TempDir t;
   MaildirStore store(t / "acct");
@@ -119,10 +124,9 @@ TEST(MaildirMailbox, FlagsRoundTripThroughFileNames) {
 TEST(MaildirMailbox, KeywordsAreDovecotLettersNamedPerFolder) {
   TempDir t;
   MaildirStore store(t / "acct");
-  ASSERT_TRUE(store.create("Junk"));
+  auto junk = create_and_open(store, "Junk");
   auto one = open_ok(store, "INBOX");
   auto two = open_ok(store, "INBOX");
-  auto junk = open_ok(store, "Junk");
   ASSERT_TRUE(junk->set_keywords(0, {"x"}, {}).error().is_permanent());  // no such UID
   ASSERT_TRUE(junk->append("j\n", 0, 0));
   ASSERT_TRUE(junk->refresh());
@@ -447,9 +451,8 @@ TEST(MaildirMailbox, SkipsSymlinksAndBadNames) {
 TEST(MaildirMailbox, CopyLinksIntoAnotherFolder) {
   TempDir t;
   MaildirStore store(t / "acct");
-  ASSERT_TRUE(store.create("Archive"));
+  auto archive = create_and_open(store, "Archive");
   auto inbox = open_ok(store, "INBOX");
-  auto archive = open_ok(store, "Archive");
   ASSERT_TRUE(archive->append("z\n", 0, 0));
   ASSERT_TRUE(archive->refresh());
   ASSERT_TRUE(inbox->append("hello\n", kFlagSeen, 1200000000));
