@@ -24,35 +24,15 @@
 #include "store/maildir_name.h"
 #include "store/mbox.h"
 #include "store/mbox_journal.h"
+#include "store/store_test_util.h"
 
 using namespace tern::store;
 namespace stdfs = std::filesystem;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string t = (stdfs::temp_directory_path() / "tern-store-XXXXXX").string();
-    path_ = ::mkdtemp(t.data());
-  }
-  ~TempDir() {
-    ::chmod(path_.c_str(), 0700);
-    stdfs::remove_all(path_);
-  }
-  std::string operator/(std::string_view name) const { return path_ + "/" + std::string(name); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test_util::slurp;
+using test_util::TempDir;
 
 void spit(const std::string& path, std::string_view text) {
   std::ofstream out(path, std::ios::binary);

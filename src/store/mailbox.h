@@ -1,0 +1,109 @@
+// The mailbox interface the POP3 and IMAP sessions use, in storage words
+// only (no sequence numbers, no protocol replies): a MailStore is one
+// account's set of folders, a Mailbox one open folder with its messages in
+// UID order. The Maildir implementation is maildir_mailbox.h.
+//
+// Contract:
+// - UIDs are stable across sessions and restarts and never reused; UIDVALIDITY
+//   changes only when the folder's index was lost or damaged.
+// - A Mailbox shows a snapshot: messages() changes only in refresh() and in
+//   this object's own append/expunge/set_flags. refresh() picks up what other
+//   sessions and deliveries did and says what appeared and what vanished, so
+//   a session can send EXISTS/EXPUNGE/FETCH FLAGS (or keep POP3's view).
+// - append() returns only after the message and its UID are on stable storage;
+//   the message enters messages() at the next refresh(), which reports it
+//   among the appeared (so a session announces it like anyone else's).
+// - read, set_flags, expunge and copy_to name a UID of the snapshot; they
+//   follow a message another session renamed meanwhile.
+// - modseq() is a change counter of this object (it grows with every change
+//   it makes or sees), not yet a persistent CONDSTORE MODSEQ.
+// - Keywords (IMAP's user flags) are Dovecot's: at most 26 per folder
+//   (keywords.h); set_keywords refuses a 27th with a permanent error.
+// - Not thread-safe: one Mailbox per session. Many Mailbox objects, in one
+//   process or many, may share a folder.
+//
+// Folder names are in the on-disk form (Dovecot's: modified UTF-7), "."
+// between hierarchy levels; "INBOX" (any case) is the account's Maildir
+// itself. The IMAP layer converts from what clients send.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/fd.h"
+#include "base/result.h"
+#include "store/maildir_filename.h"
+
+namespace tern::store {
+
+using MessageFlags = MaildirFlags;  // kFlagSeen etc. (maildir_filename.h)
+
+struct MessageInfo {
+  uint32_t uid = 0;
+  uint64_t size_bytes = 0;       // the file's bytes (LF line ends as stored)
+  MessageFlags flags = 0;
+  std::vector<std::string> keywords;  // as named in the folder, e.g. "$Junk"
+  int64_t internal_date_s = 0;   // the file's mtime, seconds since the epoch
+  std::string path;              // the file now (changes when flags change)
+};
+
+struct RefreshChanges {
+  std::vector<uint32_t> appeared;       // new UIDs, ascending
+  std::vector<uint32_t> vanished;       // expunged by someone else, ascending
+  std::vector<uint32_t> flags_changed;  // still there, other flags or keywords, ascending
+  bool empty() const { return appeared.empty() && vanished.empty() && flags_changed.empty(); }
+};
+
+class Mailbox {
+ public:
+  virtual ~Mailbox() = default;
+  virtual const std::string& name() const = 0;
+  virtual uint32_t uidvalidity() const = 0;
+  virtual uint32_t uidnext() const = 0;
+  virtual uint64_t modseq() const = 0;
+  // Ascending UID order.
+  virtual const std::vector<MessageInfo>& messages() const = 0;
+  // nullptr when uid is not in the snapshot.
+  virtual const MessageInfo* find(uint32_t uid) const = 0;
+  // The message's file, open for reading (a regular file, not a symlink),
+  // for sessions that stream or map large messages; it stays readable even
+  // if the message is renamed or expunged afterwards. Permanent error 5.2.0
+  // if it was expunged meanwhile.
+  virtual Result<UniqueFd> open_message(uint32_t uid) = 0;
+  // The message's bytes (open_message, read whole).
+  virtual Result<std::string> read(uint32_t uid) = 0;
+  // Adds then removes flags; the new flags are returned.
+  virtual Result<MessageFlags> set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) = 0;
+  // Adds then removes keywords (names as keyword_ok allows, any case);
+  // returns the message's keywords after.
+  virtual Result<std::vector<std::string>> set_keywords(uint32_t uid, const std::vector<std::string>& add,
+                                                        const std::vector<std::string>& remove) = 0;
+  // Every keyword defined in the folder (IMAP's FLAGS and PERMANENTFLAGS).
+  virtual std::vector<std::string> keywords() const = 0;
+  // Removes the message (already gone is not an error).
+  virtual Status expunge(uint32_t uid) = 0;
+  // Stores a message (internal_date_s 0: now); returns its UID, durable.
+  virtual Result<uint32_t> append(std::string_view bytes, MessageFlags flags, int64_t internal_date_s) = 0;
+  // Copies one message into another open folder; returns the UID it got there.
+  virtual Result<uint32_t> copy_to(uint32_t uid, Mailbox& dest) = 0;
+  virtual Result<RefreshChanges> refresh() = 0;
+};
+
+class MailStore {
+ public:
+  virtual ~MailStore() = default;
+  // A permanent error 5.2.0 for a folder that does not exist or a bad name.
+  virtual Result<std::unique_ptr<Mailbox>> open(std::string_view folder) = 0;
+  // Every folder, "INBOX" first, the rest sorted.
+  virtual Result<std::vector<std::string>> list() = 0;
+  virtual Status create(std::string_view folder) = 0;
+  // Deletes a folder and its messages (not its children); INBOX cannot be.
+  virtual Status remove(std::string_view folder) = 0;
+  // Renames a folder and its children (INBOX cannot be renamed yet).
+  virtual Status rename(std::string_view from, std::string_view to) = 0;
+};
+
+}  // namespace tern::store

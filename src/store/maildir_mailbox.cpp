@@ -1,0 +1,582 @@
+// MaildirMailbox (see maildir_mailbox.h): refresh, read, flags, expunge,
+// append and copy over one Maildir folder and its dovecot-uidlist.
+#include "store/maildir_mailbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "store/maildir_name.h"
+#include "store/uidlist_file.h"
+
+namespace tern::store {
+namespace {
+
+constexpr time_t kTmpMaxAgeSeconds = 36 * 3600;
+
+std::string without_trailing_slash(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir;
+}
+
+Result<UniqueFd> open_dir(int at, const std::string& name, const std::string& path) {
+  int fd = ::openat(at, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) return UniqueFd(fd);
+  int err = errno;
+  if (err == ENOENT || err == ENOTDIR || err == ELOOP)
+    return Error::with_dsn("5.2.0", fmt::format("{}: no such mail folder (or not a real directory)", path));
+  return fs::errno_error("open directory", path, err);
+}
+
+// The entries of a directory that may be messages: valid names of regular
+// files (symlinks and anything else skipped).
+Result<std::vector<std::string>> scan(int dir_fd, const std::string& path) {
+  int dup_fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dup_fd < 0) return fs::errno_error("open directory", path, errno);
+  DIR* d = ::fdopendir(dup_fd);
+  if (!d) {
+    ::close(dup_fd);
+    return fs::errno_error("read directory", path, errno);
+  }
+  std::vector<std::string> out;
+  errno = 0;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (!maildir_name_ok(name)) continue;
+    if (e->d_type == DT_UNKNOWN) {
+      struct stat st;
+      if (::fstatat(dir_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+    } else if (e->d_type != DT_REG) {
+      continue;
+    }
+    out.emplace_back(name);
+  }
+  int err = errno;
+  ::closedir(d);
+  if (err != 0) return fs::errno_error("read directory", path, err);
+  return out;
+}
+
+std::string base_of(std::string_view name) { return std::string(name.substr(0, name.find(':'))); }
+
+}  // namespace
+
+Result<std::unique_ptr<MaildirMailbox>> MaildirMailbox::open(const std::string& root, const std::string& dir_arg,
+                                                             std::string name) {
+  std::unique_ptr<MaildirMailbox> mb(new MaildirMailbox());
+  mb->root_ = without_trailing_slash(root);
+  mb->dir_ = without_trailing_slash(dir_arg);
+  mb->name_ = std::move(name);
+  auto top = open_dir(AT_FDCWD, mb->dir_, mb->dir_);
+  if (!top) return top.error();
+  mb->dir_fd_ = std::move(*top);
+  for (auto [sub, fd] : {std::pair{"cur", &mb->cur_fd_}, {"new", &mb->new_fd_}, {"tmp", &mb->tmp_fd_}}) {
+    auto d = open_dir(mb->dir_fd_.get(), sub, fs::join(mb->dir_, sub));
+    if (!d) return d.error();
+    *fd = std::move(*d);
+  }
+  mb->clean_tmp();
+  if (auto r = mb->refresh(); !r) return r.error();
+  mb->uidvalidity_changed_ = false;
+  return mb;
+}
+
+// Files a writer left in tmp/ when it died: the Maildir rule (and Dovecot's)
+// is that nothing stays there for 36 hours, so older ones are garbage.
+void MaildirMailbox::clean_tmp() {
+  auto names = scan(tmp_fd_.get(), fs::join(dir_, "tmp"));
+  if (!names) return;
+  const time_t cutoff = ::time(nullptr) - kTmpMaxAgeSeconds;
+  for (const std::string& n : *names) {
+    struct stat st;
+    if (::fstatat(tmp_fd_.get(), n.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+        st.st_mtime < cutoff && st.st_atime < cutoff)
+      ::unlinkat(tmp_fd_.get(), n.c_str(), 0);
+  }
+}
+
+const MessageInfo* MaildirMailbox::find(uint32_t uid) const {
+  auto it = std::lower_bound(messages_.begin(), messages_.end(), uid,
+                             [](const MessageInfo& m, uint32_t u) { return m.uid < u; });
+  return it != messages_.end() && it->uid == uid ? &*it : nullptr;
+}
+
+MessageInfo* MaildirMailbox::find_mut(uint32_t uid) { return const_cast<MessageInfo*>(find(uid)); }
+
+Status MaildirMailbox::load_index_if_changed() {
+  const std::string path = fs::join(dir_, kUidlistName);
+  struct stat st;
+  if (::fstatat(dir_fd_.get(), kUidlistName, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (errno != ENOENT) return fs::errno_error("stat", path, errno);
+    have_index_ = false;  // lost: the locked path rebuilds it
+    return ok_status();
+  }
+  IndexStamp now{st.st_ino, st.st_size, int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};
+  if (have_index_ && now.ino == stamp_.ino && now.size == stamp_.size && now.mtime_ns == stamp_.mtime_ns)
+    return ok_status();
+  auto list = read_uidlist(dir_fd_.get(), dir_);
+  if (!list) {
+    if (list.error().is_temporary()) return list.error();
+    have_index_ = false;  // damaged: the locked path rebuilds it
+    return ok_status();
+  }
+  if (!*list) {
+    have_index_ = false;
+    return ok_status();
+  }
+  index_ = std::move(**list);
+  uid_of_base_.clear();
+  for (const UidlistRecord& r : index_.records) uid_of_base_[r.base] = r.uid;
+  stamp_ = now;
+  have_index_ = true;
+  return ok_status();
+}
+
+Status MaildirMailbox::rebuild_index(std::string_view why) {
+  if (why != "missing") log::warn("rebuilding the UID index of {}: {}", dir_, why);
+  index_ = Uidlist{};
+  index_.uidvalidity = next_uidvalidity(root_);
+  index_.guid = new_mailbox_guid();
+  uid_of_base_.clear();
+  have_index_ = true;
+  return ok_status();
+}
+
+// Under the lock: the index as on disk (rebuilt if lost or damaged), a UID
+// for every file of cur/ and new/ without one, records of vanished files
+// dropped, and the index rewritten if anything changed.
+Status MaildirMailbox::sync_locked(std::vector<std::string>& cur_names) {
+  stamp_ = {};
+  have_index_ = false;
+  if (Status st = load_index_if_changed(); !st) return st;
+  bool changed = false;
+  if (!have_index_) {
+    auto again = read_uidlist(dir_fd_.get(), dir_);
+    if (Status st = rebuild_index(again ? "missing" : again.error().detail); !st) return st;
+    changed = true;
+  }
+  auto left_in_new = scan(new_fd_.get(), fs::join(dir_, "new"));
+  if (!left_in_new) return left_in_new.error();
+  std::unordered_set<std::string> present;
+  std::vector<std::string> unknown;
+  for (const auto* names : {&cur_names, &*left_in_new}) {
+    for (const std::string& n : *names) {
+      std::string base = base_of(n);
+      if (!present.insert(base).second) continue;
+      if (!uid_of_base_.count(base) && names == &cur_names) unknown.push_back(base);
+    }
+  }
+  // Delivery order, roughly: the names start with the delivery time.
+  std::sort(unknown.begin(), unknown.end());
+  for (const std::string& base : unknown) {
+    if (index_.next_uid >= UINT32_MAX - 1)
+      return Error::with_dsn("4.3.0", fmt::format("{}: UIDs exhausted; remove the index to renumber", dir_));
+    index_.records.push_back({index_.next_uid, "", base});
+    uid_of_base_[base] = index_.next_uid++;
+    changed = true;
+  }
+  size_t before = index_.records.size();
+  std::erase_if(index_.records, [&](const UidlistRecord& r) {
+    if (present.count(r.base)) return false;
+    uid_of_base_.erase(r.base);
+    return true;
+  });
+  changed = changed || index_.records.size() != before;
+  if (!changed) return ok_status();
+  if (Status st = write_uidlist(dir_fd_.get(), dir_, index_); !st) return st;
+  struct stat st;
+  if (::fstatat(dir_fd_.get(), kUidlistName, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    stamp_ = {st.st_ino, st.st_size, int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};
+  return ok_status();
+}
+
+Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::string* tmp_name,
+                                                                  std::string_view new_name,
+                                                                  uint32_t* added_uid) {
+  const std::string cur_path = fs::join(dir_, "cur"), new_path = fs::join(dir_, "new");
+  if (Status st = check_not_deleted(); !st) return st.error();
+  // new/ -> cur/, as Dovecot does; someone else moving it first is fine.
+  auto fresh = scan(new_fd_.get(), new_path);
+  if (!fresh) return fresh.error();
+  for (const std::string& n : *fresh) {
+    std::string target = n.find(':') == std::string::npos ? n + ":2," : n;
+    if (::renameat2(new_fd_.get(), n.c_str(), cur_fd_.get(), target.c_str(), RENAME_NOREPLACE) != 0 &&
+        errno != ENOENT)
+      log::warn("cannot move {} into {}: {}", fs::join(new_path, n), cur_path, strerror(errno));
+  }
+  auto names = scan(cur_fd_.get(), cur_path);
+  if (!names) return names.error();
+  bool all_known = false;
+  if (!tmp_name) {
+    if (Status st = load_index_if_changed(); !st) return st.error();
+    all_known = have_index_ && std::all_of(names->begin(), names->end(), [&](const std::string& n) {
+                  return uid_of_base_.count(base_of(n)) > 0;
+                });
+  }
+  if (!all_known) {
+    auto lock = UidlistLock::acquire(dir_fd_.get(), dir_);
+    if (!lock) return lock.error();
+    if (tmp_name) {
+      if (::renameat2(tmp_fd_.get(), tmp_name->c_str(), cur_fd_.get(), std::string(new_name).c_str(),
+                      RENAME_NOREPLACE) != 0)
+        return fs::errno_error("rename into", cur_path, errno);
+      if (Status st = fs::fsync_fd(cur_fd_.get(), cur_path); !st) {
+        ::unlinkat(cur_fd_.get(), std::string(new_name).c_str(), 0);
+        return st.error();
+      }
+    }
+    // A message whose UID could not be recorded is taken back: the client
+    // is told NO and may retry, so keeping it would make a duplicate.
+    auto take_back = [&](Error e) -> Result<std::vector<Current>> {
+      if (tmp_name) ::unlinkat(cur_fd_.get(), std::string(new_name).c_str(), 0);
+      return e;
+    };
+    names = scan(cur_fd_.get(), cur_path);  // under the lock: see maildir_mailbox.h
+    if (!names) return take_back(names.error());
+    if (Status st = sync_locked(*names); !st) return take_back(st.error());
+    if (added_uid) {
+      auto it = uid_of_base_.find(base_of(new_name));
+      if (it == uid_of_base_.end()) return Error::temp(fmt::format("{}: appended file vanished", cur_path));
+      *added_uid = it->second;
+    }
+  }
+  std::vector<Current> out;
+  std::unordered_set<uint32_t> seen;
+  for (std::string& n : *names) {
+    auto it = uid_of_base_.find(base_of(n));
+    if (it == uid_of_base_.end() || !seen.insert(it->second).second) continue;  // two infos of one base
+    out.push_back({it->second, std::move(n)});
+  }
+  std::sort(out.begin(), out.end(), [](const Current& a, const Current& b) { return a.uid < b.uid; });
+  return out;
+}
+
+// A folder deleted under an open session (IMAP DELETE elsewhere): say so
+// rather than show it empty or let an append vanish with it.
+Status MaildirMailbox::check_not_deleted() {
+  struct stat st;
+  if (::fstat(dir_fd_.get(), &st) != 0) return fs::errno_error("stat", dir_, errno);
+  if (st.st_nlink == 0) return Error::with_dsn("5.2.0", fmt::format("{}: the folder was deleted", dir_));
+  return ok_status();
+}
+
+Result<RefreshChanges> MaildirMailbox::refresh() {
+  auto current = sync();
+  if (!current) return current.error();
+  if (Status st = load_keywords(); !st) return st.error();
+  RefreshChanges changes;
+  std::vector<MessageInfo> old = std::move(messages_);
+  std::vector<std::string> old_names = std::move(names_);
+  if (uidvalidity_ != 0 && index_.uidvalidity != uidvalidity_) {
+    uidvalidity_changed_ = true;
+    for (const MessageInfo& m : old) changes.vanished.push_back(m.uid);
+    old.clear();
+    old_names.clear();
+  }
+  messages_.clear();
+  names_.clear();
+  size_t j = 0;
+  for (Current& c : *current) {
+    while (j < old.size() && old[j].uid < c.uid) changes.vanished.push_back(old[j++].uid);
+    const bool known = j < old.size() && old[j].uid == c.uid;
+    MessageInfo info;
+    if (known && old_names[j] == c.name) {
+      info = std::move(old[j]);
+    } else {
+      struct stat st;
+      if (::fstatat(cur_fd_.get(), c.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+        if (known) changes.vanished.push_back(old[j++].uid);
+        continue;  // moved or expunged since the scan: the next refresh sees it
+      }
+      MaildirFilename parsed = parse_maildir_filename(c.name);
+      info.uid = c.uid;
+      info.size_bytes = parsed.size_bytes.value_or(static_cast<uint64_t>(st.st_size));
+      info.flags = parsed.flags;
+      info.keywords = keyword_names(parsed.keywords);
+      info.internal_date_s = st.st_mtim.tv_sec;
+      info.path = fs::join(fs::join(dir_, "cur"), c.name);
+      if (known && (old[j].flags != info.flags || old[j].keywords != info.keywords))
+        changes.flags_changed.push_back(c.uid);
+      if (!known) changes.appeared.push_back(c.uid);
+    }
+    if (known) ++j;
+    messages_.push_back(std::move(info));
+    names_.push_back(std::move(c.name));
+  }
+  while (j < old.size()) changes.vanished.push_back(old[j++].uid);
+  uidvalidity_ = index_.uidvalidity;
+  uidnext_ = index_.next_uid;
+  modseq_ += changes.appeared.size() + changes.vanished.size() + changes.flags_changed.size();
+  return changes;
+}
+
+// The name a message has now in cur/, found by its base (another session
+// may have changed its flags, hence its name, since our snapshot).
+Result<std::string> MaildirMailbox::current_name(const std::string& base) {
+  auto names = scan(cur_fd_.get(), fs::join(dir_, "cur"));
+  if (!names) return names.error();
+  for (std::string& n : *names)
+    if (base_of(n) == base) return std::move(n);
+  return Error::with_dsn("5.2.0", fmt::format("{}: message {} was expunged", dir_, base));
+}
+
+Result<UniqueFd> MaildirMailbox::open_message(uint32_t uid) {
+  const MessageInfo* m = find(uid);
+  if (!m) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
+  size_t idx = static_cast<size_t>(m - messages_.data());
+  UniqueFd fd(::openat(cur_fd_.get(), names_[idx].c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd.valid() && errno == ENOENT) {
+    auto now = current_name(base_of(names_[idx]));
+    if (!now) return now.error();
+    fd.reset(::openat(cur_fd_.get(), now->c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  }
+  if (!fd.valid() && errno == ENOENT)
+    return Error::with_dsn("5.2.0", fmt::format("{}: message with UID {} was expunged", dir_, uid));
+  if (!fd.valid()) return fs::errno_error("open", m->path, errno);
+  struct stat st;
+  // O_NONBLOCK: a FIFO put in cur/ must not hang the open; a regular file ignores it.
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+    return Error::with_dsn("5.2.0", fmt::format("{}: not a regular file", m->path));
+  return fd;
+}
+
+Result<std::string> MaildirMailbox::read(uint32_t uid) {
+  auto fd = open_message(uid);
+  if (!fd) return fd.error();
+  struct stat st;
+  const std::string& path = find(uid)->path;
+  if (::fstat(fd->get(), &st) != 0) return fs::errno_error("stat", path, errno);
+  std::string out;
+  out.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < out.size()) {
+    ssize_t n = ::read(fd->get(), out.data() + got, out.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fs::errno_error("read", path, errno);
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  out.resize(got);
+  return out;
+}
+
+// Renames a message for changed flags and keyword letters, following a
+// rename by someone else meanwhile (the change then applies to its flags).
+Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags add, MessageFlags remove,
+                                                    std::string_view kw_add, std::string_view kw_remove) {
+  MessageInfo* m = find_mut(uid);
+  if (!m) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
+  std::string& name = names_[static_cast<size_t>(m - messages_.data())];
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    MaildirFilename parsed = parse_maildir_filename(name);
+    MessageFlags flags = static_cast<MessageFlags>((parsed.flags | add) & ~remove);
+    std::string letters;
+    for (char c : std::string(parsed.keywords) + std::string(kw_add))
+      if (kw_remove.find(c) == std::string_view::npos) letters += c;
+    std::string target = format_maildir_filename(parsed.base, flags, letters);
+    if (target == name || ::renameat2(cur_fd_.get(), name.c_str(), cur_fd_.get(), target.c_str(),
+                                      RENAME_NOREPLACE) == 0) {
+      if (target != name) ++modseq_;
+      name = target;
+      m->flags = flags;
+      m->keywords = keyword_names(parse_maildir_filename(target).keywords);
+      m->path = fs::join(fs::join(dir_, "cur"), target);
+      return m;
+    }
+    if (errno != ENOENT && errno != EEXIST) return fs::errno_error("rename", m->path, errno);
+    auto now = current_name(std::string(parsed.base));
+    if (!now) return now.error();
+    name = *now;
+  }
+  return Error::temp(fmt::format("{}: flags of UID {} keep changing", dir_, uid));
+}
+
+Result<MessageFlags> MaildirMailbox::set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) {
+  auto m = rename_message(uid, add, remove, "", "");
+  if (!m) return m.error();
+  return (*m)->flags;
+}
+
+Result<std::vector<std::string>> MaildirMailbox::set_keywords(uint32_t uid, const std::vector<std::string>& add,
+                                                              const std::vector<std::string>& remove) {
+  if (!find(uid)) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
+  auto add_letters = letters_for(add, true);
+  if (!add_letters) return add_letters.error();
+  auto remove_letters = letters_for(remove, false);
+  if (!remove_letters) return remove_letters.error();
+  auto m = rename_message(uid, 0, 0, *add_letters, *remove_letters);
+  if (!m) return m.error();
+  return (*m)->keywords;
+}
+
+std::vector<std::string> MaildirMailbox::keywords() const {
+  std::vector<std::string> out;
+  for (const std::string& k : keywords_)
+    if (!k.empty()) out.push_back(k);
+  return out;
+}
+
+std::vector<std::string> MaildirMailbox::keyword_names(std::string_view letters) const {
+  std::vector<std::string> out;
+  for (char c : letters)
+    if (c >= 'a' && c <= 'z' && !keywords_[static_cast<size_t>(c - 'a')].empty())
+      out.push_back(keywords_[static_cast<size_t>(c - 'a')]);
+  return out;
+}
+
+Status MaildirMailbox::load_keywords() {
+  const std::string path = fs::join(dir_, kKeywordsName);
+  UniqueFd fd(::openat(dir_fd_.get(), kKeywordsName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd.valid() && errno == ENOENT) {
+    keywords_ = {};
+    return ok_status();
+  }
+  if (!fd.valid()) return fs::errno_error("open", path, errno);
+  std::string bytes(kMaxKeywordsBytes, '\0');
+  size_t got = 0;
+  while (got < bytes.size()) {
+    ssize_t n = ::read(fd.get(), bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fs::errno_error("read", path, errno);
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  bytes.resize(got);
+  keywords_ = parse_keywords(bytes);
+  return ok_status();
+}
+
+// The letters of names; with create, names the folder lacks get free
+// letters (under the uidlist lock, the file rewritten and fsynced).
+Result<std::string> MaildirMailbox::letters_for(const std::vector<std::string>& names, bool create) {
+  for (const std::string& n : names)
+    if (!keyword_ok(n)) return Error::with_dsn("5.2.0", fmt::format("not a keyword: {}", n));
+  auto all_known = [&](std::string* out) {
+    out->clear();
+    bool all = true;
+    for (const std::string& n : names) {
+      if (auto c = keyword_letter(keywords_, n))
+        *out += *c;
+      else
+        all = false;
+    }
+    return all;
+  };
+  std::string letters;
+  if (all_known(&letters) || !create) return letters;
+  auto lock = UidlistLock::acquire(dir_fd_.get(), dir_);
+  if (!lock) return lock.error();
+  if (Status st = load_keywords(); !st) return st.error();
+  KeywordTable table = keywords_;
+  for (const std::string& n : names) {
+    if (keyword_letter(table, n)) continue;
+    auto free_slot = std::find(table.begin(), table.end(), std::string());
+    if (free_slot == table.end())
+      return Error::with_dsn("5.2.0", fmt::format("{}: no room for keyword {} (at most {})", dir_, n, kMaxKeywords));
+    *free_slot = n;
+  }
+  const std::string tmp = std::string(kKeywordsName) + ".lock", path = fs::join(dir_, kKeywordsName);
+  ::unlinkat(dir_fd_.get(), tmp.c_str(), 0);  // we hold the uidlist lock: any such file is stale
+  UniqueFd fd(::openat(dir_fd_.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid()) return fs::errno_error("create", path + ".lock", errno);
+  Status st = fs::write_all(fd.get(), format_keywords(table), path);
+  if (st) st = fs::fsync_fd(fd.get(), path);
+  if (st && ::renameat(dir_fd_.get(), tmp.c_str(), dir_fd_.get(), kKeywordsName) != 0)
+    st = fs::errno_error("rename to", path, errno);
+  if (!st) {
+    ::unlinkat(dir_fd_.get(), tmp.c_str(), 0);
+    return st.error();
+  }
+  if (Status d = fs::fsync_fd(dir_fd_.get(), dir_); !d) return d.error();
+  keywords_ = table;
+  all_known(&letters);
+  return letters;
+}
+
+Status MaildirMailbox::expunge(uint32_t uid) {
+  MessageInfo* m = find_mut(uid);
+  if (!m) return ok_status();
+  size_t idx = static_cast<size_t>(m - messages_.data());
+  const std::string cur_path = fs::join(dir_, "cur");
+  std::string name = names_[idx];
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (::unlinkat(cur_fd_.get(), name.c_str(), 0) == 0) break;
+    if (errno != ENOENT) return fs::errno_error("unlink", fs::join(cur_path, name), errno);
+    auto now = current_name(base_of(name));
+    if (!now) break;  // already gone
+    name = *now;
+  }
+  if (Status st = fs::fsync_fd(cur_fd_.get(), cur_path); !st) return st;
+  messages_.erase(messages_.begin() + static_cast<std::ptrdiff_t>(idx));
+  names_.erase(names_.begin() + static_cast<std::ptrdiff_t>(idx));
+  ++modseq_;
+  return ok_status();
+}
+
+Result<uint32_t> MaildirMailbox::commit_tmp(const std::string& tmp_name, std::string_view cur_name) {
+  uint32_t uid = 0;
+  auto r = sync(&tmp_name, cur_name, &uid);
+  if (!r) {
+    ::unlinkat(tmp_fd_.get(), tmp_name.c_str(), 0);
+    return r.error();
+  }
+  return uid;
+}
+
+Result<uint32_t> MaildirMailbox::append(std::string_view bytes, MessageFlags flags, int64_t internal_date_s) {
+  if (Status st = check_not_deleted(); !st) return st.error();
+  const std::string tmp_path = fs::join(dir_, "tmp");
+  std::string name;
+  UniqueFd fd;
+  for (int attempt = 0; attempt < 5 && !fd.valid(); ++attempt) {
+    name = maildir_unique_name(bytes.size());
+    fd.reset(::openat(tmp_fd_.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!fd.valid() && errno != EEXIST) return fs::errno_error("create in", tmp_path, errno);
+  }
+  if (!fd.valid()) return Error::temp(fmt::format("{}: no unique file name", tmp_path));
+  auto fail = [&](Error e) -> Result<uint32_t> {
+    ::unlinkat(tmp_fd_.get(), name.c_str(), 0);
+    return e;
+  };
+  const std::string file = fs::join(tmp_path, name);
+  if (Status st = fs::write_all(fd.get(), bytes, file); !st) return fail(st.error());
+  if (internal_date_s > 0) {
+    struct timespec times[2] = {{internal_date_s, 0}, {internal_date_s, 0}};
+    if (::futimens(fd.get(), times) != 0) return fail(fs::errno_error("set time of", file, errno));
+  }
+  if (Status st = fs::fsync_fd(fd.get(), file); !st) return fail(st.error());
+  if (::close(fd.release()) != 0) return fail(fs::errno_error("close", file, errno));
+  return commit_tmp(name, format_maildir_filename(name, flags, ""));
+}
+
+Result<uint32_t> MaildirMailbox::copy_to(uint32_t uid, Mailbox& dest_arg) {
+  const MessageInfo* m = find(uid);
+  if (!m) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
+  auto* dest = dynamic_cast<MaildirMailbox*>(&dest_arg);
+  if (dest) {
+    const std::string& src = names_[static_cast<size_t>(m - messages_.data())];
+    // Keyword letters are per folder: name them in the destination's table.
+    auto letters = dest->letters_for(m->keywords, true);
+    if (!letters) return letters.error();
+    std::string name = maildir_unique_name(m->size_bytes);
+    if (::linkat(cur_fd_.get(), src.c_str(), dest->tmp_fd_.get(), name.c_str(), 0) == 0)
+      return dest->commit_tmp(name, format_maildir_filename(name, m->flags, *letters));
+    if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != ENOENT)
+      return fs::errno_error("link into", fs::join(dest->dir_, "tmp"), errno);
+  }
+  auto bytes = read(uid);
+  if (!bytes) return bytes.error();
+  return dest_arg.append(*bytes, m->flags, m->internal_date_s);
+}
+
+}  // namespace tern::store

@@ -1,0 +1,114 @@
+// One Maildir folder as a Mailbox (mailbox.h): its messages are the files
+// of cur/ (refresh() first moves new/ into cur/ with an empty ":2," info,
+// as Dovecot does), their UIDs come from the folder's dovecot-uidlist
+// (uidlist_file.h), flags live in the file names (maildir_filename.h).
+//
+// Append: the message is written to tmp/ and fsynced; then, under the
+// uidlist lock, renamed into cur/ with its flags, cur/ fsynced, and the
+// index rewritten with its UID (fsync, rename, fsync) before the UID is
+// returned. A crash before the index write leaves a message without a UID,
+// which the next refresh numbers from next_uid: a message may show up that
+// the client was not told about, but nothing is lost and no UID is reused.
+// New UIDs are only ever assigned with cur/ scanned under the lock, so a
+// session never drops a record another session has just written.
+// Copy: a hard link into the destination's tmp/ (the same inode, as
+// Dovecot does), then the append path; across file systems, read + append.
+// Keywords: dovecot-keywords (keywords.h) names the letters; a new name
+// gets a free letter under the uidlist lock, as Dovecot does, and the file
+// is replaced by rename after an fsync.
+// Opening a folder removes files older than 36 hours from tmp/ (left by a
+// writer that died; the Maildir rule). Flag changes rename the file in cur/ (not fsynced: a crash may lose a
+// flag change, never a message); expunge unlinks and fsyncs cur/.
+//
+// SECURITY: the folder, cur/, new/ and tmp/ are opened with O_NOFOLLOW and
+// every file relative to them; symlinks and other non-regular entries are
+// skipped, names failing maildir_name_ok ignored, message files opened
+// with O_NOFOLLOW.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/fd.h"
+#include "store/keywords.h"
+#include "store/mailbox.h"
+#include "store/uidlist.h"
+
+namespace tern::store {
+
+class MaildirMailbox final : public Mailbox {
+ public:
+  // root: the account's Maildir (where dovecot-uidvalidity lives); dir: this
+  // folder's Maildir (root itself for INBOX). A permanent error (5.2.0) if
+  // dir, or its cur/, new/ or tmp/, is missing, a symlink or not a directory.
+  static Result<std::unique_ptr<MaildirMailbox>> open(const std::string& root, const std::string& dir,
+                                                      std::string name);
+
+  const std::string& name() const override { return name_; }
+  uint32_t uidvalidity() const override { return uidvalidity_; }
+  uint32_t uidnext() const override { return uidnext_; }
+  uint64_t modseq() const override { return modseq_; }
+  const std::vector<MessageInfo>& messages() const override { return messages_; }
+  const MessageInfo* find(uint32_t uid) const override;
+  Result<UniqueFd> open_message(uint32_t uid) override;
+  Result<std::string> read(uint32_t uid) override;
+  Result<MessageFlags> set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) override;
+  Result<std::vector<std::string>> set_keywords(uint32_t uid, const std::vector<std::string>& add,
+                                                const std::vector<std::string>& remove) override;
+  std::vector<std::string> keywords() const override;
+  Status expunge(uint32_t uid) override;
+  Result<uint32_t> append(std::string_view bytes, MessageFlags flags, int64_t internal_date_s) override;
+  Result<uint32_t> copy_to(uint32_t uid, Mailbox& dest) override;
+  Result<RefreshChanges> refresh() override;
+  // True once refresh() found the index replaced (lost, damaged, or rebuilt
+  // by another session): every UID this session knew is void, and an IMAP
+  // session must end (RFC 3501 2.3.1.1).
+  bool uidvalidity_changed() const { return uidvalidity_changed_; }
+
+ private:
+  MaildirMailbox() = default;
+  struct Current {                 // one file of cur/ with its UID
+    uint32_t uid = 0;
+    std::string name;              // file name in cur/
+  };
+  struct IndexStamp {              // to notice another writer's rewrite
+    ino_t ino = 0;
+    off_t size = -1;
+    int64_t mtime_ns = 0;
+  };
+  // Moves new/ into cur/, then lists cur/ with UIDs, numbering unknown files
+  // under the lock. keep_locked_for: a tmp/ file to move into cur/ under
+  // the same lock first (append, copy); its UID is returned in *added_uid.
+  Result<std::vector<Current>> sync(const std::string* tmp_name = nullptr, std::string_view new_name = {},
+                                    uint32_t* added_uid = nullptr);
+  Status sync_locked(std::vector<std::string>& cur_names);
+  Status load_index_if_changed();
+  Status check_not_deleted();
+  Status load_keywords();
+  Result<std::string> letters_for(const std::vector<std::string>& names, bool create);
+  Result<MessageInfo*> rename_message(uint32_t uid, MessageFlags add, MessageFlags remove, std::string_view kw_add,
+                                      std::string_view kw_remove);
+  std::vector<std::string> keyword_names(std::string_view letters) const;
+  void clean_tmp();
+  Status rebuild_index(std::string_view why);
+  Result<uint32_t> commit_tmp(const std::string& tmp_name, std::string_view cur_name);
+  Result<std::string> current_name(const std::string& base);
+  MessageInfo* find_mut(uint32_t uid);
+
+  std::string root_, dir_, name_;
+  UniqueFd dir_fd_, cur_fd_, new_fd_, tmp_fd_;
+  Uidlist index_;
+  KeywordTable keywords_;
+  IndexStamp stamp_;
+  bool have_index_ = false;
+  std::unordered_map<std::string, uint32_t> uid_of_base_;
+  std::vector<MessageInfo> messages_;
+  std::vector<std::string> names_;      // parallel to messages_: file name in cur/
+  uint32_t uidvalidity_ = 0, uidnext_ = 1;
+  uint64_t modseq_ = 1;
+  bool uidvalidity_changed_ = false;
+};
+
+}  // namespace tern::store
