@@ -29,10 +29,17 @@ asio::awaitable<size_t> MemoryStream::read_some(asio::mutable_buffer buf, asio::
     // it, so a cancelled read does not make the client wait longer.
     if (wait_end_ == Clock::time_point::min())
       wait_end_ = head.is_stall() ? Clock::time_point::max() : clock_.now() + head.wait;
+    reading_ = true;
+    cancelled_ = false;
     co_await timer_->wait_until(wait_end_, ec);
+    reading_ = false;
     if (ec) co_return 0;  // cancelled: operation_aborted, like a socket
     in_.pop_front();
     wait_end_ = Clock::time_point::min();
+    if (cancelled_) {  // the wait came due, but the cancel reached the read first
+      ec = asio::error::operation_aborted;
+      co_return 0;
+    }
   }
   std::string& bytes = in_.front().bytes;
   size_t n = std::min(buf.size(), bytes.size());

@@ -59,7 +59,12 @@ class MemoryStream final : public Stream {
   asio::awaitable<size_t> read_some(asio::mutable_buffer buf, asio::error_code& ec) override;
   asio::awaitable<void> write(asio::const_buffer buf, asio::error_code& ec) override;
   size_t available() override { return in_.empty() || t_->closed || in_.front().wait.count() ? 0 : in_.front().bytes.size(); }
-  void cancel() override { timer_->cancel(); }
+  // Like a socket's: a pending read ends with operation_aborted, even when
+  // the wait it was in came due in the same instant and no bytes followed.
+  void cancel() override {
+    cancelled_ = reading_;
+    timer_->cancel();
+  }
   void close() override {
     if (!t_->closed) t_->closed_at = clock_.now();
     t_->closed = true;
@@ -72,6 +77,8 @@ class MemoryStream final : public Stream {
   std::deque<Segment> in_;
   std::shared_ptr<Transcript> t_;
   Clock::time_point wait_end_ = Clock::time_point::min();  // of the wait at the head, once a read reached it
+  bool reading_ = false;    // a read_some is suspended
+  bool cancelled_ = false;  // cancel() came while it was
 };
 
 }  // namespace tern::io
