@@ -16,13 +16,17 @@ pkgs=(
   libnet-ssleay-perl libio-socket-ssl-perl
   # strace: the syscall-order and root-open tests (RELIABILITY.md #31, #56)
   strace
-  # dovecot-core: the SASL service of the throwaway Postfix in bench/submission.sh
-  dovecot-core
+  # dovecot-core: the SASL service of the throwaway Postfix in bench/submission.sh;
+  # dovecot-pop3d and -imapd: the throwaway Dovecot that reads tern's Maildirs
+  # in the interop tests, and the peer of the IMAP benchmark
+  dovecot-core dovecot-pop3d dovecot-imapd
   # fail2ban: only its fail2ban-regex, which checks that the stock postfix
   # filter reads tern's AUTH failure lines (test_auth.py); no daemon runs.
   fail2ban
   # the throwaway DNS server of the dns tests (tests/e2e/dns_server.py)
   unbound
+  # POP3/IMAP clients of the e2e tests (test_pop3.py)
+  fetchmail
 )
 
 # The unprivileged user tern's daemon runs as when started by root (mail_owner),
