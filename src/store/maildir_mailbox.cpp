@@ -16,6 +16,7 @@
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "store/change_hub.h"
 #include "store/maildir_name.h"
 #include "store/uidlist_file.h"
 
@@ -411,7 +412,10 @@ Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags a
     std::string target = format_maildir_filename(parsed.base, flags, letters);
     if (target == name || ::renameat2(cur_fd_.get(), name.c_str(), cur_fd_.get(), target.c_str(),
                                       RENAME_NOREPLACE) == 0) {
-      if (target != name) ++modseq_;
+      if (target != name) {
+        ++modseq_;
+        ChangeHub::process().changed(dir_);
+      }
       name = target;
       m->flags = flags;
       m->keywords = keyword_names(parse_maildir_filename(target).keywords);
@@ -545,6 +549,7 @@ Status MaildirMailbox::expunge(uint32_t uid) {
   messages_.erase(messages_.begin() + static_cast<std::ptrdiff_t>(idx));
   names_.erase(names_.begin() + static_cast<std::ptrdiff_t>(idx));
   ++modseq_;
+  ChangeHub::process().changed(dir_);
   return ok_status();
 }
 
@@ -555,6 +560,7 @@ Result<uint32_t> MaildirMailbox::commit_tmp(const std::string& tmp_name, std::st
     ::unlinkat(tmp_fd_.get(), tmp_name.c_str(), 0);
     return r.error();
   }
+  ChangeHub::process().changed(dir_);
   return uid;
 }
 
