@@ -130,7 +130,7 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
       if (needs_structure(a) && !parsed_structure) parsed_structure = services_->structure->parse(*bytes);
       switch (a.kind) {
         case K::uid: add("UID " + std::to_string(uid)); break;
-        case K::flags: break;  // below, with the flags as they are after \Seen
+        case K::flags: add("FLAGS " + flag_list(m->flags, m->keywords)); break;  // as they are after \Seen
         case K::internaldate: add("INTERNALDATE \"" + format_date_time(m->internal_date_s) + "\""); break;
         case K::rfc822_size: add("RFC822.SIZE " + std::to_string(rfc822_size(*m))); break;
         case K::rfc822: add("RFC822 " + literal(*bytes)); break;
@@ -175,7 +175,7 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
       missing = true;
       continue;
     }
-    if (flags_now) add("FLAGS " + flag_list(m->flags, m->keywords));
+    if (flags_now && !has_flags) add("FLAGS " + flag_list(m->flags, m->keywords));
     out_ += "* " + std::to_string(*msn) + " FETCH (" + items + ")\r\n";
     if (out_.size() >= kFetchFlushBytes) co_await flush();
     if (closed_) co_return;

@@ -70,7 +70,13 @@ asio::awaitable<void> Session::cmd_list(const Call& k) {
       names.emplace(f.substr(0, dot), false);
   }
   std::string pattern = join_reference(*ref, *pat);
-  for (const auto& [name, exists] : names) {
+  // INBOX first, as every server lists it; then the rest in name order.
+  std::vector<std::map<std::string, bool>::const_iterator> order;
+  if (auto inbox = names.find("INBOX"); inbox != names.end()) order.push_back(inbox);
+  for (auto it = names.begin(); it != names.end(); ++it)
+    if (it->first != "INBOX") order.push_back(it);
+  for (auto it : order) {
+    const auto& [name, exists] = *it;
     if (!list_match(pattern, name)) continue;
     auto next = names.upper_bound(name);
     bool children = next != names.end() && next->first.starts_with(name + kDelimiter);

@@ -149,8 +149,13 @@ std::optional<int64_t> parse_date_time(std::string_view s) {
       !two_digits(s, 15, mm) || !two_digits(s, 18, ss) || (s[21] != '+' && s[21] != '-') || !two_digits(s, 22, zh) ||
       !two_digits(s, 24, zm))
     return std::nullopt;
-  if (day < 1 || day > 31 || hh > 23 || mm > 59 || ss > 60 || zm > 59) return std::nullopt;
-  int64_t t = days_from_civil(y1 * 100 + y2, month, day) * 86400 + hh * 3600 + mm * 60 + ss;
+  int year = y1 * 100 + y2;
+  static constexpr int kDays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day < 1 || day > kDays[month - 1] || (month == 2 && day == 29 && !leap) || hh > 23 || mm > 59 || ss > 60 ||
+      zm > 59)
+    return std::nullopt;
+  int64_t t = days_from_civil(year, month, day) * 86400 + hh * 3600 + mm * 60 + ss;
   int64_t zone = (zh * 60 + zm) * 60;
   return s[21] == '+' ? t - zone : t + zone;
 }
