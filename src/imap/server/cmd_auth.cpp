@@ -68,7 +68,8 @@ asio::awaitable<std::optional<std::string>> Session::read_sasl_line() {
     bool too_long = false;
     if (reader_.next_line(line, too_long)) {
       watchdog_->arm(set_.timeout);
-      if (too_long) co_return std::nullopt;
+      // RFC 4954's bound, tighter than the reader's line limit.
+      if (too_long || line.size() > kSaslLineBytes) co_return std::nullopt;
       co_return line;
     }
     co_await flush();

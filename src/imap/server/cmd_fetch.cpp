@@ -144,7 +144,7 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
           std::string part;
           const Section& s = a.section;
           if (!s.part.empty() || s.text == Section::Text::mime) {
-            auto got = parsed_structure->section(s);
+            auto got = parsed_structure->section(s, false);
             if (!got) {
               add(a.response_name() + " NIL");
               break;
@@ -163,7 +163,7 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
           break;
         }
         case K::binary: case K::binary_size: {
-          auto got = parsed_structure->section(a.section);
+          auto got = parsed_structure->section(a.section, true);
           if (a.kind == K::binary_size) add(a.response_name() + " " + std::to_string(got ? got->size() : 0));
           else add(a.response_name() + " " + (got ? literal(cut(*got, a)) : std::string("NIL")));
           break;

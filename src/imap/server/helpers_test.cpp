@@ -1,9 +1,12 @@
 // The pure pieces of imap/server: mailbox names and LIST wildcards
-// (names.h), raw message views and dates (message_text.h).
+// (names.h), raw message views and dates (message_text.h), the
+// subscriptions file (subscriptions.h).
 #include <gtest/gtest.h>
 
 #include "imap/server/message_text.h"
 #include "imap/server/names.h"
+#include "imap/server/subscriptions.h"
+#include "store/store_test_util.h"
 
 namespace tern::imap {
 namespace {
@@ -70,6 +73,28 @@ TEST(ImapMessageText, Dates) {
   EXPECT_EQ(parse_rfc5322_date("1 Jul 03 10:52"), (CivilDate{2003, 7, 1}));
   EXPECT_EQ(parse_rfc5322_date("garbage"), std::nullopt);
   EXPECT_EQ(civil_date(837596665), (CivilDate{1996, 7, 17}));
+}
+
+TEST(ImapSubscriptions, FileFormsAndBadLines) {
+  store::test_util::TempDir dir;
+  std::string path = dir / "subscriptions";
+  {
+    Subscriptions s(path);
+    EXPECT_TRUE(s.names().empty());  // no file yet
+    ASSERT_TRUE(s.add("b"));
+    ASSERT_TRUE(s.add("a.x"));
+    ASSERT_TRUE(s.add("a.x"));
+    ASSERT_TRUE(s.remove("nothing"));
+  }
+  EXPECT_EQ(store::test_util::slurp(path), "a.x\nb\n");
+  EXPECT_EQ(Subscriptions(path).names(), (std::set<std::string>{"a.x", "b"}));
+  // Dovecot's version 2 (tab between levels) and lines that are no names.
+  std::ofstream(path) << "V\t2\n\nWork\tProjects\n../etc\n..\nINBOX\n";
+  EXPECT_EQ(Subscriptions(path).names(), (std::set<std::string>{"INBOX", "Work.Projects"}));
+  // No path: kept in memory only.
+  Subscriptions mem("");
+  ASSERT_TRUE(mem.add("x"));
+  EXPECT_EQ(mem.names().size(), 1u);
 }
 
 }  // namespace

@@ -29,9 +29,13 @@ class MessageStructure {
   virtual std::string envelope() const = 0;
   // BODYSTRUCTURE (extensible) or BODY (not), parenthesised, ready to send.
   virtual std::string bodystructure(bool extensible) const = 0;
-  // The bytes of a section with part numbers (section.part non-empty):
-  // nullopt when the message has no such part (the caller sends NIL).
-  virtual std::optional<std::string> section(const Section& s) const = 0;
+  // BODY[section]: the bytes of a section with part numbers or MIME
+  // (section.part non-empty, or Text::mime), as stored. BINARY[part]
+  // (binary = true, RFC 3516): the part's content with its
+  // Content-Transfer-Encoding undone (empty part: the whole message's).
+  // nullopt when the message has no such part (the caller sends NIL) or,
+  // for BINARY, an encoding it cannot undo (RFC 3516 UNKNOWN-CTE, later).
+  virtual std::optional<std::string> section(const Section& s, bool binary) const = 0;
 };
 
 class MessageParser {

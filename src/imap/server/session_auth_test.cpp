@@ -168,6 +168,19 @@ TEST(ImapSession, LongLinesAndLiterals) {
   EXPECT_EQ(tagged(t.written, "d"), "d OK NOOP completed.");
 }
 
+TEST(ImapSession, SaslResponseTooLongAndEnable) {
+  FakeHost h;
+  auto t = testing::run(h, script({"a AUTHENTICATE PLAIN", std::string(20000, 'A'), kLogin, "b ENABLE CONDSTORE",
+                                   "c ENABLE", "d ID (\"name\" \"client\")", "e ID foo"}));
+  EXPECT_EQ(tagged(t.written, "a"), "a BAD Authentication response too long.");
+  EXPECT_TRUE(tagged(t.written, "l").starts_with("l OK")) << t.written;
+  EXPECT_NE(t.written.find("* ENABLED\r\nb OK ENABLE completed.\r\n"), std::string::npos);
+  EXPECT_EQ(tagged(t.written, "c"), "c BAD ENABLE needs capabilities.");
+  EXPECT_EQ(tagged(t.written, "d"), "d OK ID completed.");
+  EXPECT_EQ(tagged(t.written, "e"), "e BAD ID takes a list or NIL.");
+  EXPECT_EQ(h.verifier->calls, 1);
+}
+
 TEST(ImapSession, StoreUnavailableAtLogin) {
   FakeHost h;
   h.accounts->fail = true;

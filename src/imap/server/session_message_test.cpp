@@ -113,6 +113,44 @@ TEST(ImapSelected, FetchNeedsStructureOrIsBad) {
   EXPECT_TRUE(tagged(w, "m").starts_with("m BAD")) << w;
 }
 
+// The MIME seam: with a parser wired, ENVELOPE, BODY, BODYSTRUCTURE,
+// numbered parts and BINARY are its answers, given the CRLF message.
+class FakeStructure final : public MessageStructure {
+ public:
+  explicit FakeStructure(size_t size) : size_(size) {}
+  std::string envelope() const override { return "(\"env\" " + std::to_string(size_) + ")"; }
+  std::string bodystructure(bool extensible) const override { return extensible ? "(\"bs\")" : "(\"b\")"; }
+  std::optional<std::string> section(const Section& s, bool binary) const override {
+    if (s.part.size() == 1 && s.part[0] == 1) return binary ? "decoded" : "part";
+    return std::nullopt;
+  }
+
+ private:
+  size_t size_;
+};
+class FakeParser final : public MessageParser {
+ public:
+  std::unique_ptr<MessageStructure> parse(std::string_view crlf) const override {
+    return std::make_unique<FakeStructure>(crlf.size());
+  }
+};
+
+TEST(ImapSelected, FetchThroughTheMimeSeam) {
+  Box h;
+  h.edit().structure = std::make_shared<FakeParser>();
+  std::string size = std::to_string(to_crlf(kMsg1).size());
+  auto t = testing::run(h, script({kLogin, "s SELECT INBOX",
+                                   "a FETCH 1 (ENVELOPE BODY BODYSTRUCTURE BODY.PEEK[1] BODY.PEEK[2.MIME])",
+                                   "b FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1] BINARY.PEEK[3])"}));
+  EXPECT_NE(t.written.find("* 1 FETCH (ENVELOPE (\"env\" " + size +
+                           ") BODY (\"b\") BODYSTRUCTURE (\"bs\") BODY[1] {4}\r\npart BODY[2.MIME] NIL)\r\na OK"),
+            std::string::npos)
+      << t.written;
+  EXPECT_NE(t.written.find("* 1 FETCH (BINARY[1] {7}\r\ndecoded BINARY.SIZE[1] 7 BINARY[3] NIL)\r\nb OK"),
+            std::string::npos)
+      << t.written;
+}
+
 TEST(ImapSelected, StoreFlagsAndKeywords) {
   Box h;
   auto t = testing::run(h, script({kLogin, "s SELECT INBOX", "a STORE 1 +FLAGS (\\Flagged $Work)",
@@ -142,7 +180,8 @@ TEST(ImapSelected, Search) {
                  "g SEARCH OR FROM bob SUBJECT hello", "h UID SEARCH UID 2:*", "i SEARCH HEADER To alice",
                  "j SEARCH (SEEN FROM bob) 1:2", "k SEARCH SENTON 1-Jul-2003", "m SEARCH SENTBEFORE 1-Jan-2000",
                  "n SEARCH RETURN (MIN COUNT) ALL", "o SEARCH TEXT \"second\"", "p SEARCH CHARSET KOI8-R ALL",
-                 "q SEARCH BOGUS", "r SEARCH SINCE 1-Jan-2020", "t SEARCH KEYWORD $x", "u UID SEARCH RETURN () ALL"}));
+                 "q SEARCH BOGUS", "r SEARCH SINCE 1-Jan-2020", "t SEARCH KEYWORD $x", "u UID SEARCH RETURN () ALL",
+                 "v SEARCH " + std::string(10000, '(') + "ALL" + std::string(10000, ')'), "w SEARCH NOT NOT NOT SEEN"}));
   const std::string& w = t.written;
   EXPECT_NE(w.find("* SEARCH 1\r\na OK"), std::string::npos) << w;
   EXPECT_NE(w.find("* SEARCH 1\r\nb OK"), std::string::npos);
@@ -163,6 +202,8 @@ TEST(ImapSelected, Search) {
   EXPECT_NE(w.find("* SEARCH 1 2\r\nr OK"), std::string::npos);
   EXPECT_NE(w.find("* SEARCH\r\nt OK"), std::string::npos);
   EXPECT_NE(w.find("* ESEARCH (TAG \"u\") UID ALL 1:2\r\nu OK"), std::string::npos) << w;
+  EXPECT_TRUE(tagged(w, "v").starts_with("v BAD")) << w;  // nesting bounded by the reader
+  EXPECT_NE(w.find("* SEARCH 1\r\nw OK"), std::string::npos);
 }
 
 TEST(ImapSelected, ExpungeCloseUnselect) {
