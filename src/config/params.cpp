@@ -184,6 +184,11 @@ const std::vector<ParamDef>& table() {
     {"pop3d_timeout", T::duration, "600s", "Time a POP3 client may take for each command (RFC 1939: at least 10 minutes)"},
     {"pop3d_tls_auth_only", T::boolean, "yes",
      "Accept POP3 USER/PASS and AUTH only over TLS or from loopback (Dovecot's disable_plaintext_auth); -ERR [AUTH] before it"},
+    // IMAP server; its failed logins count with SMTP AUTH's (smtpd_sasl_failure_*), APPEND is bounded by message_size_limit
+    {"imapd_timeout", T::duration, "1800s",
+     "Time an IMAP client may take for each command and stay in IDLE (RFC 9051: autologout at least 30 minutes)"},
+    {"imapd_tls_auth_only", T::boolean, "yes",
+     "Accept IMAP LOGIN and AUTHENTICATE only over TLS or from loopback (Dovecot's disable_plaintext_auth); LOGINDISABLED and NO [PRIVACYREQUIRED] before it"},
     // Remote delivery: DNS (the dns module; issue 9)
     {"dns_resolver", T::string, "",
      "DNS server for MX lookups and client names, host:port (e.g. 127.0.0.1:5353); empty: the nameservers of /etc/resolv.conf"},

@@ -1,0 +1,65 @@
+// COPY, MOVE (RFC 6851) and their UID forms: each message goes to the
+// destination with Mailbox::copy_to (a hard link in Maildir), answered with
+// UIDPLUS's COPYUID (RFC 4315). MOVE then expunges the sources, announced
+// by the sync before the tagged OK, after an untagged OK [COPYUID].
+//
+// A copy that fails midway leaves the messages copied so far in the
+// destination (they are complete messages, never partial ones) and
+// answers NO; Maildir offers no transaction to undo them.
+#include "imap/proto/sequence_set.h"
+#include "imap/server/session.h"
+
+namespace tern::imap {
+
+asio::awaitable<void> Session::cmd_copy(const Call& k) { co_await copy_or_move(k, false); }
+asio::awaitable<void> Session::cmd_move(const Call& k) { co_await copy_or_move(k, true); }
+
+asio::awaitable<void> Session::copy_or_move(const Call& k, bool move) {
+  if (k.c.args.size() != k.first + 2) {
+    bad(k, move ? "MOVE takes a sequence set and a mailbox." : "COPY takes a sequence set and a mailbox.");
+    co_return;
+  }
+  auto uids = resolve_set(k, k.first);
+  if (!uids) co_return;
+  auto folder = folder_arg(k, k.first + 1);
+  if (!folder) co_return;
+  if (move && read_only_) {
+    no(k, "[READ-ONLY] Mailbox is read-only.");
+    co_return;
+  }
+  auto dest = store_->open(*folder);
+  if (!dest) {
+    if (dest.error().is_temporary()) store_error(k, dest.error(), move ? "MOVE" : "COPY");
+    else no(k, "[TRYCREATE] Mailbox does not exist.");
+    co_return;
+  }
+  std::vector<uint32_t> from, to;
+  for (uint32_t uid : *uids) {
+    if (!box_->find(uid)) continue;
+    auto r = box_->copy_to(uid, **dest);
+    if (!r) {
+      store_error(k, r.error(), move ? "MOVE" : "COPY");
+      co_return;
+    }
+    from.push_back(uid);
+    to.push_back(*r);
+  }
+  // COPYUID lists the UIDs in matching order (RFC 4315 4); both ascend here.
+  std::string copyuid = from.empty() ? "" : "[COPYUID " + std::to_string((*dest)->uidvalidity()) + " " +
+                                                format_sequence_set(from) + " " + format_sequence_set(to) + "] ";
+  if (!move) {
+    ok(k, copyuid + "Copy completed.", k.uid);
+    co_return;
+  }
+  if (!copyuid.empty()) untagged("OK " + copyuid + "Moved.");
+  for (uint32_t uid : from) {
+    if (auto s = box_->expunge(uid); !s) {
+      sync(true);
+      store_error(k, s.error(), "MOVE");
+      co_return;
+    }
+  }
+  ok(k, "Move completed.");
+}
+
+}  // namespace tern::imap

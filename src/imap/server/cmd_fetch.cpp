@@ -1,0 +1,191 @@
+// FETCH and UID FETCH (RFC 9051 6.4.5): FLAGS, UID, INTERNALDATE,
+// RFC822.SIZE, RFC822, RFC822.HEADER, RFC822.TEXT, BODY[] / BODY.PEEK[]
+// with HEADER, TEXT, HEADER.FIELDS (NOT) and <partial>, all from the raw
+// message in its CRLF form (message_text.h). Fetching a body without .PEEK
+// sets \Seen (not in a read-only mailbox) and answers FLAGS with it.
+//
+// ENVELOPE, BODY, BODYSTRUCTURE, MIME and numbered parts and BINARY go to
+// the MessageParser seam (message_structure.h); with none wired, such a
+// FETCH gets NO [CANNOT] before anything is sent. MODSEQ, CHANGEDSINCE and
+// VANISHED need CONDSTORE/QRESYNC, which tern does not offer: BAD.
+//
+// A message another session expunged meanwhile is left out, and the FETCH
+// ends with NO (RFC 2180 4.1.2) once the others are sent.
+#include <algorithm>
+
+#include "imap/proto/fetch.h"
+#include "imap/server/flags.h"
+#include "imap/server/message_size.h"
+#include "imap/server/message_text.h"
+#include "imap/server/session.h"
+
+namespace tern::imap {
+namespace {
+
+constexpr size_t kFetchFlushBytes = 64 * 1024;
+
+using K = FetchAtt::Kind;
+
+bool needs_structure(const FetchAtt& a) {
+  switch (a.kind) {
+    case K::envelope: case K::body: case K::bodystructure: case K::binary: case K::binary_size: return true;
+    case K::body_section: return !a.section.part.empty() || a.section.text == Section::Text::mime;
+    default: return false;
+  }
+}
+
+std::string literal(std::string_view bytes) { return "{" + std::to_string(bytes.size()) + "}\r\n" + std::string(bytes); }
+
+std::string_view cut(std::string_view s, const FetchAtt& a) {
+  if (!a.partial) return s;
+  if (a.origin >= s.size()) return {};
+  return s.substr(a.origin, a.octets);
+}
+
+}  // namespace
+
+const std::string* Session::message_bytes(uint32_t uid) {
+  if (cached_uid_ == uid) return &cached_bytes_;
+  auto bytes = box_->read(uid);
+  if (!bytes) return nullptr;
+  cached_bytes_ = to_crlf(*bytes);
+  cached_uid_ = uid;
+  return &cached_bytes_;
+}
+
+uint64_t Session::rfc822_size(const store::MessageInfo& m) {
+  if (cached_uid_ == m.uid) return cached_bytes_.size();
+  return message_vsize(*box_, m);
+}
+
+asio::awaitable<void> Session::cmd_fetch(const Call& k) {
+  if (k.c.args.size() < k.first + 2) {
+    bad(k, "FETCH takes a sequence set and attributes.");
+    co_return;
+  }
+  auto uids = resolve_set(k, k.first);
+  if (!uids) co_return;
+  auto parsed = parse_fetch(k.c.args, k.first + 1);
+  if (auto* e = std::get_if<std::string>(&parsed)) {
+    bad(k, *e);
+    co_return;
+  }
+  FetchRequest req = std::get<FetchRequest>(std::move(parsed));
+  if (req.changedsince || req.vanished) {
+    bad(k, "CHANGEDSINCE and VANISHED need CONDSTORE/QRESYNC, which are not offered.");
+    co_return;
+  }
+  bool structure = false, sets_seen = false, has_uid = false, has_flags = false;
+  for (const auto& a : req.atts) {
+    if (a.kind == K::modseq) {
+      bad(k, "MODSEQ needs CONDSTORE, which is not offered.");
+      co_return;
+    }
+    structure |= needs_structure(a);
+    sets_seen |= a.sets_seen();
+    has_uid |= a.kind == K::uid;
+    has_flags |= a.kind == K::flags;
+  }
+  if (structure && !services_->structure) {
+    no(k, "[CANNOT] ENVELOPE, BODYSTRUCTURE, MIME parts and BINARY are not available yet.");
+    co_return;
+  }
+  if (k.uid && !has_uid) {
+    FetchAtt uid_att;
+    uid_att.kind = K::uid;
+    req.atts.insert(req.atts.begin(), uid_att);
+  }
+  sets_seen = sets_seen && !read_only_;
+  bool missing = false;
+  for (uint32_t uid : *uids) {
+    const store::MessageInfo* m = box_->find(uid);
+    auto msn = view_.msn_of(uid);
+    if (!m || !msn) {
+      missing = true;
+      continue;
+    }
+    bool flags_now = has_flags;
+    if (sets_seen && !(m->flags & store::kFlagSeen)) {
+      if (box_->set_flags(uid, store::kFlagSeen, 0)) {
+        m = box_->find(uid);
+        view_.set_flags(uid, m->flags, m->keywords);
+        flags_now = true;
+      }
+    }
+    std::unique_ptr<MessageStructure> parsed_structure;
+    std::string items;
+    bool failed = false;
+    auto add = [&](std::string item) {
+      if (!items.empty()) items += ' ';
+      items += item;
+    };
+    for (const auto& a : req.atts) {
+      const std::string* bytes = nullptr;
+      bool needs_bytes = a.kind == K::rfc822 || a.kind == K::rfc822_header || a.kind == K::rfc822_text ||
+                         a.kind == K::body_section || needs_structure(a);
+      if (needs_bytes && !(bytes = message_bytes(uid))) {
+        failed = true;
+        break;
+      }
+      if (needs_structure(a) && !parsed_structure) parsed_structure = services_->structure->parse(*bytes);
+      switch (a.kind) {
+        case K::uid: add("UID " + std::to_string(uid)); break;
+        case K::flags: add("FLAGS " + flag_list(m->flags, m->keywords)); break;  // as they are after \Seen
+        case K::internaldate: add("INTERNALDATE \"" + format_date_time(m->internal_date_s) + "\""); break;
+        case K::rfc822_size: add("RFC822.SIZE " + std::to_string(rfc822_size(*m))); break;
+        case K::rfc822: add("RFC822 " + literal(*bytes)); break;
+        case K::rfc822_header: add("RFC822.HEADER " + literal(header_of(*bytes))); break;
+        case K::rfc822_text: add("RFC822.TEXT " + literal(text_of(*bytes))); break;
+        case K::envelope: add("ENVELOPE " + parsed_structure->envelope()); break;
+        case K::body: add("BODY " + parsed_structure->bodystructure(false)); break;
+        case K::bodystructure: add("BODYSTRUCTURE " + parsed_structure->bodystructure(true)); break;
+        case K::body_section: {
+          std::string_view all = *bytes;
+          std::string part;
+          const Section& s = a.section;
+          if (!s.part.empty() || s.text == Section::Text::mime) {
+            auto got = parsed_structure->section(s, false);
+            if (!got) {
+              add(a.response_name() + " NIL");
+              break;
+            }
+            part = std::move(*got);
+          } else if (s.text == Section::Text::none) {
+            part = all;
+          } else if (s.text == Section::Text::header) {
+            part = header_of(all);
+          } else if (s.text == Section::Text::text) {
+            part = text_of(all);
+          } else {
+            part = header_fields(header_of(all), s.fields, s.text == Section::Text::header_fields_not);
+          }
+          add(a.response_name() + " " + literal(cut(part, a)));
+          break;
+        }
+        case K::binary: case K::binary_size: {
+          auto got = parsed_structure->section(a.section, true);
+          if (a.kind == K::binary_size) add(a.response_name() + " " + std::to_string(got ? got->size() : 0));
+          else add(a.response_name() + " " + (got ? literal(cut(*got, a)) : std::string("NIL")));
+          break;
+        }
+        case K::modseq: break;  // refused above
+      }
+    }
+    if (failed) {
+      missing = true;
+      continue;
+    }
+    if (flags_now && !has_flags) add("FLAGS " + flag_list(m->flags, m->keywords));
+    out_ += "* " + std::to_string(*msn) + " FETCH (" + items + ")\r\n";
+    if (out_.size() >= kFetchFlushBytes) co_await flush();
+    if (closed_) co_return;
+  }
+  if (missing) {
+    sync(k.uid);
+    no(k, "Some messages were expunged meanwhile.");
+    co_return;
+  }
+  ok(k, "Fetch completed.", k.uid);
+}
+
+}  // namespace tern::imap

@@ -1,0 +1,74 @@
+// SEARCH and UID SEARCH (RFC 9051 6.4.4) over the view, evaluated by
+// search_eval.h; "* SEARCH" with sequence numbers or UIDs, or "* ESEARCH"
+// (RFC 4731) when RETURN (...) was given (MIN, MAX, COUNT, ALL; SAVE and
+// "$" are not offered: BAD). MODSEQ needs CONDSTORE: BAD.
+#include <functional>
+
+#include "imap/proto/search.h"
+#include "imap/proto/sequence_set.h"
+#include "imap/server/message_size.h"
+#include "imap/server/search_eval.h"
+#include "imap/server/session.h"
+
+namespace tern::imap {
+namespace {
+
+bool uses(const SearchKey& k, bool (*pred)(const SearchKey&)) {
+  if (pred(k)) return true;
+  for (const auto& c : k.children)
+    if (uses(c, pred)) return true;
+  return false;
+}
+
+}  // namespace
+
+asio::awaitable<void> Session::cmd_search(const Call& k) {
+  auto parsed = parse_search(k.c.args, k.first);
+  if (auto* e = std::get_if<SearchError>(&parsed)) {
+    if (e->bad_charset) no(k, "[BADCHARSET (US-ASCII UTF-8)] " + e->text);
+    else bad(k, e->text);
+    co_return;
+  }
+  const auto& req = std::get<SearchRequest>(parsed);
+  if (uses(req.root, [](const SearchKey& x) {
+        return x.op == SearchKey::Op::modseq || ((x.op == SearchKey::Op::seqset || x.op == SearchKey::Op::uid) && x.set.saved);
+      }) || req.ret_save) {
+    bad(k, "MODSEQ, SAVE and $ are not offered.");
+    co_return;
+  }
+  std::vector<uint32_t> hits;  // numbers to answer: UIDs or sequence numbers
+  uint32_t max_msn = view_.size(), max_uid = view_.max_uid();
+  for (uint32_t msn = 1; msn <= max_msn; ++msn) {
+    const auto& e = view_.at_msn(msn);
+    const store::MessageInfo* m = e.gone ? nullptr : box_->find(e.uid);
+    if (!m) continue;
+    SearchSubject s;
+    s.msn = msn;
+    s.max_msn = max_msn;
+    s.uid = e.uid;
+    s.max_uid = max_uid;
+    s.flags = m->flags;
+    s.keywords = &m->keywords;
+    s.internal_date_s = m->internal_date_s;
+    s.size = [this, m] { return rfc822_size(*m); };
+    s.bytes = [this, uid = e.uid] { return message_bytes(uid); };
+    if (search_matches(req.root, s)) hits.push_back(k.uid ? e.uid : msn);
+  }
+  if (!req.esearch) {
+    std::string line = "SEARCH";
+    for (uint32_t n : hits) line += " " + std::to_string(n);
+    untagged(line);
+  } else {
+    std::string line = "ESEARCH (TAG " + std::string("\"") + k.c.tag + "\")";
+    if (k.uid) line += " UID";
+    bool all = !(req.ret_min || req.ret_max || req.ret_count || req.ret_all) || req.ret_all;
+    if (req.ret_min && !hits.empty()) line += " MIN " + std::to_string(hits.front());
+    if (req.ret_max && !hits.empty()) line += " MAX " + std::to_string(hits.back());
+    if (req.ret_count) line += " COUNT " + std::to_string(hits.size());
+    if (all && !hits.empty()) line += " ALL " + format_sequence_set(hits);
+    untagged(line);
+  }
+  ok(k, "Search completed.", k.uid);
+}
+
+}  // namespace tern::imap

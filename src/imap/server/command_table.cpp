@@ -1,0 +1,98 @@
+// The IMAP command table (which handler, in which states, whether "UID x"
+// exists) and the commands of any state: CAPABILITY, NOOP, LOGOUT, ID
+// (RFC 2971), ENABLE (RFC 5161: accepted, nothing enabled yet).
+#include <array>
+
+#include "imap/proto/response.h"
+#include "imap/server/session.h"
+
+namespace tern::imap {
+
+const Session::CommandSpec* Session::spec(std::string_view name) {
+  using S = Session;
+  constexpr unsigned kAny = S::kNotAuth | S::kAuth | S::kSelected;
+  constexpr unsigned kIn = S::kAuth | S::kSelected;
+  constexpr unsigned kSel = S::kSelected;
+  static const std::array<S::CommandSpec, 29> kTable{{
+      {"CAPABILITY", &S::cmd_capability, kAny},
+      {"NOOP", &S::cmd_noop, kAny},
+      {"LOGOUT", &S::cmd_logout, kAny},
+      {"ID", &S::cmd_id, kAny},
+      {"ENABLE", &S::cmd_enable, kIn},
+      {"STARTTLS", &S::cmd_starttls, S::kNotAuth},
+      {"LOGIN", &S::cmd_login, S::kNotAuth},
+      {"AUTHENTICATE", &S::cmd_authenticate, S::kNotAuth},
+      {"LIST", &S::cmd_list, kIn},
+      {"LSUB", &S::cmd_lsub, kIn},
+      {"CREATE", &S::cmd_create, kIn},
+      {"DELETE", &S::cmd_delete, kIn},
+      {"RENAME", &S::cmd_rename, kIn},
+      {"SUBSCRIBE", &S::cmd_subscribe, kIn},
+      {"UNSUBSCRIBE", &S::cmd_unsubscribe, kIn},
+      {"STATUS", &S::cmd_status, kIn},
+      {"SELECT", &S::cmd_select, kIn},
+      {"EXAMINE", &S::cmd_examine, kIn},
+      {"APPEND", &S::cmd_append, kIn},
+      {"IDLE", &S::cmd_idle, kIn},
+      {"CLOSE", &S::cmd_close, kSel},
+      {"UNSELECT", &S::cmd_unselect, kSel},
+      {"CHECK", &S::cmd_check, kSel},
+      {"EXPUNGE", &S::cmd_expunge, kSel | S::kUidForm},
+      {"FETCH", &S::cmd_fetch, kSel | S::kUidForm},
+      {"STORE", &S::cmd_store, kSel | S::kUidForm},
+      {"SEARCH", &S::cmd_search, kSel | S::kUidForm},
+      {"COPY", &S::cmd_copy, kSel | S::kUidForm},
+      {"MOVE", &S::cmd_move, kSel | S::kUidForm},
+  }};
+  for (const auto& s : kTable)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+asio::awaitable<void> Session::cmd_capability(const Call& k) {
+  if (k.c.args.size() != k.first) {
+    bad(k, "CAPABILITY takes no arguments.");
+    co_return;
+  }
+  untagged("CAPABILITY " + capabilities());
+  ok(k, "Capability completed.");
+}
+
+asio::awaitable<void> Session::cmd_noop(const Call& k) {
+  ok(k, "NOOP completed.");
+  co_return;
+}
+
+asio::awaitable<void> Session::cmd_check(const Call& k) {
+  ok(k, "CHECK completed.");
+  co_return;
+}
+
+asio::awaitable<void> Session::cmd_logout(const Call& k) {
+  out_ += "* BYE Logging out\r\n";
+  out_ += k.c.tag + " OK Logout completed.\r\n";
+  hang_up_ = true;
+  co_return;
+}
+
+asio::awaitable<void> Session::cmd_id(const Call& k) {
+  // RFC 2971: a list of field-value pairs or NIL; tern says its name only.
+  if (k.c.args.size() != 1 || (!k.c.args[0].is_nil() && k.c.args[0].kind != Value::Kind::list)) {
+    bad(k, "ID takes a list or NIL.");
+    co_return;
+  }
+  untagged("ID (\"name\" \"tern\")");
+  ok(k, "ID completed.");
+}
+
+asio::awaitable<void> Session::cmd_enable(const Call& k) {
+  if (k.c.args.empty()) {
+    bad(k, "ENABLE needs capabilities.");
+    co_return;
+  }
+  // Nothing tern offers needs enabling yet (no UTF8=ACCEPT, CONDSTORE, QRESYNC).
+  untagged("ENABLED");
+  ok(k, "ENABLE completed.");
+}
+
+}  // namespace tern::imap

@@ -1,0 +1,238 @@
+// The IMAP session loop, the response writer and the settings (see session.h).
+#include "imap/server/session.h"
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "imap/proto/chars.h"
+#include "imap/server/names.h"
+#include "io/session_steps.h"
+
+namespace tern::imap {
+
+namespace {
+// Responses are sent once this much is queued, even mid-FETCH.
+constexpr size_t kFlushBytes = 64 * 1024;
+
+ReaderLimits reader_limits(const Settings& s) {
+  ReaderLimits l;
+  l.max_literal_bytes = s.max_append_bytes;
+  l.literal_plus = true;  // LITERAL+ is advertised
+  return l;
+}
+}  // namespace
+
+Settings read_settings(const config::Config& c) {
+  Settings s;
+  s.hostname = c.get("myhostname");
+  s.timeout = std::chrono::seconds(c.seconds("imapd_timeout"));
+  s.tls_auth_only = c.boolean("imapd_tls_auth_only");
+  s.max_append_bytes = static_cast<uint64_t>(c.bytes("message_size_limit"));
+  s.failure_limit = static_cast<int>(c.integer("smtpd_sasl_failure_limit"));
+  s.failure_sleep = std::chrono::seconds(c.seconds("smtpd_sasl_failure_sleep_time"));
+  s.failure_window = std::chrono::seconds(c.seconds("smtpd_sasl_failure_window"));
+  return s;
+}
+
+Session::Session(SessionHost& host, std::unique_ptr<io::Stream> stream, io::Peer peer, bool implicit_tls)
+    : host_(host),
+      services_(host.services()),
+      set_(services_->settings),
+      stream_(std::move(stream)),
+      ip_(std::move(peer.ip)),
+      client_name_("[" + ip_ + "]"),
+      implicit_tls_(implicit_tls),
+      reader_(reader_limits(set_)) {
+  host_.add(this);
+}
+
+Session::~Session() { host_.remove(this); }
+
+void Session::interrupt() {
+  interrupted_ = true;
+  stream_->cancel();
+}
+
+void Session::ok(const Call& k, std::string_view text, bool allow_expunge) {
+  if (state_ == State::selected && box_) sync(allow_expunge);
+  out_ += k.c.tag + " OK " + std::string(text) + "\r\n";
+}
+
+void Session::no(const Call& k, std::string_view text) { out_ += k.c.tag + " NO " + std::string(text) + "\r\n"; }
+
+void Session::bad(const Call& k, std::string_view text) { bad_tag(k.c.tag, text); }
+
+void Session::bad_tag(const std::string& tag, std::string_view text) {
+  ++bad_commands_;
+  out_ += (tag.empty() ? "*" : tag) + " BAD " + std::string(text) + "\r\n";
+}
+
+void Session::hang_up(std::string_view text) {
+  out_ += "* BYE " + std::string(text) + "\r\n";
+  hang_up_ = true;
+}
+
+asio::awaitable<void> Session::flush() {
+  if (closed_) co_return;
+  if (!out_.empty()) {
+    asio::error_code ec;
+    co_await stream_->write(asio::buffer(out_), ec);
+    out_.clear();
+    if (ec) {
+      log::info("imap: lost connection writing to {}", client_name_);
+      hang_up_ = true;
+    }
+  }
+  if (hang_up_) {
+    stream_->close();
+    closed_ = true;
+  }
+}
+
+asio::awaitable<bool> Session::fill(const char* during) {
+  auto shutting_down = [this] { return interrupted_ || host_.shutting_down(); };
+  if (shutting_down()) {
+    hang_up("Server shutting down.");
+    co_return false;
+  }
+  size_t n = 0;
+  auto got = co_await io::read_before_deadline(*stream_, watchdog_.get(), read_buf_, n);
+  if (got == io::ReadOutcome::data) {
+    reader_.feed(std::string_view(read_buf_.data(), n));
+    co_return true;
+  }
+  if (got == io::ReadOutcome::timeout) {
+    log::info("imap: timeout after {} from {}", during, client_name_);
+    hang_up("Disconnected for inactivity.");
+  } else if (shutting_down()) {
+    hang_up("Server shutting down.");
+  } else if (idle_poll_ && idle_poll_->fired()) {
+    co_return true;  // IDLE's poll interrupted the read: nothing was lost
+  } else {
+    log::info("imap: lost connection after {} from {}", during, client_name_);
+    stream_->close();
+    closed_ = true;
+  }
+  co_return false;
+}
+
+std::string Session::capabilities() const {
+  std::string caps = "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN";
+  if (state_ == State::not_authenticated) {
+    if (services_->tls && !tls_active_) caps += " STARTTLS";
+    if (login_allowed()) caps += " AUTH=PLAIN AUTH=LOGIN";
+    else caps += " LOGINDISABLED";
+  }
+  return caps;
+}
+
+asio::awaitable<void> Session::run() {
+  auto self = shared_from_this();
+  log::info("imap: connect from {}", client_name_);
+  watchdog_ = std::make_shared<io::Watchdog>(*stream_, host_.clock());
+  watchdog_->start();
+  watchdog_->arm(set_.timeout);
+  if (implicit_tls_ && !co_await start_tls()) {
+    watchdog_->stop();
+    log::info("imap: disconnect from {}", client_name_);
+    co_return;
+  }
+  out_ += "* OK [CAPABILITY " + capabilities() + "] " + set_.hostname + " IMAP server ready.\r\n";
+
+  while (!closed_) {
+    if (hang_up_) {
+      co_await flush();
+      break;
+    }
+    Event e = reader_.next();
+    switch (e.kind) {
+      case Event::Kind::need_more:
+        co_await flush();
+        if (!closed_) (void)co_await fill(appending_ ? "APPEND" : "command");
+        continue;
+      case Event::Kind::literal: decide_literal(e.literal); break;
+      case Event::Kind::continuation:
+        out_ += "+ Ready for literal data\r\n";
+        co_await flush();
+        break;
+      case Event::Kind::literal_chunk:
+        if (appending_) append_buf_.append(e.chunk);
+        break;
+      case Event::Kind::error:
+        appending_ = false;
+        append_buf_.clear();
+        ++bad_commands_;
+        out_ += e.error.response();
+        if (e.error.close) hang_up("Connection out of sync.");
+        break;
+      case Event::Kind::command:
+        watchdog_->arm(set_.timeout);
+        co_await dispatch(e.command);
+        appending_ = false;
+        append_buf_.clear();
+        break;
+    }
+    if (out_.size() >= kFlushBytes) co_await flush();
+    if (bad_commands_ >= kMaxBadCommands && !hang_up_ && !closed_) {
+      log::warn("imap: too many bad commands from {}", client_name_);
+      hang_up("Too many invalid IMAP commands.");
+    }
+  }
+  if (!closed_) stream_->close();
+  box_.reset();
+  store_.reset();
+  watchdog_->stop();
+  log::info("imap: disconnect from {}", client_name_);
+}
+
+void Session::decide_literal(const LiteralInfo& lit) {
+  const Command& c = reader_.partial();
+  // APPEND mailbox [flags] [date] literal: the message is the literal after the mailbox.
+  if (c.name != "APPEND" || c.args.empty()) return;
+  auto refuse = [&](std::string reply) {
+    reader_.refuse_literal();
+    out_ += c.tag + " " + reply + "\r\n";
+  };
+  if (state_ == State::not_authenticated) {
+    ++bad_commands_;
+    return refuse("BAD Command not valid in this state.");
+  }
+  auto name = c.args[0].astring();
+  std::optional<std::string> folder = name ? folder_of(*name) : std::nullopt;
+  if (!folder) return refuse("NO Invalid mailbox name.");
+  if (!box_ || box_->name() != *folder) {
+    if (!store_->open(*folder)) return refuse("NO [TRYCREATE] Mailbox does not exist.");
+  }
+  reader_.stream_literal();
+  appending_ = true;
+  append_buf_.clear();
+  append_buf_.reserve(static_cast<size_t>(std::min<uint64_t>(lit.size, 1 << 20)));
+}
+
+asio::awaitable<void> Session::dispatch(const Command& c) {
+  Call k{c};
+  std::string name = c.name;
+  if (name == "UID") {
+    std::string sub = c.args.empty() ? "" : c.args[0].keyword();
+    const CommandSpec* s = spec(sub);
+    if (!s || !(s->flags & kUidForm)) {
+      bad(k, "Unknown UID command.");
+      co_return;
+    }
+    name = sub;
+    k.uid = true;
+    k.first = 1;
+  }
+  const CommandSpec* s = spec(name);
+  if (!s) {
+    bad(k, "Unknown command.");
+    co_return;
+  }
+  unsigned now = state_ == State::not_authenticated ? kNotAuth : state_ == State::authenticated ? kAuth : kSelected;
+  if (!(s->flags & now)) {
+    bad(k, state_ == State::not_authenticated ? "Not logged in." : "Command not valid in this state.");
+    co_return;
+  }
+  co_await (this->*s->handler)(k);
+}
+
+}  // namespace tern::imap

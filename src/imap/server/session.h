@@ -1,0 +1,204 @@
+// Session: one IMAP connection, one coroutine (RFC 9051, RFC 3501 for
+// IMAP4rev1 clients). Bytes go into imap::CommandReader (literals, limits,
+// errors with the tag); each command is dispatched through a command table
+// (command_table.cpp: name, handler, the states it is allowed in, whether
+// a UID form exists); every response is queued in one buffer sent when the
+// client has nothing more pipelined or the buffer is large.
+//
+// States (RFC 9051 3): not authenticated (greeting, CAPABILITY, STARTTLS,
+// LOGIN, AUTHENTICATE), authenticated (mailbox commands), selected (message
+// commands over SelectedView, view.h), logout. A completed command in the
+// selected state first tells the client what changed (view.h: EXPUNGE,
+// EXISTS, FETCH FLAGS), then answers tagged OK.
+//
+// Handlers: cmd_auth.cpp (LOGIN, AUTHENTICATE, the login), cmd_starttls.cpp,
+// cmd_mailboxes.cpp (LIST, LSUB, CREATE, DELETE, RENAME, SUBSCRIBE,
+// UNSUBSCRIBE, STATUS), cmd_select.cpp (SELECT, EXAMINE, CLOSE, UNSELECT,
+// EXPUNGE, CHECK), cmd_fetch.cpp, cmd_store.cpp, cmd_search.cpp,
+// cmd_copy.cpp (COPY, MOVE), cmd_append.cpp, cmd_idle.cpp, and
+// CAPABILITY, NOOP, LOGOUT, ID, ENABLE in command_table.cpp.
+//
+// SECURITY: everything read is untrusted. Limits: CommandReader's (line,
+// command, literal, depth, values), APPEND's literal (message_size_limit),
+// bad commands per session (kMaxBadCommands), the idle time per command
+// and in IDLE (imapd_timeout), failed logins per client address (shared
+// with SMTP AUTH and POP3). Mailbox names go through names.h and the
+// store's own check; a user sees only the MailStore of their account.
+#pragma once
+
+#include <array>
+#include <asio/awaitable.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "imap/proto/command_reader.h"
+#include "imap/proto/sequence_set.h"
+#include "imap/server/host.h"
+#include "imap/server/subscriptions.h"
+#include "imap/server/view.h"
+#include "io/stream.h"
+#include "io/tcp_stream.h"
+#include "io/watchdog.h"
+#include "sasl/mechanism.h"
+
+namespace tern::imap {
+
+// RFC 4954's limit on a SASL response line, as SMTP and POP3 use it.
+inline constexpr size_t kSaslLineBytes = 12288;
+// Bad or misplaced commands after which the session is closed (Dovecot: 20).
+inline constexpr int kMaxBadCommands = 20;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  // implicit_tls: port 993 (RFC 8314), TLS from the first byte.
+  Session(SessionHost& host, std::unique_ptr<io::Stream> stream, io::Peer peer, bool implicit_tls = false);
+  ~Session();
+  asio::awaitable<void> run();
+  // SIGTERM: interrupt the current read; the session says BYE and closes.
+  void interrupt();
+
+  enum class State { not_authenticated, authenticated, selected };
+  // The command as dispatched: `uid` for "UID FETCH ...", whose args then
+  // start after the sub-command (args[first]).
+  struct Call {
+    const Command& c;
+    bool uid = false;
+    size_t first = 0;
+  };
+  using Handler = asio::awaitable<void> (Session::*)(const Call&);
+  enum Flag : unsigned { kNotAuth = 1, kAuth = 2, kSelected = 4, kUidForm = 8 };
+  struct CommandSpec {
+    std::string_view name;
+    Handler handler;
+    unsigned flags;
+  };
+  static const CommandSpec* spec(std::string_view name);
+
+ private:
+  // Responses: queued, sent by flush().
+  void untagged(std::string_view text) { out_ += "* " + std::string(text) + "\r\n"; }
+  // Tagged OK; in the selected state, the untagged updates go first.
+  void ok(const Call& k, std::string_view text, bool allow_expunge = true);
+  void no(const Call& k, std::string_view text);
+  // Tagged BAD, counted.
+  void bad(const Call& k, std::string_view text);
+  void bad_tag(const std::string& tag, std::string_view text);
+  // Queues "* BYE ..."; the next flush() sends it and closes.
+  void hang_up(std::string_view text);
+  asio::awaitable<void> flush();
+  // More bytes into the reader; false when the connection is over.
+  asio::awaitable<bool> fill(const char* during);
+  asio::awaitable<void> dispatch(const Command& c);
+  // At Event::literal: APPEND's message is streamed (or refused at once).
+  void decide_literal(const LiteralInfo& lit);
+  std::string capabilities() const;
+
+  // command_table.cpp
+  asio::awaitable<void> cmd_capability(const Call& k);
+  asio::awaitable<void> cmd_noop(const Call& k);
+  asio::awaitable<void> cmd_logout(const Call& k);
+  asio::awaitable<void> cmd_id(const Call& k);
+  asio::awaitable<void> cmd_enable(const Call& k);
+
+  // cmd_auth.cpp
+  asio::awaitable<void> cmd_login(const Call& k);
+  asio::awaitable<void> cmd_authenticate(const Call& k);
+  bool login_allowed() const;
+  asio::awaitable<std::optional<std::string>> read_sasl_line();
+  asio::awaitable<void> login(const Call& k, sasl::Credentials creds, std::string_view method);
+  asio::awaitable<void> login_failed(const Call& k, std::string_view method, const std::string& why);
+  bool too_many_failures();
+
+  // cmd_starttls.cpp
+  asio::awaitable<void> cmd_starttls(const Call& k);
+  asio::awaitable<bool> start_tls();
+
+  // cmd_mailboxes.cpp
+  asio::awaitable<void> cmd_list(const Call& k);
+  asio::awaitable<void> cmd_lsub(const Call& k);
+  asio::awaitable<void> cmd_create(const Call& k);
+  asio::awaitable<void> cmd_delete(const Call& k);
+  asio::awaitable<void> cmd_rename(const Call& k);
+  asio::awaitable<void> cmd_subscribe(const Call& k);
+  asio::awaitable<void> cmd_unsubscribe(const Call& k);
+  asio::awaitable<void> cmd_status(const Call& k);
+  // The store folder an argument names, or nullopt after a BAD/NO.
+  std::optional<std::string> folder_arg(const Call& k, size_t i);
+  // A permanent or temporary store error as NO [code] text.
+  void store_error(const Call& k, const Error& e, std::string_view what);
+
+  // cmd_select.cpp
+  asio::awaitable<void> cmd_select(const Call& k);
+  asio::awaitable<void> cmd_examine(const Call& k);
+  asio::awaitable<void> cmd_close(const Call& k);
+  asio::awaitable<void> cmd_unselect(const Call& k);
+  asio::awaitable<void> cmd_expunge(const Call& k);
+  asio::awaitable<void> cmd_check(const Call& k);
+  asio::awaitable<void> select(const Call& k, bool read_only);
+  // Expunges the \Deleted messages of the view (among uids, if given).
+  Status expunge_deleted(const std::optional<SequenceSet>& uids);
+  void deselect();
+  // refresh() and sync of the view (untagged responses into out_).
+  void sync(bool allow_expunge);
+  // The UIDs a sequence set names (by UID or by sequence number), ascending;
+  // nullopt after a BAD.
+  std::optional<std::vector<uint32_t>> resolve_set(const Call& k, size_t arg);
+
+  // cmd_fetch.cpp
+  asio::awaitable<void> cmd_fetch(const Call& k);
+  // CRLF bytes of one message, kept for the next attribute of one FETCH.
+  const std::string* message_bytes(uint32_t uid);
+  uint64_t rfc822_size(const store::MessageInfo& m);
+
+  // cmd_store.cpp
+  asio::awaitable<void> cmd_store(const Call& k);
+  // cmd_search.cpp
+  asio::awaitable<void> cmd_search(const Call& k);
+  // cmd_copy.cpp
+  asio::awaitable<void> cmd_copy(const Call& k);
+  asio::awaitable<void> cmd_move(const Call& k);
+  asio::awaitable<void> copy_or_move(const Call& k, bool move);
+  // cmd_append.cpp
+  asio::awaitable<void> cmd_append(const Call& k);
+  // cmd_idle.cpp
+  asio::awaitable<void> cmd_idle(const Call& k);
+
+  SessionHost& host_;
+  std::shared_ptr<const Services> services_;
+  const Settings& set_;
+  std::unique_ptr<io::Stream> stream_;
+  std::string ip_;
+  std::string client_name_;  // "[192.0.2.1]" in log lines
+  bool implicit_tls_;
+  std::shared_ptr<io::Watchdog> watchdog_;
+  std::shared_ptr<io::Watchdog> idle_poll_;  // in IDLE: interrupts the read to look at the mailbox
+  CommandReader reader_;
+  std::array<char, 16384> read_buf_;
+  std::string out_;
+  State state_ = State::not_authenticated;
+  bool tls_active_ = false;
+  bool hang_up_ = false;
+  bool closed_ = false;
+  bool interrupted_ = false;
+  int bad_commands_ = 0;
+
+  // Authenticated.
+  std::string user_;
+  std::unique_ptr<store::MailStore> store_;
+  std::unique_ptr<Subscriptions> subscriptions_;
+  // Selected.
+  std::unique_ptr<store::Mailbox> box_;
+  bool read_only_ = false;
+  SelectedView view_;
+  // APPEND's literal, streamed in.
+  bool appending_ = false;
+  std::string append_buf_;
+  std::string append_refused_;  // the tagged reply for a refused APPEND literal
+  // The message bytes of the last FETCH'd message.
+  uint32_t cached_uid_ = 0;
+  std::string cached_bytes_;
+};
+
+}  // namespace tern::imap

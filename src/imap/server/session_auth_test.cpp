@@ -1,0 +1,193 @@
+// IMAP session tests, not-authenticated state: greeting, CAPABILITY,
+// LOGOUT, LOGIN (atoms, quoted, literal), AUTHENTICATE PLAIN (SASL-IR and
+// continuation, cancel, bad base64), LOGINDISABLED before TLS, STARTTLS
+// with pipelined plaintext, failed-login limit, bad-command limit, the
+// idle timeout, commands in the wrong state, syntax errors with the tag.
+#include <gtest/gtest.h>
+
+#include "imap/server/session_harness.h"
+#include "sasl/base64.h"
+#include "smtp/server/fake_tls.h"  // the protocol-free fake TLS layer (test only)
+
+namespace tern::imap {
+namespace {
+
+using testing::FakeHost;
+using testing::kLogin;
+using testing::script;
+using testing::tagged;
+
+const std::string kCaps = "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN";
+
+TEST(ImapSession, GreetingCapabilityLogout) {
+  FakeHost h;
+  auto t = testing::run(h, script({"a CAPABILITY", "b NOOP", "c ID NIL"}));
+  EXPECT_TRUE(t.written.starts_with("* OK [CAPABILITY " + kCaps +
+                                    " AUTH=PLAIN AUTH=LOGIN] imap.test.example IMAP server ready.\r\n"))
+      << t.written;
+  EXPECT_NE(t.written.find("* CAPABILITY " + kCaps + " AUTH=PLAIN AUTH=LOGIN\r\na OK Capability completed.\r\n"),
+            std::string::npos);
+  EXPECT_EQ(tagged(t.written, "b"), "b OK NOOP completed.");
+  EXPECT_NE(t.written.find("* ID (\"name\" \"tern\")\r\nc OK"), std::string::npos);
+  EXPECT_TRUE(t.written.ends_with("* BYE Logging out\r\nz OK Logout completed.\r\n"));
+  EXPECT_TRUE(t.closed);
+  EXPECT_EQ(t.written_after_close, 0u);
+  EXPECT_EQ(h.live, 0);
+  EXPECT_FALSE(h.hung);
+}
+
+TEST(ImapSession, CommandsBeforeLoginAndSyntaxErrors) {
+  FakeHost h;
+  auto t = testing::run(h, script({"a SELECT INBOX", "b LIST \"\" *", "c FETCH 1 FLAGS", "d FOO", "e LOGIN onlyuser",
+                                   "f UID FETCH 1 FLAGS", "g LOGIN \"us\\\"er", "* NOOP", "h ENABLE IMAP4rev2"}));
+  EXPECT_EQ(tagged(t.written, "a"), "a BAD Not logged in.");
+  EXPECT_EQ(tagged(t.written, "b"), "b BAD Not logged in.");
+  EXPECT_EQ(tagged(t.written, "c"), "c BAD Not logged in.");
+  EXPECT_EQ(tagged(t.written, "d"), "d BAD Unknown command.");
+  EXPECT_EQ(tagged(t.written, "e"), "e BAD LOGIN takes a user name and a password.");
+  EXPECT_EQ(tagged(t.written, "f"), "f BAD Not logged in.");
+  EXPECT_TRUE(tagged(t.written, "g").starts_with("g BAD ")) << t.written;
+  EXPECT_NE(t.written.find("* BAD "), std::string::npos);  // no readable tag
+  EXPECT_EQ(tagged(t.written, "h"), "h BAD Not logged in.");
+  EXPECT_EQ(h.verifier->calls, 0);
+}
+
+TEST(ImapSession, LoginForms) {
+  FakeHost h;
+  auto t = testing::run(h, script({"a LOGIN alice@virt.test wrong", "b LOGIN \"alice@virt.test\" {6}", "secret",
+                                   "c LOGIN alice@virt.test secret", "d CAPABILITY"}));
+  EXPECT_EQ(tagged(t.written, "a"), "a NO [AUTHENTICATIONFAILED] Authentication failed.");
+  EXPECT_NE(t.written.find("+ Ready for literal data\r\n"), std::string::npos);
+  EXPECT_EQ(tagged(t.written, "b"), "b OK [CAPABILITY " + kCaps + "] Logged in.");
+  EXPECT_EQ(tagged(t.written, "c"), "c BAD Command not valid in this state.");
+  // After login, no AUTH= and no STARTTLS.
+  EXPECT_NE(t.written.find("* CAPABILITY " + kCaps + "\r\nd OK"), std::string::npos);
+  EXPECT_EQ(h.verifier->calls, 2);
+  EXPECT_TRUE(h.recent.recent("192.0.2.7", std::chrono::seconds(60)));
+}
+
+TEST(ImapSession, AuthenticatePlain) {
+  FakeHost h;
+  std::string ir = sasl::client_plain_response("alice@virt.test", "secret");
+  std::string wrong = sasl::client_plain_response("alice@virt.test", "nope");
+  auto t = testing::run(h, script({"a AUTHENTICATE PLAIN " + wrong, "b AUTHENTICATE PLAIN", "*",
+                                   "c AUTHENTICATE PLAIN", "!!notbase64", "d AUTHENTICATE CRAM-MD5",
+                                   "e AUTHENTICATE PLAIN", ir, "f NOOP"}));
+  EXPECT_EQ(tagged(t.written, "a"), "a NO [AUTHENTICATIONFAILED] Authentication failed.");
+  EXPECT_EQ(tagged(t.written, "b"), "b BAD Authentication aborted by client.");
+  EXPECT_EQ(tagged(t.written, "c"), "c BAD Invalid base64 data in response.");
+  EXPECT_EQ(tagged(t.written, "d"), "d NO Unsupported authentication mechanism.");
+  EXPECT_TRUE(tagged(t.written, "e").starts_with("e OK [CAPABILITY")) << t.written;
+  EXPECT_NE(t.written.find("+ \r\n"), std::string::npos);  // an empty challenge
+  EXPECT_EQ(tagged(t.written, "f"), "f OK NOOP completed.");
+
+  FakeHost h2;
+  auto t2 = testing::run(h2, script({"a AUTHENTICATE PLAIN " + ir, "b SELECT INBOX"}));
+  EXPECT_TRUE(tagged(t2.written, "a").starts_with("a OK [CAPABILITY")) << t2.written;
+  EXPECT_TRUE(tagged(t2.written, "b").starts_with("b OK [READ-WRITE]")) << t2.written;
+}
+
+TEST(ImapSession, PlaintextRefusedOutsideTlsButOnLoopback) {
+  FakeHost h;
+  h.edit().settings.tls_auth_only = true;
+  auto t = testing::run(h, script({"a CAPABILITY", kLogin, "b AUTHENTICATE PLAIN"}));
+  EXPECT_NE(t.written.find("* CAPABILITY " + kCaps + " LOGINDISABLED\r\n"), std::string::npos) << t.written;
+  EXPECT_EQ(tagged(t.written, "l"),
+            "l NO [PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.");
+  EXPECT_TRUE(tagged(t.written, "b").starts_with("b NO [PRIVACYREQUIRED]"));
+  EXPECT_EQ(h.verifier->calls, 0);
+
+  auto local = testing::run(h, script({kLogin}), "127.0.0.1");
+  EXPECT_TRUE(tagged(local.written, "l").starts_with("l OK")) << local.written;
+}
+
+TEST(ImapSession, StarttlsDiscardsPipelinedPlaintext) {
+  FakeHost h;
+  h.edit().settings.tls_auth_only = true;
+  auto tls = std::make_shared<smtp::harness::FakeTlsServer>();
+  h.edit().tls = tls;
+  std::deque<io::Segment> in{"", "a STARTTLS\r\nb LOGIN alice@virt.test secret\r\n", "",
+                             std::string(1, smtp::harness::kHello), "c CAPABILITY\r\n", "", kLogin + "\r\n", "",
+                             "d STARTTLS\r\n", ""};
+  auto t = testing::run(h, in);
+  EXPECT_NE(t.written.find(" STARTTLS LOGINDISABLED] "), std::string::npos);
+  EXPECT_EQ(tagged(t.written, "a"), "a OK Begin TLS negotiation now.");
+  EXPECT_EQ(tagged(t.written, "b"), "");  // never answered: discarded before the handshake
+  EXPECT_TRUE(tls->log->handshake_ok);
+  EXPECT_NE(tls->log->written_inside.find("* CAPABILITY " + kCaps + " AUTH=PLAIN AUTH=LOGIN\r\n"), std::string::npos);
+  EXPECT_TRUE(tagged(t.written, "l").starts_with("l OK")) << t.written;
+  EXPECT_EQ(tagged(t.written, "d"), "d BAD Command not valid in this state.");
+  EXPECT_EQ(h.verifier->calls, 1);
+}
+
+TEST(ImapSession, FailedLoginsHangUpAtTheLimit) {
+  FakeHost h;  // failure_limit 4
+  auto t = testing::run(h, script({"a LOGIN x@virt.test p", "b LOGIN x@virt.test p", "c LOGIN x@virt.test p",
+                                   "d LOGIN x@virt.test p", "e LOGIN alice@virt.test secret"}));
+  EXPECT_EQ(tagged(t.written, "d"), "d NO [AUTHENTICATIONFAILED] Authentication failed.");
+  EXPECT_NE(t.written.find("* BYE Too many authentication failures.\r\n"), std::string::npos);
+  EXPECT_EQ(tagged(t.written, "e"), "");
+  EXPECT_TRUE(t.closed);
+  // A new connection from the same address is refused at once.
+  auto again = testing::run(h, script({kLogin}));
+  EXPECT_TRUE(again.written.find("* BYE Too many authentication failures.") != std::string::npos) << again.written;
+  EXPECT_EQ(h.verifier->calls, 4);
+}
+
+TEST(ImapSession, TooManyBadCommands) {
+  FakeHost h;
+  std::deque<io::Segment> in{""};
+  for (int i = 0; i < 30; ++i) in.push_back("x" + std::to_string(i) + " BOGUS\r\n");
+  auto t = testing::run(h, in);
+  EXPECT_NE(t.written.find("* BYE Too many invalid IMAP commands.\r\n"), std::string::npos);
+  EXPECT_EQ(tagged(t.written, "x25"), "");
+  EXPECT_TRUE(t.closed);
+}
+
+TEST(ImapSession, IdleTimeoutSaysBye) {
+  FakeHost h;
+  auto start = h.fake_clock.now();
+  auto t = testing::run(h, {"", "a NOOP\r\n", io::Segment::stall()});
+  EXPECT_EQ(tagged(t.written, "a"), "a OK NOOP completed.");
+  EXPECT_TRUE(t.written.ends_with("* BYE Disconnected for inactivity.\r\n"));
+  EXPECT_TRUE(t.closed);
+  EXPECT_EQ(t.closed_at - start, std::chrono::seconds(1800));
+  EXPECT_FALSE(h.hung);
+}
+
+TEST(ImapSession, LongLinesAndLiterals) {
+  FakeHost h;
+  std::deque<io::Segment> in{"", "a NOOP " + std::string(70000, 'x') + "\r\n", "", kLogin + "\r\n", "",
+                             "b APPEND INBOX {4294967296}\r\n", "", "c APPEND INBOX {99999999999999999999}\r\n", "",
+                             "d NOOP\r\n", ""};
+  auto t = testing::run(h, in);
+  EXPECT_TRUE(tagged(t.written, "a").starts_with("a BAD")) << t.written;
+  EXPECT_TRUE(tagged(t.written, "b").starts_with("b NO [TOOBIG]")) << t.written;
+  EXPECT_TRUE(tagged(t.written, "c").starts_with("c NO [TOOBIG]")) << t.written;  // a size past 2^64: refused the same way
+  EXPECT_EQ(t.written.find("+ Ready"), std::string::npos);
+  EXPECT_EQ(tagged(t.written, "d"), "d OK NOOP completed.");
+}
+
+TEST(ImapSession, SaslResponseTooLongAndEnable) {
+  FakeHost h;
+  auto t = testing::run(h, script({"a AUTHENTICATE PLAIN", std::string(20000, 'A'), kLogin, "b ENABLE CONDSTORE",
+                                   "c ENABLE", "d ID (\"name\" \"client\")", "e ID foo"}));
+  EXPECT_EQ(tagged(t.written, "a"), "a BAD Authentication response too long.");
+  EXPECT_TRUE(tagged(t.written, "l").starts_with("l OK")) << t.written;
+  EXPECT_NE(t.written.find("* ENABLED\r\nb OK ENABLE completed.\r\n"), std::string::npos);
+  EXPECT_EQ(tagged(t.written, "c"), "c BAD ENABLE needs capabilities.");
+  EXPECT_EQ(tagged(t.written, "d"), "d OK ID completed.");
+  EXPECT_EQ(tagged(t.written, "e"), "e BAD ID takes a list or NIL.");
+  EXPECT_EQ(h.verifier->calls, 1);
+}
+
+TEST(ImapSession, StoreUnavailableAtLogin) {
+  FakeHost h;
+  h.accounts->fail = true;
+  auto t = testing::run(h, script({kLogin, "a SELECT INBOX"}));
+  EXPECT_EQ(tagged(t.written, "l"), "l NO [UNAVAILABLE] Cannot open the mailbox; try again later.");
+  EXPECT_EQ(tagged(t.written, "a"), "a BAD Not logged in.");
+}
+
+}  // namespace
+}  // namespace tern::imap

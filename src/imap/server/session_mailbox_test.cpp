@@ -1,0 +1,167 @@
+// IMAP session tests, authenticated state over a real MaildirStore: LIST
+// and LSUB (wildcards, hierarchy, \Noselect parents, mUTF-7 names), CREATE,
+// DELETE, RENAME, SUBSCRIBE (the file, seen by the next session), STATUS,
+// APPEND (flags, date, APPENDUID, TRYCREATE before "+", LITERAL+), and
+// names that try to leave the account.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "imap/server/session_harness.h"
+
+namespace tern::imap {
+namespace {
+
+using testing::FakeHost;
+using testing::kLogin;
+using testing::script;
+using testing::tagged;
+
+const std::string kMsg = "From: Ann <ann@example.org>\nTo: alice@virt.test\nSubject: hello there\n\nfirst line\nsecond\n";
+
+TEST(ImapMailboxes, CreateListRenameDelete) {
+  FakeHost h;
+  auto t = testing::run(h, script({kLogin, "a CREATE Work.Projects", "b CREATE Archive", "c CREATE Archive",
+                                   "d LIST \"\" *", "e LIST \"\" %", "f LIST Work. %", "g RENAME Archive Old",
+                                   "h DELETE Work.Projects", "i DELETE INBOX", "j DELETE Nothing", "k LIST \"\" \"\"",
+                                   "m LIST \"\" inbox", "n RENAME INBOX X", "o CREATE Old."}));
+  const std::string& w = t.written;
+  EXPECT_EQ(tagged(w, "a"), "a OK Create completed.");
+  EXPECT_EQ(tagged(w, "c"), "c NO [ALREADYEXISTS] Mailbox already exists.");
+  EXPECT_NE(w.find("* LIST (\\HasNoChildren) \".\" INBOX\r\n"
+                   "* LIST (\\HasNoChildren) \".\" Archive\r\n"
+                   "* LIST (\\Noselect \\HasChildren) \".\" Work\r\n"
+                   "* LIST (\\HasNoChildren) \".\" Work.Projects\r\n"
+                   "d OK List completed.\r\n"),
+            std::string::npos)
+      << w;
+  EXPECT_NE(w.find("* LIST (\\HasNoChildren) \".\" INBOX\r\n* LIST (\\HasNoChildren) \".\" Archive\r\n"
+                   "* LIST (\\Noselect \\HasChildren) \".\" Work\r\ne OK"),
+            std::string::npos);
+  EXPECT_NE(w.find("* LIST (\\HasNoChildren) \".\" Work.Projects\r\nf OK"), std::string::npos);
+  EXPECT_EQ(tagged(w, "g"), "g OK Rename completed.");
+  EXPECT_EQ(tagged(w, "h"), "h OK Delete completed.");
+  EXPECT_EQ(tagged(w, "i"), "i NO [CANNOT] INBOX cannot be deleted.");
+  EXPECT_EQ(tagged(w, "j"), "j NO [NONEXISTENT] Mailbox does not exist.");
+  EXPECT_NE(w.find("* LIST (\\Noselect) \".\" \"\"\r\nk OK"), std::string::npos);
+  EXPECT_NE(w.find("* LIST (\\HasNoChildren) \".\" INBOX\r\nm OK"), std::string::npos);
+  EXPECT_EQ(tagged(w, "n"), "n NO [CANNOT] Renaming INBOX is not supported.");
+  EXPECT_EQ(tagged(w, "o"), "o NO [ALREADYEXISTS] Mailbox already exists.");  // the trailing "." is dropped
+  auto folders = h.store_of().list();
+  ASSERT_TRUE(folders);
+  EXPECT_EQ(*folders, (std::vector<std::string>{"INBOX", "Old"}));
+}
+
+TEST(ImapMailboxes, ModifiedUtf7Names) {
+  FakeHost h;
+  auto t = testing::run(h, script({kLogin, "a CREATE a&-b", "b CREATE Entw&APw-rfe", "c CREATE &AGE",
+                                   "d CREATE &AGE-", "e CREATE &2D0-", "f LIST \"\" *"}));
+  const std::string& w = t.written;
+  EXPECT_EQ(tagged(w, "a"), "a OK Create completed.");
+  EXPECT_EQ(tagged(w, "b"), "b OK Create completed.");
+  EXPECT_EQ(tagged(w, "c"), "c NO [CANNOT] Invalid mailbox name.");  // unterminated
+  EXPECT_EQ(tagged(w, "d"), "d NO [CANNOT] Invalid mailbox name.");  // not canonical ("a")
+  EXPECT_EQ(tagged(w, "e"), "e NO [CANNOT] Invalid mailbox name.");  // a lone surrogate
+  EXPECT_NE(w.find("* LIST (\\HasNoChildren) \".\" a&-b\r\n"), std::string::npos) << w;
+  EXPECT_NE(w.find("* LIST (\\HasNoChildren) \".\" Entw&APw-rfe\r\n"), std::string::npos);
+}
+
+TEST(ImapMailboxes, NamesThatTryToLeaveTheAccount) {
+  FakeHost h;
+  std::string deep;
+  for (int i = 0; i < 300; ++i) deep += (i ? "." : "") + std::string("x");
+  auto t = testing::run(h, script({kLogin, "a CREATE \"../x\"", "b CREATE \"a/../../b\"", "c CREATE ..x",
+                                   "d CREATE .hidden", "e CREATE " + deep, "f SELECT \"../bob@virt.test\"",
+                                   "g RENAME INBOX \"../../evil\"", "h CREATE \"a\\\\b\"", "i STATUS \"..\" (MESSAGES)",
+                                   "j APPEND \"../bob@virt.test\" {3+}", "abc", "k CREATE x..y"}));
+  const std::string& w = t.written;
+  for (std::string tag : {"a", "b", "c", "d", "e", "f", "k"})
+    EXPECT_EQ(tagged(w, tag), tag + " NO [CANNOT] Invalid mailbox name.") << tag;
+  EXPECT_TRUE(tagged(w, "g").starts_with("g NO ")) << w;
+  EXPECT_TRUE(tagged(w, "i").starts_with("i NO ")) << w;
+  EXPECT_EQ(tagged(w, "j"), "j NO Invalid mailbox name.");
+  // Nothing was made next to alice's Maildir or above it.
+  std::vector<std::string> top;
+  for (const auto& e : std::filesystem::directory_iterator(h.dir.path())) top.push_back(e.path().filename());
+  EXPECT_EQ(top, std::vector<std::string>{"mail"});
+  std::vector<std::string> users;
+  for (const auto& e : std::filesystem::directory_iterator(h.dir.path() + "/mail")) users.push_back(e.path().filename());
+  EXPECT_EQ(users, std::vector<std::string>{"alice@virt.test"});
+}
+
+TEST(ImapMailboxes, SubscriptionsPersist) {
+  FakeHost h;
+  auto t = testing::run(h, script({kLogin, "a CREATE Lists.tern", "b SUBSCRIBE Lists.tern", "c SUBSCRIBE INBOX",
+                                   "d SUBSCRIBE Lists.tern", "e LSUB \"\" *", "f UNSUBSCRIBE INBOX"}));
+  EXPECT_NE(t.written.find("* LSUB () \".\" INBOX\r\n* LSUB () \".\" Lists.tern\r\ne OK"), std::string::npos)
+      << t.written;
+  EXPECT_EQ(store::test_util::slurp(h.accounts->maildir("alice@virt.test") + "/subscriptions"), "Lists.tern\n");
+  auto t2 = testing::run(h, script({kLogin, "a LSUB \"\" %", "b LSUB \"\" Lists.%"}));
+  EXPECT_NE(t2.written.find("a OK"), std::string::npos);
+  EXPECT_EQ(t2.written.find("* LSUB () \".\" Lists.tern\r\na OK"), std::string::npos);  // % stops at "."
+  EXPECT_NE(t2.written.find("* LSUB () \".\" Lists.tern\r\nb OK"), std::string::npos) << t2.written;
+}
+
+TEST(ImapMailboxes, StatusCountsMessages) {
+  FakeHost h;
+  h.deliver(kMsg);
+  h.deliver(kMsg, "INBOX", "alice@virt.test", store::kFlagSeen);
+  auto box = h.store_of().open("INBOX");
+  ASSERT_TRUE(box);
+  uint32_t validity = (*box)->uidvalidity();
+  uint64_t size = 2 * (kMsg.size() + 6);  // six LFs each become CRLF
+  auto t = testing::run(h, script({kLogin, "a STATUS INBOX (MESSAGES UIDNEXT UIDVALIDITY UNSEEN SIZE)",
+                                   "b STATUS Nothing (MESSAGES)", "c STATUS INBOX (BOGUS)", "d STATUS INBOX"}));
+  EXPECT_NE(t.written.find("* STATUS INBOX (MESSAGES 2 UIDNEXT 3 UIDVALIDITY " + std::to_string(validity) +
+                           " UNSEEN 1 SIZE " + std::to_string(size) + ")\r\na OK Status completed.\r\n"),
+            std::string::npos)
+      << t.written;
+  EXPECT_EQ(tagged(t.written, "b"), "b NO [NONEXISTENT] Mailbox does not exist.");
+  EXPECT_EQ(tagged(t.written, "c"), "c BAD Unknown STATUS item.");
+  EXPECT_TRUE(tagged(t.written, "d").starts_with("d BAD"));
+}
+
+TEST(ImapMailboxes, AppendStoresWithFlagsAndDate) {
+  FakeHost h;
+  std::string msg = "Subject: appended\r\n\r\nbody line\r\n";
+  auto t = testing::run(h, script({kLogin, "a CREATE Sent",
+                                   "b APPEND Sent (\\Seen $Label) \"17-Jul-1996 02:44:25 -0700\" {" +
+                                       std::to_string(msg.size()) + "}",
+                                   msg, "c APPEND nosuch {5+}", "hello", "d APPEND nosuch {5}", "e NOOP",
+                                   "f APPEND Sent {0}", "", "g APPEND Sent (\\Recent) {1+}", "x",
+                                   "h APPEND Sent \"31-Feb-2020 00:00:00 +0000\" {1+}", "x"}));
+  const std::string& w = t.written;
+  auto box = h.store_of().open("Sent");
+  ASSERT_TRUE(box);
+  std::string validity = std::to_string((*box)->uidvalidity());
+  EXPECT_EQ(tagged(w, "b"), "b OK [APPENDUID " + validity + " 1] Append completed.") << w;
+  EXPECT_EQ(tagged(w, "c"), "c NO [TRYCREATE] Mailbox does not exist.");
+  EXPECT_EQ(tagged(w, "d"), "d NO [TRYCREATE] Mailbox does not exist.");
+  EXPECT_EQ(tagged(w, "e"), "e OK NOOP completed.");
+  EXPECT_EQ(tagged(w, "f"), "f OK [APPENDUID " + validity + " 2] Append completed.");
+  EXPECT_TRUE(tagged(w, "g").starts_with("g BAD")) << w;
+  EXPECT_TRUE(tagged(w, "h").starts_with("h BAD")) << w;
+  // One "+" only: b's synchronising literal (d's was refused before it, f's is empty but still asked).
+  size_t pluses = 0;
+  for (size_t p = w.find("+ Ready"); p != std::string::npos; p = w.find("+ Ready", p + 1)) ++pluses;
+  EXPECT_EQ(pluses, 2u);
+  ASSERT_EQ((*box)->messages().size(), 2u);
+  const auto& m = (*box)->messages()[0];
+  EXPECT_EQ(m.flags, store::kFlagSeen);
+  EXPECT_EQ(m.keywords, std::vector<std::string>{"$Label"});
+  EXPECT_EQ(m.internal_date_s, 837596665);
+  auto bytes = (*box)->read(m.uid);
+  ASSERT_TRUE(bytes);
+  EXPECT_EQ(*bytes, "Subject: appended\n\nbody line\n");  // stored with LF, as delivery stores
+}
+
+TEST(ImapMailboxes, TwoUsersNeverMeet) {
+  FakeHost h;
+  h.deliver(kMsg, "INBOX", "bob@virt.test");
+  auto t = testing::run(h, script({kLogin, "a STATUS INBOX (MESSAGES)", "b LIST \"\" *"}));
+  EXPECT_NE(t.written.find("* STATUS INBOX (MESSAGES 0)"), std::string::npos) << t.written;
+  EXPECT_EQ(t.written.find("bob"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tern::imap
