@@ -4,11 +4,11 @@
 // Per part: type, subtype, parameters (content_type.h: RFC 2231 in
 // Dovecot's form), Content-ID, Content-Description, Content-Transfer-Encoding
 // ("7bit" when absent), body size in CRLF octets; text/* adds its line
-// count (a last line without CRLF counts), message/rfc822 its envelope,
-// body and line count. The extension data of BODYSTRUCTURE: MD5 always NIL
-// (tern does not check Content-MD5), disposition, language (a string, or a
-// list when several), location; a multipart's: parameters, disposition,
-// language, location.
+// count (CRLFs: a last line without one is not counted, as in Dovecot),
+// message/rfc822 its envelope, body and line count. The extension data of
+// BODYSTRUCTURE: MD5 always NIL (tern does not check Content-MD5),
+// disposition, language (a string, or a list when several), location; a
+// multipart's: parameters, disposition, language, location.
 #include <string>
 
 #include "imap/proto/response.h"
@@ -28,6 +28,17 @@ std::string params(const std::vector<Param>& ps) {
     out += imap::format_string(p.name) + ' ' + imap::format_string(p.value);
   }
   return out + ")";
+}
+
+// A text part without a charset has charset us-ascii (RFC 2045 5.2); said
+// explicitly, last, as Dovecot does, for clients that need it.
+std::vector<Param> reported_params(const MediaType& media) {
+  std::vector<Param> ps = media.params;
+  if (!iequals(media.type, "text")) return ps;
+  for (const Param& p : ps)
+    if (iequals(p.name, "charset") || iequals(p.name, "charset*")) return ps;
+  ps.push_back({"charset", "us-ascii"});
+  return ps;
 }
 
 std::string disposition(const std::vector<Field>& fields) {
@@ -63,12 +74,12 @@ std::string extension(const std::vector<Field>& fields) {
          imap::format_nstring(first_value(fields, "Content-Location"));
 }
 
-// Text lines: line ends, plus a last line without one (a part's last line
-// before a boundary has none: that CRLF belongs to the boundary).
+// Text lines: line ends, as Dovecot counts them (a part's last line before
+// a boundary has none: that CRLF belongs to the boundary).
 size_t lines(std::string_view body) {
   size_t n = 0;
   for (char c : body) n += c == '\n';
-  return n + (!body.empty() && body.back() != '\n');
+  return n;
 }
 
 void write(std::string& out, std::string_view text, const Entity& e, bool extended) {
@@ -83,10 +94,7 @@ void write(std::string& out, std::string_view text, const Entity& e, bool extend
   }
   std::string_view body = text.substr(e.body_begin, e.end - e.body_begin);
   out += imap::format_string(e.media.type) + ' ' + imap::format_string(e.media.subtype);
-  // A text part without parameters has charset us-ascii (RFC 2045 5.2);
-  // said explicitly, as Dovecot does, for clients that need it.
-  bool bare_text = e.media.params.empty() && iequals(e.media.type, "text");
-  out += ' ' + (bare_text ? std::string("(\"charset\" \"us-ascii\")") : params(e.media.params));
+  out += ' ' + params(reported_params(e.media));
   out += ' ' + imap::format_nstring(first_value(fields, "Content-ID"));
   out += ' ' + imap::format_nstring(first_value(fields, "Content-Description"));
   auto cte = first_value(fields, "Content-Transfer-Encoding");

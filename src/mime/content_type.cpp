@@ -65,13 +65,28 @@ Param imap_param(GMimeParam* p) {
   return out;
 }
 
-std::vector<Param> imap_params(GMimeParamList* list) {
-  std::vector<Param> out;
-  if (!list) return out;
+// Whether name was written in RFC 2231 form ("name*=", "name*0=") in raw.
+bool starred(std::string_view raw, std::string_view name) {
+  for (size_t pos = 0; pos + name.size() < raw.size(); ++pos) {
+    if (raw[pos + name.size()] != '*' || !iequals(raw.substr(pos, name.size()), name)) continue;
+    if (pos == 0 || raw[pos - 1] == ';' || raw[pos - 1] == ' ' || raw[pos - 1] == '\t') return true;
+  }
+  return false;
+}
+
+// Dovecot's order: parameters in plain form first, those in RFC 2231 form
+// after them, each group in header order.
+std::vector<Param> imap_params(GMimeParamList* list, std::string_view raw) {
+  std::vector<Param> plain, extended;
+  if (!list) return plain;
   int n = g_mime_param_list_length(list);
-  for (int i = 0; i < n && out.size() < max_params; ++i)
-    out.push_back(imap_param(g_mime_param_list_get_parameter_at(list, i)));
-  return out;
+  for (int i = 0; i < n && plain.size() + extended.size() < max_params; ++i) {
+    Param p = imap_param(g_mime_param_list_get_parameter_at(list, i));
+    bool star = p.name.ends_with('*') || starred(raw, p.name);
+    (star ? extended : plain).push_back(std::move(p));
+  }
+  plain.insert(plain.end(), extended.begin(), extended.end());
+  return plain;
 }
 
 }  // namespace
@@ -87,7 +102,7 @@ MediaType parse_content_type(std::string_view value) {
   out.type = type ? type : "application";
   out.subtype = subtype ? subtype : "octet-stream";
   GMimeParamList* params = g_mime_content_type_get_parameters(ct);
-  out.params = imap_params(params);
+  out.params = imap_params(params, text);
   if (GMimeParam* b = params ? g_mime_param_list_get_parameter(params, "boundary") : nullptr)
     if (const char* v = g_mime_param_get_value(b)) out.boundary = v;
   g_object_unref(ct);
@@ -101,7 +116,7 @@ std::optional<Disposition> parse_disposition(std::string_view value) {
   if (!cd) return std::nullopt;
   Disposition out;
   if (const char* d = g_mime_content_disposition_get_disposition(cd)) out.value = d;
-  out.params = imap_params(g_mime_content_disposition_get_parameters(cd));
+  out.params = imap_params(g_mime_content_disposition_get_parameters(cd), text);
   g_object_unref(cd);
   if (out.value.empty()) return std::nullopt;
   return out;
