@@ -48,7 +48,7 @@ TEST(MimeSection, MultipartAndNestedMessage) {
   EXPECT_EQ(fetch(m, "1"),
             "--inner\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nplain\r\n--inner\r\n"
             "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
-            "<p>html</p>\r\n--inner--");
+            "<p>html</p>\r\n--inner--\r\n");  // a close delimiter's line end stays, as in Dovecot
   EXPECT_EQ(fetch(m, "2"), "JVBERi0=");
   const std::string inner_header = "From: inner@example.com\r\nSubject: inner\r\nContent-Type: text/plain\r\n\r\n";
   EXPECT_EQ(fetch(m, "3"), inner_header + "inner body");
@@ -63,6 +63,36 @@ TEST(MimeSection, MultipartAndNestedMessage) {
   EXPECT_EQ(fetch(m, "0"), "BAD");  // refused by the FETCH parser already
   EXPECT_EQ(fetch(m, "1.HEADER"), "NONE");
   EXPECT_EQ(fetch(m, "2.TEXT"), "NONE");
+}
+
+// Compared with Dovecot 2.3.19: a message/rfc822 part holding a multipart
+// ends after the close delimiter's CRLF, the multipart part beside it
+// keeps its epilogue.
+TEST(MimeSection, MessageHoldingMultipart) {
+  Message m(
+      "Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: message/rfc822\n\nSubject: in\n"
+      "Content-Type: multipart/alternative; boundary=i\n\n--i\n\none\n--i--\n--o\n"
+      "Content-Type: multipart/mixed; boundary=j\n\n--j\n\ntwo\n--j--\nepi\n--o--\n");
+  EXPECT_EQ(fetch(m, "1"), "Subject: in\r\nContent-Type: multipart/alternative; boundary=i\r\n\r\n--i\r\n\r\none\r\n--i--\r\n");
+  EXPECT_EQ(fetch(m, "1.TEXT"), "--i\r\n\r\none\r\n--i--\r\n");
+  EXPECT_EQ(fetch(m, "1.1"), "one");
+  EXPECT_EQ(fetch(m, "1.1.MIME"), "\r\n");
+  EXPECT_EQ(fetch(m, "2"), "--j\r\n\r\ntwo\r\n--j--\r\nepi");
+  EXPECT_EQ(fetch(m, "2.1"), "two");
+  EXPECT_EQ(m.body_structure(true),
+            "((\"message\" \"rfc822\" NIL NIL NIL \"7bit\" 83 (NIL \"in\" NIL NIL NIL NIL NIL NIL NIL NIL) "
+            "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 3 0 NIL NIL NIL NIL) \"alternative\" "
+            "(\"boundary\" \"i\") NIL NIL NIL) 7 NIL NIL NIL NIL)((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL "
+            "NIL \"7bit\" 3 0 NIL NIL NIL NIL) \"mixed\" (\"boundary\" \"j\") NIL NIL NIL) \"mixed\" "
+            "(\"boundary\" \"o\") NIL NIL NIL)");
+}
+
+// Dovecot answers N.1 of a leaf inside a multipart with the leaf; tern
+// (like RFC 3501, which numbers only multiparts and messages) has no such part.
+TEST(MimeSection, NoPartUnderALeaf) {
+  Message m(test::mixed);
+  EXPECT_EQ(fetch(m, "2.1"), "NONE");
+  EXPECT_EQ(fetch(m, "1.1.1"), "NONE");
 }
 
 TEST(MimeSection, MimeOfTheWholeMessageIsNone) {

@@ -15,6 +15,7 @@ struct State {
   std::string_view text;
   size_t entities = 0;
   bool cut = false;
+  size_t closed_at = 0;  // where the last split's close delimiter ended, or npos
 };
 
 size_t next_line(std::string_view text, size_t pos, size_t end) {
@@ -56,6 +57,14 @@ MediaType opaque() { return {"application", "octet-stream", {}, {}}; }
 
 Entity parse_entity(State& st, size_t begin, size_t end, size_t depth, bool digest_child);
 
+// Moves the end of e, and of the message it holds if it is message/rfc822.
+void extend_to(Entity& e, size_t end) {
+  for (Entity* p = &e;; p = &p->children.front()) {
+    p->end = end;
+    if (p->kind != Entity::Kind::message) break;
+  }
+}
+
 // The parts of a multipart body; false when no delimiter was found.
 bool split(State& st, Entity& e, size_t depth) {
   std::string_view boundary = e.media.boundary;
@@ -66,13 +75,22 @@ bool split(State& st, Entity& e, size_t depth) {
   for (size_t pos = e.body_begin; pos < e.end; pos = next_line(st.text, pos, e.end)) {
     if (!delimiter_at(st.text, pos, e.end, boundary, d)) continue;
     if (in_part) {
-      // The CRLF before a delimiter belongs to the delimiter.
-      size_t part_end = pos >= part_begin + 2 && st.text.substr(pos - 2, 2) == "\r\n" ? pos - 2 : part_begin;
-      e.children.push_back(parse_entity(st, part_begin, std::max(part_begin, part_end), depth + 1, digest));
+      // The CRLF before a delimiter belongs to the delimiter (RFC 2046
+      // 5.1.1), except after a nested multipart's close delimiter, whose
+      // line it ends (Dovecot counts it so).
+      bool crlf = pos >= part_begin + 2 && st.text.substr(pos - 2, 2) == "\r\n";
+      size_t part_end = crlf ? pos - 2 : part_begin;
+      Entity child = parse_entity(st, part_begin, std::max(part_begin, part_end), depth + 1, digest);
+      if (crlf && child.kind != Entity::Kind::leaf && st.closed_at == part_end) extend_to(child, pos);
+      e.children.push_back(std::move(child));
     }
-    if (d.close) return in_part || !e.children.empty();
+    if (d.close) {
+      st.closed_at = d.line_end;
+      return in_part || !e.children.empty();
+    }
     if (st.entities >= max_parts) {
       st.cut = true;
+      st.closed_at = std::string_view::npos;
       return !e.children.empty();
     }
     ++st.entities;  // counted before it is parsed, so the total never passes max_parts
@@ -80,6 +98,7 @@ bool split(State& st, Entity& e, size_t depth) {
     in_part = true;
   }
   if (in_part) e.children.push_back(parse_entity(st, part_begin, e.end, depth + 1, digest));  // unterminated
+  st.closed_at = std::string_view::npos;
   return in_part;
 }
 
