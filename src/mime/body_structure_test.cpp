@@ -115,3 +115,32 @@ TEST(MimeBodyStructure, EightBitParameterIsALiteral) {
 
 }  // namespace
 }  // namespace tern::mime
+
+namespace tern::mime {
+namespace {
+
+// Content-Type values of every kind: (header value, expected type, subtype
+// and parameters). Case and duplicates as written, as Dovecot keeps them;
+// nonsense is application/octet-stream (Dovecot sends "" "").
+TEST(MimeBodyStructure, ContentTypeTable) {
+  struct Case {
+    const char* value;
+    const char* expected;
+  } cases[] = {
+      {"garbage", "\"application\" \"octet-stream\" NIL"},
+      {"/plain", "\"application\" \"octet-stream\" NIL"},
+      {"text/", "\"application\" \"octet-stream\" NIL"},
+      {"", "\"application\" \"octet-stream\" NIL"},
+      {"TEXT/PLAIN; CHARSET=\"UTF-8\"", "\"TEXT\" \"PLAIN\" (\"CHARSET\" \"UTF-8\")"},
+      {"text/plain; charset=utf-8; charset=latin1", "\"text\" \"plain\" (\"charset\" \"utf-8\" \"charset\" \"latin1\")"},
+      {"text/plain (comment); format=flowed", "\"text\" \"plain\" (\"format\" \"flowed\" \"charset\" \"us-ascii\")"},
+      {"application/x-foo; a=\"b;c\"; d='e'", "\"application\" \"x-foo\" (\"a\" \"b;c\" \"d\" \"'e'\")"},
+  };
+  for (const Case& c : cases) {
+    std::string bs = bodystructure(std::string("Content-Type: ") + c.value + "\n\nx", false);
+    EXPECT_EQ(bs.substr(1, std::string_view(c.expected).size()), c.expected) << c.value << " -> " << bs;
+  }
+}
+
+}  // namespace
+}  // namespace tern::mime

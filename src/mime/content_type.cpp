@@ -99,8 +99,12 @@ MediaType parse_content_type(std::string_view value) {
   if (!ct) return {"text", "plain", {{"charset", "us-ascii"}}, {}};
   const char* type = g_mime_content_type_get_media_type(ct);
   const char* subtype = g_mime_content_type_get_media_subtype(ct);
-  out.type = type ? type : "application";
-  out.subtype = subtype ? subtype : "octet-stream";
+  if (!type || !*type || !subtype || !*subtype) {  // "/plain", "text/": what GMime does with nonsense
+    type = "application";
+    subtype = "octet-stream";
+  }
+  out.type = type;
+  out.subtype = subtype;
   GMimeParamList* params = g_mime_content_type_get_parameters(ct);
   out.params = imap_params(params, text);
   if (GMimeParam* b = params ? g_mime_param_list_get_parameter(params, "boundary") : nullptr)
