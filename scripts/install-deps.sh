@@ -10,6 +10,8 @@ pkgs=(
   libasio-dev libssl-dev libfmt-dev libcli11-dev liblmdb-dev libcrypt-dev libgtest-dev
   # dns module: the asynchronous, DNSSEC-validating resolver library
   libunbound-dev
+  # mime module: MIME header grammars (RFC 2045/2231/2047, address lists)
+  libgmime-3.0-dev
   # test clients and peers
   python3 python3-pytest python3-pytest-xdist python3-aiosmtpd swaks curl postfix procps openssl perl util-linux
   # swaks --tls needs these (test_tls.py)
