@@ -443,7 +443,8 @@ TEST(ConfigApi, DemoConfig) {
   EXPECT_EQ(c->get("smtpd_tls_cert_file"), "./var/tls/cert.pem");
   EXPECT_EQ(c->get("pop3_listen"), "127.0.0.1:2110");
   EXPECT_EQ(c->get("pop3s_listen"), "127.0.0.1:2995");
-  for (const char* l : {"imap_listen", "imaps_listen"}) EXPECT_EQ(c->get(l), "") << l;
+  EXPECT_EQ(c->get("imap_listen"), "127.0.0.1:2143");
+  EXPECT_EQ(c->get("imaps_listen"), "127.0.0.1:2993");
   EXPECT_EQ(c->get("myhostname"), "mail.demo.test");
   EXPECT_EQ(c->get("mydomain"), "demo.test");
   EXPECT_EQ(c->get("mydestination"), "localhost");

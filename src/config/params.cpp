@@ -96,8 +96,8 @@ const std::vector<ParamDef>& table() {
     {"smtpd_listen", T::address_list, "0.0.0.0:25", "SMTP (MTA to MTA) listening addresses"},
     {"submission_listen", T::address_list, "", "Submission (port 587, STARTTLS + AUTH) listening addresses"},
     {"submissions_listen", T::address_list, "", "Submission over implicit TLS (port 465, RFC 8314) listening addresses; needs a certificate"},
-    {"imap_listen", T::address_list, "", "IMAP (port 143, STARTTLS) listening addresses (not served yet: a later issue; set, it is ignored with a warning)"},
-    {"imaps_listen", T::address_list, "", "IMAP over implicit TLS (port 993) listening addresses (not served yet: a later issue; set, it is ignored with a warning)"},
+    {"imap_listen", T::address_list, "", "IMAP (port 143, STARTTLS) listening addresses, e.g. 0.0.0.0:143; empty: no IMAP"},
+    {"imaps_listen", T::address_list, "", "IMAP over implicit TLS (port 993) listening addresses; needs smtpd_tls_cert_file"},
     {"pop3_listen", T::address_list, "", "POP3 (port 110, STLS) listening addresses, e.g. 0.0.0.0:110; empty: no POP3"},
     {"pop3s_listen", T::address_list, "", "POP3 over implicit TLS (port 995) listening addresses; needs smtpd_tls_cert_file"},
     // TLS for the SMTP server (STARTTLS on smtpd_listen and submission_listen, implicit on submissions_listen)

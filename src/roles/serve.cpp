@@ -33,6 +33,7 @@
 #include "roles/submit_listener.h"
 #include "scheduler/acceptance.h"
 #include "scheduler/scheduler.h"
+#include "imap/server/server.h"
 #include "pop3/server/server.h"
 #include "smtp/server/server.h"
 
@@ -122,20 +123,34 @@ int serve(const ServeOptions& opt) {
       acceptors.emplace_back(std::move(*acc), kind);
     }
   }
-  std::vector<std::pair<asio::ip::tcp::acceptor, bool>> pop3_acceptors;  // bool: implicit TLS
-  for (auto [param, implicit_tls] : {std::pair{"pop3_listen", false}, std::pair{"pop3s_listen", true}}) {
-    if (implicit_tls && !cfg->list(param).empty() && !services->pop3->tls)
-      return startup_failure(*cfg, 78,
-                             cfg->origin(param) + ": pop3s_listen needs a certificate: set smtpd_tls_cert_file "
-                                                  "and smtpd_tls_key_file (or smtpd_tls_chain_files), or empty it");
-    for (auto& addr : cfg->list(param)) {
-      auto acc = io::open_listener(ctx, addr);
-      if (!acc) return startup_failure(*cfg, 71, std::string(param) + ": " + acc.error().detail);
-      pop3_acceptors.emplace_back(std::move(*acc), implicit_tls);
+  // POP3 and IMAP: a plain port (STLS / STARTTLS) and one with TLS from
+  // the first byte, which needs a certificate.
+  using Acceptors = std::vector<std::pair<asio::ip::tcp::acceptor, bool>>;  // bool: implicit TLS
+  Acceptors pop3_acceptors, imap_acceptors;
+  std::string listen_error;
+  auto open_pair = [&](const char* plain, const char* implicit, bool have_tls, Acceptors& out) -> int {
+    for (auto [param, implicit_tls] : {std::pair{plain, false}, std::pair{implicit, true}}) {
+      if (implicit_tls && !cfg->list(param).empty() && !have_tls) {
+        listen_error = cfg->origin(param) + ": " + param +
+                       " needs a certificate: set smtpd_tls_cert_file and smtpd_tls_key_file (or "
+                       "smtpd_tls_chain_files), or empty it";
+        return 78;
+      }
+      for (auto& addr : cfg->list(param)) {
+        auto acc = io::open_listener(ctx, addr);
+        if (!acc) {
+          listen_error = std::string(param) + ": " + acc.error().detail;
+          return 71;
+        }
+        out.emplace_back(std::move(*acc), implicit_tls);
+      }
     }
-  }
-  for (const char* param : {"imap_listen", "imaps_listen"})
-    if (!cfg->list(param).empty()) log::warn("{} is set but this service is not available yet; ignored", param);
+    return 0;
+  };
+  if (int rc = open_pair("pop3_listen", "pop3s_listen", services->pop3->tls != nullptr, pop3_acceptors); rc != 0)
+    return startup_failure(*cfg, rc, listen_error);
+  if (int rc = open_pair("imap_listen", "imaps_listen", services->imap->tls != nullptr, imap_acceptors); rc != 0)
+    return startup_failure(*cfg, rc, listen_error);
 
   // Listeners are bound: now give up root, if we had it.
   if (auto st = drop_privileges(*cfg, spool); !st) return startup_failure(*cfg, 77, st.error().detail);
@@ -188,6 +203,9 @@ int serve(const ServeOptions& opt) {
   pop3::Pop3Server pop3_server(ctx, server.auth_failures(), recent_logins.get());
   pop3_server.set_services(services->pop3);
   for (auto& [acc, implicit_tls] : pop3_acceptors) pop3_server.listen(std::move(acc), implicit_tls);
+  imap::ImapServer imap_server(ctx, server.auth_failures(), recent_logins.get());
+  imap_server.set_services(services->imap);
+  for (auto& [acc, implicit_tls] : imap_acceptors) imap_server.listen(std::move(acc), implicit_tls);
   SubmitListener submit(ctx, spool, committer, server);
   if (auto st = submit.start(); !st) log::warn("{}", st.error().detail);
   // `tern queue flush` and release ask here (roles/control.h), never by signal.
@@ -214,7 +232,7 @@ int serve(const ServeOptions& opt) {
   // shutdown_timeout; the Committer and the scheduler are then joined
   // (each wait bounded by the guard).
   std::function<void(const asio::error_code&)> wait_sessions = [&](const asio::error_code&) {
-    if ((server.session_count() == 0 && pop3_server.session_count() == 0) ||
+    if ((server.session_count() == 0 && pop3_server.session_count() == 0 && imap_server.session_count() == 0) ||
         std::chrono::steady_clock::now() >= guard->cut_short_at()) {
       ctx.stop();
       return;
@@ -236,6 +254,7 @@ int serve(const ServeOptions& opt) {
         services = *built;
         server.set_services(built->smtp);
         pop3_server.set_services(built->pop3);
+        imap_server.set_services(built->imap);
         if (auto r = make_resolver(*fresh); r)
           server.set_resolver(*r);
         else
@@ -260,6 +279,7 @@ int serve(const ServeOptions& opt) {
       });
       server.shutdown();
       pop3_server.shutdown();
+      imap_server.shutdown();
       submit.stop();
       sched.request_stop();
       wait_sessions({});

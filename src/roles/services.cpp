@@ -8,6 +8,8 @@
 
 #include "auth/user_db.h"
 #include "base/log.h"
+#include "imap/server/mime_structure.h"
+#include "imap/server/store_accounts.h"
 #include "pop3/server/store_maildrop.h"
 #include "roles/local_helper.h"
 #include "remote/remote_agent.h"
@@ -133,6 +135,13 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   pop3->tls = tls_server;
   pop3->maildrops = std::make_shared<pop3::StoreMaildrops>(cfg->get("virtual_mailbox_base"));
   s.pop3 = std::move(pop3);
+  auto imap = std::make_shared<imap::Services>();
+  imap->settings = imap::read_settings(*cfg);
+  imap->verifier = verifier;
+  imap->tls = tls_server;
+  imap->accounts = std::make_shared<imap::StoreAccounts>(cfg->get("virtual_mailbox_base"));
+  imap->structure = std::make_shared<const imap::MimeParser>();
+  s.imap = std::move(imap);
   return s;
 }
 

@@ -35,6 +35,7 @@
 
 #include "base/fd.h"
 #include "base/result.h"
+#include "store/change_hub.h"
 #include "store/maildir_filename.h"
 
 namespace tern::store {
@@ -95,6 +96,11 @@ class Mailbox {
   // Copies one message into another open folder; returns the UID it got there.
   virtual Result<uint32_t> copy_to(uint32_t uid, Mailbox& dest) = 0;
   virtual Result<RefreshChanges> refresh() = 0;
+  // Calls cb whenever this process changes the folder (a delivery, another
+  // session's append, expunge or flags: change_hub.h), on the thread that
+  // made the change; cb must only post work elsewhere. Watching ends with
+  // the returned object. Changes by other processes are not reported.
+  [[nodiscard]] virtual std::unique_ptr<ChangeHub::Watch> watch(ChangeHub::Callback cb) = 0;
 };
 
 class MailStore {

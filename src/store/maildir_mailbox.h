@@ -63,6 +63,9 @@ class MaildirMailbox final : public Mailbox {
   Result<uint32_t> append(std::string_view bytes, MessageFlags flags, int64_t internal_date_s) override;
   Result<uint32_t> copy_to(uint32_t uid, Mailbox& dest) override;
   Result<RefreshChanges> refresh() override;
+  std::unique_ptr<ChangeHub::Watch> watch(ChangeHub::Callback cb) override {
+    return ChangeHub::process().watch(dir_, std::move(cb));
+  }
   // True once refresh() found the index replaced (lost, damaged, or rebuilt
   // by another session): every UID this session knew is void, and an IMAP
   // session must end (RFC 3501 2.3.1.1).

@@ -1,13 +1,18 @@
 // IDLE (RFC 2177, RFC 9051 6.3.13): "+ idling", then the mailbox's changes
-// as they come, until the client sends DONE. tern has no change
-// notification from the store, so IDLE looks at the mailbox every
-// idle_poll (Dovecot's mailbox_idle_check_interval is 30 s too): a second
-// Watchdog interrupts the read, the session syncs, and reads on. The
-// command deadline (imapd_timeout) still applies: a client must re-IDLE
-// before it (RFC 2177: every 29 minutes).
+// as they come, until the client sends DONE. Changes made in this process
+// (a delivery, another session) are pushed: the mailbox's watch
+// (store/change_hub.h) posts to the session, which interrupts its read,
+// syncs and reads on, so new mail reaches the client at once. Changes by
+// other processes (Dovecot, mutt) are found by looking every idle_poll
+// (Dovecot's mailbox_idle_check_interval is 30 s too): a second Watchdog
+// interrupts the read the same way. The command deadline (imapd_timeout)
+// still applies: a client must re-IDLE before it (RFC 2177: every 29
+// minutes).
 //
 // SECURITY: what the client sends while idling is one line, bounded by the
 // reader's line limit; anything but DONE ends IDLE with BAD.
+#include <asio/post.hpp>
+
 #include "imap/proto/chars.h"
 #include "imap/server/session.h"
 
@@ -19,6 +24,20 @@ asio::awaitable<void> Session::cmd_idle(const Call& k) {
     co_return;
   }
   out_ += "+ idling\r\n";
+  // Pushes: the watch's callback runs on the changing thread and posts;
+  // the session may be gone by then.
+  std::unique_ptr<store::ChangeHub::Watch> watch;
+  idle_pushed_ = false;
+  if (box_) {
+    watch = box_->watch([ex = stream_->get_executor(), weak = weak_from_this()] {
+      asio::post(ex, [weak] {
+        auto s = weak.lock();
+        if (!s) return;
+        s->idle_pushed_ = true;
+        if (s->idle_poll_) s->idle_poll_->arm(std::chrono::seconds(0));  // fires now
+      });
+    });
+  }
   if (state_ == State::selected) sync(true);
   for (;;) {
     std::string line;
@@ -32,7 +51,9 @@ asio::awaitable<void> Session::cmd_idle(const Call& k) {
     if (closed_) co_return;
     idle_poll_ = std::make_shared<io::Watchdog>(*stream_, host_.clock());
     idle_poll_->start();
-    idle_poll_->arm(set_.idle_poll);
+    // A push that came while the session was busy: look again at once.
+    idle_poll_->arm(idle_pushed_ ? std::chrono::seconds(0) : set_.idle_poll);
+    idle_pushed_ = false;
     bool more = co_await fill("IDLE");
     bool polled = idle_poll_->fired();
     idle_poll_->stop();

@@ -9,6 +9,7 @@
 #include "imap/server/message_size.h"
 #include "imap/server/names.h"
 #include "imap/server/session.h"
+#include "imap/server/special_use.h"
 
 namespace tern::imap {
 namespace {
@@ -82,6 +83,7 @@ asio::awaitable<void> Session::cmd_list(const Call& k) {
     bool children = next != names.end() && next->first.starts_with(name + kDelimiter);
     std::string attrs = exists ? "" : "\\Noselect ";
     attrs += children ? "\\HasChildren" : "\\HasNoChildren";
+    if (auto use = special_use(name); exists && !use.empty()) attrs += " " + std::string(use);
     untagged("LIST (" + attrs + ") \".\" " + mailbox_out(name));
   }
   ok(k, "List completed.");

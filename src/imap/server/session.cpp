@@ -116,7 +116,7 @@ asio::awaitable<bool> Session::fill(const char* during) {
 }
 
 std::string Session::capabilities() const {
-  std::string caps = "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN";
+  std::string caps = "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE";
   if (state_ == State::not_authenticated) {
     if (services_->tls && !tls_active_) caps += " STARTTLS";
     if (login_allowed()) caps += " AUTH=PLAIN AUTH=LOGIN";

@@ -174,6 +174,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool implicit_tls_;
   std::shared_ptr<io::Watchdog> watchdog_;
   std::shared_ptr<io::Watchdog> idle_poll_;  // in IDLE: interrupts the read to look at the mailbox
+  bool idle_pushed_ = false;                 // in IDLE: the store said the mailbox changed
   CommandReader reader_;
   std::array<char, 16384> read_buf_;
   std::string out_;

@@ -17,7 +17,7 @@ using testing::kLogin;
 using testing::script;
 using testing::tagged;
 
-const std::string kCaps = "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN";
+const std::string kCaps = "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE";
 
 TEST(ImapSession, GreetingCapabilityLogout) {
   FakeHost h;

@@ -29,13 +29,13 @@ TEST(ImapMailboxes, CreateListRenameDelete) {
   EXPECT_EQ(tagged(w, "a"), "a OK Create completed.");
   EXPECT_EQ(tagged(w, "c"), "c NO [ALREADYEXISTS] Mailbox already exists.");
   EXPECT_NE(w.find("* LIST (\\HasNoChildren) \".\" INBOX\r\n"
-                   "* LIST (\\HasNoChildren) \".\" Archive\r\n"
+                   "* LIST (\\HasNoChildren \\Archive) \".\" Archive\r\n"
                    "* LIST (\\Noselect \\HasChildren) \".\" Work\r\n"
                    "* LIST (\\HasNoChildren) \".\" Work.Projects\r\n"
                    "d OK List completed.\r\n"),
             std::string::npos)
       << w;
-  EXPECT_NE(w.find("* LIST (\\HasNoChildren) \".\" INBOX\r\n* LIST (\\HasNoChildren) \".\" Archive\r\n"
+  EXPECT_NE(w.find("* LIST (\\HasNoChildren) \".\" INBOX\r\n* LIST (\\HasNoChildren \\Archive) \".\" Archive\r\n"
                    "* LIST (\\Noselect \\HasChildren) \".\" Work\r\ne OK"),
             std::string::npos);
   EXPECT_NE(w.find("* LIST (\\HasNoChildren) \".\" Work.Projects\r\nf OK"), std::string::npos);

@@ -1,0 +1,34 @@
+// Implementation of MimeParser (see mime_structure.h).
+#include "imap/server/mime_structure.h"
+
+#include <string>
+
+#include "mime/message.h"
+
+namespace tern::imap {
+namespace {
+
+class MimeStructure final : public MessageStructure {
+ public:
+  // The bytes are kept here (the Message borrows CRLF bytes) and never move.
+  explicit MimeStructure(std::string_view bytes) : bytes_(bytes), message_(bytes_) {}
+  std::string envelope() const override { return message_.envelope(); }
+  std::string bodystructure(bool extensible) const override { return message_.body_structure(extensible); }
+  std::optional<std::string> section(const Section& s, bool binary) const override {
+    // BINARY (RFC 3516) is not advertised: no decoder yet, so no answer.
+    if (binary) return std::nullopt;
+    return message_.section(s);
+  }
+
+ private:
+  const std::string bytes_;
+  const mime::Message message_;
+};
+
+}  // namespace
+
+std::unique_ptr<MessageStructure> MimeParser::parse(std::string_view message_crlf) const {
+  return std::make_unique<MimeStructure>(message_crlf);
+}
+
+}  // namespace tern::imap

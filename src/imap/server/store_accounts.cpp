@@ -1,0 +1,41 @@
+// Implementation of StoreAccounts (see store_accounts.h).
+#include "imap/server/store_accounts.h"
+
+#include <algorithm>
+
+#include "base/log.h"
+#include "imap/server/special_use.h"
+#include "imap/server/subscriptions.h"
+#include "store/mailbox_path.h"
+#include "store/maildir_store.h"
+
+namespace tern::imap {
+
+Result<Account> StoreAccounts::open(const std::string& user) {
+  if (base_.empty()) return Error::temp("virtual_mailbox_base is not set");
+  auto root = store::virtual_mailbox_path(base_, user);
+  if (!root) return Error::temp(root.error().detail);  // the verifier accepted it: not the client's fault
+  auto store = std::make_unique<store::MaildirStore>(*root);
+  // Opening INBOX creates the Maildir of an account that has had no mail.
+  if (auto inbox = store->open("INBOX"); !inbox) return inbox.error();
+  Account a;
+  a.subscriptions_path = *root + "subscriptions";
+  if (auto folders = store->list(); folders) {
+    Subscriptions subs(a.subscriptions_path);
+    for (const auto& f : kSpecialFolders) {
+      std::string name(f.name);
+      if (std::find(folders->begin(), folders->end(), name) != folders->end()) continue;
+      if (auto st = store->create(name); !st) {
+        log::warn("imap: user={}: cannot create {}: {}", user, name, st.error().detail);
+        continue;
+      }
+      if (auto st = subs.add(name); !st) log::warn("imap: user={}: cannot subscribe {}: {}", user, name, st.error().detail);
+    }
+  } else {
+    log::warn("imap: user={}: cannot list folders: {}", user, folders.error().detail);
+  }
+  a.store = std::move(store);
+  return a;
+}
+
+}  // namespace tern::imap
