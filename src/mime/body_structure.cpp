@@ -7,7 +7,7 @@
 // count (CRLFs: a last line without one is not counted, as in Dovecot),
 // message/rfc822 its envelope, body and line count. The extension data of
 // BODYSTRUCTURE: MD5 always NIL (tern does not check Content-MD5),
-// disposition, language (a string, or a list when several), location; a
+// disposition, language (a list of tags), location; a
 // multipart's: parameters, disposition, language, location.
 #include <string>
 
@@ -63,8 +63,7 @@ std::string language(const std::vector<Field>& fields) {
     }
   }
   if (tags.empty()) return "NIL";
-  if (tags.size() == 1) return imap::format_string(tags[0]);
-  std::string out = "(";
+  std::string out = "(";  // a list even for one tag, as Dovecot sends it
   for (const std::string& t : tags) out += (out.size() > 1 ? " " : "") + imap::format_string(t);
   return out + ")";
 }

@@ -108,6 +108,28 @@ TEST(MimeBodyStructure, EncodedMessageRfc822IsOpaque) {
 }
 
 // Raw 8-bit: a literal; a text part without charset gets us-ascii last.
+// Compared with Dovecot 2.3.19: one language is still a list; the charset
+// label of an RFC 2231 value as written ("utf-8", not GMime's "UTF-8");
+// a multipart's own disposition, language and location.
+TEST(MimeBodyStructure, MultipartExtensionAndCharsetLabel) {
+  std::string related =
+      "Content-Type: multipart/related; boundary=\"r\"; type=\"text/html\"\nContent-Disposition: inline\n"
+      "Content-Language: de\nContent-Location: http://x/y\n\n--r\nContent-Type: text/html\n"
+      "Content-Disposition: inline\nContent-ID: <h@x>\nContent-Transfer-Encoding: 8bit\n\n<img src=\"cid:i@x\">\n"
+      "--r\nContent-Type: image/png; name=\"a b.png\"\nContent-Disposition: attachment; filename=\"a b.png\"; size=3\n"
+      "Content-Transfer-Encoding: base64\nContent-Description: =?utf-8?q?Bild_=C3=A9?=\n\niVBO\n--r--\n";
+  EXPECT_EQ(bodystructure(related, true),
+            "((\"text\" \"html\" (\"charset\" \"us-ascii\") \"<h@x>\" NIL \"8bit\" 19 0 NIL (\"inline\" NIL) NIL NIL)"
+            "(\"image\" \"png\" (\"name\" \"a b.png\") NIL \"=?utf-8?q?Bild_=C3=A9?=\" \"base64\" 4 NIL "
+            "(\"attachment\" (\"filename\" \"a b.png\" \"size\" \"3\")) NIL NIL) \"related\" "
+            "(\"boundary\" \"r\" \"type\" \"text/html\") (\"inline\" NIL) (\"de\") \"http://x/y\")");
+  EXPECT_EQ(bodystructure("Content-Type: text/plain; charset=utf-8\n"
+                          "Content-Disposition: attachment; filename*=utf-8''a%20b%E2%82%AC.txt\n\n\n\n",
+                          true),
+            "(\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 4 2 NIL "
+            "(\"attachment\" (\"filename*\" \"utf-8''a%20b%E2%82%AC.txt\")) NIL NIL)");
+}
+
 TEST(MimeBodyStructure, EightBitParameterIsALiteral) {
   std::string bs = bodystructure("Content-Type: text/plain; name=\"caf\xc3\xa9\"\n\nx", false);
   EXPECT_EQ(bs, "(\"text\" \"plain\" (\"name\" {5}\r\ncaf\xc3\xa9 \"charset\" \"us-ascii\") NIL NIL \"7bit\" 1 0)");

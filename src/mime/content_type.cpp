@@ -41,8 +41,35 @@ std::string percent_encode(std::string_view bytes) {
   return out;
 }
 
+// Where name was first written in RFC 2231 form ("name*=", "name*0*=") in
+// raw, as a whole parameter name, or npos.
+size_t find_starred(std::string_view raw, std::string_view name) {
+  for (size_t pos = 0; pos + name.size() < raw.size(); ++pos) {
+    if (raw[pos + name.size()] != '*' || !iequals(raw.substr(pos, name.size()), name)) continue;
+    if (pos == 0 || raw[pos - 1] == ';' || raw[pos - 1] == ' ' || raw[pos - 1] == '\t') return pos;
+  }
+  return std::string_view::npos;
+}
+
+bool starred(std::string_view raw, std::string_view name) {
+  return find_starred(raw, name) != std::string_view::npos;
+}
+
+// The charset label as written in raw for name's first RFC 2231 section
+// ("utf-8" in name*=utf-8''...), or empty.
+std::string_view raw_label(std::string_view raw, std::string_view name) {
+  size_t pos = find_starred(raw, name);
+  if (pos == std::string_view::npos) return {};
+  size_t eq = raw.find('=', pos + name.size());
+  if (eq == std::string_view::npos) return {};
+  size_t begin = eq + 1;
+  while (begin < raw.size() && (raw[begin] == ' ' || raw[begin] == '"')) ++begin;
+  size_t quote = raw.find('\'', begin);
+  return quote == std::string_view::npos ? std::string_view() : raw.substr(begin, quote - begin);
+}
+
 // One GMime parameter in the form IMAP reports (see content_type.h).
-Param imap_param(GMimeParam* p) {
+Param imap_param(GMimeParam* p, std::string_view raw) {
   const char* name = g_mime_param_get_name(p);
   const char* value = g_mime_param_get_value(p);
   const char* charset = g_mime_param_get_charset(p);
@@ -56,6 +83,9 @@ Param imap_param(GMimeParam* p) {
   if (converted) {
     bytes.assign(converted, written);
     g_free(converted);
+    // GMime names the charset its way ("UTF-8"); Dovecot keeps the header's.
+    std::string_view written = raw_label(raw, out.name);
+    if (iequals(written, label)) label = written;
   } else {
     label = "UTF-8";
   }
@@ -65,15 +95,6 @@ Param imap_param(GMimeParam* p) {
   return out;
 }
 
-// Whether name was written in RFC 2231 form ("name*=", "name*0=") in raw.
-bool starred(std::string_view raw, std::string_view name) {
-  for (size_t pos = 0; pos + name.size() < raw.size(); ++pos) {
-    if (raw[pos + name.size()] != '*' || !iequals(raw.substr(pos, name.size()), name)) continue;
-    if (pos == 0 || raw[pos - 1] == ';' || raw[pos - 1] == ' ' || raw[pos - 1] == '\t') return true;
-  }
-  return false;
-}
-
 // Dovecot's order: parameters in plain form first, those in RFC 2231 form
 // after them, each group in header order.
 std::vector<Param> imap_params(GMimeParamList* list, std::string_view raw) {
@@ -81,7 +102,7 @@ std::vector<Param> imap_params(GMimeParamList* list, std::string_view raw) {
   if (!list) return plain;
   int n = g_mime_param_list_length(list);
   for (int i = 0; i < n && plain.size() + extended.size() < max_params; ++i) {
-    Param p = imap_param(g_mime_param_list_get_parameter_at(list, i));
+    Param p = imap_param(g_mime_param_list_get_parameter_at(list, i), raw);
     bool star = p.name.ends_with('*') || starred(raw, p.name);
     (star ? extended : plain).push_back(std::move(p));
   }

@@ -10,6 +10,7 @@
 #include "mime/header_fields.h"
 #include "mime/limits.h"
 #include "mime/message.h"
+#include "mime/raw_phrases.h"
 
 namespace tern::mime {
 
@@ -21,9 +22,13 @@ bool ascii(std::string_view s) {
   return true;
 }
 
-std::string display_name(const char* name) {
+// GMime's decoded name, when ASCII (then it is what the header says); else
+// the header's own text for it, or, failing that, GMime's name encoded
+// again as RFC 2047 words.
+std::string display_name(const char* name, std::string_view addr, RawPhrases& raw) {
   if (!name || !*name) return "NIL";
   if (ascii(name)) return imap::format_string(name);
+  if (auto written = raw.take(addr)) return imap::format_string(*written);
   char* encoded = g_mime_utils_header_encode_phrase(nullptr, name, nullptr);
   std::string out = encoded ? encoded : name;
   g_free(encoded);
@@ -31,14 +36,14 @@ std::string display_name(const char* name) {
   return imap::format_string(out);
 }
 
-void write_mailbox(std::string& out, InternetAddress* a) {
+void write_mailbox(std::string& out, InternetAddress* a, RawPhrases& raw) {
   const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
   std::string_view full = addr ? addr : "";
   size_t at = full.rfind('@');
   std::string_view local = at == std::string_view::npos ? full : full.substr(0, at);
   std::string_view domain = at == std::string_view::npos ? "" : full.substr(at + 1);
   out += '(';
-  out += display_name(internet_address_get_name(a));
+  out += display_name(internet_address_get_name(a), full, raw);
   out += " NIL ";
   out += imap::format_string(local.empty() ? "MISSING_MAILBOX" : local);
   out += ' ';
@@ -53,6 +58,7 @@ std::string address_list(const std::optional<std::string>& value) {
   std::string text = value->substr(0, max_address_header_bytes);
   InternetAddressList* list = internet_address_list_parse(nullptr, text.c_str());
   if (!list) return {};
+  RawPhrases raw(text);
   std::string out;
   size_t written = 0;
   int n = internet_address_list_length(list);
@@ -65,11 +71,11 @@ std::string address_list(const std::optional<std::string>& value) {
       int m = members ? internet_address_list_length(members) : 0;
       for (int j = 0; j < m && ++written < max_addresses; ++j) {
         InternetAddress* member = internet_address_list_get_address(members, j);
-        if (INTERNET_ADDRESS_IS_MAILBOX(member)) write_mailbox(out, member);
+        if (INTERNET_ADDRESS_IS_MAILBOX(member)) write_mailbox(out, member, raw);
       }
       out += "(NIL NIL NIL NIL)";
     } else {
-      write_mailbox(out, a);
+      write_mailbox(out, a, raw);
     }
     ++written;
   }

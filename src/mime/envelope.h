@@ -4,9 +4,9 @@
 // Unstructured fields go out as written (unfolded, encoded words left as
 // they are; 8-bit bytes force a literal). Address lists are parsed by
 // GMime, which decodes display names: a name that decodes to non-ASCII is
-// sent re-encoded as RFC 2047 UTF-8 words, so ENVELOPE stays 7-bit for
-// names (not byte-identical to the header, as Dovecot's is). Source routes
-// are dropped (adl is always NIL). A mailbox without local part or domain
+// sent as the header wrote it (raw_phrases.h), as Dovecot does, or, where
+// that text is not found, re-encoded as RFC 2047 words. Source routes are
+// dropped (adl is always NIL). A mailbox without local part or domain
 // gets Dovecot's MISSING_MAILBOX / MISSING_DOMAIN, never NIL, which would
 // mean group syntax. Sender and Reply-To, absent or empty, are From.
 //

@@ -21,11 +21,24 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "imap/proto/fetch.h"
 #include "mime/tree.h"
 
 namespace tern::mime {
+
+// BINARY[part] (RFC 3516): the part's body with its
+// Content-Transfer-Encoding undone.
+struct Binary {
+  enum class Status {
+    ok,
+    no_part,      // no such part
+    unknown_cte,  // an encoding tern cannot undo: NO [UNKNOWN-CTE]
+  };
+  Status status = Status::ok;
+  std::string bytes;
+};
 
 class Message {
  public:
@@ -45,6 +58,12 @@ class Message {
   // MIME of the whole message). The partial <origin.octets> is the
   // caller's. Fields of HEADER.FIELDS compare case-insensitively.
   std::optional<std::string> section(const imap::Section& section) const;
+  // BINARY[part]: an empty part is the whole message as it is; base64 and
+  // quoted-printable are decoded by GMime; 7bit, 8bit, binary or no
+  // encoding give the body as it is (multiparts and message/rfc822 parts
+  // can have no other); anything else is unknown_cte. BINARY.SIZE is the
+  // size of bytes.
+  Binary binary(const std::vector<uint32_t>& part) const;
 
  private:
   bool owned_ = false;

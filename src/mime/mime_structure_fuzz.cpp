@@ -4,7 +4,7 @@
 // balanced IMAP lists (quoted strings and literals skipped); the LF and the
 // CRLF form of a message give the same answers; BODY[] is the whole
 // message, and every part reached by its number has the range the tree
-// says.
+// says, and its BINARY[] is no longer than that.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -70,6 +70,13 @@ void check_ranges(const Message& m, const Entity& e, size_t depth) {
 
 void check_part(const Message& m, const Entity& part, std::vector<uint32_t>& path);
 
+// BINARY of a part that exists: found, and never longer than the body.
+void check_binary(const Message& m, const Entity& part, const std::vector<uint32_t>& path) {
+  Binary b = m.binary(path);
+  check(b.status != Binary::Status::no_part);
+  check(b.bytes.size() <= body_of(m, part).size());
+}
+
 // BODY[path.N] of a message (the whole one or an encapsulated one): its
 // parts, or itself as part 1 when it is not multipart.
 void check_message(const Message& m, const Entity& message, std::vector<uint32_t>& path) {
@@ -81,6 +88,7 @@ void check_message(const Message& m, const Entity& message, std::vector<uint32_t
   tern::imap::Section s;
   s.part = path;
   check(m.section(s) == body_of(m, message));
+  check_binary(m, message, path);
   if (message.kind == Entity::Kind::message) check_message(m, message.children[0], path);
   path.pop_back();
 }
@@ -95,6 +103,7 @@ void check_part(const Message& m, const Entity& part, std::vector<uint32_t>& pat
     tern::imap::Section s;
     s.part = path;
     check(m.section(s) == body_of(m, part.children[i]));
+    check_binary(m, part.children[i], path);
     check_part(m, part.children[i], path);
     path.pop_back();
   }

@@ -1,9 +1,7 @@
 // BODY[section] (RFC 3501 6.4.5): part numbers to an entity, then the bytes
 // the text specifier names.
 //
-// Numbering: the parts of a multipart are 1..n; a message/rfc822 part's
-// numbers are those of the message it holds; a message (the whole one or an
-// encapsulated one) that is not multipart has the one part 1, its body.
+// Numbering: tree.h's numbered_part.
 // HEADER, HEADER.FIELDS (.NOT) and TEXT apply to the whole message (no part
 // number) or to a message/rfc822 part; MIME to any numbered part. A
 // HEADER.FIELDS answer ends with the empty line, as Dovecot's does.
@@ -18,18 +16,6 @@ namespace tern::mime {
 namespace {
 
 using Text = imap::Section::Text;
-
-const Entity* nth_of_message(const Entity& message, uint32_t n) {
-  if (message.kind != Entity::Kind::multipart) return n == 1 ? &message : nullptr;
-  return n >= 1 && n <= message.children.size() ? &message.children[n - 1] : nullptr;
-}
-
-const Entity* nth_of_part(const Entity& part, uint32_t n) {
-  if (part.kind == Entity::Kind::multipart)
-    return n >= 1 && n <= part.children.size() ? &part.children[n - 1] : nullptr;
-  if (part.kind == Entity::Kind::message) return nth_of_message(part.children.front(), n);
-  return nullptr;
-}
 
 std::string_view header_of(std::string_view text, const Entity& e) {
   return text.substr(e.begin, e.body_begin - e.begin);
@@ -49,11 +35,8 @@ std::string filtered_header(std::string_view header, const std::vector<std::stri
 
 std::optional<std::string> Message::section(const imap::Section& s) const {
   std::string_view text = crlf();
-  const Entity* part = nullptr;  // the numbered part, or null for the whole message
-  for (size_t i = 0; i < s.part.size(); ++i) {
-    part = i == 0 ? nth_of_message(tree().root, s.part[0]) : nth_of_part(*part, s.part[i]);
-    if (!part) return std::nullopt;
-  }
+  const Entity* part = numbered_part(tree().root, s.part);  // null for the whole message
+  if (!part && !s.part.empty()) return std::nullopt;
   if (s.text == Text::none)
     return std::string(part ? text.substr(part->body_begin, part->end - part->body_begin) : text);
   if (s.text == Text::mime) {

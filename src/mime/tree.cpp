@@ -154,4 +154,29 @@ Tree parse_tree(std::string_view text) {
   return t;
 }
 
+namespace {
+
+const Entity* nth_of_message(const Entity& message, uint32_t n) {
+  if (message.kind != Entity::Kind::multipart) return n == 1 ? &message : nullptr;
+  return n >= 1 && n <= message.children.size() ? &message.children[n - 1] : nullptr;
+}
+
+const Entity* nth_of_part(const Entity& part, uint32_t n) {
+  if (part.kind == Entity::Kind::multipart)
+    return n >= 1 && n <= part.children.size() ? &part.children[n - 1] : nullptr;
+  if (part.kind == Entity::Kind::message) return nth_of_message(part.children.front(), n);
+  return nullptr;
+}
+
+}  // namespace
+
+const Entity* numbered_part(const Entity& root, std::span<const uint32_t> path) {
+  const Entity* part = nullptr;
+  for (size_t i = 0; i < path.size(); ++i) {
+    part = i == 0 ? nth_of_message(root, path[0]) : nth_of_part(*part, path[i]);
+    if (!part) return nullptr;
+  }
+  return part;
+}
+
 }  // namespace tern::mime

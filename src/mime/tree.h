@@ -14,6 +14,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -45,5 +47,12 @@ struct Tree {
 
 // text: a whole message in CRLF form (crlf.h).
 Tree parse_tree(std::string_view text);
+
+// The part that IMAP part numbers name (RFC 3501 6.4.5), or null: the
+// parts of a multipart are 1..n; a message/rfc822 part's numbers are those
+// of the message it holds; a message (the whole one or an encapsulated
+// one) that is not multipart has the one part 1, itself. An empty path
+// names no part (the caller means the whole message).
+const Entity* numbered_part(const Entity& root, std::span<const uint32_t> path);
 
 }  // namespace tern::mime
