@@ -15,9 +15,12 @@ class MimeStructure final : public MessageStructure {
   std::string envelope() const override { return message_.envelope(); }
   std::string bodystructure(bool extensible) const override { return message_.body_structure(extensible); }
   std::optional<std::string> section(const Section& s, bool binary) const override {
-    // BINARY (RFC 3516) is not advertised: no decoder yet, so no answer.
-    if (binary) return std::nullopt;
-    return message_.section(s);
+    if (!binary) return message_.section(s);
+    // BINARY (RFC 3516): the seam has no way to say UNKNOWN-CTE yet, so an
+    // encoding mime cannot undo is answered like a missing part.
+    mime::Binary b = message_.binary(s.part);
+    if (b.status != mime::Binary::Status::ok) return std::nullopt;
+    return std::move(b.bytes);
   }
 
  private:

@@ -1,0 +1,269 @@
+"""IMAP (issue 10, RFC 3501/9051) against the real binary: mail delivered
+over SMTP into a virtual account's Maildir is read, flagged, copied, moved,
+appended and expunged with Python's imaplib (plain from loopback,
+STARTTLS, IMAPS) and curl's imap://; new mail reaches a client in IDLE at
+once (pushed by delivery, not found by the 30 s poll); Dovecot's IMAP on
+the same Maildir sees the same UIDs and flags; POP3 and IMAP name a message
+alike. Beyond the happy path: names that try to leave the Maildir, a
+wrong password, a second session seeing the first one's changes."""
+
+import imaplib
+import os
+import re
+import smtplib
+import socket
+import ssl
+import subprocess
+import time
+
+import pytest
+
+from conftest import free_port, wait_until
+from dovecot_peer import Dovecot, have_dovecot
+from tls_pki import Pki
+
+ALICE = "alice@virt.test"
+
+
+def deliver(tern, subject, body="hello\n", rcpt=ALICE, extra_headers=""):
+    msg = (f"From: Sender <sender@example.org>\r\nTo: {rcpt}\r\nSubject: {subject}\r\n{extra_headers}\r\n"
+           + body.replace("\n", "\r\n"))
+    with smtplib.SMTP("127.0.0.1", tern.port, timeout=30) as s:
+        s.sendmail("sender@example.org", [rcpt], msg)
+
+
+@pytest.fixture
+def imap(make_tern):
+    port, pop_port = free_port(), free_port()
+    t = make_tern({"imap_listen": f"127.0.0.1:{port}", "pop3_listen": f"127.0.0.1:{pop_port}",
+                   "smtpd_sasl_failure_sleep_time": "0"})
+    t.imap_port = port
+    t.pop_port = pop_port
+    return t
+
+
+def connect(tern, user=ALICE, password="secret"):
+    c = imaplib.IMAP4("127.0.0.1", tern.imap_port, timeout=30)
+    c.login(user, password)
+    return c
+
+
+def ok(result):
+    typ, data = result
+    assert typ == "OK", (typ, data)
+    return data
+
+
+def test_login_lists_special_use_folders_and_reads_delivered_mail(imap):
+    deliver(imap, "first", extra_headers="Cc: Bob <bob@virt.test>\r\n")
+    deliver(imap, "second")
+    imap.wait_for_mail(ALICE, 2)
+    c = connect(imap)
+    listing = [l.decode() for l in ok(c.list())]
+    for name, attr in [("Drafts", "\\Drafts"), ("Sent", "\\Sent"), ("Trash", "\\Trash"), ("Junk", "\\Junk"),
+                       ("Archive", "\\Archive")]:
+        assert any(attr in l and l.endswith(f" {name}") for l in listing), listing
+    assert listing[0].endswith(" INBOX")
+    subscribed = [l.decode() for l in ok(c.lsub())]
+    assert len([l for l in subscribed if re.search(r" (Drafts|Sent|Trash|Junk|Archive)$", l)]) == 5
+    assert ok(c.select("INBOX")) == [b"2"]
+    data = ok(c.uid("FETCH", "1:*", "(UID FLAGS RFC822.SIZE ENVELOPE BODYSTRUCTURE BODY.PEEK[HEADER.FIELDS (SUBJECT)])"))
+    text = b"".join(p if isinstance(p, bytes) else b"".join(p) for p in data)
+    assert b"UID 1 " in text and b"UID 2 " in text
+    assert b'"first"' in text and b'"Sender" NIL "sender" "example.org"' in text
+    assert b'(("Bob" NIL "bob" "virt.test"))' in text  # Cc in the ENVELOPE, from the mime module
+    assert b'("text" "plain" ("charset" "us-ascii") NIL NIL "7bit"' in text
+    assert b"Subject: second" in text
+    # RFC822.SIZE is the CRLF size, the same POP3 lists.
+    sizes = [int(s) for s in re.findall(rb"RFC822\.SIZE (\d+)", text)]
+    files = {}
+    for sub in ("cur", "new"):
+        d = os.path.join(imap.maildir_path(ALICE), sub)
+        for n in os.listdir(d):
+            files[n] = open(os.path.join(d, n), "rb").read()
+    assert sorted(sizes) == sorted(len(re.sub(rb"(?<!\r)\n", b"\r\n", b)) for b in files.values())
+    # BODY[] without PEEK sets \Seen, in the Maildir file name too.
+    body = ok(c.fetch("1", "(BODY[])"))
+    assert b"Subject: first" in body[0][1]
+    assert b"\\Seen" in b"".join(x if isinstance(x, bytes) else x[0] for x in ok(c.fetch("1", "(FLAGS)")))
+    cur = os.listdir(os.path.join(imap.maildir_path(ALICE), "cur"))
+    assert len([n for n in cur if n.endswith(":2,S")]) == 1, cur
+    c.logout()
+    assert re.search(r"imap: \[127\.0\.0\.1\]: method=LOGIN, user=alice@virt\.test: logged in", imap.log())
+
+
+def test_store_copy_move_append_expunge_and_second_session_sees_it(imap):
+    for i in range(3):
+        deliver(imap, f"m{i}")
+    imap.wait_for_mail(ALICE, 3)
+    a = connect(imap)
+    b = connect(imap)
+    ok(a.select("INBOX"))
+    ok(b.select("INBOX"))
+    ok(a.uid("STORE", "1", "+FLAGS", "(\\Flagged $Important)"))
+    typ, data = a.uid("COPY", "1", "Archive")
+    assert typ == "OK", data
+    code = a.response("COPYUID")[1][0]  # the tagged OK's response code
+    assert re.fullmatch(rb"\d+ 1 1", code), code
+    typ, data = a.uid("MOVE", "2", "Trash")
+    assert typ == "OK", data
+    typ, data = a.append("Sent", "(\\Seen)", imaplib.Time2Internaldate(time.time()),
+                         b"From: alice@virt.test\r\nSubject: sent by me\r\n\r\nhi\r\n")
+    assert typ == "OK" and b"APPENDUID" in data[0], data
+    # The other session hears of the move and the flags at its next command.
+    typ, data = b.noop()
+    assert typ == "OK"
+    assert ok(b.search(None, "ALL")) == [b"1 2"]
+    flags = b"".join(x if isinstance(x, bytes) else x[0] for x in ok(b.uid("FETCH", "1", "(FLAGS)")))
+    assert b"\\Flagged" in flags and b"$Important" in flags
+    ok(b.select("Archive"))
+    assert b"Subject: m0" in ok(b.fetch("1", "(BODY.PEEK[])"))[0][1]
+    ok(b.select("Sent", readonly=True))
+    assert ok(b.search(None, "SEEN")) == [b"1"]
+    # Delete and expunge in INBOX.
+    ok(a.store("1", "+FLAGS", "\\Deleted"))
+    ok(a.expunge())
+    assert ok(a.search(None, "ALL")) == [b"1"]
+    assert ok(a.uid("SEARCH", None, "ALL")) == [b"3"]  # UIDs are not reused or renumbered
+    # Dovecot's keywords file names the keyword, as Dovecot would.
+    with open(os.path.join(imap.maildir_path(ALICE), ".Archive", "dovecot-keywords")) as f:
+        assert "$Important" in f.read()
+    a.logout()
+    b.logout()
+
+
+def test_idle_gets_new_mail_pushed_by_delivery(imap):
+    """Pushed, not polled: IDLE's poll is every 30 s, the test allows 5."""
+    deliver(imap, "before")
+    imap.wait_for_mail(ALICE)
+    s = socket.create_connection(("127.0.0.1", imap.imap_port), timeout=10)
+    f = s.makefile("rb")
+    assert f.readline().startswith(b"* OK")
+    s.sendall(b"a LOGIN alice@virt.test secret\r\n")
+    while not f.readline().startswith(b"a OK"):
+        pass
+    s.sendall(b"b SELECT INBOX\r\n")
+    while not f.readline().startswith(b"b OK"):
+        pass
+    s.sendall(b"c IDLE\r\n")
+    assert f.readline().startswith(b"+ ")
+    start = time.monotonic()
+    deliver(imap, "during idle")
+    line = f.readline()
+    assert line == b"* 2 EXISTS\r\n", line
+    assert time.monotonic() - start < 5
+    s.sendall(b"DONE\r\n")
+    assert f.readline().startswith(b"c OK")
+    s.sendall(b"d LOGOUT\r\n")
+    s.close()
+
+
+def test_names_that_try_to_escape_and_bad_logins(imap):
+    c = imaplib.IMAP4("127.0.0.1", imap.imap_port, timeout=30)
+    with pytest.raises(imaplib.IMAP4.error, match="AUTHENTICATIONFAILED"):
+        c.login(ALICE, "wrong")
+    c.login(ALICE, "secret")
+    for name in ["../bob", "a/b", ".hidden", "..", "INBOX/../../x", '"x\x7fy"']:
+        try:
+            typ, data = c.create(name)
+        except imaplib.IMAP4.error as e:  # BAD: not even a mailbox name
+            typ, data = "BAD", str(e)
+        assert typ in ("NO", "BAD"), (name, data)
+    typ, _ = c.select("../../bob@virt.test")
+    assert typ == "NO"
+    assert not os.path.exists(os.path.join(imap.vmail, "virt.test", "bob"))  # nothing made outside alice
+    for entry in os.listdir(imap.maildir_path(ALICE)):
+        assert not entry.startswith("..") or entry.startswith("..tern")
+    c.logout()
+
+
+def test_starttls_imaps_and_curl(make_tern, workdir):
+    pki = Pki(workdir)
+    cert, key = pki.issue("server")
+    plain, implicit = free_port(), free_port()
+    t = make_tern({"smtpd_tls_cert_file": cert, "smtpd_tls_key_file": key, "imap_listen": f"127.0.0.1:{plain}",
+                   "imaps_listen": f"127.0.0.1:{implicit}"})
+    deliver(t, "over tls")
+    t.wait_for_mail(ALICE)
+    ctx = ssl.create_default_context(cafile=pki.ca)
+    ctx.check_hostname = False
+    c = imaplib.IMAP4("127.0.0.1", plain, timeout=30)
+    assert "STARTTLS" in c.capabilities
+    ok(c.starttls(ssl_context=ctx))
+    c.login(ALICE, "secret")
+    ok(c.select("INBOX"))
+    c.logout()
+    s = imaplib.IMAP4_SSL("127.0.0.1", implicit, ssl_context=ctx, timeout=30)
+    s.login(ALICE, "secret")
+    assert ok(s.select("INBOX")) == [b"1"]
+    s.logout()
+    out = subprocess.run(["curl", "-sS", "--cacert", pki.ca, "--resolve", f"mx.test.example:{implicit}:127.0.0.1",
+                          "--user", f"{ALICE}:secret", f"imaps://mx.test.example:{implicit}/INBOX;UID=1"],
+                         capture_output=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert b"Subject: over tls" in out.stdout
+
+
+def test_curl_lists_folders_and_fetches(imap):
+    deliver(imap, "for curl")
+    imap.wait_for_mail(ALICE)
+    base = f"imap://127.0.0.1:{imap.imap_port}/"
+    listing = subprocess.run(["curl", "-sS", "--user", f"{ALICE}:secret", base], capture_output=True, timeout=60)
+    assert listing.returncode == 0, listing.stderr
+    assert b"INBOX" in listing.stdout and b"Sent" in listing.stdout
+    msg = subprocess.run(["curl", "-sS", "--user", f"{ALICE}:secret", base + "INBOX;UID=1"], capture_output=True,
+                         timeout=60)
+    assert msg.returncode == 0 and b"Subject: for curl" in msg.stdout
+
+
+def test_pop3_and_imap_name_messages_alike(imap):
+    import poplib
+    deliver(imap, "both")
+    deliver(imap, "protocols")
+    imap.wait_for_mail(ALICE, 2)
+    c = connect(imap)
+    ok(c.select("INBOX"))
+    uids = ok(c.uid("SEARCH", None, "ALL"))[0].split()
+    validity = int(re.search(rb"UIDVALIDITY (\d+)", ok(c.status("INBOX", "(UIDVALIDITY)"))[0]).group(1))
+    c.logout()
+    p = poplib.POP3("127.0.0.1", imap.pop_port, timeout=30)
+    p.user(ALICE)
+    p.pass_("secret")
+    uidls = [l.split()[1].decode() for l in p.uidl()[1]]
+    p.quit()
+    assert uidls == [f"{int(u):08x}{validity:08x}" for u in uids]
+
+
+@pytest.mark.skipif(not have_dovecot(), reason="Dovecot (dovecot-pop3d, dovecot-imapd) not installed")
+def test_dovecot_imap_reads_what_tern_wrote(imap, workdir):
+    for i in range(3):
+        deliver(imap, f"d{i}")
+    imap.wait_for_mail(ALICE, 3)
+    c = connect(imap)
+    ok(c.select("INBOX"))
+    ok(c.uid("STORE", "2", "+FLAGS", "(\\Answered $Label1)"))
+    ok(c.uid("MOVE", "3", "Archive"))
+    validity = re.search(rb"UIDVALIDITY (\d+)", ok(c.status("INBOX", "(UIDVALIDITY)"))[0]).group(1)
+    c.logout()
+    dc = Dovecot(workdir, imap.vmail)
+    imap.stop()  # hand the Maildir over whole
+    dc.hand_over()
+    dc.start()
+    try:
+        d = imaplib.IMAP4("127.0.0.1", dc.imap_port, timeout=30)
+        d.login(ALICE, "anything")
+        status = ok(d.status("INBOX", "(UIDVALIDITY MESSAGES UIDNEXT)"))[0]
+        ok(d.select("INBOX"))
+        flags = ok(d.uid("FETCH", "1:*", "(UID FLAGS)"))
+        ok(d.select("Archive"))
+        archived = ok(d.uid("FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])"))
+        d.logout()
+    except (imaplib.IMAP4.error, OSError) as e:
+        raise AssertionError(f"{e}: {dc.log()}")
+    finally:
+        dc.stop()
+    assert b"UIDVALIDITY " + validity in status and b"MESSAGES 2" in status and b"UIDNEXT 4" in status, status
+    joined = b" ".join(x if isinstance(x, bytes) else x[0] for x in flags)
+    assert b"UID 1 FLAGS ()" in joined and re.search(rb"UID 2 FLAGS \((\\Answered \$Label1|\$Label1 \\Answered)\)",
+                                                     joined), joined
+    assert b"Subject: d2" in archived[0][1]
