@@ -10,19 +10,25 @@ pkgs=(
   libasio-dev libssl-dev libfmt-dev libcli11-dev liblmdb-dev libcrypt-dev libgtest-dev
   # dns module: the asynchronous, DNSSEC-validating resolver library
   libunbound-dev
+  # mime module: MIME header grammars (RFC 2045/2231/2047, address lists)
+  libgmime-3.0-dev
   # test clients and peers
   python3 python3-pytest python3-pytest-xdist python3-aiosmtpd swaks curl postfix procps openssl perl util-linux
   # swaks --tls needs these (test_tls.py)
   libnet-ssleay-perl libio-socket-ssl-perl
   # strace: the syscall-order and root-open tests (RELIABILITY.md #31, #56)
   strace
-  # dovecot-core: the SASL service of the throwaway Postfix in bench/submission.sh
-  dovecot-core
+  # dovecot-core: the SASL service of the throwaway Postfix in bench/submission.sh;
+  # dovecot-pop3d and -imapd: the throwaway Dovecot that reads tern's Maildirs
+  # in the interop tests, and the peer of the IMAP benchmark
+  dovecot-core dovecot-pop3d dovecot-imapd
   # fail2ban: only its fail2ban-regex, which checks that the stock postfix
   # filter reads tern's AUTH failure lines (test_auth.py); no daemon runs.
   fail2ban
   # the throwaway DNS server of the dns tests (tests/e2e/dns_server.py)
   unbound
+  # POP3/IMAP clients of the e2e tests (test_pop3.py)
+  fetchmail
 )
 
 # The unprivileged user tern's daemon runs as when started by root (mail_owner),

@@ -441,8 +441,9 @@ TEST(ConfigApi, DemoConfig) {
   EXPECT_EQ(c->get("submission_listen"), "127.0.0.1:2587");
   EXPECT_EQ(c->get("submissions_listen"), "127.0.0.1:2465");
   EXPECT_EQ(c->get("smtpd_tls_cert_file"), "./var/tls/cert.pem");
-  for (const char* l : {"imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen"})
-    EXPECT_EQ(c->get(l), "") << l;
+  EXPECT_EQ(c->get("pop3_listen"), "127.0.0.1:2110");
+  EXPECT_EQ(c->get("pop3s_listen"), "127.0.0.1:2995");
+  for (const char* l : {"imap_listen", "imaps_listen"}) EXPECT_EQ(c->get(l), "") << l;
   EXPECT_EQ(c->get("myhostname"), "mail.demo.test");
   EXPECT_EQ(c->get("mydomain"), "demo.test");
   EXPECT_EQ(c->get("mydestination"), "localhost");

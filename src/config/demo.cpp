@@ -28,10 +28,12 @@ maillog_file =
 mail_owner =
 
 # SMTP on 2525, submission on 2587 (both with STARTTLS) and submission over
-# TLS on 2465; every other listener is off.
+# TLS on 2465; POP3 on 2110 (STLS) and POP3 over TLS on 2995; IMAP is off.
 smtpd_listen = 127.0.0.1:2525
 submission_listen = 127.0.0.1:2587
 submissions_listen = 127.0.0.1:2465
+pop3_listen = 127.0.0.1:2110
+pop3s_listen = 127.0.0.1:2995
 
 # A self-signed certificate, made on the first start (key mode 0600).
 smtpd_tls_cert_file = ./var/tls/cert.pem
@@ -40,8 +42,6 @@ smtpd_tls_loglevel = 1
 smtpd_tls_received_header = yes
 imap_listen =
 imaps_listen =
-pop3_listen =
-pop3s_listen =
 )";
 }
 

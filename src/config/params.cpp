@@ -98,8 +98,8 @@ const std::vector<ParamDef>& table() {
     {"submissions_listen", T::address_list, "", "Submission over implicit TLS (port 465, RFC 8314) listening addresses; needs a certificate"},
     {"imap_listen", T::address_list, "", "IMAP (port 143, STARTTLS) listening addresses (not served yet: a later issue; set, it is ignored with a warning)"},
     {"imaps_listen", T::address_list, "", "IMAP over implicit TLS (port 993) listening addresses (not served yet: a later issue; set, it is ignored with a warning)"},
-    {"pop3_listen", T::address_list, "", "POP3 (port 110, STARTTLS) listening addresses (not served yet: a later issue; set, it is ignored with a warning)"},
-    {"pop3s_listen", T::address_list, "", "POP3 over implicit TLS (port 995) listening addresses (not served yet: a later issue; set, it is ignored with a warning)"},
+    {"pop3_listen", T::address_list, "", "POP3 (port 110, STLS) listening addresses, e.g. 0.0.0.0:110; empty: no POP3"},
+    {"pop3s_listen", T::address_list, "", "POP3 over implicit TLS (port 995) listening addresses; needs smtpd_tls_cert_file"},
     // TLS for the SMTP server (STARTTLS on smtpd_listen and submission_listen, implicit on submissions_listen)
     {"smtpd_tls_cert_file", T::string, "", "PEM certificate, followed by its chain, for STARTTLS and port 465"},
     {"smtpd_tls_key_file", T::string, "$smtpd_tls_cert_file", "PEM private key for smtpd_tls_cert_file (read as root, before privileges are dropped)"},

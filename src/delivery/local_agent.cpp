@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "rewrite/system_user.h"
+#include "store/change_hub.h"
 #include "store/mailbox_path.h"
 #include "store/maildir.h"
 #include "store/mbox.h"
@@ -109,6 +110,8 @@ Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_vi
           log::error("{}: could not remove {} after a failed fsync: {}", new_dir, *r, strerror(errno));
         return synced.error();
       }
+      // Durable: an IMAP client in IDLE on this INBOX hears of it now.
+      store::ChangeHub::process().changed(*dir);
       return Delivered{"delivered to maildir"};
     }
     case rewrite::Target::Kind::local_user:

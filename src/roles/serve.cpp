@@ -33,6 +33,7 @@
 #include "roles/submit_listener.h"
 #include "scheduler/acceptance.h"
 #include "scheduler/scheduler.h"
+#include "pop3/server/server.h"
 #include "smtp/server/server.h"
 
 namespace tern::roles {
@@ -82,8 +83,8 @@ int serve(const ServeOptions& opt) {
   if (!queue_lock) return startup_failure(*cfg, 75, queue_lock.error().detail);
   std::string pidf = pid_file(spool.dir());
 
-  // POP-before-SMTP logins, kept across reloads; the POP3/IMAP servers
-  // (issue 10) will record into it.
+  // POP-before-SMTP logins, kept across reloads; POP3 (and later IMAP)
+  // logins record into it.
   auto recent_logins = std::make_shared<policy::RecentLogins>();
   // Threads for AUTH password checks: they start at the first check, after
   // the fork below and the privilege drop.
@@ -121,7 +122,19 @@ int serve(const ServeOptions& opt) {
       acceptors.emplace_back(std::move(*acc), kind);
     }
   }
-  for (const char* param : {"imap_listen", "imaps_listen", "pop3_listen", "pop3s_listen"})
+  std::vector<std::pair<asio::ip::tcp::acceptor, bool>> pop3_acceptors;  // bool: implicit TLS
+  for (auto [param, implicit_tls] : {std::pair{"pop3_listen", false}, std::pair{"pop3s_listen", true}}) {
+    if (implicit_tls && !cfg->list(param).empty() && !services->pop3->tls)
+      return startup_failure(*cfg, 78,
+                             cfg->origin(param) + ": pop3s_listen needs a certificate: set smtpd_tls_cert_file "
+                                                  "and smtpd_tls_key_file (or smtpd_tls_chain_files), or empty it");
+    for (auto& addr : cfg->list(param)) {
+      auto acc = io::open_listener(ctx, addr);
+      if (!acc) return startup_failure(*cfg, 71, std::string(param) + ": " + acc.error().detail);
+      pop3_acceptors.emplace_back(std::move(*acc), implicit_tls);
+    }
+  }
+  for (const char* param : {"imap_listen", "imaps_listen"})
     if (!cfg->list(param).empty()) log::warn("{} is set but this service is not available yet; ignored", param);
 
   // Listeners are bound: now give up root, if we had it.
@@ -170,6 +183,11 @@ int serve(const ServeOptions& opt) {
     log::warn("client names will not be looked up: {}", r.error().detail);
   }
   for (auto& [acc, kind] : acceptors) server.listen(std::move(acc), kind);
+  // POP3 counts failed logins in the SMTP server's table: a guesser is
+  // slowed whichever protocol it tries.
+  pop3::Pop3Server pop3_server(ctx, server.auth_failures(), recent_logins.get());
+  pop3_server.set_services(services->pop3);
+  for (auto& [acc, implicit_tls] : pop3_acceptors) pop3_server.listen(std::move(acc), implicit_tls);
   SubmitListener submit(ctx, spool, committer, server);
   if (auto st = submit.start(); !st) log::warn("{}", st.error().detail);
   // `tern queue flush` and release ask here (roles/control.h), never by signal.
@@ -196,7 +214,8 @@ int serve(const ServeOptions& opt) {
   // shutdown_timeout; the Committer and the scheduler are then joined
   // (each wait bounded by the guard).
   std::function<void(const asio::error_code&)> wait_sessions = [&](const asio::error_code&) {
-    if (server.session_count() == 0 || std::chrono::steady_clock::now() >= guard->cut_short_at()) {
+    if ((server.session_count() == 0 && pop3_server.session_count() == 0) ||
+        std::chrono::steady_clock::now() >= guard->cut_short_at()) {
       ctx.stop();
       return;
     }
@@ -216,6 +235,7 @@ int serve(const ServeOptions& opt) {
       } else {
         services = *built;
         server.set_services(built->smtp);
+        pop3_server.set_services(built->pop3);
         if (auto r = make_resolver(*fresh); r)
           server.set_resolver(*r);
         else
@@ -239,6 +259,7 @@ int serve(const ServeOptions& opt) {
         if (helper) helper->close();
       });
       server.shutdown();
+      pop3_server.shutdown();
       submit.stop();
       sched.request_stop();
       wait_sessions({});

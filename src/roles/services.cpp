@@ -8,6 +8,7 @@
 
 #include "auth/user_db.h"
 #include "base/log.h"
+#include "pop3/server/store_maildrop.h"
 #include "roles/local_helper.h"
 #include "remote/remote_agent.h"
 #include "roles/password_verifier.h"
@@ -126,6 +127,12 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   auto delivery = std::make_shared<scheduler::DeliveryServices>(scheduler::DeliveryServices{cfg, *rw, agent, *remote});
   delivery->retry_rules = std::make_shared<const scheduler::retry::Rules>(std::move(*retry_rules));
   s.delivery = std::move(delivery);
+  auto pop3 = std::make_shared<pop3::Services>();
+  pop3->settings = pop3::read_settings(*cfg);
+  pop3->verifier = verifier;
+  pop3->tls = tls_server;
+  pop3->maildrops = std::make_shared<pop3::StoreMaildrops>(cfg->get("virtual_mailbox_base"));
+  s.pop3 = std::move(pop3);
   return s;
 }
 

@@ -7,6 +7,7 @@
 
 #include "base/result.h"
 #include "config/config.h"
+#include "pop3/server/host.h"
 #include "scheduler/scheduler.h"
 #include "smtp/server/services.h"
 
@@ -20,12 +21,14 @@ namespace tern::roles {
 struct ServiceSet {
   std::shared_ptr<const smtp::Services> smtp;
   std::shared_ptr<const scheduler::DeliveryServices> delivery;
+  std::shared_ptr<const pop3::Services> pop3;
 };
 
 // helper: the link to the root-owned local delivery process, when there is
 // one; privileged targets then go through it. recent_logins: the
 // POP-before-SMTP table, which outlives reloads (null: nothing feeds it).
-// The SMTP services carry one view per listener (smtp::Services).
+// The SMTP services carry one view per listener (smtp::Services). POP3
+// shares the password check, the TLS context and the rewriter's mailboxes.
 // previous: on reload, the running set; with a helper, certificate and key
 // files are then read through it (as root). If the TLS context cannot be
 // built (a missing file, a key that does not match), the running TLS

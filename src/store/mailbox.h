@@ -44,6 +44,7 @@ using MessageFlags = MaildirFlags;  // kFlagSeen etc. (maildir_filename.h)
 struct MessageInfo {
   uint32_t uid = 0;
   uint64_t size_bytes = 0;       // the file's bytes (LF line ends as stored)
+  uint64_t vsize_bytes = 0;      // with CRLF line ends (the ",W=" of the name); 0: not known yet (crlf_size)
   MessageFlags flags = 0;
   std::vector<std::string> keywords;  // as named in the folder, e.g. "$Junk"
   int64_t internal_date_s = 0;   // the file's mtime, seconds since the epoch
@@ -75,6 +76,10 @@ class Mailbox {
   virtual Result<UniqueFd> open_message(uint32_t uid) = 0;
   // The message's bytes (open_message, read whole).
   virtual Result<std::string> read(uint32_t uid) = 0;
+  // Its size with CRLF line ends, as POP3 and IMAP count it (RFC822.SIZE):
+  // vsize_bytes when the file name says it, else counted from the file
+  // once and kept in the snapshot.
+  virtual Result<uint64_t> crlf_size(uint32_t uid) = 0;
   // Adds then removes flags; the new flags are returned.
   virtual Result<MessageFlags> set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) = 0;
   // Adds then removes keywords (names as keyword_ok allows, any case);

@@ -97,7 +97,7 @@ Result<std::string> deliver_unnamed(int new_fd, const std::string& new_path, std
   if (Status st = write_and_sync(fd.get(), prefix, message, new_path); !st) return st.error();
   std::string proc = fmt::format("/proc/self/fd/{}", fd.get());
   for (int attempt = 0; attempt < kNameAttempts; ++attempt) {
-    std::string name = maildir_unique_name(prefix.size() + message.size());
+    std::string name = maildir_unique_name(prefix.size() + message.size(), crlf_size(prefix, message));
     if (::linkat(AT_FDCWD, proc.c_str(), new_fd, name.c_str(), AT_SYMLINK_FOLLOW) == 0) return name;
     if (errno == ENOENT && attempt == 0) return Error::temp(kNoTmpfile);  // no /proc
     if (errno != EEXIST) return fs::errno_error("link into", new_path, errno);
@@ -172,7 +172,7 @@ Result<std::string> maildir_deliver(const std::string& dir_arg, std::string_view
   std::string name;
   UniqueFd fd;
   for (int attempt = 0; attempt < kNameAttempts && !fd.valid(); ++attempt) {
-    name = maildir_unique_name(prefix.size() + message.size());
+    name = maildir_unique_name(prefix.size() + message.size(), crlf_size(prefix, message));
     fd.reset(::openat(tmp->get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd.valid() && errno != EEXIST) return fs::errno_error("create", fs::join(tmp_path, name), errno);
   }

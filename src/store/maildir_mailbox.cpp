@@ -16,6 +16,7 @@
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "store/change_hub.h"
 #include "store/maildir_name.h"
 #include "store/uidlist_file.h"
 
@@ -301,6 +302,7 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
       MaildirFilename parsed = parse_maildir_filename(c.name);
       info.uid = c.uid;
       info.size_bytes = parsed.size_bytes.value_or(static_cast<uint64_t>(st.st_size));
+      info.vsize_bytes = parsed.vsize_bytes.value_or(0);
       info.flags = parsed.flags;
       info.keywords = keyword_names(parsed.keywords);
       info.internal_date_s = st.st_mtim.tv_sec;
@@ -370,6 +372,30 @@ Result<std::string> MaildirMailbox::read(uint32_t uid) {
   return out;
 }
 
+Result<uint64_t> MaildirMailbox::crlf_size(uint32_t uid) {
+  MessageInfo* m = find_mut(uid);
+  if (!m) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
+  if (m->vsize_bytes != 0 || m->size_bytes == 0) return m->vsize_bytes;
+  auto fd = open_message(uid);
+  if (!fd) return fd.error();
+  // Streamed: a message may be large, and only its line ends matter.
+  uint64_t total = 0;
+  char prev = '\0';
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd->get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fs::errno_error("read", m->path, errno);
+    if (n == 0) break;
+    std::string_view chunk(buf, static_cast<size_t>(n));
+    total += store::crlf_size(chunk);
+    if (prev == '\r' && chunk.front() == '\n') --total;  // a CRLF across two reads
+    prev = chunk.back();
+  }
+  m->vsize_bytes = total;
+  return total;
+}
+
 // Renames a message for changed flags and keyword letters, following a
 // rename by someone else meanwhile (the change then applies to its flags).
 Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags add, MessageFlags remove,
@@ -386,7 +412,10 @@ Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags a
     std::string target = format_maildir_filename(parsed.base, flags, letters);
     if (target == name || ::renameat2(cur_fd_.get(), name.c_str(), cur_fd_.get(), target.c_str(),
                                       RENAME_NOREPLACE) == 0) {
-      if (target != name) ++modseq_;
+      if (target != name) {
+        ++modseq_;
+        ChangeHub::process().changed(dir_);
+      }
       name = target;
       m->flags = flags;
       m->keywords = keyword_names(parse_maildir_filename(target).keywords);
@@ -520,6 +549,7 @@ Status MaildirMailbox::expunge(uint32_t uid) {
   messages_.erase(messages_.begin() + static_cast<std::ptrdiff_t>(idx));
   names_.erase(names_.begin() + static_cast<std::ptrdiff_t>(idx));
   ++modseq_;
+  ChangeHub::process().changed(dir_);
   return ok_status();
 }
 
@@ -530,6 +560,7 @@ Result<uint32_t> MaildirMailbox::commit_tmp(const std::string& tmp_name, std::st
     ::unlinkat(tmp_fd_.get(), tmp_name.c_str(), 0);
     return r.error();
   }
+  ChangeHub::process().changed(dir_);
   return uid;
 }
 
@@ -539,7 +570,7 @@ Result<uint32_t> MaildirMailbox::append(std::string_view bytes, MessageFlags fla
   std::string name;
   UniqueFd fd;
   for (int attempt = 0; attempt < 5 && !fd.valid(); ++attempt) {
-    name = maildir_unique_name(bytes.size());
+    name = maildir_unique_name(bytes.size(), store::crlf_size(bytes));
     fd.reset(::openat(tmp_fd_.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd.valid() && errno != EEXIST) return fs::errno_error("create in", tmp_path, errno);
   }
@@ -568,7 +599,7 @@ Result<uint32_t> MaildirMailbox::copy_to(uint32_t uid, Mailbox& dest_arg) {
     // Keyword letters are per folder: name them in the destination's table.
     auto letters = dest->letters_for(m->keywords, true);
     if (!letters) return letters.error();
-    std::string name = maildir_unique_name(m->size_bytes);
+    std::string name = maildir_unique_name(m->size_bytes, m->vsize_bytes);
     if (::linkat(cur_fd_.get(), src.c_str(), dest->tmp_fd_.get(), name.c_str(), 0) == 0)
       return dest->commit_tmp(name, format_maildir_filename(name, m->flags, *letters));
     if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != ENOENT)

@@ -54,6 +54,7 @@ class MaildirMailbox final : public Mailbox {
   const MessageInfo* find(uint32_t uid) const override;
   Result<UniqueFd> open_message(uint32_t uid) override;
   Result<std::string> read(uint32_t uid) override;
+  Result<uint64_t> crlf_size(uint32_t uid) override;
   Result<MessageFlags> set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) override;
   Result<std::vector<std::string>> set_keywords(uint32_t uid, const std::vector<std::string>& add,
                                                 const std::vector<std::string>& remove) override;

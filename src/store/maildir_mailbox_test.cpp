@@ -15,6 +15,7 @@
 
 #include "store/maildir.h"
 #include "store/maildir_mailbox.h"
+#include "store/maildir_name.h"
 #include "store/maildir_store.h"
 #include "store/store_test_util.h"
 #include "store/uidlist.h"
@@ -536,6 +537,45 @@ TEST(MaildirStore, RefusesNamesThatLeaveTheMaildir) {
   stdfs::create_directory_symlink(t / "elsewhere", t / "acct/.Link");
   EXPECT_EQ(*store.list(), (std::vector<std::string>{"INBOX"}));
   EXPECT_FALSE(store.open("Link"));
+}
+
+}  // namespace
+
+namespace {
+
+// POP3 and IMAP report sizes with CRLF line ends: from the ",W=" of names
+// tern writes, else counted from the file (a message another program
+// delivered), with CRLFs already in the file not counted twice.
+TEST(MaildirMailbox, CrlfSizeFromNameOrCountedFromFile) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto mb = open_ok(store, "INBOX");
+  ASSERT_TRUE(maildir_deliver(t / "acct", "", "Subject: a\n\nA\nB\n"));
+  ASSERT_TRUE(mb->append("Subject: b\r\n\r\nmixed\nends\r\n", 0, 0));
+  stdfs::create_directories(t / "acct/new");
+  std::ofstream(t / "acct/new/1800000000.M1P1Q1.other") << "X: y\r\n\nbody\r\n\r\n\n";
+  ASSERT_TRUE(mb->refresh());
+  ASSERT_EQ(mb->messages().size(), 3u);
+  const auto& m = mb->messages();
+  EXPECT_EQ(m[0].vsize_bytes, 20u);            // 16 bytes, 4 LFs
+  EXPECT_EQ(m[1].vsize_bytes, 27u);            // 26 bytes, one bare LF
+  EXPECT_EQ(m[2].vsize_bytes, 0u);             // no ,W=: not known yet
+  EXPECT_NE(m[0].path.find(",W=20"), std::string::npos) << m[0].path;
+  auto counted = mb->crlf_size(m[2].uid);
+  ASSERT_TRUE(counted);
+  EXPECT_EQ(*counted, 18u);  // 16 bytes, two bare LFs
+  EXPECT_EQ(mb->messages()[2].vsize_bytes, 18u);  // kept
+  EXPECT_EQ(*mb->crlf_size(m[0].uid), 20u);
+  EXPECT_FALSE(mb->crlf_size(999));
+}
+
+TEST(MaildirName, CrlfSizeAcrossTwoParts) {
+  EXPECT_EQ(crlf_size(""), 0u);
+  EXPECT_EQ(crlf_size("\n"), 2u);
+  EXPECT_EQ(crlf_size("a\r\nb\n"), 6u);
+  EXPECT_EQ(crlf_size("a\r", "\nb"), 4u);  // one CRLF split between prefix and message
+  EXPECT_EQ(crlf_size("a\n", "\nb"), 6u);
+  EXPECT_EQ(crlf_size("", "\n"), 2u);
 }
 
 }  // namespace

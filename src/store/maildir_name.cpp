@@ -26,7 +26,21 @@ std::string maildir_escape_hostname(std::string_view host) {
   return out;
 }
 
-std::string maildir_unique_name(uint64_t size) {
+uint64_t crlf_size(std::string_view bytes) {
+  uint64_t bare = 0;
+  for (size_t pos = 0; (pos = bytes.find('\n', pos)) != std::string_view::npos; ++pos)
+    if (pos == 0 || bytes[pos - 1] != '\r') ++bare;
+  return bytes.size() + bare;
+}
+
+uint64_t crlf_size(std::string_view a, std::string_view b) {
+  uint64_t n = crlf_size(a) + crlf_size(b);
+  // An LF that starts b after a CR that ends a was counted as bare.
+  if (!a.empty() && !b.empty() && a.back() == '\r' && b.front() == '\n') --n;
+  return n;
+}
+
+std::string maildir_unique_name(uint64_t size, uint64_t vsize) {
   static std::atomic<uint64_t> counter{0};
   struct timeval tv;
   ::gettimeofday(&tv, nullptr);
@@ -38,8 +52,10 @@ std::string maildir_unique_name(uint64_t size) {
     if (::gethostname(buf, sizeof buf - 1) != 0) buf[0] = '\0';
     return maildir_escape_hostname(buf);
   }();
-  return fmt::format("{}.M{}P{}Q{}.{},S={}", static_cast<long long>(tv.tv_sec), static_cast<long>(tv.tv_usec),
-                     static_cast<long>(::getpid()), ++counter, host, size);
+  std::string name = fmt::format("{}.M{}P{}Q{}.{},S={}", static_cast<long long>(tv.tv_sec),
+                                 static_cast<long>(tv.tv_usec), static_cast<long>(::getpid()), ++counter, host, size);
+  if (vsize != 0) name += fmt::format(",W={}", vsize);
+  return name;
 }
 
 }  // namespace tern::store

@@ -88,10 +88,11 @@ TEST(Maildir, DeliverOneMessage) {
   ASSERT_EQ(list(md + "/new"), std::vector<std::string>{*name});
   EXPECT_EQ(slurp(md + "/new/" + *name), prefix + message);
   EXPECT_EQ(mode_of(md + "/new/" + *name), 0600u);
-  std::regex form(R"(^\d+\.M\d+P\d+Q\d+\.[^/:]+,S=(\d+)$)");
+  std::regex form(R"(^\d+\.M\d+P\d+Q\d+\.[^/:]+,S=(\d+),W=(\d+)$)");
   std::smatch m;
   ASSERT_TRUE(std::regex_match(*name, m, form)) << *name;
   EXPECT_EQ(std::stoul(m[1]), prefix.size() + message.size());
+  EXPECT_EQ(std::stoul(m[2]), prefix.size() + message.size() + 5);  // five LFs, sent as CRLF
 }
 
 TEST(Maildir, NamesAreUnique) {

@@ -178,6 +178,7 @@ asio::awaitable<void> Session::login(sasl::Credentials creds, std::string_view m
   }
   drop_ = std::move(opened.drop);
   deleted_.assign(drop_->messages().size(), false);
+  retrieved_.assign(drop_->messages().size(), false);
   user_ = std::move(result.user);
   state_ = State::transaction;
   if (auto* recent = host_.recent_logins()) recent->record(ip_);

@@ -71,19 +71,24 @@ asio::awaitable<void> Session::cmd_uidl(const Command& c) {
   out_ += kEndOfMultiline;
 }
 
-asio::awaitable<void> Session::cmd_retr(const Command& c) { co_await send_message(*c.msg, std::nullopt); }
+asio::awaitable<void> Session::cmd_retr(const Command& c) {
+  // Not `if (co_await ...)`: GCC 12 miscompiles a co_await in a condition
+  // into a trap (SIGILL).
+  const bool whole = co_await send_message(*c.msg, std::nullopt);
+  if (whole) retrieved_[*c.msg - 1] = true;
+}
 
 asio::awaitable<void> Session::cmd_top(const Command& c) { co_await send_message(*c.msg, c.lines); }
 
-asio::awaitable<void> Session::send_message(uint32_t n, std::optional<uint64_t> body_lines) {
+asio::awaitable<bool> Session::send_message(uint32_t n, std::optional<uint64_t> body_lines) {
   const MessageInfo* m = message(n);
-  if (!m) co_return;
+  if (!m) co_return false;
   auto reader = drop_->open_message(n - 1);
   if (!reader) {
     log::warn("pop3: {}: user={}: cannot read message {} ({}): {}", client_name_, str::printable(user_), n, m->uid,
               reader.error().detail);
     err("Cannot read the message; try again later", RespCode::sys_temp);
-    co_return;
+    co_return false;
   }
   ok(body_lines ? std::string() : fmt::format("{} octets", m->size));
   MultilineEncoder enc(body_lines);
@@ -94,17 +99,18 @@ asio::awaitable<void> Session::send_message(uint32_t n, std::optional<uint64_t> 
       log::warn("pop3: {}: user={}: read error in message {} ({}): {}; closing", client_name_,
                 str::printable(user_), n, m->uid, got.error().detail);
       hang_up_ = true;  // no final "."; the client must not take the part as whole
-      co_return;
+      co_return false;
     }
     if (*got == 0) break;
     enc.feed(std::string_view(buf.data(), *got), out_);
     if (out_.size() >= kReadChunk) {
       co_await flush();
-      if (closed_) co_return;
+      if (closed_) co_return false;
       watchdog_->arm(set_.timeout);
     }
   }
   enc.finish(out_);
+  co_return true;
 }
 
 asio::awaitable<void> Session::cmd_dele(const Command& c) {
@@ -129,10 +135,20 @@ asio::awaitable<void> Session::cmd_quit(const Command&) {
     hang_up(ok_line("Logging out"));
     co_return;
   }
-  // UPDATE (RFC 1939 section 6).
-  std::vector<size_t> gone;
-  for (size_t i = 0; i < deleted_.size(); ++i)
-    if (deleted_[i]) gone.push_back(i);
+  // UPDATE (RFC 1939 section 6). Retrieved messages that stay become
+  // \Seen first, as Dovecot marks them (pop3_no_flag_updates = no), so an
+  // IMAP client shows them read; a failure there only costs the flag.
+  std::vector<size_t> gone, seen;
+  for (size_t i = 0; i < deleted_.size(); ++i) {
+    if (deleted_[i])
+      gone.push_back(i);
+    else if (retrieved_[i])
+      seen.push_back(i);
+  }
+  if (!seen.empty())
+    if (auto st = drop_->mark_seen(seen); !st)
+      log::warn("pop3: {}: user={}: marking {} message(s) seen failed: {}", client_name_, str::printable(user_),
+                seen.size(), st.error().detail);
   if (!gone.empty()) {
     auto st = drop_->commit_deletions(gone);
     if (!st) {

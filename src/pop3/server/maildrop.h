@@ -21,6 +21,8 @@
 //     (fsync the directory before returning ok); it runs only at QUIT in
 //     the TRANSACTION state (the UPDATE state). A message already gone
 //     (another client, e.g. IMAP, expunged it) is not an error.
+//   - mark_seen(indices) sets IMAP's \Seen on messages RETR sent whole,
+//     at QUIT, before the deletions (gone meanwhile is not an error).
 // All calls happen on the session's thread; they may block on local disk
 // but not on the network.
 #pragma once
@@ -54,6 +56,7 @@ class Maildrop {
   virtual const std::vector<MessageInfo>& messages() const = 0;
   virtual Result<std::unique_ptr<MessageReader>> open_message(size_t index) = 0;
   virtual Status commit_deletions(const std::vector<size_t>& indices) = 0;
+  virtual Status mark_seen(const std::vector<size_t>& indices) = 0;
 };
 
 struct OpenResult {

@@ -36,6 +36,7 @@ struct Account {
   bool fail_read = false;  // open_message fails
   bool fail_commit = false;
   int commits = 0;
+  std::vector<std::string> seen;  // uids mark_seen was given, in order
 };
 
 class MemoryStore final : public MaildropStore {
@@ -71,6 +72,10 @@ class MemoryMaildrop final : public Maildrop {
   Result<std::unique_ptr<MessageReader>> open_message(size_t i) override {
     if (a_.fail_read) return Error::temp("injected read failure");
     return std::unique_ptr<MessageReader>(std::make_unique<MemoryReader>(snapshot_.at(i).bytes));
+  }
+  Status mark_seen(const std::vector<size_t>& indices) override {
+    for (size_t i : indices) a_.seen.push_back(snapshot_.at(i).uid);
+    return ok_status();
   }
   Status commit_deletions(const std::vector<size_t>& indices) override {
     ++a_.commits;

@@ -105,8 +105,9 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_quit(const Command& c);
   // The message a command names, or null after queuing the -ERR.
   const MessageInfo* message(uint32_t n);
-  // "+OK", then message n through the encoder, then ".".
-  asio::awaitable<void> send_message(uint32_t n, std::optional<uint64_t> body_lines);
+  // "+OK", then message n through the encoder, then "."; true when all of
+  // it was queued.
+  asio::awaitable<bool> send_message(uint32_t n, std::optional<uint64_t> body_lines);
   uint64_t live_count() const;
   uint64_t live_octets() const;
 
@@ -138,6 +139,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string user_;       // logged in as
   std::unique_ptr<Maildrop> drop_;
   std::vector<bool> deleted_;
+  std::vector<bool> retrieved_;  // sent whole by RETR: \Seen at QUIT
 };
 
 }  // namespace tern::pop3

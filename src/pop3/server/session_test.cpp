@@ -83,6 +83,7 @@ TEST(Pop3Session, StatListUidlRetrTop) {
   EXPECT_NE(w.find("+OK\r\nSubject: two\r\n\r\n.\r\n"), std::string::npos);
   EXPECT_NE(w.find("-ERR Already logged in\r\n"), std::string::npos);
   EXPECT_EQ(h.store->accounts["alice@virt.test"].commits, 0);  // QUIT with nothing marked
+  EXPECT_EQ(h.store->accounts["alice@virt.test"].seen, V{"uid-1"});  // RETR, not TOP, marks \Seen at QUIT
   EXPECT_TRUE(h.recent.recent("192.0.2.7", std::chrono::seconds(60)));
 }
 
@@ -90,9 +91,9 @@ TEST(Pop3Session, DeleteRsetAndQuitCommits) {
   FakeHost h;
   add_mail(h);
   auto t = testing::run(h, script({"USER alice@virt.test", "PASS secret", "DELE 1", "DELE 1", "RETR 1", "TOP 1 5",
-                                   "LIST 1", "UIDL 1", "STAT", "LIST", "RSET", "STAT", "DELE 2"}));
+                                   "LIST 1", "UIDL 1", "STAT", "LIST", "RSET", "STAT", "RETR 2", "DELE 2"}));
   EXPECT_EQ(testing::statuses(t.written), (V{"+OK", "+OK", "+OK", "+OK", "-ERR", "-ERR", "-ERR", "-ERR", "-ERR",
-                                             "+OK", "+OK", "+OK", "+OK", "+OK", "+OK"}));
+                                             "+OK", "+OK", "+OK", "+OK", "+OK", "+OK", "+OK"}));
   EXPECT_NE(t.written.find("-ERR Message 1 already deleted\r\n"), std::string::npos);
   uint64_t s1 = testing::pop3_size(kMsg1), s2 = testing::pop3_size(kMsg2);
   EXPECT_NE(t.written.find(fmt::format("+OK 1 {}\r\n", s2)), std::string::npos);  // STAT without the marked one
@@ -102,17 +103,19 @@ TEST(Pop3Session, DeleteRsetAndQuitCommits) {
   auto& a = h.store->accounts["alice@virt.test"];
   ASSERT_EQ(a.messages.size(), 1u);
   EXPECT_EQ(a.messages[0].uid, "uid-1");  // RSET undid DELE 1; only DELE 2 counted
+  EXPECT_TRUE(a.seen.empty());  // the one retrieved is deleted: nothing to mark
   EXPECT_FALSE(a.locked);
 }
 
 TEST(Pop3Session, DroppedConnectionDeletesNothing) {
   FakeHost h;
   add_mail(h);
-  auto t = testing::run(h, script({"USER alice@virt.test", "PASS secret", "DELE 1", "DELE 2"}, /*quit=*/false));
-  EXPECT_EQ(testing::statuses(t.written), (V{"+OK", "+OK", "+OK", "+OK", "+OK"}));
+  auto t = testing::run(h, script({"USER alice@virt.test", "PASS secret", "RETR 1", "DELE 1", "DELE 2"}, /*quit=*/false));
+  EXPECT_EQ(testing::statuses(t.written), (V{"+OK", "+OK", "+OK", "+OK", "+OK", "+OK"}));
   auto& a = h.store->accounts["alice@virt.test"];
   EXPECT_EQ(a.messages.size(), 2u);
   EXPECT_EQ(a.commits, 0);
+  EXPECT_TRUE(a.seen.empty());  // no QUIT: no flag changes either
   EXPECT_FALSE(a.locked);
   // A timeout: the same.
   FakeHost h2;

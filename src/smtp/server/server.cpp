@@ -3,11 +3,8 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
-#include <asio/redirect_error.hpp>
-#include <asio/steady_timer.hpp>
-#include <asio/use_awaitable.hpp>
 
-#include "base/log.h"
+#include "io/accept_loop.h"
 #include "smtp/server/session.h"
 
 namespace tern::smtp {
@@ -29,26 +26,13 @@ std::shared_ptr<const Services> SmtpServer::services() const {
 
 void SmtpServer::listen(asio::ip::tcp::acceptor acceptor, ListenerKind kind) {
   acceptors_.push_back(std::make_unique<asio::ip::tcp::acceptor>(std::move(acceptor)));
-  asio::co_spawn(ctx_, accept_loop(*acceptors_.back(), kind), asio::detached);
-}
-
-asio::awaitable<void> SmtpServer::accept_loop(asio::ip::tcp::acceptor& acc, ListenerKind kind) {
-  while (!shutting_down_) {
-    asio::error_code ec;
-    asio::ip::tcp::socket sock = co_await acc.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (shutting_down_) break;
-    if (ec) {
-      if (ec == asio::error::operation_aborted) break;
-      // EMFILE/ENFILE: back off instead of spinning (RELIABILITY.md #27).
-      log::warn("accept: {}; pausing for a second", ec.message());
-      asio::steady_timer t(ctx_, std::chrono::seconds(1));
-      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      continue;
-    }
+  auto start = [this, kind](asio::ip::tcp::socket sock) {
     io::Peer peer = io::peer_of(sock);
     auto session = std::make_shared<Session>(*this, std::make_unique<io::TcpStream>(std::move(sock)), std::move(peer), kind);
     asio::co_spawn(ctx_, session->run(), asio::detached);
-  }
+  };
+  asio::co_spawn(ctx_, io::accept_loop(*acceptors_.back(), [this] { return shutting_down_; }, start, ""),
+                 asio::detached);
 }
 
 bool SmtpServer::admit(const std::string& ip, std::string& why) {

@@ -54,7 +54,6 @@ class SmtpServer final : public SessionHost {
   void set_resolver(std::shared_ptr<dns::Resolver> r);
 
  private:
-  asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acc, ListenerKind kind);
   asio::io_context& ctx_;
   const queue::Spool& spool_;
   queue::Committer& committer_;

@@ -1,0 +1,16 @@
+// The accept loop every TCP listener runs (SMTP, POP3, later IMAP): accept,
+// hand the socket on, and on EMFILE/ENFILE pause a second instead of
+// spinning (RELIABILITY.md #27). It ends when the acceptor is closed or
+// `stopping` says so.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <functional>
+
+namespace tern::io {
+
+asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acc, std::function<bool()> stopping,
+                                  std::function<void(asio::ip::tcp::socket)> on_accept, const char* what);
+
+}  // namespace tern::io

@@ -1,0 +1,63 @@
+// ChangeHub: "this Maildir folder changed" from whoever changed it to the
+// sessions that watch it, inside one process: delivery calls changed() once
+// a message is durable in new/, and a MaildirMailbox after its own append,
+// expunge or flag change; an IMAP session in IDLE watches its folder and
+// refreshes when told, so new mail is pushed within a moment instead of
+// being found by polling (issue 10). Changes made by another process
+// (Dovecot, mutt, the root-side delivery process) are not seen here: a
+// watcher still checks now and then.
+//
+// Folders are named by their directory path; a trailing '/' does not
+// count, so delivery's "base/domain/user/" and the reader's root match.
+// Callbacks run on the thread that called changed(), with the hub's lock
+// held: they must only post work elsewhere (e.g. asio::post to the
+// session's executor) and never call back into the hub.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace tern::store {
+
+class ChangeHub {
+ public:
+  using Callback = std::function<void()>;
+
+  // Watching lasts as long as the returned object.
+  class Watch {
+   public:
+    ~Watch();
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+
+   private:
+    friend class ChangeHub;
+    Watch(ChangeHub& hub, std::string dir, uint64_t id) : hub_(hub), dir_(std::move(dir)), id_(id) {}
+    ChangeHub& hub_;
+    std::string dir_;
+    uint64_t id_;
+  };
+
+  // The process's hub.
+  static ChangeHub& process();
+
+  [[nodiscard]] std::unique_ptr<Watch> watch(std::string_view dir, Callback cb);
+  void changed(std::string_view dir);
+  size_t watcher_count() const;
+
+ private:
+  static std::string key(std::string_view dir);
+  void unwatch(const std::string& dir, uint64_t id);
+
+  mutable std::mutex mu_;
+  uint64_t next_id_ = 1;
+  std::unordered_map<std::string, std::vector<std::pair<uint64_t, Callback>>> watchers_;
+};
+
+}  // namespace tern::store
