@@ -8,7 +8,7 @@
 
 #include "auth/user_db.h"
 #include "base/log.h"
-#include "imap/server/mime_structure.h"
+#include "imap/server/mime_parser.h"
 #include "imap/server/store_accounts.h"
 #include "pop3/server/store_maildrop.h"
 #include "roles/local_helper.h"

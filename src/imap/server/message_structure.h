@@ -1,10 +1,11 @@
-// The seam to the MIME parser (a GMime module, later): what FETCH needs
+// The seam to the MIME parser (mime_parser.h adapts the mime module, on
+// GMime; roles sets it in Services::structure): what FETCH needs
 // that cannot be answered from the raw bytes. A MessageParser turns one
 // message (CRLF line ends, as IMAP sends it) into a MessageStructure that
 // answers ENVELOPE, BODY/BODYSTRUCTURE and numbered sections
 // (BODY[1.2], BODY[2.HEADER], BODY[1.MIME], BINARY[...]).
 //
-// Until one is wired (Services::structure is null), a FETCH asking for any
+// When none is wired (Services::structure is null), a FETCH asking for any
 // of these gets "NO [CANNOT] ... not available" and nothing else of that
 // FETCH is answered: a client never sees a made-up structure. SEARCH keys
 // never need it (header and body keys search the raw bytes).

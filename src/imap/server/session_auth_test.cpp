@@ -181,6 +181,20 @@ TEST(ImapSession, SaslResponseTooLongAndEnable) {
   EXPECT_EQ(h.verifier->calls, 1);
 }
 
+// A non-synchronising literal past the limit cannot be skipped safely
+// (its bytes are already coming): BAD [TOOBIG], BYE, and the connection
+// is closed before any of its bytes run as commands.
+TEST(ImapSession, OversizedNonSyncLiteralClosesTheConnection) {
+  FakeHost h;  // max_append_bytes 100000
+  std::deque<io::Segment> in{"", kLogin + "\r\n", "", "b APPEND INBOX {200000+}\r\nc LOGOUT\r\n", ""};
+  auto t = testing::run(h, in);
+  EXPECT_TRUE(tagged(t.written, "b").starts_with("b BAD [TOOBIG]")) << t.written;
+  EXPECT_TRUE(t.written.ends_with("* BYE Connection out of sync.\r\n")) << t.written;
+  EXPECT_EQ(tagged(t.written, "c"), "");
+  EXPECT_TRUE(t.closed);
+  EXPECT_EQ((*h.store_of().open("INBOX"))->messages().size(), 0u);
+}
+
 TEST(ImapSession, StoreUnavailableAtLogin) {
   FakeHost h;
   h.accounts->fail = true;

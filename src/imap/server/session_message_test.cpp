@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "imap/server/message_text.h"
+#include "imap/server/mime_parser.h"
 #include "imap/server/session_harness.h"
 
 namespace tern::imap {
@@ -149,6 +150,24 @@ TEST(ImapSelected, FetchThroughTheMimeSeam) {
   EXPECT_NE(t.written.find("* 1 FETCH (BINARY[1] {7}\r\ndecoded BINARY.SIZE[1] 7 BINARY[3] NIL)\r\nb OK"),
             std::string::npos)
       << t.written;
+}
+
+// The real parser (mime/, GMime) behind the seam.
+TEST(ImapSelected, FetchStructureWithTheMimeModule) {
+  FakeHost h;
+  h.deliver("From: Ann <ann@example.org>\nSubject: parts\nMIME-Version: 1.0\n"
+            "Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nhello\n"
+            "--b\nContent-Type: text/html\n\n<p>x</p>\n--b--\n");
+  h.edit().structure = std::make_shared<MimeParser>();
+  auto t = testing::run(h, script({kLogin, "s SELECT INBOX", "a FETCH 1 (ENVELOPE BODYSTRUCTURE BODY.PEEK[2] BODY.PEEK[3])",
+                                   "b FETCH 1 BODY[2.MIME]"}));
+  const std::string& w = t.written;
+  EXPECT_NE(w.find("* 1 FETCH (ENVELOPE ("), std::string::npos) << w;
+  EXPECT_NE(w.find("\"parts\""), std::string::npos);
+  EXPECT_NE(w.find(" BODYSTRUCTURE (("), std::string::npos);
+  EXPECT_NE(w.find(" BODY[2] {8}\r\n<p>x</p> BODY[3] NIL)\r\na OK Fetch completed.\r\n"), std::string::npos) << w;
+  EXPECT_NE(w.find("* 1 FETCH (BODY[2.MIME] {"), std::string::npos);
+  EXPECT_NE(w.find("Content-Type: text/html\r\n\r\n FLAGS (\\Seen))\r\nb OK"), std::string::npos) << w;
 }
 
 TEST(ImapSelected, StoreFlagsAndKeywords) {

@@ -1,7 +1,5 @@
-// Implementation of MimeParser (see mime_structure.h).
-#include "imap/server/mime_structure.h"
-
-#include <string>
+// MessageParser over mime::Message (see mime_parser.h).
+#include "imap/server/mime_parser.h"
 
 #include "mime/message.h"
 
@@ -10,8 +8,7 @@ namespace {
 
 class MimeStructure final : public MessageStructure {
  public:
-  // The bytes are kept here (the Message borrows CRLF bytes) and never move.
-  explicit MimeStructure(std::string_view bytes) : bytes_(bytes), message_(bytes_) {}
+  explicit MimeStructure(std::string_view crlf) : message_(crlf) {}
   std::string envelope() const override { return message_.envelope(); }
   std::string bodystructure(bool extensible) const override { return message_.body_structure(extensible); }
   std::optional<std::string> section(const Section& s, bool binary) const override {
@@ -24,8 +21,7 @@ class MimeStructure final : public MessageStructure {
   }
 
  private:
-  const std::string bytes_;
-  const mime::Message message_;
+  mime::Message message_;
 };
 
 }  // namespace
