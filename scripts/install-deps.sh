@@ -27,8 +27,8 @@ pkgs=(
   fail2ban
   # the throwaway DNS server of the dns tests (tests/e2e/dns_server.py)
   unbound
-  # POP3/IMAP clients of the e2e tests (test_pop3.py)
-  fetchmail
+  # POP3/IMAP clients of the e2e tests (test_pop3.py, test_imap.py)
+  fetchmail isync
 )
 
 # The unprivileged user tern's daemon runs as when started by root (mail_owner),

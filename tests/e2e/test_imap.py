@@ -10,6 +10,7 @@ wrong password, a second session seeing the first one's changes."""
 import imaplib
 import os
 import re
+import shutil
 import smtplib
 import socket
 import ssl
@@ -267,3 +268,78 @@ def test_dovecot_imap_reads_what_tern_wrote(imap, workdir):
     assert b"UID 1 FLAGS ()" in joined and re.search(rb"UID 2 FLAGS \((\\Answered \$Label1|\$Label1 \\Answered)\)",
                                                      joined), joined
     assert b"Subject: d2" in archived[0][1]
+
+
+def _mbsync(workdir, port, local, extra=""):
+    rc = os.path.join(workdir, "mbsyncrc")
+    with open(rc, "w") as f:
+        f.write(f"""IMAPAccount tern
+Host 127.0.0.1
+Port {port}
+User {ALICE}
+Pass secret
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore remote
+Account tern
+
+MaildirStore local
+Path {local}/
+Inbox {local}/INBOX
+SubFolders Verbatim
+
+Channel all
+Far :remote:
+Near :local:
+Patterns *
+Create Both
+Expunge Both
+SyncState *
+{extra}
+""")
+    r = subprocess.run(["mbsync", "-c", rc, "-V", "all"], capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "HOME": workdir})
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout + r.stderr
+
+
+@pytest.mark.skipif(shutil.which("mbsync") is None, reason="mbsync (isync) not installed")
+def test_mbsync_syncs_both_ways_then_finds_nothing_to_do(imap, workdir):
+    """mbsync is strict (UIDPLUS, UIDVALIDITY, UIDNEXT): a first sync pulls
+    the folders, a message made locally is pushed up, a flag set on the
+    server comes down, and a second run with no change moves nothing."""
+    for i in range(2):
+        deliver(imap, f"sync {i}")
+    imap.wait_for_mail(ALICE, 2)
+    local = os.path.join(workdir, "local")
+    os.makedirs(local)
+    _mbsync(workdir, imap.imap_port, local)
+    pulled = os.listdir(os.path.join(local, "INBOX", "new")) + os.listdir(os.path.join(local, "INBOX", "cur"))
+    assert len(pulled) == 2
+    assert os.path.isdir(os.path.join(local, "Sent", "cur"))
+    # A message written locally (as a mail client saves to Sent) goes up.
+    with open(os.path.join(local, "Sent", "cur", "1700000000.local:2,S"), "wb") as f:
+        f.write(b"From: alice@virt.test\nSubject: from mbsync\n\nup\n")
+    c = connect(imap)
+    ok(c.select("INBOX"))
+    ok(c.uid("STORE", "1", "+FLAGS", "(\\Flagged)"))
+    c.logout()
+    _mbsync(workdir, imap.imap_port, local)
+    c = connect(imap)
+    ok(c.select("Sent", readonly=True))
+    assert b"Subject: from mbsync" in ok(c.fetch("1", "(BODY.PEEK[])"))[0][1]
+    c.logout()
+    flagged = [n for n in os.listdir(os.path.join(local, "INBOX", "cur")) if ":2," in n and "F" in n.split(":2,")[1]]
+    assert len(flagged) == 1
+    # Nothing changed on either side: a third run moves nothing.
+    def state():
+        local_files = sorted(os.path.relpath(os.path.join(d, n), local) for d, _, names in os.walk(local)
+                             for n in names if "/cur" in d or "/new" in d)
+        c = connect(imap)
+        server = {box: ok(c.status(box, "(MESSAGES UIDNEXT)"))[0] for box in ("INBOX", "Sent", "Archive")}
+        c.logout()
+        return local_files, server
+    before = state()
+    _mbsync(workdir, imap.imap_port, local)
+    assert state() == before
