@@ -133,30 +133,56 @@ def test_store_copy_move_append_expunge_and_second_session_sees_it(imap):
     b.logout()
 
 
-def test_idle_gets_new_mail_pushed_by_delivery(imap):
-    """Pushed, not polled: IDLE's poll is every 30 s, the test allows 5."""
-    deliver(imap, "before")
-    imap.wait_for_mail(ALICE)
-    s = socket.create_connection(("127.0.0.1", imap.imap_port), timeout=10)
+def _idle_until_pushed(tern, s):
+    """On a connected (plain or TLS) socket: log in, select INBOX, IDLE,
+    deliver over SMTP, and expect the new EXISTS within 5 s."""
     f = s.makefile("rb")
+
+    def until_tagged(tag):
+        while True:
+            line = f.readline()
+            assert line, "connection closed"
+            if line.startswith(tag + b" "):
+                assert line.startswith(tag + b" OK"), line
+                return
+
     assert f.readline().startswith(b"* OK")
     s.sendall(b"a LOGIN alice@virt.test secret\r\n")
-    while not f.readline().startswith(b"a OK"):
-        pass
+    until_tagged(b"a")
     s.sendall(b"b SELECT INBOX\r\n")
-    while not f.readline().startswith(b"b OK"):
-        pass
+    until_tagged(b"b")
     s.sendall(b"c IDLE\r\n")
     assert f.readline().startswith(b"+ ")
     start = time.monotonic()
-    deliver(imap, "during idle")
+    deliver(tern, "during idle")
     line = f.readline()
     assert line == b"* 2 EXISTS\r\n", line
     assert time.monotonic() - start < 5
     s.sendall(b"DONE\r\n")
-    assert f.readline().startswith(b"c OK")
+    until_tagged(b"c")
     s.sendall(b"d LOGOUT\r\n")
     s.close()
+
+
+def test_idle_gets_new_mail_pushed_by_delivery(imap):
+    """Pushed, not polled: IDLE's poll is every 30 s, the test allows 5."""
+    deliver(imap, "before")
+    imap.wait_for_mail(ALICE)
+    _idle_until_pushed(imap, socket.create_connection(("127.0.0.1", imap.imap_port), timeout=10))
+
+
+def test_idle_push_over_imaps(make_tern, workdir):
+    """The push interrupts a pending read of an OpenSSL stream as it does a
+    plain one, and the session goes on over TLS."""
+    pki = Pki(workdir)
+    cert, key = pki.issue("server")
+    port = free_port()
+    t = make_tern({"smtpd_tls_cert_file": cert, "smtpd_tls_key_file": key, "imaps_listen": f"127.0.0.1:{port}"})
+    deliver(t, "before")
+    t.wait_for_mail(ALICE)
+    ctx = ssl.create_default_context(cafile=pki.ca)
+    ctx.check_hostname = False
+    _idle_until_pushed(t, ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10)))
 
 
 def test_names_that_try_to_escape_and_bad_logins(imap):
