@@ -15,12 +15,26 @@ void Session::sync(bool allow_expunge) {
   if (!box_) return;
   if (auto r = box_->refresh(); !r)
     log::warn("imap: {}: user={}: refresh of {}: {}", client_name_, user_, box_->name(), r.error().detail);
+  announce_keywords();
   view_.sync(*box_, allow_expunge, out_);
+}
+
+void Session::announce_keywords() {
+  if (!box_) return;
+  auto now = box_->keywords();
+  bool new_one = false;
+  for (const auto& kw : now)
+    if (std::find(told_keywords_.begin(), told_keywords_.end(), kw) == told_keywords_.end()) new_one = true;
+  if (!new_one) return;
+  out_ += flags_response(now);
+  out_ += permanent_flags_response(now, read_only_);
+  told_keywords_ = std::move(now);
 }
 
 void Session::deselect() {
   box_.reset();
   view_ = SelectedView{};
+  told_keywords_.clear();
   cached_uid_ = 0;
   cached_bytes_.clear();
   if (state_ == State::selected) state_ = State::authenticated;
@@ -80,6 +94,7 @@ asio::awaitable<void> Session::select(const Call& k, bool read_only) {
   view_.reset(*box_);
   state_ = State::selected;
   auto keywords = box_->keywords();
+  told_keywords_ = keywords;
   out_ += flags_response(keywords);
   untagged(std::to_string(view_.size()) + " EXISTS");
   untagged("0 RECENT");

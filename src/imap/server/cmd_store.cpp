@@ -65,6 +65,7 @@ asio::awaitable<void> Session::cmd_store(const Call& k) {
     }
     m = box_->find(uid);
     if (!m) continue;
+    announce_keywords();  // a keyword this STORE created
     view_.set_flags(uid, m->flags, m->keywords);
     if (!req.silent) {
       std::string uid_item = k.uid ? "UID " + std::to_string(uid) + " " : "";

@@ -142,6 +142,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void deselect();
   // refresh() and sync of the view (untagged responses into out_).
   void sync(bool allow_expunge);
+  // A keyword the client was not told of in FLAGS (another session, or
+  // this STORE, made it) must be announced before any FETCH shows it (RFC
+  // 9051 7.3.5): untagged FLAGS and PERMANENTFLAGS again.
+  void announce_keywords();
   // The UIDs a sequence set names (by UID or by sequence number), ascending;
   // nullopt after a BAD.
   std::optional<std::vector<uint32_t>> resolve_set(const Call& k, size_t arg);
@@ -193,6 +197,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<store::Mailbox> box_;
   bool read_only_ = false;
   SelectedView view_;
+  std::vector<std::string> told_keywords_;  // in the last FLAGS sent
   // APPEND's literal, streamed in.
   bool appending_ = false;
   std::string append_buf_;

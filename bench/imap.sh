@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# IMAP benchmark: tern vs a throwaway Dovecot 2.3, both driven by Dovecot's
+# own load generator, imaptest (../shared/tools/imaptest: built on first
+# use), in the same run, with the same passwd-file (tern's hashes, made by
+# `tern user add`): imaptest's stress mode (a random but repeatable mix of
+# LOGIN, SELECT, FETCH, STORE, EXPUNGE, APPEND, LOGOUT that also checks
+# every answer against the state it tracks) at each client count, in the
+# default mix and with sessions that stay logged in (STRESS_EXTRA=logout=0).
+# Reported: commands per second and imaptest's error count per server, and
+# tern/Dovecot as a ratio. See bench/README.md.
+#
+# Run as root (the reference Dovecot needs it), by hand; never by the tests.
+#   bench/imap.sh
+#   SECS=10 CLIENTS=10 bench/imap.sh        # quick run
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TERN=${TERN_BINARY:-$ROOT/build/tern}
+IMAPTEST_TOOLS=${IMAPTEST_TOOLS:-$ROOT/../shared/tools/imaptest}
+SECS=${SECS:-30}
+CLIENTS=${CLIENTS:-"10 50"}
+USERS=${USERS:-20}
+HASH=${HASH:-yescrypt}                  # what `tern user add` makes
+MIXES=${MIXES:-"default logged-in"}
+RESULTS=${RESULTS:-$ROOT/bench/results-imap.txt}
+KEEP=${KEEP:-0}
+
+BENCH_NAME=imap
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
+
+[[ $(id -u) -eq 0 ]] || die "run as root (the reference Dovecot needs it)"
+[[ -x $TERN ]] || die "$TERN missing (./scripts/build.sh)"
+[[ -x $IMAPTEST_TOOLS/run.sh ]] || die "no imaptest tools at $IMAPTEST_TOOLS"
+
+work=$(mktemp -d /tmp/tern-bench-imap.XXXXXX)
+chmod 755 "$work"  # the reference Dovecot (as its own users) reads the passwd-file below it
+tern_pid=
+cleanup() {
+  stop_pid_var tern_pid
+  [[ $KEEP == 1 ]] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+# tern: IMAP on a free port, users user1..N@example.test with password "pass".
+port=$(free_port)
+smtp_port=$(free_port)
+{
+  tern_bench_config "$work" "$work/users"
+  echo "virtual_mailbox_domains = example.test"
+  echo "smtpd_listen = 127.0.0.1:$smtp_port"
+  echo "imap_listen = 127.0.0.1:$port"
+  echo "smtpd_sasl_failure_limit = 0"
+} >"$work/main.cf"
+: >"$work/users"
+for i in $(seq 1 "$USERS"); do
+  echo pass | "$TERN" -c "$work/main.cf" user add "user$i@example.test" --password-stdin >/dev/null
+done
+"$TERN" -c "$work/main.cf" serve >"$work/tern.stderr" 2>&1 &
+tern_pid=$!
+wait_banner "$smtp_port" || die "tern did not start: $(cat "$work/tern.stderr")"
+
+run_mix() { # server mix clients -> "cmds_per_sec errors"
+  local server=$1 mix=$2 clients=$3 extra="" out
+  [[ $mix == logged-in ]] && extra="logout=0"
+  local -a env=(SECS="$SECS" CLIENTS="$clients" IMAP_USER='user%d@example.test' IMAP_USERS="$USERS"
+                IMAP_PASS=pass STRESS_EXTRA="$extra" IMAPTEST_STATE="$work/imaptest-$server")
+  if [[ $server == tern ]]; then
+    out=$(env "${env[@]}" IMAP_PORT="$port" bash "$IMAPTEST_TOOLS/run.sh" stress 2>"$work/$server-$mix-$clients.log")
+  else
+    out=$(env "${env[@]}" REF_USERS_FILE="$work/users" bash "$IMAPTEST_TOOLS/run.sh" reference stress \
+          2>"$work/$server-$mix-$clients.log")
+  fi
+  echo "$out" >>"$work/$server-$mix-$clients.log"
+  local line
+  line=$(grep -m1 '^stress ' <<<"$out" || true)
+  [[ -n $line ]] || { echo "FAIL FAIL"; return; }
+  sed -E 's/.*cmds_per_sec=([0-9.]+).*errors=([0-9]+).*/\1 \2/' <<<"$line"
+}
+
+{
+  echo "# bench/imap.sh  $(date -u +%Y-%m-%dT%H:%MZ)  $(uname -r)  $(nproc) cores"
+  echo "# imaptest stress, ${SECS}s per cell, $USERS users, $HASH hashes in one passwd-file for both"
+  printf '%-10s %-8s %14s %8s %14s %8s %8s\n' mix clients tern_cmds/s errors dovecot_cmds/s errors ratio
+  for mix in $MIXES; do
+    for c in $CLIENTS; do
+      read -r t_rate t_err < <(run_mix tern "$mix" "$c")
+      read -r d_rate d_err < <(run_mix dovecot "$mix" "$c")
+      ratio=$(python3 -c "import sys; t,d=sys.argv[1:]; print(f'{float(t)/float(d):.2f}' if 'FAIL' not in (t,d) and float(d) > 0 else '-')" "$t_rate" "$d_rate")
+      printf '%-10s %-8s %14s %8s %14s %8s %8s\n' "$mix" "$c" "$t_rate" "$t_err" "$d_rate" "$d_err" "$ratio"
+    done
+  done
+} | tee "$RESULTS"
