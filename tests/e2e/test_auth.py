@@ -157,7 +157,9 @@ def test_every_reply_code_and_a_clean_state_after_errors(open_tern):
     assert "Sanitizer" not in open_tern.read_stderr() and "runtime error" not in open_tern.read_stderr()
 
 
-def test_unknown_user_and_wrong_password_look_the_same(open_tern):
+def test_unknown_user_and_wrong_password_look_the_same(make_tern):
+    open_tern = make_tern({**OPEN, "smtpd_sasl_failure_limit": "0"})  # a dozen failures, none refused
+
     def attempt(user):
         c = RawSMTP(open_tern.port, timeout=30)
         ehlo(c)
@@ -167,15 +169,20 @@ def test_unknown_user_and_wrong_password_look_the_same(open_tern):
         c.close()
         return reply, elapsed
 
-    (known, t_known), (unknown, t_unknown) = attempt("alice@virt.test"), attempt("nobody@virt.test")
+    (known, _), (unknown, _) = attempt("alice@virt.test"), attempt("nobody@virt.test")
     assert known == unknown and known[0] == 535
     # Both pay for a yescrypt check (~tens of ms or more); without the dummy
     # hash the unknown user would be answered in well under a millisecond.
-    t_known2 = attempt("alice@virt.test")[1]
-    t_unknown2 = attempt("nobody@virt.test")[1]
-    assert min(t_unknown, t_unknown2) > 0.3 * min(t_known, t_known2), (t_known, t_known2, t_unknown, t_unknown2)
+    # The fastest of several interleaved attempts is each one's own cost; a
+    # single pair was at the mercy of whatever else the machine was doing.
+    rounds = 5
+    t_known, t_unknown = [], []
+    for _ in range(rounds):
+        t_known.append(attempt("alice@virt.test")[1])
+        t_unknown.append(attempt("nobody@virt.test")[1])
+    assert min(t_unknown) > 0.3 * min(t_known), (t_known, t_unknown)
     log = open_tern.log()
-    assert log.count("SASL PLAIN authentication failed: authentication failure") == 4
+    assert log.count("SASL PLAIN authentication failed: authentication failure") == 2 + 2 * rounds
 
 
 def test_a_burst_of_logins_does_not_stall_another_session(open_tern):
