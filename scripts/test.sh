@@ -8,31 +8,35 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 export CCACHE_DIR="${CCACHE_DIR:-$PWD/.ccache}"
 PY=/usr/bin/python3
+# Each stage's heading carries the seconds since the start, so that a slow
+# stage shows in CI's log (the whole run should stay under 30 minutes).
+started=$(date +%s)
+stage() { echo "== $* [$(( $(date +%s) - started ))s]"; }
 FUZZ_SECONDS="${FUZZ_SECONDS:-10}"
 FUZZ_SEED="${FUZZ_SEED:-1}"
 
-echo "== dependency rule (modules include only what they link)"
+stage "dependency rule (modules include only what they link)"
 $PY scripts/check-layers.py
 
-echo "== parameters (every one in the table is read by code and documented)"
+stage "parameters (every one in the table is read by code and documented)"
 $PY scripts/check-params.py
 
-echo "== build (release, -Werror)"
+stage "build (release, -Werror)"
 ./scripts/build.sh -DTERN_WERROR=ON
 
-echo "== unit tests"
+stage "unit tests"
 ctest --test-dir build --output-on-failure -j2
 
-echo "== end-to-end tests"
+stage "end-to-end tests"
 $PY -m pytest -n 2 -q -p no:cacheprovider tests/e2e
 
 if [ "${TERN_SKIP_SANITIZERS:-0}" != 1 ]; then
-  echo "== ASan/UBSan build"
+  stage "ASan/UBSan build"
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTERN_SANITIZE=ON -DTERN_WERROR=ON >/dev/null
   ninja -C build-asan
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   ./build-asan/unit_tests --gtest_brief=1
-  echo "== end-to-end tests against the sanitizer build (every file, both cores)"
+  stage "end-to-end tests against the sanitizer build (every file, both cores)"
   # The daemons' sanitizer reports go to files, so that one in a daemon or a
   # child whose output no test read still fails the run. TERN_SANITIZED
   # tells conftest.py to preload the ASan runtime before an LD_PRELOAD shim;
@@ -54,7 +58,7 @@ if [ "${TERN_SKIP_SANITIZERS:-0}" != 1 ]; then
 fi
 
 if [ "${TERN_SKIP_FUZZ:-0}" != 1 ]; then
-  echo "== fuzz targets (${FUZZ_SECONDS}s each)"
+  stage "fuzz targets (${FUZZ_SECONDS}s each)"
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTERN_FUZZ=ON >/dev/null
   fuzzers=$(ls src/*/*_fuzz.cpp src/*/*/*_fuzz.cpp 2>/dev/null)
   ninja -C build-fuzz $(for f in $fuzzers; do basename "$f" .cpp; done)
@@ -80,4 +84,4 @@ if [ "${TERN_SKIP_FUZZ:-0}" != 1 ]; then
   done
   rm -rf "$scratch"
 fi
-echo "== all tests passed"
+stage "all tests passed"
