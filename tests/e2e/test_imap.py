@@ -7,6 +7,7 @@ the same Maildir sees the same UIDs and flags; POP3 and IMAP name a message
 alike. Beyond the happy path: names that try to leave the Maildir, a
 wrong password, a second session seeing the first one's changes."""
 
+import base64
 import imaplib
 import os
 import re
@@ -298,6 +299,62 @@ def test_dovecot_imap_reads_what_tern_wrote(imap, workdir):
     assert b"UID 1 FLAGS ()" in joined and re.search(rb"UID 2 FLAGS \((\\Answered \$Label1|\$Label1 \\Answered)\)",
                                                      joined), joined
     assert moved in archived[0][1], (moved, archived)
+
+
+def test_namespace_list_extended_and_binary(imap):
+    """NAMESPACE, LIST-EXTENDED with LIST-STATUS and the SPECIAL-USE
+    selection as a webmail sends them, and BINARY: an attachment of every
+    byte value comes back decoded, exactly, as a literal8 (it holds NULs)."""
+    blob = bytes(range(256)) * 4
+    b64 = base64.encodebytes(blob).decode()
+    body = ("--sep\nContent-Type: text/plain\n\nsee attached\n--sep\n"
+            "Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
+            + b64 + "--sep\nContent-Type: text/plain\nContent-Transfer-Encoding: x-uuencode\n\nbegin\n--sep--\n")
+    deliver(imap, "blob", body=body,
+            extra_headers="MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=sep\r\n")
+    imap.wait_for_mail(ALICE, 1)
+    c = connect(imap)
+    caps = c.capabilities
+    for cap in ("NAMESPACE", "LIST-EXTENDED", "LIST-STATUS", "SPECIAL-USE", "ESEARCH", "BINARY", "STATUS=SIZE"):
+        assert cap in caps, caps
+    assert [int(x.split("=")[1]) for x in caps if x.startswith("APPENDLIMIT=")] == [1048576]  # message_size_limit
+    assert ok(c.namespace()) == [b'(("" ".")) NIL NIL']
+    ok(c.create("Lists.tern"))
+    ok(c.subscribe("Lists.tern"))
+    ok(c.subscribe("INBOX"))
+    # imaplib joins LIST's arguments with spaces: the extended form goes through as written.
+    listed = ok(c.list('""', '* RETURN (SUBSCRIBED STATUS (MESSAGES UNSEEN SIZE))'))
+    assert b'(\\HasNoChildren \\Subscribed) "." INBOX' in listed, listed
+    assert b'(\\HasNoChildren \\Subscribed) "." Lists.tern' in listed, listed
+    statuses = c.response("STATUS")[1]  # LIST-STATUS: one STATUS after each selectable folder listed
+    assert any(st.startswith(b"INBOX (MESSAGES 1 UNSEEN 1 SIZE ") for st in statuses), statuses
+    assert b"Lists.tern (MESSAGES 0 UNSEEN 0 SIZE 0)" in statuses, statuses
+    assert len(statuses) == 7, statuses  # INBOX, the five special folders, Lists.tern; not the parent "Lists"
+    special = ok(c.list("(SPECIAL-USE)", '""' + " *"))
+    assert sorted(l.split()[-1] for l in special) == [b"Archive", b"Drafts", b"Junk", b"Sent", b"Trash"], special
+    with pytest.raises(imaplib.IMAP4.error, match="BAD.*Unknown LIST selection option"):
+        c.list("(BOGUS)", '"" *')
+    ok(c.select("INBOX"))
+    got = ok(c.uid("FETCH", "1", "(BINARY.PEEK[2] BINARY.SIZE[2])"))
+    assert got[0][1] == blob
+    assert re.search(rb"BINARY.SIZE\[2\] %d" % len(blob), got[1] if isinstance(got[1], bytes) else got[1][0]), got
+    typ, data = c.uid("FETCH", "1", "(BINARY.PEEK[3])")
+    assert typ == "NO" and b"[UNKNOWN-CTE]" in data[0], (typ, data)
+    # The client's raw view of the literal8 marker (imaplib reads "~{n}" as a literal too).
+    raw = socket.create_connection(("127.0.0.1", imap.imap_port), timeout=30)
+    appended = b"From: a@b\r\nSubject: nul\r\n\r\nx\x00y\r\n"  # RFC 3516: APPEND takes a literal8 too
+    raw.sendall(b'a LOGIN alice@virt.test secret\r\nb SELECT INBOX\r\nc FETCH 1 BINARY.PEEK[2]\r\n'
+                b'e APPEND Lists.tern ~{%d+}\r\n%s\r\nf STATUS Lists.tern (MESSAGES)\r\nd LOGOUT\r\n'
+                % (len(appended), appended))
+    seen = b""
+    while b"d OK" not in seen:
+        chunk = raw.recv(65536)
+        assert chunk, seen
+        seen += chunk
+    raw.close()
+    assert b"* 1 FETCH (BINARY[2] ~{%d}\r\n" % len(blob) in seen
+    assert b"e OK [APPENDUID " in seen and b"* STATUS Lists.tern (MESSAGES 1)" in seen, seen[-400:]
+    c.logout()
 
 
 def _mbsync(workdir, port, local, extra=""):

@@ -9,6 +9,7 @@
 
 #include "imap/proto/command_reader.h"
 #include "imap/proto/fetch.h"
+#include "imap/proto/list.h"
 #include "imap/proto/search.h"
 #include "imap/proto/store.h"
 
@@ -20,6 +21,7 @@ void parse_typed(const Command& c) {
   (void)parse_search(c.args, 0);
   (void)parse_fetch(c.args, 1);
   (void)parse_store(c.args, 1);
+  (void)parse_list(c.args);
   for (const auto& a : c.args) (void)a.astring();
 }
 

@@ -4,6 +4,7 @@
 
 #include "imap/proto/command_reader.h"
 #include "imap/proto/fetch.h"
+#include "imap/proto/list.h"
 #include "imap/proto/response.h"
 #include "imap/proto/search.h"
 #include "imap/proto/sequence_set.h"
@@ -270,3 +271,24 @@ TEST(Response, Strings) {
 }
 
 }  // namespace
+
+TEST(ListArgs, PlainAndExtendedForms) {
+  auto plain = std::get<ListRequest>(parse_list(args_of("\"\" *")));
+  EXPECT_FALSE(plain.extended);
+  EXPECT_EQ(plain.patterns, std::vector<std::string>{"*"});
+  auto ext = std::get<ListRequest>(parse_list(
+      args_of("(SUBSCRIBED RECURSIVEMATCH remote) Work (INBOX \"a b\" %) RETURN (children STATUS (MESSAGES unseen))")));
+  EXPECT_TRUE(ext.extended && ext.select_subscribed && ext.recursive_match && ext.return_children);
+  EXPECT_FALSE(ext.select_special_use || ext.return_subscribed || ext.return_special_use);
+  EXPECT_EQ(ext.reference, "Work");
+  EXPECT_EQ(ext.patterns, (std::vector<std::string>{"INBOX", "a b", "%"}));
+  EXPECT_EQ(ext.status_items, (std::vector<std::string>{"MESSAGES", "UNSEEN"}));
+  auto ret = std::get<ListRequest>(parse_list(args_of("\"\" * RETURN (SUBSCRIBED SPECIAL-USE)")));
+  EXPECT_TRUE(ret.extended && ret.return_subscribed && ret.return_special_use);
+  EXPECT_TRUE(std::get<ListRequest>(parse_list(args_of("() \"\" *"))).extended);
+  for (const char* wrong : {"\"\"", "\"\" * *", "(RECURSIVEMATCH) \"\" *", "(BOGUS) \"\" *", "\"\" ()",
+                            "\"\" * RETURN", "\"\" * RETURN (STATUS)", "\"\" * RETURN (STATUS ())",
+                            "\"\" * RETURN (STATUS (BOGUS))", "\"\" * RETURN (BOGUS)", "\"\" * OTHER ()",
+                            "\"\" * RETURN () ()", "(\"\") * \"\"", "\"\" ((x))"})
+    EXPECT_TRUE(std::holds_alternative<std::string>(parse_list(args_of(wrong)))) << wrong;
+}

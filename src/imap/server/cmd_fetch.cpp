@@ -34,7 +34,11 @@ bool needs_structure(const FetchAtt& a) {
   }
 }
 
-std::string literal(std::string_view bytes) { return "{" + std::to_string(bytes.size()) + "}\r\n" + std::string(bytes); }
+// A literal; decoded BINARY content with a NUL goes as a literal8 (RFC 3516 4.3).
+std::string literal(std::string_view bytes, bool binary = false) {
+  bool nul = binary && bytes.find('\0') != std::string_view::npos;
+  return (nul ? "~{" : "{") + std::to_string(bytes.size()) + "}\r\n" + std::string(bytes);
+}
 
 std::string_view cut(std::string_view s, const FetchAtt& a) {
   if (!a.partial) return s;
@@ -96,7 +100,7 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
     req.atts.insert(req.atts.begin(), uid_att);
   }
   sets_seen = sets_seen && !read_only_;
-  bool missing = false;
+  bool missing = false, unknown_cte = false;
   for (uint32_t uid : *uids) {
     const store::MessageInfo* m = box_->find(uid);
     auto msn = view_.msn_of(uid);
@@ -144,7 +148,7 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
           std::string part;
           const Section& s = a.section;
           if (!s.part.empty() || s.text == Section::Text::mime) {
-            auto got = parsed_structure->section(s, false);
+            auto got = parsed_structure->section(s);
             if (!got) {
               add(a.response_name() + " NIL");
               break;
@@ -163,13 +167,21 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
           break;
         }
         case K::binary: case K::binary_size: {
-          auto got = parsed_structure->section(a.section, true);
-          if (a.kind == K::binary_size) add(a.response_name() + " " + std::to_string(got ? got->size() : 0));
-          else add(a.response_name() + " " + (got ? literal(cut(*got, a)) : std::string("NIL")));
+          using S = MessageStructure::Decoded::Status;
+          auto got = parsed_structure->binary(a.section.part);
+          if (got.status == S::unknown_cte) {
+            unknown_cte = true;
+            failed = true;
+            break;
+          }
+          bool ok = got.status == S::ok;
+          if (a.kind == K::binary_size) add(a.response_name() + " " + std::to_string(ok ? got.bytes.size() : 0));
+          else add(a.response_name() + " " + (ok ? literal(cut(got.bytes, a), true) : std::string("NIL")));
           break;
         }
         case K::modseq: break;  // refused above
       }
+      if (failed) break;
     }
     if (failed) {
       missing = true;
@@ -179,6 +191,10 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
     out_ += "* " + std::to_string(*msn) + " FETCH (" + items + ")\r\n";
     if (out_.size() >= kFetchFlushBytes) co_await flush();
     if (closed_) co_return;
+  }
+  if (unknown_cte) {
+    no(k, "[UNKNOWN-CTE] A part's Content-Transfer-Encoding cannot be decoded; fetch it with BODY[].");
+    co_return;
   }
   if (missing) {
     sync(k.uid);

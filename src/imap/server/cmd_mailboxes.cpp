@@ -1,10 +1,13 @@
-// The mailbox commands of the authenticated state: LIST and LSUB (RFC 3501
-// 6.3.8/6.3.9, with RFC 3348's \HasChildren / \HasNoChildren), CREATE,
+// The mailbox commands of the authenticated state: LIST (RFC 3501 6.3.8,
+// RFC 5258 LIST-EXTENDED, RFC 5819 LIST-STATUS, RFC 6154 selection
+// SPECIAL-USE, RFC 3348 \HasChildren / \HasNoChildren) and LSUB, CREATE,
 // DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS (RFC 9051 6.3.11, RFC 8438
-// SIZE). Names go through names.h (folder_of) before the store sees them.
+// SIZE, RFC 7889 APPENDLIMIT). Names go through names.h (folder_of) before
+// the store sees them.
 #include <map>
 
 #include "base/log.h"
+#include "imap/proto/list.h"
 #include "imap/proto/response.h"
 #include "imap/server/message_size.h"
 #include "imap/server/names.h"
@@ -21,6 +24,28 @@ std::optional<std::string> list_arg(const Value& v) {
 }
 
 std::string mailbox_out(const std::string& name) { return format_astring(name); }
+
+// STATUS's answer for one mailbox: "MESSAGES 3 UIDNEXT 9" for items already checked.
+std::string status_items(store::Mailbox& box, const std::vector<std::string>& wanted, uint64_t append_limit) {
+  std::string items;
+  for (const auto& w : wanted) {
+    uint64_t v = 0;
+    if (w == "MESSAGES") v = box.messages().size();
+    else if (w == "UIDNEXT") v = box.uidnext();
+    else if (w == "UIDVALIDITY") v = box.uidvalidity();
+    else if (w == "UNSEEN" || w == "DELETED") {
+      auto bit = w == "UNSEEN" ? store::kFlagSeen : store::kFlagDeleted;
+      for (const auto& m : box.messages()) v += w == "UNSEEN" ? !(m.flags & bit) : (m.flags & bit) != 0;
+    } else if (w == "SIZE") {
+      for (const auto& m : box.messages()) v += message_vsize(box, m);
+    } else if (w == "APPENDLIMIT") {
+      v = append_limit;
+    }
+    if (!items.empty()) items += ' ';
+    items += w + " " + std::to_string(v);
+  }
+  return items;
+}
 
 }  // namespace
 
@@ -46,15 +71,14 @@ void Session::store_error(const Call& k, const Error& e, std::string_view what) 
 }
 
 asio::awaitable<void> Session::cmd_list(const Call& k) {
-  const auto& a = k.c.args;
-  auto ref = a.size() == 2 ? list_arg(a[0]) : std::nullopt;
-  auto pat = a.size() == 2 ? list_arg(a[1]) : std::nullopt;
-  if (!ref || !pat) {
-    bad(k, "LIST takes a reference and a mailbox pattern.");
+  auto parsed = parse_list(k.c.args);
+  if (auto* e = std::get_if<std::string>(&parsed)) {
+    bad(k, *e);
     co_return;
   }
-  if (pat->empty()) {
-    untagged("LIST (\\Noselect) \".\" \"\"");
+  const ListRequest& req = std::get<ListRequest>(parsed);
+  if (req.patterns.size() == 1 && req.patterns[0].empty() && !req.extended) {
+    untagged("LIST (\\Noselect) \".\" \"\"");  // the hierarchy delimiter (RFC 3501 6.3.8)
     ok(k, "List completed.");
     co_return;
   }
@@ -63,28 +87,71 @@ asio::awaitable<void> Session::cmd_list(const Call& k) {
     store_error(k, folders.error(), "LIST");
     co_return;
   }
-  // Every folder, and its missing parents (\Noselect), with whether it has children.
-  std::map<std::string, bool> names;  // name -> exists
-  for (const auto& f : *folders) {
-    names[f] = true;
+  // Every folder, and its missing parents (\Noselect), with whether it has
+  // children; with SUBSCRIBED selection, subscribed names that no longer exist.
+  enum class Is { folder, parent, gone };
+  std::map<std::string, Is> names;
+  auto add_parents = [&](const std::string& f) {
     for (size_t dot = f.find(kDelimiter); dot != std::string::npos; dot = f.find(kDelimiter, dot + 1))
-      names.emplace(f.substr(0, dot), false);
+      names.emplace(f.substr(0, dot), Is::parent);
+  };
+  for (const auto& f : *folders) {
+    names[f] = Is::folder;
+    add_parents(f);
   }
-  std::string pattern = join_reference(*ref, *pat);
+  const auto& subscribed = subscriptions_->names();
+  if (req.select_subscribed)
+    for (const auto& f : subscribed) names.emplace(f, Is::gone);
+  // A folder's descendants sort together from "name." on (not right after
+  // "name": "Work-Old" comes between "Work" and "Work.Projects").
+  auto has_child_that = [&](const std::string& name, auto pred) {
+    std::string prefix = name + kDelimiter;
+    for (auto it = names.lower_bound(prefix); it != names.end() && it->first.starts_with(prefix); ++it)
+      if (it->second != Is::gone && pred(it->first)) return true;
+    return false;
+  };
+  auto is_subscribed = [&](const std::string& n) { return subscribed.count(n) != 0; };
+  auto is_special = [&](const std::string& n) { return !special_use(n).empty(); };
+  std::vector<std::string> patterns;
+  for (const auto& p : req.patterns) patterns.push_back(join_reference(req.reference, p));
   // INBOX first, as every server lists it; then the rest in name order.
-  std::vector<std::map<std::string, bool>::const_iterator> order;
+  std::vector<std::map<std::string, Is>::const_iterator> order;
   if (auto inbox = names.find("INBOX"); inbox != names.end()) order.push_back(inbox);
   for (auto it = names.begin(); it != names.end(); ++it)
     if (it->first != "INBOX") order.push_back(it);
   for (auto it : order) {
-    const auto& [name, exists] = *it;
-    if (!list_match(pattern, name)) continue;
-    auto next = names.upper_bound(name);
-    bool children = next != names.end() && next->first.starts_with(name + kDelimiter);
-    std::string attrs = exists ? "" : "\\Noselect ";
-    attrs += children ? "\\HasChildren" : "\\HasNoChildren";
-    if (auto use = special_use(name); exists && !use.empty()) attrs += " " + std::string(use);
-    untagged("LIST (" + attrs + ") \".\" " + mailbox_out(name));
+    const auto& [name, is] = *it;
+    bool matched = false;
+    for (const auto& p : patterns) matched = matched || list_match(p, name);
+    if (!matched) continue;
+    // RFC 5258 3: a selection lists what meets it, and with RECURSIVEMATCH
+    // also a parent of something that does, marked with CHILDINFO.
+    std::string childinfo;
+    if (req.select_subscribed || req.select_special_use) {
+      bool meets = req.select_subscribed ? is_subscribed(name) : is == Is::folder && is_special(name);
+      bool child_meets = req.recursive_match &&
+                         (req.select_subscribed ? has_child_that(name, is_subscribed) : has_child_that(name, is_special));
+      if (!meets && !child_meets) continue;
+      if (child_meets) childinfo = req.select_subscribed ? " (\"CHILDINFO\" (\"SUBSCRIBED\"))"
+                                                          : " (\"CHILDINFO\" (\"SPECIAL-USE\"))";
+    }
+    std::string attrs;
+    auto attr = [&](std::string_view a) {
+      if (!attrs.empty()) attrs += ' ';
+      attrs += a;
+    };
+    if (is == Is::gone) attr("\\NonExistent");
+    else if (is == Is::parent) attr("\\Noselect");
+    if (is != Is::gone) attr(has_child_that(name, [](const std::string&) { return true; }) ? "\\HasChildren"
+                                                                                          : "\\HasNoChildren");
+    if ((req.select_subscribed || req.return_subscribed) && is_subscribed(name)) attr("\\Subscribed");
+    if (auto use = special_use(name); is == Is::folder && !use.empty()) attr(use);
+    untagged("LIST (" + attrs + ") \".\" " + mailbox_out(name) + childinfo);
+    // RFC 5819: the STATUS of each selectable mailbox listed, right after it.
+    if (!req.status_items.empty() && is == Is::folder) {
+      auto opened = store_->open(name);
+      if (opened) untagged("STATUS " + mailbox_out(name) + " (" + status_items(**opened, req.status_items, set_.max_append_bytes) + ")");
+    }
   }
   ok(k, "List completed.");
 }
@@ -209,10 +276,10 @@ asio::awaitable<void> Session::cmd_status(const Call& k) {
     bad(k, "STATUS takes a mailbox name and a list of items.");
     co_return;
   }
+  std::vector<std::string> wanted;
   for (const auto& item : a[1].items) {
-    std::string w = item.keyword();
-    if (w != "MESSAGES" && w != "UIDNEXT" && w != "UIDVALIDITY" && w != "UNSEEN" && w != "SIZE" && w != "RECENT" &&
-        w != "DELETED") {
+    wanted.push_back(item.keyword());
+    if (!is_status_item(wanted.back())) {
       bad(k, "Unknown STATUS item.");
       co_return;
     }
@@ -225,24 +292,7 @@ asio::awaitable<void> Session::cmd_status(const Call& k) {
     else no(k, "[NONEXISTENT] Mailbox does not exist.");
     co_return;
   }
-  store::Mailbox& box = **opened;
-  std::string items;
-  for (const auto& item : a[1].items) {
-    std::string w = item.keyword();
-    uint64_t v = 0;
-    if (w == "MESSAGES") v = box.messages().size();
-    else if (w == "UIDNEXT") v = box.uidnext();
-    else if (w == "UIDVALIDITY") v = box.uidvalidity();
-    else if (w == "UNSEEN" || w == "DELETED") {
-      auto bit = w == "UNSEEN" ? store::kFlagSeen : store::kFlagDeleted;
-      for (const auto& m : box.messages()) v += w == "UNSEEN" ? !(m.flags & bit) : (m.flags & bit) != 0;
-    } else if (w == "SIZE") {
-      for (const auto& m : box.messages()) v += message_vsize(box, m);
-    }
-    if (!items.empty()) items += ' ';
-    items += w + " " + std::to_string(v);
-  }
-  untagged("STATUS " + mailbox_out(*folder) + " (" + items + ")");
+  untagged("STATUS " + mailbox_out(*folder) + " (" + status_items(**opened, wanted, set_.max_append_bytes) + ")");
   ok(k, "Status completed.");
 }
 

@@ -1,6 +1,7 @@
 // The IMAP command table (which handler, in which states, whether "UID x"
 // exists) and the commands of any state: CAPABILITY, NOOP, LOGOUT, ID
-// (RFC 2971), ENABLE (RFC 5161: accepted, nothing enabled yet).
+// (RFC 2971), ENABLE (RFC 5161: accepted, nothing enabled yet), and
+// NAMESPACE (RFC 2342).
 #include <array>
 
 #include "imap/proto/response.h"
@@ -13,7 +14,7 @@ const Session::CommandSpec* Session::spec(std::string_view name) {
   constexpr unsigned kAny = S::kNotAuth | S::kAuth | S::kSelected;
   constexpr unsigned kIn = S::kAuth | S::kSelected;
   constexpr unsigned kSel = S::kSelected;
-  static const std::array<S::CommandSpec, 29> kTable{{
+  static const std::array<S::CommandSpec, 30> kTable{{
       {"CAPABILITY", &S::cmd_capability, kAny},
       {"NOOP", &S::cmd_noop, kAny},
       {"LOGOUT", &S::cmd_logout, kAny},
@@ -22,6 +23,7 @@ const Session::CommandSpec* Session::spec(std::string_view name) {
       {"STARTTLS", &S::cmd_starttls, S::kNotAuth},
       {"LOGIN", &S::cmd_login, S::kNotAuth},
       {"AUTHENTICATE", &S::cmd_authenticate, S::kNotAuth},
+      {"NAMESPACE", &S::cmd_namespace, kIn},
       {"LIST", &S::cmd_list, kIn},
       {"LSUB", &S::cmd_lsub, kIn},
       {"CREATE", &S::cmd_create, kIn},
@@ -56,6 +58,17 @@ asio::awaitable<void> Session::cmd_capability(const Call& k) {
   }
   untagged("CAPABILITY " + capabilities());
   ok(k, "Capability completed.");
+}
+
+asio::awaitable<void> Session::cmd_namespace(const Call& k) {
+  if (k.c.args.size() != 0) {
+    bad(k, "NAMESPACE takes no arguments.");
+    co_return;
+  }
+  // One personal namespace, no prefix, "." between levels (Maildir++);
+  // no other users' and no shared folders.
+  untagged("NAMESPACE ((\"\" \".\")) NIL NIL");
+  ok(k, "Namespace completed.");
 }
 
 asio::awaitable<void> Session::cmd_noop(const Call& k) {

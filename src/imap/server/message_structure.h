@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "imap/proto/fetch.h"
 
@@ -31,12 +32,16 @@ class MessageStructure {
   // BODYSTRUCTURE (extensible) or BODY (not), parenthesised, ready to send.
   virtual std::string bodystructure(bool extensible) const = 0;
   // BODY[section]: the bytes of a section with part numbers or MIME
-  // (section.part non-empty, or Text::mime), as stored. BINARY[part]
-  // (binary = true, RFC 3516): the part's content with its
-  // Content-Transfer-Encoding undone (empty part: the whole message's).
-  // nullopt when the message has no such part (the caller sends NIL) or,
-  // for BINARY, an encoding it cannot undo (RFC 3516 UNKNOWN-CTE, later).
-  virtual std::optional<std::string> section(const Section& s, bool binary) const = 0;
+  // (section.part non-empty, or Text::mime), as stored; nullopt when the
+  // message has no such part (the caller sends NIL).
+  virtual std::optional<std::string> section(const Section& s) const = 0;
+  // BINARY[part] (RFC 3516): the part's content with its
+  // Content-Transfer-Encoding undone (empty part: the whole message).
+  struct Decoded {
+    enum class Status { ok, no_part, unknown_cte } status = Status::ok;
+    std::string bytes;
+  };
+  virtual Decoded binary(const std::vector<uint32_t>& part) const = 0;
 };
 
 class MessageParser {

@@ -11,13 +11,14 @@ class MimeStructure final : public MessageStructure {
   explicit MimeStructure(std::string_view crlf) : message_(crlf) {}
   std::string envelope() const override { return message_.envelope(); }
   std::string bodystructure(bool extensible) const override { return message_.body_structure(extensible); }
-  std::optional<std::string> section(const Section& s, bool binary) const override {
-    if (!binary) return message_.section(s);
-    // BINARY (RFC 3516): the seam has no way to say UNKNOWN-CTE yet, so an
-    // encoding mime cannot undo is answered like a missing part.
-    mime::Binary b = message_.binary(s.part);
-    if (b.status != mime::Binary::Status::ok) return std::nullopt;
-    return std::move(b.bytes);
+  std::optional<std::string> section(const Section& s) const override { return message_.section(s); }
+  Decoded binary(const std::vector<uint32_t>& part) const override {
+    mime::Binary b = message_.binary(part);
+    using S = Decoded::Status;
+    S status = b.status == mime::Binary::Status::ok       ? S::ok
+               : b.status == mime::Binary::Status::no_part ? S::no_part
+                                                           : S::unknown_cte;
+    return {status, std::move(b.bytes)};
   }
 
  private:

@@ -97,6 +97,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // command_table.cpp
   asio::awaitable<void> cmd_capability(const Call& k);
+  asio::awaitable<void> cmd_namespace(const Call& k);
   asio::awaitable<void> cmd_noop(const Call& k);
   asio::awaitable<void> cmd_logout(const Call& k);
   asio::awaitable<void> cmd_id(const Call& k);

@@ -102,6 +102,53 @@ TEST(ImapMailboxes, SubscriptionsPersist) {
   EXPECT_NE(t2.written.find("* LSUB () \".\" Lists.tern\r\nb OK"), std::string::npos) << t2.written;
 }
 
+// LIST-EXTENDED (RFC 5258) with LIST-STATUS (RFC 5819) and the SPECIAL-USE
+// selection (RFC 6154), NAMESPACE (RFC 2342), and what CAPABILITY says of them.
+TEST(ImapMailboxes, ListExtendedStatusAndNamespace) {
+  FakeHost h;
+  h.deliver(kMsg);
+  auto t = testing::run(
+      h, script({kLogin, "s1 CREATE Lists.tern", "s2 CREATE Work.Projects", "s3 CREATE Sent", "s4 CREATE Work-Old",
+                 "s5 SUBSCRIBE INBOX", "s6 SUBSCRIBE Work.Projects", "s7 SUBSCRIBE Gone",
+                 "a LIST (SUBSCRIBED) \"\" *", "b LIST (SUBSCRIBED RECURSIVEMATCH) \"\" %",
+                 "c LIST \"\" * RETURN (SUBSCRIBED STATUS (MESSAGES UIDNEXT))", "d LIST (SPECIAL-USE) \"\" *",
+                 "e LIST \"\" (INBOX Lists.*)", "f NAMESPACE", "g LIST (BOGUS) \"\" *", "h CAPABILITY",
+                 "i STATUS INBOX (APPENDLIMIT)", "j NAMESPACE x"}));
+  const std::string& w = t.written;
+  EXPECT_NE(w.find("* LIST (\\HasNoChildren \\Subscribed) \".\" INBOX\r\n"
+                   "* LIST (\\NonExistent \\Subscribed) \".\" Gone\r\n"
+                   "* LIST (\\HasNoChildren \\Subscribed) \".\" Work.Projects\r\na OK"),
+            std::string::npos)
+      << w;
+  EXPECT_NE(w.find("* LIST (\\HasNoChildren \\Subscribed) \".\" INBOX\r\n"
+                   "* LIST (\\NonExistent \\Subscribed) \".\" Gone\r\n"
+                   "* LIST (\\Noselect \\HasChildren) \".\" Work (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\nb OK"),
+            std::string::npos)
+      << w;
+  // Every folder; the subscribed ones say so; STATUS follows each selectable one.
+  EXPECT_NE(w.find("* LIST (\\HasNoChildren \\Subscribed) \".\" INBOX\r\n* STATUS INBOX (MESSAGES 1 UIDNEXT 2)\r\n"
+                   "* LIST (\\Noselect \\HasChildren) \".\" Lists\r\n"
+                   "* LIST (\\HasNoChildren) \".\" Lists.tern\r\n* STATUS Lists.tern (MESSAGES 0 UIDNEXT 1)\r\n"
+                   "* LIST (\\HasNoChildren \\Sent) \".\" Sent\r\n* STATUS Sent (MESSAGES 0 UIDNEXT 1)\r\n"
+                   "* LIST (\\Noselect \\HasChildren) \".\" Work\r\n"
+                   "* LIST (\\HasNoChildren) \".\" Work-Old\r\n* STATUS Work-Old (MESSAGES 0 UIDNEXT 1)\r\n"
+                   "* LIST (\\HasNoChildren \\Subscribed) \".\" Work.Projects\r\n"
+                   "* STATUS Work.Projects (MESSAGES 0 UIDNEXT 1)\r\nc OK"),
+            std::string::npos)
+      << w;
+  EXPECT_NE(w.find("* LIST (\\HasNoChildren \\Sent) \".\" Sent\r\nd OK"), std::string::npos) << w;
+  EXPECT_NE(w.find("* LIST (\\HasNoChildren) \".\" INBOX\r\n* LIST (\\HasNoChildren) \".\" Lists.tern\r\ne OK"),
+            std::string::npos)
+      << w;
+  EXPECT_NE(w.find("* NAMESPACE ((\"\" \".\")) NIL NIL\r\nf OK"), std::string::npos) << w;
+  EXPECT_EQ(tagged(w, "g"), "g BAD Unknown LIST selection option.");
+  for (const char* cap : {" NAMESPACE", " LIST-EXTENDED", " LIST-STATUS", " ESEARCH", " STATUS=SIZE", " BINARY",
+                          " APPENDLIMIT=100000"})
+    EXPECT_NE(w.find(cap), std::string::npos) << cap;
+  EXPECT_NE(w.find("* STATUS INBOX (APPENDLIMIT 100000)\r\ni OK"), std::string::npos) << w;
+  EXPECT_TRUE(tagged(w, "j").starts_with("j BAD")) << w;
+}
+
 TEST(ImapMailboxes, StatusCountsMessages) {
   FakeHost h;
   h.deliver(kMsg);

@@ -121,9 +121,15 @@ class FakeStructure final : public MessageStructure {
   explicit FakeStructure(size_t size) : size_(size) {}
   std::string envelope() const override { return "(\"env\" " + std::to_string(size_) + ")"; }
   std::string bodystructure(bool extensible) const override { return extensible ? "(\"bs\")" : "(\"b\")"; }
-  std::optional<std::string> section(const Section& s, bool binary) const override {
-    if (s.part.size() == 1 && s.part[0] == 1) return binary ? "decoded" : "part";
+  std::optional<std::string> section(const Section& s) const override {
+    if (s.part.size() == 1 && s.part[0] == 1) return "part";
     return std::nullopt;
+  }
+  Decoded binary(const std::vector<uint32_t>& part) const override {
+    if (part == std::vector<uint32_t>{1}) return {Decoded::Status::ok, "decoded"};
+    if (part == std::vector<uint32_t>{2}) return {Decoded::Status::ok, std::string("a\0b", 3)};
+    if (part == std::vector<uint32_t>{3}) return {Decoded::Status::unknown_cte, ""};
+    return {Decoded::Status::no_part, ""};
   }
 
  private:
@@ -142,14 +148,23 @@ TEST(ImapSelected, FetchThroughTheMimeSeam) {
   std::string size = std::to_string(to_crlf(kMsg1).size());
   auto t = testing::run(h, script({kLogin, "s SELECT INBOX",
                                    "a FETCH 1 (ENVELOPE BODY BODYSTRUCTURE BODY.PEEK[1] BODY.PEEK[2.MIME])",
-                                   "b FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1] BINARY.PEEK[3])"}));
+                                   "b FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1] BINARY.PEEK[4])",
+                                   "c FETCH 1 (BINARY.PEEK[2] BINARY.SIZE[2])", "d FETCH 1 (UID BINARY.PEEK[3])",
+                                   "e FETCH 1 BINARY.SIZE[3]"}));
   EXPECT_NE(t.written.find("* 1 FETCH (ENVELOPE (\"env\" " + size +
                            ") BODY (\"b\") BODYSTRUCTURE (\"bs\") BODY[1] {4}\r\npart BODY[2.MIME] NIL)\r\na OK"),
             std::string::npos)
       << t.written;
-  EXPECT_NE(t.written.find("* 1 FETCH (BINARY[1] {7}\r\ndecoded BINARY.SIZE[1] 7 BINARY[3] NIL)\r\nb OK"),
+  EXPECT_NE(t.written.find("* 1 FETCH (BINARY[1] {7}\r\ndecoded BINARY.SIZE[1] 7 BINARY[4] NIL)\r\nb OK"),
             std::string::npos)
       << t.written;
+  // Decoded content with a NUL goes as a literal8 (RFC 3516 4.3).
+  EXPECT_NE(t.written.find("* 1 FETCH (BINARY[2] ~{3}\r\n" + std::string("a\0b", 3) + " BINARY.SIZE[2] 3)\r\nc OK"),
+            std::string::npos)
+      << t.written;
+  // An encoding that cannot be undone fails the FETCH with UNKNOWN-CTE, nothing half-answered.
+  EXPECT_NE(t.written.find("c OK Fetch completed.\r\nd NO [UNKNOWN-CTE] "), std::string::npos) << t.written;
+  EXPECT_TRUE(tagged(t.written, "e").starts_with("e NO [UNKNOWN-CTE] ")) << t.written;
 }
 
 // The real parser (mime/, GMime) behind the seam.
