@@ -59,6 +59,21 @@ struct RefreshChanges {
   bool empty() const { return appeared.empty() && vanished.empty() && flags_changed.empty(); }
 };
 
+// A message being appended whose bytes arrive in pieces (IMAP's APPEND
+// literal, up to message_size_limit): write() puts each piece in the
+// folder's tmp/ at once, so the message is never held whole in memory;
+// commit() makes it durable and gives its UID, as append() does. A draft
+// destroyed without a successful commit() leaves nothing behind. The
+// Mailbox that made it must outlive it.
+class AppendDraft {
+ public:
+  virtual ~AppendDraft() = default;
+  // The bytes as they are to be stored (the caller converts line ends).
+  virtual Status write(std::string_view bytes) = 0;
+  // internal_date_s 0: now. Once only.
+  virtual Result<uint32_t> commit(MessageFlags flags, int64_t internal_date_s) = 0;
+};
+
 class Mailbox {
  public:
   virtual ~Mailbox() = default;
@@ -93,6 +108,8 @@ class Mailbox {
   virtual Status expunge(uint32_t uid) = 0;
   // Stores a message (internal_date_s 0: now); returns its UID, durable.
   virtual Result<uint32_t> append(std::string_view bytes, MessageFlags flags, int64_t internal_date_s) = 0;
+  // The same, for bytes that come later (AppendDraft).
+  virtual Result<std::unique_ptr<AppendDraft>> begin_append() = 0;
   // Copies one message into another open folder; returns the UID it got there.
   virtual Result<uint32_t> copy_to(uint32_t uid, Mailbox& dest) = 0;
   virtual Result<RefreshChanges> refresh() = 0;

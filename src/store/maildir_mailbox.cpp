@@ -565,29 +565,10 @@ Result<uint32_t> MaildirMailbox::commit_tmp(const std::string& tmp_name, std::st
 }
 
 Result<uint32_t> MaildirMailbox::append(std::string_view bytes, MessageFlags flags, int64_t internal_date_s) {
-  if (Status st = check_not_deleted(); !st) return st.error();
-  const std::string tmp_path = fs::join(dir_, "tmp");
-  std::string name;
-  UniqueFd fd;
-  for (int attempt = 0; attempt < 5 && !fd.valid(); ++attempt) {
-    name = maildir_unique_name(bytes.size(), store::crlf_size(bytes));
-    fd.reset(::openat(tmp_fd_.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (!fd.valid() && errno != EEXIST) return fs::errno_error("create in", tmp_path, errno);
-  }
-  if (!fd.valid()) return Error::temp(fmt::format("{}: no unique file name", tmp_path));
-  auto fail = [&](Error e) -> Result<uint32_t> {
-    ::unlinkat(tmp_fd_.get(), name.c_str(), 0);
-    return e;
-  };
-  const std::string file = fs::join(tmp_path, name);
-  if (Status st = fs::write_all(fd.get(), bytes, file); !st) return fail(st.error());
-  if (internal_date_s > 0) {
-    struct timespec times[2] = {{internal_date_s, 0}, {internal_date_s, 0}};
-    if (::futimens(fd.get(), times) != 0) return fail(fs::errno_error("set time of", file, errno));
-  }
-  if (Status st = fs::fsync_fd(fd.get(), file); !st) return fail(st.error());
-  if (::close(fd.release()) != 0) return fail(fs::errno_error("close", file, errno));
-  return commit_tmp(name, format_maildir_filename(name, flags, ""));
+  auto draft = begin_append();
+  if (!draft) return draft.error();
+  if (Status st = (*draft)->write(bytes); !st) return st.error();
+  return (*draft)->commit(flags, internal_date_s);
 }
 
 Result<uint32_t> MaildirMailbox::copy_to(uint32_t uid, Mailbox& dest_arg) {

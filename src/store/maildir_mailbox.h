@@ -61,6 +61,7 @@ class MaildirMailbox final : public Mailbox {
   std::vector<std::string> keywords() const override;
   Status expunge(uint32_t uid) override;
   Result<uint32_t> append(std::string_view bytes, MessageFlags flags, int64_t internal_date_s) override;
+  Result<std::unique_ptr<AppendDraft>> begin_append() override;  // maildir_append.cpp
   Result<uint32_t> copy_to(uint32_t uid, Mailbox& dest) override;
   Result<RefreshChanges> refresh() override;
   std::unique_ptr<ChangeHub::Watch> watch(ChangeHub::Callback cb) override {
@@ -72,6 +73,7 @@ class MaildirMailbox final : public Mailbox {
   bool uidvalidity_changed() const { return uidvalidity_changed_; }
 
  private:
+  friend class MaildirDraft;
   MaildirMailbox() = default;
   struct Current {                 // one file of cur/ with its UID
     uint32_t uid = 0;

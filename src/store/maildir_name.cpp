@@ -41,6 +41,16 @@ uint64_t crlf_size(std::string_view a, std::string_view b) {
 }
 
 std::string maildir_unique_name(uint64_t size, uint64_t vsize) {
+  return maildir_sized_name(maildir_unique_base(), size, vsize);
+}
+
+std::string maildir_sized_name(std::string name, uint64_t size, uint64_t vsize) {
+  name += fmt::format(",S={}", size);
+  if (vsize != 0) name += fmt::format(",W={}", vsize);
+  return name;
+}
+
+std::string maildir_unique_base() {
   static std::atomic<uint64_t> counter{0};
   struct timeval tv;
   ::gettimeofday(&tv, nullptr);
@@ -52,10 +62,8 @@ std::string maildir_unique_name(uint64_t size, uint64_t vsize) {
     if (::gethostname(buf, sizeof buf - 1) != 0) buf[0] = '\0';
     return maildir_escape_hostname(buf);
   }();
-  std::string name = fmt::format("{}.M{}P{}Q{}.{},S={}", static_cast<long long>(tv.tv_sec),
-                                 static_cast<long>(tv.tv_usec), static_cast<long>(::getpid()), ++counter, host, size);
-  if (vsize != 0) name += fmt::format(",W={}", vsize);
-  return name;
+  return fmt::format("{}.M{}P{}Q{}.{}", static_cast<long long>(tv.tv_sec), static_cast<long>(tv.tv_usec),
+                     static_cast<long>(::getpid()), ++counter, host);
 }
 
 }  // namespace tern::store

@@ -16,6 +16,11 @@ std::string maildir_escape_hostname(std::string_view host);
 // vsize: its size with CRLF line ends (",W=", what POP3 and IMAP report),
 // left out when 0.
 std::string maildir_unique_name(uint64_t size, uint64_t vsize = 0);
+// The same in two steps, for a file whose size is known only once written:
+// the unique part (<seconds>.M<usec>P<pid>Q<counter>.<hostname>), then the
+// sizes appended to it.
+std::string maildir_unique_base();
+std::string maildir_sized_name(std::string base, uint64_t size, uint64_t vsize);
 // The size of bytes with every bare LF counted as CRLF.
 uint64_t crlf_size(std::string_view bytes);
 // crlf_size of a + b, as if joined.

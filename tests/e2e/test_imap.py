@@ -357,6 +357,72 @@ def test_namespace_list_extended_and_binary(imap):
     c.logout()
 
 
+def _read_until(sock, marker, seen=b""):
+    while marker not in seen:
+        chunk = sock.recv(65536)
+        assert chunk, seen[-300:]
+        seen += chunk
+    return seen
+
+
+def test_append_streams_to_disk_and_every_ok_survives_kill9(imap):
+    """RELIABILITY.md #40 and issue 10's "a large literal streamed to disk":
+    an APPEND's literal is in the folder's tmp/ while it is still arriving,
+    and gone when the client vanishes mid-literal; every APPEND that got OK
+    (single and MULTIAPPEND) is there after kill -9, with the same
+    UIDVALIDITY, and the next UID is new."""
+    c = connect(imap)  # makes the account's Maildir
+    validity = re.search(rb"UIDVALIDITY (\d+)", ok(c.status("INBOX", "(UIDVALIDITY)"))[0]).group(1)
+    c.logout()
+    tmp = os.path.join(imap.maildir_path(ALICE), "tmp")
+    big = b"Subject: big\r\n\r\n" + b"x" * 78 + b"\r\n"
+    big = big + (b"y" * 78 + b"\r\n") * (800_000 // 80)
+    raw = socket.create_connection(("127.0.0.1", imap.imap_port), timeout=30)
+    _read_until(raw, b"* OK")
+    raw.sendall(b"a LOGIN alice@virt.test secret\r\n")
+    _read_until(raw, b"a OK")
+    raw.sendall(b"b APPEND INBOX {%d+}\r\n" % len(big) + big[: len(big) // 2])
+
+    def tmp_bytes():
+        return sum(os.path.getsize(os.path.join(tmp, n)) for n in os.listdir(tmp))
+    # Stored with LF line ends: a little under half of what was sent.
+    wait_until(lambda: tmp_bytes() >= len(big) // 2 * 78 // 80, what="half the literal in tmp/")
+    raw.close()  # the client vanishes mid-literal
+    wait_until(lambda: os.listdir(tmp) == [], what="the abandoned draft removed from tmp/")
+
+    uids = []
+    c = connect(imap)
+    for i in range(2):
+        typ, data = c.append("INBOX", "(\\Flagged)", None, b"Subject: single %d\r\n\r\nbody\r\n" % i)
+        assert typ == "OK", data
+        uids.append(int(re.search(rb"APPENDUID \d+ (\d+)", data[0]).group(1)))
+    c.logout()
+    m1, m2 = b"Subject: multi 1\r\n\r\none\r\n", b"Subject: multi 2\r\n\r\ntwo\r\n"
+    raw = socket.create_connection(("127.0.0.1", imap.imap_port), timeout=30)
+    _read_until(raw, b"* OK")
+    raw.sendall(b"a LOGIN alice@virt.test secret\r\nb APPEND INBOX {%d+}\r\n%s (\\Seen) {%d+}\r\n%s\r\n"
+                % (len(m1), m1, len(m2), m2))
+    seen = _read_until(raw, b"b OK")
+    first, last = map(int, re.search(rb"b OK \[APPENDUID \d+ (\d+):(\d+)\]", seen).groups())
+    uids += list(range(first, last + 1))
+    raw.close()
+    assert len(uids) == 4 and uids == sorted(set(uids)), uids
+
+    imap.kill9()
+    imap.start()
+    c = connect(imap)
+    status = ok(c.status("INBOX", "(UIDVALIDITY MESSAGES UIDNEXT)"))[0]
+    assert b"UIDVALIDITY " + validity in status and b"MESSAGES 4" in status, status
+    ok(c.select("INBOX"))
+    got = ok(c.uid("FETCH", "1:*", "(UID BODY.PEEK[HEADER.FIELDS (SUBJECT)])"))
+    subjects = {int(re.search(rb"UID (\d+)", x[0]).group(1)): x[1].strip() for x in got if isinstance(x, tuple)}
+    assert subjects == dict(zip(uids, [b"Subject: single 0", b"Subject: single 1", b"Subject: multi 1",
+                                       b"Subject: multi 2"])), subjects
+    typ, data = c.append("INBOX", None, None, b"Subject: after\r\n\r\nx\r\n")
+    assert int(re.search(rb"APPENDUID \d+ (\d+)", data[0]).group(1)) == max(uids) + 1
+    c.logout()
+
+
 def _mbsync(workdir, port, local, extra=""):
     rc = os.path.join(workdir, "mbsyncrc")
     with open(rc, "w") as f:

@@ -1,9 +1,13 @@
-// APPEND (RFC 9051 6.3.12) with UIDPLUS's APPENDUID (RFC 4315). The
-// message literal was streamed into append_buf_ by the session loop
-// (decide_literal: a missing mailbox was refused with NO [TRYCREATE] before
-// any "+", a literal over message_size_limit by the reader with TOOBIG);
-// here the optional flag list and date-time are checked, and the message
-// is stored with LF line ends, as delivery stores it.
+// APPEND (RFC 9051 6.3.12) with UIDPLUS's APPENDUID (RFC 4315) and
+// MULTIAPPEND (RFC 3502: several messages in one command, all or none).
+// Each message literal was written into the destination's tmp/ as it came
+// (decide_literal opened the draft: a missing mailbox was refused with NO
+// [TRYCREATE] before any "+", a literal over message_size_limit by the
+// reader with TOOBIG); here the flags and dates are checked and the drafts
+// committed in order. Messages are stored with LF line ends, as delivery
+// stores them; a draft not committed is removed when the command ends.
+#include "base/log.h"
+#include "imap/proto/sequence_set.h"
 #include "imap/proto/store.h"
 #include "imap/server/flags.h"
 #include "imap/server/message_text.h"
@@ -11,66 +15,113 @@
 
 namespace tern::imap {
 
+void Session::append_chunk(std::string_view chunk) {
+  if (append_error_ || drafts_.empty()) return;  // the bytes are read and dropped; the APPEND fails
+  if (Status st = drafts_.back()->write(lf_.convert(chunk)); !st) append_error_ = st.error();
+}
+
+void Session::finish_draft() {
+  std::string tail = lf_.finish();
+  if (!tail.empty() && !append_error_ && !drafts_.empty())
+    if (Status st = drafts_.back()->write(tail); !st) append_error_ = st.error();
+}
+
+void Session::end_append() {
+  appending_ = false;
+  drafts_.clear();  // before the mailbox they write into
+  append_box_.reset();
+  append_dest_ = nullptr;
+  append_error_.reset();
+  lf_ = LfStream{};
+}
+
 asio::awaitable<void> Session::cmd_append(const Call& k) {
   const auto& a = k.c.args;
-  if (a.size() < 2 || a.size() > 4 || !a.back().streamed) {
-    bad(k, "APPEND takes a mailbox, optional flags and date, and a literal.");
+  const char* usage = "APPEND takes a mailbox, then for each message optional flags and date, and a literal.";
+  if (a.size() < 2 || !a.back().streamed) {
+    bad(k, usage);
     co_return;
   }
   auto folder = folder_arg(k, 0);
   if (!folder) co_return;
-  store::MessageFlags flags = 0;
-  std::vector<std::string> keywords;
-  int64_t date = 0;
-  for (size_t i = 1; i + 1 < a.size(); ++i) {
-    if (a[i].kind == Value::Kind::list && i == 1) {
+  struct Message {
+    store::MessageFlags flags = 0;
+    std::vector<std::string> keywords;
+    int64_t date = 0;
+  };
+  std::vector<Message> messages;
+  Message next;
+  int seen = 0;  // of the current message: 0 nothing yet, 1 flags, 2 date
+  for (size_t i = 1; i < a.size(); ++i) {
+    if (a[i].streamed) {
+      messages.push_back(std::move(next));
+      next = Message{};
+      seen = 0;
+    } else if (a[i].kind == Value::Kind::list && seen == 0) {
       auto list = parse_flag_list(a[i]);
       if (!list) {
         bad(k, "Invalid flags.");
         co_return;
       }
       SplitFlags split = split_flags(*list);
-      flags = split.system;
-      keywords = std::move(split.keywords);
-    } else if (a[i].kind == Value::Kind::quoted) {
+      next.flags = split.system;
+      next.keywords = std::move(split.keywords);
+      seen = 1;
+    } else if (a[i].kind == Value::Kind::quoted && seen < 2) {
       auto t = parse_date_time(a[i].text);
       if (!t) {
         bad(k, "Invalid date-time.");
         co_return;
       }
-      date = *t;
+      next.date = *t;
+      seen = 2;
     } else {
-      bad(k, "APPEND takes a mailbox, optional flags and date, and a literal.");
+      bad(k, usage);
       co_return;
     }
   }
-  bool selected = box_ && box_->name() == *folder;
-  std::unique_ptr<store::Mailbox> other;
-  if (!selected) {
-    auto opened = store_->open(*folder);
-    if (!opened) {
-      if (opened.error().is_temporary()) store_error(k, opened.error(), "APPEND");
-      else no(k, "[TRYCREATE] Mailbox does not exist.");
-      co_return;
-    }
-    other = std::move(*opened);
-  }
-  store::Mailbox& dest = selected ? *box_ : *other;
-  auto uid = dest.append(to_lf(append_buf_), flags, date);
-  append_buf_.clear();
-  if (!uid) {
-    store_error(k, uid.error(), "APPEND");
+  if (append_error_) {
+    store_error(k, *append_error_, "APPEND");
     co_return;
   }
-  if (!keywords.empty()) {
-    // The store sets keywords on messages it lists: the new one is listed after a refresh.
-    (void)dest.refresh();
-    if (auto r = dest.set_keywords(*uid, keywords, {}); !r) {
-      no(k, "[LIMIT] Appended without its keywords: too many keywords in this mailbox.");
+  if (messages.size() != drafts_.size() || !append_dest_) {  // a literal was not streamed into a draft
+    no(k, "[CANNOT] APPEND failed.");
+    co_return;
+  }
+  finish_draft();
+  if (append_error_) {
+    store_error(k, *append_error_, "APPEND");
+    co_return;
+  }
+  store::Mailbox& dest = *append_dest_;
+  std::vector<uint32_t> uids;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    auto uid = drafts_[i]->commit(messages[i].flags, messages[i].date);
+    if (!uid) {
+      // All or none (RFC 3502): what this command already stored goes again
+      // (the store expunges what its snapshot lists: refresh first).
+      if (!uids.empty()) (void)dest.refresh();
+      for (uint32_t done : uids)
+        if (Status st = dest.expunge(done); !st)
+          log::warn("imap: {}: user={}: APPEND: cannot take back UID {}: {}", client_name_, user_, done,
+                    st.error().detail);
+      store_error(k, uid.error(), "APPEND");
       co_return;
     }
+    uids.push_back(*uid);
   }
-  ok(k, "[APPENDUID " + std::to_string(dest.uidvalidity()) + " " + std::to_string(*uid) + "] Append completed.");
+  bool keywords_refused = false;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (messages[i].keywords.empty()) continue;
+    // The store sets keywords on messages it lists: the new ones are listed after a refresh.
+    (void)dest.refresh();
+    if (!dest.set_keywords(uids[i], messages[i].keywords, {})) keywords_refused = true;
+  }
+  if (keywords_refused) {
+    no(k, "[LIMIT] Appended without its keywords: too many keywords in this mailbox.");
+    co_return;
+  }
+  ok(k, "[APPENDUID " + std::to_string(dest.uidvalidity()) + " " + format_sequence_set(uids) + "] Append completed.");
 }
 
 }  // namespace tern::imap

@@ -61,6 +61,21 @@ TEST(ImapMessageText, CrlfHeaderText) {
   EXPECT_TRUE(icontains("x", ""));
 }
 
+// A streamed APPEND literal converts the same wherever it is cut, even
+// between a CR and its LF.
+TEST(ImapMessageText, LfStreamMatchesToLfAtEverySplit) {
+  const std::string whole = "a\r\nb\r\rc\r\n\r\n\rd\r";
+  for (size_t i = 0; i <= whole.size(); ++i)
+    for (size_t j = i; j <= whole.size(); ++j) {
+      LfStream s;
+      std::string out = s.convert(whole.substr(0, i));
+      out += s.convert(whole.substr(i, j - i));
+      out += s.convert(whole.substr(j));
+      out += s.finish();
+      EXPECT_EQ(out, to_lf(whole)) << i << " " << j;
+    }
+}
+
 TEST(ImapMessageText, Dates) {
   EXPECT_EQ(parse_date_time("17-Jul-1996 02:44:25 -0700"), 837596665);
   EXPECT_EQ(parse_date_time(" 7-Jul-1996 02:44:25 +0000"), 836707465);

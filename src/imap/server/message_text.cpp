@@ -2,6 +2,7 @@
 #include "imap/server/message_text.h"
 
 #include <ctime>
+#include <utility>
 
 #include "imap/proto/chars.h"
 
@@ -81,6 +82,19 @@ std::string to_lf(std::string_view bytes) {
   }
   return out;
 }
+
+std::string LfStream::convert(std::string_view piece) {
+  std::string out;
+  if (piece.empty()) return out;
+  out.reserve(piece.size() + 1);
+  if (held_cr_ && piece.front() != '\n') out += '\r';
+  held_cr_ = piece.back() == '\r';
+  if (held_cr_) piece.remove_suffix(1);
+  out += to_lf(piece);
+  return out;
+}
+
+std::string LfStream::finish() { return std::exchange(held_cr_, false) ? "\r" : ""; }
 
 uint64_t crlf_size(std::string_view bytes) {
   uint64_t n = bytes.size();

@@ -21,6 +21,15 @@ namespace tern::imap {
 std::string to_crlf(std::string_view bytes);
 // CRLF -> LF (APPEND: Maildir stores LF, as delivery does).
 std::string to_lf(std::string_view bytes);
+// to_lf over bytes that come in pieces (a streamed APPEND literal): a CR
+// that ends one piece is held until the next shows whether an LF follows.
+class LfStream {
+ public:
+  std::string convert(std::string_view piece);
+  std::string finish();  // the held CR, when the bytes ended with one
+ private:
+  bool held_cr_ = false;
+};
 // The size of to_crlf(bytes) (RFC822.SIZE).
 uint64_t crlf_size(std::string_view bytes);
 

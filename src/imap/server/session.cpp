@@ -118,7 +118,7 @@ asio::awaitable<bool> Session::fill(const char* during) {
 std::string Session::capabilities() const {
   std::string caps =
       "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE NAMESPACE "
-      "LIST-EXTENDED LIST-STATUS ESEARCH STATUS=SIZE BINARY";
+      "LIST-EXTENDED LIST-STATUS ESEARCH STATUS=SIZE BINARY MULTIAPPEND";
   // RFC 7889: the largest APPEND, the same for every mailbox.
   caps += " APPENDLIMIT=" + std::to_string(set_.max_append_bytes);
   if (state_ == State::not_authenticated) {
@@ -159,11 +159,10 @@ asio::awaitable<void> Session::run() {
         co_await flush();
         break;
       case Event::Kind::literal_chunk:
-        if (appending_) append_buf_.append(e.chunk);
+        if (appending_) append_chunk(e.chunk);
         break;
       case Event::Kind::error:
-        appending_ = false;
-        append_buf_.clear();
+        end_append();
         ++bad_commands_;
         out_ += e.error.response();
         if (e.error.close) hang_up("Connection out of sync.");
@@ -171,8 +170,7 @@ asio::awaitable<void> Session::run() {
       case Event::Kind::command:
         watchdog_->arm(set_.timeout);
         co_await dispatch(e.command);
-        appending_ = false;
-        append_buf_.clear();
+        end_append();
         break;
     }
     if (out_.size() >= kFlushBytes) co_await flush();
@@ -190,26 +188,48 @@ asio::awaitable<void> Session::run() {
 
 void Session::decide_literal(const LiteralInfo& lit) {
   const Command& c = reader_.partial();
-  // APPEND mailbox [flags] [date] literal: the message is the literal after the mailbox.
+  // APPEND mailbox [flags] [date] literal ...: every literal after the
+  // mailbox is a message (RFC 3502 MULTIAPPEND: several).
   if (c.name != "APPEND" || c.args.empty()) return;
   auto refuse = [&](std::string reply) {
     reader_.refuse_literal();
+    end_append();
     out_ += c.tag + " " + reply + "\r\n";
   };
   if (state_ == State::not_authenticated) {
     ++bad_commands_;
     return refuse("BAD Command not valid in this state.");
   }
-  auto name = c.args[0].astring();
-  std::optional<std::string> folder = name ? folder_of(*name) : std::nullopt;
-  if (!folder) return refuse("NO Invalid mailbox name.");
-  if (!box_ || box_->name() != *folder) {
-    if (!store_->open(*folder)) return refuse("NO [TRYCREATE] Mailbox does not exist.");
+  if (drafts_.empty()) {
+    (void)lit;  // its size was checked by the reader (message_size_limit)
+    auto name = c.args[0].astring();
+    std::optional<std::string> folder = name ? folder_of(*name) : std::nullopt;
+    if (!folder) return refuse("NO Invalid mailbox name.");
+    if (box_ && box_->name() == *folder) {
+      append_dest_ = box_.get();
+    } else {
+      auto opened = store_->open(*folder);
+      if (!opened && opened.error().is_temporary()) {
+        log::warn("imap: {}: user={}: APPEND: {}", client_name_, user_, opened.error().detail);
+        return refuse("NO [UNAVAILABLE] APPEND failed; try again later.");
+      }
+      if (!opened) return refuse("NO [TRYCREATE] Mailbox does not exist.");
+      append_box_ = std::move(*opened);
+      append_dest_ = append_box_.get();
+    }
+  } else {
+    finish_draft();
   }
+  auto refuse_store = [&](const Error& e) {
+    log::warn("imap: {}: user={}: APPEND: {}", client_name_, user_, e.detail);
+    refuse(e.is_temporary() ? "NO [UNAVAILABLE] APPEND failed; try again later." : "NO [CANNOT] APPEND failed.");
+  };
+  if (append_error_) return refuse_store(Error(*append_error_));  // an earlier message of this APPEND
+  auto draft = append_dest_->begin_append();
+  if (!draft) return refuse_store(draft.error());
+  drafts_.push_back(std::move(*draft));
   reader_.stream_literal();
   appending_ = true;
-  append_buf_.clear();
-  append_buf_.reserve(static_cast<size_t>(std::min<uint64_t>(lit.size, 1 << 20)));
 }
 
 asio::awaitable<void> Session::dispatch(const Command& c) {

@@ -36,6 +36,7 @@
 #include "imap/proto/command_reader.h"
 #include "imap/proto/sequence_set.h"
 #include "imap/server/host.h"
+#include "imap/server/message_text.h"
 #include "imap/server/subscriptions.h"
 #include "imap/server/view.h"
 #include "io/stream.h"
@@ -93,6 +94,11 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> dispatch(const Command& c);
   // At Event::literal: APPEND's message is streamed (or refused at once).
   void decide_literal(const LiteralInfo& lit);
+  // cmd_append.cpp: a streamed piece of the current message; the held CR
+  // of the last piece; dropping every uncommitted draft.
+  void append_chunk(std::string_view chunk);
+  void finish_draft();
+  void end_append();
   std::string capabilities() const;
 
   // command_table.cpp
@@ -199,10 +205,14 @@ class Session : public std::enable_shared_from_this<Session> {
   bool read_only_ = false;
   SelectedView view_;
   std::vector<std::string> told_keywords_;  // in the last FLAGS sent
-  // APPEND's literal, streamed in.
+  // APPEND's literals (several with MULTIAPPEND), each written into its
+  // folder's tmp/ as it arrives (cmd_append.cpp), committed by cmd_append.
   bool appending_ = false;
-  std::string append_buf_;
-  std::string append_refused_;  // the tagged reply for a refused APPEND literal
+  store::Mailbox* append_dest_ = nullptr;         // box_, or append_box_
+  std::unique_ptr<store::Mailbox> append_box_;    // the destination when not the selected folder
+  std::vector<std::unique_ptr<store::AppendDraft>> drafts_;
+  std::optional<Error> append_error_;             // a write failed: the APPEND fails, nothing is kept
+  LfStream lf_;
   // The message bytes of the last FETCH'd message.
   uint32_t cached_uid_ = 0;
   std::string cached_bytes_;

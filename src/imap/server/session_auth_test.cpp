@@ -19,7 +19,7 @@ using testing::tagged;
 
 const std::string kCaps =
     "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE NAMESPACE LIST-EXTENDED "
-    "LIST-STATUS ESEARCH STATUS=SIZE BINARY APPENDLIMIT=100000";  // the harness: message_size_limit 100000
+    "LIST-STATUS ESEARCH STATUS=SIZE BINARY MULTIAPPEND APPENDLIMIT=100000";  // the harness: message_size_limit 100000
 
 TEST(ImapSession, GreetingCapabilityLogout) {
   FakeHost h;

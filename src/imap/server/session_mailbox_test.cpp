@@ -202,6 +202,44 @@ TEST(ImapMailboxes, AppendStoresWithFlagsAndDate) {
   EXPECT_EQ(*bytes, "Subject: appended\n\nbody line\n");  // stored with LF, as delivery stores
 }
 
+// MULTIAPPEND (RFC 3502): several messages in one APPEND, all stored or
+// none; each literal goes to the folder's tmp/ as it arrives, and nothing
+// of a failed APPEND stays there.
+TEST(ImapMailboxes, MultiappendAllOrNone) {
+  FakeHost h;
+  const std::string m1 = "Subject: one\r\n\r\nfirst\r\n", m2 = "Subject: two\r\n\r\nsecond\rline\r\n";
+  auto n = [](const std::string& m) { return std::to_string(m.size()); };
+  auto t = testing::run(
+      h, script({kLogin, "s CREATE Sent", "a APPEND INBOX (\\Seen) {" + n(m1) + "+}",
+                 m1 + " (\\Flagged $Work) \"17-Jul-1996 02:44:25 -0700\" {" + n(m2) + "+}", m2,
+                 "b APPEND Sent {" + n(m1) + "+}", m1 + " {200000}", "c APPEND Sent {" + n(m1) + "+}",
+                 m1 + " (\\Recent) {" + n(m2) + "+}", m2, "d APPEND Sent (\\Seen) (\\Seen) {1+}", "x",
+                 "e APPEND Sent {" + n(m1) + "+}", m1 + " \"17-Jul-1996 02:44:25 -0700\"", "f NOOP"}));
+  const std::string& w = t.written;
+  auto inbox = h.store_of().open("INBOX");
+  auto sent = h.store_of().open("Sent");
+  ASSERT_TRUE(inbox && sent);
+  EXPECT_EQ(tagged(w, "a"), "a OK [APPENDUID " + std::to_string((*inbox)->uidvalidity()) + " 1:2] Append completed.")
+      << w;
+  ASSERT_EQ((*inbox)->messages().size(), 2u);
+  const auto& first = (*inbox)->messages()[0];
+  const auto& second = (*inbox)->messages()[1];
+  EXPECT_EQ(first.flags, store::kFlagSeen);
+  EXPECT_EQ(second.flags, store::kFlagFlagged);
+  EXPECT_EQ(second.keywords, std::vector<std::string>{"$Work"});
+  EXPECT_EQ(second.internal_date_s, 837596665);
+  EXPECT_EQ(*(*inbox)->read(second.uid), "Subject: two\n\nsecond\rline\n");  // a bare CR stays
+  EXPECT_EQ(second.vsize_bytes, m2.size());  // the ",W=" the draft wrote once it knew the size
+  EXPECT_TRUE(tagged(w, "b").starts_with("b NO [TOOBIG]")) << w;
+  EXPECT_TRUE(tagged(w, "c").starts_with("c BAD")) << w;
+  EXPECT_TRUE(tagged(w, "d").starts_with("d BAD")) << w;   // two flag lists for one message
+  EXPECT_TRUE(tagged(w, "e").starts_with("e BAD")) << w;   // a date after the last literal
+  EXPECT_EQ(tagged(w, "f"), "f OK NOOP completed.");
+  EXPECT_TRUE((*sent)->messages().empty());
+  for (const char* tmp : {"tmp", ".Sent/tmp"})
+    EXPECT_TRUE(std::filesystem::is_empty(h.accounts->maildir("alice@virt.test") + "/" + tmp)) << tmp;
+}
+
 TEST(ImapMailboxes, TwoUsersNeverMeet) {
   FakeHost h;
   h.deliver(kMsg, "INBOX", "bob@virt.test");
