@@ -271,7 +271,33 @@ Status MaildirMailbox::check_not_deleted() {
   return ok_status();
 }
 
+// A directory's mtime moves with every file created, renamed or removed in
+// it, but in steps of the kernel's coarse clock (a few milliseconds): a
+// change in the same step as the stamp would leave it equal. So a stamp is
+// trusted only once its mtimes are older than kDirtySeconds when taken, as
+// Dovecot's maildir sync treats a recently changed directory as dirty.
+constexpr int64_t kDirtySeconds = 1;
+
+Result<MaildirMailbox::FolderStamp> MaildirMailbox::folder_stamp() {
+  FolderStamp f;
+  struct stat st;
+  if (::fstat(cur_fd_.get(), &st) != 0) return fs::errno_error("stat", fs::join(dir_, "cur"), errno);
+  f.cur_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  if (::fstat(new_fd_.get(), &st) != 0) return fs::errno_error("stat", fs::join(dir_, "new"), errno);
+  f.new_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  if (::fstatat(dir_fd_.get(), kUidlistName, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    f.index = {st.st_ino, st.st_size, int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};
+  return f;
+}
+
 Result<RefreshChanges> MaildirMailbox::refresh() {
+  auto before = folder_stamp();
+  if (!before) return before.error();
+  if (scanned_ && *scanned_ == *before) {
+    if (Status st = check_not_deleted(); !st) return st.error();
+    return RefreshChanges{};
+  }
+  scanned_.reset();
   auto current = sync();
   if (!current) return current.error();
   if (Status st = load_keywords(); !st) return st.error();
@@ -319,6 +345,11 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
   uidvalidity_ = index_.uidvalidity;
   uidnext_ = index_.next_uid;
   modseq_ += changes.appeared.size() + changes.vanished.size() + changes.flags_changed.size();
+  // The stamp was taken before the scan, so a change during it shows next time.
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  const int64_t settled = (int64_t{now.tv_sec} - kDirtySeconds) * 1000000000 + now.tv_nsec;
+  if (before->cur_ns < settled && before->new_ns < settled && before->index.mtime_ns < settled) scanned_ = *before;
   return changes;
 }
 

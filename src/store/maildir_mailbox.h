@@ -27,6 +27,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -83,7 +84,17 @@ class MaildirMailbox final : public Mailbox {
     ino_t ino = 0;
     off_t size = -1;
     int64_t mtime_ns = 0;
+    bool operator==(const IndexStamp&) const = default;
   };
+  // What refresh() saw of the folder before its last full scan: when none
+  // of it has changed, nothing in the folder has, and refresh() skips the
+  // scan (a command in the selected state no longer lists cur/ and new/).
+  struct FolderStamp {
+    int64_t cur_ns = -1, new_ns = -1;  // the directories' mtimes
+    IndexStamp index;                  // dovecot-uidlist
+    bool operator==(const FolderStamp&) const = default;
+  };
+  Result<FolderStamp> folder_stamp();
   // Moves new/ into cur/, then lists cur/ with UIDs, numbering unknown files
   // under the lock. keep_locked_for: a tmp/ file to move into cur/ under
   // the same lock first (append, copy); its UID is returned in *added_uid.
@@ -108,6 +119,7 @@ class MaildirMailbox final : public Mailbox {
   Uidlist index_;
   KeywordTable keywords_;
   IndexStamp stamp_;
+  std::optional<FolderStamp> scanned_;  // set only when the stamp can be trusted (see refresh)
   bool have_index_ = false;
   std::unordered_map<std::string, uint32_t> uid_of_base_;
   std::vector<MessageInfo> messages_;

@@ -579,3 +579,92 @@ TEST(MaildirName, CrlfSizeAcrossTwoParts) {
 }
 
 }  // namespace
+
+namespace {
+
+// Sets a path's mtime (and atime) to t seconds since the epoch.
+void set_mtime(const std::string& path, time_t t) {
+  struct timespec times[2] = {{t, 0}, {t, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+}
+
+// A message file put into new/ by someone else (as delivery does).
+void drop_into_new(const std::string& maildir, const std::string& name) {
+  std::ofstream(maildir + "/new/" + name) << "Subject: dropped\n\nx\n";
+}
+
+}  // namespace
+
+// refresh() skips listing cur/ and new/ when neither directory nor the
+// index changed since a scan it can trust; the proof that it skips is a
+// change hidden by setting new/'s mtime back (which no real writer does).
+TEST(MaildirMailbox, RefreshSkipsTheScanWhenTheFolderIsUnchanged) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto mb = open_ok(store, "INBOX");
+  ASSERT_TRUE(mb->append("Subject: a\n\nA\n", 0, 0));
+  const std::string dir = t / "acct";
+  const time_t old = ::time(nullptr) - 10;
+  for (const char* p : {"/cur", "/new", "/dovecot-uidlist"}) set_mtime(dir + p, old);
+  ASSERT_TRUE(mb->refresh());  // a full scan, of a folder settled long ago: its stamp is trusted
+  ASSERT_EQ(mb->messages().size(), 1u);
+  drop_into_new(dir, "1.M1P1Q1.host");
+  set_mtime(dir + "/new", old);
+  auto same = mb->refresh();
+  ASSERT_TRUE(same);
+  EXPECT_TRUE(same->empty());
+  EXPECT_EQ(mb->messages().size(), 1u);
+  set_mtime(dir + "/new", old + 1);  // any change moves the mtime: the next refresh scans
+  auto seen = mb->refresh();
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->appeared.size(), 1u);
+  EXPECT_EQ(mb->messages().size(), 2u);
+}
+
+// A directory changed within the last second may change again without its
+// mtime moving (the kernel's clock advances in steps): such a folder is
+// scanned at every refresh, so a change in the same step is never missed.
+TEST(MaildirMailbox, RecentlyChangedFolderIsAlwaysScanned) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto mb = open_ok(store, "INBOX");
+  const std::string dir = t / "acct";
+  const time_t recent = ::time(nullptr);
+  for (const char* p : {"/cur", "/new", "/dovecot-uidlist"}) set_mtime(dir + p, recent);
+  ASSERT_TRUE(mb->refresh());
+  drop_into_new(dir, "1.M1P1Q1.host");
+  set_mtime(dir + "/new", recent);  // as if it had happened in the same clock step
+  auto seen = mb->refresh();
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->appeared.size(), 1u);
+}
+
+// Another Mailbox object on the folder (another session) changing flags,
+// expunging and appending is seen by a refresh that trusts its stamp.
+TEST(MaildirMailbox, SettledStampStillSeesOtherSessions) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto a = open_ok(store, "INBOX");
+  auto u1 = a->append("Subject: 1\n\n1\n", 0, 0);
+  auto u2 = a->append("Subject: 2\n\n2\n", 0, 0);
+  ASSERT_TRUE(u1 && u2);
+  const std::string dir = t / "acct";
+  const time_t old = ::time(nullptr) - 10;
+  for (const char* p : {"/cur", "/new", "/dovecot-uidlist"}) set_mtime(dir + p, old);
+  auto b = open_ok(store, "INBOX");
+  ASSERT_TRUE(a->refresh() && b->refresh());
+  ASSERT_EQ(a->messages().size(), 2u);
+  ASSERT_TRUE(b->set_flags(*u1, kFlagSeen, 0));
+  auto r = a->refresh();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->flags_changed, std::vector<uint32_t>{*u1});
+  ASSERT_TRUE(b->expunge(*u2));
+  r = a->refresh();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->vanished, std::vector<uint32_t>{*u2});
+  auto u3 = b->append("Subject: 3\n\n3\n", 0, 0);
+  ASSERT_TRUE(u3);
+  r = a->refresh();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->appeared, std::vector<uint32_t>{*u3});
+}
