@@ -357,6 +357,33 @@ def test_namespace_list_extended_and_binary(imap):
     c.logout()
 
 
+def test_sort_as_a_webmail_asks(imap):
+    """SORT (RFC 5256) through imaplib: base subjects ("Re:", "[list]",
+    "(fwd)" and RFC 2047 words undone), REVERSE DATE, and UID SORT with a
+    search, as Roundcube sends them."""
+    for subject, date in (("Re: [tern] zebra", "Mon, 1 Jan 2029 10:00:00 +0000"),
+                          ("=?UTF-8?B?QXBwbGU=?= (fwd)", "Tue, 2 Jan 2029 10:00:00 +0000"),
+                          ("mango", "Sun, 31 Dec 2028 10:00:00 +0000")):
+        deliver(imap, subject, extra_headers=f"Date: {date}\r\n")
+    imap.wait_for_mail(ALICE, 3)
+    c = connect(imap)
+    assert "SORT" in c.capabilities and "SORT=DISPLAY" in c.capabilities and "ESORT" in c.capabilities
+    ok(c.select("INBOX"))
+    subject_of = {}
+    for line in ok(c.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")):
+        if isinstance(line, tuple):
+            subject_of[int(line[0].split()[0])] = line[1].decode().split(":", 1)[1].strip()
+    by_subject = [int(n) for n in ok(c.sort("(SUBJECT)", "UTF-8", "ALL"))[0].split()]
+    assert [subject_of[n] for n in by_subject] == ["=?UTF-8?B?QXBwbGU=?= (fwd)", "mango", "Re: [tern] zebra"]
+    newest_first = [int(n) for n in ok(c.sort("(REVERSE DATE)", "UTF-8", "ALL"))[0].split()]
+    assert [subject_of[n] for n in newest_first] == ["=?UTF-8?B?QXBwbGU=?= (fwd)", "Re: [tern] zebra", "mango"]
+    typ, data = c.uid("SORT", "(SUBJECT)", "UTF-8", "NOT", "SUBJECT", "mango")
+    assert typ == "OK" and len(data[0].split()) == 2, data
+    typ, data = c.sort("(SUBJECT)", "KOI8-R", "ALL")
+    assert typ == "NO" and b"[BADCHARSET" in data[0], (typ, data)
+    c.logout()
+
+
 def _read_until(sock, marker, seen=b""):
     while marker not in seen:
         chunk = sock.recv(65536)

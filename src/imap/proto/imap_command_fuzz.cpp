@@ -10,6 +10,7 @@
 #include "imap/proto/command_reader.h"
 #include "imap/proto/fetch.h"
 #include "imap/proto/list.h"
+#include "imap/proto/sort.h"
 #include "imap/proto/search.h"
 #include "imap/proto/store.h"
 
@@ -22,7 +23,13 @@ void parse_typed(const Command& c) {
   (void)parse_fetch(c.args, 1);
   (void)parse_store(c.args, 1);
   (void)parse_list(c.args);
-  for (const auto& a : c.args) (void)a.astring();
+  (void)parse_sort(c.args, 0);
+  for (const auto& a : c.args) {
+    (void)a.astring();
+    // base_subject only ever shortens, and is idempotent.
+    std::string b = base_subject(a.text);
+    if (b.size() > a.text.size() || base_subject(b) != b) __builtin_trap();
+  }
 }
 
 std::vector<std::string> run(std::string_view in, size_t piece, uint8_t mode) {

@@ -5,6 +5,7 @@
 #include "imap/proto/command_reader.h"
 #include "imap/proto/fetch.h"
 #include "imap/proto/list.h"
+#include "imap/proto/sort.h"
 #include "imap/proto/response.h"
 #include "imap/proto/search.h"
 #include "imap/proto/sequence_set.h"
@@ -291,4 +292,52 @@ TEST(ListArgs, PlainAndExtendedForms) {
                             "\"\" * RETURN (STATUS (BOGUS))", "\"\" * RETURN (BOGUS)", "\"\" * OTHER ()",
                             "\"\" * RETURN () ()", "(\"\") * \"\"", "\"\" ((x))"})
     EXPECT_TRUE(std::holds_alternative<std::string>(parse_list(args_of(wrong)))) << wrong;
+}
+
+TEST(SortArgs, CriteriaCharsetAndReturn) {
+  auto plain = std::get<SortRequest>(parse_sort(args_of("(REVERSE date subject) utf-8 UNSEEN"), 0));
+  ASSERT_EQ(plain.criteria.size(), 2u);
+  EXPECT_TRUE(plain.criteria[0].reverse);
+  EXPECT_EQ(plain.criteria[0].key, SortCriterion::Key::date);
+  EXPECT_FALSE(plain.criteria[1].reverse);
+  EXPECT_EQ(plain.criteria[1].key, SortCriterion::Key::subject);
+  EXPECT_FALSE(plain.search.esearch);
+  EXPECT_EQ(plain.search.charset, "UTF-8");
+  ASSERT_EQ(plain.search.root.children.size(), 1u);
+  auto esort = std::get<SortRequest>(parse_sort(args_of("RETURN (MIN COUNT) (DISPLAYFROM ARRIVAL) US-ASCII ALL"), 0));
+  EXPECT_TRUE(esort.search.esearch && esort.search.ret_min && esort.search.ret_count && !esort.search.ret_all);
+  EXPECT_EQ(esort.criteria[0].key, SortCriterion::Key::display_from);
+  EXPECT_TRUE(std::get<SearchError>(parse_sort(args_of("(DATE) KOI8-R ALL"), 0)).bad_charset);
+  for (const char* wrong : {"(DATE) UTF-8", "() UTF-8 ALL", "(REVERSE) UTF-8 ALL", "(REVERSE REVERSE DATE) UTF-8 ALL",
+                            "(BOGUS) UTF-8 ALL", "DATE UTF-8 ALL", "(DATE)", "RETURN (BOGUS) (DATE) UTF-8 ALL",
+                            "(DATE) UTF-8 CHARSET UTF-8 ALL", "(DATE) UTF-8 RETURN (ALL) ALL", "(DATE) (x) ALL"})
+    EXPECT_TRUE(std::holds_alternative<SearchError>(parse_sort(args_of(wrong), 0))) << wrong;
+}
+
+// RFC 5256 2.1, case by case.
+TEST(SortArgs, BaseSubject) {
+  struct Case {
+    const char* in;
+    const char* want;
+  } cases[] = {
+      {"Hello", "HELLO"},
+      {"Re: Hello", "HELLO"},
+      {"RE:re: Fwd:  hello  world", "HELLO WORLD"},
+      {"Fw: hello (fwd)", "HELLO"},
+      {"hello (fwd) (FWD)  ", "HELLO"},
+      {"[tern-users] Re: hello", "HELLO"},
+      {"Re[2]: hello", "HELLO"},
+      {"Re [list]: hello", "HELLO"},
+      {"[tern-users] hello", "HELLO"},
+      {"[tern-users]", "[TERN-USERS]"},
+      {"[a] [b]", "[B]"},
+      {"[Fwd: Re: hello]", "HELLO"},
+      {"[Fwd: [list] hello] (fwd)", "HELLO"},
+      {"Report: numbers", "REPORT: NUMBERS"},
+      {"\thello\r\n world", "HELLO WORLD"},
+      {"Re:", ""},
+      {"", ""},
+      {"[unclosed hello", "[UNCLOSED HELLO"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(base_subject(c.in), c.want) << c.in;
 }

@@ -169,26 +169,30 @@ std::optional<Date> parse_date(std::string_view s) {
   return d;
 }
 
+std::optional<SearchError> parse_return_options(const Value* opts, SearchRequest& req) {
+  if (!opts || opts->kind != Value::Kind::list) return SearchError{"RETURN needs a list"};
+  req.esearch = true;
+  for (const auto& o : opts->items) {
+    std::string n = o.keyword();
+    if (n == "MIN") req.ret_min = true;
+    else if (n == "MAX") req.ret_max = true;
+    else if (n == "ALL") req.ret_all = true;
+    else if (n == "COUNT") req.ret_count = true;
+    else if (n == "SAVE") req.ret_save = true;
+    else return SearchError{"Unknown RETURN option"};
+  }
+  // RFC 4731 3.1: RETURN () means RETURN (ALL).
+  if (!req.ret_min && !req.ret_max && !req.ret_count && !req.ret_save) req.ret_all = true;
+  return std::nullopt;
+}
+
 std::variant<SearchRequest, SearchError> parse_search(const std::vector<Value>& args, size_t first,
                                                       const SearchLimits& limits) {
   SearchRequest req;
   Parser p{args, first, limits, {}};
   if (p.pos < args.size() && args[p.pos].keyword() == "RETURN") {
     ++p.pos;
-    const Value* opts = p.take();
-    if (!opts || opts->kind != Value::Kind::list) return SearchError{"RETURN needs a list"};
-    req.esearch = true;
-    for (const auto& o : opts->items) {
-      std::string n = o.keyword();
-      if (n == "MIN") req.ret_min = true;
-      else if (n == "MAX") req.ret_max = true;
-      else if (n == "ALL") req.ret_all = true;
-      else if (n == "COUNT") req.ret_count = true;
-      else if (n == "SAVE") req.ret_save = true;
-      else return SearchError{"Unknown RETURN option"};
-    }
-    // RFC 4731 3.1: RETURN () means RETURN (ALL).
-    if (!req.ret_min && !req.ret_max && !req.ret_count && !req.ret_save) req.ret_all = true;
+    if (auto e = parse_return_options(p.take(), req)) return *e;
   }
   if (p.pos < args.size() && args[p.pos].keyword() == "CHARSET") {
     ++p.pos;

@@ -67,6 +67,10 @@ struct SearchLimits {
   size_t max_depth = 32;  // NOT/OR nesting and parenthesised groups
 };
 
+// RETURN's list (MIN, MAX, ALL, COUNT, SAVE; "()" is ALL) into req, which
+// becomes an ESEARCH request; shared with SORT's ESORT form.
+std::optional<SearchError> parse_return_options(const Value* opts, SearchRequest& req);
+
 // Parses the arguments of SEARCH (after the command name, or after "UID SEARCH").
 std::variant<SearchRequest, SearchError> parse_search(const std::vector<Value>& args, size_t first,
                                                       const SearchLimits& limits = {});

@@ -39,8 +39,9 @@ struct SequenceSet {
 // more than max_ranges ranges.
 std::optional<SequenceSet> parse_sequence_set(std::string_view s, size_t max_ranges = 100000);
 
-// The compact form of ascending numbers: {1,2,3,5} -> "1:3,5" (COPYUID,
-// ESEARCH ALL). Empty input gives "".
+// The compact form of numbers, in their order, runs of consecutive
+// ascending ones joined: {1,2,3,5} -> "1:3,5", {5,1,2} -> "5,1:2"
+// (COPYUID, ESEARCH ALL, and ESORT's ALL in sort order). Empty gives "".
 std::string format_sequence_set(const std::vector<uint32_t>& ascending);
 
 }  // namespace tern::imap

@@ -22,21 +22,50 @@ bool uses(const SearchKey& k, bool (*pred)(const SearchKey&)) {
 
 }  // namespace
 
-asio::awaitable<void> Session::cmd_search(const Call& k) {
-  auto parsed = parse_search(k.c.args, k.first);
-  if (auto* e = std::get_if<SearchError>(&parsed)) {
+bool Session::search_refused(const Call& k, const SearchError* e, const SearchRequest* req) {
+  if (e) {
     if (e->bad_charset) no(k, "[BADCHARSET (US-ASCII UTF-8)] " + e->text);
     else bad(k, e->text);
-    co_return;
+    return true;
   }
-  const auto& req = std::get<SearchRequest>(parsed);
-  if (uses(req.root, [](const SearchKey& x) {
+  if (uses(req->root, [](const SearchKey& x) {
         return x.op == SearchKey::Op::modseq || ((x.op == SearchKey::Op::seqset || x.op == SearchKey::Op::uid) && x.set.saved);
-      }) || req.ret_save) {
+      }) || req->ret_save) {
     bad(k, "MODSEQ, SAVE and $ are not offered.");
-    co_return;
+    return true;
   }
+  return false;
+}
+
+std::string Session::esearch_line(const Call& k, const SearchRequest& req, const std::vector<uint32_t>& hits) {
+  std::string line = "ESEARCH (TAG \"" + k.c.tag + "\")";
+  if (k.uid) line += " UID";
+  bool all = !(req.ret_min || req.ret_max || req.ret_count || req.ret_all) || req.ret_all;
+  if (req.ret_min && !hits.empty()) line += " MIN " + std::to_string(hits.front());
+  if (req.ret_max && !hits.empty()) line += " MAX " + std::to_string(hits.back());
+  if (req.ret_count) line += " COUNT " + std::to_string(hits.size());
+  if (all && !hits.empty()) line += " ALL " + format_sequence_set(hits);
+  return line;
+}
+
+asio::awaitable<void> Session::cmd_search(const Call& k) {
+  auto parsed = parse_search(k.c.args, k.first);
+  if (search_refused(k, std::get_if<SearchError>(&parsed), std::get_if<SearchRequest>(&parsed))) co_return;
+  const auto& req = std::get<SearchRequest>(parsed);
   std::vector<uint32_t> hits;  // numbers to answer: UIDs or sequence numbers
+  for (uint32_t msn : search_msns(req.root)) hits.push_back(k.uid ? view_.at_msn(msn).uid : msn);
+  if (!req.esearch) {
+    std::string line = "SEARCH";
+    for (uint32_t n : hits) line += " " + std::to_string(n);
+    untagged(line);
+  } else {
+    untagged(esearch_line(k, req, hits));
+  }
+  ok(k, "Search completed.", k.uid);
+}
+
+std::vector<uint32_t> Session::search_msns(const SearchKey& root) {
+  std::vector<uint32_t> hits;
   uint32_t max_msn = view_.size(), max_uid = view_.max_uid();
   for (uint32_t msn = 1; msn <= max_msn; ++msn) {
     const auto& e = view_.at_msn(msn);
@@ -52,23 +81,9 @@ asio::awaitable<void> Session::cmd_search(const Call& k) {
     s.internal_date_s = m->internal_date_s;
     s.size = [this, m] { return rfc822_size(*m); };
     s.bytes = [this, uid = e.uid] { return message_bytes(uid); };
-    if (search_matches(req.root, s)) hits.push_back(k.uid ? e.uid : msn);
+    if (search_matches(root, s)) hits.push_back(msn);
   }
-  if (!req.esearch) {
-    std::string line = "SEARCH";
-    for (uint32_t n : hits) line += " " + std::to_string(n);
-    untagged(line);
-  } else {
-    std::string line = "ESEARCH (TAG " + std::string("\"") + k.c.tag + "\")";
-    if (k.uid) line += " UID";
-    bool all = !(req.ret_min || req.ret_max || req.ret_count || req.ret_all) || req.ret_all;
-    if (req.ret_min && !hits.empty()) line += " MIN " + std::to_string(hits.front());
-    if (req.ret_max && !hits.empty()) line += " MAX " + std::to_string(hits.back());
-    if (req.ret_count) line += " COUNT " + std::to_string(hits.size());
-    if (all && !hits.empty()) line += " ALL " + format_sequence_set(hits);
-    untagged(line);
-  }
-  ok(k, "Search completed.", k.uid);
+  return hits;
 }
 
 }  // namespace tern::imap

@@ -14,7 +14,7 @@ const Session::CommandSpec* Session::spec(std::string_view name) {
   constexpr unsigned kAny = S::kNotAuth | S::kAuth | S::kSelected;
   constexpr unsigned kIn = S::kAuth | S::kSelected;
   constexpr unsigned kSel = S::kSelected;
-  static const std::array<S::CommandSpec, 30> kTable{{
+  static const std::array<S::CommandSpec, 31> kTable{{
       {"CAPABILITY", &S::cmd_capability, kAny},
       {"NOOP", &S::cmd_noop, kAny},
       {"LOGOUT", &S::cmd_logout, kAny},
@@ -43,6 +43,7 @@ const Session::CommandSpec* Session::spec(std::string_view name) {
       {"FETCH", &S::cmd_fetch, kSel | S::kUidForm},
       {"STORE", &S::cmd_store, kSel | S::kUidForm},
       {"SEARCH", &S::cmd_search, kSel | S::kUidForm},
+      {"SORT", &S::cmd_sort, kSel | S::kUidForm},
       {"COPY", &S::cmd_copy, kSel | S::kUidForm},
       {"MOVE", &S::cmd_move, kSel | S::kUidForm},
   }};

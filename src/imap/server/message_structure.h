@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "imap/proto/fetch.h"
+#include "imap/proto/sort.h"
 
 namespace tern::imap {
 
@@ -48,6 +49,8 @@ class MessageParser {
  public:
   virtual ~MessageParser() = default;
   virtual std::unique_ptr<MessageStructure> parse(std::string_view message_crlf) const = 0;
+  // What SORT compares, from a message's header alone (CRLF).
+  virtual SortFields sort_fields(std::string_view header_crlf) const = 0;
 };
 
 }  // namespace tern::imap

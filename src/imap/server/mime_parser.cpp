@@ -2,6 +2,7 @@
 #include "imap/server/mime_parser.h"
 
 #include "mime/message.h"
+#include "mime/sort_fields.h"
 
 namespace tern::imap {
 namespace {
@@ -30,5 +31,7 @@ class MimeStructure final : public MessageStructure {
 std::unique_ptr<MessageStructure> MimeParser::parse(std::string_view message_crlf) const {
   return std::make_unique<MimeStructure>(message_crlf);
 }
+
+SortFields MimeParser::sort_fields(std::string_view header_crlf) const { return mime::sort_fields_of(header_crlf); }
 
 }  // namespace tern::imap

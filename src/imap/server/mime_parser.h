@@ -14,6 +14,7 @@ class MimeParser final : public MessageParser {
   // The structure borrows message_crlf: it must outlive what parse returns
   // (FETCH keeps the message's bytes for the message's whole response).
   std::unique_ptr<MessageStructure> parse(std::string_view message_crlf) const override;
+  SortFields sort_fields(std::string_view header_crlf) const override;
 };
 
 }  // namespace tern::imap

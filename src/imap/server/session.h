@@ -14,8 +14,8 @@
 // Handlers: cmd_auth.cpp (LOGIN, AUTHENTICATE, the login), cmd_starttls.cpp,
 // cmd_mailboxes.cpp (LIST, LSUB, CREATE, DELETE, RENAME, SUBSCRIBE,
 // UNSUBSCRIBE, STATUS), cmd_select.cpp (SELECT, EXAMINE, CLOSE, UNSELECT,
-// EXPUNGE, CHECK), cmd_fetch.cpp, cmd_store.cpp, cmd_search.cpp,
-// cmd_copy.cpp (COPY, MOVE), cmd_append.cpp, cmd_idle.cpp, and
+// EXPUNGE, CHECK), cmd_fetch.cpp, cmd_store.cpp, cmd_search.cpp, cmd_sort.cpp,
+// cmd_copy.cpp (COPY, MOVE), cmd_append.cpp (APPEND, MULTIAPPEND), cmd_idle.cpp, and
 // CAPABILITY, NOOP, LOGOUT, ID, ENABLE in command_table.cpp.
 //
 // SECURITY: everything read is untrusted. Limits: CommandReader's (line,
@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "imap/proto/command_reader.h"
+#include "imap/proto/search.h"
 #include "imap/proto/sequence_set.h"
 #include "imap/server/host.h"
 #include "imap/server/message_text.h"
@@ -167,6 +168,14 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_store(const Call& k);
   // cmd_search.cpp
   asio::awaitable<void> cmd_search(const Call& k);
+  // A parse error or what tern does not offer (MODSEQ, SAVE, $) answered: true.
+  bool search_refused(const Call& k, const SearchError* e, const SearchRequest* req);
+  // The sequence numbers of the messages that match, ascending.
+  std::vector<uint32_t> search_msns(const SearchKey& root);
+  // "ESEARCH (TAG ...) [UID] MIN .. MAX .. COUNT .. ALL .." of hits in their order.
+  std::string esearch_line(const Call& k, const SearchRequest& req, const std::vector<uint32_t>& hits);
+  // cmd_sort.cpp
+  asio::awaitable<void> cmd_sort(const Call& k);
   // cmd_copy.cpp
   asio::awaitable<void> cmd_copy(const Call& k);
   asio::awaitable<void> cmd_move(const Call& k);

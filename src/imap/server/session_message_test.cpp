@@ -140,6 +140,7 @@ class FakeParser final : public MessageParser {
   std::unique_ptr<MessageStructure> parse(std::string_view crlf) const override {
     return std::make_unique<FakeStructure>(crlf.size());
   }
+  SortFields sort_fields(std::string_view) const override { return {}; }
 };
 
 TEST(ImapSelected, FetchThroughTheMimeSeam) {
@@ -341,6 +342,45 @@ TEST(ImapSelected, IdleTimesOut) {
   auto t = testing::run(h, {"", kLogin + "\r\n", "", "i IDLE\r\n", io::Segment::stall()});
   EXPECT_TRUE(t.written.ends_with("+ idling\r\n* BYE Disconnected for inactivity.\r\n")) << t.written;
   EXPECT_EQ(t.closed_at - start, std::chrono::seconds(1800));
+}
+
+}  // namespace
+}  // namespace tern::imap
+
+namespace tern::imap {
+namespace {
+
+// SORT over the real MIME parser: base subjects, first addresses, display
+// names, Date: with INTERNALDATE as the fallback, REVERSE, ties by sequence
+// number, UID SORT, ESORT's RETURN, and a search narrowing what is sorted.
+TEST(ImapSelected, SortByHeadersDatesAndSizes) {
+  FakeHost h;
+  h.deliver("From: Zed <a@x.test>\nTo: bob@y.test\nSubject: Re: [list] beta\n"
+            "Date: Tue, 1 Jan 2030 10:00:00 +0000\n\nshort\n");
+  h.deliver("From: adam <z@x.test>\nTo: =?UTF-8?Q?Ann?= <ann@y.test>\nCc: cat@y.test\nSubject: alpha\n"
+            "Date: Mon, 31 Dec 2029 23:00:00 -0200\n\na longer body line here\n");
+  h.deliver("From: m@x.test\nSubject: =?UTF-8?B?QWxwaGE=?= (fwd)\n\nno date, the longest body of the three\n");
+  h.edit().structure = std::make_shared<MimeParser>();
+  auto t = testing::run(h, script({kLogin, "s SELECT INBOX", "a SORT (SUBJECT) UTF-8 ALL", "b SORT (FROM) UTF-8 ALL",
+                                   "c SORT (DISPLAYFROM) UTF-8 ALL", "d SORT (REVERSE SIZE) UTF-8 ALL",
+                                   "e SORT (DATE) UTF-8 ALL", "f UID SORT (TO CC) UTF-8 ALL",
+                                   "g SORT RETURN (MIN MAX COUNT ALL) (REVERSE SUBJECT) UTF-8 ALL",
+                                   "h SORT (SUBJECT) UTF-8 NOT FROM m@x.test", "i SORT (BOGUS) UTF-8 ALL",
+                                   "j SORT (DATE) KOI8-R ALL", "k SORT (DISPLAYTO) UTF-8 ALL"}));
+  const std::string& w = t.written;
+  // "alpha" and "Alpha (fwd)" share a base subject: the sequence number decides.
+  EXPECT_NE(w.find("* SORT 2 3 1\r\na OK Sort completed."), std::string::npos) << w;
+  EXPECT_NE(w.find("* SORT 1 3 2\r\nb OK"), std::string::npos) << w;      // a, m, z
+  EXPECT_NE(w.find("* SORT 2 3 1\r\nc OK"), std::string::npos) << w;      // adam, m@x.test, Zed
+  EXPECT_NE(w.find("* SORT 2 1 3\r\nd OK"), std::string::npos) << w;      // 2 has the longest header
+  // 2: 2030-01-01 01:00 UTC; 1: 2030-01-01 10:00 UTC; 3 has no Date: its delivery time (now, earlier).
+  EXPECT_NE(w.find("* SORT 3 2 1\r\ne OK"), std::string::npos) << w;
+  EXPECT_NE(w.find("* SORT 3 2 1\r\nf OK"), std::string::npos) << w;      // "", ann, bob
+  EXPECT_NE(w.find("* ESEARCH (TAG \"g\") MIN 1 MAX 3 COUNT 3 ALL 1:3\r\ng OK"), std::string::npos) << w;
+  EXPECT_NE(w.find("* SORT 2 1\r\nh OK"), std::string::npos) << w;
+  EXPECT_TRUE(tagged(w, "i").starts_with("i BAD")) << w;
+  EXPECT_TRUE(tagged(w, "j").starts_with("j NO [BADCHARSET")) << w;
+  EXPECT_NE(w.find("* SORT 3 2 1\r\nk OK"), std::string::npos) << w;      // "", Ann, bob@y.test
 }
 
 }  // namespace
