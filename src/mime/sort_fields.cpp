@@ -5,6 +5,7 @@
 
 #include "mime/gmime_init.h"
 #include "mime/header_fields.h"
+#include "imap/proto/thread.h"
 #include "mime/limits.h"
 
 namespace tern::mime {
@@ -62,6 +63,16 @@ imap::SortFields sort_fields_of(std::string_view header) {
     f.display_to = to->display;
   }
   if (auto cc = first_address(first_value(fields, "Cc"))) f.cc = cc->mailbox;
+  if (auto id = first_value(fields, "Message-ID")) {
+    auto ids = imap::message_ids(*id, 1);
+    if (!ids.empty()) f.message_id = ids.front();
+  }
+  if (auto refs = first_value(fields, "References")) f.references = imap::message_ids(*refs);
+  if (f.references.empty())
+    if (auto reply_to = first_value(fields, "In-Reply-To")) {
+      auto ids = imap::message_ids(*reply_to);
+      if (!ids.empty()) f.references.push_back(ids.front());
+    }
   if (auto date = first_value(fields, "Date")) {
     std::string text = date->substr(0, 256);
     if (GDateTime* t = g_mime_utils_header_decode_date(text.c_str())) {

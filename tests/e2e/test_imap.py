@@ -384,6 +384,34 @@ def test_sort_as_a_webmail_asks(imap):
     c.logout()
 
 
+def test_thread_references_through_imaplib(imap):
+    """THREAD=REFERENCES (RFC 5256) as a mail client asks it: a reply chain
+    by In-Reply-To and References, delivered out of order, comes back as one
+    thread in date order beside an unrelated message."""
+    mails = [("<root@t>", "", "plan", "Mon, 1 Jan 2029 10:00:00 +0000"),
+             ("<r2@t>", "References: <root@t> <r1@t>\r\n", "Re: plan", "Mon, 1 Jan 2029 12:00:00 +0000"),
+             ("<solo@t>", "", "lunch", "Mon, 1 Jan 2029 09:00:00 +0000"),
+             ("<r1@t>", "In-Reply-To: <root@t>\r\n", "Re: plan", "Mon, 1 Jan 2029 11:00:00 +0000")]
+    for mid, refs, subject, date in mails:
+        deliver(imap, subject, extra_headers=f"Message-ID: {mid}\r\n{refs}Date: {date}\r\n")
+    imap.wait_for_mail(ALICE, len(mails))
+    c = connect(imap)
+    assert "THREAD=REFERENCES" in c.capabilities and "THREAD=ORDEREDSUBJECT" in c.capabilities
+    ok(c.select("INBOX"))
+    uid = {}  # Message-ID -> UID, whatever order the deliveries landed in
+    for x in ok(c.uid("FETCH", "1:*", "(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")):
+        if isinstance(x, tuple):
+            uid[re.search(rb"<[^>]+>", x[1]).group(0).decode()] = int(re.search(rb"UID (\d+)", x[0]).group(1))
+    typ, data = c.uid("THREAD", "REFERENCES", "UTF-8", "ALL")
+    assert typ == "OK" and data == [b"(%d)(%d %d %d)" % (uid["<solo@t>"], uid["<root@t>"], uid["<r1@t>"], uid["<r2@t>"])], \
+        (data, uid)
+    typ, data = c.uid("THREAD", "ORDEREDSUBJECT", "UTF-8", "ALL")
+    assert data == [b"(%d)(%d (%d)(%d))" % (uid["<solo@t>"], uid["<root@t>"], uid["<r1@t>"], uid["<r2@t>"])], data
+    typ, data = c.thread("REFERENCES", "UTF-8", "ALL")  # sequence numbers, through imaplib's own call
+    assert typ == "OK" and data[0].count(b"(") == 2, data
+    c.logout()
+
+
 def _read_until(sock, marker, seen=b""):
     while marker not in seen:
         chunk = sock.recv(65536)

@@ -11,6 +11,7 @@
 #include "imap/proto/fetch.h"
 #include "imap/proto/list.h"
 #include "imap/proto/sort.h"
+#include "imap/proto/thread.h"
 #include "imap/proto/search.h"
 #include "imap/proto/store.h"
 
@@ -24,6 +25,7 @@ void parse_typed(const Command& c) {
   (void)parse_store(c.args, 1);
   (void)parse_list(c.args);
   (void)parse_sort(c.args, 0);
+  (void)parse_thread(c.args, 0);
   for (const auto& a : c.args) {
     (void)a.astring();
     // base_subject only ever shortens, and is idempotent.

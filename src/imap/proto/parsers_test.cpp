@@ -6,6 +6,7 @@
 #include "imap/proto/fetch.h"
 #include "imap/proto/list.h"
 #include "imap/proto/sort.h"
+#include "imap/proto/thread.h"
 #include "imap/proto/response.h"
 #include "imap/proto/search.h"
 #include "imap/proto/sequence_set.h"
@@ -340,4 +341,63 @@ TEST(SortArgs, BaseSubject) {
       {"[unclosed hello", "[UNCLOSED HELLO"},
   };
   for (const auto& c : cases) EXPECT_EQ(base_subject(c.in), c.want) << c.in;
+}
+
+namespace {
+
+ThreadMessage msg(uint32_t n, std::string id, std::vector<std::string> refs, std::string subject, int64_t date) {
+  ThreadMessage m;
+  m.number = n;
+  m.message_id = std::move(id);
+  m.references = std::move(refs);
+  m.base_subject = base_subject(subject, &m.reply);
+  m.date = date;
+  return m;
+}
+
+}  // namespace
+
+TEST(Thread, MessageIds) {
+  EXPECT_EQ(message_ids("<a@x> <b@y>\r\n <c@z>"), (std::vector<std::string>{"a@x", "b@y", "c@z"}));
+  EXPECT_EQ(message_ids("junk <a@x> <> <unclosed"), std::vector<std::string>{"a@x"});
+  EXPECT_EQ(message_ids("<1><2><3>", 2), (std::vector<std::string>{"2", "3"}));
+}
+
+TEST(Thread, OrderedSubject) {
+  std::vector<ThreadMessage> m = {msg(1, "", {}, "hello", 30), msg(2, "", {}, "Re: hello", 40),
+                                  msg(3, "", {}, "other", 10), msg(4, "", {}, "RE: Hello", 35),
+                                  msg(5, "", {}, "alone", 50)};
+  // Threads by their first date: other (10), hello (30: 1, then 4 at 35 and 2 at 40), alone (50).
+  EXPECT_EQ(thread_list(m, ThreadAlgorithm::ordered_subject), "(3)(1 (4)(2))(5)");
+  EXPECT_EQ(thread_list({msg(7, "", {}, "a", 1), msg(8, "", {}, "Re: a", 2)}, ThreadAlgorithm::ordered_subject),
+            "(7 8)");
+  EXPECT_EQ(thread_list({}, ThreadAlgorithm::ordered_subject), "");
+}
+
+TEST(Thread, References) {
+  // A reply chain 1 <- 2 <- 3, a second reply 4 to 1, and 5 replying to a
+  // message not in the mailbox together with 6: the dummy parent stays.
+  std::vector<ThreadMessage> m = {
+      msg(1, "a@x", {}, "plan", 10),          msg(2, "b@x", {"a@x"}, "Re: plan", 20),
+      msg(3, "c@x", {"a@x", "b@x"}, "Re: plan", 30), msg(4, "d@x", {"a@x"}, "Re: plan", 25),
+      msg(5, "e@x", {"gone@x"}, "Re: other", 40),     msg(6, "f@x", {"gone@x"}, "Re: other", 50)};
+  EXPECT_EQ(thread_list(m, ThreadAlgorithm::references), "(1 (2 3)(4))((5)(6))");
+}
+
+TEST(Thread, ReferencesGathersBySubjectAndCutsLoops) {
+  // 2 has no references but its subject is a reply to 1's: gathered under it.
+  EXPECT_EQ(thread_list({msg(1, "a@x", {}, "news", 10), msg(2, "b@x", {}, "Re: news", 20)},
+                        ThreadAlgorithm::references),
+            "(1 2)");
+  // Two non-replies with one subject: a dummy over both.
+  EXPECT_EQ(thread_list({msg(1, "a@x", {}, "news", 10), msg(2, "b@x", {}, "news", 20)}, ThreadAlgorithm::references),
+            "((1)(2))");
+  // A loop (each names the other), a self-reference and a duplicate Message-ID:
+  // every message comes out exactly once.
+  std::vector<ThreadMessage> loop = {msg(1, "a@x", {"b@x"}, "x", 10), msg(2, "b@x", {"a@x"}, "y", 20),
+                                     msg(3, "c@x", {"c@x"}, "z", 30), msg(4, "c@x", {}, "w", 40)};
+  std::string out = thread_list(loop, ThreadAlgorithm::references);
+  for (const char* n : {"1", "2", "3", "4"}) EXPECT_EQ(std::count(out.begin(), out.end(), n[0]), 1) << out;
+  EXPECT_EQ(out.front(), '(');
+  EXPECT_EQ(out.back(), ')');
 }

@@ -66,9 +66,16 @@ std::variant<SortRequest, SearchError> parse_sort(const std::vector<Value>& args
     reverse = false;
   }
   if (reverse) return SearchError{"REVERSE must precede a sort criterion"};
-  ++i;
+  auto keys = parse_charset_and_keys(args, i + 1);
+  if (auto* e = std::get_if<SearchError>(&keys)) return *e;
+  req.search.root = std::move(std::get<SearchRequest>(keys).root);
+  req.search.charset = std::get<SearchRequest>(keys).charset;
+  return req;
+}
+
+std::variant<SearchRequest, SearchError> parse_charset_and_keys(const std::vector<Value>& args, size_t i) {
   auto charset = i < args.size() ? args[i].astring() : std::nullopt;
-  if (!charset) return SearchError{"SORT needs a charset"};
+  if (!charset) return SearchError{"A charset is needed before the search keys"};
   std::string cs(*charset);
   for (char& c : cs) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
   if (cs != "UTF-8" && cs != "US-ASCII") return SearchError{"Unsupported charset", true};
@@ -77,13 +84,13 @@ std::variant<SortRequest, SearchError> parse_sort(const std::vector<Value>& args
   auto search = parse_search(args, i);
   if (auto* e = std::get_if<SearchError>(&search)) return *e;
   SearchRequest keys = std::get<SearchRequest>(std::move(search));
-  if (keys.esearch || !keys.charset.empty()) return SearchError{"RETURN and CHARSET go before the sort criteria"};
-  req.search.root = std::move(keys.root);
-  req.search.charset = cs;
-  return req;
+  if (keys.esearch || !keys.charset.empty()) return SearchError{"RETURN and CHARSET go before the criteria"};
+  keys.charset = cs;
+  return keys;
 }
 
-std::string base_subject(std::string_view in) {
+std::string base_subject(std::string_view in, bool* reply_or_forward) {
+  bool reply = false;
   // (1) Folding and tabs become single spaces; ASCII letters upper-cased.
   std::string text;
   text.reserve(in.size());
@@ -101,6 +108,7 @@ std::string base_subject(std::string_view in) {
       while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
       if (!s.ends_with("(FWD)")) break;
       s.remove_suffix(5);
+      reply = true;
     }
     // (3)-(5) Leaders ("Re:", "[list] Fwd:", spaces) and leading blobs.
     for (bool changed = true; changed;) {
@@ -113,7 +121,7 @@ std::string base_subject(std::string_view in) {
       for (size_t b; (b = blob_end(s, run)) != std::string_view::npos; run = b) last_blob = run;
       if (size_t r = refwd_end(s, run); r != std::string_view::npos) {
         s.remove_prefix(r);  // (3): *subj-blob subj-refwd
-        changed = true;
+        changed = reply = true;
       } else if (run > 0) {
         // (4): a blob goes if something is left after it; of a run of
         // blobs with nothing after, all but the last.
@@ -127,8 +135,10 @@ std::string base_subject(std::string_view in) {
     // (6) "[Fwd: ...]" around the whole: take it off and start again at (2).
     if (s.starts_with("[FWD:") && s.ends_with("]")) {
       s = s.substr(5, s.size() - 6);
+      reply = true;
       continue;
     }
+    if (reply_or_forward) *reply_or_forward = reply;
     return std::string(s);
   }
 }

@@ -36,6 +36,8 @@ struct SortFields {
   std::string from, to, cc;
   std::string display_from, display_to;
   std::optional<int64_t> date_s;
+  std::string message_id;               // for THREAD (thread.h), without "<>"
+  std::vector<std::string> references;  // References:, else In-Reply-To:'s first id
 };
 
 struct SortRequest {
@@ -43,12 +45,18 @@ struct SortRequest {
   SearchRequest search;  // its esearch/ret_* say whether RETURN (...) was given (ESORT)
 };
 
+// SORT's and THREAD's tail: a charset (US-ASCII or UTF-8, else
+// bad_charset) then at least one search key, from args[first].
+std::variant<SearchRequest, SearchError> parse_charset_and_keys(const std::vector<Value>& args, size_t first);
+
 // The arguments after "SORT" / "UID SORT" at args[first]:
 //   [RETURN (options)] (criteria) charset search-key...
 std::variant<SortRequest, SearchError> parse_sort(const std::vector<Value>& args, size_t first);
 
 // RFC 5256 2.1 on a subject already decoded to UTF-8 (encoded words undone),
-// upper-cased in ASCII for i;ascii-casemap comparison.
-std::string base_subject(std::string_view subject);
+// upper-cased in ASCII for i;ascii-casemap comparison. *reply_or_forward
+// (when given) says whether a "Re:", "Fwd:", "(fwd)" or "[Fwd: ...]" came
+// off, which THREAD=REFERENCES asks.
+std::string base_subject(std::string_view subject, bool* reply_or_forward = nullptr);
 
 }  // namespace tern::imap

@@ -1,16 +1,18 @@
 // SORT and UID SORT (RFC 5256) with SORT=DISPLAY (RFC 5957) and ESORT's
 // RETURN options (RFC 5267): the messages that match the search, in the
-// order of the criteria, ties broken by sequence number. Strings compare
+// order of the criteria, ties broken by sequence number. THREAD and UID
+// THREAD (RFC 5256 section 3, thread.h) over the same rows. Strings compare
 // with i;ascii-casemap (RFC 5256's default); SUBJECT compares base
 // subjects; DATE is the Date: header, or INTERNALDATE when it has none or
 // cannot be parsed; a missing address sorts as the empty string.
 //
 // The header fields come from the MIME seam (message_structure.h,
 // MessageParser::sort_fields); with no parser wired, a SORT that needs
-// them is NO [CANNOT] (SIZE and ARRIVAL alone still work).
+// them, or a THREAD, is NO [CANNOT] (SIZE and ARRIVAL alone still work).
 #include <algorithm>
 
 #include "imap/proto/sort.h"
+#include "imap/proto/thread.h"
 #include "imap/server/message_text.h"
 #include "imap/server/session.h"
 
@@ -24,12 +26,7 @@ std::string casemap(std::string s) {
   return s;
 }
 
-struct Row {
-  uint32_t msn = 0, uid = 0;
-  uint64_t size = 0;
-  int64_t arrival = 0, date = 0;
-  SortFields fields;  // casemapped, subject as base subject
-};
+using Row = Session::SortRow;
 
 int compare(const Row& a, const Row& b, Key key) {
   auto cmp = [](const auto& x, const auto& y) { return x < y ? -1 : y < x ? 1 : 0; };
@@ -57,33 +54,9 @@ asio::awaitable<void> Session::cmd_sort(const Call& k) {
   bool headers = std::any_of(req->criteria.begin(), req->criteria.end(), [](const SortCriterion& c) {
     return c.key != Key::arrival && c.key != Key::size;
   });
-  if (headers && !services_->structure) {
-    no(k, "[CANNOT] Sorting by header fields is not available.");
-    co_return;
-  }
-  std::vector<Row> rows;
-  for (uint32_t msn : search_msns(req->search.root)) {
-    Row r;
-    r.msn = msn;
-    r.uid = view_.at_msn(msn).uid;
-    const store::MessageInfo* m = box_->find(r.uid);
-    if (!m) continue;
-    r.size = rfc822_size(*m);
-    r.arrival = r.date = m->internal_date_s;
-    if (headers) {
-      const std::string* bytes = message_bytes(r.uid);
-      if (!bytes) continue;  // expunged meanwhile
-      SortFields f = services_->structure->sort_fields(header_of(*bytes));
-      if (f.date_s) r.date = *f.date_s;
-      r.fields.subject = base_subject(f.subject);
-      r.fields.from = casemap(std::move(f.from));
-      r.fields.to = casemap(std::move(f.to));
-      r.fields.cc = casemap(std::move(f.cc));
-      r.fields.display_from = casemap(std::move(f.display_from));
-      r.fields.display_to = casemap(std::move(f.display_to));
-    }
-    rows.push_back(std::move(r));
-  }
+  auto found = sort_rows(k, req->search.root, headers);
+  if (!found) co_return;
+  std::vector<Row>& rows = *found;
   std::sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
     for (const SortCriterion& c : req->criteria) {
       int d = compare(a, b, c.key);
@@ -101,6 +74,61 @@ asio::awaitable<void> Session::cmd_sort(const Call& k) {
     untagged(esearch_line(k, req->search, order));
   }
   ok(k, "Sort completed.", k.uid);
+}
+
+asio::awaitable<void> Session::cmd_thread(const Call& k) {
+  auto parsed = parse_thread(k.c.args, k.first);
+  SearchError* error = std::get_if<SearchError>(&parsed);
+  ThreadRequest* req = std::get_if<ThreadRequest>(&parsed);
+  if (search_refused(k, error, req ? &req->search : nullptr)) co_return;
+  auto rows = sort_rows(k, req->search.root, true);
+  if (!rows) co_return;
+  std::vector<ThreadMessage> msgs;
+  for (Row& r : *rows) {
+    ThreadMessage m;
+    m.number = k.uid ? r.uid : r.msn;
+    m.message_id = std::move(r.fields.message_id);
+    m.references = std::move(r.fields.references);
+    m.base_subject = std::move(r.fields.subject);
+    m.reply = r.reply;
+    m.date = r.date;
+    msgs.push_back(std::move(m));
+  }
+  untagged("THREAD " + thread_list(msgs, req->algorithm));
+  ok(k, "Thread completed.", k.uid);
+}
+
+std::optional<std::vector<Session::SortRow>> Session::sort_rows(const Call& k, const SearchKey& root, bool headers) {
+  if (headers && !services_->structure) {
+    no(k, "[CANNOT] Sorting and threading by header fields are not available.");
+    return std::nullopt;
+  }
+  std::vector<Row> rows;
+  for (uint32_t msn : search_msns(root)) {
+    Row r;
+    r.msn = msn;
+    r.uid = view_.at_msn(msn).uid;
+    const store::MessageInfo* m = box_->find(r.uid);
+    if (!m) continue;
+    r.size = rfc822_size(*m);
+    r.arrival = r.date = m->internal_date_s;
+    if (headers) {
+      const std::string* bytes = message_bytes(r.uid);
+      if (!bytes) continue;  // expunged meanwhile
+      SortFields f = services_->structure->sort_fields(header_of(*bytes));
+      if (f.date_s) r.date = *f.date_s;
+      r.fields.subject = base_subject(f.subject, &r.reply);
+      r.fields.from = casemap(std::move(f.from));
+      r.fields.to = casemap(std::move(f.to));
+      r.fields.cc = casemap(std::move(f.cc));
+      r.fields.display_from = casemap(std::move(f.display_from));
+      r.fields.display_to = casemap(std::move(f.display_to));
+      r.fields.message_id = std::move(f.message_id);
+      r.fields.references = std::move(f.references);
+    }
+    rows.push_back(std::move(r));
+  }
+  return rows;
 }
 
 }  // namespace tern::imap

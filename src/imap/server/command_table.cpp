@@ -14,7 +14,7 @@ const Session::CommandSpec* Session::spec(std::string_view name) {
   constexpr unsigned kAny = S::kNotAuth | S::kAuth | S::kSelected;
   constexpr unsigned kIn = S::kAuth | S::kSelected;
   constexpr unsigned kSel = S::kSelected;
-  static const std::array<S::CommandSpec, 31> kTable{{
+  static const std::array<S::CommandSpec, 32> kTable{{
       {"CAPABILITY", &S::cmd_capability, kAny},
       {"NOOP", &S::cmd_noop, kAny},
       {"LOGOUT", &S::cmd_logout, kAny},
@@ -44,6 +44,7 @@ const Session::CommandSpec* Session::spec(std::string_view name) {
       {"STORE", &S::cmd_store, kSel | S::kUidForm},
       {"SEARCH", &S::cmd_search, kSel | S::kUidForm},
       {"SORT", &S::cmd_sort, kSel | S::kUidForm},
+      {"THREAD", &S::cmd_thread, kSel | S::kUidForm},
       {"COPY", &S::cmd_copy, kSel | S::kUidForm},
       {"MOVE", &S::cmd_move, kSel | S::kUidForm},
   }};

@@ -118,7 +118,8 @@ asio::awaitable<bool> Session::fill(const char* during) {
 std::string Session::capabilities() const {
   std::string caps =
       "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE NAMESPACE "
-      "LIST-EXTENDED LIST-STATUS ESEARCH STATUS=SIZE BINARY MULTIAPPEND SORT SORT=DISPLAY ESORT";
+      "LIST-EXTENDED LIST-STATUS ESEARCH STATUS=SIZE BINARY MULTIAPPEND SORT SORT=DISPLAY ESORT "
+      "THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
   // RFC 7889: the largest APPEND, the same for every mailbox.
   caps += " APPENDLIMIT=" + std::to_string(set_.max_append_bytes);
   if (state_ == State::not_authenticated) {

@@ -36,6 +36,7 @@
 #include "imap/proto/command_reader.h"
 #include "imap/proto/search.h"
 #include "imap/proto/sequence_set.h"
+#include "imap/proto/sort.h"
 #include "imap/server/host.h"
 #include "imap/server/message_text.h"
 #include "imap/server/subscriptions.h"
@@ -77,6 +78,14 @@ class Session : public std::enable_shared_from_this<Session> {
     unsigned flags;
   };
   static const CommandSpec* spec(std::string_view name);
+  // SORT and THREAD (cmd_sort.cpp): one message that matched, with what they compare.
+  struct SortRow {
+    uint32_t msn = 0, uid = 0;
+    uint64_t size = 0;
+    int64_t arrival = 0, date = 0;  // INTERNALDATE; the Date: header, or INTERNALDATE
+    SortFields fields;              // casemapped; subject as base subject
+    bool reply = false;             // the subject had a "Re:" or "Fwd:"
+  };
 
  private:
   // Responses: queued, sent by flush().
@@ -174,8 +183,12 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<uint32_t> search_msns(const SearchKey& root);
   // "ESEARCH (TAG ...) [UID] MIN .. MAX .. COUNT .. ALL .." of hits in their order.
   std::string esearch_line(const Call& k, const SearchRequest& req, const std::vector<uint32_t>& hits);
-  // cmd_sort.cpp
+  // cmd_sort.cpp: SORT and THREAD
   asio::awaitable<void> cmd_sort(const Call& k);
+  asio::awaitable<void> cmd_thread(const Call& k);
+  // The rows of the messages matching root; headers: read their header
+  // fields too (false when no MIME parser is wired: NO [CANNOT] answered).
+  std::optional<std::vector<SortRow>> sort_rows(const Call& k, const SearchKey& root, bool headers);
   // cmd_copy.cpp
   asio::awaitable<void> cmd_copy(const Call& k);
   asio::awaitable<void> cmd_move(const Call& k);

@@ -383,5 +383,29 @@ TEST(ImapSelected, SortByHeadersDatesAndSizes) {
   EXPECT_NE(w.find("* SORT 3 2 1\r\nk OK"), std::string::npos) << w;      // "", Ann, bob@y.test
 }
 
+// THREAD over the real parser: References and In-Reply-To link replies,
+// a reply without either joins by subject, ORDEREDSUBJECT groups by base
+// subject; UID THREAD names UIDs; an unknown algorithm is BAD.
+TEST(ImapSelected, ThreadByReferencesAndSubject) {
+  FakeHost h;
+  h.deliver("Message-ID: <root@x>\nSubject: plan\nDate: Mon, 1 Jan 2029 10:00:00 +0000\n\n1\n");
+  h.deliver("Message-ID: <other@x>\nSubject: lunch\nDate: Mon, 1 Jan 2029 09:00:00 +0000\n\n2\n");
+  h.deliver("Message-ID: <r1@x>\nIn-Reply-To: <root@x>\nSubject: Re: plan\n"
+            "Date: Mon, 1 Jan 2029 11:00:00 +0000\n\n3\n");
+  h.deliver("Message-ID: <r2@x>\nReferences: <root@x> <r1@x>\nSubject: Re: plan\n"
+            "Date: Mon, 1 Jan 2029 12:00:00 +0000\n\n4\n");
+  h.deliver("Message-ID: <r3@x>\nSubject: Re: lunch\nDate: Mon, 1 Jan 2029 13:00:00 +0000\n\n5\n");
+  h.edit().structure = std::make_shared<MimeParser>();
+  auto t = testing::run(h, script({kLogin, "s SELECT INBOX", "a THREAD REFERENCES UTF-8 ALL",
+                                   "b THREAD ORDEREDSUBJECT UTF-8 ALL", "c UID THREAD REFERENCES UTF-8 5:*",
+                                   "d THREAD BOGUS UTF-8 ALL", "e THREAD REFERENCES KOI8-R ALL"}));
+  const std::string& w = t.written;
+  EXPECT_NE(w.find("* THREAD (2 5)(1 3 4)\r\na OK Thread completed."), std::string::npos) << w;
+  EXPECT_NE(w.find("* THREAD (2 5)(1 (3)(4))\r\nb OK"), std::string::npos) << w;
+  EXPECT_NE(w.find("* THREAD (5)\r\nc OK"), std::string::npos) << w;
+  EXPECT_TRUE(tagged(w, "d").starts_with("d BAD")) << w;
+  EXPECT_TRUE(tagged(w, "e").starts_with("e NO [BADCHARSET")) << w;
+}
+
 }  // namespace
 }  // namespace tern::imap
