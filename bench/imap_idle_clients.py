@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Opens N IMAP sessions to one server, each LOGIN, SELECT INBOX, IDLE,
+then reports what the server's processes use (PSS, from
+/proc/PID/smaps_rollup, summed over the process tree of --pid) before and
+with them all idling; then runs --deliver (a shell command that puts one
+message in the user's INBOX) and waits until every session has been told
+"* n EXISTS", reporting how long the last one took. Sessions use source
+addresses 127.0.0.2 and up (28,000 each) so tens of thousands fit.
+
+Used by bench/imap_idle.sh; prints one line of key=value pairs."""
+import argparse
+import asyncio
+import os
+import resource
+import subprocess
+import sys
+import time
+
+
+def tree(root):
+    """root and every process below it."""
+    children = {}
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(p))
+    out, todo = [], [root]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(children.get(p, []))
+    return out
+
+
+def pss_kib(root):
+    total = 0
+    for p in tree(root):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+async def read_until(reader, pred, what):
+    """Reads lines until one satisfies pred."""
+    while True:
+        line = await reader.readline()
+        if not line:
+            raise ConnectionError(f"closed before {what}")
+        if pred(line):
+            return line
+
+
+async def idle_session(args, i, ready, pushed):
+    src = f"127.0.0.{2 + i // 28000}"
+    reader, writer = await asyncio.open_connection(args.host, args.port, local_addr=(src, 0), limit=1 << 16)
+    await reader.readline()
+    writer.write(f"a LOGIN {args.user} {args.password}\r\nb SELECT INBOX\r\nc IDLE\r\n".encode())
+    await read_until(reader, lambda l: l.startswith(b"+"), "IDLE's continuation")
+    ready.append(i)
+    await read_until(reader, lambda l: l.startswith(b"* ") and l.rstrip().endswith(b" EXISTS"), "EXISTS")
+    pushed.append(time.monotonic())
+    writer.write(b"DONE\r\nd LOGOUT\r\n")
+    try:
+        await asyncio.wait_for(read_until(reader, lambda l: l.startswith(b"d "), "LOGOUT"), 30)
+    except (ConnectionError, asyncio.TimeoutError):
+        pass
+    writer.close()
+
+
+async def main(args):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(soft, args.sessions + 1000)), hard))
+    base = pss_kib(args.pid)
+    ready, pushed = [], []
+    tasks = []
+    sem_start = time.monotonic()
+    for start in range(0, args.sessions, args.batch):  # connect in batches: no SYN flood
+        for i in range(start, min(args.sessions, start + args.batch)):
+            tasks.append(asyncio.create_task(idle_session(args, i, ready, pushed)))
+        while len(ready) < min(args.sessions, start + args.batch):
+            failed = [t for t in tasks if t.done() and t.exception()]
+            if failed:
+                raise failed[0].exception()
+            await asyncio.sleep(0.05)
+    setup_s = time.monotonic() - sem_start
+    await asyncio.sleep(2)  # let the server settle (buffers shrink, allocator returns)
+    idle = pss_kib(args.pid)
+    t0 = time.monotonic()
+    subprocess.run(args.deliver, shell=True, check=True)
+    while len(pushed) < args.sessions:
+        if time.monotonic() - t0 > args.timeout:
+            break
+        failed = [t for t in tasks if t.done() and t.exception()]
+        if failed:
+            raise failed[0].exception()
+        await asyncio.sleep(0.01)
+    last = (max(pushed) - t0) if pushed else float("nan")
+    await asyncio.gather(*tasks, return_exceptions=True)
+    per = (idle - base) / args.sessions
+    print(f"sessions={args.sessions} setup_s={setup_s:.1f} pss_before_kib={base} pss_idle_kib={idle} "
+          f"kib_per_session={per:.1f} pushed={len(pushed)} last_push_s={last:.3f}")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--user", required=True)
+    ap.add_argument("--password", required=True)
+    ap.add_argument("--pid", type=int, required=True, help="the server's master process")
+    ap.add_argument("--sessions", type=int, default=1000)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--deliver", required=True)
+    ap.add_argument("--timeout", type=float, default=60)
+    sys.exit(asyncio.run(main(ap.parse_args())))
