@@ -198,7 +198,8 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
   }
   if (missing) {
     sync(k.uid);
-    no(k, "Some messages were expunged meanwhile.");
+    // RFC 5530 names the case; the wording is what clients (and imaptest) know from Dovecot.
+    no(k, "[EXPUNGEISSUED] Some of the requested messages no longer exist.");
     co_return;
   }
   ok(k, "Fetch completed.", k.uid);
