@@ -1,6 +1,8 @@
 // SORT's arguments and RFC 5256's base subject (see sort.h).
 #include "imap/proto/sort.h"
 
+#include "imap/proto/chars.h"
+
 namespace tern::imap {
 namespace {
 
@@ -76,8 +78,7 @@ std::variant<SortRequest, SearchError> parse_sort(const std::vector<Value>& args
 std::variant<SearchRequest, SearchError> parse_charset_and_keys(const std::vector<Value>& args, size_t i) {
   auto charset = i < args.size() ? args[i].astring() : std::nullopt;
   if (!charset) return SearchError{"A charset is needed before the search keys"};
-  std::string cs(*charset);
-  for (char& c : cs) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
+  std::string cs = upper(*charset);
   if (cs != "UTF-8" && cs != "US-ASCII") return SearchError{"Unsupported charset", true};
   ++i;
   if (i >= args.size()) return SearchError{"Missing search criteria"};

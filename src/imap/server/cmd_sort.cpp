@@ -11,6 +11,7 @@
 // them, or a THREAD, is NO [CANNOT] (SIZE and ARRIVAL alone still work).
 #include <algorithm>
 
+#include "imap/proto/chars.h"
 #include "imap/proto/sort.h"
 #include "imap/proto/thread.h"
 #include "imap/server/message_text.h"
@@ -21,10 +22,8 @@ namespace {
 
 using Key = SortCriterion::Key;
 
-std::string casemap(std::string s) {
-  for (char& c : s) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
-  return s;
-}
+// i;ascii-casemap: compare upper-cased.
+std::string casemap(std::string_view s) { return upper(s); }
 
 using Row = Session::SortRow;
 
