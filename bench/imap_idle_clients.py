@@ -65,6 +65,10 @@ async def idle_session(args, i, ready, pushed):
     reader, writer = await asyncio.open_connection(args.host, args.port, local_addr=(src, 0), limit=1 << 16)
     await reader.readline()
     writer.write(f"a LOGIN {args.user} {args.password}\r\nb SELECT INBOX\r\nc IDLE\r\n".encode())
+    for tag in (b"a ", b"b "):  # a refused LOGIN or SELECT ends the run instead of hanging it
+        reply = await read_until(reader, lambda l: l.startswith(tag), tag.decode() + "reply")
+        if not reply.startswith(tag + b"OK"):
+            raise ConnectionError(f"session {i}: {reply.decode(errors='replace').strip()}")
     await read_until(reader, lambda l: l.startswith(b"+"), "IDLE's continuation")
     ready.append(i)
     await read_until(reader, lambda l: l.startswith(b"* ") and l.rstrip().endswith(b" EXISTS"), "EXISTS")
@@ -105,10 +109,14 @@ async def main(args):
             raise failed[0].exception()
         await asyncio.sleep(0.01)
     last = (max(pushed) - t0) if pushed else float("nan")
+    delays = sorted(p - t0 for p in pushed)
+    p50 = delays[len(delays) // 2] if delays else float("nan")
+    p99 = delays[min(len(delays) - 1, len(delays) * 99 // 100)] if delays else float("nan")
     await asyncio.gather(*tasks, return_exceptions=True)
     per = (idle - base) / args.sessions
     print(f"sessions={args.sessions} setup_s={setup_s:.1f} pss_before_kib={base} pss_idle_kib={idle} "
-          f"kib_per_session={per:.1f} pushed={len(pushed)} last_push_s={last:.3f}")
+          f"kib_per_session={per:.1f} pushed={len(pushed)} p50_push_s={p50:.3f} p99_push_s={p99:.3f} "
+          f"last_push_s={last:.3f}")
 
 
 if __name__ == "__main__":

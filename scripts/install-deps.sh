@@ -7,7 +7,7 @@ pkgs=(
   # build
   build-essential cmake ninja-build ccache clang libclang-rt-14-dev pkg-config
   # libraries
-  libasio-dev libssl-dev libfmt-dev libcli11-dev liblmdb-dev libcrypt-dev libgtest-dev
+  libasio-dev libssl-dev libfmt-dev libcli11-dev liblmdb-dev libcrypt-dev libgtest-dev zlib1g-dev
   # dns module: the asynchronous, DNSSEC-validating resolver library
   libunbound-dev
   # mime module: MIME header grammars (RFC 2045/2231/2047, address lists)

@@ -180,6 +180,10 @@ const std::vector<ParamDef>& table() {
      "Delay before a failed AUTH's 535, doubled for each earlier failure from the same address (at most 64 times)"},
     {"smtpd_sasl_failure_window", T::duration, "1h",
      "An address's failed AUTH attempts are forgotten after this long without a new one"},
+    {"auth_cache_size", T::size, "1m",
+     "Memory for remembering logins proven recently (Dovecot's auth_cache_size), so a repeat login skips the slow password hash; 0: off"},
+    {"auth_cache_ttl", T::duration, "1h",
+     "How long a proven login is remembered; a changed or locked password in user_database is never matched by it"},
     // POP3 server (issue 10); its failed logins count with SMTP AUTH's (smtpd_sasl_failure_*)
     {"pop3d_timeout", T::duration, "600s", "Time a POP3 client may take for each command (RFC 1939: at least 10 minutes)"},
     {"pop3d_tls_auth_only", T::boolean, "yes",

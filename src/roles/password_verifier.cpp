@@ -59,6 +59,14 @@ const std::string& VerifyPool::dummy_hash() {
 }
 
 void PasswordVerifier::verify(sasl::Credentials creds, std::function<void(sasl::VerifyResult)> done) {
+  // A recent proof of this very password against this very stored hash
+  // answers at once; anything else (including every failure) is hashed.
+  if (auto u = users_->find(creds.authcid); u && !u->password.empty() && u->password.front() == '$' &&
+                                              pool_->logins().hit(u->address, creds.password, u->password)) {
+    creds.wipe();
+    done(sasl::VerifyResult{sasl::VerifyResult::Kind::ok, u->address});
+    return;
+  }
   // std::function needs a copyable callable: the credentials travel in a
   // shared_ptr, wiped by their destructor when the job is gone.
   auto c = std::make_shared<sasl::Credentials>(std::move(creds));
@@ -70,13 +78,17 @@ void PasswordVerifier::verify(sasl::Credentials creds, std::function<void(sasl::
     bool usable = u && !u->password.empty() && u->password.front() == '$';
     const std::string& dummy = pool->dummy_hash();
     bool match = auth::verify_password(c->password, usable ? u->password : dummy);
-    if (usable && match) r = {sasl::VerifyResult::Kind::ok, u->address};
-    else if (!usable && dummy.empty()) r.kind = sasl::VerifyResult::Kind::temporary;  // timing could not be kept
+    if (usable && match) {
+      r = {sasl::VerifyResult::Kind::ok, u->address};
+      pool->logins().remember(u->address, c->password, u->password);
+    } else if (!usable && dummy.empty()) {
+      r.kind = sasl::VerifyResult::Kind::temporary;  // timing could not be kept
+    }
     c->wipe();
     (*cb)(std::move(r));
   });
   if (!queued) {
-    log::warn("too many password checks waiting; AUTH answered 454 4.7.0");
+    log::warn("too many password checks waiting; the login is answered: try again later (SMTP 454 4.7.0, IMAP NO [UNAVAILABLE], POP3 -ERR [SYS/TEMP])");
     (*cb)(sasl::VerifyResult{sasl::VerifyResult::Kind::temporary, {}});
   }
 }

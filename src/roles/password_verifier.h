@@ -9,6 +9,10 @@
 // hashing time as a wrong password: the timing tells no one which accounts
 // exist. The pool's queue is bounded (a flood of AUTH commands gets 454
 // "try later", not unbounded memory); the password is wiped after its check.
+//
+// A password proven recently is recognised without hashing (auth::LoginCache,
+// auth_cache_size and auth_cache_ttl): a burst of logins by the same users
+// then costs a keyed SHA-256 each instead of queueing behind the workers.
 #pragma once
 
 #include <condition_variable>
@@ -20,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "auth/login_cache.h"
 #include "auth/user_db.h"
 #include "sasl/verifier.h"
 
@@ -37,6 +42,8 @@ class VerifyPool {
   void stop();
   // A yescrypt hash of a random password, made once (on a worker thread).
   const std::string& dummy_hash();
+  // Logins proven recently, kept across reloads like the pool itself.
+  auth::LoginCache& logins() { return logins_; }
 
  private:
   void work();
@@ -48,6 +55,7 @@ class VerifyPool {
   bool stopping_ = false;
   std::once_flag dummy_once_;
   std::string dummy_;
+  auth::LoginCache logins_;
 };
 
 class PasswordVerifier final : public sasl::Verifier {

@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <asio/io_context.hpp>
@@ -12,6 +13,7 @@
 #include <asio/steady_timer.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <memory>
 
@@ -53,6 +55,18 @@ std::shared_ptr<const config::Config> load(const ServeOptions& opt, std::string&
   return r.config;
 }
 
+// Every connection costs a descriptor, and an IMAP session with a folder
+// selected four more while it works: the daemon uses all the administrator
+// allows (the hard limit), as Dovecot and Postfix's master do, instead of the
+// shell's soft default of 1024.
+void raise_descriptor_limit() {
+  struct rlimit rl;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max) return;
+  rl.rlim_cur = rl.rlim_max;
+  // Fails only for an unlimited hard limit above fs.nr_open: the soft limit then stays.
+  if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) log::warn("cannot raise the open file limit: {}", std::strerror(errno));
+}
+
 }  // namespace
 
 // A start-up failure: logged, and also printed on stderr when the log goes
@@ -76,6 +90,7 @@ int serve(const ServeOptions& opt) {
     return 73;  // EX_CANTCREAT
   }
   if (opt.demo && prepare_demo_state() != 0) return 73;
+  raise_descriptor_limit();
 
   queue::Spool spool(cfg->get("queue_directory"));
   if (auto st = spool.init(); !st) return startup_failure(*cfg, 73, "queue_directory: " + st.error().detail);

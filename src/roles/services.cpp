@@ -78,6 +78,9 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   std::shared_ptr<const rewrite::Canonical> canonical = *canonical_made;
   std::shared_ptr<sasl::Verifier> verifier;
   if (users && verify_pool) verifier = std::make_shared<PasswordVerifier>(verify_pool, users);
+  if (verify_pool)
+    verify_pool->logins().configure(static_cast<size_t>(cfg->bytes("auth_cache_size")),
+                                    std::chrono::seconds(cfg->seconds("auth_cache_ttl")));
   // TLS: certificates and keys are read here: as root at start-up; on a
   // reload after the privilege drop, by the root-owned local delivery
   // process, which reads only the files its configuration names.

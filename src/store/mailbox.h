@@ -113,6 +113,10 @@ class Mailbox {
   // Copies one message into another open folder; returns the UID it got there.
   virtual Result<uint32_t> copy_to(uint32_t uid, Mailbox& dest) = 0;
   virtual Result<RefreshChanges> refresh() = 0;
+  // Closes what the folder holds open (directory handles) until its next
+  // use, which opens it again; for a session about to wait long (IDLE), so
+  // that thousands of idle sessions do not hold thousands of descriptors each.
+  virtual void release_handles() {}
   // Calls cb whenever this process changes the folder (a delivery, another
   // session's append, expunge or flags: change_hub.h), on the thread that
   // made the change; cb must only post work elsewhere. Watching ends with

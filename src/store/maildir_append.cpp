@@ -62,6 +62,7 @@ class MaildirDraft final : public AppendDraft {
 };
 
 Result<std::unique_ptr<AppendDraft>> MaildirMailbox::begin_append() {
+  if (Status st = reacquire(); !st) return st.error();
   if (Status st = check_not_deleted(); !st) return st.error();
   const std::string tmp_path = fs::join(dir_, "tmp");
   for (int attempt = 0; attempt < 5; ++attempt) {

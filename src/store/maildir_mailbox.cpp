@@ -78,18 +78,48 @@ Result<std::unique_ptr<MaildirMailbox>> MaildirMailbox::open(const std::string& 
   mb->root_ = without_trailing_slash(root);
   mb->dir_ = without_trailing_slash(dir_arg);
   mb->name_ = std::move(name);
-  auto top = open_dir(AT_FDCWD, mb->dir_, mb->dir_);
-  if (!top) return top.error();
-  mb->dir_fd_ = std::move(*top);
-  for (auto [sub, fd] : {std::pair{"cur", &mb->cur_fd_}, {"new", &mb->new_fd_}, {"tmp", &mb->tmp_fd_}}) {
-    auto d = open_dir(mb->dir_fd_.get(), sub, fs::join(mb->dir_, sub));
-    if (!d) return d.error();
-    *fd = std::move(*d);
-  }
+  if (Status st = mb->open_dirs(); !st) return st.error();
   mb->clean_tmp();
   if (auto r = mb->refresh(); !r) return r.error();
   mb->uidvalidity_changed_ = false;
   return mb;
+}
+
+// The folder and its cur/, new/ and tmp/, opened without following links.
+// The first time, the folder's identity is noted; when they are opened again
+// after release_handles(), a folder renamed or replaced meanwhile is refused
+// rather than silently read in its new place.
+Status MaildirMailbox::open_dirs() {
+  auto top = open_dir(AT_FDCWD, dir_, dir_);
+  if (!top) return top.error();
+  struct stat st;
+  if (::fstat(top->get(), &st) != 0) return fs::errno_error("stat", dir_, errno);
+  if (identity_ && (identity_->first != st.st_dev || identity_->second != st.st_ino))
+    return Error::with_dsn("5.2.0", fmt::format("{}: the folder was renamed or replaced", dir_));
+  UniqueFd cur, fresh, tmp;
+  for (auto [sub, fd] : {std::pair{"cur", &cur}, {"new", &fresh}, {"tmp", &tmp}}) {
+    auto d = open_dir(top->get(), sub, fs::join(dir_, sub));
+    if (!d) return d.error();
+    *fd = std::move(*d);
+  }
+  identity_ = std::pair{st.st_dev, st.st_ino};
+  dir_fd_ = std::move(*top);
+  cur_fd_ = std::move(cur);
+  new_fd_ = std::move(fresh);
+  tmp_fd_ = std::move(tmp);
+  return ok_status();
+}
+
+void MaildirMailbox::release_handles() {
+  dir_fd_.reset();
+  cur_fd_.reset();
+  new_fd_.reset();
+  tmp_fd_.reset();
+}
+
+Status MaildirMailbox::reacquire() {
+  if (dir_fd_.valid()) return ok_status();
+  return open_dirs();
 }
 
 // Files a writer left in tmp/ when it died: the Maildir rule (and Dovecot's)
@@ -291,6 +321,7 @@ Result<MaildirMailbox::FolderStamp> MaildirMailbox::folder_stamp() {
 }
 
 Result<RefreshChanges> MaildirMailbox::refresh() {
+  if (Status st = reacquire(); !st) return st.error();
   auto before = folder_stamp();
   if (!before) return before.error();
   if (scanned_ && *scanned_ == *before) {
@@ -364,6 +395,7 @@ Result<std::string> MaildirMailbox::current_name(const std::string& base) {
 }
 
 Result<UniqueFd> MaildirMailbox::open_message(uint32_t uid) {
+  if (Status st = reacquire(); !st) return st.error();
   const MessageInfo* m = find(uid);
   if (!m) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
   size_t idx = static_cast<size_t>(m - messages_.data());
@@ -431,6 +463,7 @@ Result<uint64_t> MaildirMailbox::crlf_size(uint32_t uid) {
 // rename by someone else meanwhile (the change then applies to its flags).
 Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags add, MessageFlags remove,
                                                     std::string_view kw_add, std::string_view kw_remove) {
+  if (Status st = reacquire(); !st) return st.error();
   MessageInfo* m = find_mut(uid);
   if (!m) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
   std::string& name = names_[static_cast<size_t>(m - messages_.data())];
@@ -469,6 +502,7 @@ Result<MessageFlags> MaildirMailbox::set_flags(uint32_t uid, MessageFlags add, M
 
 Result<std::vector<std::string>> MaildirMailbox::set_keywords(uint32_t uid, const std::vector<std::string>& add,
                                                               const std::vector<std::string>& remove) {
+  if (Status st = reacquire(); !st) return st.error();
   if (!find(uid)) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
   auto add_letters = letters_for(add, true);
   if (!add_letters) return add_letters.error();
@@ -564,6 +598,7 @@ Result<std::string> MaildirMailbox::letters_for(const std::vector<std::string>& 
 }
 
 Status MaildirMailbox::expunge(uint32_t uid) {
+  if (Status st = reacquire(); !st) return st;
   MessageInfo* m = find_mut(uid);
   if (!m) return ok_status();
   size_t idx = static_cast<size_t>(m - messages_.data());
@@ -607,6 +642,8 @@ Result<uint32_t> MaildirMailbox::copy_to(uint32_t uid, Mailbox& dest_arg) {
   if (!m) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
   auto* dest = dynamic_cast<MaildirMailbox*>(&dest_arg);
   if (dest) {
+    if (Status st = reacquire(); !st) return st.error();
+    if (Status st = dest->reacquire(); !st) return st.error();
     const std::string& src = names_[static_cast<size_t>(m - messages_.data())];
     // Keyword letters are per folder: name them in the destination's table.
     auto letters = dest->letters_for(m->keywords, true);

@@ -20,6 +20,11 @@
 // writer that died; the Maildir rule). Flag changes rename the file in cur/ (not fsynced: a crash may lose a
 // flag change, never a message); expunge unlinks and fsyncs cur/.
 //
+// Handles: the folder, cur/, new/ and tmp/ stay open while the mailbox is
+// in use; release_handles() closes them (an IMAP session in IDLE then costs
+// one descriptor, its socket) and the next call opens them again, refusing a
+// folder renamed or replaced meanwhile.
+//
 // SECURITY: the folder, cur/, new/ and tmp/ are opened with O_NOFOLLOW and
 // every file relative to them; symlinks and other non-regular entries are
 // skipped, names failing maildir_name_ok ignored, message files opened
@@ -65,6 +70,7 @@ class MaildirMailbox final : public Mailbox {
   Result<std::unique_ptr<AppendDraft>> begin_append() override;  // maildir_append.cpp
   Result<uint32_t> copy_to(uint32_t uid, Mailbox& dest) override;
   Result<RefreshChanges> refresh() override;
+  void release_handles() override;
   std::unique_ptr<ChangeHub::Watch> watch(ChangeHub::Callback cb) override {
     return ChangeHub::process().watch(dir_, std::move(cb));
   }
@@ -95,6 +101,8 @@ class MaildirMailbox final : public Mailbox {
     bool operator==(const FolderStamp&) const = default;
   };
   Result<FolderStamp> folder_stamp();
+  Status open_dirs();
+  Status reacquire();  // open_dirs() again after release_handles()
   // Moves new/ into cur/, then lists cur/ with UIDs, numbering unknown files
   // under the lock. keep_locked_for: a tmp/ file to move into cur/ under
   // the same lock first (append, copy); its UID is returned in *added_uid.
@@ -115,7 +123,8 @@ class MaildirMailbox final : public Mailbox {
   MessageInfo* find_mut(uint32_t uid);
 
   std::string root_, dir_, name_;
-  UniqueFd dir_fd_, cur_fd_, new_fd_, tmp_fd_;
+  UniqueFd dir_fd_, cur_fd_, new_fd_, tmp_fd_;  // closed by release_handles()
+  std::optional<std::pair<dev_t, ino_t>> identity_;  // the folder's, when first opened
   Uidlist index_;
   KeywordTable keywords_;
   IndexStamp stamp_;

@@ -668,3 +668,80 @@ TEST(MaildirMailbox, SettledStampStillSeesOtherSessions) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->appeared, std::vector<uint32_t>{*u3});
 }
+
+size_t open_fds() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : stdfs::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+// An idle session's folder holds no descriptor; every operation after the
+// release opens them again and sees what happened meanwhile.
+TEST(MaildirMailbox, ReleasedHandlesAreReopenedByTheNextUse) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  ASSERT_TRUE(store.create("Dest"));
+  auto a = open_ok(store, "INBOX");
+  auto dest = open_ok(store, "Dest");
+  auto u1 = a->append("Subject: 1\n\n1\n", 0, 0);
+  ASSERT_TRUE(u1);
+  ASSERT_TRUE(a->refresh());
+  size_t before = open_fds();
+  a->release_handles();
+  dest->release_handles();
+  EXPECT_EQ(open_fds(), before - 8);
+  // Another session delivers meanwhile.
+  auto b = open_ok(store, "INBOX");
+  auto u2 = b->append("Subject: 2\n\n2\n", 0, 0);
+  ASSERT_TRUE(u2);
+  b.reset();
+  auto r = a->refresh();
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->appeared, std::vector<uint32_t>{*u2});
+  // Each kind of use works on released handles.
+  a->release_handles();
+  EXPECT_TRUE(a->read(*u1));
+  a->release_handles();
+  EXPECT_TRUE(a->set_flags(*u1, kFlagSeen, 0));
+  a->release_handles();
+  EXPECT_TRUE(a->set_keywords(*u1, {"$Label1"}, {}));
+  a->release_handles();
+  dest->release_handles();
+  auto copied = a->copy_to(*u1, *dest);
+  ASSERT_TRUE(copied) << copied.error().detail;
+  a->release_handles();
+  EXPECT_TRUE(a->append("Subject: 3\n\n3\n", 0, 0));
+  a->release_handles();
+  EXPECT_TRUE(a->expunge(*u2));
+  ASSERT_TRUE(a->refresh());
+  EXPECT_EQ(uids(*a), (std::vector<uint32_t>{*u1, *u2 + 1}));
+  ASSERT_TRUE(dest->refresh());
+  EXPECT_EQ(dest->messages().size(), 1u);
+}
+
+// A folder renamed, or renamed and replaced by a symlink to somewhere else,
+// while its handles were released is refused, never read in its new place.
+TEST(MaildirMailbox, AFolderReplacedWhileReleasedIsRefused) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  ASSERT_TRUE(store.create("Work"));
+  auto mb = open_ok(store, "Work");
+  ASSERT_TRUE(mb->append("a\n", 0, 0));
+  mb->release_handles();
+  ASSERT_TRUE(store.rename("Work", "Old"));
+  ASSERT_TRUE(store.create("Work"));  // a new, empty folder in its place
+  auto r = mb->refresh();
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is_permanent());
+  EXPECT_NE(r.error().detail.find("renamed or replaced"), std::string::npos) << r.error().detail;
+  EXPECT_FALSE(mb->append("b\n", 0, 0));
+
+  auto other = open_ok(store, "Old");
+  other->release_handles();
+  const std::string old_dir = t / "acct/.Old";
+  ASSERT_EQ(::rename(old_dir.c_str(), (old_dir + "-moved").c_str()), 0);
+  ASSERT_EQ(::symlink((old_dir + "-moved").c_str(), old_dir.c_str()), 0);
+  auto s = other->refresh();
+  ASSERT_FALSE(s);
+  EXPECT_TRUE(s.error().is_permanent());
+}

@@ -396,3 +396,46 @@ def test_starttls_forgets_a_plaintext_login(make_tern, workdir):
     assert c.cmd("AUTH PLAIN " + plain("alice@virt.test", "secret"))[0] == 235
     assert c.cmd("MAIL FROM:<alice@virt.test>")[0] == 250
     c.close()
+
+
+def _imap_logins(port, n, user, password):
+    """n IMAP sessions LOGIN at once; returns each tagged reply line."""
+    import asyncio
+
+    async def one():
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        await reader.readline()
+        writer.write(f"a LOGIN {user} {password}\r\n".encode())
+        while True:
+            line = await reader.readline()
+            if not line or line.startswith(b"a "):
+                break
+        writer.close()
+        return line.decode(errors="replace").strip()
+
+    async def all_of_them():
+        return await asyncio.gather(*(one() for _ in range(n)))
+
+    return asyncio.run(all_of_them())
+
+
+def test_login_cache_lets_a_burst_in_and_never_outlives_a_password(make_tern):
+    """Four hundred IMAP logins of one user at once, after one login proved
+    the password: every one is accepted. Without the cache of proven logins
+    (auth_cache_size) they would queue behind two yescrypt threads and past
+    256 waiting be told NO [UNAVAILABLE]. Only successes are remembered: a
+    wrong password still fails, and after a password change and a reload the
+    old password no longer logs in, while the new one does."""
+    from conftest import free_port
+    port = free_port()
+    t = make_tern({**OPEN, "imap_listen": f"127.0.0.1:{port}", "smtpd_sasl_failure_limit": "0"})
+    assert _imap_logins(port, 1, "alice@virt.test", "secret")[0].startswith("a OK")
+    replies = _imap_logins(port, 400, "alice@virt.test", "secret")
+    assert all(r.startswith("a OK") for r in replies), [r for r in replies if not r.startswith("a OK")][:3]
+    assert "too many password checks waiting" not in t.log()
+    assert _imap_logins(port, 1, "alice@virt.test", "Secret")[0].startswith("a NO [AUTHENTICATIONFAILED]")
+    t.run("user", "passwd", "alice@virt.test", "--password-stdin", input="newpw\n")
+    t.reload()
+    wait_until(lambda: "reload -- configuration and tables reloaded" in t.log(), what="the reload")
+    assert _imap_logins(port, 1, "alice@virt.test", "secret")[0].startswith("a NO [AUTHENTICATIONFAILED]")
+    assert _imap_logins(port, 1, "alice@virt.test", "newpw")[0].startswith("a OK")

@@ -174,6 +174,56 @@ def test_idle_gets_new_mail_pushed_by_delivery(imap):
     _idle_until_pushed(imap, socket.create_connection(("127.0.0.1", imap.imap_port), timeout=10))
 
 
+def test_waiting_sessions_hold_one_descriptor_each_and_all_get_the_push(imap):
+    """Two hundred sessions with INBOX selected, half of them in IDLE, half
+    just waiting for their next command: tern holds one descriptor for each
+    (its socket), not the folder's four directories as well. Then one
+    delivery wakes every IDLE session at once (each opens the folder again
+    to look) and all of them are told, with nothing refused for want of
+    descriptors."""
+    import asyncio
+    deliver(imap, "before")
+    imap.wait_for_mail(ALICE)
+    n = 200
+    pid = imap.proc.pid
+
+    def fds():
+        return len(os.listdir(f"/proc/{pid}/fd"))
+
+    async def main():
+        baseline = fds()
+        conns = []
+        for i in range(n):
+            reader, writer = await asyncio.open_connection("127.0.0.1", imap.imap_port)
+            await reader.readline()
+            idle = i % 2 == 0
+            writer.write(b"a LOGIN alice@virt.test secret\r\nb SELECT INBOX\r\n" + (b"c IDLE\r\n" if idle else b""))
+            while True:
+                line = await reader.readline()
+                assert line, "closed"
+                if line.startswith(b"a ") or line.startswith(b"b "):
+                    assert b" OK" in line[:5], line
+                if (idle and line.startswith(b"+ ")) or (not idle and line.startswith(b"b OK")):
+                    break
+            conns.append((reader, writer, idle))
+        held = fds() - baseline
+        assert n <= held < n + 20, held  # one per session (a few more: the log, a delivery)
+        deliver(imap, "to all of you")
+
+        async def told(reader):
+            while True:
+                line = await asyncio.wait_for(reader.readline(), 20)
+                assert line, "closed"
+                if line == b"* 2 EXISTS\r\n":
+                    return
+        await asyncio.gather(*(told(r) for r, _, idle in conns if idle))
+        for _, w, _ in conns:
+            w.close()
+
+    asyncio.run(main())
+    assert "Too many open files" not in imap.log()
+
+
 def test_idle_push_over_imaps(make_tern, workdir):
     """The push interrupts a pending read of an OpenSSL stream as it does a
     plain one, and the session goes on over TLS."""

@@ -71,8 +71,19 @@ void Session::hang_up(std::string_view text) {
   hang_up_ = true;
 }
 
+// Every wait of a session (for its client to read or to send) starts here
+// or in fill(): the selected folder's directory handles are closed first
+// (the next use opens them again), so a session holds them only while it
+// works, never while it waits. Thousands of sessions woken at once by one
+// delivery, or waiting for their next command, then cost one descriptor
+// each, their socket. Not during APPEND: its drafts write into a folder.
+void Session::release_folder_handles() {
+  if (box_ && !appending_ && drafts_.empty()) box_->release_handles();
+}
+
 asio::awaitable<void> Session::flush() {
   if (closed_) co_return;
+  release_folder_handles();
   if (!out_.empty()) {
     asio::error_code ec;
     co_await stream_->write(asio::buffer(out_), ec);
@@ -94,6 +105,7 @@ asio::awaitable<bool> Session::fill(const char* during) {
     hang_up("Server shutting down.");
     co_return false;
   }
+  release_folder_handles();
   size_t n = 0;
   auto got = co_await io::read_before_deadline(*stream_, watchdog_.get(), read_buf_, n);
   if (got == io::ReadOutcome::data) {

@@ -99,6 +99,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Queues "* BYE ..."; the next flush() sends it and closes.
   void hang_up(std::string_view text);
   asio::awaitable<void> flush();
+  void release_folder_handles();
   // More bytes into the reader; false when the connection is over.
   asio::awaitable<bool> fill(const char* during);
   asio::awaitable<void> dispatch(const Command& c);
