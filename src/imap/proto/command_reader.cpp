@@ -58,6 +58,12 @@ void CommandReader::reset_command() {
   lit_nul_ = false;
 }
 
+std::string CommandReader::take_pending() {
+  std::string rest = buf_.substr(pos_);
+  clear();
+  return rest;
+}
+
 void CommandReader::clear() {
   buf_.clear();
   pos_ = scanned_ = 0;

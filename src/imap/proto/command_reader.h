@@ -105,6 +105,9 @@ class CommandReader {
   void set_limits(const ReaderLimits& l) { limits_ = l; }  // e.g. LITERAL+ after ENABLE
   size_t pending_size() const { return buf_.size() - pos_; }
   void clear();  // drops everything buffered (STARTTLS, RELIABILITY.md #41)
+  // What is buffered beyond the last command, handed over and dropped here
+  // (COMPRESS: bytes after it are already compressed).
+  std::string take_pending();
 
  private:
   enum class State { line, decide, literal_read, literal_discard, skip_line, dead };

@@ -134,6 +134,7 @@ std::string Session::capabilities() const {
       "THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
   // RFC 7889: the largest APPEND, the same for every mailbox.
   caps += " APPENDLIMIT=" + std::to_string(set_.max_append_bytes);
+  if (state_ != State::not_authenticated) caps += " COMPRESS=DEFLATE";
   if (state_ == State::not_authenticated) {
     if (services_->tls && !tls_active_) caps += " STARTTLS";
     if (login_allowed()) caps += " AUTH=PLAIN AUTH=LOGIN";

@@ -11,7 +11,7 @@
 // selected state first tells the client what changed (view.h: EXPUNGE,
 // EXISTS, FETCH FLAGS), then answers tagged OK.
 //
-// Handlers: cmd_auth.cpp (LOGIN, AUTHENTICATE, the login), cmd_starttls.cpp,
+// Handlers: cmd_auth.cpp (LOGIN, AUTHENTICATE, the login), cmd_starttls.cpp, cmd_compress.cpp,
 // cmd_mailboxes.cpp (LIST, LSUB, CREATE, DELETE, RENAME, SUBSCRIBE,
 // UNSUBSCRIBE, STATUS), cmd_select.cpp (SELECT, EXAMINE, CLOSE, UNSELECT,
 // EXPUNGE, CHECK), cmd_fetch.cpp, cmd_store.cpp, cmd_search.cpp, cmd_sort.cpp,
@@ -131,6 +131,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // cmd_starttls.cpp
   asio::awaitable<void> cmd_starttls(const Call& k);
+  // cmd_compress.cpp
+  asio::awaitable<void> cmd_compress(const Call& k);
   asio::awaitable<bool> start_tls();
 
   // cmd_mailboxes.cpp
@@ -214,6 +216,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string out_;
   State state_ = State::not_authenticated;
   bool tls_active_ = false;
+  bool compressed_ = false;  // COMPRESS DEFLATE is on (RFC 4978)
   bool hang_up_ = false;
   bool closed_ = false;
   bool interrupted_ = false;

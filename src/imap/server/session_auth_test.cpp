@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "imap/server/session_harness.h"
+#include "io/deflate_test_util.h"
 #include "sasl/base64.h"
 #include "smtp/server/fake_tls.h"  // the protocol-free fake TLS layer (test only)
 
@@ -61,10 +62,10 @@ TEST(ImapSession, LoginForms) {
                                    "c LOGIN alice@virt.test secret", "d CAPABILITY"}));
   EXPECT_EQ(tagged(t.written, "a"), "a NO [AUTHENTICATIONFAILED] Authentication failed.");
   EXPECT_NE(t.written.find("+ Ready for literal data\r\n"), std::string::npos);
-  EXPECT_EQ(tagged(t.written, "b"), "b OK [CAPABILITY " + kCaps + "] Logged in.");
+  EXPECT_EQ(tagged(t.written, "b"), "b OK [CAPABILITY " + kCaps + " COMPRESS=DEFLATE] Logged in.");
   EXPECT_EQ(tagged(t.written, "c"), "c BAD Command not valid in this state.");
-  // After login, no AUTH= and no STARTTLS.
-  EXPECT_NE(t.written.find("* CAPABILITY " + kCaps + "\r\nd OK"), std::string::npos);
+  // After login, no AUTH= and no STARTTLS; COMPRESS (RFC 4978: after login only).
+  EXPECT_NE(t.written.find("* CAPABILITY " + kCaps + " COMPRESS=DEFLATE\r\nd OK"), std::string::npos);
   EXPECT_EQ(h.verifier->calls, 2);
   EXPECT_TRUE(h.recent.recent("192.0.2.7", std::chrono::seconds(60)));
 }
@@ -204,6 +205,45 @@ TEST(ImapSession, StoreUnavailableAtLogin) {
   auto t = testing::run(h, script({kLogin, "a SELECT INBOX"}));
   EXPECT_EQ(tagged(t.written, "l"), "l NO [UNAVAILABLE] Cannot open the mailbox; try again later.");
   EXPECT_EQ(tagged(t.written, "a"), "a BAD Not logged in.");
+}
+
+
+// COMPRESS DEFLATE (RFC 4978): offered after login; after the OK both ways
+// are raw DEFLATE (zlib is the client here), including bytes the client sent
+// before it read the OK; a second COMPRESS is NO [COMPRESSIONACTIVE], an
+// unknown algorithm BAD, and before login the command does not exist.
+TEST(ImapSession, CompressDeflate) {
+  using io::testing::raw_deflate;
+  using io::testing::raw_inflate;
+  FakeHost h;
+  h.deliver("Subject: hi\n\nhello\n");
+  std::string compressed = raw_deflate("b SELECT INBOX\r\nc FETCH 1 BODY[]\r\nd COMPRESS DEFLATE\r\nz LOGOUT\r\n");
+  auto t = testing::run(h, {"", "x COMPRESS DEFLATE\r\n", "", kLogin + "\r\n", "", "y COMPRESS zstd\r\n", "",
+                            "a COMPRESS DEFLATE\r\n" + compressed.substr(0, 3), "", compressed.substr(3)});
+  const std::string& w = t.written;
+  EXPECT_EQ(tagged(w, "x"), "x BAD Not logged in.") << w;
+  EXPECT_NE(tagged(w, "l").find("COMPRESS=DEFLATE"), std::string::npos) << tagged(w, "l");
+  EXPECT_EQ(tagged(w, "y"), "y BAD Unknown compression algorithm; COMPRESS DEFLATE is offered.");
+  size_t on = w.find("a OK DEFLATE active.\r\n");
+  ASSERT_NE(on, std::string::npos) << w;
+  std::string after = raw_inflate(w.substr(on + 22));
+  EXPECT_EQ(tagged(after, "b").substr(0, 5), "b OK ") << after;
+  EXPECT_NE(after.find("BODY[] {"), std::string::npos) << after;
+  EXPECT_NE(after.find("hello\r\n"), std::string::npos);
+  EXPECT_EQ(tagged(after, "d"), "d NO [COMPRESSIONACTIVE] DEFLATE is already active.");
+  EXPECT_EQ(tagged(after, "z"), "z OK Logout completed.");
+}
+
+// A client that sends garbage where DEFLATE should be loses the connection,
+// and nothing it sent is read as a command.
+TEST(ImapSession, CompressedGarbageEndsTheSession) {
+  FakeHost h;
+  auto t = testing::run(h, {"", kLogin + "\r\n", "", "a COMPRESS DEFLATE\r\n", "", "b CREATE Evil\r\n"});
+  EXPECT_NE(t.written.find("a OK DEFLATE active.\r\n"), std::string::npos);
+  EXPECT_TRUE(t.closed);
+  auto list = h.store_of().list();
+  ASSERT_TRUE(list);
+  EXPECT_EQ(std::count(list->begin(), list->end(), "Evil"), 0);
 }
 
 }  // namespace
