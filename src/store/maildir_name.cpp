@@ -9,6 +9,8 @@
 
 #include <atomic>
 
+#include "base/crlf.h"
+
 namespace tern::store {
 
 std::string maildir_escape_hostname(std::string_view host) {
@@ -26,12 +28,7 @@ std::string maildir_escape_hostname(std::string_view host) {
   return out;
 }
 
-uint64_t crlf_size(std::string_view bytes) {
-  uint64_t bare = 0;
-  for (size_t pos = 0; (pos = bytes.find('\n', pos)) != std::string_view::npos; ++pos)
-    if (pos == 0 || bytes[pos - 1] != '\r') ++bare;
-  return bytes.size() + bare;
-}
+uint64_t crlf_size(std::string_view bytes) { return bytes.size() + crlf::bare_lf_count(bytes); }
 
 uint64_t crlf_size(std::string_view a, std::string_view b) {
   uint64_t n = crlf_size(a) + crlf_size(b);

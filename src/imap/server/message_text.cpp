@@ -4,6 +4,7 @@
 #include <ctime>
 #include <utility>
 
+#include "base/crlf.h"
 #include "imap/proto/chars.h"
 
 namespace tern::imap {
@@ -65,11 +66,8 @@ bool two_digits(std::string_view s, size_t at, int& out) {
 
 std::string to_crlf(std::string_view bytes) {
   std::string out;
-  out.reserve(bytes.size() + bytes.size() / 32);
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r')) out += '\r';
-    out += bytes[i];
-  }
+  out.reserve(bytes.size() + crlf::bare_lf_count(bytes));
+  crlf::append(out, bytes);
   return out;
 }
 
@@ -96,12 +94,7 @@ std::string LfStream::convert(std::string_view piece) {
 
 std::string LfStream::finish() { return std::exchange(held_cr_, false) ? "\r" : ""; }
 
-uint64_t crlf_size(std::string_view bytes) {
-  uint64_t n = bytes.size();
-  for (size_t i = 0; i < bytes.size(); ++i)
-    if (bytes[i] == '\n' && (i == 0 || bytes[i - 1] != '\r')) ++n;
-  return n;
-}
+uint64_t crlf_size(std::string_view bytes) { return bytes.size() + crlf::bare_lf_count(bytes); }
 
 std::string_view header_of(std::string_view msg) {
   if (msg.starts_with("\r\n")) return msg.substr(0, 2);
