@@ -607,3 +607,53 @@ def test_mbsync_syncs_both_ways_then_finds_nothing_to_do(imap, workdir):
     # mbsync (isync 1.4) turns on COMPRESS=DEFLATE when offered: all of the
     # above ran compressed.
     assert imap.log().count("COMPRESS DEFLATE on") == 3, imap.log()  # one connection per run
+
+
+@pytest.mark.skipif(shutil.which("fetchmail") is None, reason="fetchmail not installed")
+def test_fetchmail_over_imap_keeps_then_fetches_only_new_then_deletes(imap, workdir):
+    """fetchmail over IMAP into an MDA command: with `keep` it fetches the
+    unseen messages and leaves them, marked \\Seen; a second run fetches
+    only the one delivered since; with `fetchall` and no `keep` it fetches
+    everything, deletes it and expunges, leaving INBOX empty."""
+    for i in range(3):
+        deliver(imap, f"imap fetch {i}")
+    imap.wait_for_mail(ALICE, 3)
+    out_dir = os.path.join(workdir, "fetched")
+    os.makedirs(out_dir)
+    env = {**os.environ, "HOME": workdir, "FETCHMAILHOME": workdir}
+    mda = f"sh -c 'cat > {out_dir}/$$'"
+
+    def run(options):
+        rc = os.path.join(workdir, "fetchmailrc")
+        with open(rc, "w") as f:
+            f.write(f'poll 127.0.0.1 service {imap.imap_port} protocol imap auth password\n'
+                    f'  user "{ALICE}" password "secret" is "{os.environ.get("USER", "root")}" here\n'
+                    f'  sslproto "" mda "{mda}" {options}\n')
+        os.chmod(rc, 0o600)
+        r = subprocess.run(["fetchmail", "-f", rc, "--nodetach", "--nosyslog", "-v"], capture_output=True,
+                           text=True, timeout=120, env=env)
+        fetched = sorted(open(os.path.join(out_dir, n), "rb").read() for n in os.listdir(out_dir))
+        for n in os.listdir(out_dir):
+            os.unlink(os.path.join(out_dir, n))
+        return r, fetched
+
+    r, got = run("keep")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert len(got) == 3 and all(b"Subject: imap fetch" in g for g in got)
+    c = connect(imap)
+    ok(c.select("INBOX", readonly=True))
+    assert ok(c.search(None, "SEEN"))[0].split() == [b"1", b"2", b"3"]
+    c.logout()
+    deliver(imap, "imap fetch new")
+    imap.wait_for_mail(ALICE, 4)
+    r, got = run("keep")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert len(got) == 1 and b"Subject: imap fetch new" in got[0], got
+    r, got = run("fetchall")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert len(got) == 4
+    c = connect(imap)
+    assert ok(c.select("INBOX"))[0] == b"0"
+    c.logout()
+    r, got = run("")  # nothing left: fetchmail's exit code 1, "no mail"
+    assert r.returncode == 1 and got == [], r.stdout + r.stderr
