@@ -184,6 +184,8 @@ const std::vector<ParamDef>& table() {
      "Memory for remembering logins proven recently (Dovecot's auth_cache_size), so a repeat login skips the slow password hash; 0: off"},
     {"auth_cache_ttl", T::duration, "1h",
      "How long a proven login is remembered; a changed or locked password in user_database is never matched by it"},
+    {"quota_rule", T::string, "",
+     "Quota of every virtual account, in Dovecot's quota_rule syntax (*:storage=1G, *:messages=10000); a passwd-file line's userdb_quota_rule=... overrides it; empty: no quota"},
     // POP3 server (issue 10); its failed logins count with SMTP AUTH's (smtpd_sasl_failure_*)
     {"pop3d_timeout", T::duration, "600s", "Time a POP3 client may take for each command (RFC 1939: at least 10 minutes)"},
     {"pop3d_tls_auth_only", T::boolean, "yes",

@@ -83,8 +83,25 @@ bool needs_privilege(const rewrite::Target& t) {
          t.kind == rewrite::Target::Kind::file;
 }
 
-LocalAgent::LocalAgent(std::shared_ptr<const config::Config> cfg)
-    : cfg_(std::move(cfg)), mailbox_limit_(static_cast<uint64_t>(cfg_->bytes("mailbox_size_limit"))) {}
+LocalAgent::LocalAgent(std::shared_ptr<const config::Config> cfg, store::QuotaLookup quota)
+    : cfg_(std::move(cfg)), quota_(std::move(quota)),
+      mailbox_limit_(static_cast<uint64_t>(cfg_->bytes("mailbox_size_limit"))) {}
+
+Result<store::QuotaRule> LocalAgent::quota_check(const std::string& account, const std::string& dir,
+                                                 uint64_t bytes) const {
+  if (!quota_) return store::QuotaRule{};
+  auto rule = quota_(account);
+  if (!rule) return Error::with_dsn("4.3.5", fmt::format("quota rule of {}: {}", account, rule.error().detail));
+  if (!rule->limited()) return *rule;
+  auto used = store::quota_usage(dir, *rule);
+  if (!used) return Error::with_dsn("4.3.0", fmt::format("quota usage of {}: {}", account, used.error().detail));
+  if (store::quota_exceeded(*rule, *used, bytes))
+    return Error::with_dsn("5.2.2", fmt::format("mailbox full: quota exceeded ({} of {} bytes, {} of {} messages "
+                                                "used; this message is {} bytes)",
+                                                used->bytes, rule->storage_bytes, used->messages, rule->messages,
+                                                bytes));
+  return *rule;
+}
 
 Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_view content,
                                       const rewrite::Target& t, const std::string& original) const {
@@ -98,6 +115,8 @@ Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_vi
       // The recipient is crossed off only after new/ is durable. The ticket
       // is taken before the link, so a failed fsync of new/ that may have
       // dropped it is never reported as success (base/dir_sync.h).
+      auto rule = quota_check(t.address, *dir, prefix.size() + content.size());
+      if (!rule) return rule.error();
       const std::string new_dir = fs::join(*dir, "new");
       auto ticket = dir_sync_.enter(new_dir);
       auto r = store::maildir_deliver(*dir, prefix, content,
@@ -110,6 +129,9 @@ Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_vi
           log::error("{}: could not remove {} after a failed fsync: {}", new_dir, *r, strerror(errno));
         return synced.error();
       }
+      // The account's maildirsize (when it keeps one) counts the message.
+      if (Status q = store::quota_add(*dir, static_cast<int64_t>(prefix.size() + content.size()), 1); !q)
+        log::warn("{}: {}", t.address, q.error().detail);
       // Durable: an IMAP client in IDLE on this INBOX hears of it now.
       store::ChangeHub::process().changed(*dir);
       return Delivered{"delivered to maildir"};

@@ -23,6 +23,7 @@
 #include "base/dir_sync.h"
 #include "rewrite/rewriter.h"
 #include "rewrite/system_user.h"
+#include "store/quota.h"
 
 namespace tern::delivery {
 
@@ -50,7 +51,8 @@ bool needs_privilege(const rewrite::Target& t);
 
 class LocalAgent : public Agent {
  public:
-  explicit LocalAgent(std::shared_ptr<const config::Config> cfg);
+  // quota: each virtual account's rule (store/quota.h); none: no quotas.
+  explicit LocalAgent(std::shared_ptr<const config::Config> cfg, store::QuotaLookup quota = nullptr);
   Result<Delivered> deliver(const queue::Envelope& env, std::string_view content, const rewrite::Target& t,
                             const std::string& original_recipient) const override;
 
@@ -71,7 +73,11 @@ class LocalAgent : public Agent {
   // .forward as that user); as default_privs when `user` is root.
   Result<Delivered> deliver_file(const queue::Envelope& env, std::string_view content, const std::string& path,
                                  const std::string& prefix, const std::string& user) const;
+  // A virtual account's quota: 5.2.2 when the message would go over it
+  // (checked before anything is written), the usage kept after.
+  Result<store::QuotaRule> quota_check(const std::string& account, const std::string& dir, uint64_t bytes) const;
   std::shared_ptr<const config::Config> cfg_;
+  store::QuotaLookup quota_;
   uint64_t mailbox_limit_;  // mailbox_size_limit, bytes, 0 = none (mbox files, Maildir messages)
   // Deliveries into one Maildir from several worker threads share the
   // fsync of its new/ directory.

@@ -15,6 +15,7 @@
 #include "remote/remote_agent.h"
 #include "roles/password_verifier.h"
 #include "scheduler/retry_rules.h"
+#include "store/quota.h"
 #include "tls/server_context.h"
 
 namespace tern::roles {
@@ -123,7 +124,20 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   (*main)->submissions = *submissions;
   ServiceSet s;
   s.smtp = *main;
-  std::shared_ptr<delivery::Agent> agent = std::make_shared<delivery::LocalAgent>(cfg);
+  // Quotas: the quota_rule parameter for every account, a passwd-file line's
+  // userdb_quota_rule for its own (store/quota.h).
+  auto default_quota = store::parse_quota_rule(cfg->get("quota_rule"));
+  if (!default_quota) return Error::perm(cfg->origin("quota_rule") + ": " + default_quota.error().detail);
+  store::QuotaLookup quota_of = [users, rule = *default_quota](const std::string& account) -> Result<store::QuotaRule> {
+    if (users)
+      if (auto u = users->find(account); u && !u->extra.empty()) {
+        auto own = store::quota_rule_from_extra(u->extra);
+        if (!own) return Error::perm(users->path() + ": " + account + ": " + own.error().detail);
+        if (*own) return **own;
+      }
+    return rule;
+  };
+  std::shared_ptr<delivery::Agent> agent = std::make_shared<delivery::LocalAgent>(cfg, quota_of);
   if (helper) agent = std::make_shared<HelperAgent>(helper, agent);
   auto remote = remote::RemoteAgent::create(cfg);
   if (!remote) return remote.error();
@@ -142,7 +156,7 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   imap->settings = imap::read_settings(*cfg);
   imap->verifier = verifier;
   imap->tls = tls_server;
-  imap->accounts = std::make_shared<imap::StoreAccounts>(cfg->get("virtual_mailbox_base"));
+  imap->accounts = std::make_shared<imap::StoreAccounts>(cfg->get("virtual_mailbox_base"), quota_of);
   imap->structure = std::make_shared<const imap::MimeParser>();
   s.imap = std::move(imap);
   return s;

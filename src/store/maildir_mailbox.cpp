@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "store/change_hub.h"
 #include "store/maildir_name.h"
+#include "store/quota.h"
 #include "store/uidlist_file.h"
 
 namespace tern::store {
@@ -612,6 +613,7 @@ Status MaildirMailbox::expunge(uint32_t uid) {
     name = *now;
   }
   if (Status st = fs::fsync_fd(cur_fd_.get(), cur_path); !st) return st;
+  (void)quota_add(root_, -static_cast<int64_t>(m->size_bytes), -1);
   messages_.erase(messages_.begin() + static_cast<std::ptrdiff_t>(idx));
   names_.erase(names_.begin() + static_cast<std::ptrdiff_t>(idx));
   ++modseq_;
@@ -626,6 +628,9 @@ Result<uint32_t> MaildirMailbox::commit_tmp(const std::string& tmp_name, std::st
     ::unlinkat(tmp_fd_.get(), tmp_name.c_str(), 0);
     return r.error();
   }
+  // The account's maildirsize (kept when it has a quota) counts the message.
+  if (auto size = parse_maildir_filename(cur_name).size_bytes)
+    (void)quota_add(root_, static_cast<int64_t>(*size), 1);
   ChangeHub::process().changed(dir_);
   return uid;
 }

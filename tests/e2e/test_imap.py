@@ -657,3 +657,39 @@ def test_fetchmail_over_imap_keeps_then_fetches_only_new_then_deletes(imap, work
     c.logout()
     r, got = run("")  # nothing left: fetchmail's exit code 1, "no mail"
     assert r.returncode == 1 and got == [], r.stdout + r.stderr
+
+
+def test_quota_from_the_passwd_file_bounces_at_delivery_and_refuses_append(imap):
+    """A Dovecot passwd-file line's userdb_quota_rule: deliveries past it
+    bounce with 5.2.2 (the sender gets one DSN), IMAP's GETQUOTAROOT shows
+    the usage from maildirsize, APPEND past it is NO [OVERQUOTA]; after an
+    EXPUNGE there is room again."""
+    users = imap.config.replace("main.cf", "users")
+    with open(users) as f:
+        lines = f.read().splitlines()
+    lines = [l + "::::::userdb_quota_rule=*:messages=2" if l.startswith(ALICE + ":") else l for l in lines]
+    with open(users, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    imap.reload()
+    wait_until(lambda: "reload -- configuration and tables reloaded" in imap.log(), what="the reload")
+    for i in range(3):
+        with smtplib.SMTP("127.0.0.1", imap.port, timeout=30) as s:
+            s.sendmail("bob@virt.test", [ALICE], f"From: bob@virt.test\r\nSubject: quota {i}\r\n\r\nbody\r\n")
+        if i < 2:
+            imap.wait_for_mail(ALICE, i + 1)
+    wait_until(lambda: "dsn=5.2.2" in imap.log(), what="the bounce")
+    assert "mailbox full: quota exceeded" in imap.log()
+    imap.wait_for_mail("bob@virt.test", 1)
+    imap.wait_queue_empty()
+    c = connect(imap)
+    typ, data = c.getquotaroot("INBOX")
+    assert typ == "OK" and data == [[b'"INBOX" "User quota"'], [b'"User quota" (MESSAGE 2 2)']], data
+    typ, data = c.append("INBOX", None, None, b"Subject: one too many\r\n\r\nx\r\n")
+    assert typ == "NO" and b"[OVERQUOTA]" in data[0], data
+    ok(c.select("INBOX"))
+    ok(c.store("1", "+FLAGS", "(\\Deleted)"))
+    ok(c.expunge())
+    assert c.getquota('"User quota"')[1] == [b'"User quota" (MESSAGE 1 2)']
+    ok(c.append("INBOX", None, None, b"Subject: room again\r\n\r\nx\r\n"))
+    c.logout()
+    assert len(imap.maildir(ALICE)) == 2

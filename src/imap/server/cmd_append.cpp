@@ -32,6 +32,7 @@ void Session::end_append() {
   append_box_.reset();
   append_dest_ = nullptr;
   append_error_.reset();
+  append_bytes_ = 0;
   lf_ = LfStream{};
 }
 

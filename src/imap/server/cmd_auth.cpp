@@ -147,6 +147,8 @@ asio::awaitable<void> Session::login(const Call& k, sasl::Credentials creds, std
     co_return;
   }
   store_ = std::move(account->store);
+  account_root_ = account->root;
+  quota_ = account->quota;
   subscriptions_ = std::make_unique<Subscriptions>(account->subscriptions_path);
   user_ = std::move(result.user);
   state_ = State::authenticated;

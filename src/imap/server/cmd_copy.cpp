@@ -33,6 +33,23 @@ asio::awaitable<void> Session::copy_or_move(const Call& k, bool move) {
     else no(k, "[TRYCREATE] Mailbox does not exist.");
     co_return;
   }
+  // COPY adds to the account (MOVE, within it, does not): over the quota,
+  // nothing is copied (RFC 9208 OVERQUOTA).
+  if (!move && quota_.limited()) {
+    store::QuotaUsage add;
+    for (uint32_t uid : *uids)
+      if (const auto* m = box_->find(uid)) {
+        add.bytes += static_cast<int64_t>(m->size_bytes);
+        ++add.messages;
+      }
+    if (auto used = store::quota_usage(account_root_, quota_); used && add.messages > 0) {
+      used->messages += add.messages - 1;  // quota_exceeded counts the one being added
+      if (store::quota_exceeded(quota_, *used, static_cast<uint64_t>(add.bytes))) {
+        no(k, "[OVERQUOTA] Quota exceeded (mailbox for user is full).");
+        co_return;
+      }
+    }
+  }
   std::vector<uint32_t> from, to;
   for (uint32_t uid : *uids) {
     if (!box_->find(uid)) continue;

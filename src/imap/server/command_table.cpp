@@ -14,7 +14,7 @@ const Session::CommandSpec* Session::spec(std::string_view name) {
   constexpr unsigned kAny = S::kNotAuth | S::kAuth | S::kSelected;
   constexpr unsigned kIn = S::kAuth | S::kSelected;
   constexpr unsigned kSel = S::kSelected;
-  static const std::array<S::CommandSpec, 33> kTable{{
+  static const std::array<S::CommandSpec, 35> kTable{{
       {"CAPABILITY", &S::cmd_capability, kAny},
       {"NOOP", &S::cmd_noop, kAny},
       {"LOGOUT", &S::cmd_logout, kAny},
@@ -25,6 +25,8 @@ const Session::CommandSpec* Session::spec(std::string_view name) {
       {"AUTHENTICATE", &S::cmd_authenticate, S::kNotAuth},
       {"NAMESPACE", &S::cmd_namespace, kIn},
       {"COMPRESS", &S::cmd_compress, kIn},
+      {"GETQUOTAROOT", &S::cmd_getquotaroot, kIn},
+      {"GETQUOTA", &S::cmd_getquota, kIn},
       {"LIST", &S::cmd_list, kIn},
       {"LSUB", &S::cmd_lsub, kIn},
       {"CREATE", &S::cmd_create, kIn},

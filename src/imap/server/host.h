@@ -22,6 +22,7 @@
 #include "sasl/auth_failures.h"
 #include "sasl/verifier.h"
 #include "store/mailbox.h"
+#include "store/quota.h"
 
 namespace tern::imap {
 
@@ -46,6 +47,10 @@ struct Account {
   // The subscriptions file (Maildir root/"subscriptions"); "" keeps them
   // for the session only.
   std::string subscriptions_path;
+  // The account's Maildir root and quota rule (store/quota.h; none: no
+  // limit), for APPEND, COPY and GETQUOTA.
+  std::string root;
+  store::QuotaRule quota;
 };
 
 class AccountOpener {

@@ -134,7 +134,7 @@ std::string Session::capabilities() const {
       "THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
   // RFC 7889: the largest APPEND, the same for every mailbox.
   caps += " APPENDLIMIT=" + std::to_string(set_.max_append_bytes);
-  if (state_ != State::not_authenticated) caps += " COMPRESS=DEFLATE";
+  if (state_ != State::not_authenticated) caps += " COMPRESS=DEFLATE QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";
   if (state_ == State::not_authenticated) {
     if (services_->tls && !tls_active_) caps += " STARTTLS";
     if (login_allowed()) caps += " AUTH=PLAIN AUTH=LOGIN";
@@ -215,7 +215,7 @@ void Session::decide_literal(const LiteralInfo& lit) {
     return refuse("BAD Command not valid in this state.");
   }
   if (drafts_.empty()) {
-    (void)lit;  // its size was checked by the reader (message_size_limit)
+    // Its size was checked by the reader (message_size_limit).
     auto name = c.args[0].astring();
     std::optional<std::string> folder = name ? folder_of(*name) : std::nullopt;
     if (!folder) return refuse("NO Invalid mailbox name.");
@@ -239,6 +239,19 @@ void Session::decide_literal(const LiteralInfo& lit) {
     refuse(e.is_temporary() ? "NO [UNAVAILABLE] APPEND failed; try again later." : "NO [CANNOT] APPEND failed.");
   };
   if (append_error_) return refuse_store(Error(*append_error_));  // an earlier message of this APPEND
+  // RFC 9208: over the account's quota (counting the messages of this
+  // MULTIAPPEND before it), refused before any byte is stored.
+  if (quota_.limited()) {
+    if (auto used = store::quota_usage(account_root_, quota_); !used) {
+      log::warn("imap: {}: user={}: quota usage: {}", client_name_, user_, used.error().detail);
+    } else {
+      used->bytes += static_cast<int64_t>(append_bytes_);
+      used->messages += static_cast<int64_t>(drafts_.size());
+      if (store::quota_exceeded(quota_, *used, lit.size))
+        return refuse("NO [OVERQUOTA] Quota exceeded (mailbox for user is full).");
+    }
+  }
+  append_bytes_ += lit.size;
   auto draft = append_dest_->begin_append();
   if (!draft) return refuse_store(draft.error());
   drafts_.push_back(std::move(*draft));

@@ -11,7 +11,7 @@
 // selected state first tells the client what changed (view.h: EXPUNGE,
 // EXISTS, FETCH FLAGS), then answers tagged OK.
 //
-// Handlers: cmd_auth.cpp (LOGIN, AUTHENTICATE, the login), cmd_starttls.cpp, cmd_compress.cpp,
+// Handlers: cmd_auth.cpp (LOGIN, AUTHENTICATE, the login), cmd_starttls.cpp, cmd_compress.cpp, cmd_quota.cpp,
 // cmd_mailboxes.cpp (LIST, LSUB, CREATE, DELETE, RENAME, SUBSCRIBE,
 // UNSUBSCRIBE, STATUS), cmd_select.cpp (SELECT, EXAMINE, CLOSE, UNSELECT,
 // EXPUNGE, CHECK), cmd_fetch.cpp, cmd_store.cpp, cmd_search.cpp, cmd_sort.cpp,
@@ -133,6 +133,10 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_starttls(const Call& k);
   // cmd_compress.cpp
   asio::awaitable<void> cmd_compress(const Call& k);
+  // cmd_quota.cpp
+  asio::awaitable<void> cmd_getquotaroot(const Call& k);
+  asio::awaitable<void> cmd_getquota(const Call& k);
+  std::string quota_response();
   asio::awaitable<bool> start_tls();
 
   // cmd_mailboxes.cpp
@@ -237,6 +241,9 @@ class Session : public std::enable_shared_from_this<Session> {
   store::Mailbox* append_dest_ = nullptr;         // box_, or append_box_
   std::unique_ptr<store::Mailbox> append_box_;    // the destination when not the selected folder
   std::vector<std::unique_ptr<store::AppendDraft>> drafts_;
+  uint64_t append_bytes_ = 0;  // literal sizes of this APPEND so far (quota)
+  std::string account_root_;   // the account's Maildir root (maildirsize)
+  store::QuotaRule quota_;     // its quota rule (none: no limit)
   std::optional<Error> append_error_;             // a write failed: the APPEND fails, nothing is kept
   LfStream lf_;
   // The message bytes of the last FETCH'd message.

@@ -62,10 +62,10 @@ TEST(ImapSession, LoginForms) {
                                    "c LOGIN alice@virt.test secret", "d CAPABILITY"}));
   EXPECT_EQ(tagged(t.written, "a"), "a NO [AUTHENTICATIONFAILED] Authentication failed.");
   EXPECT_NE(t.written.find("+ Ready for literal data\r\n"), std::string::npos);
-  EXPECT_EQ(tagged(t.written, "b"), "b OK [CAPABILITY " + kCaps + " COMPRESS=DEFLATE] Logged in.");
+  EXPECT_EQ(tagged(t.written, "b"), "b OK [CAPABILITY " + kCaps + " COMPRESS=DEFLATE QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE] Logged in.");
   EXPECT_EQ(tagged(t.written, "c"), "c BAD Command not valid in this state.");
   // After login, no AUTH= and no STARTTLS; COMPRESS (RFC 4978: after login only).
-  EXPECT_NE(t.written.find("* CAPABILITY " + kCaps + " COMPRESS=DEFLATE\r\nd OK"), std::string::npos);
+  EXPECT_NE(t.written.find("* CAPABILITY " + kCaps + " COMPRESS=DEFLATE QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE\r\nd OK"), std::string::npos);
   EXPECT_EQ(h.verifier->calls, 2);
   EXPECT_TRUE(h.recent.recent("192.0.2.7", std::chrono::seconds(60)));
 }

@@ -36,10 +36,13 @@ class MaildirOpener final : public AccountOpener {
     std::string dir = root_ + "/" + user;
     a.store = std::make_unique<store::MaildirStore>(dir);
     a.subscriptions_path = dir + "/subscriptions";
+    a.root = dir + "/";
+    a.quota = quota;
     return a;
   }
   std::string maildir(const std::string& user) const { return root_ + "/" + user; }
   bool fail = false;
+  store::QuotaRule quota;  // every account's
 
  private:
   std::string root_;

@@ -250,3 +250,63 @@ TEST(ImapMailboxes, TwoUsersNeverMeet) {
 
 }  // namespace
 }  // namespace tern::imap
+
+namespace tern::imap {
+namespace {
+
+// QUOTA (RFC 9208) over Maildir++'s maildirsize: GETQUOTAROOT and GETQUOTA
+// report STORAGE (KiB) and MESSAGE; APPEND and COPY past the limit are
+// NO [OVERQUOTA] and store nothing; EXPUNGE gives room back; MOVE within the
+// account is not refused; an account without a rule has no quota root.
+TEST(ImapQuota, ReportsRefusesAndGivesRoomBack) {
+  testing::FakeHost h;
+  h.accounts->quota = store::QuotaRule{5120, 4};
+  std::string body(1500, 'x');
+  h.deliver("Subject: one\n\n" + body + "\n");
+  h.deliver("Subject: two\n\n" + body + "\n");
+  std::string big(4000, 'y');
+  auto t = testing::run(h, testing::script({testing::kLogin, "x CREATE Trash", "a GETQUOTAROOT INBOX",
+                                            "b GETQUOTA \"User quota\"", "c GETQUOTA other", "d APPEND INBOX {" + std::to_string(big.size()) + "}",
+                                            big, "e SELECT INBOX", "f COPY 1:2 Trash", "g COPY 1 Trash",
+                                            "h GETQUOTA \"User quota\"", "i STORE 1 +FLAGS (\\Deleted)",
+                                            "j EXPUNGE", "k GETQUOTA \"User quota\"", "m MOVE 1 Trash",
+                                            "n GETQUOTAROOT Nothing"}));
+  const std::string& w = t.written;
+  const size_t one = std::string("Subject: one\n\n" + body + "\n").size();
+  EXPECT_NE(w.find("* QUOTAROOT \"INBOX\" \"User quota\"\r\n* QUOTA \"User quota\" (STORAGE " +
+                   std::to_string(2 * one / 1024) + " 5 MESSAGE 2 4)\r\na OK"),
+            std::string::npos)
+      << w;
+  EXPECT_EQ(tagged(w, "b"), "b OK Getquota completed.");
+  EXPECT_EQ(tagged(w, "c"), "c NO [NONEXISTENT] No such quota root.");
+  EXPECT_EQ(tagged(w, "d"), "d NO [OVERQUOTA] Quota exceeded (mailbox for user is full).") << w;
+  EXPECT_EQ(tagged(w, "f"), "f NO [OVERQUOTA] Quota exceeded (mailbox for user is full).");
+  EXPECT_TRUE(tagged(w, "g").starts_with("g OK")) << w;
+  EXPECT_NE(w.find("* QUOTA \"User quota\" (STORAGE " + std::to_string(3 * one / 1024) + " 5 MESSAGE 3 4)\r\nh OK"),
+            std::string::npos)
+      << w;
+  EXPECT_NE(w.find("* QUOTA \"User quota\" (STORAGE " + std::to_string(2 * one / 1024) + " 5 MESSAGE 2 4)\r\nk OK"),
+            std::string::npos)
+      << w;
+  EXPECT_TRUE(tagged(w, "m").starts_with("m OK")) << w;
+  EXPECT_EQ(tagged(w, "n"), "n NO [NONEXISTENT] Mailbox does not exist.");
+  // Nothing of the refused APPEND stayed anywhere.
+  auto s = h.store_of();
+  auto inbox = s.open("INBOX");
+  ASSERT_TRUE(inbox);
+  EXPECT_EQ((*inbox)->messages().size(), 0u);  // one expunged, one moved
+  // The maildirsize Dovecot would read agrees with the folders.
+  auto used = store::quota_recalculate(h.accounts->maildir("alice@virt.test"), h.accounts->quota);
+  ASSERT_TRUE(used);
+  EXPECT_EQ(used->messages, 2);
+}
+
+TEST(ImapQuota, NoRuleNoRoot) {
+  testing::FakeHost h;
+  auto t = testing::run(h, testing::script({testing::kLogin, "a GETQUOTAROOT INBOX", "b GETQUOTA \"User quota\""}));
+  EXPECT_NE(t.written.find("* QUOTAROOT \"INBOX\"\r\na OK"), std::string::npos) << t.written;
+  EXPECT_EQ(tagged(t.written, "b"), "b NO [NONEXISTENT] No such quota root.");
+}
+
+}  // namespace
+}  // namespace tern::imap

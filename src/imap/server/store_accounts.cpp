@@ -35,6 +35,11 @@ Result<Account> StoreAccounts::open(const std::string& user) {
     log::warn("imap: user={}: cannot list folders: {}", user, folders.error().detail);
   }
   a.store = std::move(store);
+  a.root = *root;
+  if (quota_) {
+    if (auto rule = quota_(user); rule) a.quota = *rule;
+    else log::warn("imap: user={}: quota rule ignored: {}", user, rule.error().detail);
+  }
   return a;
 }
 

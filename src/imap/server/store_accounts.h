@@ -16,11 +16,15 @@ namespace tern::imap {
 class StoreAccounts final : public AccountOpener {
  public:
   // virtual_mailbox_base; empty: nobody has a mailbox (NO [UNAVAILABLE]).
-  explicit StoreAccounts(std::string base) : base_(std::move(base)) {}
+  // quota: each account's rule (a malformed one is logged and treated as
+  // no limit: the user can still read mail); none: no quotas.
+  explicit StoreAccounts(std::string base, store::QuotaLookup quota = nullptr)
+      : base_(std::move(base)), quota_(std::move(quota)) {}
   Result<Account> open(const std::string& user) override;
 
  private:
   std::string base_;
+  store::QuotaLookup quota_;
 };
 
 }  // namespace tern::imap
