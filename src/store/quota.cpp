@@ -12,6 +12,7 @@
 
 #include "base/fd.h"
 #include "base/fs.h"
+#include "base/strings.h"
 #include "store/maildir_filename.h"
 #include "store/maildir_name.h"
 
@@ -71,17 +72,6 @@ std::optional<std::string> read_small(int fd, size_t max) {
   return out;
 }
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (;;) {
-    size_t p = s.find(sep, start);
-    out.push_back(s.substr(start, p == std::string_view::npos ? std::string_view::npos : p - start));
-    if (p == std::string_view::npos) return out;
-    start = p + 1;
-  }
-}
-
 // Sums one folder's cur/ and new/: sizes from the ",S=" of the name, else
 // from the file.
 void add_folder(const std::string& dir, QuotaUsage& u) {
@@ -113,7 +103,7 @@ void add_folder(const std::string& dir, QuotaUsage& u) {
 Result<QuotaRule> parse_quota_rule(std::string_view rule) {
   QuotaRule r;
   if (rule == "none" || rule.empty()) return r;
-  auto parts = split(rule, ':');
+  auto parts = str::split(rule, ':');
   if (parts[0] != "*")
     return Error::perm(fmt::format("quota rule '{}': only whole-account rules ('*:storage=1G') are supported", rule));
   for (size_t i = 1; i < parts.size(); ++i) {
@@ -142,7 +132,7 @@ Result<QuotaRule> parse_quota_rule(std::string_view rule) {
 
 Result<std::optional<QuotaRule>> quota_rule_from_extra(std::string_view extra) {
   std::optional<QuotaRule> out;
-  for (std::string_view field : split(extra, ' ')) {
+  for (std::string_view field : str::split(extra, ' ')) {
     if (field.starts_with("userdb_")) field.remove_prefix(7);
     if (!field.starts_with("quota_rule")) continue;
     size_t eq = field.find('=');
@@ -160,14 +150,14 @@ Result<std::optional<QuotaRule>> quota_rule_from_extra(std::string_view extra) {
 
 std::optional<MaildirSize> parse_maildirsize(std::string_view text) {
   if (text.size() > kMaxReadBytes) return std::nullopt;
-  auto lines = split(text, '\n');
+  auto lines = str::split(text, '\n');
   if (lines.empty()) return std::nullopt;
   if (!lines.back().empty()) return std::nullopt;  // a line being written (no LF yet): rebuild
   lines.pop_back();
   if (lines.empty() || lines[0].empty()) return std::nullopt;
   MaildirSize m;
   // "<n>S,<m>C", either part may be missing; "0S" or empty means none.
-  for (std::string_view part : split(lines[0], ',')) {
+  for (std::string_view part : str::split(lines[0], ',')) {
     if (part.empty()) continue;
     char kind = part.back();
     auto n = number(part.substr(0, part.size() - 1));
