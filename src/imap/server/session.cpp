@@ -194,6 +194,9 @@ asio::awaitable<void> Session::run() {
     }
   }
   if (!closed_) stream_->close();
+  // A connection that ended inside APPEND: its drafts go (their files
+  // removed from tmp/) before the mailboxes they write into.
+  end_append();
   box_.reset();
   store_.reset();
   watchdog_->stop();

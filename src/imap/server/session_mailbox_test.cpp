@@ -310,3 +310,22 @@ TEST(ImapQuota, NoRuleNoRoot) {
 
 }  // namespace
 }  // namespace tern::imap
+
+namespace tern::imap {
+namespace {
+
+// The connection drops inside an APPEND into the selected mailbox: the
+// draft goes before the mailbox it writes into (a use after free, found by
+// the session fuzzer, that ASan reports), and tmp/ is left empty.
+TEST(ImapAppend, HangUpMidLiteralIntoTheSelectedMailbox) {
+  testing::FakeHost h;
+  h.deliver("Subject: one\n\nx\n");
+  auto t = testing::run(h, {"", testing::kLogin + "\r\n", "", "a SELECT INBOX\r\n", "", "b APPEND INBOX {100}\r\n",
+                            "", "only part of it"});
+  EXPECT_NE(t.written.find("+ Ready for literal data"), std::string::npos) << t.written;
+  auto tmp = std::filesystem::path(h.accounts->maildir("alice@virt.test")) / "tmp";
+  EXPECT_TRUE(std::filesystem::is_empty(tmp));
+}
+
+}  // namespace
+}  // namespace tern::imap
