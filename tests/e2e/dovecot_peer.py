@@ -18,7 +18,7 @@ def have_dovecot():
 
 
 class Dovecot:
-    def __init__(self, base, maildir_base):
+    def __init__(self, base, maildir_base, extra_conf=""):
         self.dir = os.path.join(base, "dovecot")
         os.makedirs(os.path.join(self.dir, "run"), exist_ok=True)
         self.maildir_base = maildir_base
@@ -64,6 +64,7 @@ service imap-login {{
 """)
             if root:
                 f.write("default_internal_user = dovecot\ndefault_login_user = dovenull\n")
+            f.write(extra_conf)
 
     def hand_over(self):
         """Lets Dovecot's mail user read and write what tern wrote."""

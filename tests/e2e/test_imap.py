@@ -693,3 +693,44 @@ def test_quota_from_the_passwd_file_bounces_at_delivery_and_refuses_append(imap)
     ok(c.append("INBOX", None, None, b"Subject: room again\r\n\r\nx\r\n"))
     c.logout()
     assert len(imap.maildir(ALICE)) == 2
+
+
+@pytest.mark.skipif(not have_dovecot(), reason="Dovecot (dovecot-pop3d, dovecot-imapd) not installed")
+def test_dovecot_quota_reads_and_extends_the_maildirsize_tern_keeps(make_tern, workdir):
+    """The same rule on both sides (*:messages=5): Dovecot's quota=maildir
+    backend reports the usage tern's deliveries wrote into maildirsize, its
+    own APPEND adds a line there, and tern then counts that message too."""
+    port = free_port()
+    t = make_tern({"imap_listen": f"127.0.0.1:{port}", "quota_rule": "*:messages=5"})
+    t.imap_port = port
+    for i in range(2):
+        deliver(t, f"q{i}")
+    t.wait_for_mail(ALICE, 2)
+    t.wait_queue_empty()
+    c = connect(t)
+    assert c.getquotaroot("INBOX")[1][1] == [b'"User quota" (MESSAGE 2 5)']
+    c.logout()
+    t.stop()
+    dc = Dovecot(workdir, t.vmail, extra_conf="mail_plugins = quota\nprotocol imap {\n"
+                 "  mail_plugins = $mail_plugins imap_quota\n}\nplugin {\n  quota = maildir:User quota\n"
+                 "  quota_rule = *:messages=5\n}\n")
+    dc.hand_over()
+    dc.start()
+    try:
+        d = imaplib.IMAP4("127.0.0.1", dc.imap_port, timeout=30)
+        d.login(ALICE, "anything")
+        theirs = d.getquotaroot("INBOX")[1][1]
+        ok(d.append("INBOX", None, None, b"Subject: from dovecot\r\n\r\nx\r\n"))
+        d.logout()
+    except (imaplib.IMAP4.error, OSError) as e:
+        raise AssertionError(f"{e}: {dc.log()}")
+    finally:
+        dc.stop()
+    assert theirs == [b'"User quota" (MESSAGE 2 5)'], (theirs, dc.log())
+    with open(os.path.join(t.maildir_path(ALICE), "maildirsize")) as f:
+        lines = f.read().splitlines()
+    assert lines[0] in ("5C", "0S,5C"), lines
+    t.start()
+    c = connect(t)
+    assert c.getquotaroot("INBOX")[1][1] == [b'"User quota" (MESSAGE 3 5)'], lines
+    c.logout()
