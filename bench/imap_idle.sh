@@ -134,16 +134,18 @@ field() { sed -E "s/.*$1=([^ ]+).*/\1/" <<<"$2"; }
 {
   echo "# bench/imap_idle.sh  $(date -u +%Y-%m-%dT%H:%MZ)  $(uname -r)  $(nproc) cores  $(free -g | awk '/Mem:/{print $2}') GiB"
   echo "# N IDLE sessions of one user on loopback; PSS of the server's process tree; one new message pushed to all"
-  printf '%-8s %9s %14s %16s %14s\n' server sessions KiB/session sessions/GiB last_push_s
+  printf '%-8s %9s %14s %16s %12s %12s %14s\n' server sessions KiB/session sessions/GiB p50_push_s p99_push_s last_push_s
   dov=$(measure dovecot "$DOVECOT_SESSIONS")
   d_per=$(field kib_per_session "$dov")
-  printf '%-8s %9s %14s %16s %14s\n' dovecot "$DOVECOT_SESSIONS" "$d_per" \
-    "$(python3 -c "print(int(1048576/max(float('$d_per'),0.001)))")" "$(field last_push_s "$dov")"
+  printf '%-8s %9s %14s %16s %12s %12s %14s\n' dovecot "$DOVECOT_SESSIONS" "$d_per" \
+    "$(python3 -c "print(int(1048576/max(float('$d_per'),0.001)))")" "$(field p50_push_s "$dov")" \
+    "$(field p99_push_s "$dov")" "$(field last_push_s "$dov")"
   for n in $SESSIONS; do
     out=$(measure tern "$n")
     t_per=$(field kib_per_session "$out")
-    printf '%-8s %9s %14s %16s %14s\n' tern "$n" "$t_per" \
-      "$(python3 -c "print(int(1048576/max(float('$t_per'),0.001)))")" "$(field last_push_s "$out")"
+    printf '%-8s %9s %14s %16s %12s %12s %14s\n' tern "$n" "$t_per" \
+      "$(python3 -c "print(int(1048576/max(float('$t_per'),0.001)))")" "$(field p50_push_s "$out")" \
+      "$(field p99_push_s "$out")" "$(field last_push_s "$out")"
     echo "# tern/dovecot memory per session at $n: $(python3 -c "print(f'{float(\"$t_per\")/float(\"$d_per\"):.3f}')")"
   done
 } | tee "$RESULTS"
