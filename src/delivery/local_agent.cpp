@@ -87,12 +87,11 @@ LocalAgent::LocalAgent(std::shared_ptr<const config::Config> cfg, store::QuotaLo
     : cfg_(std::move(cfg)), quota_(std::move(quota)),
       mailbox_limit_(static_cast<uint64_t>(cfg_->bytes("mailbox_size_limit"))) {}
 
-Result<store::QuotaRule> LocalAgent::quota_check(const std::string& account, const std::string& dir,
-                                                 uint64_t bytes) const {
-  if (!quota_) return store::QuotaRule{};
+Status LocalAgent::quota_check(const std::string& account, const std::string& dir, uint64_t bytes) const {
+  if (!quota_) return ok_status();
   auto rule = quota_(account);
   if (!rule) return Error::with_dsn("4.3.5", fmt::format("quota rule of {}: {}", account, rule.error().detail));
-  if (!rule->limited()) return *rule;
+  if (!rule->limited()) return ok_status();
   auto used = store::quota_usage(dir, *rule);
   if (!used) return Error::with_dsn("4.3.0", fmt::format("quota usage of {}: {}", account, used.error().detail));
   if (store::quota_exceeded(*rule, *used, bytes))
@@ -100,7 +99,7 @@ Result<store::QuotaRule> LocalAgent::quota_check(const std::string& account, con
                                                 "used; this message is {} bytes)",
                                                 used->bytes, rule->storage_bytes, used->messages, rule->messages,
                                                 bytes));
-  return *rule;
+  return ok_status();
 }
 
 Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_view content,
@@ -115,8 +114,7 @@ Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_vi
       // The recipient is crossed off only after new/ is durable. The ticket
       // is taken before the link, so a failed fsync of new/ that may have
       // dropped it is never reported as success (base/dir_sync.h).
-      auto rule = quota_check(t.address, *dir, prefix.size() + content.size());
-      if (!rule) return rule.error();
+      if (Status q = quota_check(t.address, *dir, prefix.size() + content.size()); !q) return q.error();
       const std::string new_dir = fs::join(*dir, "new");
       auto ticket = dir_sync_.enter(new_dir);
       auto r = store::maildir_deliver(*dir, prefix, content,

@@ -75,7 +75,7 @@ class LocalAgent : public Agent {
                                  const std::string& prefix, const std::string& user) const;
   // A virtual account's quota: 5.2.2 when the message would go over it
   // (checked before anything is written), the usage kept after.
-  Result<store::QuotaRule> quota_check(const std::string& account, const std::string& dir, uint64_t bytes) const;
+  Status quota_check(const std::string& account, const std::string& dir, uint64_t bytes) const;
   std::shared_ptr<const config::Config> cfg_;
   store::QuotaLookup quota_;
   uint64_t mailbox_limit_;  // mailbox_size_limit, bytes, 0 = none (mbox files, Maildir messages)

@@ -253,10 +253,11 @@ Status quota_add(const std::string& root, int64_t bytes, int64_t messages) {
   return fs::write_all(fd.get(), fmt::format("{} {}\n", bytes, messages), path);
 }
 
-bool quota_exceeded(const QuotaRule& rule, const QuotaUsage& usage, uint64_t bytes) {
+bool quota_exceeded(const QuotaRule& rule, const QuotaUsage& usage, uint64_t bytes, uint64_t messages) {
   if (rule.storage_bytes && static_cast<uint64_t>(std::max<int64_t>(usage.bytes, 0)) + bytes > rule.storage_bytes)
     return true;
-  if (rule.messages && static_cast<uint64_t>(std::max<int64_t>(usage.messages, 0)) + 1 > rule.messages) return true;
+  if (rule.messages && static_cast<uint64_t>(std::max<int64_t>(usage.messages, 0)) + messages > rule.messages)
+    return true;
   return false;
 }
 

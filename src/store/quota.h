@@ -77,7 +77,7 @@ Result<QuotaUsage> quota_recalculate(const std::string& root, const QuotaRule& r
 // ask it. An error (a malformed rule) defers rather than guesses.
 using QuotaLookup = std::function<Result<QuotaRule>(const std::string& account)>;
 
-// True when adding `bytes` (one message) would go over the rule.
-bool quota_exceeded(const QuotaRule& rule, const QuotaUsage& usage, uint64_t bytes);
+// True when adding `messages` messages of `bytes` in all would go over the rule.
+bool quota_exceeded(const QuotaRule& rule, const QuotaUsage& usage, uint64_t bytes, uint64_t messages = 1);
 
 }  // namespace tern::store

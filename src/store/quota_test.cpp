@@ -131,6 +131,8 @@ TEST(Quota, Exceeded) {
   EXPECT_TRUE(quota_exceeded(r, {900, 1}, 101));
   EXPECT_TRUE(quota_exceeded(r, {0, 3}, 1));
   EXPECT_FALSE(quota_exceeded(QuotaRule{}, {1 << 30, 1 << 30}, 1 << 30));
+  EXPECT_FALSE(quota_exceeded(r, {0, 1}, 10, 2));
+  EXPECT_TRUE(quota_exceeded(r, {0, 1}, 10, 3));
 }
 
 TEST(Quota, AnAccountWithoutAMaildirUsesNothing) {

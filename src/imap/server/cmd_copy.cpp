@@ -36,18 +36,15 @@ asio::awaitable<void> Session::copy_or_move(const Call& k, bool move) {
   // COPY adds to the account (MOVE, within it, does not): over the quota,
   // nothing is copied (RFC 9208 OVERQUOTA).
   if (!move && quota_.limited()) {
-    store::QuotaUsage add;
+    uint64_t bytes = 0, messages = 0;
     for (uint32_t uid : *uids)
       if (const auto* m = box_->find(uid)) {
-        add.bytes += static_cast<int64_t>(m->size_bytes);
-        ++add.messages;
+        bytes += m->size_bytes;
+        ++messages;
       }
-    if (auto used = store::quota_usage(account_root_, quota_); used && add.messages > 0) {
-      used->messages += add.messages - 1;  // quota_exceeded counts the one being added
-      if (store::quota_exceeded(quota_, *used, static_cast<uint64_t>(add.bytes))) {
-        no(k, "[OVERQUOTA] Quota exceeded (mailbox for user is full).");
-        co_return;
-      }
+    if (messages > 0 && over_quota(bytes, messages)) {
+      no(k, "[OVERQUOTA] Quota exceeded (mailbox for user is full).");
+      co_return;
     }
   }
   std::vector<uint32_t> from, to;

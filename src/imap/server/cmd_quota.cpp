@@ -5,6 +5,7 @@
 // Without a quota rule the account has no root: GETQUOTAROOT answers with
 // an empty QUOTAROOT, GETQUOTA with NO [NONEXISTENT]. SETQUOTA is not
 // offered: limits come from the configuration and the passwd-file.
+// over_quota() is the check APPEND and COPY make before storing anything.
 #include "base/log.h"
 #include "imap/proto/response.h"
 #include "imap/server/session.h"
@@ -30,6 +31,16 @@ std::string Session::quota_response() {
     items += fmt::format("{}MESSAGE {} {}", items.empty() ? "" : " ", std::max<int64_t>(used->messages, 0),
                          quota_.messages);
   return fmt::format("* QUOTA {} ({})\r\n", format_string(kRoot), items);
+}
+
+bool Session::over_quota(uint64_t bytes, uint64_t messages) {
+  if (!quota_.limited()) return false;
+  auto used = store::quota_usage(account_root_, quota_);
+  if (!used) {  // the store will say so if it is really broken; the quota does not refuse on its own failure
+    log::warn("imap: {}: user={}: quota usage: {}", client_name_, user_, used.error().detail);
+    return false;
+  }
+  return store::quota_exceeded(quota_, *used, bytes, messages);
 }
 
 asio::awaitable<void> Session::cmd_getquotaroot(const Call& k) {

@@ -244,16 +244,8 @@ void Session::decide_literal(const LiteralInfo& lit) {
   if (append_error_) return refuse_store(Error(*append_error_));  // an earlier message of this APPEND
   // RFC 9208: over the account's quota (counting the messages of this
   // MULTIAPPEND before it), refused before any byte is stored.
-  if (quota_.limited()) {
-    if (auto used = store::quota_usage(account_root_, quota_); !used) {
-      log::warn("imap: {}: user={}: quota usage: {}", client_name_, user_, used.error().detail);
-    } else {
-      used->bytes += static_cast<int64_t>(append_bytes_);
-      used->messages += static_cast<int64_t>(drafts_.size());
-      if (store::quota_exceeded(quota_, *used, lit.size))
-        return refuse("NO [OVERQUOTA] Quota exceeded (mailbox for user is full).");
-    }
-  }
+  if (over_quota(append_bytes_ + lit.size, drafts_.size() + 1))
+    return refuse("NO [OVERQUOTA] Quota exceeded (mailbox for user is full).");
   append_bytes_ += lit.size;
   auto draft = append_dest_->begin_append();
   if (!draft) return refuse_store(draft.error());

@@ -137,6 +137,9 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_getquotaroot(const Call& k);
   asio::awaitable<void> cmd_getquota(const Call& k);
   std::string quota_response();
+  // True when `messages` more messages of `bytes` in all would go over the
+  // account's quota (an unreadable usage is logged and does not refuse).
+  bool over_quota(uint64_t bytes, uint64_t messages);
   asio::awaitable<bool> start_tls();
 
   // cmd_mailboxes.cpp
