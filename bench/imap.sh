@@ -24,6 +24,8 @@ HASH=${HASH:-yescrypt}                  # what `tern user add` makes
 MIXES=${MIXES:-"default logged-in"}
 RESULTS=${RESULTS:-$ROOT/bench/results-imap.txt}
 KEEP=${KEEP:-0}
+SERVERS=${SERVERS:-"tern dovecot"}     # "tern" alone: no reference run, no ratio
+NOFSYNC=${NOFSYNC:-0}                  # 1: tern with fsync made a no-op (bench/nofsync.c): NOT durable, a measure only
 
 BENCH_NAME=imap
 # shellcheck source=bench/common.sh
@@ -56,7 +58,12 @@ smtp_port=$(free_port)
 for i in $(seq 1 "$USERS"); do
   echo pass | "$TERN" -c "$work/main.cf" user add "user$i@example.test" --password-stdin >/dev/null
 done
-"$TERN" -c "$work/main.cf" serve >"$work/tern.stderr" 2>&1 &
+preload=()
+if [[ $NOFSYNC == 1 ]]; then
+  cc -shared -fPIC -O2 -o "$work/nofsync.so" "$ROOT/bench/nofsync.c" || die "cannot build the nofsync shim"
+  preload=(env LD_PRELOAD="$work/nofsync.so")
+fi
+"${preload[@]}" "$TERN" -c "$work/main.cf" serve >"$work/tern.stderr" 2>&1 &
 tern_pid=$!
 wait_banner "$smtp_port" || die "tern did not start: $(cat "$work/tern.stderr")"
 
@@ -80,13 +87,15 @@ run_mix() { # server mix clients -> "cmds_per_sec errors"
 
 {
   echo "# bench/imap.sh  $(date -u +%Y-%m-%dT%H:%MZ)  $(uname -r)  $(nproc) cores"
+  [[ $NOFSYNC == 1 ]] && echo "# tern ran with fsync made a no-op (NOFSYNC=1): not durable, a measure only"
   echo "# imaptest stress, ${SECS}s per cell, $USERS users, $HASH hashes in one passwd-file for both"
   printf '%-10s %-8s %14s %8s %14s %8s %8s\n' mix clients tern_cmds/s errors dovecot_cmds/s errors ratio
   for mix in $MIXES; do
     for c in $CLIENTS; do
       read -r t_rate t_err < <(run_mix tern "$mix" "$c")
-      read -r d_rate d_err < <(run_mix dovecot "$mix" "$c")
-      ratio=$(python3 -c "import sys; t,d=sys.argv[1:]; print(f'{float(t)/float(d):.2f}' if 'FAIL' not in (t,d) and float(d) > 0 else '-')" "$t_rate" "$d_rate")
+      d_rate=- d_err=-
+      [[ " $SERVERS " == *" dovecot "* ]] && read -r d_rate d_err < <(run_mix dovecot "$mix" "$c")
+      ratio=$(python3 -c "import sys; t,d=sys.argv[1:]; print(f'{float(t)/float(d):.2f}' if 'FAIL' not in (t,d) and '-' != d and float(d) > 0 else '-')" "$t_rate" "$d_rate")
       printf '%-10s %-8s %14s %8s %14s %8s %8s\n' "$mix" "$c" "$t_rate" "$t_err" "$d_rate" "$d_err" "$ratio"
     done
   done

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include "base/child.h"
 #include "base/fs.h"
@@ -65,6 +66,14 @@ void raise_descriptor_limit() {
   rl.rlim_cur = rl.rlim_max;
   // Fails only for an unlimited hard limit above fs.nr_open: the soft limit then stays.
   if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) log::warn("cannot raise the open file limit: {}", std::strerror(errno));
+}
+
+// imap_threads, 0 meaning two per core: a loop blocked in an fsync leaves
+// the core to the other.
+size_t imap_thread_count(const config::Config& cfg) {
+  long long n = cfg.integer("imap_threads");
+  if (n > 0) return static_cast<size_t>(std::min(n, 256LL));
+  return 2 * std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace
@@ -218,7 +227,7 @@ int serve(const ServeOptions& opt) {
   pop3::Pop3Server pop3_server(ctx, server.auth_failures(), recent_logins.get());
   pop3_server.set_services(services->pop3);
   for (auto& [acc, implicit_tls] : pop3_acceptors) pop3_server.listen(std::move(acc), implicit_tls);
-  imap::ImapServer imap_server(ctx, server.auth_failures(), recent_logins.get());
+  imap::ImapServer imap_server(ctx, server.auth_failures(), recent_logins.get(), imap_thread_count(*cfg));
   imap_server.set_services(services->imap);
   for (auto& [acc, implicit_tls] : imap_acceptors) imap_server.listen(std::move(acc), implicit_tls);
   SubmitListener submit(ctx, spool, committer, server);

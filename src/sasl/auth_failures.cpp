@@ -4,6 +4,11 @@
 namespace tern::sasl {
 
 int AuthFailures::count(const std::string& ip, Clock::time_point now, std::chrono::seconds window) {
+  std::lock_guard lock(mu_);
+  return count_locked(ip, now, window);
+}
+
+int AuthFailures::count_locked(const std::string& ip, Clock::time_point now, std::chrono::seconds window) {
   auto it = entries_.find(ip);
   if (it == entries_.end()) return 0;
   if (now - it->second.last > window) {
@@ -14,7 +19,8 @@ int AuthFailures::count(const std::string& ip, Clock::time_point now, std::chron
 }
 
 int AuthFailures::record(const std::string& ip, Clock::time_point now, std::chrono::seconds window) {
-  int before = count(ip, now, window);
+  std::lock_guard lock(mu_);
+  int before = count_locked(ip, now, window);
   if (before == 0) make_room(now, window);
   Entry& e = entries_[ip];
   e.failures = before + 1;

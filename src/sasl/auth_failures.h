@@ -3,7 +3,7 @@
 // passwords gets growing delays and, past smtpd_sasl_failure_limit, a
 // closed connection however often it reconnects (docs/behaviour.md, "Brute force"). Owned by the
 // server (one per daemon, kept across reloads); used on the sessions'
-// event-loop thread only, so no locking.
+// event-loop thread and IMAP's session loops (io/loop_pool.h), under a lock.
 //
 // SECURITY: the table is keyed by client address, which an attacker with
 // many addresses controls: it holds at most max_clients entries, dropping
@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -28,15 +29,20 @@ class AuthFailures {
   int count(const std::string& ip, Clock::time_point now, std::chrono::seconds window);
   // Records one more failure; returns the count including it.
   int record(const std::string& ip, Clock::time_point now, std::chrono::seconds window);
-  size_t size() const { return entries_.size(); }
+  size_t size() const {
+    std::lock_guard lock(mu_);
+    return entries_.size();
+  }
 
  private:
   struct Entry {
     int failures = 0;
     Clock::time_point last;
   };
+  int count_locked(const std::string& ip, Clock::time_point now, std::chrono::seconds window);
   void make_room(Clock::time_point now, std::chrono::seconds window);
   size_t max_;
+  mutable std::mutex mu_;
   std::unordered_map<std::string, Entry> entries_;
 };
 

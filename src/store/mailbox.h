@@ -18,7 +18,8 @@
 // - modseq() is a change counter of this object (it grows with every change
 //   it makes or sees), not yet a persistent CONDSTORE MODSEQ.
 // - Keywords (IMAP's user flags) are Dovecot's: at most 26 per folder
-//   (keywords.h); set_keywords refuses a 27th with a permanent error.
+//   (keywords.h); set_keywords refuses a 27th with a permanent error (5.5.4,
+//   as it does a name that is no keyword).
 // - Not thread-safe: one Mailbox per session. Many Mailbox objects, in one
 //   process or many, may share a folder.
 //
@@ -70,8 +71,11 @@ class AppendDraft {
   virtual ~AppendDraft() = default;
   // The bytes as they are to be stored (the caller converts line ends).
   virtual Status write(std::string_view bytes) = 0;
-  // internal_date_s 0: now. Once only.
-  virtual Result<uint32_t> commit(MessageFlags flags, int64_t internal_date_s) = 0;
+  // internal_date_s 0: now. Once only. Keywords as set_keywords takes them;
+  // one the folder has no room for fails the commit (5.5.4) and nothing
+  // is stored.
+  virtual Result<uint32_t> commit(MessageFlags flags, const std::vector<std::string>& keywords,
+                                  int64_t internal_date_s) = 0;
 };
 
 class Mailbox {
@@ -113,6 +117,14 @@ class Mailbox {
   // Copies one message into another open folder; returns the UID it got there.
   virtual Result<uint32_t> copy_to(uint32_t uid, Mailbox& dest) = 0;
   virtual Result<RefreshChanges> refresh() = 0;
+  // A name for this message's bytes that no other message shares while the
+  // process lives (Maildir: the folder, the file's base name and size), for
+  // caches of what was parsed from them (imap/server/message_cache.h); ""
+  // when the uid is not in the snapshot or the store cannot promise one.
+  virtual std::string message_key(uint32_t uid) const {
+    (void)uid;
+    return {};
+  }
   // Closes what the folder holds open (directory handles) until its next
   // use, which opens it again; for a session about to wait long (IDLE), so
   // that thousands of idle sessions do not hold thousands of descriptors each.
@@ -123,6 +135,12 @@ class Mailbox {
   // the returned object. Changes by other processes are not reported.
   [[nodiscard]] virtual std::unique_ptr<ChangeHub::Watch> watch(ChangeHub::Callback cb) = 0;
 };
+
+// Errors that say a message of the snapshot (or its whole folder) is gone:
+// another session or process expunged it after the snapshot was taken, or
+// removed the folder. A command naming several messages skips such a one,
+// as RFC 2180 section 4 allows; the next refresh() reports it vanished.
+inline bool is_gone(const Error& e) { return e.dsn == "5.2.0"; }
 
 class MailStore {
  public:

@@ -38,8 +38,12 @@ class MaildirDraft final : public AppendDraft {
     return st;
   }
 
-  Result<uint32_t> commit(MessageFlags flags, int64_t internal_date_s) override {
+  Result<uint32_t> commit(MessageFlags flags, const std::vector<std::string>& keywords,
+                          int64_t internal_date_s) override {
     if (done_ || !fd_.valid()) return Error::temp(fmt::format("{}: append already finished", path_));
+    // Keyword letters go into the name, so the message appears with them.
+    auto letters = box_.letters_for(keywords, true);
+    if (!letters) return letters.error();
     if (internal_date_s > 0) {
       struct timespec times[2] = {{0, UTIME_NOW}, {internal_date_s, 0}};
       if (::futimens(fd_.get(), times) != 0) return fs::errno_error("set time of", path_, errno);
@@ -48,7 +52,7 @@ class MaildirDraft final : public AppendDraft {
     if (::close(fd_.release()) != 0) return fs::errno_error("close", path_, errno);
     done_ = true;  // commit_tmp removes the tmp file itself if it fails
     std::string base = maildir_sized_name(name_, size_, vsize_);
-    return box_.commit_tmp(name_, format_maildir_filename(base, flags, ""));
+    return box_.commit_tmp(name_, format_maildir_filename(base, flags, *letters));
   }
 
  private:

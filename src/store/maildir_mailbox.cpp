@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "base/dir_entries.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "store/change_hub.h"
@@ -43,30 +44,33 @@ Result<UniqueFd> open_dir(int at, const std::string& name, const std::string& pa
 // The entries of a directory that may be messages: valid names of regular
 // files (symlinks and anything else skipped).
 Result<std::vector<std::string>> scan(int dir_fd, const std::string& path) {
-  int dup_fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dup_fd < 0) return fs::errno_error("open directory", path, errno);
-  DIR* d = ::fdopendir(dup_fd);
-  if (!d) {
-    ::close(dup_fd);
-    return fs::errno_error("read directory", path, errno);
-  }
   std::vector<std::string> out;
-  errno = 0;
-  while (struct dirent* e = ::readdir(d)) {
-    std::string_view name = e->d_name;
-    if (!maildir_name_ok(name)) continue;
-    if (e->d_type == DT_UNKNOWN) {
+  Status st = fs::for_each_dir_entry(dir_fd, path, [&](std::string_view name, unsigned char d_type) {
+    if (!maildir_name_ok(name)) return;
+    if (d_type == DT_UNKNOWN) {
       struct stat st;
-      if (::fstatat(dir_fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
-    } else if (e->d_type != DT_REG) {
-      continue;
+      if (::fstatat(dir_fd, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return;
+    } else if (d_type != DT_REG) {
+      return;
     }
     out.emplace_back(name);
-  }
-  int err = errno;
-  ::closedir(d);
-  if (err != 0) return fs::errno_error("read directory", path, err);
+  });
+  if (!st) return st.error();
   return out;
+}
+
+// A directory's mtime moves with every file created, renamed or removed in
+// it, but in steps of the kernel's coarse clock (a few milliseconds): a
+// change in the same step as the stamp would leave it equal. So a stamp is
+// trusted only once its mtimes are older than kDirtySeconds when taken, as
+// Dovecot's maildir sync treats a recently changed directory as dirty.
+constexpr int64_t kDirtySeconds = 1;
+
+// Stamps with mtimes before this (in ns since the epoch) are settled.
+int64_t settled_before() {
+  struct timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return (int64_t{now.tv_sec} - kDirtySeconds) * 1000000000 + now.tv_nsec;
 }
 
 std::string base_of(std::string_view name) { return std::string(name.substr(0, name.find(':'))); }
@@ -197,7 +201,7 @@ Status MaildirMailbox::sync_locked(std::vector<std::string>& cur_names) {
     if (Status st = rebuild_index(again ? "missing" : again.error().detail); !st) return st;
     changed = true;
   }
-  auto left_in_new = scan(new_fd_.get(), fs::join(dir_, "new"));
+  auto left_in_new = scan_new();
   if (!left_in_new) return left_in_new.error();
   std::unordered_set<std::string> present;
   std::vector<std::string> unknown;
@@ -238,7 +242,7 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
   const std::string cur_path = fs::join(dir_, "cur"), new_path = fs::join(dir_, "new");
   if (Status st = check_not_deleted(); !st) return st.error();
   // new/ -> cur/, as Dovecot does; someone else moving it first is fine.
-  auto fresh = scan(new_fd_.get(), new_path);
+  auto fresh = scan_new();
   if (!fresh) return fresh.error();
   for (const std::string& n : *fresh) {
     std::string target = n.find(':') == std::string::npos ? n + ":2," : n;
@@ -293,6 +297,21 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
   return out;
 }
 
+// new/ is listed unless it was found empty before and its mtime, settled
+// then (kDirtySeconds), has not moved since: a folder that gets its mail by
+// APPEND or from Dovecot's LMTP into cur/ then costs one stat here, not a
+// listing.
+Result<std::vector<std::string>> MaildirMailbox::scan_new() {
+  struct stat st;
+  if (::fstat(new_fd_.get(), &st) != 0) return fs::errno_error("stat", fs::join(dir_, "new"), errno);
+  const int64_t mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  if (new_empty_at_ && *new_empty_at_ == mtime_ns) return std::vector<std::string>{};
+  new_empty_at_.reset();
+  auto names = scan(new_fd_.get(), fs::join(dir_, "new"));
+  if (names && names->empty() && mtime_ns < settled_before()) new_empty_at_ = mtime_ns;
+  return names;
+}
+
 // A folder deleted under an open session (IMAP DELETE elsewhere): say so
 // rather than show it empty or let an append vanish with it.
 Status MaildirMailbox::check_not_deleted() {
@@ -301,13 +320,6 @@ Status MaildirMailbox::check_not_deleted() {
   if (st.st_nlink == 0) return Error::with_dsn("5.2.0", fmt::format("{}: the folder was deleted", dir_));
   return ok_status();
 }
-
-// A directory's mtime moves with every file created, renamed or removed in
-// it, but in steps of the kernel's coarse clock (a few milliseconds): a
-// change in the same step as the stamp would leave it equal. So a stamp is
-// trusted only once its mtimes are older than kDirtySeconds when taken, as
-// Dovecot's maildir sync treats a recently changed directory as dirty.
-constexpr int64_t kDirtySeconds = 1;
 
 Result<MaildirMailbox::FolderStamp> MaildirMailbox::folder_stamp() {
   FolderStamp f;
@@ -378,9 +390,7 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
   uidnext_ = index_.next_uid;
   modseq_ += changes.appeared.size() + changes.vanished.size() + changes.flags_changed.size();
   // The stamp was taken before the scan, so a change during it shows next time.
-  struct timespec now;
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  const int64_t settled = (int64_t{now.tv_sec} - kDirtySeconds) * 1000000000 + now.tv_nsec;
+  const int64_t settled = settled_before();
   if (before->cur_ns < settled && before->new_ns < settled && before->index.mtime_ns < settled) scanned_ = *before;
   return changes;
 }
@@ -395,7 +405,19 @@ Result<std::string> MaildirMailbox::current_name(const std::string& base) {
   return Error::with_dsn("5.2.0", fmt::format("{}: message {} was expunged", dir_, base));
 }
 
+std::string MaildirMailbox::message_key(uint32_t uid) const {
+  const MessageInfo* m = find(uid);
+  if (!m) return {};
+  const std::string& name = names_[static_cast<size_t>(m - messages_.data())];
+  return fmt::format("{}/{}/{}", dir_, std::string_view(name).substr(0, name.find(':')), m->size_bytes);
+}
+
 Result<UniqueFd> MaildirMailbox::open_message(uint32_t uid) {
+  struct stat st;
+  return open_file(uid, st);
+}
+
+Result<UniqueFd> MaildirMailbox::open_file(uint32_t uid, struct stat& st) {
   if (Status st = reacquire(); !st) return st.error();
   const MessageInfo* m = find(uid);
   if (!m) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
@@ -409,7 +431,6 @@ Result<UniqueFd> MaildirMailbox::open_message(uint32_t uid) {
   if (!fd.valid() && errno == ENOENT)
     return Error::with_dsn("5.2.0", fmt::format("{}: message with UID {} was expunged", dir_, uid));
   if (!fd.valid()) return fs::errno_error("open", m->path, errno);
-  struct stat st;
   // O_NONBLOCK: a FIFO put in cur/ must not hang the open; a regular file ignores it.
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
     return Error::with_dsn("5.2.0", fmt::format("{}: not a regular file", m->path));
@@ -417,11 +438,10 @@ Result<UniqueFd> MaildirMailbox::open_message(uint32_t uid) {
 }
 
 Result<std::string> MaildirMailbox::read(uint32_t uid) {
-  auto fd = open_message(uid);
-  if (!fd) return fd.error();
   struct stat st;
+  auto fd = open_file(uid, st);
+  if (!fd) return fd.error();
   const std::string& path = find(uid)->path;
-  if (::fstat(fd->get(), &st) != 0) return fs::errno_error("stat", path, errno);
   std::string out;
   out.resize(static_cast<size_t>(st.st_size));
   size_t got = 0;
@@ -529,14 +549,28 @@ std::vector<std::string> MaildirMailbox::keyword_names(std::string_view letters)
   return out;
 }
 
-Status MaildirMailbox::load_keywords() {
+// dovecot-keywords changes rarely; refresh() reads it again only when its
+// stamp moved since a read whose stamp was settled (as for the folder,
+// kDirtySeconds), so a folder's keywords cost one stat per refresh.
+Status MaildirMailbox::load_keywords(bool force) {
   const std::string path = fs::join(dir_, kKeywordsName);
+  struct stat st;
+  IndexStamp now;  // ino 0: no file
+  if (::fstatat(dir_fd_.get(), kKeywordsName, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    now = {st.st_ino, st.st_size, int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};
+  else if (errno != ENOENT)
+    return fs::errno_error("stat", path, errno);
+  if (!force && keywords_read_ && *keywords_read_ == now) return ok_status();
+  keywords_read_.reset();
   UniqueFd fd(::openat(dir_fd_.get(), kKeywordsName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!fd.valid() && errno == ENOENT) {
     keywords_ = {};
+    if (now.ino == 0) keywords_read_ = now;
     return ok_status();
   }
   if (!fd.valid()) return fs::errno_error("open", path, errno);
+  if (::fstat(fd.get(), &st) != 0) return fs::errno_error("stat", path, errno);
+  now = {st.st_ino, st.st_size, int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};
   std::string bytes(kMaxKeywordsBytes, '\0');
   size_t got = 0;
   while (got < bytes.size()) {
@@ -548,6 +582,7 @@ Status MaildirMailbox::load_keywords() {
   }
   bytes.resize(got);
   keywords_ = parse_keywords(bytes);
+  if (now.mtime_ns < settled_before()) keywords_read_ = now;
   return ok_status();
 }
 
@@ -555,7 +590,7 @@ Status MaildirMailbox::load_keywords() {
 // letters (under the uidlist lock, the file rewritten and fsynced).
 Result<std::string> MaildirMailbox::letters_for(const std::vector<std::string>& names, bool create) {
   for (const std::string& n : names)
-    if (!keyword_ok(n)) return Error::with_dsn("5.2.0", fmt::format("not a keyword: {}", n));
+    if (!keyword_ok(n)) return Error::with_dsn("5.5.4", fmt::format("not a keyword: {}", n));
   auto all_known = [&](std::string* out) {
     out->clear();
     bool all = true;
@@ -571,13 +606,13 @@ Result<std::string> MaildirMailbox::letters_for(const std::vector<std::string>& 
   if (all_known(&letters) || !create) return letters;
   auto lock = UidlistLock::acquire(dir_fd_.get(), dir_);
   if (!lock) return lock.error();
-  if (Status st = load_keywords(); !st) return st.error();
+  if (Status st = load_keywords(/*force=*/true); !st) return st.error();
   KeywordTable table = keywords_;
   for (const std::string& n : names) {
     if (keyword_letter(table, n)) continue;
     auto free_slot = std::find(table.begin(), table.end(), std::string());
     if (free_slot == table.end())
-      return Error::with_dsn("5.2.0", fmt::format("{}: no room for keyword {} (at most {})", dir_, n, kMaxKeywords));
+      return Error::with_dsn("5.5.4", fmt::format("{}: no room for keyword {} (at most {})", dir_, n, kMaxKeywords));
     *free_slot = n;
   }
   const std::string tmp = std::string(kKeywordsName) + ".lock", path = fs::join(dir_, kKeywordsName);
@@ -639,7 +674,7 @@ Result<uint32_t> MaildirMailbox::append(std::string_view bytes, MessageFlags fla
   auto draft = begin_append();
   if (!draft) return draft.error();
   if (Status st = (*draft)->write(bytes); !st) return st.error();
-  return (*draft)->commit(flags, internal_date_s);
+  return (*draft)->commit(flags, {}, internal_date_s);
 }
 
 Result<uint32_t> MaildirMailbox::copy_to(uint32_t uid, Mailbox& dest_arg) {
@@ -659,9 +694,13 @@ Result<uint32_t> MaildirMailbox::copy_to(uint32_t uid, Mailbox& dest_arg) {
     if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != ENOENT)
       return fs::errno_error("link into", fs::join(dest->dir_, "tmp"), errno);
   }
+  // Another file system: the bytes are copied, keywords and all.
   auto bytes = read(uid);
   if (!bytes) return bytes.error();
-  return dest_arg.append(*bytes, m->flags, m->internal_date_s);
+  auto draft = dest_arg.begin_append();
+  if (!draft) return draft.error();
+  if (Status st = (*draft)->write(*bytes); !st) return st.error();
+  return (*draft)->commit(m->flags, m->keywords, m->internal_date_s);
 }
 
 }  // namespace tern::store

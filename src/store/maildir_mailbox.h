@@ -31,6 +31,8 @@
 // with O_NOFOLLOW.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +72,7 @@ class MaildirMailbox final : public Mailbox {
   Result<std::unique_ptr<AppendDraft>> begin_append() override;  // maildir_append.cpp
   Result<uint32_t> copy_to(uint32_t uid, Mailbox& dest) override;
   Result<RefreshChanges> refresh() override;
+  std::string message_key(uint32_t uid) const override;
   void release_handles() override;
   std::unique_ptr<ChangeHub::Watch> watch(ChangeHub::Callback cb) override {
     return ChangeHub::process().watch(dir_, std::move(cb));
@@ -109,9 +112,10 @@ class MaildirMailbox final : public Mailbox {
   Result<std::vector<Current>> sync(const std::string* tmp_name = nullptr, std::string_view new_name = {},
                                     uint32_t* added_uid = nullptr);
   Status sync_locked(std::vector<std::string>& cur_names);
+  Result<std::vector<std::string>> scan_new();
   Status load_index_if_changed();
   Status check_not_deleted();
-  Status load_keywords();
+  Status load_keywords(bool force = false);
   Result<std::string> letters_for(const std::vector<std::string>& names, bool create);
   Result<MessageInfo*> rename_message(uint32_t uid, MessageFlags add, MessageFlags remove, std::string_view kw_add,
                                       std::string_view kw_remove);
@@ -121,14 +125,17 @@ class MaildirMailbox final : public Mailbox {
   Result<uint32_t> commit_tmp(const std::string& tmp_name, std::string_view cur_name);
   Result<std::string> current_name(const std::string& base);
   MessageInfo* find_mut(uint32_t uid);
+  Result<UniqueFd> open_file(uint32_t uid, struct stat& st);  // open_message, with its stat
 
   std::string root_, dir_, name_;
   UniqueFd dir_fd_, cur_fd_, new_fd_, tmp_fd_;  // closed by release_handles()
   std::optional<std::pair<dev_t, ino_t>> identity_;  // the folder's, when first opened
   Uidlist index_;
   KeywordTable keywords_;
+  std::optional<IndexStamp> keywords_read_;  // dovecot-keywords as last read, when settled
   IndexStamp stamp_;
-  std::optional<FolderStamp> scanned_;  // set only when the stamp can be trusted (see refresh)
+  std::optional<FolderStamp> scanned_;
+  std::optional<int64_t> new_empty_at_;  // new/'s mtime when last listed empty, if settled then  // set only when the stamp can be trusted (see refresh)
   bool have_index_ = false;
   std::unordered_map<std::string, uint32_t> uid_of_base_;
   std::vector<MessageInfo> messages_;

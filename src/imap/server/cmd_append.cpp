@@ -97,32 +97,33 @@ asio::awaitable<void> Session::cmd_append(const Call& k) {
   store::Mailbox& dest = *append_dest_;
   std::vector<uint32_t> uids;
   for (size_t i = 0; i < messages.size(); ++i) {
-    auto uid = drafts_[i]->commit(messages[i].flags, messages[i].date);
+    auto uid = drafts_[i]->commit(messages[i].flags, messages[i].keywords, messages[i].date);
     if (!uid) {
-      // All or none (RFC 3502): what this command already stored goes again
-      // (the store expunges what its snapshot lists: refresh first).
-      if (!uids.empty()) (void)dest.refresh();
-      for (uint32_t done : uids)
-        if (Status st = dest.expunge(done); !st)
-          log::warn("imap: {}: user={}: APPEND: cannot take back UID {}: {}", client_name_, user_, done,
-                    st.error().detail);
-      store_error(k, uid.error(), "APPEND");
+      // All or none (RFC 3502): what this command already stored goes again.
+      take_back(dest, uids, "APPEND");
+      if (uid.error().dsn == "5.5.4") no(k, "[LIMIT] Too many keywords in this mailbox.");
+      else store_error(k, uid.error(), "APPEND");
       co_return;
     }
     uids.push_back(*uid);
   }
-  bool keywords_refused = false;
-  for (size_t i = 0; i < messages.size(); ++i) {
-    if (messages[i].keywords.empty()) continue;
-    // The store sets keywords on messages it lists: the new ones are listed after a refresh.
-    (void)dest.refresh();
-    if (!dest.set_keywords(uids[i], messages[i].keywords, {})) keywords_refused = true;
-  }
-  if (keywords_refused) {
-    no(k, "[LIMIT] Appended without its keywords: too many keywords in this mailbox.");
-    co_return;
-  }
   ok(k, "[APPENDUID " + std::to_string(dest.uidvalidity()) + " " + format_sequence_set(uids) + "] Append completed.");
+}
+
+// Messages a failed APPEND or COPY stored already are expunged again (the
+// store expunges what its snapshot lists: refresh first); their UIDs are
+// never reused.
+void Session::take_back(store::Mailbox& dest, const std::vector<uint32_t>& made, std::string_view what) {
+  if (made.empty()) return;
+  if (auto r = dest.refresh(); !r) {
+    log::warn("imap: {}: user={}: {}: cannot take back {} messages from {}: {}", client_name_, user_, what,
+              made.size(), dest.name(), r.error().detail);
+    return;
+  }
+  for (uint32_t uid : made)
+    if (Status st = dest.expunge(uid); !st)
+      log::warn("imap: {}: user={}: {}: cannot take back UID {} from {}: {}", client_name_, user_, what, uid,
+                dest.name(), st.error().detail);
 }
 
 }  // namespace tern::imap

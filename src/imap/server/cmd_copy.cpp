@@ -3,9 +3,10 @@
 // UIDPLUS's COPYUID (RFC 4315). MOVE then expunges the sources, announced
 // by the sync before the tagged OK, after an untagged OK [COPYUID].
 //
-// A copy that fails midway leaves the messages copied so far in the
-// destination (they are complete messages, never partial ones) and
-// answers NO; Maildir offers no transaction to undo them.
+// A copy that fails midway takes back the messages copied so far (they are
+// expunged from the destination again; their UIDs are never reused) and
+// answers NO, so that a client that retries makes no duplicates. A source
+// message expunged meanwhile gets NO [EXPUNGEISSUED], as Dovecot answers.
 #include "imap/proto/sequence_set.h"
 #include "imap/server/session.h"
 
@@ -52,7 +53,12 @@ asio::awaitable<void> Session::copy_or_move(const Call& k, bool move) {
     if (!box_->find(uid)) continue;
     auto r = box_->copy_to(uid, **dest);
     if (!r) {
-      store_error(k, r.error(), move ? "MOVE" : "COPY");
+      // A failed COPY leaves the destination as it was (RFC 9051 6.4.7):
+      // the copies made so far are taken back. A message expunged
+      // meanwhile is the client's to learn of (RFC 5530 EXPUNGEISSUED).
+      take_back(**dest, to, move ? "MOVE" : "COPY");
+      if (store::is_gone(r.error())) no(k, "[EXPUNGEISSUED] Some of the requested messages no longer exist.");
+      else store_error(k, r.error(), move ? "MOVE" : "COPY");
       co_return;
     }
     from.push_back(uid);

@@ -26,6 +26,7 @@ constexpr size_t kFetchFlushBytes = 64 * 1024;
 
 using K = FetchAtt::Kind;
 
+// What needs the MIME parser at all.
 bool needs_structure(const FetchAtt& a) {
   switch (a.kind) {
     case K::envelope: case K::body: case K::bodystructure: case K::binary: case K::binary_size: return true;
@@ -33,6 +34,22 @@ bool needs_structure(const FetchAtt& a) {
     default: return false;
   }
 }
+
+// What message_facts answers (message_cache.h): ENVELOPE, BODY,
+// BODYSTRUCTURE and the header, in whole or by fields.
+bool from_facts(const FetchAtt& a) {
+  using T = Section::Text;
+  switch (a.kind) {
+    case K::envelope: case K::body: case K::bodystructure: case K::rfc822_header: return true;
+    case K::body_section:
+      return a.section.part.empty() &&
+             (a.section.text == T::header || a.section.text == T::header_fields || a.section.text == T::header_fields_not);
+    default: return false;
+  }
+}
+
+// What the parsed message answers beyond the facts: numbered parts, MIME, BINARY.
+bool needs_parts(const FetchAtt& a) { return needs_structure(a) && !from_facts(a); }
 
 // A literal; decoded BINARY content with a NUL goes as a literal8 (RFC 3516 4.3).
 std::string literal(std::string_view bytes, bool binary = false) {
@@ -47,20 +64,6 @@ std::string_view cut(std::string_view s, const FetchAtt& a) {
 }
 
 }  // namespace
-
-const std::string* Session::message_bytes(uint32_t uid) {
-  if (cached_uid_ == uid) return &cached_bytes_;
-  auto bytes = box_->read(uid);
-  if (!bytes) return nullptr;
-  cached_bytes_ = to_crlf(*bytes);
-  cached_uid_ = uid;
-  return &cached_bytes_;
-}
-
-uint64_t Session::rfc822_size(const store::MessageInfo& m) {
-  if (cached_uid_ == m.uid) return cached_bytes_.size();
-  return message_vsize(*box_, m);
-}
 
 asio::awaitable<void> Session::cmd_fetch(const Call& k) {
   if (k.c.args.size() < k.first + 2) {
@@ -117,6 +120,7 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
       }
     }
     std::unique_ptr<MessageStructure> parsed_structure;
+    std::shared_ptr<const CachedMessage> facts;
     std::string items;
     bool failed = false;
     auto add = [&](std::string item) {
@@ -125,29 +129,37 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
     };
     for (const auto& a : req.atts) {
       const std::string* bytes = nullptr;
-      bool needs_bytes = a.kind == K::rfc822 || a.kind == K::rfc822_header || a.kind == K::rfc822_text ||
-                         a.kind == K::body_section || needs_structure(a);
+      if (from_facts(a) && !facts && !(facts = message_facts(uid))) {
+        failed = true;
+        break;
+      }
+      bool needs_bytes = a.kind == K::rfc822 || a.kind == K::rfc822_text || (a.kind == K::body_section && !from_facts(a)) ||
+                         needs_parts(a);
       if (needs_bytes && !(bytes = message_bytes(uid))) {
         failed = true;
         break;
       }
-      if (needs_structure(a) && !parsed_structure) parsed_structure = services_->structure->parse(*bytes);
+      if (needs_parts(a) && !parsed_structure) parsed_structure = services_->structure->parse(*bytes);
       switch (a.kind) {
         case K::uid: add("UID " + std::to_string(uid)); break;
         case K::flags: add("FLAGS " + flag_list(m->flags, m->keywords)); break;  // as they are after \Seen
         case K::internaldate: add("INTERNALDATE \"" + format_date_time(m->internal_date_s) + "\""); break;
         case K::rfc822_size: add("RFC822.SIZE " + std::to_string(rfc822_size(*m))); break;
         case K::rfc822: add("RFC822 " + literal(*bytes)); break;
-        case K::rfc822_header: add("RFC822.HEADER " + literal(header_of(*bytes))); break;
+        case K::rfc822_header: add("RFC822.HEADER " + literal(facts->header)); break;
         case K::rfc822_text: add("RFC822.TEXT " + literal(text_of(*bytes))); break;
-        case K::envelope: add("ENVELOPE " + parsed_structure->envelope()); break;
-        case K::body: add("BODY " + parsed_structure->bodystructure(false)); break;
-        case K::bodystructure: add("BODYSTRUCTURE " + parsed_structure->bodystructure(true)); break;
+        case K::envelope: add("ENVELOPE " + facts->envelope); break;
+        case K::body: add("BODY " + facts->body); break;
+        case K::bodystructure: add("BODYSTRUCTURE " + facts->bodystructure); break;
         case K::body_section: {
-          std::string_view all = *bytes;
+          std::string_view all = bytes ? std::string_view(*bytes) : std::string_view();
           std::string part;
           const Section& s = a.section;
-          if (!s.part.empty() || s.text == Section::Text::mime) {
+          if (from_facts(a)) {
+            part = s.text == Section::Text::header
+                       ? facts->header
+                       : header_fields(facts->header, s.fields, s.text == Section::Text::header_fields_not);
+          } else if (!s.part.empty() || s.text == Section::Text::mime) {
             auto got = parsed_structure->section(s);
             if (!got) {
               add(a.response_name() + " NIL");
@@ -156,12 +168,8 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
             part = std::move(*got);
           } else if (s.text == Section::Text::none) {
             part = all;
-          } else if (s.text == Section::Text::header) {
-            part = header_of(all);
-          } else if (s.text == Section::Text::text) {
-            part = text_of(all);
           } else {
-            part = header_fields(header_of(all), s.fields, s.text == Section::Text::header_fields_not);
+            part = text_of(all);
           }
           add(a.response_name() + " " + literal(cut(part, a)));
           break;

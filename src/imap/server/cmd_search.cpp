@@ -81,6 +81,7 @@ std::vector<uint32_t> Session::search_msns(const SearchKey& root) {
     s.internal_date_s = m->internal_date_s;
     s.size = [this, m] { return rfc822_size(*m); };
     s.bytes = [this, uid = e.uid] { return message_bytes(uid); };
+    s.header = [this, uid = e.uid] { return message_header(uid); };
     if (search_matches(root, s)) hits.push_back(msn);
   }
   return hits;

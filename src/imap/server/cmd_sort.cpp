@@ -112,9 +112,9 @@ std::optional<std::vector<Session::SortRow>> Session::sort_rows(const Call& k, c
     r.size = rfc822_size(*m);
     r.arrival = r.date = m->internal_date_s;
     if (headers) {
-      const std::string* bytes = message_bytes(r.uid);
-      if (!bytes) continue;  // expunged meanwhile
-      SortFields f = services_->structure->sort_fields(header_of(*bytes));
+      const std::string* header = message_header(r.uid);
+      if (!header) continue;  // expunged meanwhile
+      SortFields f = services_->structure->sort_fields(*header);
       if (f.date_s) r.date = *f.date_s;
       r.fields.subject = base_subject(f.subject, &r.reply);
       r.fields.from = casemap(std::move(f.from));

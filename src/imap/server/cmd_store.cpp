@@ -1,7 +1,8 @@
 // STORE and UID STORE (RFC 9051 6.4.6): FLAGS, +FLAGS, -FLAGS and their
 // .SILENT forms over system flags and keywords (flags.h). Each changed
 // message is answered with its flags unless .SILENT; either way the view
-// learns them, so the next sync does not repeat them. UNCHANGEDSINCE needs
+// learns them, so the next sync does not repeat them. A message another
+// session expunged meanwhile is skipped. UNCHANGEDSINCE needs
 // CONDSTORE, which is not offered: BAD.
 #include "imap/proto/chars.h"
 #include "imap/proto/store.h"
@@ -52,12 +53,16 @@ asio::awaitable<void> Session::cmd_store(const Call& k) {
         }
         break;
     }
+    // A message expunged meanwhile is skipped and the STORE still succeeds
+    // (RFC 2180 4.2.1; Dovecot answers so too): its EXPUNGE follows.
     if (auto r = box_->set_flags(uid, add, remove); !r) {
+      if (store::is_gone(r.error())) continue;
       store_error(k, r.error(), "STORE");
       co_return;
     }
     if (!kw_add.empty() || !kw_remove.empty()) {
       if (auto r = box_->set_keywords(uid, kw_add, kw_remove); !r) {
+        if (store::is_gone(r.error())) continue;
         if (r.error().is_permanent()) no(k, "[LIMIT] Too many keywords in this mailbox.");
         else store_error(k, r.error(), "STORE");
         co_return;

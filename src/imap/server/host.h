@@ -15,6 +15,7 @@
 
 #include "base/result.h"
 #include "config/config.h"
+#include "imap/server/message_cache.h"
 #include "imap/server/message_structure.h"
 #include "io/clock.h"
 #include "io/tls_stream.h"
@@ -37,6 +38,7 @@ struct Settings {
   std::chrono::seconds failure_sleep{1};       // smtpd_sasl_failure_sleep_time
   std::chrono::seconds failure_window{3600};   // smtpd_sasl_failure_window
   std::chrono::seconds idle_poll{30};          // how often IDLE looks at the mailbox (Dovecot: 30 s)
+  uint64_t message_cache_bytes = 64u << 20;    // imap_message_cache_size (message_cache.h); 0: off
 };
 
 Settings read_settings(const config::Config& c);
@@ -80,6 +82,14 @@ class SessionHost {
   virtual sasl::AuthFailures& auth_failures() = 0;
   // POP-before-SMTP: record() after each successful login; null: not kept.
   virtual policy::RecentLogins* recent_logins() = 0;
+  // A slot lets a waiting session keep its folder's directory handles (four
+  // descriptors) rather than reopen them at the next command; false: no
+  // slot is free, close them. The budget is the server's to draw from its
+  // descriptor limit; by default there is none.
+  virtual bool take_handle_slot() { return false; }
+  virtual void return_handle_slot() {}
+  // The process's cache of parsed messages; null: none.
+  virtual MessageCache* message_cache() { return nullptr; }
 };
 
 }  // namespace tern::imap

@@ -18,9 +18,9 @@ bool has_keyword(const SearchSubject& m, const std::string& k) {
 }
 
 bool header_has(SearchSubject& m, std::string_view field, const std::string& text) {
-  const std::string* b = m.bytes();
-  if (!b) return false;
-  auto v = header_values(header_of(*b), field);
+  const std::string* h = m.header();
+  if (!h) return false;
+  auto v = header_values(*h, field);
   return v && icontains(*v, text);
 }
 
@@ -30,9 +30,9 @@ int compare_date(const CivilDate& a, const Date& d) {
 }
 
 std::optional<CivilDate> sent_date(SearchSubject& m) {
-  const std::string* b = m.bytes();
-  if (!b) return std::nullopt;
-  auto v = header_values(header_of(*b), "Date");
+  const std::string* h = m.header();
+  if (!h) return std::nullopt;
+  auto v = header_values(*h, "Date");
   return v ? parse_rfc5322_date(*v) : std::nullopt;
 }
 

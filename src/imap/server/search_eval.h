@@ -27,6 +27,7 @@ struct SearchSubject {
   int64_t internal_date_s = 0;
   std::function<uint64_t()> size;              // RFC822.SIZE
   std::function<const std::string*()> bytes;   // CRLF message, nullptr if unreadable
+  std::function<const std::string*()> header;  // its header alone (header keys, SENT*), likewise
 };
 
 bool search_matches(const SearchKey& key, SearchSubject& m);

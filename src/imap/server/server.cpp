@@ -3,19 +3,67 @@
 
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
+#include <asio/post.hpp>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include "base/log.h"
 #include "io/accept_loop.h"
 #include "io/tcp_stream.h"
 #include "imap/server/session.h"
 
 namespace tern::imap {
+namespace {
 
-ImapServer::ImapServer(asio::io_context& ctx, sasl::AuthFailures& failures, policy::RecentLogins* logins)
-    : ctx_(ctx), failures_(failures), logins_(logins) {}
+// An accepted socket re-made on another loop: its descriptor, wrapped there.
+asio::ip::tcp::socket moved_to(asio::io_context& loop, asio::ip::tcp::socket& sock, asio::error_code& ec) {
+  asio::ip::tcp::socket moved(loop);
+  auto protocol = sock.local_endpoint(ec).protocol();
+  if (ec) return moved;
+  int fd = sock.release(ec);
+  if (!ec) moved.assign(protocol, fd, ec);
+  if (ec && fd >= 0) ::close(fd);
+  return moved;
+}
 
-ImapServer::~ImapServer() = default;
+}  // namespace
+
+ImapServer::ImapServer(asio::io_context& ctx, sasl::AuthFailures& failures, policy::RecentLogins* logins,
+                       size_t threads)
+    : ctx_(ctx), failures_(failures), logins_(logins) {
+  if (threads > 0) pool_ = std::make_unique<io::LoopPool>(threads, "tern-imap");
+  struct rlimit rl {};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 1024)
+    handle_slot_budget_ = static_cast<int64_t>((rl.rlim_cur - 1024) / 16);
+  else if (rl.rlim_cur == RLIM_INFINITY)
+    handle_slot_budget_ = int64_t{1} << 20;
+}
+
+bool ImapServer::take_handle_slot() {
+  if (handle_slots_used_.fetch_add(1, std::memory_order_relaxed) < handle_slot_budget_) return true;
+  handle_slots_used_.fetch_sub(1, std::memory_order_relaxed);
+  return false;
+}
+
+ImapServer::~ImapServer() { pool_.reset(); }
+
+size_t ImapServer::session_count() const {
+  std::lock_guard lock(sessions_mu_);
+  return sessions_.size();
+}
+
+void ImapServer::add(Session* s) {
+  std::lock_guard lock(sessions_mu_);
+  sessions_.insert(s);
+}
+
+void ImapServer::remove(Session* s) {
+  std::lock_guard lock(sessions_mu_);
+  sessions_.erase(s);
+}
 
 void ImapServer::set_services(std::shared_ptr<const Services> s) {
+  if (s) message_cache_.set_limit(static_cast<size_t>(s->settings.message_cache_bytes));
   std::lock_guard lock(services_mu_);
   services_ = std::move(s);
 }
@@ -29,11 +77,20 @@ void ImapServer::listen(asio::ip::tcp::acceptor acceptor, bool implicit_tls) {
   acceptors_.push_back(std::make_unique<asio::ip::tcp::acceptor>(std::move(acceptor)));
   auto start = [this, implicit_tls](asio::ip::tcp::socket sock) {
     io::Peer peer = io::peer_of(sock);
-    auto session = std::make_shared<Session>(*this, std::make_unique<io::TcpStream>(std::move(sock)), std::move(peer),
-                                             implicit_tls);
-    asio::co_spawn(ctx_, session->run(), asio::detached);
+    asio::io_context& loop = pool_ ? pool_->next() : ctx_;
+    asio::error_code ec;
+    auto stream = &loop == &ctx_ ? std::make_unique<io::TcpStream>(std::move(sock))
+                                 : std::make_unique<io::TcpStream>(moved_to(loop, sock, ec));
+    if (ec) {
+      log::warn("imap: cannot hand the connection from [{}] to a session loop: {}", peer.ip, ec.message());
+      return;
+    }
+    auto session = std::make_shared<Session>(*this, std::move(stream), std::move(peer), implicit_tls);
+    // The session starts later on its loop: it is kept alive until then by
+    // the function co_spawn holds (run() takes its own reference once it runs).
+    asio::co_spawn(loop, [session]() { return session->run(); }, asio::detached);
   };
-  asio::co_spawn(ctx_, io::accept_loop(*acceptors_.back(), [this] { return shutting_down_; }, start, "imap: "),
+  asio::co_spawn(ctx_, io::accept_loop(*acceptors_.back(), [this] { return shutting_down(); }, start, "imap: "),
                  asio::detached);
 }
 
@@ -43,7 +100,12 @@ void ImapServer::shutdown() {
     asio::error_code ec;
     a->close(ec);
   }
-  for (auto* s : sessions_) s->interrupt();
+  // Each session is interrupted on its own loop; one already ending is skipped.
+  std::lock_guard lock(sessions_mu_);
+  for (auto* s : sessions_)
+    asio::post(s->executor(), [weak = s->weak_from_this()] {
+      if (auto live = weak.lock()) live->interrupt();
+    });
 }
 
 }  // namespace tern::imap

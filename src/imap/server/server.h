@@ -1,27 +1,33 @@
 // ImapServer: accepts IMAP connections (imap_listen, and imaps_listen with
-// TLS from the first byte) and runs one Session coroutine per connection
-// on the daemon's event loop. It is the sessions' SessionHost: the
+// TLS from the first byte) on the daemon's event loop and runs one Session
+// coroutine per connection, on a loop of its pool (imap_threads,
+// io/loop_pool.h), or on the daemon's loop when it has none. It is the sessions' SessionHost: the
 // settings snapshot (replaced on reload), the failed-login table it shares
 // with SMTP AUTH and POP3, the POP-before-SMTP table, and the list of live sessions
-// that SIGTERM interrupts.
+// that SIGTERM interrupts, and the budget of waiting sessions that may keep
+// their folder's handles open.
 #pragma once
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <vector>
 
 #include "imap/server/host.h"
+#include "io/loop_pool.h"
 
 namespace tern::imap {
 
 class ImapServer final : public SessionHost {
  public:
   // failures and logins (may be null) are shared with the SMTP server and
-  // must outlive this object.
-  ImapServer(asio::io_context& ctx, sasl::AuthFailures& failures, policy::RecentLogins* logins);
+  // must outlive this object. threads: the sessions' own event loops; 0
+  // runs them on ctx.
+  ImapServer(asio::io_context& ctx, sasl::AuthFailures& failures, policy::RecentLogins* logins, size_t threads = 0);
   ~ImapServer() override;
 
   void set_services(std::shared_ptr<const Services> s);
@@ -30,14 +36,17 @@ class ImapServer final : public SessionHost {
   void listen(asio::ip::tcp::acceptor acceptor, bool implicit_tls);
   // Stops accepting and interrupts every session (* BYE, close).
   void shutdown();
-  size_t session_count() const { return sessions_.size(); }
+  size_t session_count() const;
 
-  void add(Session* s) override { sessions_.insert(s); }
-  void remove(Session* s) override { sessions_.erase(s); }
-  bool shutting_down() const override { return shutting_down_; }
+  void add(Session* s) override;
+  void remove(Session* s) override;
+  bool shutting_down() const override { return shutting_down_.load(std::memory_order_relaxed); }
   io::Clock& clock() override { return clock_; }
   sasl::AuthFailures& auth_failures() override { return failures_; }
   policy::RecentLogins* recent_logins() override { return logins_; }
+  bool take_handle_slot() override;
+  MessageCache* message_cache() override { return &message_cache_; }
+  void return_handle_slot() override { handle_slots_used_.fetch_sub(1, std::memory_order_relaxed); }
 
  private:
   asio::io_context& ctx_;
@@ -46,8 +55,17 @@ class ImapServer final : public SessionHost {
   mutable std::mutex services_mu_;
   std::shared_ptr<const Services> services_;
   std::vector<std::unique_ptr<asio::ip::tcp::acceptor>> acceptors_;
+  mutable std::mutex sessions_mu_;  // sessions come and go on the pool's threads
   std::set<Session*> sessions_;
-  bool shutting_down_ = false;
+  std::atomic<bool> shutting_down_{false};
+  // Sessions keeping folder handles while they wait: at most a sixteenth of
+  // the descriptors above 1024 (4 each), from RLIMIT_NOFILE at construction.
+  int64_t handle_slot_budget_ = 0;
+  MessageCache message_cache_;  // sized by set_services
+  // Last: the sessions still on its loops at shutdown end with it, while the
+  // table they leave is still here.
+  std::unique_ptr<io::LoopPool> pool_;
+  std::atomic<int64_t> handle_slots_used_{0};
   io::SteadyClock clock_;
 };
 

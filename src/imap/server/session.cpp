@@ -30,6 +30,7 @@ Settings read_settings(const config::Config& c) {
   s.failure_limit = static_cast<int>(c.integer("smtpd_sasl_failure_limit"));
   s.failure_sleep = std::chrono::seconds(c.seconds("smtpd_sasl_failure_sleep_time"));
   s.failure_window = std::chrono::seconds(c.seconds("smtpd_sasl_failure_window"));
+  s.message_cache_bytes = static_cast<uint64_t>(c.bytes("imap_message_cache_size"));
   return s;
 }
 
@@ -45,15 +46,23 @@ Session::Session(SessionHost& host, std::unique_ptr<io::Stream> stream, io::Peer
   host_.add(this);
 }
 
-Session::~Session() { host_.remove(this); }
+Session::~Session() {
+  drop_handle_slot();
+  host_.remove(this);
+}
 
 void Session::interrupt() {
   interrupted_ = true;
   stream_->cancel();
 }
 
+// Every tagged OK in the selected state reports what changed in the folder
+// first. After a command that only looked, with the client's next command
+// already here (pipelined), that report waits for the next command's OK:
+// the client cannot have acted on it yet, and a client that pipelines five
+// FETCHes then pays one refresh of the folder, not five.
 void Session::ok(const Call& k, std::string_view text, bool allow_expunge) {
-  if (state_ == State::selected && box_) sync(allow_expunge);
+  if (state_ == State::selected && box_ && !(k.looks_only && reader_.pending_size() > 0)) sync(allow_expunge);
   out_ += k.c.tag + " OK " + std::string(text) + "\r\n";
 }
 
@@ -72,13 +81,30 @@ void Session::hang_up(std::string_view text) {
 }
 
 // Every wait of a session (for its client to read or to send) starts here
-// or in fill(): the selected folder's directory handles are closed first
-// (the next use opens them again), so a session holds them only while it
-// works, never while it waits. Thousands of sessions woken at once by one
-// delivery, or waiting for their next command, then cost one descriptor
-// each, their socket. Not during APPEND: its drafts write into a folder.
-void Session::release_folder_handles() {
-  if (box_ && !appending_ && drafts_.empty()) box_->release_handles();
+// or in fill(). Reopening the selected folder's four directories at every
+// command costs nine system calls, so a session keeps them across a short
+// wait while the server's budget of descriptors allows
+// (SessionHost::take_handle_slot); past that budget, and always in IDLE, it
+// closes them first (the next use opens them again). Thousands of sessions
+// waiting in IDLE, or woken at once by one delivery, then cost one
+// descriptor each, their socket. Not during APPEND: its drafts write into a
+// folder.
+void Session::release_folder_handles(bool long_wait) {
+  if (!box_) {
+    drop_handle_slot();
+    return;
+  }
+  forget_message_bytes();
+  if (appending_ || !drafts_.empty()) return;
+  if (!long_wait && (handle_slot_ || (handle_slot_ = host_.take_handle_slot()))) return;
+  box_->release_handles();
+  drop_handle_slot();
+}
+
+void Session::drop_handle_slot() {
+  if (!handle_slot_) return;
+  host_.return_handle_slot();
+  handle_slot_ = false;
 }
 
 asio::awaitable<void> Session::flush() {
@@ -105,7 +131,7 @@ asio::awaitable<bool> Session::fill(const char* during) {
     hang_up("Server shutting down.");
     co_return false;
   }
-  release_folder_handles();
+  release_folder_handles(/*long_wait=*/idle_poll_ != nullptr);
   size_t n = 0;
   auto got = co_await io::read_before_deadline(*stream_, watchdog_.get(), read_buf_, n);
   if (got == io::ReadOutcome::data) {
@@ -278,6 +304,7 @@ asio::awaitable<void> Session::dispatch(const Command& c) {
     bad(k, state_ == State::not_authenticated ? "Not logged in." : "Command not valid in this state.");
     co_return;
   }
+  k.looks_only = s->flags & kLooksOnly;
   co_await (this->*s->handler)(k);
 }
 

@@ -60,7 +60,9 @@ class Session : public std::enable_shared_from_this<Session> {
   ~Session();
   asio::awaitable<void> run();
   // SIGTERM: interrupt the current read; the session says BYE and closes.
+  // On the session's own thread (executor()).
   void interrupt();
+  asio::any_io_executor executor() const { return stream_->get_executor(); }
 
   enum class State { not_authenticated, authenticated, selected };
   // The command as dispatched: `uid` for "UID FETCH ...", whose args then
@@ -69,9 +71,12 @@ class Session : public std::enable_shared_from_this<Session> {
     const Command& c;
     bool uid = false;
     size_t first = 0;
+    bool looks_only = false;  // kLooksOnly: see ok()
   };
   using Handler = asio::awaitable<void> (Session::*)(const Call&);
-  enum Flag : unsigned { kNotAuth = 1, kAuth = 2, kSelected = 4, kUidForm = 8 };
+  // kLooksOnly: the command reads the folder and changes nothing in it but
+  // \Seen (FETCH, SEARCH, SORT, THREAD).
+  enum Flag : unsigned { kNotAuth = 1, kAuth = 2, kSelected = 4, kUidForm = 8, kLooksOnly = 16 };
   struct CommandSpec {
     std::string_view name;
     Handler handler;
@@ -99,7 +104,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Queues "* BYE ..."; the next flush() sends it and closes.
   void hang_up(std::string_view text);
   asio::awaitable<void> flush();
-  void release_folder_handles();
+  // long_wait: IDLE, which always lets them go.
+  void release_folder_handles(bool long_wait = false);
+  void drop_handle_slot();
   // More bytes into the reader; false when the connection is over.
   asio::awaitable<bool> fill(const char* during);
   asio::awaitable<void> dispatch(const Command& c);
@@ -179,9 +186,15 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // cmd_fetch.cpp
   asio::awaitable<void> cmd_fetch(const Call& k);
-  // CRLF bytes of one message, kept for the next attribute of one FETCH.
+  // message_access.cpp: CRLF bytes of one message, kept for the next
+  // attribute of one command (forget_message_bytes before every wait).
   const std::string* message_bytes(uint32_t uid);
+  void forget_message_bytes();
   uint64_t rfc822_size(const store::MessageInfo& m);
+  // Its header, ENVELOPE and structures (message_cache.h); nullptr: unreadable.
+  std::shared_ptr<const CachedMessage> message_facts(uint32_t uid);
+  // Its header (CRLF, with the blank line), valid until the next call.
+  const std::string* message_header(uint32_t uid);
 
   // cmd_store.cpp
   asio::awaitable<void> cmd_store(const Call& k);
@@ -203,6 +216,7 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_copy(const Call& k);
   asio::awaitable<void> cmd_move(const Call& k);
   asio::awaitable<void> copy_or_move(const Call& k, bool move);
+  void take_back(store::Mailbox& dest, const std::vector<uint32_t>& made, std::string_view what);
   // cmd_append.cpp
   asio::awaitable<void> cmd_append(const Call& k);
   // cmd_idle.cpp
@@ -241,6 +255,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // APPEND's literals (several with MULTIAPPEND), each written into its
   // folder's tmp/ as it arrives (cmd_append.cpp), committed by cmd_append.
   bool appending_ = false;
+  bool handle_slot_ = false;  // may keep the folder's handles while waiting (SessionHost::take_handle_slot)
   store::Mailbox* append_dest_ = nullptr;         // box_, or append_box_
   std::unique_ptr<store::Mailbox> append_box_;    // the destination when not the selected folder
   std::vector<std::unique_ptr<store::AppendDraft>> drafts_;
@@ -252,6 +267,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // The message bytes of the last FETCH'd message.
   uint32_t cached_uid_ = 0;
   std::string cached_bytes_;
+  std::shared_ptr<const CachedMessage> held_facts_;  // message_header's
 };
 
 }  // namespace tern::imap

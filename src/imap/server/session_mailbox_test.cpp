@@ -240,6 +240,31 @@ TEST(ImapMailboxes, MultiappendAllOrNone) {
     EXPECT_TRUE(std::filesystem::is_empty(h.accounts->maildir("alice@virt.test") + "/" + tmp)) << tmp;
 }
 
+// A folder holds at most 26 keywords (Dovecot's Maildir letters): an APPEND
+// that would need a 27th stores nothing and says LIMIT; one with known
+// keywords is stored with them.
+TEST(ImapMailboxes, AppendBeyondTheKeywordLimit) {
+  FakeHost h;
+  h.deliver(kMsg);
+  {
+    auto box = h.store_of().open("INBOX");
+    ASSERT_TRUE(box);
+    std::vector<std::string> names;
+    for (char c = 'a'; c <= 'z'; ++c) names.push_back(std::string("k") + c);
+    ASSERT_TRUE((*box)->set_keywords((*box)->messages()[0].uid, names, {}));
+  }
+  auto t = testing::run(h, script({kLogin, "a APPEND INBOX (kz NewOne) {1+}", "x", "b APPEND INBOX (\\Seen KA) {1+}",
+                                   "y"}));
+  const std::string& w = t.written;
+  EXPECT_EQ(tagged(w, "a"), "a NO [LIMIT] Too many keywords in this mailbox.") << w;
+  EXPECT_TRUE(tagged(w, "b").starts_with("b OK [APPENDUID ")) << w;
+  auto box = h.store_of().open("INBOX");
+  ASSERT_TRUE(box);
+  ASSERT_EQ((*box)->messages().size(), 2u);
+  EXPECT_EQ((*box)->messages()[1].keywords, std::vector<std::string>{"ka"});
+  EXPECT_EQ(*(*box)->read((*box)->messages()[1].uid), "y");
+}
+
 TEST(ImapMailboxes, TwoUsersNeverMeet) {
   FakeHost h;
   h.deliver(kMsg, "INBOX", "bob@virt.test");

@@ -322,6 +322,33 @@ TEST(ImapSelected, AnotherSessionsChangesAtNoop) {
   EXPECT_LT(flags_at, w.find("* 1 EXPUNGE"));
 }
 
+// Another session expunges messages this one still lists: a STORE on one
+// succeeds and skips it (RFC 2180 4.2.1, as Dovecot), the EXPUNGE following
+// before the OK; a COPY naming one copies nothing (the copy it had made of
+// the other is taken back) and says EXPUNGEISSUED (RFC 5530).
+TEST(ImapSelected, StoreAndCopyOfMessagesExpungedMeanwhile) {
+  Box h;
+  h.deliver("Subject: three\n\nx\n");
+  ASSERT_TRUE(h.store_of().create("Keep"));
+  std::deque<io::Segment> a{"", kLogin + "\r\n", "", "s SELECT INBOX\r\n", io::Segment::after(std::chrono::seconds(10)),
+                            "b UID STORE 1 +FLAGS (\\Flagged)\r\n", "", io::Segment::after(std::chrono::seconds(10)),
+                            "c COPY 1:2 Keep\r\n", "", "z LOGOUT\r\n"};
+  std::deque<io::Segment> b{io::Segment::after(std::chrono::seconds(1)), kLogin + "\r\n", "", "s SELECT INBOX\r\n", "",
+                            "a STORE 1 +FLAGS.SILENT (\\Deleted)\r\n", "", "b EXPUNGE\r\n",
+                            io::Segment::after(std::chrono::seconds(13)), "c STORE 2 +FLAGS.SILENT (\\Deleted)\r\n", "",
+                            "d EXPUNGE\r\n", "", "z LOGOUT\r\n"};
+  auto ts = testing::run_all(h, {testing::Client{a}, testing::Client{b}});
+  ASSERT_NE(ts[1].written.find("d OK"), std::string::npos) << ts[1].written;
+  const std::string& w = ts[0].written;
+  EXPECT_NE(w.find("* 1 EXPUNGE\r\nb OK Store completed.\r\n"), std::string::npos) << w;
+  EXPECT_EQ(w.find("FLAGS (\\Flagged"), std::string::npos) << w;  // nothing was stored
+  EXPECT_EQ(tagged(w, "c"), "c NO [EXPUNGEISSUED] Some of the requested messages no longer exist.") << w;
+  auto keep = h.store_of().open("Keep");
+  ASSERT_TRUE(keep);
+  EXPECT_TRUE((*keep)->messages().empty());
+  EXPECT_EQ((*keep)->uidnext(), 2u);  // the copy was made and taken back; its UID is not reused
+}
+
 TEST(ImapSelected, IdleReportsNewMail) {
   Box h;
   std::deque<io::Segment> a{"", kLogin + "\r\n", "", "s SELECT INBOX\r\n", "", "i IDLE\r\n",
