@@ -29,6 +29,9 @@ pkgs=(
   unbound
   # POP3/IMAP clients of the e2e tests (test_pop3.py, test_imap.py)
   fetchmail isync
+  # imaptest, Dovecot's IMAP load generator and consistency checker, built
+  # from tests/tools/imaptest (test_imaptest.py, bench/imap.sh)
+  dovecot-dev autoconf automake libtool
 )
 
 # The unprivileged user tern's daemon runs as when started by root (mail_owner),
