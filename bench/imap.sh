@@ -25,6 +25,7 @@ MIXES=${MIXES:-"default logged-in"}
 RESULTS=${RESULTS:-$ROOT/bench/results-imap.txt}
 KEEP=${KEEP:-0}
 SERVERS=${SERVERS:-"tern dovecot"}     # "tern" alone: no reference run, no ratio
+TERN_CONF=${TERN_CONF:-}                # more main.cf lines for tern, e.g. "imap_threads = 8"
 NOFSYNC=${NOFSYNC:-0}                  # 1: tern with fsync made a no-op (bench/nofsync.c): NOT durable, a measure only
 
 BENCH_NAME=imap
@@ -53,6 +54,7 @@ smtp_port=$(free_port)
   echo "smtpd_listen = 127.0.0.1:$smtp_port"
   echo "imap_listen = 127.0.0.1:$port"
   echo "smtpd_sasl_failure_limit = 0"
+  [[ -z $TERN_CONF ]] || printf '%s\n' "$TERN_CONF"
 } >"$work/main.cf"
 : >"$work/users"
 for i in $(seq 1 "$USERS"); do

@@ -1,6 +1,7 @@
 // LoopPool (see loop_pool.h).
 #include "io/loop_pool.h"
 
+#include <asio/steady_timer.hpp>
 #include <pthread.h>
 
 #include "base/log.h"
@@ -13,6 +14,9 @@ LoopPool::LoopPool(size_t threads, std::string name) {
     // One thread per loop: a session's handlers never run concurrently.
     loops_.push_back(std::make_unique<asio::io_context>(1));
     guards_.push_back(asio::make_work_guard(*loops_.back()));
+    // Its reactor (an epoll, an eventfd and a timerfd) is made now, not at
+    // its first session: the daemon's descriptors are counted from the start.
+    asio::steady_timer warm(*loops_.back());
   }
   name.resize(std::min<size_t>(name.size(), 15));  // the kernel's limit
   for (auto& loop : loops_) {

@@ -68,12 +68,12 @@ void raise_descriptor_limit() {
   if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) log::warn("cannot raise the open file limit: {}", std::strerror(errno));
 }
 
-// imap_threads, 0 meaning two per core: a loop blocked in an fsync leaves
-// the core to the other.
+// imap_threads, 0 meaning eight per core: a loop blocked in an fsync leaves
+// the core to the others, and concurrent fsyncs share journal commits.
 size_t imap_thread_count(const config::Config& cfg) {
   long long n = cfg.integer("imap_threads");
   if (n > 0) return static_cast<size_t>(std::min(n, 256LL));
-  return 2 * std::max(1u, std::thread::hardware_concurrency());
+  return 8 * std::max(1u, std::thread::hardware_concurrency());
 }
 
 }  // namespace

@@ -108,8 +108,10 @@ class Mailbox {
                                                         const std::vector<std::string>& remove) = 0;
   // Every keyword defined in the folder (IMAP's FLAGS and PERMANENTFLAGS).
   virtual std::vector<std::string> keywords() const = 0;
-  // Removes the message (already gone is not an error).
-  virtual Status expunge(uint32_t uid) = 0;
+  // Removes the messages (already gone is not an error), durable together
+  // (Maildir: one fsync of cur/ for all of them) before it returns.
+  virtual Status expunge_all(const std::vector<uint32_t>& uids) = 0;
+  Status expunge(uint32_t uid) { return expunge_all({uid}); }
   // Stores a message (internal_date_s 0: now); returns its UID, durable.
   virtual Result<uint32_t> append(std::string_view bytes, MessageFlags flags, int64_t internal_date_s) = 0;
   // The same, for bytes that come later (AppendDraft).

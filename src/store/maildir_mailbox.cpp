@@ -633,27 +633,52 @@ Result<std::string> MaildirMailbox::letters_for(const std::vector<std::string>& 
   return letters;
 }
 
-Status MaildirMailbox::expunge(uint32_t uid) {
+// Unlinks each message (following a rename by someone else), then makes the
+// removals durable with one fsync of cur/, then drops them from the
+// snapshot. A failure midway leaves the ones removed so far removed and
+// out of the snapshot.
+Status MaildirMailbox::expunge_all(const std::vector<uint32_t>& uids) {
   if (Status st = reacquire(); !st) return st;
-  MessageInfo* m = find_mut(uid);
-  if (!m) return ok_status();
-  size_t idx = static_cast<size_t>(m - messages_.data());
   const std::string cur_path = fs::join(dir_, "cur");
-  std::string name = names_[idx];
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    if (::unlinkat(cur_fd_.get(), name.c_str(), 0) == 0) break;
-    if (errno != ENOENT) return fs::errno_error("unlink", fs::join(cur_path, name), errno);
-    auto now = current_name(base_of(name));
-    if (!now) break;  // already gone
-    name = *now;
+  std::vector<uint32_t> removed;
+  int64_t bytes = 0;
+  Status failed = ok_status();
+  for (uint32_t uid : uids) {
+    const MessageInfo* m = find(uid);
+    if (!m) continue;
+    std::string name = names_[static_cast<size_t>(m - messages_.data())];
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      if (::unlinkat(cur_fd_.get(), name.c_str(), 0) == 0) break;
+      if (errno != ENOENT) {
+        failed = fs::errno_error("unlink", fs::join(cur_path, name), errno);
+        break;
+      }
+      auto now = current_name(base_of(name));
+      if (!now) break;  // already gone
+      name = *now;
+    }
+    if (!failed) break;
+    removed.push_back(uid);
+    bytes += static_cast<int64_t>(m->size_bytes);
   }
+  if (removed.empty()) return failed;
   if (Status st = fs::fsync_fd(cur_fd_.get(), cur_path); !st) return st;
-  (void)quota_add(root_, -static_cast<int64_t>(m->size_bytes), -1);
-  messages_.erase(messages_.begin() + static_cast<std::ptrdiff_t>(idx));
-  names_.erase(names_.begin() + static_cast<std::ptrdiff_t>(idx));
-  ++modseq_;
+  (void)quota_add(root_, -bytes, -static_cast<int64_t>(removed.size()));
+  std::sort(removed.begin(), removed.end());
+  size_t out = 0;
+  for (size_t i = 0; i < messages_.size(); ++i) {
+    if (std::binary_search(removed.begin(), removed.end(), messages_[i].uid)) continue;
+    if (out != i) {
+      messages_[out] = std::move(messages_[i]);
+      names_[out] = std::move(names_[i]);
+    }
+    ++out;
+  }
+  messages_.resize(out);
+  names_.resize(out);
+  modseq_ += removed.size();
   ChangeHub::process().changed(dir_);
-  return ok_status();
+  return failed;
 }
 
 Result<uint32_t> MaildirMailbox::commit_tmp(const std::string& tmp_name, std::string_view cur_name) {

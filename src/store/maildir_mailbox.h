@@ -67,7 +67,7 @@ class MaildirMailbox final : public Mailbox {
   Result<std::vector<std::string>> set_keywords(uint32_t uid, const std::vector<std::string>& add,
                                                 const std::vector<std::string>& remove) override;
   std::vector<std::string> keywords() const override;
-  Status expunge(uint32_t uid) override;
+  Status expunge_all(const std::vector<uint32_t>& uids) override;
   Result<uint32_t> append(std::string_view bytes, MessageFlags flags, int64_t internal_date_s) override;
   Result<std::unique_ptr<AppendDraft>> begin_append() override;  // maildir_append.cpp
   Result<uint32_t> copy_to(uint32_t uid, Mailbox& dest) override;

@@ -209,6 +209,31 @@ TEST(MaildirMailbox, TwoSessionsSeeEachOthersChanges) {
   EXPECT_EQ(*b, 5u);
 }
 
+// Several messages go in one call: one renamed by another session meanwhile
+// (followed), one already expunged by it (not an error), one unknown UID
+// (ignored); the snapshot loses exactly the removed ones, the others stay.
+TEST(MaildirMailbox, ExpungeAllFollowsRenamesAndSkipsTheGone) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto one = open_ok(store, "INBOX");
+  auto two = open_ok(store, "INBOX");
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(one->append("m" + std::to_string(i) + "\n", 0, 0));
+  ASSERT_TRUE(one->refresh());
+  ASSERT_TRUE(two->refresh());
+  ASSERT_TRUE(two->set_flags(2, kFlagSeen, 0));  // one still knows 2 by its old name
+  ASSERT_TRUE(two->expunge(4));
+  ASSERT_TRUE(one->expunge_all({2, 4, 5, 99}));
+  EXPECT_EQ(uids(*one), (std::vector<uint32_t>{1, 3}));
+  size_t files = 0;
+  for (const auto& e : stdfs::directory_iterator(t / "acct/cur")) files += e.is_regular_file();
+  EXPECT_EQ(files, 2u);
+  auto ch = two->refresh();
+  ASSERT_TRUE(ch);
+  EXPECT_EQ(ch->vanished, (std::vector<uint32_t>{2, 5}));
+  EXPECT_EQ(*one->read(3), "m2\n");
+  EXPECT_TRUE(one->expunge_all({}));
+}
+
 TEST(MaildirMailbox, LostIndexIsRebuiltWithANewUidvalidity) {
   TempDir t;
   MaildirStore store(t / "acct");

@@ -120,10 +120,9 @@ void Session::take_back(store::Mailbox& dest, const std::vector<uint32_t>& made,
               made.size(), dest.name(), r.error().detail);
     return;
   }
-  for (uint32_t uid : made)
-    if (Status st = dest.expunge(uid); !st)
-      log::warn("imap: {}: user={}: {}: cannot take back UID {} from {}: {}", client_name_, user_, what, uid,
-                dest.name(), st.error().detail);
+  if (Status st = dest.expunge_all(made); !st)
+    log::warn("imap: {}: user={}: {}: cannot take back {} messages from {}: {}", client_name_, user_, what,
+              made.size(), dest.name(), st.error().detail);
 }
 
 }  // namespace tern::imap

@@ -72,12 +72,10 @@ asio::awaitable<void> Session::copy_or_move(const Call& k, bool move) {
     co_return;
   }
   if (!copyuid.empty()) untagged("OK " + copyuid + "Moved.");
-  for (uint32_t uid : from) {
-    if (auto s = box_->expunge(uid); !s) {
-      sync(true);
-      store_error(k, s.error(), "MOVE");
-      co_return;
-    }
+  if (auto s = box_->expunge_all(from); !s) {
+    sync(true);
+    store_error(k, s.error(), "MOVE");
+    co_return;
   }
   ok(k, "Move completed.");
 }

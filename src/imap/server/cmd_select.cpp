@@ -110,14 +110,15 @@ asio::awaitable<void> Session::select(const Call& k, bool read_only) {
 }
 
 Status Session::expunge_deleted(const std::optional<SequenceSet>& uids) {
+  std::vector<uint32_t> doomed;
   for (const auto& e : view_.entries()) {
     if (e.gone) continue;
     const store::MessageInfo* m = box_->find(e.uid);
     if (!m || !(m->flags & store::kFlagDeleted)) continue;
     if (uids && !uids->contains(e.uid, view_.max_uid())) continue;
-    if (auto s = box_->expunge(e.uid); !s) return s;
+    doomed.push_back(e.uid);
   }
-  return ok_status();
+  return doomed.empty() ? ok_status() : box_->expunge_all(doomed);
 }
 
 asio::awaitable<void> Session::cmd_expunge(const Call& k) {

@@ -54,9 +54,9 @@ class StoreMaildrop final : public Maildrop {
     return ok_status();
   }
   Status commit_deletions(const std::vector<size_t>& indices) override {
-    for (size_t i : indices)
-      if (Status st = inbox_->expunge(uids_.at(i)); !st) return st;
-    return ok_status();
+    std::vector<uint32_t> uids;
+    for (size_t i : indices) uids.push_back(uids_.at(i));
+    return uids.empty() ? ok_status() : inbox_->expunge_all(uids);
   }
 
  private:
