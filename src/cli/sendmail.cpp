@@ -106,9 +106,9 @@ int sendmail_main(int argc, char** argv) {
     }
   bool too_big = false;
   std::string msg = read_sendmail_message(std::cin, o.ignore_dots,
-                                          static_cast<size_t>(cfg->bytes("message_size_limit")), too_big);
+                                          static_cast<size_t>(std::min<uint64_t>(cfg->limit_bytes("message_size_limit"), uint64_t{1} << 30)), too_big);
   if (too_big) {
-    std::fprintf(stderr, "sendmail: message is larger than message_size_limit\n");
+    std::fprintf(stderr, "sendmail: message is larger than message_size_limit (1 GiB when that is 0)\n");
     return 65;
   }
   auto spliced = splice_headers(msg, o.extract, origin);

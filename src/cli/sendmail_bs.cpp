@@ -37,7 +37,7 @@ bool fill(smtp::LineSplitter& in) {
 
 int sendmail_bs(const config::Config& cfg) {
   const std::string host = cfg.get("myhostname");
-  const uint64_t limit = static_cast<uint64_t>(cfg.bytes("message_size_limit"));
+  const uint64_t limit = cfg.limit_bytes("message_size_limit");
   const std::string origin = cfg.get("myorigin");
   smtp::LineSplitter in(static_cast<size_t>(cfg.integer("smtpd_command_line_limit")));
   queue::SubmitRequest tx;

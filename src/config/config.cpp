@@ -52,6 +52,11 @@ long long Config::seconds(std::string_view name) const { return typed(*this, nam
 
 long long Config::bytes(std::string_view name) const { return typed(*this, name, detail::parse_size); }
 
+uint64_t Config::limit_bytes(std::string_view name) const {
+  long long v = bytes(name);
+  return v <= 0 ? kNoLimit : static_cast<uint64_t>(v);
+}
+
 bool Config::is_set(std::string_view name) const {
   for (const auto& [n, v] : raw_)
     if (n == name) return true;

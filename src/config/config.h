@@ -49,6 +49,10 @@ class Config {
   bool boolean(std::string_view name) const;       // yes/no/true/false/1/0
   long long seconds(std::string_view name) const;  // "300", "300s", "5m", "2h", "1d", "1w"
   long long bytes(std::string_view name) const;    // "10240000", "10k", "10m", "1g"
+  // A size limit where 0 means none, as Postfix reads message_size_limit:
+  // the value, or kNoLimit.
+  static constexpr uint64_t kNoLimit = UINT64_MAX;
+  uint64_t limit_bytes(std::string_view name) const;
   bool is_set(std::string_view name) const;        // set explicitly in the file
   // Where a parameter was set ("main.cf:12"), or "default".
   std::string origin(std::string_view name) const;

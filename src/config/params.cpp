@@ -76,7 +76,7 @@ const std::vector<ParamDef>& table() {
     {"queue_directory", T::string, "/var/spool/tern", "Where queued mail is kept"},
     {"queue_minfree", T::size, "0",
      "Free bytes the queue file system must keep to accept mail (MAIL also needs 1.5 x message_size_limit)"},
-    {"message_size_limit", T::size, "10240000", "Largest message accepted, in bytes (suffix k, m, g allowed)"},
+    {"message_size_limit", T::size, "10240000", "Largest message accepted, in bytes (suffix k, m, g allowed); 0: no limit (EHLO says SIZE without a number, IMAP APPENDLIMIT without a value; a local submission is still held to 1 GiB)"},
     {"minimal_backoff_time", T::duration, "300s", "Shortest wait before retrying a deferred message"},
     {"maximal_backoff_time", T::duration, "4000s", "Longest wait before retrying a deferred message"},
     {"queue_run_delay", T::duration, "300s", "How often the deferred queue is scanned for messages due for a retry"},

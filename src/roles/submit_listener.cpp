@@ -1,6 +1,7 @@
 // Implementation of the local submission listener (see submit_listener.h).
 #include "roles/submit_listener.h"
 
+#include <algorithm>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -86,7 +87,9 @@ asio::awaitable<void> SubmitListener::refuse(asio::local::stream_protocol::socke
 asio::awaitable<void> SubmitListener::handle(asio::local::stream_protocol::socket sock) {
   auto services = source_.services();
   const auto& cfg = *services->cfg;
-  size_t max_content = static_cast<size_t>(cfg.bytes("message_size_limit"));
+  // A local submission is held in memory until it is queued: without a
+  // message_size_limit it may still be at most 1 GiB.
+  size_t max_content = static_cast<size_t>(std::min<uint64_t>(cfg.limit_bytes("message_size_limit"), uint64_t{1} << 30));
   unsigned uid = peer_uid(sock);
   std::string request;
   char buf[65536];

@@ -39,6 +39,11 @@ std::string status_items(store::Mailbox& box, const std::vector<std::string>& wa
     } else if (w == "SIZE") {
       for (const auto& m : box.messages()) v += message_vsize(box, m);
     } else if (w == "APPENDLIMIT") {
+      if (append_limit == config::Config::kNoLimit) {
+        if (!items.empty()) items += ' ';
+        items += "APPENDLIMIT NIL";
+        continue;
+      }
       v = append_limit;
     }
     if (!items.empty()) items += ' ';

@@ -26,7 +26,7 @@ Settings read_settings(const config::Config& c) {
   s.hostname = c.get("myhostname");
   s.timeout = std::chrono::seconds(c.seconds("imapd_timeout"));
   s.tls_auth_only = c.boolean("imapd_tls_auth_only");
-  s.max_append_bytes = static_cast<uint64_t>(c.bytes("message_size_limit"));
+  s.max_append_bytes = c.limit_bytes("message_size_limit");
   s.failure_limit = static_cast<int>(c.integer("smtpd_sasl_failure_limit"));
   s.failure_sleep = std::chrono::seconds(c.seconds("smtpd_sasl_failure_sleep_time"));
   s.failure_window = std::chrono::seconds(c.seconds("smtpd_sasl_failure_window"));
@@ -159,7 +159,9 @@ std::string Session::capabilities() const {
       "LIST-EXTENDED LIST-STATUS ESEARCH STATUS=SIZE BINARY MULTIAPPEND SORT SORT=DISPLAY ESORT "
       "THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
   // RFC 7889: the largest APPEND, the same for every mailbox.
-  caps += " APPENDLIMIT=" + std::to_string(set_.max_append_bytes);
+  // Without a limit, APPENDLIMIT has no value and STATUS says NIL (RFC 7889).
+  caps += set_.max_append_bytes == config::Config::kNoLimit ? std::string(" APPENDLIMIT")
+                                                            : " APPENDLIMIT=" + std::to_string(set_.max_append_bytes);
   if (state_ != State::not_authenticated) caps += " COMPRESS=DEFLATE QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE";
   if (state_ == State::not_authenticated) {
     if (services_->tls && !tls_active_) caps += " STARTTLS";

@@ -25,7 +25,10 @@ namespace {
 std::string queue_short_of(const std::string& dir, uint64_t message_limit, uint64_t minfree, size_t rcpt_limit) {
   auto free = fs::free_space(dir);
   if (!free) return "";
-  uint64_t need_bytes = std::max<uint64_t>(minfree, message_limit + message_limit / 2);
+  // Room for one and a half messages of the largest size (none to reserve
+  // without a limit, as Postfix does), at least queue_minfree.
+  uint64_t reserve = message_limit > UINT64_MAX / 2 ? 0 : message_limit + message_limit / 2;
+  uint64_t need_bytes = std::max<uint64_t>(minfree, reserve);
   if (free->bytes < need_bytes) return fmt::format("{} bytes free, {} needed", free->bytes, need_bytes);
   uint64_t need_inodes = rcpt_limit + 2;
   if (free->inodes_counted && free->inodes < need_inodes)

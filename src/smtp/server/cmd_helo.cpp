@@ -23,7 +23,7 @@ asio::awaitable<void> Session::cmd_helo(const Command& c) {
   }
   Reply r;
   r.code = 250;
-  r.lines = {lim_.hostname, "PIPELINING", fmt::format("SIZE {}", lim_.message_bytes)};
+  r.lines = {lim_.hostname, "PIPELINING", lim_.message_bytes == config::Config::kNoLimit ? std::string("SIZE") : fmt::format("SIZE {}", lim_.message_bytes)};
   if (lim_.vrfy_enabled) r.lines.push_back("VRFY");
   if (services_->tls && lim_.tls_offered && !tls_active_) r.lines.push_back("STARTTLS");
   r.lines.push_back("ENHANCEDSTATUSCODES");

@@ -25,7 +25,7 @@ std::shared_ptr<const Services> for_listener(std::shared_ptr<const Services> s, 
 SessionLimits read_limits(const config::Config& c) {
   SessionLimits l;
   l.command_line_bytes = static_cast<size_t>(c.integer("smtpd_command_line_limit"));
-  l.message_bytes = static_cast<uint64_t>(c.bytes("message_size_limit"));
+  l.message_bytes = c.limit_bytes("message_size_limit");
   l.recipients = static_cast<size_t>(c.integer("smtpd_recipient_limit"));
   l.soft_errors = static_cast<int>(c.integer("smtpd_soft_error_limit"));
   l.hard_errors = static_cast<int>(c.integer("smtpd_hard_error_limit"));
