@@ -72,10 +72,24 @@ TEST(Uidlist, ReadsVersion1AndRaisesALaggingNextUid) {
   EXPECT_EQ(l->records[1].base, "b.host");
 }
 
+// A last line without its newline is a record being appended (or cut short
+// by a crash): left out, not damage; a torn header is damage.
+TEST(Uidlist, LeavesOutATornLastLine) {
+  auto l = parse_uidlist("3 V1 N2 G3085f01b7f11094c501100008c4a11c1\n1 :a\n2 :b");
+  ASSERT_TRUE(l);
+  EXPECT_TRUE(l->torn_tail);
+  ASSERT_EQ(l->records.size(), 1u);
+  EXPECT_EQ(l->records[0].base, "a");
+  EXPECT_EQ(l->next_uid, 2u);
+  auto whole = parse_uidlist("3 V1 N2\n1 :a\n");
+  ASSERT_TRUE(whole);
+  EXPECT_FALSE(whole->torn_tail);
+  EXPECT_FALSE(parse_uidlist("3 V1 N2"));
+}
+
 TEST(Uidlist, RefusesDamage) {
   const char* cases[] = {
       "",                                                       // empty
-      "3 V1 N2 G3085f01b7f11094c501100008c4a11c1\n1 :a",        // cut short
       "3 N2 G3085f01b7f11094c501100008c4a11c1\n",               // no UIDVALIDITY
       "3 V0 N2\n",                                              // zero
       "2 V1 N2\n",                                              // unknown version

@@ -188,19 +188,28 @@ Status MaildirMailbox::rebuild_index(std::string_view why) {
   return ok_status();
 }
 
+// Records of expunged messages that may stay in dovecot-uidlist before it
+// is rewritten without them (at least kStaleKept, or a quarter of the live ones).
+constexpr size_t kStaleKept = 64;
+
 // Under the lock: the index as on disk (rebuilt if lost or damaged), a UID
 // for every file of cur/ and new/ without one, records of vanished files
-// dropped, and the index rewritten if anything changed.
+// dropped. New records are appended to the file in place (one fdatasync);
+// it is rewritten whole when it was rebuilt or torn, or once the records of
+// vanished files in it outnumber kStaleKept and a quarter of the live ones.
+// Those records name no file, so they harm nothing meanwhile, and their
+// UIDs are below next_uid, so none is ever given again.
 Status MaildirMailbox::sync_locked(std::vector<std::string>& cur_names) {
   stamp_ = {};
   have_index_ = false;
   if (Status st = load_index_if_changed(); !st) return st;
-  bool changed = false;
+  bool changed = false, rebuilt = false;
   if (!have_index_) {
     auto again = read_uidlist(dir_fd_.get(), dir_);
     if (Status st = rebuild_index(again ? "missing" : again.error().detail); !st) return st;
-    changed = true;
+    changed = rebuilt = true;
   }
+  const size_t on_disk = index_.records.size();
   auto left_in_new = scan_new();
   if (!left_in_new) return left_in_new.error();
   std::unordered_set<std::string> present;
@@ -221,15 +230,25 @@ Status MaildirMailbox::sync_locked(std::vector<std::string>& cur_names) {
     uid_of_base_[base] = index_.next_uid++;
     changed = true;
   }
-  size_t before = index_.records.size();
+  const size_t added = index_.records.size() - on_disk;
   std::erase_if(index_.records, [&](const UidlistRecord& r) {
     if (present.count(r.base)) return false;
     uid_of_base_.erase(r.base);
     return true;
   });
-  changed = changed || index_.records.size() != before;
-  if (!changed) return ok_status();
-  if (Status st = write_uidlist(dir_fd_.get(), dir_, index_); !st) return st;
+  const size_t live = index_.records.size();
+  // The file was read whole under this lock: what it holds beyond the live
+  // records names vanished files.
+  const size_t stale = on_disk + added - live;
+  if (!changed && stale == 0) return ok_status();
+  if (!rebuilt && !index_.torn_tail && stale <= std::max(kStaleKept, live / 4)) {
+    if (added == 0) return ok_status();
+    // The new records are the last ones, whatever vanished before them.
+    if (Status st = append_uidlist(dir_fd_.get(), dir_, index_.records, live - added); !st) return st;
+  } else {
+    if (Status st = write_uidlist(dir_fd_.get(), dir_, index_); !st) return st;
+    index_.torn_tail = false;
+  }
   struct stat st;
   if (::fstatat(dir_fd_.get(), kUidlistName, &st, AT_SYMLINK_NOFOLLOW) == 0)
     stamp_ = {st.st_ino, st.st_size, int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};

@@ -4,8 +4,9 @@
 // (uidlist_file.h), flags live in the file names (maildir_filename.h).
 //
 // Append: the message is written to tmp/ and fsynced; then, under the
-// uidlist lock, renamed into cur/ with its flags, cur/ fsynced, and the
-// index rewritten with its UID (fsync, rename, fsync) before the UID is
+// uidlist lock, renamed into cur/ with its flags, cur/ fsynced, and its
+// record appended to the index in place and fdatasynced (or the index
+// rewritten: fsync, rename, fsync; see sync_locked) before the UID is
 // returned. A crash before the index write leaves a message without a UID,
 // which the next refresh numbers from next_uid: a message may show up that
 // the client was not told about, but nothing is lost and no UID is reused.

@@ -4,6 +4,7 @@
 // or behind the files (a crash between message and index), folders.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -75,11 +76,15 @@ TEST(MaildirMailbox, AppendThenReopenKeepsUids) {
   EXPECT_EQ(a->size_bytes, 14u);
   EXPECT_EQ(*mb->read(1), "Subject: a\n\nA\n");
   EXPECT_EQ(*mb->read(2), "Subject: b\n\nB\n");
-  // The index is Dovecot's: header first, then "<uid> :<base>".
+  // The index is Dovecot's: header first, then "<uid> :<base>", the second
+  // record appended in place (the header's next UID lags, as Dovecot's does).
   std::string idx = slurp(t / "acct/dovecot-uidlist");
   EXPECT_EQ(idx.substr(0, 3 + std::to_string(validity).size()), "3 V" + std::to_string(validity));
-  EXPECT_NE(idx.find(" N3 G"), std::string::npos);
   EXPECT_NE(idx.find("\n1 :"), std::string::npos);
+  EXPECT_NE(idx.find("\n2 :"), std::string::npos);
+  auto parsed = parse_uidlist(idx);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->next_uid, 3u);
 }
 
 TEST(MaildirMailbox, DeliveredMessageGetsTheNextUidAndMovesToCur) {
@@ -234,6 +239,46 @@ TEST(MaildirMailbox, ExpungeAllFollowsRenamesAndSkipsTheGone) {
   EXPECT_TRUE(one->expunge_all({}));
 }
 
+// New records are appended to dovecot-uidlist in place; records of expunged
+// messages stay there until they outnumber 64 and a quarter of the live
+// ones, when the next change rewrites the file without them. UIDs go on
+// ascending either way.
+TEST(MaildirMailbox, IndexGrowsInPlaceAndIsRewrittenWhenMostlyStale) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto mb = open_ok(store, "INBOX");
+  auto lines = [&] {
+    std::string idx = slurp(t / "acct/dovecot-uidlist");
+    return static_cast<size_t>(std::count(idx.begin(), idx.end(), '\n')) - 1;  // records
+  };
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(mb->append("m\n", 0, 0));
+  ASSERT_TRUE(mb->refresh());
+  struct stat st;
+  ASSERT_EQ(::stat((t / "acct/dovecot-uidlist").c_str(), &st), 0);
+  const ino_t ino = st.st_ino;
+  EXPECT_EQ(lines(), 100u);
+  std::vector<uint32_t> first_ten;
+  for (uint32_t u = 1; u <= 10; ++u) first_ten.push_back(u);
+  ASSERT_TRUE(mb->expunge_all(first_ten));
+  auto next = mb->append("n\n", 0, 0);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, 101u);
+  EXPECT_EQ(lines(), 101u);  // appended; the ten stale records stay
+  ASSERT_EQ(::stat((t / "acct/dovecot-uidlist").c_str(), &st), 0);
+  EXPECT_EQ(st.st_ino, ino);  // the same file, grown
+  ASSERT_TRUE(mb->refresh());
+  std::vector<uint32_t> most;
+  for (uint32_t u = 11; u <= 95; ++u) most.push_back(u);
+  ASSERT_TRUE(mb->expunge_all(most));
+  next = mb->append("o\n", 0, 0);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(*next, 102u);
+  EXPECT_EQ(lines(), 7u);  // 96..102: rewritten without the 95 stale ones
+  auto reopened = open_ok(store, "INBOX");
+  EXPECT_EQ(reopened->uidnext(), 103u);
+  EXPECT_EQ(reopened->messages().size(), 7u);
+}
+
 TEST(MaildirMailbox, LostIndexIsRebuiltWithANewUidvalidity) {
   TempDir t;
   MaildirStore store(t / "acct");
@@ -265,7 +310,7 @@ TEST(MaildirMailbox, DamagedIndexIsRebuilt) {
     ASSERT_TRUE(mb->append("a\n", 0, 0));
     validity = mb->uidvalidity();
   }
-  for (const char* junk : {"3 V1 N2\n1 :../../etc/passwd\n", "garbage", "3 V5 N9\n1 :a"}) {
+  for (const char* junk : {"3 V1 N2\n1 :../../etc/passwd\n", "garbage", "3 V5 N9"}) {
     {
       std::ofstream out(t / "acct/dovecot-uidlist", std::ios::trunc | std::ios::binary);
       out << junk;
@@ -315,20 +360,35 @@ TEST(MaildirMailbox, AppendWhoseIndexCannotBeWrittenLeavesNothing) {
   MaildirStore store(t / "acct");
   auto mb = open_ok(store, "INBOX");
   ASSERT_TRUE(mb->append("a\n", 0, 0));
-  stdfs::create_directory(t / "acct/dovecot-uidlist.tmp");  // the rewrite cannot create its file
-  auto r = mb->append("b\n", 0, 0);
-  ASSERT_FALSE(r);
-  EXPECT_TRUE(r.error().is_temporary());
-  EXPECT_EQ(std::distance(stdfs::directory_iterator(t / "acct/cur"), stdfs::directory_iterator()), 1);
-  EXPECT_TRUE(stdfs::is_empty(t / "acct/tmp"));
-  EXPECT_FALSE(stdfs::exists(t / "acct/dovecot-uidlist.lock"));
+  auto refused = [&](const char* bytes) {
+    auto r = mb->append(bytes, 0, 0);
+    ASSERT_FALSE(r);
+    EXPECT_TRUE(r.error().is_temporary());
+    EXPECT_EQ(std::distance(stdfs::directory_iterator(t / "acct/cur"), stdfs::directory_iterator()), 1);
+    EXPECT_TRUE(stdfs::is_empty(t / "acct/tmp"));
+    EXPECT_FALSE(stdfs::exists(t / "acct/dovecot-uidlist.lock"));
+  };
+  // The append in place fails: the file may not grow (EFBIG).
+  ::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit before;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &before), 0);
+  struct rlimit small = before;
+  small.rlim_cur = stdfs::file_size(t / "acct/dovecot-uidlist");
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  refused("b\n");
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &before), 0);
+  // The rewrite fails: a torn last line forces one, and its file cannot be made.
+  { std::ofstream(t / "acct/dovecot-uidlist", std::ios::app) << "77 :half"; }
+  stdfs::create_directory(t / "acct/dovecot-uidlist.tmp");
+  refused("c\n");
   stdfs::remove(t / "acct/dovecot-uidlist.tmp");
-  auto again = mb->append("c\n", 0, 0);
+  auto again = mb->append("d\n", 0, 0);
   ASSERT_TRUE(again);
-  EXPECT_EQ(*again, 2u);  // the NO'd append's UID was never on disk nor told
+  EXPECT_EQ(*again, 2u);  // the NO'd appends' UIDs were never on disk nor told
   auto ch = mb->refresh();
   EXPECT_EQ(ch->appeared, (std::vector<uint32_t>{1, 2}));
-  EXPECT_EQ(*mb->read(2), "c\n");
+  EXPECT_EQ(*mb->read(2), "d\n");
+  EXPECT_EQ(slurp(t / "acct/dovecot-uidlist").back(), '\n');  // rewritten: the torn line is gone
 }
 
 TEST(MaildirMailbox, ConcurrentWritersNeverShareAUid) {

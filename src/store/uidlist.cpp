@@ -115,10 +115,16 @@ Status parse_record(std::string_view line, size_t line_no, int version, uint32_t
 Result<Uidlist> parse_uidlist(std::string_view bytes) {
   if (bytes.size() > kMaxUidlistBytes) return Error::perm("dovecot-uidlist: larger than any real index");
   if (bytes.empty()) return broken(1, "empty file");
-  // A file cut short by a crash of another writer: Dovecot appends lines,
-  // so the last line must end in '\n' to be trusted.
-  if (bytes.back() != '\n') return broken(0, "last line not terminated");
+  // Records are appended in place (by Dovecot and by tern): a last line
+  // without its '\n' is one being written now, or one a crash cut short. It
+  // is not trusted, and not an error; a header without its '\n' is.
   Uidlist out;
+  if (bytes.back() != '\n') {
+    size_t last = bytes.rfind('\n');
+    if (last == std::string_view::npos) return broken(1, "header not terminated");
+    bytes = bytes.substr(0, last + 1);
+    out.torn_tail = true;
+  }
   int version = 0;
   size_t line_no = 0, pos = 0;
   while (pos < bytes.size()) {
@@ -143,7 +149,13 @@ std::string format_uidlist(const Uidlist& list) {
   std::string out = fmt::format("3 V{} N{} G{}", list.uidvalidity, list.next_uid, list.guid);
   if (!list.header_extra.empty()) out += ' ' + list.header_extra;
   out += '\n';
-  for (const UidlistRecord& r : list.records) {
+  return out + format_uidlist_records(list.records, 0);
+}
+
+std::string format_uidlist_records(const std::vector<UidlistRecord>& records, size_t from) {
+  std::string out;
+  for (size_t i = from; i < records.size(); ++i) {
+    const UidlistRecord& r = records[i];
     out += fmt::format("{}", r.uid);
     if (!r.extensions.empty()) out += ' ' + r.extensions;
     out += " :";

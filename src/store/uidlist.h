@@ -44,11 +44,19 @@ struct Uidlist {
   std::string guid;           // 32 lower-case hex digits ("" until made)
   std::string header_extra;   // other header fields, verbatim
   std::vector<UidlistRecord> records;  // UID order
+  // The file's last line had no '\n': a record being appended right now,
+  // or one a writer that died left half written. It is not in records; the
+  // next writer rewrites the file rather than append after it.
+  bool torn_tail = false;
 };
 
 // A permanent error (with the line number) for anything but a well-formed
-// file; next_uid is raised above the highest UID if the header lags.
+// file; next_uid is raised above the highest UID if the header lags (records
+// are appended without rewriting the header, by Dovecot and by tern). An
+// unterminated last record line is left out (torn_tail), not an error.
 Result<Uidlist> parse_uidlist(std::string_view bytes);
 std::string format_uidlist(const Uidlist& list);
+// The lines of records, as format_uidlist writes them.
+std::string format_uidlist_records(const std::vector<UidlistRecord>& records, size_t from);
 
 }  // namespace tern::store

@@ -145,6 +145,18 @@ Status write_uidlist(int dir_fd, const std::string& dir_path, Uidlist list) {
   return fs::fsync_fd(dir_fd, dir_path);
 }
 
+Status append_uidlist(int dir_fd, const std::string& dir_path, const std::vector<UidlistRecord>& records,
+                      size_t from) {
+  const std::string path = fs::join(dir_path, kUidlistName);
+  UniqueFd fd(::openat(dir_fd, kUidlistName, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) return fs::errno_error("open", path, errno);
+  // One write: a reader racing it sees the new lines whole or a torn last
+  // line, which it leaves out.
+  if (Status st = fs::write_all(fd.get(), format_uidlist_records(records, from), path); !st) return st;
+  if (::fdatasync(fd.get()) != 0) return fs::errno_error("fsync", path, errno);
+  return ok_status();
+}
+
 uint32_t next_uidvalidity(const std::string& root_path) {
   // Two rebuilds in one second still differ, even where the file is unusable.
   static std::mutex mu;

@@ -54,6 +54,12 @@ class UidlistLock {
 Result<std::optional<Uidlist>> read_uidlist(int dir_fd, const std::string& dir_path);
 // Replaces the index (the caller holds the lock). Fills in a GUID if empty.
 Status write_uidlist(int dir_fd, const std::string& dir_path, Uidlist list);
+// Appends records [from, end) to the file in place and fdatasyncs it: one
+// flush instead of write_uidlist's two, for the common change (new
+// messages). The caller holds the lock, has just read the file (it ends in
+// '\n': not torn_tail) and gives UIDs above every record in it.
+Status append_uidlist(int dir_fd, const std::string& dir_path, const std::vector<UidlistRecord>& records,
+                      size_t from);
 // The next UIDVALIDITY for a folder of the account whose root Maildir is
 // root_path (see above); falls back to the time if the file cannot be used.
 uint32_t next_uidvalidity(const std::string& root_path);
