@@ -460,3 +460,11 @@ def recorded_runs(out):
         return []
     with open(out) as f:
         return [json.loads(line) for line in f]
+
+
+def fetchmail_argv(rc, workdir):
+    """fetchmail with its lock in the test's directory: as root it keeps it
+    in /var/run/fetchmail.pid whatever FETCHMAILHOME says, and two tests
+    running at once then refuse each other ("another foreground fetchmail
+    is running")."""
+    return ["fetchmail", "-f", rc, "--pidfile", os.path.join(workdir, "fetchmail.pid")]

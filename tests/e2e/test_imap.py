@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from conftest import free_port, wait_until
+from conftest import fetchmail_argv, free_port, wait_until
 from dovecot_peer import Dovecot, have_dovecot
 from tls_pki import Pki
 
@@ -642,7 +642,7 @@ def test_fetchmail_over_imap_keeps_then_fetches_only_new_then_deletes(imap, work
                     f'  user "{ALICE}" password "secret" is "{os.environ.get("USER", "root")}" here\n'
                     f'  sslproto "" mda "{mda}" {options}\n')
         os.chmod(rc, 0o600)
-        r = subprocess.run(["fetchmail", "-f", rc, "--nodetach", "--nosyslog", "-v"], capture_output=True,
+        r = subprocess.run(fetchmail_argv(rc, workdir) + ["--nodetach", "--nosyslog", "-v"], capture_output=True,
                            text=True, timeout=120, env=env)
         fetched = sorted(open(os.path.join(out_dir, n), "rb").read() for n in os.listdir(out_dir))
         for n in os.listdir(out_dir):

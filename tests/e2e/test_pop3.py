@@ -19,7 +19,7 @@ import subprocess
 
 import pytest
 
-from conftest import free_port, wait_until
+from conftest import fetchmail_argv, free_port, wait_until
 from dovecot_peer import Dovecot, have_dovecot
 from tls_pki import Pki
 
@@ -297,14 +297,14 @@ def test_fetchmail_pulls_into_an_mda_and_deletes(pop, workdir):
                 f'  sslproto "" mda "{mda}"\n')
     os.chmod(rc, 0o600)
     env = {**os.environ, "HOME": workdir, "FETCHMAILHOME": workdir}
-    r = subprocess.run(["fetchmail", "-f", rc, "--nodetach", "--nosyslog", "-v"], capture_output=True, text=True,
+    r = subprocess.run(fetchmail_argv(rc, workdir) + ["--nodetach", "--nosyslog", "-v"], capture_output=True, text=True,
                        timeout=120, env=env)
     assert r.returncode == 0, r.stdout + r.stderr
     got = sorted(open(os.path.join(out_dir, n), "rb").read() for n in os.listdir(out_dir))
     assert len(got) == 3 and all(b"Subject: fetch" in g for g in got)
     assert maildir_files(pop) == {}  # fetchmail deletes what it fetched (no "keep")
     # A second run finds nothing and says so (exit 1: no mail).
-    r = subprocess.run(["fetchmail", "-f", rc, "--nodetach", "--nosyslog"], capture_output=True, text=True,
+    r = subprocess.run(fetchmail_argv(rc, workdir) + ["--nodetach", "--nosyslog"], capture_output=True, text=True,
                        timeout=120, env=env)
     assert r.returncode == 1, r.stdout + r.stderr
 
