@@ -74,7 +74,8 @@ tern_pid=$!
 wait_banner "$smtp_port" || die "tern did not start: $(cat "$work/tern.stderr")"
 
 run_mix() { # server mix clients -> "cmds_per_sec errors probe_p50_ms probe_p99_ms"
-  local server=$1 mix=$2 clients=$3 extra="" out probe_pid probe_out="$work/probe-$server-$mix-$clients.json"
+  local server=$1 mix=$2 clients=$3 extra="" out probe_pid probe_out
+  probe_out="$work/probe-$server-$mix-$clients.json"
   [[ $mix == logged-in ]] && extra="logout=0"
   # The probe: one more user's command latency under the load; it starts a
   # little after the server (the reference Dovecot wipes its mail at start).
