@@ -1,15 +1,22 @@
 // Test helpers shared by the store module's tests: a temporary directory
-// removed afterwards, and a whole file read back.
+// removed afterwards, a whole file read back, a folder opened (or the test
+// failed) and its UIDs.
 #pragma once
 
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
+#include <memory>
+#include <vector>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <string_view>
+
+#include "store/mailbox.h"
 
 namespace tern::store::test_util {
 
@@ -35,6 +42,18 @@ inline std::string slurp(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+inline std::vector<uint32_t> uids(const Mailbox& mb) {
+  std::vector<uint32_t> out;
+  for (const MessageInfo& m : mb.messages()) out.push_back(m.uid);
+  return out;
+}
+
+inline std::unique_ptr<Mailbox> open_ok(MailStore& store, std::string_view folder) {
+  auto mb = store.open(folder);
+  EXPECT_TRUE(mb) << (mb ? "" : mb.error().detail);
+  return mb ? std::move(*mb) : nullptr;
 }
 
 }  // namespace tern::store::test_util

@@ -35,8 +35,7 @@ void Session::deselect() {
   box_.reset();
   view_ = SelectedView{};
   told_keywords_.clear();
-  cached_uid_ = 0;
-  cached_bytes_.clear();
+  forget_message_bytes();
   if (state_ == State::selected) state_ = State::authenticated;
 }
 

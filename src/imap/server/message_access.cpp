@@ -37,10 +37,8 @@ std::shared_ptr<const CachedMessage> Session::message_facts(uint32_t uid) {
   if (!bytes) return nullptr;
   auto facts = std::make_shared<CachedMessage>();
   facts->header = header_of(*bytes);
-  facts->crlf_size = bytes->size();
   if (services_->structure) {
     auto parsed = services_->structure->parse(*bytes);
-    facts->has_structure = true;
     facts->envelope = parsed->envelope();
     facts->body = parsed->bodystructure(false);
     facts->bodystructure = parsed->bodystructure(true);

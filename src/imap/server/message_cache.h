@@ -1,6 +1,7 @@
 // MessageCache: what FETCH, SEARCH and SORT ask of a message again and
 // again, kept in memory once worked out: its header in IMAP's CRLF form,
-// ENVELOPE, BODY and BODYSTRUCTURE, and its size with CRLF line ends.
+// ENVELOPE, BODY and BODYSTRUCTURE (its CRLF size is the snapshot's own,
+// Mailbox::crlf_size).
 // Clients list a folder by fetching the same headers and structures of the
 // same messages over and over (a webmail at every page, imaptest's stress
 // mix at every command); without this each fetch opens and reads the whole
@@ -25,11 +26,10 @@ namespace tern::imap {
 
 struct CachedMessage {
   std::string header;         // BODY[HEADER]: CRLF line ends, with the blank line
-  bool has_structure = false;  // false: no MIME parser was wired, the next three are empty
+  // Empty when no MIME parser is wired (FETCH then refuses them before asking).
   std::string envelope;       // ENVELOPE, parenthesised
   std::string body;           // BODY (not extensible)
   std::string bodystructure;  // BODYSTRUCTURE
-  uint64_t crlf_size = 0;     // RFC822.SIZE
   size_t bytes() const { return header.size() + envelope.size() + body.size() + bodystructure.size() + sizeof *this; }
 };
 

@@ -1,0 +1,189 @@
+// Tests for how a Maildir folder is looked at again (refresh): the scan
+// skipped while nothing changed and the stamps can be trusted, a recently
+// changed folder always scanned, other sessions' changes seen through a
+// settled stamp, and the directory handles released and opened again (a
+// folder replaced meanwhile refused).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "store/maildir_mailbox.h"
+#include "store/maildir_store.h"
+#include "store/store_test_util.h"
+
+using namespace tern::store;
+using test_util::open_ok;
+using test_util::slurp;
+using test_util::TempDir;
+using test_util::uids;
+namespace stdfs = std::filesystem;
+
+namespace {
+
+// Sets a path's mtime (and atime) to t seconds since the epoch.
+void set_mtime(const std::string& path, time_t t) {
+  struct timespec times[2] = {{t, 0}, {t, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+}
+
+// A message file put into new/ by someone else (as delivery does).
+void drop_into_new(const std::string& maildir, const std::string& name) {
+  std::ofstream(maildir + "/new/" + name) << "Subject: dropped\n\nx\n";
+}
+
+}  // namespace
+
+// refresh() skips listing cur/ and new/ when neither directory nor the
+// index changed since a scan it can trust; the proof that it skips is a
+// change hidden by setting new/'s mtime back (which no real writer does).
+TEST(MaildirMailbox, RefreshSkipsTheScanWhenTheFolderIsUnchanged) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto mb = open_ok(store, "INBOX");
+  ASSERT_TRUE(mb->append("Subject: a\n\nA\n", 0, 0));
+  const std::string dir = t / "acct";
+  const time_t old = ::time(nullptr) - 10;
+  for (const char* p : {"/cur", "/new", "/dovecot-uidlist"}) set_mtime(dir + p, old);
+  ASSERT_TRUE(mb->refresh());  // a full scan, of a folder settled long ago: its stamp is trusted
+  ASSERT_EQ(mb->messages().size(), 1u);
+  drop_into_new(dir, "1.M1P1Q1.host");
+  set_mtime(dir + "/new", old);
+  auto same = mb->refresh();
+  ASSERT_TRUE(same);
+  EXPECT_TRUE(same->empty());
+  EXPECT_EQ(mb->messages().size(), 1u);
+  set_mtime(dir + "/new", old + 1);  // any change moves the mtime: the next refresh scans
+  auto seen = mb->refresh();
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->appeared.size(), 1u);
+  EXPECT_EQ(mb->messages().size(), 2u);
+}
+
+// A directory changed within the last second may change again without its
+// mtime moving (the kernel's clock advances in steps): such a folder is
+// scanned at every refresh, so a change in the same step is never missed.
+TEST(MaildirMailbox, RecentlyChangedFolderIsAlwaysScanned) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto mb = open_ok(store, "INBOX");
+  const std::string dir = t / "acct";
+  const time_t recent = ::time(nullptr);
+  for (const char* p : {"/cur", "/new", "/dovecot-uidlist"}) set_mtime(dir + p, recent);
+  ASSERT_TRUE(mb->refresh());
+  drop_into_new(dir, "1.M1P1Q1.host");
+  set_mtime(dir + "/new", recent);  // as if it had happened in the same clock step
+  auto seen = mb->refresh();
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->appeared.size(), 1u);
+}
+
+// Another Mailbox object on the folder (another session) changing flags,
+// expunging and appending is seen by a refresh that trusts its stamp.
+TEST(MaildirMailbox, SettledStampStillSeesOtherSessions) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto a = open_ok(store, "INBOX");
+  auto u1 = a->append("Subject: 1\n\n1\n", 0, 0);
+  auto u2 = a->append("Subject: 2\n\n2\n", 0, 0);
+  ASSERT_TRUE(u1 && u2);
+  const std::string dir = t / "acct";
+  const time_t old = ::time(nullptr) - 10;
+  for (const char* p : {"/cur", "/new", "/dovecot-uidlist"}) set_mtime(dir + p, old);
+  auto b = open_ok(store, "INBOX");
+  ASSERT_TRUE(a->refresh() && b->refresh());
+  ASSERT_EQ(a->messages().size(), 2u);
+  ASSERT_TRUE(b->set_flags(*u1, kFlagSeen, 0));
+  auto r = a->refresh();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->flags_changed, std::vector<uint32_t>{*u1});
+  ASSERT_TRUE(b->expunge(*u2));
+  r = a->refresh();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->vanished, std::vector<uint32_t>{*u2});
+  auto u3 = b->append("Subject: 3\n\n3\n", 0, 0);
+  ASSERT_TRUE(u3);
+  r = a->refresh();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->appeared, std::vector<uint32_t>{*u3});
+}
+
+size_t open_fds() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : stdfs::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+// An idle session's folder holds no descriptor; every operation after the
+// release opens them again and sees what happened meanwhile.
+TEST(MaildirMailbox, ReleasedHandlesAreReopenedByTheNextUse) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  ASSERT_TRUE(store.create("Dest"));
+  auto a = open_ok(store, "INBOX");
+  auto dest = open_ok(store, "Dest");
+  auto u1 = a->append("Subject: 1\n\n1\n", 0, 0);
+  ASSERT_TRUE(u1);
+  ASSERT_TRUE(a->refresh());
+  size_t before = open_fds();
+  a->release_handles();
+  dest->release_handles();
+  EXPECT_EQ(open_fds(), before - 8);
+  // Another session delivers meanwhile.
+  auto b = open_ok(store, "INBOX");
+  auto u2 = b->append("Subject: 2\n\n2\n", 0, 0);
+  ASSERT_TRUE(u2);
+  b.reset();
+  auto r = a->refresh();
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(r->appeared, std::vector<uint32_t>{*u2});
+  // Each kind of use works on released handles.
+  a->release_handles();
+  EXPECT_TRUE(a->read(*u1));
+  a->release_handles();
+  EXPECT_TRUE(a->set_flags(*u1, kFlagSeen, 0));
+  a->release_handles();
+  EXPECT_TRUE(a->set_keywords(*u1, {"$Label1"}, {}));
+  a->release_handles();
+  dest->release_handles();
+  auto copied = a->copy_to(*u1, *dest);
+  ASSERT_TRUE(copied) << copied.error().detail;
+  a->release_handles();
+  EXPECT_TRUE(a->append("Subject: 3\n\n3\n", 0, 0));
+  a->release_handles();
+  EXPECT_TRUE(a->expunge(*u2));
+  ASSERT_TRUE(a->refresh());
+  EXPECT_EQ(uids(*a), (std::vector<uint32_t>{*u1, *u2 + 1}));
+  ASSERT_TRUE(dest->refresh());
+  EXPECT_EQ(dest->messages().size(), 1u);
+}
+
+// A folder renamed, or renamed and replaced by a symlink to somewhere else,
+// while its handles were released is refused, never read in its new place.
+TEST(MaildirMailbox, AFolderReplacedWhileReleasedIsRefused) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  ASSERT_TRUE(store.create("Work"));
+  auto mb = open_ok(store, "Work");
+  ASSERT_TRUE(mb->append("a\n", 0, 0));
+  mb->release_handles();
+  ASSERT_TRUE(store.rename("Work", "Old"));
+  ASSERT_TRUE(store.create("Work"));  // a new, empty folder in its place
+  auto r = mb->refresh();
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is_permanent());
+  EXPECT_NE(r.error().detail.find("renamed or replaced"), std::string::npos) << r.error().detail;
+  EXPECT_FALSE(mb->append("b\n", 0, 0));
+
+  auto other = open_ok(store, "Old");
+  other->release_handles();
+  const std::string old_dir = t / "acct/.Old";
+  ASSERT_EQ(::rename(old_dir.c_str(), (old_dir + "-moved").c_str()), 0);
+  ASSERT_EQ(::symlink((old_dir + "-moved").c_str(), old_dir.c_str()), 0);
+  auto s = other->refresh();
+  ASSERT_FALSE(s);
+  EXPECT_TRUE(s.error().is_permanent());
+}
