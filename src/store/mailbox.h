@@ -16,7 +16,10 @@
 // - read, set_flags, expunge and copy_to name a UID of the snapshot; they
 //   follow a message another session renamed meanwhile.
 // - modseq() is a change counter of this object (it grows with every change
-//   it makes or sees), not yet a persistent CONDSTORE MODSEQ.
+//   it makes or sees) until enable_modseqs(); from then on it is the
+//   folder's persistent HIGHESTMODSEQ (RFC 7162) and every message of the
+//   snapshot carries the mod-sequence of its last change
+//   (MessageInfo::modseq), kept by the store for all sessions.
 // - Keywords (IMAP's user flags) are Dovecot's: at most 26 per folder
 //   (keywords.h); set_keywords refuses a 27th with a permanent error (5.5.4,
 //   as it does a name that is no keyword).
@@ -30,6 +33,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +55,7 @@ struct MessageInfo {
   std::vector<std::string> keywords;  // as named in the folder, e.g. "$Junk"
   int64_t internal_date_s = 0;   // the file's mtime, seconds since the epoch
   std::string path;              // the file now (changes when flags change)
+  uint64_t modseq = 0;           // its last change (RFC 7162), once enable_modseqs(); else 0
 };
 
 struct RefreshChanges {
@@ -59,6 +64,12 @@ struct RefreshChanges {
   std::vector<uint32_t> flags_changed;  // still there, other flags or keywords, ascending
   bool empty() const { return appeared.empty() && vanished.empty() && flags_changed.empty(); }
 };
+
+// The error of store_flags when the message changed after unchanged_since
+// (RFC 7162 UNCHANGEDSINCE): nothing was changed.
+inline Error modified_error() { return Error::with_dsn("4.2.5", "changed since the given mod-sequence"); }
+inline bool is_modified(const Error& e) { return e.dsn == "4.2.5"; }
+constexpr uint64_t kAnyModseq = UINT64_MAX;
 
 // A message being appended whose bytes arrive in pieces (IMAP's APPEND
 // literal, up to message_size_limit): write() puts each piece in the
@@ -106,6 +117,38 @@ class Mailbox {
   // returns the message's keywords after.
   virtual Result<std::vector<std::string>> set_keywords(uint32_t uid, const std::vector<std::string>& add,
                                                         const std::vector<std::string>& remove) = 0;
+  // STORE's change in one step: flags, then keywords. With unchanged_since
+  // (RFC 7162 UNCHANGEDSINCE), refused with modified_error() and nothing
+  // changed when the message's mod-sequence is above it; the check and the
+  // change are one step for every session of this store. The message as it
+  // is after (valid until the next change to the snapshot).
+  virtual Result<const MessageInfo*> store_flags(uint32_t uid, MessageFlags add, MessageFlags remove,
+                                                 const std::vector<std::string>& kw_add,
+                                                 const std::vector<std::string>& kw_remove,
+                                                 uint64_t unchanged_since = kAnyModseq) {
+    if (unchanged_since != kAnyModseq) {
+      const MessageInfo* m = find(uid);
+      if (m && m->modseq > unchanged_since) return modified_error();
+    }
+    if (auto r = set_flags(uid, add, remove); !r) return r.error();
+    if (!kw_add.empty() || !kw_remove.empty())
+      if (auto r = set_keywords(uid, kw_add, kw_remove); !r) return r.error();
+    const MessageInfo* m = find(uid);
+    if (!m) return Error::with_dsn("5.2.0", "the message was expunged");
+    return m;
+  }
+  // CONDSTORE and QRESYNC (RFC 7162): from now on refresh() keeps
+  // mod-sequences (see modseq()); the next refresh() reads the whole folder.
+  // false when the store cannot keep them (IMAP then says NOMODSEQ).
+  virtual bool enable_modseqs() { return false; }
+  virtual bool modseqs_enabled() const { return false; }
+  // The UIDs expunged after mod-sequence `since`, ascending; nullopt when
+  // the store no longer knows that far back (the caller then names every
+  // UID that is not there: RFC 7162 3.2.5.1 allows saying more).
+  virtual std::optional<std::vector<uint32_t>> expunged_since(uint64_t since) const {
+    (void)since;
+    return std::nullopt;
+  }
   // Every keyword defined in the folder (IMAP's FLAGS and PERMANENTFLAGS).
   virtual std::vector<std::string> keywords() const = 0;
   // Removes the messages (already gone is not an error), durable together

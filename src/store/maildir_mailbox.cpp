@@ -66,6 +66,16 @@ Result<std::vector<std::string>> scan(int dir_fd, const std::string& path) {
 // Dovecot's maildir sync treats a recently changed directory as dirty.
 constexpr int64_t kDirtySeconds = 1;
 
+// What tern-modseq records of a message's flags: the standard flag letters
+// in order, then its keyword letters (modseq_log.h).
+std::string flag_sig(std::string_view name) {
+  MaildirFilename parsed = parse_maildir_filename(name);
+  std::string sig = maildir_flag_letters(parsed.flags);
+  for (char c : parsed.keywords)
+    if (c >= 'a' && c <= 'z') sig += c;
+  return sig;
+}
+
 // Stamps with mtimes before this (in ns since the epoch) are settled.
 int64_t settled_before() {
   struct timespec now;
@@ -120,6 +130,7 @@ void MaildirMailbox::release_handles() {
   cur_fd_.reset();
   new_fd_.reset();
   tmp_fd_.reset();
+  if (modseqs_) modseqs_->close();
 }
 
 Status MaildirMailbox::reacquire() {
@@ -361,6 +372,16 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
     return RefreshChanges{};
   }
   scanned_.reset();
+  // Tracking mod-sequences, the listing is taken under their lock, so what
+  // this session records is never older than what another recorded.
+  struct Unlock {
+    ModseqFile* f;
+    ~Unlock() {
+      if (f) f->unlock();
+    }
+  } unlock{modseqs_.get()};
+  if (modseqs_)
+    if (Status st = modseqs_->lock(dir_fd_.get()); !st) return st.error();
   auto current = sync();
   if (!current) return current.error();
   if (Status st = load_keywords(); !st) return st.error();
@@ -396,6 +417,7 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
       info.keywords = keyword_names(parsed.keywords);
       info.internal_date_s = st.st_mtim.tv_sec;
       info.path = fs::join(fs::join(dir_, "cur"), c.name);
+      if (known) info.modseq = old[j].modseq;
       if (known && (old[j].flags != info.flags || old[j].keywords != info.keywords))
         changes.flags_changed.push_back(c.uid);
       if (!known) changes.appeared.push_back(c.uid);
@@ -407,7 +429,11 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
   while (j < old.size()) changes.vanished.push_back(old[j++].uid);
   uidvalidity_ = index_.uidvalidity;
   uidnext_ = index_.next_uid;
-  modseq_ += changes.appeared.size() + changes.vanished.size() + changes.flags_changed.size();
+  if (modseqs_) {
+    if (Status st = record_modseqs(changes); !st) return st.error();
+  } else {
+    modseq_ += changes.appeared.size() + changes.vanished.size() + changes.flags_changed.size();
+  }
   // The stamp was taken before the scan, so a change during it shows next time.
   const int64_t settled = settled_before();
   if (before->cur_ns < settled && before->new_ns < settled && before->index.mtime_ns < settled) scanned_ = *before;
@@ -502,11 +528,32 @@ Result<uint64_t> MaildirMailbox::crlf_size(uint32_t uid) {
 // Renames a message for changed flags and keyword letters, following a
 // rename by someone else meanwhile (the change then applies to its flags).
 Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags add, MessageFlags remove,
-                                                    std::string_view kw_add, std::string_view kw_remove) {
+                                                    std::string_view kw_add, std::string_view kw_remove,
+                                                    uint64_t unchanged_since) {
   if (Status st = reacquire(); !st) return st.error();
   MessageInfo* m = find_mut(uid);
   if (!m) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
   std::string& name = names_[static_cast<size_t>(m - messages_.data())];
+  // Tracking mod-sequences, the check, the rename and its record are one
+  // step under the modseq lock for every tracking session.
+  struct Unlock {
+    ModseqFile* f;
+    ~Unlock() {
+      if (f) f->unlock();
+    }
+  } unlock{modseqs_.get()};
+  const ModseqEntry* recorded = nullptr;
+  if (modseqs_) {
+    if (Status st = modseqs_->lock(dir_fd_.get()); !st) return st.error();
+    if (Status st = modseqs_->adopt(dir_fd_.get(), uidvalidity_); !st) return st.error();
+    auto it = modseqs_->table().live.find(uid);
+    if (it != modseqs_->table().live.end()) recorded = &it->second;
+  }
+  if (unchanged_since != kAnyModseq) {
+    uint64_t now = m->modseq;
+    if (recorded) now = std::max(now, recorded->modseq);
+    if (now > unchanged_since) return modified_error();
+  }
   for (int attempt = 0; attempt < 3; ++attempt) {
     MaildirFilename parsed = parse_maildir_filename(name);
     MessageFlags flags = static_cast<MessageFlags>((parsed.flags | add) & ~remove);
@@ -516,10 +563,16 @@ Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags a
     std::string target = format_maildir_filename(parsed.base, flags, letters);
     if (target == name || ::renameat2(cur_fd_.get(), name.c_str(), cur_fd_.get(), target.c_str(),
                                       RENAME_NOREPLACE) == 0) {
-      if (target != name) {
+      if (target != name && modseqs_) {
+        m->modseq = modseqs_->next();
+        modseqs_->record_live(uid, m->modseq, flag_sig(target));
+        if (Status st = modseqs_->commit(dir_fd_.get()); !st)
+          log::warn("{}: cannot record the mod-sequence of UID {}: {}", dir_, uid, st.error().detail);
+        modseq_ = modseqs_->table().highest;
+      } else if (target != name) {
         ++modseq_;
-        ChangeHub::process().changed(dir_);
       }
+      if (target != name) ChangeHub::process().changed(dir_);
       name = target;
       m->flags = flags;
       m->keywords = keyword_names(parse_maildir_filename(target).keywords);
@@ -529,6 +582,8 @@ Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags a
     if (errno != ENOENT && errno != EEXIST) return fs::errno_error("rename", m->path, errno);
     auto now = current_name(std::string(parsed.base));
     if (!now) return now.error();
+    // Renamed by someone who left no record: changed after any modseq known.
+    if (unchanged_since != kAnyModseq && (!recorded || recorded->sig != flag_sig(*now))) return modified_error();
     name = *now;
   }
   return Error::temp(fmt::format("{}: flags of UID {} keep changing", dir_, uid));
@@ -551,6 +606,74 @@ Result<std::vector<std::string>> MaildirMailbox::set_keywords(uint32_t uid, cons
   auto m = rename_message(uid, 0, 0, *add_letters, *remove_letters);
   if (!m) return m.error();
   return (*m)->keywords;
+}
+
+Result<const MessageInfo*> MaildirMailbox::store_flags(uint32_t uid, MessageFlags add, MessageFlags remove,
+                                                       const std::vector<std::string>& kw_add,
+                                                       const std::vector<std::string>& kw_remove,
+                                                       uint64_t unchanged_since) {
+  if (Status st = reacquire(); !st) return st.error();
+  if (!find(uid)) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
+  std::string add_letters, remove_letters;
+  if (!kw_add.empty()) {
+    auto r = letters_for(kw_add, true);
+    if (!r) return r.error();
+    add_letters = std::move(*r);
+  }
+  if (!kw_remove.empty()) {
+    auto r = letters_for(kw_remove, false);
+    if (!r) return r.error();
+    remove_letters = std::move(*r);
+  }
+  auto m = rename_message(uid, add, remove, add_letters, remove_letters, unchanged_since);
+  if (!m) return m.error();
+  return *m;
+}
+
+bool MaildirMailbox::enable_modseqs() {
+  if (!modseqs_) {
+    modseqs_ = std::make_unique<ModseqFile>(dir_);
+    scanned_.reset();  // the next refresh() reads the folder and the record whole
+  }
+  return true;
+}
+
+std::optional<std::vector<uint32_t>> MaildirMailbox::expunged_since(uint64_t since) const {
+  if (!modseqs_ || since < modseqs_->table().floor) return std::nullopt;
+  std::vector<uint32_t> out;
+  for (const auto& [uid, m] : modseqs_->table().expunged)
+    if (m > since) out.push_back(uid);
+  return out;
+}
+
+Status MaildirMailbox::record_modseqs(RefreshChanges& changes) {
+  if (Status st = modseqs_->adopt(dir_fd_.get(), uidvalidity_); !st) return st;
+  const ModseqTable& t = modseqs_->table();
+  uint64_t fresh = 0;  // one new mod-sequence for every change found in this scan
+  auto next = [&] { return fresh ? fresh : (fresh = modseqs_->next()); };
+  const size_t reported = changes.flags_changed.size();
+  for (size_t i = 0; i < messages_.size(); ++i) {
+    MessageInfo& info = messages_[i];
+    const std::string sig = flag_sig(names_[i]);
+    auto it = t.live.find(info.uid);
+    uint64_t now;
+    if (it != t.live.end() && it->second.sig == sig) {
+      now = it->second.modseq;
+    } else {
+      now = next();
+      modseqs_->record_live(info.uid, now, sig);
+    }
+    if (info.modseq != 0 && info.modseq != now &&
+        !std::binary_search(changes.flags_changed.begin(), changes.flags_changed.begin() + reported, info.uid))
+      changes.flags_changed.push_back(info.uid);
+    info.modseq = now;
+  }
+  for (const auto& [uid, e] : t.live)
+    if (!find(uid)) modseqs_->record_expunged(uid, next());
+  if (Status st = modseqs_->commit(dir_fd_.get()); !st) return st;
+  std::sort(changes.flags_changed.begin(), changes.flags_changed.end());
+  modseq_ = t.highest;
+  return ok_status();
 }
 
 std::vector<std::string> MaildirMailbox::keywords() const {
@@ -695,7 +818,22 @@ Status MaildirMailbox::expunge_all(const std::vector<uint32_t>& uids) {
   }
   messages_.resize(out);
   names_.resize(out);
-  modseq_ += removed.size();
+  if (modseqs_) {
+    // The removals are durable; their record is not (modseq_file.h): at
+    // worst another tracking session records them at its next look.
+    Status st = modseqs_->lock(dir_fd_.get());
+    if (st) st = modseqs_->adopt(dir_fd_.get(), uidvalidity_);
+    if (st) {
+      const uint64_t m = modseqs_->next();
+      for (uint32_t uid : removed) modseqs_->record_expunged(uid, m);
+      st = modseqs_->commit(dir_fd_.get());
+      modseq_ = modseqs_->table().highest;
+    }
+    modseqs_->unlock();
+    if (!st) log::warn("{}: cannot record expunges: {}", dir_, st.error().detail);
+  } else {
+    modseq_ += removed.size();
+  }
   ChangeHub::process().changed(dir_);
   return failed;
 }

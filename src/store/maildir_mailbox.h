@@ -21,6 +21,10 @@
 // writer that died; the Maildir rule). Flag changes rename the file in cur/ (not fsynced: a crash may lose a
 // flag change, never a message); expunge unlinks and fsyncs cur/.
 //
+// Mod-sequences (CONDSTORE), once a session enables them: tern-modseq
+// (modseq_file.h), written under its lock by the sessions that track them;
+// changes made by others get theirs when such a session next looks.
+//
 // Handles: the folder, cur/, new/ and tmp/ stay open while the mailbox is
 // in use; release_handles() closes them (an IMAP session in IDLE then costs
 // one descriptor, its socket) and the next call opens them again, refusing a
@@ -43,6 +47,7 @@
 #include "base/fd.h"
 #include "store/keywords.h"
 #include "store/mailbox.h"
+#include "store/modseq_file.h"
 #include "store/uidlist.h"
 
 namespace tern::store {
@@ -67,6 +72,13 @@ class MaildirMailbox final : public Mailbox {
   Result<MessageFlags> set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) override;
   Result<std::vector<std::string>> set_keywords(uint32_t uid, const std::vector<std::string>& add,
                                                 const std::vector<std::string>& remove) override;
+  Result<const MessageInfo*> store_flags(uint32_t uid, MessageFlags add, MessageFlags remove,
+                                         const std::vector<std::string>& kw_add,
+                                         const std::vector<std::string>& kw_remove,
+                                         uint64_t unchanged_since) override;
+  bool enable_modseqs() override;
+  bool modseqs_enabled() const override { return modseqs_ != nullptr; }
+  std::optional<std::vector<uint32_t>> expunged_since(uint64_t since) const override;
   std::vector<std::string> keywords() const override;
   Status expunge_all(const std::vector<uint32_t>& uids) override;
   Result<uint32_t> append(std::string_view bytes, MessageFlags flags, int64_t internal_date_s) override;
@@ -119,7 +131,12 @@ class MaildirMailbox final : public Mailbox {
   Status load_keywords(bool force = false);
   Result<std::string> letters_for(const std::vector<std::string>& names, bool create);
   Result<MessageInfo*> rename_message(uint32_t uid, MessageFlags add, MessageFlags remove, std::string_view kw_add,
-                                      std::string_view kw_remove);
+                                      std::string_view kw_remove, uint64_t unchanged_since = kAnyModseq);
+  // Once enable_modseqs(), under the modseq lock after a scan: each message
+  // of the snapshot gets its mod-sequence (a new one when its flags are not
+  // those recorded), vanished ones are recorded, and messages whose
+  // mod-sequence moved join changes.flags_changed.
+  Status record_modseqs(RefreshChanges& changes);
   std::vector<std::string> keyword_names(std::string_view letters) const;
   void clean_tmp();
   Status rebuild_index(std::string_view why);
@@ -143,6 +160,7 @@ class MaildirMailbox final : public Mailbox {
   std::vector<std::string> names_;      // parallel to messages_: file name in cur/
   uint32_t uidvalidity_ = 0, uidnext_ = 1;
   uint64_t modseq_ = 1;
+  std::unique_ptr<ModseqFile> modseqs_;  // once enable_modseqs()
   bool uidvalidity_changed_ = false;
 };
 

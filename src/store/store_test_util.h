@@ -44,6 +44,10 @@ inline std::string slurp(const std::string& path) {
   return ss.str();
 }
 
+inline void write_file(const std::string& path, std::string_view bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
 inline std::vector<uint32_t> uids(const Mailbox& mb) {
   std::vector<uint32_t> out;
   for (const MessageInfo& m : mb.messages()) out.push_back(m.uid);

@@ -13,6 +13,7 @@
 #include "imap/proto/sort.h"
 #include "imap/proto/thread.h"
 #include "imap/proto/search.h"
+#include "imap/proto/select_params.h"
 #include "imap/proto/store.h"
 
 using namespace tern::imap;
@@ -26,6 +27,7 @@ void parse_typed(const Command& c) {
   (void)parse_list(c.args);
   (void)parse_sort(c.args, 0);
   (void)parse_thread(c.args, 0);
+  (void)parse_select_params(c.args, 1);
   for (const auto& a : c.args) {
     (void)a.astring();
     // base_subject only ever shortens, and is idempotent.

@@ -54,7 +54,7 @@ std::string parse_return(const Value& opts, ListRequest& r) {
 
 bool is_status_item(std::string_view w) {
   return w == "MESSAGES" || w == "UIDNEXT" || w == "UIDVALIDITY" || w == "UNSEEN" || w == "SIZE" || w == "RECENT" ||
-         w == "DELETED" || w == "APPENDLIMIT";
+         w == "DELETED" || w == "APPENDLIMIT" || w == "HIGHESTMODSEQ";
 }
 
 std::variant<ListRequest, std::string> parse_list(const std::vector<Value>& a) {

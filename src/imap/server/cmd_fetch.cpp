@@ -6,14 +6,20 @@
 //
 // ENVELOPE, BODY, BODYSTRUCTURE, MIME and numbered parts and BINARY go to
 // the MessageParser seam (message_structure.h); with none wired, such a
-// FETCH gets NO [CANNOT] before anything is sent. MODSEQ, CHANGEDSINCE and
-// VANISHED need CONDSTORE/QRESYNC, which tern does not offer: BAD.
+// FETCH gets NO [CANNOT] before anything is sent.
+//
+// CONDSTORE (RFC 7162 3.1.4): MODSEQ and the CHANGEDSINCE modifier (only
+// messages changed after it, MODSEQ added) turn CONDSTORE on; with it on,
+// every FETCH that shows changed flags carries MODSEQ. UID FETCH's VANISHED
+// modifier (QRESYNC, 3.2.6) first names the UIDs of the set expunged after
+// CHANGEDSINCE.
 //
 // A message another session expunged meanwhile is left out, and the FETCH
 // ends with NO (RFC 2180 4.1.2) once the others are sent.
 #include <algorithm>
 
 #include "imap/proto/fetch.h"
+#include "imap/proto/sequence_set.h"
 #include "imap/server/flags.h"
 #include "imap/server/message_size.h"
 #include "imap/server/message_text.h"
@@ -78,16 +84,13 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
     co_return;
   }
   FetchRequest req = std::get<FetchRequest>(std::move(parsed));
-  if (req.changedsince || req.vanished) {
-    bad(k, "CHANGEDSINCE and VANISHED need CONDSTORE/QRESYNC, which are not offered.");
+  if (req.vanished && (!k.uid || !req.changedsince || !qresync_)) {
+    bad(k, "VANISHED needs UID FETCH, CHANGEDSINCE and QRESYNC enabled.");
     co_return;
   }
-  bool structure = false, sets_seen = false, has_uid = false, has_flags = false;
+  bool structure = false, sets_seen = false, has_uid = false, has_flags = false, has_modseq = false;
   for (const auto& a : req.atts) {
-    if (a.kind == K::modseq) {
-      bad(k, "MODSEQ needs CONDSTORE, which is not offered.");
-      co_return;
-    }
+    has_modseq |= a.kind == K::modseq;
     structure |= needs_structure(a);
     sets_seen |= a.sets_seen();
     has_uid |= a.kind == K::uid;
@@ -102,6 +105,25 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
     uid_att.kind = K::uid;
     req.atts.insert(req.atts.begin(), uid_att);
   }
+  if (has_modseq || req.changedsince) enable_condstore();
+  if (req.changedsince && !has_modseq) {
+    FetchAtt modseq_att;
+    modseq_att.kind = K::modseq;
+    req.atts.push_back(modseq_att);
+    has_modseq = true;
+  }
+  if (req.changedsince) {
+    std::erase_if(*uids, [&](uint32_t uid) {
+      const store::MessageInfo* m = box_->find(uid);
+      return m && m->modseq <= req.changedsince_modseq;
+    });
+  }
+  if (req.vanished) {
+    // The UIDs of the set (as sent, "*" the largest in use) expunged since.
+    auto set = parse_sequence_set(k.c.args[k.first].text);
+    if (std::string gone = vanished_since(req.changedsince_modseq, set ? &*set : nullptr); !gone.empty())
+      untagged("VANISHED (EARLIER) " + gone);
+  }
   sets_seen = sets_seen && !read_only_;
   bool missing = false, unknown_cte = false;
   for (uint32_t uid : *uids) {
@@ -115,7 +137,7 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
     if (sets_seen && !(m->flags & store::kFlagSeen)) {
       if (box_->set_flags(uid, store::kFlagSeen, 0)) {
         m = box_->find(uid);
-        view_.set_flags(uid, m->flags, m->keywords);
+        view_.set_flags(uid, m->flags, m->keywords, m->modseq);
         flags_now = true;
       }
     }
@@ -187,7 +209,7 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
           else add(a.response_name() + " " + (ok ? literal(cut(got.bytes, a), true) : std::string("NIL")));
           break;
         }
-        case K::modseq: break;  // refused above
+        case K::modseq: add("MODSEQ (" + std::to_string(m->modseq) + ")"); break;
       }
       if (failed) break;
     }
@@ -196,6 +218,7 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
       continue;
     }
     if (flags_now && !has_flags) add("FLAGS " + flag_list(m->flags, m->keywords));
+    if (flags_now && condstore_ && !has_modseq) add("MODSEQ (" + std::to_string(m->modseq) + ")");
     out_ += "* " + std::to_string(*msn) + " FETCH (" + items + ")\r\n";
     if (out_.size() >= kFetchFlushBytes) co_await flush();
     if (closed_) co_return;

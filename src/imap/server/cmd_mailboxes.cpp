@@ -4,6 +4,7 @@
 // DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS (RFC 9051 6.3.11, RFC 8438
 // SIZE, RFC 7889 APPENDLIMIT). Names go through names.h (folder_of) before
 // the store sees them.
+#include <algorithm>
 #include <map>
 
 #include "base/log.h"
@@ -38,6 +39,10 @@ std::string status_items(store::Mailbox& box, const std::vector<std::string>& wa
       for (const auto& m : box.messages()) v += w == "UNSEEN" ? !(m.flags & bit) : (m.flags & bit) != 0;
     } else if (w == "SIZE") {
       for (const auto& m : box.messages()) v += message_vsize(box, m);
+    } else if (w == "HIGHESTMODSEQ") {
+      // RFC 7162 3.1.6; 0 for a store without persistent mod-sequences.
+      if (!box.modseqs_enabled() && box.enable_modseqs()) (void)box.refresh();
+      v = box.modseqs_enabled() ? box.modseq() : 0;
     } else if (w == "APPENDLIMIT") {
       if (append_limit == config::Config::kNoLimit) {
         if (!items.empty()) items += ' ';
@@ -289,6 +294,8 @@ asio::awaitable<void> Session::cmd_status(const Call& k) {
       co_return;
     }
   }
+  // RFC 7162 3.1: STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command.
+  if (std::find(wanted.begin(), wanted.end(), "HIGHESTMODSEQ") != wanted.end()) enable_condstore();
   auto folder = folder_arg(k, 0);
   if (!folder) co_return;
   auto opened = store_->open(*folder);

@@ -1,7 +1,10 @@
 // SEARCH and UID SEARCH (RFC 9051 6.4.4) over the view, evaluated by
 // search_eval.h; "* SEARCH" with sequence numbers or UIDs, or "* ESEARCH"
 // (RFC 4731) when RETURN (...) was given (MIN, MAX, COUNT, ALL; SAVE and
-// "$" are not offered: BAD). MODSEQ needs CONDSTORE: BAD.
+// "$" are not offered: BAD). The MODSEQ key (RFC 7162 3.1.5) turns
+// CONDSTORE on and adds the highest mod-sequence of the hits to the answer:
+// "(MODSEQ n)" after SEARCH's numbers, "MODSEQ n" in ESEARCH.
+#include <algorithm>
 #include <functional>
 
 #include "imap/proto/search.h"
@@ -29,12 +32,21 @@ bool Session::search_refused(const Call& k, const SearchError* e, const SearchRe
     return true;
   }
   if (uses(req->root, [](const SearchKey& x) {
-        return x.op == SearchKey::Op::modseq || ((x.op == SearchKey::Op::seqset || x.op == SearchKey::Op::uid) && x.set.saved);
+        return (x.op == SearchKey::Op::seqset || x.op == SearchKey::Op::uid) && x.set.saved;
       }) || req->ret_save) {
-    bad(k, "MODSEQ, SAVE and $ are not offered.");
+    bad(k, "SAVE and $ are not offered.");
     return true;
   }
+  if (uses(req->root, [](const SearchKey& x) { return x.op == SearchKey::Op::modseq; })) enable_condstore();
   return false;
+}
+
+uint64_t Session::hits_modseq(const SearchKey& root, const std::vector<uint32_t>& msns) {
+  if (!uses(root, [](const SearchKey& x) { return x.op == SearchKey::Op::modseq; })) return 0;
+  uint64_t top = 0;
+  for (uint32_t msn : msns)
+    if (const store::MessageInfo* m = box_->find(view_.at_msn(msn).uid)) top = std::max(top, m->modseq);
+  return top;
 }
 
 std::string Session::esearch_line(const Call& k, const SearchRequest& req, const std::vector<uint32_t>& hits) {
@@ -53,13 +65,16 @@ asio::awaitable<void> Session::cmd_search(const Call& k) {
   if (search_refused(k, std::get_if<SearchError>(&parsed), std::get_if<SearchRequest>(&parsed))) co_return;
   const auto& req = std::get<SearchRequest>(parsed);
   std::vector<uint32_t> hits;  // numbers to answer: UIDs or sequence numbers
-  for (uint32_t msn : search_msns(req.root)) hits.push_back(k.uid ? view_.at_msn(msn).uid : msn);
+  const std::vector<uint32_t> msns = search_msns(req.root);
+  for (uint32_t msn : msns) hits.push_back(k.uid ? view_.at_msn(msn).uid : msn);
+  const uint64_t modseq = hits_modseq(req.root, msns);
   if (!req.esearch) {
     std::string line = "SEARCH";
     for (uint32_t n : hits) line += " " + std::to_string(n);
+    if (modseq) line += " (MODSEQ " + std::to_string(modseq) + ")";
     untagged(line);
   } else {
-    untagged(esearch_line(k, req, hits));
+    untagged(esearch_line(k, req, hits) + (modseq ? " MODSEQ " + std::to_string(modseq) : ""));
   }
   ok(k, "Search completed.", k.uid);
 }
@@ -78,6 +93,7 @@ std::vector<uint32_t> Session::search_msns(const SearchKey& root) {
     s.max_uid = max_uid;
     s.flags = m->flags;
     s.keywords = &m->keywords;
+    s.modseq = m->modseq;
     s.internal_date_s = m->internal_date_s;
     s.size = [this, m] { return rfc822_size(*m); };
     s.bytes = [this, uid = e.uid] { return message_bytes(uid); };

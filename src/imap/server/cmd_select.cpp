@@ -6,6 +6,8 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "imap/proto/select_params.h"
+#include "imap/proto/sequence_set.h"
 #include "imap/server/flags.h"
 #include "imap/server/session.h"
 
@@ -16,7 +18,15 @@ void Session::sync(bool allow_expunge) {
   if (auto r = box_->refresh(); !r)
     log::warn("imap: {}: user={}: refresh of {}: {}", client_name_, user_, box_->name(), r.error().detail);
   announce_keywords();
-  view_.sync(*box_, allow_expunge, out_);
+  view_.sync(*box_, allow_expunge, out_, view_mode());
+}
+
+void Session::enable_condstore(bool announce) {
+  if (condstore_) return;
+  condstore_ = true;
+  if (!box_ || !box_->enable_modseqs()) return;
+  sync(false);
+  if (announce) untagged("OK [HIGHESTMODSEQ " + std::to_string(box_->modseq()) + "] Highest.");
 }
 
 void Session::announce_keywords() {
@@ -75,10 +85,22 @@ asio::awaitable<void> Session::cmd_select(const Call& k) { co_await select(k, fa
 asio::awaitable<void> Session::cmd_examine(const Call& k) { co_await select(k, true); }
 
 asio::awaitable<void> Session::select(const Call& k, bool read_only) {
-  if (k.c.args.size() != 1) {
+  if (k.c.args.empty()) {
     bad(k, "SELECT takes a mailbox name.");
     co_return;
   }
+  auto parsed = parse_select_params(k.c.args, 1);
+  if (auto* e = std::get_if<std::string>(&parsed)) {
+    bad(k, *e);
+    co_return;
+  }
+  const auto& params = std::get<SelectParams>(parsed);
+  if (params.qresync && !qresync_) {
+    bad(k, "QRESYNC must be enabled first (ENABLE QRESYNC).");
+    co_return;
+  }
+  // RFC 7162 3.2.11: the client learns where the old mailbox's responses end.
+  if (box_ && qresync_) untagged("OK [CLOSED] Previous mailbox closed.");
   deselect();  // a failed SELECT leaves no mailbox selected (RFC 9051 6.3.2)
   auto folder = folder_arg(k, 0);
   if (!folder) co_return;
@@ -89,6 +111,16 @@ asio::awaitable<void> Session::select(const Call& k, bool read_only) {
     co_return;
   }
   box_ = std::move(*opened);
+  if (params.condstore) condstore_ = true;  // RFC 7162 3.1.8: a CONDSTORE enabling command
+  bool modseqs = false;
+  if (condstore_ && box_->enable_modseqs()) {
+    if (auto r = box_->refresh(); !r) {
+      store_error(k, r.error(), "SELECT");
+      box_.reset();
+      co_return;
+    }
+    modseqs = true;
+  }
   read_only_ = read_only;
   view_.reset(*box_);
   state_ = State::selected;
@@ -105,7 +137,53 @@ asio::awaitable<void> Session::select(const Call& k, bool read_only) {
   out_ += permanent_flags_response(keywords, read_only);
   untagged("OK [UIDVALIDITY " + std::to_string(box_->uidvalidity()) + "] UIDs valid.");
   untagged("OK [UIDNEXT " + std::to_string(box_->uidnext()) + "] Predicted next UID.");
+  if (modseqs) untagged("OK [HIGHESTMODSEQ " + std::to_string(box_->modseq()) + "] Highest.");
+  else if (condstore_) untagged("OK [NOMODSEQ] No permanent mod-sequences.");
+  if (params.qresync && modseqs && params.qresync->uidvalidity == box_->uidvalidity())
+    resync(params.qresync->modseq, params.qresync->known_uids);
   out_ += k.c.tag + (read_only ? " OK [READ-ONLY] Examine completed.\r\n" : " OK [READ-WRITE] Select completed.\r\n");
+}
+
+std::string Session::vanished_since(uint64_t since, const SequenceSet* known) {
+  const uint32_t top = box_->uidnext() > 0 ? box_->uidnext() - 1 : 0;
+  if (auto gone = box_->expunged_since(since)) {
+    std::vector<uint32_t> vanished;
+    for (uint32_t uid : *gone)
+      if ((!known || known->contains(uid, top)) && !box_->find(uid)) vanished.push_back(uid);
+    return format_sequence_set(vanished);
+  }
+  // Expunges that old are forgotten: every UID not here is named, as
+  // ranges (RFC 7162 3.2.5.1 lets the server name more than vanished).
+  std::string ranges;
+  auto put = [&](uint32_t lo, uint32_t hi) {
+    ranges += (ranges.empty() ? "" : ",") + std::to_string(lo) + (lo == hi ? "" : ":" + std::to_string(hi));
+  };
+  auto add = [&](uint32_t lo, uint32_t hi) {
+    if (!known) return put(lo, hi);
+    for (auto [a, b] : known->resolve(top))
+      if (std::max(a, lo) <= std::min(b, hi)) put(std::max(a, lo), std::min(b, hi));
+  };
+  uint32_t from = 1;
+  for (const auto& m : box_->messages()) {
+    if (m.uid > from) add(from, m.uid - 1);
+    from = m.uid + 1;
+  }
+  if (from <= top) add(from, top);
+  return ranges;
+}
+
+void Session::resync(uint64_t since, const std::optional<SequenceSet>& known) {
+  const uint32_t top = box_->uidnext() > 0 ? box_->uidnext() - 1 : 0;
+  auto wanted = [&](uint32_t uid) { return !known || known->contains(uid, top); };
+  if (std::string gone = vanished_since(since, known ? &*known : nullptr); !gone.empty())
+    untagged("VANISHED (EARLIER) " + gone);
+  for (const auto& e : view_.entries()) {
+    if (!wanted(e.uid)) continue;
+    const store::MessageInfo* m = box_->find(e.uid);
+    if (!m || m->modseq <= since) continue;
+    untagged(std::to_string(*view_.msn_of(e.uid)) + " FETCH (UID " + std::to_string(e.uid) + " FLAGS " +
+             flag_list(m->flags, m->keywords) + " MODSEQ (" + std::to_string(m->modseq) + "))");
+  }
 }
 
 Status Session::expunge_deleted(const std::optional<SequenceSet>& uids) {
@@ -140,7 +218,13 @@ asio::awaitable<void> Session::cmd_expunge(const Call& k) {
     store_error(k, s.error(), "EXPUNGE");
     co_return;
   }
-  ok(k, "Expunge completed.");
+  // RFC 7162 3.2.10: with VANISHED, the OK says the mod-sequence reached.
+  if (qresync_) {
+    sync(true);
+    out_ += k.c.tag + " OK [HIGHESTMODSEQ " + std::to_string(box_->modseq()) + "] Expunge completed.\r\n";
+  } else {
+    ok(k, "Expunge completed.");
+  }
 }
 
 asio::awaitable<void> Session::cmd_close(const Call& k) {

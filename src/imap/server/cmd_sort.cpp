@@ -63,14 +63,19 @@ asio::awaitable<void> Session::cmd_sort(const Call& k) {
     }
     return a.msn < b.msn;
   });
-  std::vector<uint32_t> order;
-  for (const Row& r : rows) order.push_back(k.uid ? r.uid : r.msn);
+  std::vector<uint32_t> order, msns;
+  for (const Row& r : rows) {
+    order.push_back(k.uid ? r.uid : r.msn);
+    msns.push_back(r.msn);
+  }
+  const uint64_t modseq = hits_modseq(req->search.root, msns);
   if (!req->search.esearch) {
     std::string line = "SORT";
     for (uint32_t n : order) line += " " + std::to_string(n);
+    if (modseq) line += " (MODSEQ " + std::to_string(modseq) + ")";
     untagged(line);
   } else {
-    untagged(esearch_line(k, req->search, order));
+    untagged(esearch_line(k, req->search, order) + (modseq ? " MODSEQ " + std::to_string(modseq) : ""));
   }
   ok(k, "Sort completed.", k.uid);
 }

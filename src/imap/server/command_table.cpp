@@ -1,9 +1,10 @@
 // The IMAP command table (which handler, in which states, whether "UID x"
 // exists) and the commands of any state: CAPABILITY, NOOP, LOGOUT, ID
-// (RFC 2971), ENABLE (RFC 5161: accepted, nothing enabled yet), and
+// (RFC 2971), ENABLE (RFC 5161: CONDSTORE and QRESYNC, RFC 7162), and
 // NAMESPACE (RFC 2342).
 #include <array>
 
+#include "imap/proto/chars.h"
 #include "imap/proto/response.h"
 #include "imap/server/session.h"
 
@@ -108,8 +109,20 @@ asio::awaitable<void> Session::cmd_enable(const Call& k) {
     bad(k, "ENABLE needs capabilities.");
     co_return;
   }
-  // Nothing tern offers needs enabling yet (no UTF8=ACCEPT, CONDSTORE, QRESYNC).
-  untagged("ENABLED");
+  // ENABLED lists what this command turned on; unknown names are ignored.
+  std::string enabled;
+  for (const auto& a : k.c.args) {
+    if (a.kind != Value::Kind::atom) continue;
+    if (iequals(a.text, "CONDSTORE") && !condstore_) {
+      enable_condstore();
+      enabled += " CONDSTORE";
+    } else if (iequals(a.text, "QRESYNC") && !qresync_) {
+      qresync_ = true;
+      enable_condstore();
+      enabled += " QRESYNC";
+    }
+  }
+  untagged("ENABLED" + enabled);
   ok(k, "ENABLE completed.");
 }
 

@@ -97,7 +97,7 @@ bool search_matches(const SearchKey& key, SearchSubject& m) {
     }
     case Op::larger: return m.size() > key.number;
     case Op::smaller: return m.size() < key.number;
-    case Op::modseq: return false;
+    case Op::modseq: return m.modseq >= key.number;
   }
   return false;
 }

@@ -24,6 +24,7 @@ struct SearchSubject {
   uint32_t uid = 0, max_uid = 0;
   store::MessageFlags flags = 0;
   const std::vector<std::string>* keywords = nullptr;
+  uint64_t modseq = 0;  // the message's (one for all flags: RFC 7162 3.1.5 allows it)
   int64_t internal_date_s = 0;
   std::function<uint64_t()> size;              // RFC822.SIZE
   std::function<const std::string*()> bytes;   // CRLF message, nullptr if unreadable

@@ -157,7 +157,7 @@ std::string Session::capabilities() const {
   std::string caps =
       "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE NAMESPACE "
       "LIST-EXTENDED LIST-STATUS ESEARCH STATUS=SIZE BINARY MULTIAPPEND SORT SORT=DISPLAY ESORT "
-      "THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
+      "THREAD=ORDEREDSUBJECT THREAD=REFERENCES CONDSTORE QRESYNC";
   // RFC 7889: the largest APPEND, the same for every mailbox.
   // Without a limit, APPENDLIMIT has no value and STATUS says NIL (RFC 7889).
   caps += set_.max_append_bytes == config::Config::kNoLimit ? std::string(" APPENDLIMIT")

@@ -171,11 +171,21 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_expunge(const Call& k);
   asio::awaitable<void> cmd_check(const Call& k);
   asio::awaitable<void> select(const Call& k, bool read_only);
+  // SELECT's QRESYNC (RFC 7162 3.2.5): VANISHED (EARLIER) and FETCH of what
+  // changed after `since` among the known UIDs.
+  void resync(uint64_t since, const std::optional<SequenceSet>& known);
+  // The UIDs (of known, if given) expunged after `since`, as a UID set ("" if none).
+  std::string vanished_since(uint64_t since, const SequenceSet* known);
   // Expunges the \Deleted messages of the view (among uids, if given).
   Status expunge_deleted(const std::optional<SequenceSet>& uids);
   void deselect();
   // refresh() and sync of the view (untagged responses into out_).
   void sync(bool allow_expunge);
+  // CONDSTORE (RFC 7162 3.1): turned on by ENABLE or the first command that
+  // uses it; a selected mailbox then reads its mod-sequences, and the client
+  // is told HIGHESTMODSEQ (announce) unless SELECT tells it anyway.
+  void enable_condstore(bool announce = true);
+  SelectedView::Mode view_mode() const { return {condstore_, qresync_}; }
   // A keyword the client was not told of in FLAGS (another session, or
   // this STORE, made it) must be announced before any FETCH shows it (RFC
   // 9051 7.3.5): untagged FLAGS and PERMANENTFLAGS again.
@@ -200,8 +210,11 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_store(const Call& k);
   // cmd_search.cpp
   asio::awaitable<void> cmd_search(const Call& k);
-  // A parse error or what tern does not offer (MODSEQ, SAVE, $) answered: true.
+  // A parse error or what tern does not offer (SAVE, $) answered: true; a
+  // MODSEQ key turns CONDSTORE on.
   bool search_refused(const Call& k, const SearchError* e, const SearchRequest* req);
+  // With a MODSEQ key in root: the highest mod-sequence of those messages; else 0.
+  uint64_t hits_modseq(const SearchKey& root, const std::vector<uint32_t>& msns);
   // The sequence numbers of the messages that match, ascending.
   std::vector<uint32_t> search_msns(const SearchKey& root);
   // "ESEARCH (TAG ...) [UID] MIN .. MAX .. COUNT .. ALL .." of hits in their order.
@@ -238,6 +251,8 @@ class Session : public std::enable_shared_from_this<Session> {
   State state_ = State::not_authenticated;
   bool tls_active_ = false;
   bool compressed_ = false;  // COMPRESS DEFLATE is on (RFC 4978)
+  bool condstore_ = false;   // RFC 7162 CONDSTORE enabled (ENABLE, or a command using it)
+  bool qresync_ = false;     // ENABLE QRESYNC (implies CONDSTORE)
   bool hang_up_ = false;
   bool closed_ = false;
   bool interrupted_ = false;

@@ -21,7 +21,7 @@ using testing::tagged;
 const std::string kCaps =
     "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE NAMESPACE LIST-EXTENDED "
     "LIST-STATUS ESEARCH STATUS=SIZE BINARY MULTIAPPEND SORT SORT=DISPLAY ESORT "
-    "THREAD=ORDEREDSUBJECT THREAD=REFERENCES APPENDLIMIT=100000";  // the harness: message_size_limit 100000
+    "THREAD=ORDEREDSUBJECT THREAD=REFERENCES CONDSTORE QRESYNC APPENDLIMIT=100000";  // the harness: message_size_limit 100000
 
 TEST(ImapSession, GreetingCapabilityLogout) {
   FakeHost h;
@@ -178,7 +178,7 @@ TEST(ImapSession, SaslResponseTooLongAndEnable) {
                                    "c ENABLE", "d ID (\"name\" \"client\")", "e ID foo"}));
   EXPECT_EQ(tagged(t.written, "a"), "a BAD Authentication response too long.");
   EXPECT_TRUE(tagged(t.written, "l").starts_with("l OK")) << t.written;
-  EXPECT_NE(t.written.find("* ENABLED\r\nb OK ENABLE completed.\r\n"), std::string::npos);
+  EXPECT_NE(t.written.find("* ENABLED CONDSTORE\r\nb OK ENABLE completed.\r\n"), std::string::npos);
   EXPECT_EQ(tagged(t.written, "c"), "c BAD ENABLE needs capabilities.");
   EXPECT_EQ(tagged(t.written, "d"), "d OK ID completed.");
   EXPECT_EQ(tagged(t.written, "e"), "e BAD ID takes a list or NIL.");

@@ -102,7 +102,7 @@ TEST(ImapSelected, FetchNeedsStructureOrIsBad) {
   const std::string& w = t.written;
   for (std::string tag : {"a", "b", "c"})
     EXPECT_EQ(tagged(w, tag), tag + " NO [CANNOT] ENVELOPE, BODYSTRUCTURE, MIME parts and BINARY are not available yet.");
-  EXPECT_EQ(w.find("* 1 FETCH (FLAGS"), std::string::npos);  // nothing of b was sent
+  EXPECT_EQ(w.find("* 1 FETCH (FLAGS"), w.find("* 1 FETCH (FLAGS () MODSEQ"));  // nothing of b was sent
   EXPECT_EQ(tagged(w, "d"), "d BAD Invalid sequence set.");
   EXPECT_EQ(tagged(w, "e"), "e BAD Invalid message sequence number.");
   EXPECT_TRUE(tagged(w, "f").starts_with("f BAD"));
@@ -111,7 +111,11 @@ TEST(ImapSelected, FetchNeedsStructureOrIsBad) {
   EXPECT_EQ(tagged(w, "i"), "i OK Fetch completed.");
   EXPECT_NE(w.find("* 2 FETCH (UID 2 FLAGS ())\r\nj OK"), std::string::npos);  // "9:*" is "2:9"
   EXPECT_TRUE(tagged(w, "k").starts_with("k BAD")) << w;
-  EXPECT_TRUE(tagged(w, "m").starts_with("m BAD")) << w;
+  // CHANGEDSINCE turns CONDSTORE on: the message's MODSEQ comes with it.
+  EXPECT_EQ(tagged(w, "m"), "m OK Fetch completed.") << w;
+  EXPECT_NE(w.find("* OK [HIGHESTMODSEQ "), std::string::npos) << w;
+  EXPECT_NE(w.find("* 1 FETCH (FLAGS () MODSEQ ("), std::string::npos) << w;
+  EXPECT_EQ(w.find("* 2 FETCH (UID 2 FLAGS () MODSEQ"), std::string::npos) << w;  // a first modseq is no change
 }
 
 // The MIME seam: with a parser wired, ENVELOPE, BODY, BODYSTRUCTURE,
