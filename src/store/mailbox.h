@@ -56,6 +56,7 @@ struct MessageInfo {
   int64_t internal_date_s = 0;   // the file's mtime, seconds since the epoch
   std::string path;              // the file now (changes when flags change)
   uint64_t modseq = 0;           // its last change (RFC 7162), once enable_modseqs(); else 0
+  uint64_t first_modseq = 0;     // the one it was first given (QRESYNC: new to a client at an older one)
 };
 
 struct RefreshChanges {

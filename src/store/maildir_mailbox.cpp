@@ -565,7 +565,9 @@ Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags a
                                       RENAME_NOREPLACE) == 0) {
       if (target != name && modseqs_) {
         m->modseq = modseqs_->next();
-        modseqs_->record_live(uid, m->modseq, flag_sig(target));
+        if (recorded) m->first_modseq = recorded->added;
+        if (m->first_modseq == 0) m->first_modseq = m->modseq;
+        modseqs_->record_live(uid, m->modseq, flag_sig(target), m->first_modseq);
         if (Status st = modseqs_->commit(dir_fd_.get()); !st)
           log::warn("{}: cannot record the mod-sequence of UID {}: {}", dir_, uid, st.error().detail);
         modseq_ = modseqs_->table().highest;
@@ -659,9 +661,11 @@ Status MaildirMailbox::record_modseqs(RefreshChanges& changes) {
     uint64_t now;
     if (it != t.live.end() && it->second.sig == sig) {
       now = it->second.modseq;
+      info.first_modseq = it->second.added;
     } else {
       now = next();
-      modseqs_->record_live(info.uid, now, sig);
+      info.first_modseq = it != t.live.end() ? it->second.added : now;
+      modseqs_->record_live(info.uid, now, sig, info.first_modseq);
     }
     if (info.modseq != 0 && info.modseq != now &&
         !std::binary_search(changes.flags_changed.begin(), changes.flags_changed.begin() + reported, info.uid))

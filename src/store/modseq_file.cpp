@@ -161,8 +161,8 @@ uint64_t ModseqFile::next() {
   return table_.highest;
 }
 
-void ModseqFile::record_live(uint32_t uid, uint64_t modseq, std::string_view sig) {
-  pending_ += format_modseq_live(uid, modseq, sig);
+void ModseqFile::record_live(uint32_t uid, uint64_t modseq, std::string_view sig, uint64_t added) {
+  pending_ += format_modseq_live(uid, modseq, sig, added);
 }
 
 void ModseqFile::record_expunged(uint32_t uid, uint64_t modseq) { pending_ += format_modseq_expunged(uid, modseq); }

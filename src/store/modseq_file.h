@@ -55,7 +55,7 @@ class ModseqFile {
   // Under the lock: a new mod-sequence above every one in the file.
   uint64_t next();
   // Under the lock: buffered, then written by commit().
-  void record_live(uint32_t uid, uint64_t modseq, std::string_view sig);
+  void record_live(uint32_t uid, uint64_t modseq, std::string_view sig, uint64_t added);
   void record_expunged(uint32_t uid, uint64_t modseq);
   // Writes the buffered records (and compacts when due). Still locked.
   Status commit(int dir_fd);

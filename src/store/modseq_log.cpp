@@ -71,8 +71,10 @@ Result<ModseqParse> apply_modseq_lines(ModseqTable& t, std::string_view bytes, b
           !number(f[1], modseq) || modseq == 0 || modseq > kMaxModseq)
         return bad("malformed record");
       if (kind == '+') {
-        if (f.size() != 3 || (!sig_ok(f[2]) && f[2] != "-")) return bad("malformed record");
-        t.live[uid] = {modseq, f[2] == "-" ? std::string() : std::string(f[2])};
+        uint64_t added = 0;
+        if (f.size() != 4 || (!sig_ok(f[2]) && f[2] != "-") || !number(f[3], added) || added == 0 || added > modseq)
+          return bad("malformed record");
+        t.live[uid] = {modseq, added, f[2] == "-" ? std::string() : std::string(f[2])};
         t.expunged.erase(uid);
       } else {
         if (f.size() != 2) return bad("malformed record");
@@ -92,8 +94,8 @@ std::string format_modseq_header(uint32_t uidvalidity, uint64_t floor) {
   return fmt::format("tern-modseq 1 V{} E{}\n", uidvalidity, floor);
 }
 
-std::string format_modseq_live(uint32_t uid, uint64_t modseq, std::string_view sig) {
-  return fmt::format("+{} {} {}\n", uid, modseq, sig.empty() ? std::string_view("-") : sig);
+std::string format_modseq_live(uint32_t uid, uint64_t modseq, std::string_view sig, uint64_t added) {
+  return fmt::format("+{} {} {} {}\n", uid, modseq, sig.empty() ? std::string_view("-") : sig, added);
 }
 
 std::string format_modseq_expunged(uint32_t uid, uint64_t modseq) { return fmt::format("-{} {}\n", uid, modseq); }
@@ -114,7 +116,10 @@ std::string format_modseq_table(ModseqTable& t, size_t keep_expunged) {
   std::sort(uids.begin(), uids.end());
   std::string out = format_modseq_header(t.uidvalidity, t.floor);
   out.reserve(out.size() + uids.size() * 24 + t.expunged.size() * 16);
-  for (uint32_t uid : uids) out += format_modseq_live(uid, t.live[uid].modseq, t.live[uid].sig);
+  for (uint32_t uid : uids) {
+    const ModseqEntry& e = t.live[uid];
+    out += format_modseq_live(uid, e.modseq, e.sig, e.added);
+  }
   for (const auto& [uid, m] : t.expunged) out += format_modseq_expunged(uid, m);
   t.lines = uids.size() + t.expunged.size();
   return out;

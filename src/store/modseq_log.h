@@ -6,7 +6,8 @@
 //
 // Format (one line each, appended; the last line for a UID wins):
 //   tern-modseq 1 V<uidvalidity> E<floor>     header
-//   +<uid> <modseq> <sig>                     the message, flags as <sig>
+//   +<uid> <modseq> <sig> <added>             the message, flags as <sig>,
+//                                             first recorded at <added>
 //   -<uid> <modseq>                           the message was expunged
 // <sig> is the Maildir info letters (flags, then keyword letters), "-" for
 // none: a message whose file now shows other letters than its last record
@@ -39,7 +40,8 @@ constexpr size_t kMaxModseqLine = 128;
 
 struct ModseqEntry {
   uint64_t modseq = 0;
-  std::string sig;  // info letters as in the file name ("" for none)
+  uint64_t added = 0;  // the mod-sequence it was first recorded with (QRESYNC: did a client know it?)
+  std::string sig;     // info letters as in the file name ("" for none)
 };
 
 struct ModseqTable {
@@ -62,7 +64,7 @@ struct ModseqParse {
 Result<ModseqParse> apply_modseq_lines(ModseqTable& table, std::string_view bytes, bool header_read);
 
 std::string format_modseq_header(uint32_t uidvalidity, uint64_t floor);
-std::string format_modseq_live(uint32_t uid, uint64_t modseq, std::string_view sig);
+std::string format_modseq_live(uint32_t uid, uint64_t modseq, std::string_view sig, uint64_t added);
 std::string format_modseq_expunged(uint32_t uid, uint64_t modseq);
 // The whole table as a compact file: the live records, and the last
 // keep_expunged expunges by mod-sequence (the others raise the floor).

@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!r || !r->header_read) return 0;
   if (r->used > in.size()) __builtin_trap();
   for (const auto& [uid, e] : t.live)
-    if (uid == 0 || e.modseq == 0 || e.modseq > t.highest || (e.modseq >> 63) != 0) __builtin_trap();
+    if (uid == 0 || e.modseq == 0 || e.modseq > t.highest || (e.modseq >> 63) != 0 || e.added == 0 || e.added > e.modseq)
+      __builtin_trap();
   for (const auto& [uid, m] : t.expunged)
     if (t.live.count(uid) || m <= t.floor || m > t.highest) __builtin_trap();
   auto live = t.live;
@@ -25,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!r2 || r2->used != compact.size() || again.live.size() != live.size() || again.expunged.size() > 3)
     __builtin_trap();
   for (const auto& [uid, e] : live)
-    if (again.live[uid].modseq != e.modseq || again.live[uid].sig != e.sig) __builtin_trap();
+    if (again.live[uid].modseq != e.modseq || again.live[uid].sig != e.sig || again.live[uid].added != e.added)
+      __builtin_trap();
   return 0;
 }

@@ -15,7 +15,7 @@ using test_util::TempDir;
 
 TEST(ModseqLog, LastRecordWinsAndTornLineWaits) {
   ModseqTable t;
-  std::string bytes = "tern-modseq 1 V77 E10\n+1 20 S\n+2 21 -\n-2 22\n+1 30 FSab\n+3 4";
+  std::string bytes = "tern-modseq 1 V77 E10\n+1 20 S 20\n+2 21 - 21\n-2 22\n+1 30 FSab 20\n+3 4";
   auto r = apply_modseq_lines(t, bytes, false);
   ASSERT_TRUE(r) << r.error().detail;
   EXPECT_TRUE(r->header_read);
@@ -28,17 +28,17 @@ TEST(ModseqLog, LastRecordWinsAndTornLineWaits) {
   ASSERT_EQ(t.expunged.size(), 1u);
   EXPECT_EQ(t.expunged[2], 22u);
   // The rest of the torn line arrives.
-  auto more = apply_modseq_lines(t, "+3 40 T\n", true);
+  auto more = apply_modseq_lines(t, "+3 40 T 40\n", true);
   ASSERT_TRUE(more);
   EXPECT_EQ(t.live[3].modseq, 40u);
   EXPECT_EQ(t.highest, 40u);
 }
 
 TEST(ModseqLog, DefectsRefuseTheFile) {
-  for (std::string bad : std::vector<std::string>{"tern-modseq 2 V1 E0\n", "tern-modseq 1 V1\n", "garbage\n", "tern-modseq 1 V1 E0\n+0 5 S\n",
-                          "tern-modseq 1 V1 E0\n+1 0 S\n", "tern-modseq 1 V1 E0\n+1 5 S/x\n",
-                          "tern-modseq 1 V1 E0\n+1 05 S\n", "tern-modseq 1 V1 E0\n-1 5 S\n",
-                          "tern-modseq 1 V1 E0\n+1 9223372036854775808 S\n", "tern-modseq 1 V1 E0\n+1  5 S\n",
+  for (std::string bad : std::vector<std::string>{"tern-modseq 2 V1 E0\n", "tern-modseq 1 V1\n", "garbage\n", "tern-modseq 1 V1 E0\n+0 5 S 5\n",
+                          "tern-modseq 1 V1 E0\n+1 0 S 1\n", "tern-modseq 1 V1 E0\n+1 5 S\n", "tern-modseq 1 V1 E0\n+1 5 S 6\n", "tern-modseq 1 V1 E0\n+1 5 S/x 5\n",
+                          "tern-modseq 1 V1 E0\n+1 05 S 5\n", "tern-modseq 1 V1 E0\n-1 5 S\n",
+                          "tern-modseq 1 V1 E0\n+1 9223372036854775808 S 1\n", "tern-modseq 1 V1 E0\n+1  5 S 5\n",
                           "tern-modseq 1 V1 E0\n" + std::string(200, '+')}) {
     ModseqTable t;
     EXPECT_FALSE(apply_modseq_lines(t, bad, false)) << bad;
@@ -48,7 +48,7 @@ TEST(ModseqLog, DefectsRefuseTheFile) {
 TEST(ModseqLog, CompactionKeepsLiveAndRecentExpunges) {
   ModseqTable t;
   std::string bytes = "tern-modseq 1 V5 E0\n";
-  for (uint32_t uid = 1; uid <= 10; ++uid) bytes += format_modseq_live(uid, uid, "S");
+  for (uint32_t uid = 1; uid <= 10; ++uid) bytes += format_modseq_live(uid, uid, "S", uid);
   for (uint32_t uid = 1; uid <= 6; ++uid) bytes += format_modseq_expunged(uid, 100 + uid);
   ASSERT_TRUE(apply_modseq_lines(t, bytes, false));
   std::string compact = format_modseq_table(t, 2);
@@ -68,7 +68,7 @@ TEST(ModseqFile, AppendsAreSeenByAnotherReaderAndCompactionIsFollowed) {
   ASSERT_TRUE(a.lock(fd.get()));
   ASSERT_TRUE(a.adopt(fd.get(), 42));
   const uint64_t first = a.next();
-  a.record_live(1, first, "S");
+  a.record_live(1, first, "S", first);
   ASSERT_TRUE(a.commit(fd.get()));
   a.unlock();
   ASSERT_TRUE(b.lock(fd.get()));
@@ -81,7 +81,7 @@ TEST(ModseqFile, AppendsAreSeenByAnotherReaderAndCompactionIsFollowed) {
   for (int i = 0; i < 1100; ++i) {
     ASSERT_TRUE(b.lock(fd.get()));
     ASSERT_TRUE(b.adopt(fd.get(), 42));
-    b.record_live(1, b.next(), i % 2 ? "S" : "FS");
+    b.record_live(1, b.next(), i % 2 ? "S" : "FS", first);
     ASSERT_TRUE(b.commit(fd.get()));
     b.unlock();
   }
@@ -100,7 +100,7 @@ TEST(ModseqFile, DamageOrAnotherUidvalidityStartsAfreshAboveEverything) {
   ASSERT_TRUE(a.lock(fd.get()));
   ASSERT_TRUE(a.adopt(fd.get(), 1));
   uint64_t m = a.next();
-  a.record_live(7, m, "S");
+  a.record_live(7, m, "S", m);
   ASSERT_TRUE(a.commit(fd.get()));
   a.unlock();
   // The index was rebuilt: a new UIDVALIDITY forgets the old records.

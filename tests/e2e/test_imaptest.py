@@ -111,3 +111,13 @@ def test_default_mix_with_logins_gives_consistent_answers(imaptest_binary, tern_
     errors, out, totals = run_imaptest(imaptest_binary, tern_for_imaptest, workdir)
     assert not errors, "\n".join(errors[:20])
     did_real_work(totals, out)
+
+
+def test_qresync_sessions_give_consistent_answers(imaptest_binary, tern_for_imaptest, workdir):
+    """imaptest's qresync mode: each login ENABLEs QRESYNC and SELECTs with
+    the UIDVALIDITY and HIGHESTMODSEQ it kept from its last session, then
+    checks the VANISHED (EARLIER) and FETCH it gets back, and every MODSEQ
+    after (none may go backwards; an owned message's may not move)."""
+    errors, out, totals = run_imaptest(imaptest_binary, tern_for_imaptest, workdir, ["qresync"])
+    assert not errors, "\n".join(errors[:20])
+    did_real_work(totals, out)

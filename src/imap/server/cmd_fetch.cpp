@@ -100,7 +100,8 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
     no(k, "[CANNOT] ENVELOPE, BODYSTRUCTURE, MIME parts and BINARY are not available yet.");
     co_return;
   }
-  if (k.uid && !has_uid) {
+  // RFC 7162 3.2.4: with QRESYNC on, every FETCH response names the UID.
+  if ((k.uid || qresync_) && !has_uid) {
     FetchAtt uid_att;
     uid_att.kind = K::uid;
     req.atts.insert(req.atts.begin(), uid_att);

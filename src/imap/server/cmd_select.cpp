@@ -179,8 +179,11 @@ void Session::resync(uint64_t since, const std::optional<SequenceSet>& known) {
     untagged("VANISHED (EARLIER) " + gone);
   for (const auto& e : view_.entries()) {
     if (!wanted(e.uid)) continue;
+    // Changed since, and known to the client then: a message first seen
+    // later is new to it, announced by EXISTS (as in RFC 7162's example,
+    // where the known UIDs leave the new ones out).
     const store::MessageInfo* m = box_->find(e.uid);
-    if (!m || m->modseq <= since) continue;
+    if (!m || m->modseq <= since || m->first_modseq > since) continue;
     untagged(std::to_string(*view_.msn_of(e.uid)) + " FETCH (UID " + std::to_string(e.uid) + " FLAGS " +
              flag_list(m->flags, m->keywords) + " MODSEQ (" + std::to_string(m->modseq) + "))");
   }

@@ -78,7 +78,7 @@ asio::awaitable<void> Session::cmd_store(const Call& k) {
     announce_keywords();  // a keyword this STORE created
     view_.set_flags(uid, m->flags, m->keywords, m->modseq);
     const bool changed = m->modseq != before || m->flags != flags_before || m->keywords != keywords_before;
-    std::string items = k.uid ? "UID " + std::to_string(uid) : "";
+    std::string items = k.uid || qresync_ ? "UID " + std::to_string(uid) : "";  // RFC 7162 3.2.4
     auto add_item = [&](const std::string& item) { items += (items.empty() ? "" : " ") + item; };
     if (!req.silent) add_item("FLAGS " + flag_list(m->flags, m->keywords));
     if (condstore_ && (changed || !req.silent)) add_item("MODSEQ (" + std::to_string(m->modseq) + ")");
