@@ -16,7 +16,10 @@ constexpr size_t kFlushBytes = 64 * 1024;
 ReaderLimits reader_limits(const Settings& s) {
   ReaderLimits l;
   l.max_literal_bytes = s.max_append_bytes;
-  l.literal_plus = true;  // LITERAL+ is advertised
+  // LITERAL+ and LITERAL- are both advertised (RFC 7888): a client that
+  // knows only LITERAL- keeps to 4096 bytes, LITERAL+ lets any size through.
+  l.literal_plus = true;
+  l.literal_minus = true;
   return l;
 }
 }  // namespace
@@ -155,7 +158,7 @@ asio::awaitable<bool> Session::fill(const char* during) {
 
 std::string Session::capabilities() const {
   std::string caps =
-      "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE NAMESPACE "
+      "IMAP4rev1 SASL-IR LITERAL+ LITERAL- ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE NAMESPACE "
       "LIST-EXTENDED LIST-STATUS ESEARCH STATUS=SIZE BINARY MULTIAPPEND SORT SORT=DISPLAY ESORT "
       "THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
   // RFC 7889: the largest APPEND, the same for every mailbox.
