@@ -1,13 +1,18 @@
 """IMAP extensions against the real binary: LITERAL- beside LITERAL+ (RFC
-7888). Beyond the happy path: a non-synchronising literal over 4096 bytes
-with a command pipelined behind it."""
+7888), UTF8=ACCEPT (RFC 6855) with Python's imaplib, which speaks UTF-8
+once it has enabled it. Beyond the happy path: a non-synchronising literal
+over 4096 bytes, invalid UTF-8 names; Dovecot reads the UTF-8 folders tern
+made."""
 
+import imaplib
+import os
 import re
 import socket
 
 import pytest
 
 from conftest import free_port
+from dovecot_peer import Dovecot, have_dovecot
 from test_imap import connect, ok
 
 ALICE = "alice@virt.test"
@@ -72,3 +77,84 @@ def test_literal_minus_is_advertised_and_a_big_nonsync_literal_keeps_step(imap):
     body = ok(c.fetch("1", "(BODY.PEEK[TEXT])"))[0][1]
     assert body == b"x" * 5000 + b"\r\n"
     c.logout()
+
+
+def test_utf8_accept_with_imaplib(imap):
+    c = connect(imap)
+    assert "UTF8=ACCEPT" in c.capabilities
+    ok(c.create("Entw&APw-rfe"))  # made before ENABLE, in modified UTF-7
+    ok(c.enable("UTF8=ACCEPT"))
+    assert c.response("ENABLED") == ("ENABLED", [b"UTF8=ACCEPT"])
+    # imaplib sends its arguments as UTF-8 from now on (it does not quote them).
+    ok(c.create('"Gr\u00fc\u00dfe.\u65e5\u672c"'))
+    listed = b"\n".join(ok(c.list('""', "*")))
+    assert '"Entw\u00fcrfe"'.encode() in listed and '"Gr\u00fc\u00dfe.\u65e5\u672c"'.encode() in listed, listed
+    assert b"&" not in listed, listed
+    assert b"Gr\xc3\xbc\xc3\x9fe" in b"\n".join(ok(c.list('""', '"Gr\u00fc%"')))
+    status = ok(c.status('"Entw\u00fcrfe"', "(MESSAGES)"))[0]
+    assert status == '"Entw\u00fcrfe" (MESSAGES 0)'.encode(), status
+    ok(c.subscribe('"Gr\u00fc\u00dfe.\u65e5\u672c"'))
+    assert '"Gr\u00fc\u00dfe.\u65e5\u672c"'.encode() in b"\n".join(ok(c.lsub('""', "*")))
+    ok(c.rename('"Entw\u00fcrfe"', '"Brouillons \u00e9t\u00e9"'))
+    # Invalid UTF-8: BAD with a plain reason, nothing made.
+    with pytest.raises(imaplib.IMAP4.error, match="not valid UTF-8"):
+        c._simple_command("CREATE", b'"Entw\xfcrfe"')
+    with pytest.raises(imaplib.IMAP4.error, match="not valid UTF-8"):
+        c._simple_command("CREATE", b'"\xed\xa0\x80"')
+    ok(c.noop())
+    c.logout()
+    root = imap.maildir_path(ALICE)
+    dirs = sorted(d for d in os.listdir(root) if d.startswith("."))
+    assert ".Gr&APwA3w-e.&ZeVnLA-" in dirs and ".Brouillons &AOk-t&AOk-" in dirs, dirs
+    assert not any(b"\xfc" in os.fsencode(d) or "Entw" in d for d in dirs), dirs
+
+
+def test_utf8_append_form_and_search_without_charset(imap):
+    """RFC 6855 4: APPEND's UTF8 (~{n}) form. imaplib's own append() in
+    UTF-8 mode puts "UTF8 (" inside the literal it counts, which is not the
+    RFC's form: the raw socket sends the real one."""
+    r = Raw(imap)
+    r.tagged(b"a", b"a LOGIN alice@virt.test secret\r\n")
+    assert b"* ENABLED UTF8=ACCEPT" in r.tagged(b"b", b"b ENABLE UTF8=ACCEPT\r\n")
+    msg = "Subject: Gr\u00fc\u00dfe aus K\u00f6ln\r\nFrom: J\u00f6rg <j@example.org>\r\n\r\nHallo\r\n".encode()
+    out = r.tagged(b"c", b"c APPEND INBOX (\\Seen) UTF8 (~{%d+}\r\n%s)\r\n" % (len(msg), msg))
+    assert re.search(rb"c OK \[APPENDUID \d+ 1\]", out), out
+    out = r.tagged(b"d", b'd CREATE "\xe2\x9c\x89 Post"\r\n')
+    assert b"d OK" in out, out
+    # A synchronising literal8 into a folder named in UTF-8.
+    r.sock.sendall(b'e APPEND "\xe2\x9c\x89 Post" UTF8 (~{%d}\r\n' % len(msg))
+    assert r.until(b"\r\n").startswith(b"+ ")
+    out = r.tagged(b"e", msg + b")\r\n")
+    assert re.search(rb"e OK \[APPENDUID \d+ 1\]", out), out
+    r.close()
+    assert os.path.isdir(os.path.join(imap.maildir_path(ALICE), ".&Jwk- Post", "cur"))
+    c = connect(imap)
+    ok(c.enable("UTF8=ACCEPT"))
+    ok(c.select("INBOX"))
+    # No CHARSET after ENABLE (imaplib refuses one); the UTF-8 text is found.
+    assert ok(c.search(None, "SUBJECT", '"K\u00f6ln"')) == [b"1"]
+    assert ok(c.search(None, "SUBJECT", '"Wien"')) == [b""]
+    assert ok(c.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])"))[0][1].startswith(
+        "Subject: Gr\u00fc\u00dfe aus K\u00f6ln".encode())
+    c.logout()
+
+
+@pytest.mark.skipif(not have_dovecot(), reason="Dovecot (dovecot-imapd) not installed")
+def test_dovecot_lists_the_utf8_folders_tern_made(imap, workdir):
+    c = connect(imap)
+    ok(c.enable("UTF8=ACCEPT"))
+    ok(c.create('"Entw\u00fcrfe"'))
+    ok(c.create('"\u65e5\u672c\u8a9e.Tom & Jerry"'))
+    c.logout()
+    dc = Dovecot(workdir, imap.vmail)
+    imap.stop()
+    dc.hand_over()
+    dc.start()
+    try:
+        d = imaplib.IMAP4("127.0.0.1", dc.imap_port, timeout=30)
+        d.login(ALICE, "anything")
+        listed = b"\n".join(ok(d.list('""', "*")))
+        d.logout()
+    finally:
+        dc.stop()
+    assert b"Entw&APw-rfe" in listed and b"&ZeVnLIqe-.Tom &- Jerry" in listed, listed

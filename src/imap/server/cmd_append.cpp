@@ -1,5 +1,6 @@
 // APPEND (RFC 9051 6.3.12) with UIDPLUS's APPENDUID (RFC 4315) and
-// MULTIAPPEND (RFC 3502: several messages in one command, all or none).
+// MULTIAPPEND (RFC 3502: several messages in one command, all or none)
+// and RFC 6855's "UTF8 (~{n})" form of a message.
 // Each message literal was written into the destination's tmp/ as it came
 // (decide_literal opened the draft: a missing mailbox was refused with NO
 // [TRYCREATE] before any "+", a literal over message_size_limit by the
@@ -14,6 +15,16 @@
 #include "imap/server/session.h"
 
 namespace tern::imap {
+namespace {
+
+// RFC 6855 4: "UTF8 (~{n}...)" wraps a message with UTF-8 headers; a[i] is
+// the UTF8 atom, a[i + 1] the list holding the streamed literal8.
+bool utf8_data(const std::vector<Value>& a, size_t i) {
+  return i + 1 < a.size() && a[i].keyword() == "UTF8" && a[i + 1].kind == Value::Kind::list &&
+         a[i + 1].items.size() == 1 && a[i + 1].items[0].streamed && a[i + 1].items[0].binary;
+}
+
+}  // namespace
 
 void Session::append_chunk(std::string_view chunk) {
   if (append_error_ || drafts_.empty()) return;  // the bytes are read and dropped; the APPEND fails
@@ -39,7 +50,7 @@ void Session::end_append() {
 asio::awaitable<void> Session::cmd_append(const Call& k) {
   const auto& a = k.c.args;
   const char* usage = "APPEND takes a mailbox, then for each message optional flags and date, and a literal.";
-  if (a.size() < 2 || !a.back().streamed) {
+  if (a.size() < 2 || !(a.back().streamed || utf8_data(a, a.size() - 2))) {
     bad(k, usage);
     co_return;
   }
@@ -54,7 +65,8 @@ asio::awaitable<void> Session::cmd_append(const Call& k) {
   Message next;
   int seen = 0;  // of the current message: 0 nothing yet, 1 flags, 2 date
   for (size_t i = 1; i < a.size(); ++i) {
-    if (a[i].streamed) {
+    if (a[i].streamed || utf8_data(a, i)) {
+      if (!a[i].streamed) ++i;  // the list after UTF8
       messages.push_back(std::move(next));
       next = Message{};
       seen = 0;

@@ -1,6 +1,6 @@
 // The IMAP command table (which handler, in which states, whether "UID x"
 // exists) and the commands of any state: CAPABILITY, NOOP, LOGOUT, ID
-// (RFC 2971), ENABLE (RFC 5161: accepted, nothing enabled yet), and
+// (RFC 2971), ENABLE (RFC 5161: UTF8=ACCEPT, RFC 6855), and
 // NAMESPACE (RFC 2342).
 #include <array>
 
@@ -108,8 +108,17 @@ asio::awaitable<void> Session::cmd_enable(const Call& k) {
     bad(k, "ENABLE needs capabilities.");
     co_return;
   }
-  // Nothing tern offers needs enabling yet (no UTF8=ACCEPT, CONDSTORE, QRESYNC).
-  untagged("ENABLED");
+  // ENABLED names what this command turned on (RFC 5161 3.2); unknown or
+  // already enabled names are left out.
+  std::string enabled;
+  for (const auto& a : k.c.args) {
+    std::string cap = a.keyword();
+    if (cap == "UTF8=ACCEPT" && !utf8_) {
+      utf8_ = true;  // RFC 6855: UTF-8 mailbox names and quoted strings from now on
+      enabled += " UTF8=ACCEPT";
+    }
+  }
+  untagged("ENABLED" + enabled);
   ok(k, "ENABLE completed.");
 }
 

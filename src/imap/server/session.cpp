@@ -160,7 +160,7 @@ std::string Session::capabilities() const {
   std::string caps =
       "IMAP4rev1 SASL-IR LITERAL+ LITERAL- ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE NAMESPACE "
       "LIST-EXTENDED LIST-STATUS ESEARCH STATUS=SIZE BINARY MULTIAPPEND SORT SORT=DISPLAY ESORT "
-      "THREAD=ORDEREDSUBJECT THREAD=REFERENCES";
+      "THREAD=ORDEREDSUBJECT THREAD=REFERENCES UTF8=ACCEPT";
   // RFC 7889: the largest APPEND, the same for every mailbox.
   // Without a limit, APPENDLIMIT has no value and STATUS says NIL (RFC 7889).
   caps += set_.max_append_bytes == config::Config::kNoLimit ? std::string(" APPENDLIMIT")
@@ -251,7 +251,7 @@ void Session::decide_literal(const LiteralInfo& lit) {
   if (drafts_.empty()) {
     // Its size was checked by the reader (message_size_limit).
     auto name = c.args[0].astring();
-    std::optional<std::string> folder = name ? folder_of(*name) : std::nullopt;
+    std::optional<std::string> folder = name ? client_folder(*name) : std::nullopt;
     if (!folder) return refuse("NO Invalid mailbox name.");
     if (box_ && box_->name() == *folder) {
       append_dest_ = box_.get();

@@ -160,6 +160,11 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_status(const Call& k);
   // The store folder an argument names, or nullopt after a BAD/NO.
   std::optional<std::string> folder_arg(const Call& k, size_t i);
+  // A client's mailbox name as a store folder: modified UTF-7, or UTF-8
+  // after ENABLE UTF8=ACCEPT (names.h); nullopt when it names none.
+  std::optional<std::string> client_folder(std::string_view name) const;
+  // A store folder's name as the client sees it, formatted as an astring.
+  std::string mailbox_out(std::string_view folder) const;
   // A permanent or temporary store error as NO [code] text.
   void store_error(const Call& k, const Error& e, std::string_view what);
 
@@ -242,6 +247,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closed_ = false;
   bool interrupted_ = false;
   int bad_commands_ = 0;
+  bool utf8_ = false;  // ENABLE UTF8=ACCEPT (RFC 6855): UTF-8 names and strings
 
   // Authenticated.
   std::string user_;
