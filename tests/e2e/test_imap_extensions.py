@@ -1,8 +1,9 @@
 """IMAP extensions against the real binary: LITERAL- beside LITERAL+ (RFC
 7888), UTF8=ACCEPT (RFC 6855) with Python's imaplib, which speaks UTF-8
-once it has enabled it. Beyond the happy path: a non-synchronising literal
-over 4096 bytes, invalid UTF-8 names; Dovecot reads the UTF-8 folders tern
-made."""
+once it has enabled it, and CATENATE (RFC 4469) over a raw socket, which
+imaplib cannot send. Beyond the happy path: a non-synchronising literal
+over 4096 bytes, invalid UTF-8 names, bad and foreign URLs, a catenated
+message over the size limit; Dovecot reads the UTF-8 folders tern made."""
 
 import imaplib
 import os
@@ -158,3 +159,51 @@ def test_dovecot_lists_the_utf8_folders_tern_made(imap, workdir):
     finally:
         dc.stop()
     assert b"Entw&APw-rfe" in listed and b"&ZeVnLIqe-.Tom &- Jerry" in listed, listed
+
+
+def _catenate_session(imap):
+    r = Raw(imap)
+    r.tagged(b"a", b"a LOGIN alice@virt.test secret\r\n")
+    return r
+
+
+def test_catenate_builds_a_forward_from_parts(imap):
+    c = connect(imap)
+    original = (b"From: Bob <bob@example.org>\r\nSubject: report\r\nMIME-Version: 1.0\r\n"
+                b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\n"
+                b"the text\r\n--XX\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
+                b"\r\nAAECAw==\r\n--XX--\r\n")
+    typ, data = c.append("INBOX", None, None, original)
+    uid = int(re.search(rb"APPENDUID \d+ (\d+)", data[0]).group(1))
+    validity = int(re.search(rb"UIDVALIDITY (\d+)", ok(c.status("INBOX", "(UIDVALIDITY)"))[0]).group(1))
+    c.logout()
+    r = _catenate_session(imap)
+    head = b"From: alice@virt.test\r\nSubject: Fwd: report\r\nMIME-Version: 1.0\r\n" \
+           b"Content-Type: multipart/mixed; boundary=YY\r\n\r\n--YY\r\nContent-Type: text/plain\r\n\r\nsee below\r\n--YY\r\n"
+    tail = b"\r\n--YY--\r\n"
+    cmd = (b"b APPEND Drafts (\\Draft) CATENATE (TEXT {%d+}\r\n%s URL \"/INBOX;UIDVALIDITY=%d/;UID=%d/;SECTION=2.MIME\" "
+           b"URL \"/INBOX/;UID=%d/;SECTION=2\" TEXT {%d+}\r\n%s)\r\n" % (len(head), head, validity, uid, uid, len(tail), tail))
+    out = r.tagged(b"b", cmd)
+    assert re.search(rb"b OK \[APPENDUID \d+ 1\]", out), out
+    # BADURL for what names nothing; the session stays in step.
+    out = r.tagged(b"c", b'c APPEND Drafts CATENATE (URL "/INBOX/;UID=999")\r\n')
+    assert b'c NO [BADURL /INBOX/;UID=999]' in out, out
+    out = r.tagged(b"d", b'd APPEND Drafts CATENATE (URL "imap://bob%40virt.test@localhost/INBOX/;UID=1")\r\n')
+    assert b"d NO [BADURL imap://bob%40virt.test@localhost/INBOX/;UID=1]" in out, out
+    out = r.tagged(b"e", b'e APPEND Drafts CATENATE (TEXT {150000+}\r\n' + b"z" * 150000 +
+                   b' URL "/INBOX/;UID=%d" TEXT {60000}\r\n' % uid)
+    assert b"e NO [TOOBIG]" in out and not re.search(rb"^\+ ", out, re.M), out  # refused before the "+"
+    # MULTIAPPEND with CATENATE, the selected mailbox's relative form.
+    r.tagged(b"f", b"f SELECT INBOX\r\n")
+    out = r.tagged(b"g", b'g APPEND Drafts CATENATE (URL ";UID=%d/;SECTION=1") {5+}\r\nhello\r\n' % uid)
+    assert re.search(rb"g OK \[APPENDUID \d+ 2:3\]", out), out
+    r.close()
+    c = connect(imap)
+    ok(c.select("Drafts"))
+    got = ok(c.fetch("1:*", "(FLAGS BODY.PEEK[])"))
+    c.logout()
+    bodies = [x[1] for x in got if isinstance(x, tuple)]
+    assert bodies[0] == (head + b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                         + b"AAECAw==" + tail), bodies[0]
+    assert bodies[1] == b"the text" and bodies[2] == b"hello", bodies
+    assert b"\\Draft" in got[0][0]

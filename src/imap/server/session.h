@@ -15,7 +15,7 @@
 // cmd_mailboxes.cpp (LIST, LSUB, CREATE, DELETE, RENAME, SUBSCRIBE,
 // UNSUBSCRIBE, STATUS), cmd_select.cpp (SELECT, EXAMINE, CLOSE, UNSELECT,
 // EXPUNGE, CHECK), cmd_fetch.cpp, cmd_store.cpp, cmd_search.cpp, cmd_sort.cpp,
-// cmd_copy.cpp (COPY, MOVE), cmd_append.cpp (APPEND, MULTIAPPEND), cmd_idle.cpp, and
+// cmd_copy.cpp (COPY, MOVE), cmd_append.cpp (APPEND, MULTIAPPEND), cmd_catenate.cpp (CATENATE), cmd_idle.cpp, and
 // CAPABILITY, NOOP, LOGOUT, ID, ENABLE in command_table.cpp.
 //
 // SECURITY: everything read is untrusted. Limits: CommandReader's (line,
@@ -224,6 +224,21 @@ class Session : public std::enable_shared_from_this<Session> {
   void take_back(store::Mailbox& dest, const std::vector<uint32_t>& made, std::string_view what);
   // cmd_append.cpp
   asio::awaitable<void> cmd_append(const Call& k);
+  // The destination of an APPEND (box_, or a folder opened for it); false
+  // with *refusal the tagged answer ("NO [TRYCREATE] ...").
+  bool open_append_dest(std::string_view name, std::string* refusal);
+  // A new message of this APPEND: the last one's draft finished, a new draft.
+  bool begin_message();
+  // cmd_catenate.cpp: CATENATE (RFC 4469). Walks APPEND's arguments from
+  // where the last call stopped, begins a draft for each CATENATE message
+  // and writes its URL parts into it in order; list_open: the last
+  // argument is a CATENATE list still being read (a TEXT literal of it is
+  // coming). Stops at the first failure (append_refusal_, append_error_).
+  void catenate_walk(const std::vector<Value>& args, bool list_open);
+  // One URL part written into the current draft (false: append_refusal_ set).
+  bool catenate_url(std::string_view url);
+  // The bytes (CRLF) a URL names; nullopt with append_refusal_ set.
+  std::optional<std::string> url_bytes(std::string_view url);
   // cmd_idle.cpp
   asio::awaitable<void> cmd_idle(const Call& k);
 
@@ -269,6 +284,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string account_root_;   // the account's Maildir root (maildirsize)
   store::QuotaRule quota_;     // its quota rule (none: no limit)
   std::optional<Error> append_error_;             // a write failed: the APPEND fails, nothing is kept
+  std::string append_refusal_;  // a CATENATE part failed: the text after the tagged NO
+  uint64_t message_bytes_ = 0;  // the message being written so far (TOOBIG over message_size_limit)
+  size_t cat_arg_ = 1;          // catenate_walk: the next argument to look at
+  size_t cat_item_ = 0;         // and the next part within its CATENATE list
+  bool cat_begun_ = false;      // the draft of that CATENATE message exists
   LfStream lf_;
   // The message bytes of the last FETCH'd message.
   uint32_t cached_uid_ = 0;
