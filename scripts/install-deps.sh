@@ -27,8 +27,9 @@ pkgs=(
   fail2ban
   # the throwaway DNS server of the dns tests (tests/e2e/dns_server.py)
   unbound
-  # POP3/IMAP clients of the e2e tests (test_pop3.py, test_imap.py)
-  fetchmail isync
+  # POP3/IMAP clients of the e2e tests (test_pop3.py, test_imap.py,
+  # test_imap_mutt.py)
+  fetchmail isync neomutt
   # imaptest, Dovecot's IMAP load generator and consistency checker, built
   # from tests/tools/imaptest (test_imaptest.py, bench/imap.sh)
   dovecot-dev autoconf automake libtool

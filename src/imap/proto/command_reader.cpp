@@ -43,7 +43,7 @@ bool literal_at_end(std::string_view s, LiteralInfo& out, bool& overflow) {
 
 std::string ProtocolError::response() const {
   std::string t = tag.empty() ? "*" : tag;
-  if (code == Code::too_big) return t + (close || tag.empty() ? " BAD [TOOBIG] " : " NO [TOOBIG] ") + text + "\r\n";
+  if (code == Code::too_big) return t + (close || bad || tag.empty() ? " BAD [TOOBIG] " : " NO [TOOBIG] ") + text + "\r\n";
   return t + " BAD " + text + "\r\n";
 }
 
@@ -307,7 +307,7 @@ Event CommandReader::next() {
           err_ = ProtocolError{limits_.literal_minus ? C::too_big : C::bad_syntax, cmd_.tag,
                                limits_.literal_minus ? "Non-synchronizing literal over 4096 bytes"
                                                      : "Non-synchronizing literals are not supported",
-                               false};
+                               false, true};
           return error_event(false, tail);
         }
         if (lit_.size > limits_.max_literal_bytes) {

@@ -7,7 +7,9 @@
 //         caller lets it through, the next event is Event::continuation and
 //         the caller sends "+ ..." before the client sends the bytes.
 //   {n+}  non-synchronising: only with limits.literal_plus, or with
-//         limits.literal_minus when n <= 4096.
+//         limits.literal_minus when n <= 4096 (a larger one under
+//         LITERAL- alone is answered "tag BAD [TOOBIG]" and its bytes are
+//         discarded, RFC 7888 section 4).
 //   ~{n}  literal8 (BINARY): may hold NUL; the Value has binary == true.
 // At Event::literal the caller may call stream_literal() (the bytes then
 // come as Event::literal_chunk, never held whole: APPEND), refuse_literal()
@@ -66,7 +68,11 @@ struct ProtocolError {
   std::string tag;   // "" when the tag was not readable: answer untagged
   std::string text;  // plain words for the client
   bool close = false;  // the stream is out of sync: answer, then hang up
-  // "tag BAD text" / "tag NO [TOOBIG] text" / "* BAD text", with CRLF.
+  // too_big answered BAD: a non-synchronising literal over LITERAL-'s
+  // 4096 bytes is a protocol violation (RFC 7888 section 4), not a refusal.
+  bool bad = false;
+  // "tag BAD text" / "tag NO [TOOBIG] text" / "tag BAD [TOOBIG] text" /
+  // "* BAD text", with CRLF.
   std::string response() const;
 };
 

@@ -160,7 +160,20 @@ TEST(CommandReader, LiteralPlusAndMinus) {
   Driver m2(minus);
   // Over 4096 under LITERAL-: refused, the bytes discarded, in sync after.
   EXPECT_EQ(m2.feed("a X {4097+}\r\n" + std::string(4097, 'x') + "\r\nb NOOP\r\n"),
-            (V{"err:a NO [TOOBIG] Non-synchronizing literal over 4096 bytes", "cmd:b|NOOP"}));
+            (V{"err:a BAD [TOOBIG] Non-synchronizing literal over 4096 bytes", "cmd:b|NOOP"}));
+
+  // ... and the answer is BAD [TOOBIG] (a protocol violation), the stream
+  // in sync for a command pipelined behind it, also when it comes late in
+  // a command or a byte at a time.
+  Driver m3(minus);
+  EXPECT_EQ(m3.trickle("a LOGIN {3+}\r\nbob {5000+}\r\n" + std::string(5000, '}') + "\r\nb NOOP\r\n"),
+            (V{"lit:3+", "err:a BAD [TOOBIG] Non-synchronizing literal over 4096 bytes", "cmd:b|NOOP"}));
+  // With both advertised LITERAL+ wins: any size, up to max_literal_bytes.
+  ReaderLimits both = plus;
+  both.literal_minus = true;
+  Driver b(both);
+  EXPECT_EQ(b.feed("a X {5000+}\r\n" + std::string(5000, 'x') + "\r\nb NOOP\r\n"),
+            (V{"lit:5000+", "cmd:a|X|{" + std::string(5000, 'x') + "}", "cmd:b|NOOP"}));
 
   // A non-synchronising literal beyond max_literal_bytes cannot be skipped: close.
   Driver big(plus);

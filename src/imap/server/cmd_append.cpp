@@ -1,5 +1,7 @@
 // APPEND (RFC 9051 6.3.12) with UIDPLUS's APPENDUID (RFC 4315) and
-// MULTIAPPEND (RFC 3502: several messages in one command, all or none).
+// MULTIAPPEND (RFC 3502: several messages in one command, all or none),
+// RFC 6855's "UTF8 (~{n})" form of a message and CATENATE's (RFC 4469, its
+// URL parts in cmd_catenate.cpp).
 // Each message literal was written into the destination's tmp/ as it came
 // (decide_literal opened the draft: a missing mailbox was refused with NO
 // [TRYCREATE] before any "+", a literal over message_size_limit by the
@@ -14,6 +16,33 @@
 #include "imap/server/session.h"
 
 namespace tern::imap {
+namespace {
+
+// RFC 6855 4: "UTF8 (~{n}...)" wraps a message with UTF-8 headers; a[i] is
+// the UTF8 atom, a[i + 1] the list holding the streamed literal8.
+bool utf8_data(const std::vector<Value>& a, size_t i) {
+  return i + 1 < a.size() && a[i].keyword() == "UTF8" && a[i + 1].kind == Value::Kind::list &&
+         a[i + 1].items.size() == 1 && a[i + 1].items[0].streamed && a[i + 1].items[0].binary;
+}
+
+// RFC 4469: CATENATE (cat-part *(SP cat-part)), a part being TEXT and a
+// streamed literal, URL and an astring, or RFC 6855's UTF8 and a list
+// holding a literal8.
+bool catenate_syntax_ok(const std::vector<Value>& a, size_t i) {
+  if (i + 1 >= a.size() || a[i + 1].kind != Value::Kind::list || a[i + 1].items.empty()) return false;
+  const auto& parts = a[i + 1].items;
+  for (size_t j = 0; j < parts.size(); j += 2) {
+    std::string what = parts[j].keyword();
+    if (j + 1 >= parts.size()) return false;
+    if (what == "TEXT" && parts[j + 1].streamed) continue;
+    if (utf8_data(parts, j)) continue;  // RFC 6855: cat-part =/ "UTF8" SP "(" literal8 ")"
+    if (what == "URL" && parts[j + 1].astring() && !parts[j + 1].streamed) continue;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 void Session::append_chunk(std::string_view chunk) {
   if (append_error_ || drafts_.empty()) return;  // the bytes are read and dropped; the APPEND fails
@@ -26,8 +55,52 @@ void Session::finish_draft() {
     if (Status st = drafts_.back()->write(tail); !st) append_error_ = st.error();
 }
 
+bool Session::open_append_dest(std::string_view name, std::string* refusal) {
+  std::optional<std::string> folder = client_folder(name);
+  if (!folder) {
+    *refusal = "NO Invalid mailbox name.";
+    return false;
+  }
+  if (box_ && box_->name() == *folder) {
+    append_dest_ = box_.get();
+    return true;
+  }
+  auto opened = store_->open(*folder);
+  if (!opened && opened.error().is_temporary()) {
+    log::warn("imap: {}: user={}: APPEND: {}", client_name_, user_, opened.error().detail);
+    *refusal = "NO [UNAVAILABLE] APPEND failed; try again later.";
+    return false;
+  }
+  if (!opened) {
+    *refusal = "NO [TRYCREATE] Mailbox does not exist.";
+    return false;
+  }
+  append_box_ = std::move(*opened);
+  append_dest_ = append_box_.get();
+  return true;
+}
+
+bool Session::begin_message() {
+  if (!drafts_.empty()) finish_draft();
+  lf_ = LfStream{};
+  message_bytes_ = 0;
+  if (append_error_) return false;
+  auto draft = append_dest_->begin_append();
+  if (!draft) {
+    append_error_ = draft.error();
+    return false;
+  }
+  drafts_.push_back(std::move(*draft));
+  return true;
+}
+
 void Session::end_append() {
   appending_ = false;
+  append_refusal_.clear();
+  message_bytes_ = 0;
+  cat_arg_ = 1;
+  cat_item_ = 0;
+  cat_begun_ = false;
   drafts_.clear();  // before the mailbox they write into
   append_box_.reset();
   append_dest_ = nullptr;
@@ -39,7 +112,7 @@ void Session::end_append() {
 asio::awaitable<void> Session::cmd_append(const Call& k) {
   const auto& a = k.c.args;
   const char* usage = "APPEND takes a mailbox, then for each message optional flags and date, and a literal.";
-  if (a.size() < 2 || !a.back().streamed) {
+  if (a.size() < 2) {
     bad(k, usage);
     co_return;
   }
@@ -54,7 +127,13 @@ asio::awaitable<void> Session::cmd_append(const Call& k) {
   Message next;
   int seen = 0;  // of the current message: 0 nothing yet, 1 flags, 2 date
   for (size_t i = 1; i < a.size(); ++i) {
-    if (a[i].streamed) {
+    size_t data = a[i].streamed ? 1 : utf8_data(a, i) ? 2 : a[i].keyword() == "CATENATE" ? 2 : 0;
+    if (data == 2 && a[i].keyword() == "CATENATE" && !catenate_syntax_ok(a, i)) {
+      bad(k, "CATENATE takes a list of TEXT literals and URLs.");
+      co_return;
+    }
+    if (data > 0) {
+      i += data - 1;
       messages.push_back(std::move(next));
       next = Message{};
       seen = 0;
@@ -81,11 +160,28 @@ asio::awaitable<void> Session::cmd_append(const Call& k) {
       co_return;
     }
   }
+  if (seen != 0 || messages.empty()) {  // flags or a date after the last message
+    bad(k, usage);
+    co_return;
+  }
+  // A CATENATE message of URLs only had no literal to open the destination.
+  if (!append_dest_) {
+    std::string refusal;
+    if (!open_append_dest(*a[0].astring(), &refusal)) {
+      out_ += k.c.tag + " " + refusal + "\r\n";
+      co_return;
+    }
+  }
+  catenate_walk(a, false);  // the URL parts after the last literal
+  if (!append_refusal_.empty()) {
+    no(k, append_refusal_);
+    co_return;
+  }
   if (append_error_) {
     store_error(k, *append_error_, "APPEND");
     co_return;
   }
-  if (messages.size() != drafts_.size() || !append_dest_) {  // a literal was not streamed into a draft
+  if (messages.size() != drafts_.size()) {  // a literal was not streamed into a draft
     no(k, "[CANNOT] APPEND failed.");
     co_return;
   }

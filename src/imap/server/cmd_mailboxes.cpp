@@ -3,12 +3,14 @@
 // SPECIAL-USE, RFC 3348 \HasChildren / \HasNoChildren) and LSUB, CREATE,
 // DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS (RFC 9051 6.3.11, RFC 8438
 // SIZE, RFC 7889 APPENDLIMIT). Names go through names.h (folder_of) before
-// the store sees them.
+// the store sees them; after ENABLE UTF8=ACCEPT they are UTF-8 both ways
+// (RFC 6855 3), stored in modified UTF-7 all the same.
 #include <algorithm>
 #include <map>
 
 #include "base/log.h"
 #include "imap/proto/list.h"
+#include "imap/proto/mutf7.h"
 #include "imap/proto/response.h"
 #include "imap/server/message_size.h"
 #include "imap/server/names.h"
@@ -23,8 +25,6 @@ std::optional<std::string> list_arg(const Value& v) {
   if (v.kind == Value::Kind::list || v.streamed) return std::nullopt;
   return v.text;
 }
-
-std::string mailbox_out(const std::string& name) { return format_astring(name); }
 
 // STATUS's answer for one mailbox: "MESSAGES 3 UIDNEXT 9" for items already checked.
 std::string status_items(store::Mailbox& box, const std::vector<std::string>& wanted, uint64_t append_limit) {
@@ -69,9 +69,22 @@ std::optional<std::string> Session::folder_arg(const Call& k, size_t i) {
     bad(k, "Invalid mailbox name.");
     return std::nullopt;
   }
-  auto folder = folder_of(*name);
+  if (utf8_ && !valid_utf8(*name)) {
+    bad(k, "Mailbox name is not valid UTF-8.");
+    return std::nullopt;
+  }
+  auto folder = client_folder(*name);
   if (!folder) no(k, "[CANNOT] Invalid mailbox name.");
   return folder;
+}
+
+std::optional<std::string> Session::client_folder(std::string_view name) const {
+  return utf8_ ? folder_of_utf8(name) : folder_of(name);
+}
+
+std::string Session::mailbox_out(std::string_view folder) const {
+  std::string shown = client_name(folder, utf8_);
+  return format_astring(shown, utf8_ && valid_utf8(shown));
 }
 
 void Session::store_error(const Call& k, const Error& e, std::string_view what) {
@@ -131,8 +144,9 @@ asio::awaitable<void> Session::cmd_list(const Call& k) {
     if (it->first != "INBOX") order.push_back(it);
   for (auto it : order) {
     const auto& [name, is] = *it;
+    std::string shown = client_name(name, utf8_);
     bool matched = false;
-    for (const auto& p : patterns) matched = matched || list_match(p, name);
+    for (const auto& p : patterns) matched = matched || list_match(p, shown);
     if (!matched) continue;
     // RFC 5258 3: a selection lists what meets it, and with RECURSIVEMATCH
     // also a parent of something that does, marked with CHILDINFO.
@@ -176,7 +190,7 @@ asio::awaitable<void> Session::cmd_lsub(const Call& k) {
   }
   std::string pattern = join_reference(*ref, *pat);
   for (const auto& name : subscriptions_->names())
-    if (list_match(pattern, name)) untagged("LSUB () \".\" " + mailbox_out(name));
+    if (list_match(pattern, client_name(name, utf8_))) untagged("LSUB () \".\" " + mailbox_out(name));
   ok(k, "Lsub completed.");
 }
 

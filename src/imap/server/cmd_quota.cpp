@@ -54,7 +54,7 @@ asio::awaitable<void> Session::cmd_getquotaroot(const Call& k) {
     no(k, "[NONEXISTENT] Mailbox does not exist.");
     co_return;
   }
-  std::string mailbox = format_string(*k.c.args[0].astring());
+  std::string mailbox = format_string(*k.c.args[0].astring(), utf8_);
   if (!quota_.limited()) {
     out_ += "* QUOTAROOT " + mailbox + "\r\n";
     ok(k, "Getquotaroot completed.");

@@ -1,6 +1,7 @@
 // The IMAP command table (which handler, in which states, whether "UID x"
 // exists) and the commands of any state: CAPABILITY, NOOP, LOGOUT, ID
-// (RFC 2971), ENABLE (RFC 5161: CONDSTORE and QRESYNC, RFC 7162), and
+// (RFC 2971), ENABLE (RFC 5161: UTF8=ACCEPT, RFC 6855; CONDSTORE and
+// QRESYNC, RFC 7162), and
 // NAMESPACE (RFC 2342).
 #include <array>
 
@@ -109,14 +110,18 @@ asio::awaitable<void> Session::cmd_enable(const Call& k) {
     bad(k, "ENABLE needs capabilities.");
     co_return;
   }
-  // ENABLED lists what this command turned on; unknown names are ignored.
+  // ENABLED names what this command turned on (RFC 5161 3.2); unknown or
+  // already enabled names are left out.
   std::string enabled;
   for (const auto& a : k.c.args) {
-    if (a.kind != Value::Kind::atom) continue;
-    if (iequals(a.text, "CONDSTORE") && !condstore_) {
+    std::string cap = a.keyword();
+    if (cap == "UTF8=ACCEPT" && !utf8_) {
+      utf8_ = true;  // RFC 6855: UTF-8 mailbox names and quoted strings from now on
+      enabled += " UTF8=ACCEPT";
+    } else if (cap == "CONDSTORE" && !condstore_) {
       enable_condstore();
       enabled += " CONDSTORE";
-    } else if (iequals(a.text, "QRESYNC") && !qresync_) {
+    } else if (cap == "QRESYNC" && !qresync_) {
       qresync_ = true;
       enable_condstore();
       enabled += " QRESYNC";

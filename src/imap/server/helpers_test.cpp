@@ -22,6 +22,34 @@ TEST(ImapNames, FolderOf) {
     EXPECT_EQ(folder_of(bad), std::nullopt) << bad;
 }
 
+// RFC 6855: a UTF-8 name maps to the modified UTF-7 folder Dovecot would
+// make for it, and back; "&" is an ampersand; invalid UTF-8 is no name.
+TEST(ImapNames, Utf8NamesBothWays) {
+  struct Case {
+    std::string utf8, stored;
+  };
+  for (const Case& c : std::vector<Case>{{"Entw\xc3\xbcrfe", "Entw&APw-rfe"},
+                                         {"inbox.Gr\xc3\xbc\xc3\x9f" "e", "INBOX.Gr&APwA3w-e"},
+                                         {"\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", "&ZeVnLIqe-"},
+                                         {"Tom & Jerry", "Tom &- Jerry"},
+                                         {"\xf0\x9f\x93\xa7.Post", "&2D3c5w-.Post"},
+                                         {"Work.Projects", "Work.Projects"}}) {
+    EXPECT_EQ(folder_of_utf8(c.utf8), c.stored) << c.utf8;
+    std::string shown = c.stored.starts_with("INBOX") ? "INBOX" + c.utf8.substr(5) : c.utf8;
+    EXPECT_EQ(client_name(c.stored, true), shown) << c.stored;
+    EXPECT_EQ(client_name(c.stored, false), c.stored);
+  }
+  // Invalid UTF-8 (a lone continuation byte, an overlong "/", a surrogate,
+  // a cut sequence, Latin-1), controls (C0, DEL, C1: not Net-Unicode) and
+  // what folder_of refuses after encoding.
+  for (std::string bad : {"\x80", "a\xc0\xaf" "b", "\xed\xa0\x80", "Entw\xc3", "Entw\xfcrfe", "", "../x", "a/b",
+                          "a..b", "x\x01y", "x\x7fy", "x\xc2\x85y", "INBOX..x"})
+    EXPECT_EQ(folder_of_utf8(bad), std::nullopt) << bad;
+  // A stored name that is not canonical mUTF-7 is shown as it is.
+  EXPECT_EQ(client_name("a&b", true), "a&b");
+  EXPECT_EQ(client_name("INBOX", true), "INBOX");
+}
+
 TEST(ImapNames, ListMatch) {
   EXPECT_TRUE(list_match("*", "a.b.c"));
   EXPECT_TRUE(list_match("%", "a"));

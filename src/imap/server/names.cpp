@@ -24,6 +24,25 @@ std::optional<std::string> folder_of(std::string_view name) {
   return std::string(name);
 }
 
+std::optional<std::string> folder_of_utf8(std::string_view name) {
+  // RFC 6855 3: names are Net-Unicode (RFC 5198), so no C0 or C1 controls
+  // or DEL, which modified UTF-7 would otherwise hide from the store's check.
+  for (size_t i = 0; i < name.size(); ++i) {
+    auto u = static_cast<unsigned char>(name[i]);
+    if (u < 0x20 || u == 0x7f) return std::nullopt;
+    if (u == 0xc2 && i + 1 < name.size() && static_cast<unsigned char>(name[i + 1]) < 0xa0) return std::nullopt;
+  }
+  auto encoded = mutf7_encode(name);  // nullopt for invalid UTF-8
+  if (!encoded) return std::nullopt;
+  return folder_of(*encoded);
+}
+
+std::string client_name(std::string_view folder, bool utf8) {
+  if (!utf8) return std::string(folder);
+  auto decoded = mutf7_decode(folder);
+  return decoded ? *decoded : std::string(folder);
+}
+
 std::string join_reference(std::string_view reference, std::string_view pattern) {
   if (reference.empty()) return std::string(pattern);
   if (!pattern.empty() && pattern[0] == kDelimiter) {

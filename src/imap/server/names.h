@@ -22,6 +22,18 @@ inline constexpr char kDelimiter = '.';
 // "this will have children") is dropped.
 std::optional<std::string> folder_of(std::string_view client_name);
 
+// After ENABLE UTF8=ACCEPT (RFC 6855) a client's names are UTF-8, while
+// the store keeps them in modified UTF-7 (as Dovecot does), so one folder
+// has one directory whichever way a client speaks. "&" in a UTF-8 name is
+// a plain ampersand (stored "&-").
+// The store's folder for a UTF-8 name; nullopt for invalid UTF-8 and for
+// what folder_of refuses.
+std::optional<std::string> folder_of_utf8(std::string_view utf8_name);
+// The name a client sees for a store folder: as stored, or with utf8
+// decoded to UTF-8. A stored name that is not canonical modified UTF-7
+// (another program made it) is shown as stored.
+std::string client_name(std::string_view folder, bool utf8);
+
 // LIST / LSUB: reference and pattern joined (RFC 3501 6.3.8), then matched:
 // "*" matches anything, "%" anything but the delimiter; INBOX's name is
 // compared in any case. Patterns over kMaxPatternBytes match nothing.

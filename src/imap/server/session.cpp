@@ -16,7 +16,10 @@ constexpr size_t kFlushBytes = 64 * 1024;
 ReaderLimits reader_limits(const Settings& s) {
   ReaderLimits l;
   l.max_literal_bytes = s.max_append_bytes;
-  l.literal_plus = true;  // LITERAL+ is advertised
+  // LITERAL+ and LITERAL- are both advertised (RFC 7888): a client that
+  // knows only LITERAL- keeps to 4096 bytes, LITERAL+ lets any size through.
+  l.literal_plus = true;
+  l.literal_minus = true;
   return l;
 }
 }  // namespace
@@ -155,9 +158,9 @@ asio::awaitable<bool> Session::fill(const char* during) {
 
 std::string Session::capabilities() const {
   std::string caps =
-      "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE NAMESPACE "
-      "LIST-EXTENDED LIST-STATUS ESEARCH STATUS=SIZE BINARY MULTIAPPEND SORT SORT=DISPLAY ESORT "
-      "THREAD=ORDEREDSUBJECT THREAD=REFERENCES CONDSTORE QRESYNC";
+      "IMAP4rev1 SASL-IR LITERAL+ LITERAL- ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE NAMESPACE "
+      "LIST-EXTENDED LIST-STATUS ESEARCH STATUS=SIZE BINARY MULTIAPPEND CATENATE SORT SORT=DISPLAY ESORT "
+      "THREAD=ORDEREDSUBJECT THREAD=REFERENCES UTF8=ACCEPT CONDSTORE QRESYNC";
   // RFC 7889: the largest APPEND, the same for every mailbox.
   // Without a limit, APPENDLIMIT has no value and STATUS says NIL (RFC 7889).
   caps += set_.max_append_bytes == config::Config::kNoLimit ? std::string(" APPENDLIMIT")
@@ -233,9 +236,22 @@ asio::awaitable<void> Session::run() {
 
 void Session::decide_literal(const LiteralInfo& lit) {
   const Command& c = reader_.partial();
-  // APPEND mailbox [flags] [date] literal ...: every literal after the
-  // mailbox is a message (RFC 3502 MULTIAPPEND: several).
+  // APPEND mailbox [flags] [date] literal ...: a literal after the mailbox
+  // is a message (RFC 3502 MULTIAPPEND: several), or a TEXT part of a
+  // CATENATE message (RFC 4469), or a URL given as a literal (kept).
   if (c.name != "APPEND" || c.args.empty()) return;
+  const auto& a = c.args;
+  // Inside a CATENATE list (the last argument) a literal follows TEXT, or
+  // opens UTF8's list, or is a URL; after a closed list it is a message.
+  bool cat = false;
+  if (a.size() >= 3 && a.back().kind == Value::Kind::list && a[a.size() - 2].keyword() == "CATENATE" &&
+      !a.back().items.empty()) {
+    const auto& parts = a.back().items;
+    const Value& last = parts.back();
+    if (last.keyword() == "URL") return;  // a URL given as a literal: kept in the tree
+    cat = last.keyword() == "TEXT" || (last.kind == Value::Kind::list && last.items.empty() && parts.size() >= 2 &&
+                                       parts[parts.size() - 2].keyword() == "UTF8");
+  }
   auto refuse = [&](std::string reply) {
     reader_.refuse_literal();
     end_append();
@@ -245,39 +261,29 @@ void Session::decide_literal(const LiteralInfo& lit) {
     ++bad_commands_;
     return refuse("BAD Command not valid in this state.");
   }
-  if (drafts_.empty()) {
+  if (!append_dest_) {
     // Its size was checked by the reader (message_size_limit).
-    auto name = c.args[0].astring();
-    std::optional<std::string> folder = name ? folder_of(*name) : std::nullopt;
-    if (!folder) return refuse("NO Invalid mailbox name.");
-    if (box_ && box_->name() == *folder) {
-      append_dest_ = box_.get();
-    } else {
-      auto opened = store_->open(*folder);
-      if (!opened && opened.error().is_temporary()) {
-        log::warn("imap: {}: user={}: APPEND: {}", client_name_, user_, opened.error().detail);
-        return refuse("NO [UNAVAILABLE] APPEND failed; try again later.");
-      }
-      if (!opened) return refuse("NO [TRYCREATE] Mailbox does not exist.");
-      append_box_ = std::move(*opened);
-      append_dest_ = append_box_.get();
-    }
-  } else {
-    finish_draft();
+    auto name = a[0].astring();
+    std::string refusal = "NO Invalid mailbox name.";
+    if (!name || !open_append_dest(*name, &refusal)) return refuse(refusal);
   }
   auto refuse_store = [&](const Error& e) {
     log::warn("imap: {}: user={}: APPEND: {}", client_name_, user_, e.detail);
     refuse(e.is_temporary() ? "NO [UNAVAILABLE] APPEND failed; try again later." : "NO [CANNOT] APPEND failed.");
   };
+  // The parts before this literal (URLs of CATENATE messages) go first.
+  catenate_walk(a, cat);
+  if (!append_refusal_.empty()) return refuse("NO " + append_refusal_);
   if (append_error_) return refuse_store(Error(*append_error_));  // an earlier message of this APPEND
+  if (!cat && !begin_message()) return refuse_store(Error(*append_error_));
+  // A catenated message is limited as a whole; a literal alone was checked by the reader.
+  if (message_bytes_ + lit.size > set_.max_append_bytes) return refuse("NO [TOOBIG] Message too big.");
   // RFC 9208: over the account's quota (counting the messages of this
   // MULTIAPPEND before it), refused before any byte is stored.
-  if (over_quota(append_bytes_ + lit.size, drafts_.size() + 1))
+  if (over_quota(append_bytes_ + lit.size, drafts_.size()))
     return refuse("NO [OVERQUOTA] Quota exceeded (mailbox for user is full).");
   append_bytes_ += lit.size;
-  auto draft = append_dest_->begin_append();
-  if (!draft) return refuse_store(draft.error());
-  drafts_.push_back(std::move(*draft));
+  message_bytes_ += lit.size;
   reader_.stream_literal();
   appending_ = true;
 }

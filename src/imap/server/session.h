@@ -15,7 +15,7 @@
 // cmd_mailboxes.cpp (LIST, LSUB, CREATE, DELETE, RENAME, SUBSCRIBE,
 // UNSUBSCRIBE, STATUS), cmd_select.cpp (SELECT, EXAMINE, CLOSE, UNSELECT,
 // EXPUNGE, CHECK), cmd_fetch.cpp, cmd_store.cpp, cmd_search.cpp, cmd_sort.cpp,
-// cmd_copy.cpp (COPY, MOVE), cmd_append.cpp (APPEND, MULTIAPPEND), cmd_idle.cpp, and
+// cmd_copy.cpp (COPY, MOVE), cmd_append.cpp (APPEND, MULTIAPPEND), cmd_catenate.cpp (CATENATE), cmd_idle.cpp, and
 // CAPABILITY, NOOP, LOGOUT, ID, ENABLE in command_table.cpp.
 //
 // SECURITY: everything read is untrusted. Limits: CommandReader's (line,
@@ -160,6 +160,11 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_status(const Call& k);
   // The store folder an argument names, or nullopt after a BAD/NO.
   std::optional<std::string> folder_arg(const Call& k, size_t i);
+  // A client's mailbox name as a store folder: modified UTF-7, or UTF-8
+  // after ENABLE UTF8=ACCEPT (names.h); nullopt when it names none.
+  std::optional<std::string> client_folder(std::string_view name) const;
+  // A store folder's name as the client sees it, formatted as an astring.
+  std::string mailbox_out(std::string_view folder) const;
   // A permanent or temporary store error as NO [code] text.
   void store_error(const Call& k, const Error& e, std::string_view what);
 
@@ -232,6 +237,21 @@ class Session : public std::enable_shared_from_this<Session> {
   void take_back(store::Mailbox& dest, const std::vector<uint32_t>& made, std::string_view what);
   // cmd_append.cpp
   asio::awaitable<void> cmd_append(const Call& k);
+  // The destination of an APPEND (box_, or a folder opened for it); false
+  // with *refusal the tagged answer ("NO [TRYCREATE] ...").
+  bool open_append_dest(std::string_view name, std::string* refusal);
+  // A new message of this APPEND: the last one's draft finished, a new draft.
+  bool begin_message();
+  // cmd_catenate.cpp: CATENATE (RFC 4469). Walks APPEND's arguments from
+  // where the last call stopped, begins a draft for each CATENATE message
+  // and writes its URL parts into it in order; list_open: the last
+  // argument is a CATENATE list still being read (a TEXT literal of it is
+  // coming). Stops at the first failure (append_refusal_, append_error_).
+  void catenate_walk(const std::vector<Value>& args, bool list_open);
+  // One URL part written into the current draft (false: append_refusal_ set).
+  bool catenate_url(std::string_view url);
+  // The bytes (CRLF) a URL names; nullopt with append_refusal_ set.
+  std::optional<std::string> url_bytes(std::string_view url);
   // cmd_idle.cpp
   asio::awaitable<void> cmd_idle(const Call& k);
 
@@ -257,6 +277,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closed_ = false;
   bool interrupted_ = false;
   int bad_commands_ = 0;
+  bool utf8_ = false;  // ENABLE UTF8=ACCEPT (RFC 6855): UTF-8 names and strings
 
   // Authenticated.
   std::string user_;
@@ -278,6 +299,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string account_root_;   // the account's Maildir root (maildirsize)
   store::QuotaRule quota_;     // its quota rule (none: no limit)
   std::optional<Error> append_error_;             // a write failed: the APPEND fails, nothing is kept
+  std::string append_refusal_;  // a CATENATE part failed: the text after the tagged NO
+  uint64_t message_bytes_ = 0;  // the message being written so far (TOOBIG over message_size_limit)
+  size_t cat_arg_ = 1;          // catenate_walk: the next argument to look at
+  size_t cat_item_ = 0;         // and the next part within its CATENATE list
+  bool cat_begun_ = false;      // the draft of that CATENATE message exists
   LfStream lf_;
   // The message bytes of the last FETCH'd message.
   uint32_t cached_uid_ = 0;

@@ -19,9 +19,9 @@ using testing::script;
 using testing::tagged;
 
 const std::string kCaps =
-    "IMAP4rev1 SASL-IR LITERAL+ ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE NAMESPACE LIST-EXTENDED "
-    "LIST-STATUS ESEARCH STATUS=SIZE BINARY MULTIAPPEND SORT SORT=DISPLAY ESORT "
-    "THREAD=ORDEREDSUBJECT THREAD=REFERENCES CONDSTORE QRESYNC APPENDLIMIT=100000";  // the harness: message_size_limit 100000
+    "IMAP4rev1 SASL-IR LITERAL+ LITERAL- ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE NAMESPACE LIST-EXTENDED "
+    "LIST-STATUS ESEARCH STATUS=SIZE BINARY MULTIAPPEND CATENATE SORT SORT=DISPLAY ESORT "
+    "THREAD=ORDEREDSUBJECT THREAD=REFERENCES UTF8=ACCEPT CONDSTORE QRESYNC APPENDLIMIT=100000";  // the harness: message_size_limit 100000
 
 TEST(ImapSession, GreetingCapabilityLogout) {
   FakeHost h;
@@ -183,6 +183,23 @@ TEST(ImapSession, SaslResponseTooLongAndEnable) {
   EXPECT_EQ(tagged(t.written, "d"), "d OK ID completed.");
   EXPECT_EQ(tagged(t.written, "e"), "e BAD ID takes a list or NIL.");
   EXPECT_EQ(h.verifier->calls, 1);
+}
+
+// LITERAL+ and LITERAL- are both advertised: a {n+} over LITERAL-'s 4096
+// bytes is taken (LITERAL+), before login too, and the next command runs.
+TEST(ImapSession, NonSyncLiteralOver4096UnderLiteralPlus) {
+  FakeHost h;
+  std::string msg = "Subject: big\r\n\r\n" + std::string(5000, 'x') + "\r\n";
+  std::deque<io::Segment> in{"", "l LOGIN {15+}\r\nalice@virt.test {6+}\r\nsecret\r\n", "",
+                             "b APPEND INBOX {" + std::to_string(msg.size()) + "+}\r\n" + msg + "\r\nc NOOP\r\n", ""};
+  auto t = testing::run(h, in);
+  EXPECT_TRUE(tagged(t.written, "l").starts_with("l OK")) << t.written;
+  EXPECT_TRUE(tagged(t.written, "b").starts_with("b OK [APPENDUID ")) << t.written;
+  EXPECT_EQ(tagged(t.written, "c"), "c OK NOOP completed.");
+  EXPECT_EQ(t.written.find("+ Ready"), std::string::npos);
+  auto box = h.store_of().open("INBOX");
+  ASSERT_TRUE(box);
+  ASSERT_EQ((*box)->messages().size(), 1u);
 }
 
 // A non-synchronising literal past the limit cannot be skipped safely
