@@ -112,6 +112,28 @@ TEST(MboxMailbox, ExpungeOfTheFirstKeepsTheBase) {
   EXPECT_EQ(*again->read(2), "Subject: m1\n\nx\n");
 }
 
+// X-IMAPbase's uidnext lags after UIDs given at the end of the file; an
+// expunge of the highest UID must write it, or the UID would come back.
+TEST(MboxMailbox, ExpungeOfTheHighestUidKeepsItUsed) {
+  TempDir d;
+  const std::string path = d / "u";
+  deliver(path, "Subject: a\n\nx\n");
+  deliver(path, "Subject: b\n\nx\n");
+  { ASSERT_TRUE(open_box(path)); }
+  deliver(path, "Subject: c\n\nx\n");
+  auto mb = open_box(path);
+  ASSERT_TRUE(mb);
+  EXPECT_EQ(uids(*mb), (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_NE(slurp(path).find(" 0000000003\n"), std::string::npos);  // the base lags
+  ASSERT_TRUE(mb->expunge(3).ok());
+  EXPECT_NE(slurp(path).find(" 0000000004\n"), std::string::npos);
+  mb.reset();
+  deliver(path, "Subject: d\n\nx\n");
+  auto again = open_box(path);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(uids(*again), (std::vector<uint32_t>{1, 2, 4}));
+}
+
 TEST(MboxMailbox, AppendAndCopyBetweenTwoFiles) {
   TempDir d;
   auto a = open_box(d / "a");

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <optional>
 #include <ctime>
 
 #include "base/strings.h"
@@ -228,8 +229,11 @@ uint64_t crlf_len(const Line& l) { return l.len + (l.nl && !l.cr ? 1 : 0); }
 
 bool mbox_state_header(std::string_view line) { return state_of(line) != State::none; }
 
-int64_t mbox_from_date(std::string_view line) {
-  if (line.size() > 1024) return 0;
+namespace {
+
+// The date of a From_ line, if it has one that reads as a date.
+std::optional<int64_t> from_line_date(std::string_view line) {
+  if (line.size() > 1024) return std::nullopt;
   auto w = words(line);
   // From sender Www Mmm dd hh:mm:ss yyyy [zone]: find the hh:mm:ss word.
   static constexpr std::string_view kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -245,7 +249,7 @@ int64_t mbox_from_date(std::string_view line) {
     if (mon < 0 || !parse_u32(w[i - 1], mday) || !parse_u32(w[i + 1], year) || !parse_u32(t.substr(0, 2), h) ||
         !parse_u32(t.substr(3, 2), mi) || !parse_u32(t.substr(6, 2), s) || year < 1970 || year > 9999 || mday < 1 ||
         mday > 31 || h > 23 || mi > 59 || s > 60)
-      return 0;
+      return std::nullopt;
     tm.tm_year = static_cast<int>(year) - 1900;
     tm.tm_mon = mon;
     tm.tm_mday = static_cast<int>(mday);
@@ -256,8 +260,12 @@ int64_t mbox_from_date(std::string_view line) {
     std::time_t r = std::mktime(&tm);
     return r < 0 ? 0 : static_cast<int64_t>(r);
   }
-  return 0;
+  return std::nullopt;
 }
+
+}  // namespace
+
+int64_t mbox_from_date(std::string_view line) { return from_line_date(line).value_or(0); }
 
 Result<MboxIndex> parse_mbox(uint64_t size, const MboxRead& read) {
   MboxIndex idx;
@@ -280,11 +288,14 @@ Result<MboxIndex> parse_mbox(uint64_t size, const MboxRead& read) {
   };
   bool first = true;
   while (lines.next(l)) {
-    bool from = l.head.starts_with("From ") && (first || pending_blank);
+    // A separator: "From " at the file's start, after a blank line, or
+    // anywhere with a sender and date as a From_ line has (Dovecot and mutt
+    // accept those; a body line "From here on" has no date).
+    bool from = l.head.starts_with("From ") && (first || pending_blank || from_line_date(l.head).has_value());
     if (first && !from) return Error::temp("not an mbox file: it does not start with a From_ line");
     first = false;
     if (from) {
-      if (have) finish(blank_off, l.off);
+      if (have) finish(pending_blank ? blank_off : l.off, l.off);
       have = true;
       cur.from_off = l.off;
       cur.header_off = l.off + l.len;
@@ -331,10 +342,6 @@ Result<MboxIndex> parse_mbox(uint64_t size, const MboxRead& read) {
   uint64_t end = l.off + l.len;
   if (have) finish(pending_blank ? blank_off : end, end);
   idx.size = have ? end : 0;
-  if (!idx.entries.empty() && idx.has_base) {
-    // A believable base must not be below the UIDs in the file.
-    if (last_uid >= idx.base.uidnext) idx.base.uidnext = last_uid + 1;
-  }
   return idx;
 }
 

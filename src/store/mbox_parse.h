@@ -1,6 +1,7 @@
 // Reading an mbox folder (the format Dovecot, mutt and Python's mailbox
-// share): messages split at "From " lines that start the file or follow a
-// blank line (the blank separator line belongs to no message), mboxrd
+// share): messages split at "From " lines that start the file, follow a
+// blank line (the blank separator line belongs to no message) or carry a
+// From_ line's date (as Dovecot and mutt check), mboxrd
 // quoting undone (a line matching ^>+From loses one '>'), and the headers
 // Dovecot keeps its state in hidden from the message as shown:
 //   X-IMAPbase: <uidvalidity> <uidnext> [keyword...]  (first message only)
@@ -42,7 +43,7 @@ constexpr uint32_t kMboxMaxUid = 0x7fffffff;
 
 struct MboxBase {
   uint32_t uidvalidity = 0;
-  uint32_t uidnext = 1;
+  uint32_t uidnext = 1;  // as written: may lag the highest X-UID (appends do not update it)
   std::vector<std::string> keywords;  // the folder's, in order
 };
 

@@ -95,6 +95,17 @@ TEST(MboxParse, FromInsideABodyWithoutBlankLineIsNoSeparator) {
   EXPECT_EQ(shown(file, idx->entries[0]), "Subject: x\n\nline\nFrom not a separator\n");
 }
 
+TEST(MboxParse, FromLineWithADateSplitsWithoutABlankLine) {
+  std::string file =
+      "From a Mon Nov 23 09:40:01 2026\nSubject: x\n\nline\n"
+      "From b@c Mon Nov 23 09:40:02 2026\nSubject: y\n\nz\n";
+  auto idx = parse(file);
+  ASSERT_TRUE(idx);
+  ASSERT_EQ(idx->entries.size(), 2u);
+  EXPECT_EQ(shown(file, idx->entries[0]), "Subject: x\n\nline\n");
+  EXPECT_EQ(shown(file, idx->entries[1]), "Subject: y\n\nz\n");
+}
+
 TEST(MboxParse, MetaHeadersParseBack) {
   MboxEntry e;
   e.uid = 7;

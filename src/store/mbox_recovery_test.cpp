@@ -1,6 +1,7 @@
 // Crash tests of the mbox folder (mbox_mailbox.h, mbox_rewrite.h): a
 // delivery killed mid-append, a rewrite killed after its journal was
 // durable (the mailbox half overwritten), and an unfinished journal.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>

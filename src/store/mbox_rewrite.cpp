@@ -63,8 +63,27 @@ Status pwrite_all(int fd, std::string_view data, uint64_t off, const std::string
   return ok_status();
 }
 
+// Clears O_APPEND on a delivery's descriptor while the journal is copied
+// (pwrite on an O_APPEND file appends, whatever the offset), then sets it
+// back.
+class NoAppend {
+ public:
+  explicit NoAppend(int fd) : fd_(fd), flags_(::fcntl(fd, F_GETFL)) {
+    if (flags_ >= 0 && (flags_ & O_APPEND)) ::fcntl(fd_, F_SETFL, flags_ & ~O_APPEND);
+  }
+  ~NoAppend() {
+    if (flags_ >= 0 && (flags_ & O_APPEND)) ::fcntl(fd_, F_SETFL, flags_);
+  }
+  bool ok() const { return flags_ >= 0; }
+
+ private:
+  int fd_, flags_;
+};
+
 // Copies the journal's new bytes over the mailbox and makes it durable.
 Status apply(int journal, int fd, const std::string& path, const Header& h) {
+  NoAppend no_append(fd);
+  if (!no_append.ok()) return fs::errno_error("fcntl", path, errno);
   std::vector<char> buf(kCopyChunk);
   for (uint64_t done = 0; done < h.len;) {
     ssize_t n = ::pread(journal, buf.data(), static_cast<size_t>(std::min<uint64_t>(buf.size(), h.len - done)),
@@ -134,7 +153,7 @@ Status mbox_recover_rewrite(const std::string& path, int fd) {
   const std::string jpath = mbox_journal_path(path);
   UniqueFd j(::open(jpath.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!j.valid()) {
-    if (errno == ENOENT) return ok_status();
+    if (errno == ENOENT || errno == EACCES) return ok_status();  // none, or none we could have written
     return fs::errno_error("open", jpath, errno);
   }
   struct stat js, ms;

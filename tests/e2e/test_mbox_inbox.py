@@ -21,30 +21,35 @@ from dovecot_peer import Dovecot, have_dovecot
 ALICE = "alice@virt.test"
 
 
-@pytest.fixture
-def mbox_account(make_tern, workdir):
+def start_mbox_tern(make_tern, workdir, inbox=None):
+    """tern with alice@virt.test's INBOX in the spool mbox of the user the
+    tests run as (where tern delivers ME@local.test)."""
     port, pop_port = free_port(), free_port()
     t = make_tern({"imap_listen": f"127.0.0.1:{port}", "pop3_listen": f"127.0.0.1:{pop_port}",
-                   "smtpd_sasl_failure_sleep_time": "0"})
+                   "smtpd_sasl_failure_sleep_time": "0"}, start=False)
     t.imap_port, t.pop_port = port, pop_port
     t.inbox = os.path.join(t.spool, ME)
     t.home = os.path.join(workdir, "home-alice")
-    os.makedirs(t.home)
+    os.makedirs(t.home, exist_ok=True)
     users = os.path.join(t.base, "users")
-    lines = open(users).read().splitlines()
     out = []
-    for line in lines:
+    for line in open(users).read().splitlines():
         if line.startswith(ALICE + ":"):
             f = line.split(":")
             f += [""] * (8 - len(f))
             f[5] = t.home
-            f[7] = f"userdb_mail=mbox:~/mail:INBOX={t.inbox}"
+            f[7] = f"userdb_mail=mbox:~/mail:INBOX={inbox or t.inbox}"
             line = ":".join(f)
         out.append(line)
     with open(users, "w") as fh:
         fh.write("\n".join(out) + "\n")
-    t.reload()
+    t.start()
     return t
+
+
+@pytest.fixture
+def mbox_account(make_tern, workdir):
+    return start_mbox_tern(make_tern, workdir)
 
 
 def deliver(t, subject, body="hello\n"):
@@ -146,15 +151,11 @@ def test_mbox_inbox_with_imap_pop3_python_and_dovecot(mbox_account, workdir):
     assert re.search(rb"UID 4 FLAGS \((\\Seen \\Flagged|\\Flagged \\Seen)\)", joined), joined
 
 
-def test_bad_mail_location_is_refused_with_unavailable(mbox_account):
-    t = mbox_account
-    users = os.path.join(t.base, "users")
-    text = open(users).read().replace(f"INBOX={t.inbox}", "INBOX=/var/mail/../../etc/%u")
-    with open(users, "w") as fh:
-        fh.write(text)
-    t.reload()
+def test_bad_mail_location_is_refused_with_unavailable(make_tern, workdir):
+    t = start_mbox_tern(make_tern, workdir, inbox="/var/mail/../../etc/%u")
     c = imaplib.IMAP4("127.0.0.1", t.imap_port, timeout=30)
     with pytest.raises(imaplib.IMAP4.error) as e:
         c.login(ALICE, "secret")
     assert "UNAVAILABLE" in str(e.value), e.value
     assert not os.path.exists("/etc/" + ALICE)
+    assert "mail location refused" in t.log(), t.log()
