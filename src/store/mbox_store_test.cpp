@@ -3,8 +3,13 @@
 // Maildir++ under the root, COPY between them).
 #include "store/mbox_store.h"
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include "base/fs.h"
 #include "store/mbox.h"
 #include "store/store_test_util.h"
 
@@ -89,19 +94,35 @@ TEST(MboxStore, InboxIsTheFileAndTheRestMaildir) {
   EXPECT_NE(slurp(loc.inbox).find("X-Status: F\n"), std::string::npos);
 }
 
+// The IMAP/POP3 process without read and write access to the spool file
+// (run as root, the test drops to nobody in a child): a temporary error
+// naming the cause, and the file untouched.
 TEST(MboxStore, UnreadableSpoolFileIsATemporaryErrorAndUntouched) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads any file";
   TempDir d;
   MailLocation loc{d / "mail", d / "spool"};
   ASSERT_TRUE(mbox_deliver(loc.inbox, "a@b", 0, "", "Subject: hello\n\nhi\n").ok());
   const std::string before = slurp(loc.inbox);
-  ASSERT_EQ(::chmod(loc.inbox.c_str(), 0400), 0);
-  MboxStore store(loc);
-  auto inbox = store.open("INBOX");
-  ASSERT_FALSE(inbox);
-  EXPECT_FALSE(inbox.error().is_permanent());
-  EXPECT_NE(inbox.error().detail.find("permission denied"), std::string::npos);
+  ASSERT_EQ(::chmod(loc.inbox.c_str(), 0600), 0);
+  ASSERT_EQ(::chmod(d.path().c_str(), 0777), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) ::_exit(10);
+    if (::geteuid() == 0) ::_exit(11);
+    if (::chmod(loc.inbox.c_str(), 0600) == 0) ::_exit(12);  // not ours: must not be changeable
+    MboxStore store(loc);
+    auto inbox = store.open("INBOX");
+    if (inbox) ::_exit(13);
+    if (inbox.error().is_permanent()) ::_exit(14);
+    if (inbox.error().detail.find("permission denied") == std::string::npos) ::_exit(15);
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  if (::geteuid() != 0 && WEXITSTATUS(status) == 12) GTEST_SKIP() << "the file is the test user's own";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   EXPECT_EQ(slurp(loc.inbox), before);
+  EXPECT_FALSE(fs::exists(loc.inbox + ".lock"));
 }
 
 }  // namespace
