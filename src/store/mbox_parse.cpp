@@ -129,11 +129,11 @@ bool is_quoted_from(std::string_view l) {
 }
 
 // The header's name if line is "Name:..." with a state header's name.
-enum class State { none, imapbase, imap, uid, status, xstatus, keywords };
+enum class State { none, imapbase, imap, uid, status, xstatus, keywords, content_length };
 
 State state_of(std::string_view line) {
   size_t colon = line.find(':');
-  if (colon == std::string_view::npos || colon > 12) return State::none;
+  if (colon == std::string_view::npos || colon > 14) return State::none;
   std::string_view name = line.substr(0, colon);
   if (str::iequals(name, "X-IMAPbase")) return State::imapbase;
   if (str::iequals(name, "X-IMAP")) return State::imap;
@@ -141,6 +141,7 @@ State state_of(std::string_view line) {
   if (str::iequals(name, "Status")) return State::status;
   if (str::iequals(name, "X-Status")) return State::xstatus;
   if (str::iequals(name, "X-Keywords")) return State::keywords;
+  if (str::iequals(name, "Content-Length")) return State::content_length;  // Dovecot hides it too
   return State::none;
 }
 

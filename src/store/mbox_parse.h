@@ -9,7 +9,9 @@
 //   Status: R (\Seen) O (not \Recent)
 //   X-Status: A (\Answered) D (\Deleted) F (\Flagged) T (\Draft)
 //   X-Keywords: <keyword>...
-// (X-IMAP, UW-IMAP's older form, is hidden too.) Writing them back is
+// (X-IMAP, UW-IMAP's older form, and Content-Length, which other writers
+// add and a rewrite could make wrong, are hidden too and dropped when the
+// message is rewritten, as Dovecot's mbox_hide_headers does.) Writing them back is
 // mbox_meta_headers; the file handling is in mbox_mailbox.h.
 //
 // Kept apart from I/O so it can be tested and fuzzed alone: the file is

@@ -60,6 +60,7 @@ TEST(MboxParse, StateHeadersAreReadAndHidden) {
       "Status: RO\n"
       "X-Status: AF\n"
       "X-Keywords: Work bad(kw\n"
+      "Content-Length: 5\n"
       "  continued-hidden\n"
       "\n"
       "body\n"
