@@ -123,6 +123,7 @@ Status MboxMailbox::parse_if_changed() {
     }
     index_ = std::move(*idx);
   }
+  index_uids();
   parsed_ = *s;
   mtime_s_ = s->mtime_ns / 1000000000;
   return ok_status();
@@ -149,12 +150,18 @@ Status MboxMailbox::sync_locked() {
     if (renumber_all) es[i].uid = 0;
     if (es[i].uid != 0) uidnext_ = std::max(uidnext_, es[i].uid + 1);
   }
-  for (size_t i = 0; i < es.size(); ++i)
-    if (es[i].uid == 0) {
+  // In file order, so UIDs ascend through the file (as the parser wants
+  // them): a numbered message after a fresh one is renumbered too.
+  uint32_t last = 0;
+  for (size_t i = 0; i < es.size(); ++i) {
+    if (es[i].uid == 0 || es[i].uid <= last) {
       if (uidnext_ > kMboxMaxUid) return Error::temp(fmt::format("mbox {}: UIDs exhausted", path_));
       if (first_fresh == es.size()) first_fresh = i;
       es[i].uid = uidnext_++;
     }
+    last = es[i].uid;
+  }
+  index_uids();
   if (first_fresh == es.size() && index_.has_base) return ok_status();
   return rewrite_from(index_.has_base ? es[first_fresh].from_off : 0, {});
 }
@@ -202,11 +209,17 @@ Status MboxMailbox::rewrite_from(uint64_t from, const std::vector<uint32_t>& dro
   return parse_if_changed();
 }
 
+void MboxMailbox::index_uids() {
+  by_uid_.clear();
+  by_uid_.reserve(index_.entries.size());
+  for (size_t i = 0; i < index_.entries.size(); ++i)
+    if (index_.entries[i].uid != 0) by_uid_.emplace_back(index_.entries[i].uid, i);
+  std::sort(by_uid_.begin(), by_uid_.end());
+}
+
 const MboxEntry* MboxMailbox::entry(uint32_t uid) const {
-  const auto& es = index_.entries;
-  for (const auto& e : es)  // UIDs ascend, but fresh (0) ones may sit anywhere
-    if (e.uid == uid) return &e;
-  return nullptr;
+  auto it = std::lower_bound(by_uid_.begin(), by_uid_.end(), std::make_pair(uid, size_t{0}));
+  return it != by_uid_.end() && it->first == uid ? &index_.entries[it->second] : nullptr;
 }
 
 MboxEntry* MboxMailbox::entry_mut(uint32_t uid) { return const_cast<MboxEntry*>(entry(uid)); }
@@ -256,12 +269,12 @@ Result<RefreshChanges> MboxMailbox::refresh() {
     if (Status st = sync_locked(); !st) return st.error();
   } else if (need) {
     index_ = MboxIndex{};
+    index_uids();
     parsed_ = *s;
   }
   std::vector<MessageInfo> now;
-  now.reserve(index_.entries.size());
-  for (const auto& e : index_.entries)
-    if (e.uid != 0) now.push_back(info_of(e));
+  now.reserve(by_uid_.size());
+  for (const auto& [uid, i] : by_uid_) now.push_back(info_of(index_.entries[i]));
   RefreshChanges ch;
   if (uidvalidity_ != old_validity && !messages_.empty()) {
     uidvalidity_changed_ = true;

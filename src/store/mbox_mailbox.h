@@ -117,6 +117,10 @@ class MboxMailbox final : public Mailbox {
   std::string path_, name_;
   UniqueFd fd_;  // invalid while the file does not exist
   MboxIndex index_;
+  // (uid, index in index_.entries), sorted: UIDs need not ascend in file
+  // order (a message another program put in the middle gets the next one).
+  std::vector<std::pair<uint32_t, size_t>> by_uid_;
+  void index_uids();
   std::optional<Stamp> parsed_;  // the file as index_ describes it
   std::vector<MessageInfo> messages_;
   uint32_t uidvalidity_ = 0, uidnext_ = 1;

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+
 #include "store/mbox.h"
 #include "store/mbox_parse.h"
 #include "store/store_test_util.h"
@@ -132,6 +135,30 @@ TEST(MboxMailbox, ExpungeOfTheHighestUidKeepsItUsed) {
   auto again = open_box(path);
   ASSERT_TRUE(again);
   EXPECT_EQ(uids(*again), (std::vector<uint32_t>{1, 2, 4}));
+}
+
+// Another program put a message without X-UID between two numbered ones:
+// it gets the next UID, and messages() still ascends.
+TEST(MboxMailbox, FreshMessageInTheMiddle) {
+  TempDir d;
+  const std::string path = d / "u";
+  deliver(path, "Subject: a\n\nx\n");
+  deliver(path, "Subject: c\n\nx\n");
+  { ASSERT_TRUE(open_box(path)); }
+  std::string file = slurp(path);
+  size_t second = file.find("\nFrom ") + 1;
+  file.insert(second, "From someone Mon Nov 23 09:40:01 2026\nSubject: b\n\ninserted\n\n");
+  { std::ofstream(path, std::ios::binary | std::ios::trunc) << file; }
+  auto mb = open_box(path);
+  ASSERT_TRUE(mb);
+  auto u = uids(*mb);
+  ASSERT_EQ(u.size(), 3u);
+  EXPECT_TRUE(std::is_sorted(u.begin(), u.end()));
+  EXPECT_EQ(u[0], 1u);
+  for (uint32_t uid : u) EXPECT_TRUE(mb->read(uid)) << uid;
+  auto b = std::find_if(mb->messages().begin(), mb->messages().end(),
+                        [&](const MessageInfo& m) { return *mb->read(m.uid) == "Subject: b\n\ninserted\n"; });
+  EXPECT_NE(b, mb->messages().end());
 }
 
 TEST(MboxMailbox, AppendAndCopyBetweenTwoFiles) {
