@@ -43,6 +43,11 @@ Result<std::unique_ptr<MboxMailbox>> MboxMailbox::open(const std::string& path, 
   box->name_ = std::move(name);
   box->uidvalidity_ = static_cast<uint32_t>(std::time(nullptr));  // until the file names one
   if (Status st = box->ensure_open(false); !st) return st.error();
+  // An empty file holds no UIDVALIDITY: sessions opening it agree on its
+  // change time (the truncation that emptied it) rather than each on its own.
+  struct stat st;
+  if (box->fd_.valid() && ::fstat(box->fd_.get(), &st) == 0 && st.st_size == 0 && st.st_ctime > 0)
+    box->uidvalidity_ = static_cast<uint32_t>(st.st_ctime);
   if (auto r = box->refresh(); !r) return r.error();
   box->uidvalidity_changed_ = false;
   return box;
@@ -259,10 +264,7 @@ Result<RefreshChanges> MboxMailbox::refresh() {
   auto s = stamp();
   if (!s) return s.error();
   bool need = !parsed_ || *parsed_ != *s;
-  if (!need && !index_.entries.empty()) {
-    need = !index_.has_base ||
-           std::any_of(index_.entries.begin(), index_.entries.end(), [](const MboxEntry& e) { return e.uid == 0; });
-  }
+  if (!need && !index_.entries.empty()) need = !index_.has_base || by_uid_.size() != index_.entries.size();
   if (need && fd_.valid()) {
     auto lock = lock_write();
     if (!lock) return lock.error();

@@ -27,8 +27,9 @@
 // changes; reads find the message again by UID if others changed the file
 // meanwhile. A file whose first message lost its X-IMAPbase gets a new
 // UIDVALIDITY, as Dovecot does. An empty file has no X-IMAPbase, so its
-// UIDVALIDITY is made up at open (the time) and written with the first
-// message this object writes.
+// UIDVALIDITY is made up at open (the file's change time, so that sessions
+// agree; the time for a missing file) and written with the first message
+// this object writes or numbers.
 //
 // Permissions: the file is opened read-write with the process's own
 // credentials; without access, open() fails (temporary error, nothing

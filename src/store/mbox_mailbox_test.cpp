@@ -38,6 +38,23 @@ TEST(MboxMailbox, MissingFileIsAnEmptyFolder) {
   EXPECT_EQ(mb->uidnext(), 1u);
 }
 
+TEST(MboxMailbox, TwoSessionsOnAnEmptyFileAgree) {
+  TempDir d;
+  const std::string path = d / "u";
+  { std::ofstream(path).flush(); }
+  auto a = open_box(path), b = open_box(path);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->uidvalidity(), b->uidvalidity());
+  deliver(path, "Subject: one\n\nx\n");
+  ASSERT_TRUE(a->refresh());
+  auto ch = b->refresh();
+  ASSERT_TRUE(ch);
+  EXPECT_EQ(ch->appeared, (std::vector<uint32_t>{1}));
+  EXPECT_TRUE(ch->vanished.empty());
+  EXPECT_FALSE(b->uidvalidity_changed());
+  EXPECT_EQ(a->uidvalidity(), b->uidvalidity());
+}
+
 TEST(MboxMailbox, DeliveriesGetUidsThatStay) {
   TempDir d;
   const std::string path = d / "u";
