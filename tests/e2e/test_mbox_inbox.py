@@ -87,6 +87,10 @@ def test_mbox_inbox_with_imap_pop3_python_and_dovecot(mbox_account, workdir):
     ok(c.uid("STORE", "1", "+FLAGS", "(\\Seen \\Flagged)"))
     ok(c.uid("STORE", "2", "+FLAGS", "(\\Answered)"))
     ok(c.append("INBOX", "(\\Draft)", None, b"Subject: appended\r\n\r\nby APPEND\r\n"))
+    ok(c.append("INBOX", None, None, b"Subject: junk\r\n\r\nto be expunged\r\n"))
+    ok(c.noop())
+    ok(c.uid("STORE", "4", "+FLAGS", "(\\Deleted)"))
+    assert ok(c.expunge()) == [b"4"]
     ok(c.uid("COPY", "1", "Archive"))
     ok(c.select("Archive"))
     ok(c.copy("1", "INBOX"))
@@ -94,12 +98,13 @@ def test_mbox_inbox_with_imap_pop3_python_and_dovecot(mbox_account, workdir):
     listed = ok(c.uid("FETCH", "1:*", "(UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])"))
     c.logout()
     text = b" ".join(x[0] if isinstance(x, tuple) else x for x in listed)
-    assert re.search(rb"UID 3 FLAGS \(\\Draft\)", text) and re.search(rb"UID 4 FLAGS \(", text), text
+    assert re.search(rb"UID 3 FLAGS \(\\Draft\)", text) and re.search(rb"UID 5 FLAGS \(", text), text
+    assert b"junk" not in b"".join(x[1] for x in listed if isinstance(x, tuple)), listed
 
     # Python's mailbox reads the state tern wrote.
     seen = subjects_and_flags(t.inbox)
     assert [s for s, _, _ in seen] == ["m1", "m2", "appended", "m1"], seen
-    assert [uid for _, _, uid in seen] == ["1", "2", "3", "4"], seen
+    assert [uid for _, _, uid in seen] == ["1", "2", "3", "5"], seen
     assert all("R" in f and "F" in f and "O" in f for s, f, _ in seen if s == "m1"), seen
     assert "A" in seen[1][1] and "R" not in seen[1][1] and "T" in seen[2][1], seen
     raw = open(t.inbox, "rb").read()
@@ -147,7 +152,7 @@ def test_mbox_inbox_with_imap_pop3_python_and_dovecot(mbox_account, workdir):
     joined = b" ".join(x if isinstance(x, bytes) else x[0] for x in flags)
     assert re.search(rb"UID 2 FLAGS \(\\Answered\)", joined), joined
     assert re.search(rb"UID 3 FLAGS \(\\Draft\)", joined), joined
-    assert re.search(rb"UID 4 FLAGS \((\\Seen \\Flagged|\\Flagged \\Seen)\)", joined), joined
+    assert re.search(rb"UID 5 FLAGS \((\\Seen \\Flagged|\\Flagged \\Seen)\)", joined), joined
 
 
 def test_bad_mail_location_is_refused_with_unavailable(make_tern, workdir):
