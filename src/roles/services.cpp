@@ -15,6 +15,7 @@
 #include "remote/remote_agent.h"
 #include "roles/password_verifier.h"
 #include "scheduler/retry_rules.h"
+#include "store/mail_location.h"
 #include "store/quota.h"
 #include "tls/server_context.h"
 
@@ -137,6 +138,17 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
       }
     return rule;
   };
+  // userdb_mail=mbox:ROOT:INBOX=PATH on a passwd-file line: that account's
+  // INBOX is an mbox file for IMAP and POP3 (store/mail_location.h).
+  store::MailLocationLookup mail_of = [users](const std::string& account) -> Result<std::optional<store::MailLocation>> {
+    if (users)
+      if (auto u = users->find(account); u && !u->extra.empty()) {
+        auto loc = store::mail_location_from_extra(u->extra, account, u->home);
+        if (!loc) return Error::perm(users->path() + ": " + account + ": " + loc.error().detail);
+        return *loc;
+      }
+    return std::optional<store::MailLocation>();
+  };
   std::shared_ptr<delivery::Agent> agent = std::make_shared<delivery::LocalAgent>(cfg, quota_of);
   if (helper) agent = std::make_shared<HelperAgent>(helper, agent);
   auto remote = remote::RemoteAgent::create(cfg);
@@ -150,13 +162,13 @@ Result<ServiceSet> build_services(std::shared_ptr<const config::Config> cfg, std
   pop3->settings = pop3::read_settings(*cfg);
   pop3->verifier = verifier;
   pop3->tls = tls_server;
-  pop3->maildrops = std::make_shared<pop3::StoreMaildrops>(cfg->get("virtual_mailbox_base"));
+  pop3->maildrops = std::make_shared<pop3::StoreMaildrops>(cfg->get("virtual_mailbox_base"), mail_of);
   s.pop3 = std::move(pop3);
   auto imap = std::make_shared<imap::Services>();
   imap->settings = imap::read_settings(*cfg);
   imap->verifier = verifier;
   imap->tls = tls_server;
-  imap->accounts = std::make_shared<imap::StoreAccounts>(cfg->get("virtual_mailbox_base"), quota_of);
+  imap->accounts = std::make_shared<imap::StoreAccounts>(cfg->get("virtual_mailbox_base"), quota_of, mail_of);
   imap->structure = std::make_shared<const imap::MimeParser>();
   s.imap = std::move(imap);
   return s;

@@ -20,6 +20,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "store/mbox_journal.h"
+#include "store/mbox_rewrite.h"
 
 namespace tern::store {
 namespace {
@@ -141,11 +142,11 @@ Result<UniqueFd> take_dot_lock(const std::string& lock_path, MboxLock::Deadline 
   }
 }
 
-Status take_fcntl_lock(int fd, const std::string& path, MboxLock::Deadline deadline) {
+Status take_fcntl_lock(int fd, const std::string& path, MboxLock::Deadline deadline, short type = F_WRLCK) {
   auto backoff = kFirstBackoff;
   for (;;) {
     struct flock fl = {};
-    fl.l_type = F_WRLCK;
+    fl.l_type = type;
     fl.l_whence = SEEK_SET;  // start 0, length 0: the whole file
     if (::fcntl(fd, F_OFD_SETLK, &fl) == 0) return ok_status();
     int e = errno;
@@ -170,7 +171,16 @@ Result<MboxLock> MboxLock::acquire(const std::string& path, int fd, Deadline dea
   }
   if (Status st = take_fcntl_lock(fd, path, deadline); !st) return st.error();  // ~MboxLock drops the dot-lock
   lock.fd_ = fd;
+  // A rewrite (mbox_rewrite.h) a dead process left is completed first.
+  if (Status st = mbox_recover_rewrite(path, fd); !st) return st.error();
   if (left) undo_partial_append(fd, path, *left);
+  return lock;
+}
+
+Result<MboxLock> MboxLock::acquire_read(const std::string& path, int fd, Deadline deadline) {
+  MboxLock lock;
+  if (Status st = take_fcntl_lock(fd, path, deadline, F_RDLCK); !st) return st.error();
+  lock.fd_ = fd;
   return lock;
 }
 

@@ -10,7 +10,8 @@
 // and, once record_append() is called, the mailbox size before and after
 // the append. A dot-lock whose tern holder is dead is taken over at once,
 // and a partial append it describes is truncated away under the locks
-// before the new delivery appends (RELIABILITY.md #39).
+// before the new delivery appends (RELIABILITY.md #39). Likewise a rewrite
+// a dead tern left (mbox_rewrite.h) is completed by whoever locks next.
 #pragma once
 
 #include <chrono>
@@ -27,6 +28,9 @@ class MboxLock {
   using Deadline = std::chrono::steady_clock::time_point;
   // fd: the mailbox, open for writing; it must outlive the lock.
   static Result<MboxLock> acquire(const std::string& path, int fd, Deadline deadline);
+  // Only an fcntl read lock (as Dovecot's readers take by default): for
+  // reading messages while no one rewrites the file. fd may be read-only.
+  static Result<MboxLock> acquire_read(const std::string& path, int fd, Deadline deadline);
 
   MboxLock(MboxLock&& o) noexcept;
   MboxLock& operator=(MboxLock&&) = delete;

@@ -8,6 +8,7 @@
 namespace tern::imap {
 
 uint64_t message_vsize(store::Mailbox& box, const store::MessageInfo& m) {
+  if (m.vsize_bytes) return m.vsize_bytes;  // known to the store (an mbox counts it while reading)
   std::string name = fs::basename(m.path);
   if (store::maildir_name_ok(name)) {
     auto parsed = store::parse_maildir_filename(name);

@@ -12,7 +12,9 @@
 
 #include "base/fd.h"
 #include "store/mailbox_path.h"
+#include "base/log.h"
 #include "store/maildir_store.h"
+#include "store/mbox_store.h"
 
 namespace tern::pop3 {
 namespace {
@@ -79,14 +81,36 @@ std::string dovecot_uidl(uint32_t uid, uint32_t uidvalidity) { return fmt::forma
 
 OpenResult StoreMaildrops::open(const std::string& user) {
   using Kind = OpenResult::Kind;
-  if (base_.empty()) return failed(Kind::temporary, "virtual_mailbox_base is not set");
-  auto root = store::virtual_mailbox_path(base_, user);
-  if (!root) return failed(Kind::temporary, root.error().detail);
-  store::MaildirStore account(*root);
+  std::optional<store::MailLocation> mbox;
+  if (mail_) {
+    auto loc = mail_(user);
+    if (!loc) {
+      log::warn("pop3: user={}: mail location refused: {}", user, loc.error().detail);
+      return failed(Kind::temporary, "the account's mail location cannot be used");
+    }
+    mbox = std::move(*loc);
+  }
+  std::unique_ptr<store::MailStore> account;
+  Result<std::string> root = std::string();
+  if (mbox) {
+    root = mbox->root + "/";
+    // The root holds the lock file; made as listing would make it.
+    if (auto l = std::make_unique<store::MaildirStore>(mbox->root)->list(); !l)
+      return failed(Kind::temporary, l.error().detail);
+    account = std::make_unique<store::MboxStore>(*mbox);
+  } else {
+    if (base_.empty()) return failed(Kind::temporary, "virtual_mailbox_base is not set");
+    root = store::virtual_mailbox_path(base_, user);
+    if (!root) return failed(Kind::temporary, root.error().detail);
+    account = std::make_unique<store::MaildirStore>(*root);
+  }
   // Opening INBOX creates the Maildir of an account that has had no mail
   // yet, as delivery would; the lock file goes in it.
-  auto inbox = account.open("INBOX");
-  if (!inbox) return failed(Kind::temporary, inbox.error().detail);
+  auto inbox = account->open("INBOX");
+  if (!inbox) {
+    if (mbox) log::warn("pop3: user={}: {}", user, inbox.error().detail);
+    return failed(Kind::temporary, inbox.error().detail);
+  }
   const std::string lock_path = *root + kLockName;
   UniqueFd lock(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!lock.valid()) return failed(Kind::temporary, fmt::format("{}: {}", lock_path, std::strerror(errno)));

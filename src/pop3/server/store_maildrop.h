@@ -21,17 +21,23 @@
 #include <string>
 
 #include "pop3/server/maildrop.h"
+#include "store/mail_location.h"
 
 namespace tern::pop3 {
 
 class StoreMaildrops final : public MaildropStore {
  public:
-  // virtual_mailbox_base; empty: no account has a maildrop.
-  explicit StoreMaildrops(std::string base) : base_(std::move(base)) {}
+  // virtual_mailbox_base; empty: no account has a maildrop. mail: as
+  // imap::StoreAccounts takes it (an account with userdb_mail=mbox:... is
+  // served from its mbox INBOX; the session lock file then goes in the
+  // location's root, e.g. ~/mail).
+  explicit StoreMaildrops(std::string base, store::MailLocationLookup mail = nullptr)
+      : base_(std::move(base)), mail_(std::move(mail)) {}
   OpenResult open(const std::string& user) override;
 
  private:
   std::string base_;
+  store::MailLocationLookup mail_;
 };
 
 // Dovecot's default UIDL for a message: %08Xu%08Xv, which Dovecot 2.3
