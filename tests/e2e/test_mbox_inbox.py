@@ -96,6 +96,13 @@ def test_mbox_inbox_with_imap_pop3_python_and_dovecot(mbox_account, workdir):
     ok(c.copy("1", "INBOX"))
     ok(c.select("INBOX"))
     listed = ok(c.uid("FETCH", "1:*", "(UID FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])"))
+    # No mod-sequences in an mbox (RFC 7162 3.1.2): NOMODSEQ, and MODSEQ refused with BAD.
+    ok(c.unselect())
+    ok(c._simple_command("ENABLE", "CONDSTORE"))
+    ok(c.select("INBOX"))
+    assert "NOMODSEQ" in c.untagged_responses and "HIGHESTMODSEQ" not in c.untagged_responses
+    with pytest.raises(imaplib.IMAP4.error, match="NOMODSEQ"):
+        c.uid("FETCH", "1", "(MODSEQ)")
     c.logout()
     text = b" ".join(x[0] if isinstance(x, tuple) else x for x in listed)
     assert re.search(rb"UID 3 FLAGS \(\\Draft\)", text) and re.search(rb"UID 5 FLAGS \(", text), text

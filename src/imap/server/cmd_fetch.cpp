@@ -106,7 +106,13 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
     uid_att.kind = K::uid;
     req.atts.insert(req.atts.begin(), uid_att);
   }
-  if (has_modseq || req.changedsince) enable_condstore();
+  if (has_modseq || req.changedsince) {
+    enable_condstore();
+    if (!box_->modseqs_enabled()) {  // RFC 7162 3.1.2: a NOMODSEQ mailbox
+      bad(k, "This mailbox has no mod-sequences (NOMODSEQ).");
+      co_return;
+    }
+  }
   if (req.changedsince && !has_modseq) {
     FetchAtt modseq_att;
     modseq_att.kind = K::modseq;

@@ -37,7 +37,13 @@ bool Session::search_refused(const Call& k, const SearchError* e, const SearchRe
     bad(k, "SAVE and $ are not offered.");
     return true;
   }
-  if (uses(req->root, [](const SearchKey& x) { return x.op == SearchKey::Op::modseq; })) enable_condstore();
+  if (uses(req->root, [](const SearchKey& x) { return x.op == SearchKey::Op::modseq; })) {
+    enable_condstore();
+    if (box_ && !box_->modseqs_enabled()) {  // RFC 7162 3.1.2: a NOMODSEQ mailbox
+      bad(k, "This mailbox has no mod-sequences (NOMODSEQ).");
+      return true;
+    }
+  }
   return false;
 }
 

@@ -31,7 +31,13 @@ asio::awaitable<void> Session::cmd_store(const Call& k) {
     co_return;
   }
   const auto& req = std::get<StoreRequest>(parsed);
-  if (req.unchangedsince) enable_condstore();
+  if (req.unchangedsince) {
+    enable_condstore();
+    if (!box_->modseqs_enabled()) {  // RFC 7162 3.1.2: a NOMODSEQ mailbox
+      bad(k, "This mailbox has no mod-sequences (NOMODSEQ).");
+      co_return;
+    }
+  }
   if (read_only_) {
     no(k, "[READ-ONLY] Mailbox is read-only.");
     co_return;
