@@ -214,14 +214,15 @@ CommandReader::Step CommandReader::literal_header(std::string_view seg, size_t i
 }
 
 // After an error: the rest of the command is skipped. line_tail is the end
-// of the line the error was found in, when that line was already consumed.
+// of the line the error was found in, when that line was already consumed;
+// with skip_rest the line goes on, and skip_tail_ holds what of its end was
+// already read (a "{n+}" may end just after it).
 Event CommandReader::error_event(bool skip_rest, std::string_view line_tail) {
   Event e;
   e.kind = Event::Kind::error;
   e.error = err_;
   reset_command();
   if (skip_rest) {
-    skip_tail_.clear();
     state_ = State::skip_line;
   } else {
     after_skipped_line(line_tail);
@@ -378,6 +379,7 @@ Event CommandReader::next() {
         state_ = State::line;
         if (lit_nul_) {
           err_ = ProtocolError{C::bad_syntax, cmd_.tag, "NUL in literal (use literal8)", false};
+          skip_tail_.clear();
           return error_event(true, {});
         }
         continue;

@@ -230,6 +230,17 @@ TEST(CommandReader, LongLines) {
   // A long line whose tag is unreadable is answered untagged.
   Driver u(l);
   EXPECT_EQ(u.feed(std::string(300, '*') + "\r\n"), (V{"err:* BAD Command line too long"}));
+  // A too-long line ending in "{n+}": its literal is skipped with it, however
+  // the bytes arrive, even when the "{n+}" was read before the error (fuzz
+  // find: the bytes read up to the error were forgotten).
+  l.literal_plus = true;
+  const std::string lit_line = "a APPEND INBOX " + std::string(100 - 15 - 5 + 1, 'x') + "{12+}";  // 101 bytes
+  for (size_t piece : {size_t{1}, size_t{7}, size_t{4096}}) {
+    Driver p(l);
+    const std::string in = lit_line + "\r\nHello\r\nWorld\r\nb NOOP\r\n";
+    for (size_t i = 0; i < in.size(); i += piece) p.feed(in.substr(i, piece));
+    EXPECT_EQ(p.out, (V{"err:a BAD Command line too long", "cmd:b|NOOP"})) << piece;
+  }
 }
 
 TEST(CommandReader, DeepNestingAndManyValues) {
