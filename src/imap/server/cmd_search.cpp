@@ -37,6 +37,12 @@ bool Session::search_refused(const Call& k, const SearchError* e, const SearchRe
     bad(k, "SAVE and $ are not offered.");
     return true;
   }
+  if (rev2_ && uses(req->root, [](const SearchKey& x) {
+        return x.op == SearchKey::Op::recent || x.op == SearchKey::Op::new_ || x.op == SearchKey::Op::old;
+      })) {
+    bad(k, "RECENT, NEW and OLD are not IMAP4rev2 search keys.");
+    return true;
+  }
   if (uses(req->root, [](const SearchKey& x) { return x.op == SearchKey::Op::modseq; })) enable_condstore();
   return false;
 }
@@ -68,7 +74,7 @@ asio::awaitable<void> Session::cmd_search(const Call& k) {
   const std::vector<uint32_t> msns = search_msns(req.root);
   for (uint32_t msn : msns) hits.push_back(k.uid ? view_.at_msn(msn).uid : msn);
   const uint64_t modseq = hits_modseq(req.root, msns);
-  if (!req.esearch) {
+  if (!req.esearch && !rev2_) {
     std::string line = "SEARCH";
     for (uint32_t n : hits) line += " " + std::to_string(n);
     if (modseq) line += " (MODSEQ " + std::to_string(modseq) + ")";

@@ -1,6 +1,8 @@
 // Selecting a mailbox and leaving it: SELECT and EXAMINE (RFC 9051 6.3.2,
 // 6.3.3), CLOSE (expunges silently), UNSELECT (RFC 3691: does not),
-// EXPUNGE and UID EXPUNGE (RFC 4315); and what every command of the
+// EXPUNGE and UID EXPUNGE (RFC 4315); after ENABLE IMAP4rev2, SELECT
+// answers as RFC 9051 6.3.2 shows (LIST of the mailbox, no RECENT, no
+// UNSEEN, OK [CLOSED] as with QRESYNC); and what every command of the
 // selected state shares: the refresh that keeps the view in step with the
 // store, and sequence sets resolved to UIDs.
 #include <algorithm>
@@ -99,8 +101,8 @@ asio::awaitable<void> Session::select(const Call& k, bool read_only) {
     bad(k, "QRESYNC must be enabled first (ENABLE QRESYNC).");
     co_return;
   }
-  // RFC 7162 3.2.11: the client learns where the old mailbox's responses end.
-  if (box_ && qresync_) untagged("OK [CLOSED] Previous mailbox closed.");
+  // RFC 7162 3.2.11, RFC 9051 7.1: the client learns where the old mailbox's responses end.
+  if (box_ && (qresync_ || rev2_)) untagged("OK [CLOSED] Previous mailbox closed.");
   deselect();  // a failed SELECT leaves no mailbox selected (RFC 9051 6.3.2)
   auto folder = folder_arg(k, 0);
   if (!folder) co_return;
@@ -128,8 +130,9 @@ asio::awaitable<void> Session::select(const Call& k, bool read_only) {
   told_keywords_ = keywords;
   out_ += flags_response(keywords);
   untagged(std::to_string(view_.size()) + " EXISTS");
-  untagged("0 RECENT");
-  for (uint32_t msn = 1; msn <= view_.size(); ++msn)
+  if (rev2_) untagged("LIST (" + select_list_attributes(*folder) + ") \".\" " + mailbox_out(*folder));
+  else untagged("0 RECENT");
+  for (uint32_t msn = 1; msn <= view_.size() && !rev2_; ++msn)
     if (!(view_.at_msn(msn).flags & store::kFlagSeen)) {
       untagged("OK [UNSEEN " + std::to_string(msn) + "] First unseen.");
       break;
