@@ -47,6 +47,7 @@ void Session::deselect() {
   box_.reset();
   view_ = SelectedView{};
   told_keywords_.clear();
+  saved_uids_.clear();  // RFC 5182 2.1: "$" is empty in a newly selected mailbox
   forget_message_bytes();
   if (state_ == State::selected) state_ = State::authenticated;
 }
@@ -56,11 +57,16 @@ std::optional<std::vector<uint32_t>> Session::resolve_set(const Call& k, size_t 
   std::optional<SequenceSet> set;
   if (arg < a.size() && (a[arg].kind == Value::Kind::atom || a[arg].kind == Value::Kind::number))
     set = parse_sequence_set(a[arg].text);
-  if (!set || set->saved) {
+  if (!set) {
     bad(k, "Invalid sequence set.");
     return std::nullopt;
   }
   std::vector<uint32_t> uids;
+  if (set->saved) {  // "$" (RFC 5182): the saved messages still here, by UID or not
+    for (uint32_t uid : saved_uids_)
+      if (auto msn = view_.msn_of(uid); msn && !view_.at_msn(*msn).gone) uids.push_back(uid);
+    return uids;
+  }
   if (k.uid) {
     // "*" is the largest UID in use (RFC 9051 6.4.9: "n:*" names it even when n is above).
     auto ranges = set->resolve(view_.max_uid());
@@ -207,9 +213,14 @@ Status Session::expunge_deleted(const std::optional<SequenceSet>& uids) {
 asio::awaitable<void> Session::cmd_expunge(const Call& k) {
   std::optional<SequenceSet> uids;
   if (k.uid) {
-    if (k.c.args.size() != 2 || !(uids = parse_sequence_set(k.c.args[1].text)) || uids->saved) {
+    if (k.c.args.size() != 2 || !(uids = parse_sequence_set(k.c.args[1].text))) {
       bad(k, "UID EXPUNGE takes a UID set.");
       co_return;
+    }
+    if (uids->saved) {  // "$": the saved UIDs
+      SequenceSet saved;
+      for (uint32_t uid : saved_uids_) saved.ranges.push_back({uid, uid});
+      uids = std::move(saved);
     }
   } else if (!k.c.args.empty()) {
     bad(k, "EXPUNGE takes no arguments.");

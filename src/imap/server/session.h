@@ -220,9 +220,10 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_store(const Call& k);
   // cmd_search.cpp
   asio::awaitable<void> cmd_search(const Call& k);
-  // A parse error, what tern does not offer (SAVE, $) or, after ENABLE
-  // IMAP4rev2, RECENT/NEW/OLD answered: true; a MODSEQ key turns CONDSTORE on.
-  bool search_refused(const Call& k, const SearchError* e, const SearchRequest* req);
+  // A parse error, SAVE where it is not offered (save_ok: SEARCH) or,
+  // after ENABLE IMAP4rev2, RECENT/NEW/OLD answered: true; a MODSEQ key
+  // turns CONDSTORE on.
+  bool search_refused(const Call& k, const SearchError* e, const SearchRequest* req, bool save_ok = false);
   // With a MODSEQ key in root: the highest mod-sequence of those messages; else 0.
   uint64_t hits_modseq(const SearchKey& root, const std::vector<uint32_t>& msns);
   // The sequence numbers of the messages that match, ascending.
@@ -294,6 +295,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool read_only_ = false;
   SelectedView view_;
   std::vector<std::string> told_keywords_;  // in the last FLAGS sent
+  std::vector<uint32_t> saved_uids_;        // "$": SEARCH RETURN (SAVE)'s UIDs, ascending (RFC 5182)
   // APPEND's literals (several with MULTIAPPEND), each written into its
   // folder's tmp/ as it arrives (cmd_append.cpp), committed by cmd_append.
   bool appending_ = false;

@@ -3,7 +3,8 @@
 // SEARCH, SELECT's LIST response and OK [CLOSED], UTF-8 mailbox names,
 // \NonExistent parents in LIST; each checked against the same commands of
 // a session that did not enable it (IMAP4rev1, unchanged). DELETE of a
-// parent that is no folder: NO [HASCHILDREN] in both.
+// parent that is no folder: NO [HASCHILDREN] in both; SEARCHRES (SAVE and
+// "$", RFC 5182) in both.
 #include <gtest/gtest.h>
 
 #include "imap/server/session_harness.h"
@@ -116,8 +117,8 @@ TEST(ImapRev2, RecentGoneAfterEnable) {
 
 TEST(ImapRev2, SelectSendsListAndClosed) {
   Box h;
-  h.store_of().create("Sent");
-  h.store_of().create("Work.Projects");
+  ASSERT_TRUE(h.store_of().create("Sent"));
+  ASSERT_TRUE(h.store_of().create("Work.Projects"));
   const std::vector<std::string> sel = {"a SELECT INBOX", "b EXAMINE Sent",         "c SELECT Nowhere",
                                         "d SELECT Work",   "f SELECT Work.Projects", "g SELECT INBOX"};
   const std::string w1 = session(h, false, sel), w2 = session(h, true, sel);
@@ -160,7 +161,7 @@ TEST(ImapRev2, Utf8NamesAfterEnable) {
 
 TEST(ImapRev2, ListNonExistentParentsAndLsub) {
   FakeHost h;
-  h.store_of().create("Work.Projects");
+  ASSERT_TRUE(h.store_of().create("Work.Projects"));
   const std::vector<std::string> cmds = {"a SUBSCRIBE Gone", "b SUBSCRIBE Work.Projects", "c LIST \"\" *",
                                          "d LIST (SUBSCRIBED) \"\" *", "f LSUB \"\" *",
                                          "g LIST \"\" % RETURN (SUBSCRIBED)"};
@@ -182,9 +183,9 @@ TEST(ImapRev2, ListNonExistentParentsAndLsub) {
 
 TEST(ImapRev2, DeleteOfAParentWithChildren) {
   FakeHost h;
-  h.store_of().create("A.B");
-  h.store_of().create("C");
-  h.store_of().create("C.D");
+  ASSERT_TRUE(h.store_of().create("A.B"));
+  ASSERT_TRUE(h.store_of().create("C"));
+  ASSERT_TRUE(h.store_of().create("C.D"));
   for (bool enable : {false, true}) {
     const std::string w = session(h, enable, {"a DELETE A", "b DELETE Nothing"});
     EXPECT_EQ(tagged(w, "a"), "a NO [HASCHILDREN] Mailbox has inferior names; delete them first.") << w;
@@ -198,6 +199,54 @@ TEST(ImapRev2, DeleteOfAParentWithChildren) {
   EXPECT_TRUE(tagged(t.written, "c").starts_with("c NO [HASCHILDREN]")) << t.written;
   EXPECT_TRUE(h.store_of().open("C.D"));
   EXPECT_FALSE(h.store_of().open("C"));
+}
+
+// SEARCHRES (RFC 5182, part of RFC 9051): SAVE keeps the UIDs for "$" in
+// FETCH, STORE, COPY, SEARCH and UID EXPUNGE, by UID or by sequence number;
+// empty before any SAVE and after SELECT; MIN/MAX save only those.
+TEST(ImapRev2, SearchResSavesForDollar) {
+  Box h;
+  h.deliver("Subject: three\n\n3\n");
+  ASSERT_TRUE(h.store_of().create("Kept"));
+  for (bool rev2 : {false, true}) {
+    const std::string w = session(
+        h, rev2,
+        {"s SELECT INBOX", "a FETCH $ (UID)", "b SEARCH RETURN (SAVE) UNSEEN", "c FETCH $ (UID)", "d UID SEARCH $",
+         "f SEARCH RETURN (SAVE MIN MAX) ALL", "g FETCH $ (UID)", "h UID COPY $ Kept", "i SORT RETURN (SAVE) (ARRIVAL) UTF-8 ALL",
+         "j SELECT INBOX", "k FETCH $ (UID)"});
+    EXPECT_EQ(tagged(w, "a"), "a OK Fetch completed.") << w;
+    EXPECT_TRUE(has(w, "s OK [READ-WRITE] Select completed.\r\na OK")) << w;
+    // SAVE alone: nothing untagged.
+    EXPECT_TRUE(has(w, "a OK Fetch completed.\r\nb OK Search completed.\r\n")) << w;
+    EXPECT_TRUE(has(w, "* 1 FETCH (UID 1)\r\n* 3 FETCH (UID 3)\r\nc OK")) << w;
+    EXPECT_TRUE(has(w, rev2 ? "* ESEARCH (TAG \"d\") UID ALL 1,3\r\nd OK" : "* SEARCH 1 3\r\nd OK")) << w;
+    EXPECT_TRUE(has(w, "* ESEARCH (TAG \"f\") MIN 1 MAX 3\r\nf OK")) << w;
+    EXPECT_TRUE(has(w, "* 1 FETCH (UID 1)\r\n* 3 FETCH (UID 3)\r\ng OK")) << w;
+    EXPECT_TRUE(tagged(w, "h").starts_with("h OK [COPYUID")) << w;
+    EXPECT_TRUE(tagged(w, "i").starts_with("i BAD")) << w;
+    EXPECT_TRUE(has(w, "j OK [READ-WRITE] Select completed.\r\nk OK")) << w;  // "$" empty again
+  }
+  auto kept = h.store_of().open("Kept");
+  ASSERT_TRUE(kept);
+  EXPECT_EQ((*kept)->messages().size(), 4u);
+}
+
+TEST(ImapRev2, SearchResStoreAndExpungeByDollar) {
+  Box h;
+  const std::string w = session(h, true,
+                                {"s SELECT INBOX", "a UID SEARCH RETURN (SAVE) SEEN", "b STORE $ +FLAGS (\\Deleted)",
+                                 "c UID EXPUNGE $", "d SEARCH ALL", "f SEARCH RETURN (SAVE) RECENT", "g FETCH $ (UID)",
+                                 "h UID EXPUNGE $"});
+  EXPECT_TRUE(has(w, "\\Deleted))\r\nb OK")) << w;
+  EXPECT_TRUE(has(w, "* 2 EXPUNGE\r\nc OK")) << w;
+  EXPECT_TRUE(has(w, "* ESEARCH (TAG \"d\") ALL 1\r\nd OK")) << w;
+  // A SAVE that failed leaves "$" empty (RFC 5182 2.1).
+  EXPECT_TRUE(tagged(w, "f").starts_with("f BAD")) << w;
+  EXPECT_TRUE(has(w, "f BAD RECENT, NEW and OLD are not IMAP4rev2 search keys.\r\ng OK")) << w;
+  EXPECT_EQ(tagged(w, "h"), "h OK Expunge completed.") << w;
+  auto box = h.store_of().open("INBOX");
+  ASSERT_TRUE(box);
+  EXPECT_EQ((*box)->messages().size(), 1u);
 }
 
 }  // namespace
