@@ -4,7 +4,10 @@
 // DELETE, RENAME, SUBSCRIBE, UNSUBSCRIBE, STATUS (RFC 9051 6.3.11, RFC 8438
 // SIZE, RFC 7889 APPENDLIMIT). Names go through names.h (folder_of) before
 // the store sees them; after ENABLE UTF8=ACCEPT they are UTF-8 both ways
-// (RFC 6855 3), stored in modified UTF-7 all the same.
+// (RFC 6855 3), stored in modified UTF-7 all the same. After ENABLE
+// IMAP4rev2 (RFC 9051) names are UTF-8 the same way, a parent that is no
+// folder is listed \NonExistent (7.3.1; Dovecot's LIST-EXTENDED answer)
+// rather than \Noselect, and RECENT is no STATUS item (BAD).
 #include <algorithm>
 #include <map>
 
@@ -87,6 +90,19 @@ std::string Session::mailbox_out(std::string_view folder) const {
   return format_astring(shown, utf8_ && valid_utf8(shown));
 }
 
+bool Session::has_inferiors(const std::string& folder) {
+  auto folders = store_->list();
+  if (!folders) return false;
+  const std::string prefix = folder + kDelimiter;
+  return std::any_of(folders->begin(), folders->end(), [&](const std::string& f) { return f.starts_with(prefix); });
+}
+
+std::string Session::select_list_attributes(const std::string& folder) {
+  std::string attrs = has_inferiors(folder) ? "\\HasChildren" : "\\HasNoChildren";
+  if (auto use = special_use(folder); !use.empty()) attrs += " " + std::string(use);
+  return attrs;
+}
+
 void Session::store_error(const Call& k, const Error& e, std::string_view what) {
   log::warn("imap: {}: user={}: {}: {}", client_name_, user_, what, e.detail);
   if (e.is_temporary()) no(k, "[UNAVAILABLE] " + std::string(what) + " failed; try again later.");
@@ -100,6 +116,10 @@ asio::awaitable<void> Session::cmd_list(const Call& k) {
     co_return;
   }
   const ListRequest& req = std::get<ListRequest>(parsed);
+  if (rev2_ && std::find(req.status_items.begin(), req.status_items.end(), "RECENT") != req.status_items.end()) {
+    bad(k, "RECENT is not an IMAP4rev2 STATUS item.");
+    co_return;
+  }
   if (req.patterns.size() == 1 && req.patterns[0].empty() && !req.extended) {
     untagged("LIST (\\Noselect) \".\" \"\"");  // the hierarchy delimiter (RFC 3501 6.3.8)
     ok(k, "List completed.");
@@ -165,7 +185,7 @@ asio::awaitable<void> Session::cmd_list(const Call& k) {
       attrs += a;
     };
     if (is == Is::gone) attr("\\NonExistent");
-    else if (is == Is::parent) attr("\\Noselect");
+    else if (is == Is::parent) attr(rev2_ ? "\\NonExistent" : "\\Noselect");
     if (is != Is::gone) attr(has_child_that(name, [](const std::string&) { return true; }) ? "\\HasChildren"
                                                                                           : "\\HasNoChildren");
     if ((req.select_subscribed || req.return_subscribed) && is_subscribed(name)) attr("\\Subscribed");
@@ -228,7 +248,9 @@ asio::awaitable<void> Session::cmd_delete(const Call& k) {
     co_return;
   }
   if (!store_->open(*folder)) {
-    no(k, "[NONEXISTENT] Mailbox does not exist.");
+    // A \Noselect parent of other folders (RFC 9051 6.3.5).
+    if (has_inferiors(*folder)) no(k, "[HASCHILDREN] Mailbox has inferior names; delete them first.");
+    else no(k, "[NONEXISTENT] Mailbox does not exist.");
     co_return;
   }
   if (auto s = store_->remove(*folder); !s) {
@@ -303,7 +325,7 @@ asio::awaitable<void> Session::cmd_status(const Call& k) {
   std::vector<std::string> wanted;
   for (const auto& item : a[1].items) {
     wanted.push_back(item.keyword());
-    if (!is_status_item(wanted.back())) {
+    if (!is_status_item(wanted.back()) || (rev2_ && wanted.back() == "RECENT")) {
       bad(k, "Unknown STATUS item.");
       co_return;
     }

@@ -1,7 +1,10 @@
 // SEARCH and UID SEARCH (RFC 9051 6.4.4) over the view, evaluated by
 // search_eval.h; "* SEARCH" with sequence numbers or UIDs, or "* ESEARCH"
-// (RFC 4731) when RETURN (...) was given (MIN, MAX, COUNT, ALL; SAVE and
-// "$" are not offered: BAD). The MODSEQ key (RFC 7162 3.1.5) turns
+// (RFC 4731) when RETURN (...) was given (MIN, MAX, COUNT, ALL, and SAVE:
+// SEARCHRES, RFC 5182, the UIDs kept for "$" until the mailbox is left;
+// SAVE alone answers nothing). After ENABLE IMAP4rev2 always ESEARCH (RFC
+// 9051 6.4.4: ALL when no RETURN), and RECENT, NEW and OLD, which RFC 9051
+// has no more, are BAD. The MODSEQ key (RFC 7162 3.1.5) turns
 // CONDSTORE on and adds the highest mod-sequence of the hits to the answer:
 // "(MODSEQ n)" after SEARCH's numbers, "MODSEQ n" in ESEARCH.
 #include <algorithm>
@@ -25,16 +28,21 @@ bool uses(const SearchKey& k, bool (*pred)(const SearchKey&)) {
 
 }  // namespace
 
-bool Session::search_refused(const Call& k, const SearchError* e, const SearchRequest* req) {
+bool Session::search_refused(const Call& k, const SearchError* e, const SearchRequest* req, bool save_ok) {
   if (e) {
     if (e->bad_charset) no(k, "[BADCHARSET (US-ASCII UTF-8)] " + e->text);
     else bad(k, e->text);
     return true;
   }
-  if (uses(req->root, [](const SearchKey& x) {
-        return (x.op == SearchKey::Op::seqset || x.op == SearchKey::Op::uid) && x.set.saved;
-      }) || req->ret_save) {
-    bad(k, "SAVE and $ are not offered.");
+  if (req->ret_save && !save_ok) {
+    bad(k, "SAVE is offered by SEARCH only.");
+    return true;
+  }
+  if (rev2_ && uses(req->root, [](const SearchKey& x) {
+        return x.op == SearchKey::Op::recent || x.op == SearchKey::Op::new_ || x.op == SearchKey::Op::old;
+      })) {
+    if (req->ret_save) saved_uids_.clear();  // RFC 5182 2.1: a failed SAVE leaves "$" empty
+    bad(k, "RECENT, NEW and OLD are not IMAP4rev2 search keys.");
     return true;
   }
   if (uses(req->root, [](const SearchKey& x) { return x.op == SearchKey::Op::modseq; })) {
@@ -68,13 +76,27 @@ std::string Session::esearch_line(const Call& k, const SearchRequest& req, const
 
 asio::awaitable<void> Session::cmd_search(const Call& k) {
   auto parsed = parse_search(k.c.args, k.first);
-  if (search_refused(k, std::get_if<SearchError>(&parsed), std::get_if<SearchRequest>(&parsed))) co_return;
+  if (search_refused(k, std::get_if<SearchError>(&parsed), std::get_if<SearchRequest>(&parsed), true)) co_return;
   const auto& req = std::get<SearchRequest>(parsed);
   std::vector<uint32_t> hits;  // numbers to answer: UIDs or sequence numbers
   const std::vector<uint32_t> msns = search_msns(req.root);
   for (uint32_t msn : msns) hits.push_back(k.uid ? view_.at_msn(msn).uid : msn);
   const uint64_t modseq = hits_modseq(req.root, msns);
-  if (!req.esearch) {
+  if (req.ret_save) {
+    // RFC 5182 2.4: with MIN or MAX, only those are saved.
+    std::vector<uint32_t> keep = msns;
+    if ((req.ret_min || req.ret_max) && !msns.empty()) {
+      keep.clear();
+      if (req.ret_min) keep.push_back(msns.front());
+      if (req.ret_max && (!req.ret_min || msns.size() > 1)) keep.push_back(msns.back());
+    }
+    saved_uids_.clear();
+    for (uint32_t msn : keep) saved_uids_.push_back(view_.at_msn(msn).uid);
+  }
+  // RFC 5182 2.1: SAVE alone answers no ESEARCH.
+  if (req.ret_save && !(req.ret_min || req.ret_max || req.ret_count || req.ret_all)) {
+    // nothing untagged
+  } else if (!req.esearch && !rev2_) {
     std::string line = "SEARCH";
     for (uint32_t n : hits) line += " " + std::to_string(n);
     if (modseq) line += " (MODSEQ " + std::to_string(modseq) + ")";
@@ -101,6 +123,7 @@ std::vector<uint32_t> Session::search_msns(const SearchKey& root) {
     s.keywords = &m->keywords;
     s.modseq = m->modseq;
     s.internal_date_s = m->internal_date_s;
+    s.saved = &saved_uids_;
     s.size = [this, m] { return rfc822_size(*m); };
     s.bytes = [this, uid = e.uid] { return message_bytes(uid); };
     s.header = [this, uid = e.uid] { return message_header(uid); };

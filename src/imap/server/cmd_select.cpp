@@ -1,6 +1,8 @@
 // Selecting a mailbox and leaving it: SELECT and EXAMINE (RFC 9051 6.3.2,
 // 6.3.3), CLOSE (expunges silently), UNSELECT (RFC 3691: does not),
-// EXPUNGE and UID EXPUNGE (RFC 4315); and what every command of the
+// EXPUNGE and UID EXPUNGE (RFC 4315); after ENABLE IMAP4rev2, SELECT
+// answers as RFC 9051 6.3.2 shows (LIST of the mailbox, no RECENT, no
+// UNSEEN, OK [CLOSED] as with QRESYNC); and what every command of the
 // selected state shares: the refresh that keeps the view in step with the
 // store, and sequence sets resolved to UIDs.
 #include <algorithm>
@@ -45,6 +47,7 @@ void Session::deselect() {
   box_.reset();
   view_ = SelectedView{};
   told_keywords_.clear();
+  saved_uids_.clear();  // RFC 5182 2.1: "$" is empty in a newly selected mailbox
   forget_message_bytes();
   if (state_ == State::selected) state_ = State::authenticated;
 }
@@ -54,11 +57,16 @@ std::optional<std::vector<uint32_t>> Session::resolve_set(const Call& k, size_t 
   std::optional<SequenceSet> set;
   if (arg < a.size() && (a[arg].kind == Value::Kind::atom || a[arg].kind == Value::Kind::number))
     set = parse_sequence_set(a[arg].text);
-  if (!set || set->saved) {
+  if (!set) {
     bad(k, "Invalid sequence set.");
     return std::nullopt;
   }
   std::vector<uint32_t> uids;
+  if (set->saved) {  // "$" (RFC 5182): the saved messages still here, by UID or not
+    for (uint32_t uid : saved_uids_)
+      if (auto msn = view_.msn_of(uid); msn && !view_.at_msn(*msn).gone) uids.push_back(uid);
+    return uids;
+  }
   if (k.uid) {
     // "*" is the largest UID in use (RFC 9051 6.4.9: "n:*" names it even when n is above).
     auto ranges = set->resolve(view_.max_uid());
@@ -99,8 +107,8 @@ asio::awaitable<void> Session::select(const Call& k, bool read_only) {
     bad(k, "QRESYNC must be enabled first (ENABLE QRESYNC).");
     co_return;
   }
-  // RFC 7162 3.2.11: the client learns where the old mailbox's responses end.
-  if (box_ && qresync_) untagged("OK [CLOSED] Previous mailbox closed.");
+  // RFC 7162 3.2.11, RFC 9051 7.1: the client learns where the old mailbox's responses end.
+  if (box_ && (qresync_ || rev2_)) untagged("OK [CLOSED] Previous mailbox closed.");
   deselect();  // a failed SELECT leaves no mailbox selected (RFC 9051 6.3.2)
   auto folder = folder_arg(k, 0);
   if (!folder) co_return;
@@ -128,8 +136,9 @@ asio::awaitable<void> Session::select(const Call& k, bool read_only) {
   told_keywords_ = keywords;
   out_ += flags_response(keywords);
   untagged(std::to_string(view_.size()) + " EXISTS");
-  untagged("0 RECENT");
-  for (uint32_t msn = 1; msn <= view_.size(); ++msn)
+  if (rev2_) untagged("LIST (" + select_list_attributes(*folder) + ") \".\" " + mailbox_out(*folder));
+  else untagged("0 RECENT");
+  for (uint32_t msn = 1; msn <= view_.size() && !rev2_; ++msn)
     if (!(view_.at_msn(msn).flags & store::kFlagSeen)) {
       untagged("OK [UNSEEN " + std::to_string(msn) + "] First unseen.");
       break;
@@ -204,9 +213,14 @@ Status Session::expunge_deleted(const std::optional<SequenceSet>& uids) {
 asio::awaitable<void> Session::cmd_expunge(const Call& k) {
   std::optional<SequenceSet> uids;
   if (k.uid) {
-    if (k.c.args.size() != 2 || !(uids = parse_sequence_set(k.c.args[1].text)) || uids->saved) {
+    if (k.c.args.size() != 2 || !(uids = parse_sequence_set(k.c.args[1].text))) {
       bad(k, "UID EXPUNGE takes a UID set.");
       co_return;
+    }
+    if (uids->saved) {  // "$": the saved UIDs
+      SequenceSet saved;
+      for (uint32_t uid : saved_uids_) saved.ranges.push_back({uid, uid});
+      uids = std::move(saved);
     }
   } else if (!k.c.args.empty()) {
     bad(k, "EXPUNGE takes no arguments.");

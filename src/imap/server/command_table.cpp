@@ -1,7 +1,7 @@
 // The IMAP command table (which handler, in which states, whether "UID x"
 // exists) and the commands of any state: CAPABILITY, NOOP, LOGOUT, ID
 // (RFC 2971), ENABLE (RFC 5161: UTF8=ACCEPT, RFC 6855; CONDSTORE and
-// QRESYNC, RFC 7162), and
+// QRESYNC, RFC 7162; IMAP4rev2, RFC 9051 6.3.1), and
 // NAMESPACE (RFC 2342).
 #include <array>
 
@@ -121,6 +121,12 @@ asio::awaitable<void> Session::cmd_enable(const Call& k) {
     } else if (cap == "CONDSTORE" && !condstore_) {
       enable_condstore();
       enabled += " CONDSTORE";
+    } else if (cap == "IMAP4REV2" && !rev2_) {
+      // RFC 9051 responses from now on: ESEARCH for SEARCH, no RECENT,
+      // UTF-8 mailbox names (5.1) as after UTF8=ACCEPT, OK [CLOSED].
+      rev2_ = true;
+      utf8_ = true;
+      enabled += " IMAP4rev2";
     } else if (cap == "QRESYNC" && !qresync_) {
       qresync_ = true;
       enable_condstore();

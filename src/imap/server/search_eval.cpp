@@ -1,6 +1,8 @@
 // SEARCH key evaluation (see search_eval.h).
 #include "imap/server/search_eval.h"
 
+#include <algorithm>
+
 #include "imap/proto/chars.h"
 #include "imap/server/message_text.h"
 
@@ -59,8 +61,13 @@ bool search_matches(const SearchKey& key, SearchSubject& m) {
         if (search_matches(c, m)) return true;
       return false;
     case Op::not_: return key.children.empty() || !search_matches(key.children[0], m);
-    case Op::seqset: return !key.set.saved && key.set.contains(m.msn, m.max_msn);
-    case Op::uid: return !key.set.saved && key.set.contains(m.uid, m.max_uid);
+    // "$" names the same messages as a message set or a UID set (RFC 5182 2.1).
+    case Op::seqset:
+      if (key.set.saved) return m.saved && std::binary_search(m.saved->begin(), m.saved->end(), m.uid);
+      return key.set.contains(m.msn, m.max_msn);
+    case Op::uid:
+      if (key.set.saved) return m.saved && std::binary_search(m.saved->begin(), m.saved->end(), m.uid);
+      return key.set.contains(m.uid, m.max_uid);
     case Op::answered: return m.flags & store::kFlagAnswered;
     case Op::deleted: return m.flags & store::kFlagDeleted;
     case Op::draft: return m.flags & store::kFlagDraft;

@@ -25,6 +25,7 @@ struct SearchSubject {
   store::MessageFlags flags = 0;
   const std::vector<std::string>* keywords = nullptr;
   uint64_t modseq = 0;  // the message's (one for all flags: RFC 7162 3.1.5 allows it)
+  const std::vector<uint32_t>* saved = nullptr;  // "$" (RFC 5182): the saved UIDs, ascending
   int64_t internal_date_s = 0;
   std::function<uint64_t()> size;              // RFC822.SIZE
   std::function<const std::string*()> bytes;   // CRLF message, nullptr if unreadable

@@ -165,6 +165,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<std::string> client_folder(std::string_view name) const;
   // A store folder's name as the client sees it, formatted as an astring.
   std::string mailbox_out(std::string_view folder) const;
+  // The attributes SELECT's LIST response carries (RFC 9051 6.3.2):
+  // \HasChildren or \HasNoChildren, and the special use.
+  std::string select_list_attributes(const std::string& folder);
+  // Whether the store holds a folder below `folder` ("folder.x").
+  bool has_inferiors(const std::string& folder);
   // A permanent or temporary store error as NO [code] text.
   void store_error(const Call& k, const Error& e, std::string_view what);
 
@@ -215,9 +220,10 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::awaitable<void> cmd_store(const Call& k);
   // cmd_search.cpp
   asio::awaitable<void> cmd_search(const Call& k);
-  // A parse error or what tern does not offer (SAVE, $) answered: true; a
-  // MODSEQ key turns CONDSTORE on.
-  bool search_refused(const Call& k, const SearchError* e, const SearchRequest* req);
+  // A parse error, SAVE where it is not offered (save_ok: SEARCH) or,
+  // after ENABLE IMAP4rev2, RECENT/NEW/OLD answered: true; a MODSEQ key
+  // turns CONDSTORE on.
+  bool search_refused(const Call& k, const SearchError* e, const SearchRequest* req, bool save_ok = false);
   // With a MODSEQ key in root: the highest mod-sequence of those messages; else 0.
   uint64_t hits_modseq(const SearchKey& root, const std::vector<uint32_t>& msns);
   // The sequence numbers of the messages that match, ascending.
@@ -277,7 +283,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closed_ = false;
   bool interrupted_ = false;
   int bad_commands_ = 0;
-  bool utf8_ = false;  // ENABLE UTF8=ACCEPT (RFC 6855): UTF-8 names and strings
+  bool utf8_ = false;  // ENABLE UTF8=ACCEPT (RFC 6855) or IMAP4rev2: UTF-8 names and strings
+  bool rev2_ = false;  // ENABLE IMAP4rev2 (RFC 9051 6.3.1): rev2 responses (no SEARCH, no RECENT)
 
   // Authenticated.
   std::string user_;
@@ -288,6 +295,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool read_only_ = false;
   SelectedView view_;
   std::vector<std::string> told_keywords_;  // in the last FLAGS sent
+  std::vector<uint32_t> saved_uids_;        // "$": SEARCH RETURN (SAVE)'s UIDs, ascending (RFC 5182)
   // APPEND's literals (several with MULTIAPPEND), each written into its
   // folder's tmp/ as it arrives (cmd_append.cpp), committed by cmd_append.
   bool appending_ = false;
