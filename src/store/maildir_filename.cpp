@@ -71,6 +71,14 @@ std::string maildir_flag_letters(MaildirFlags flags) {
   return out;
 }
 
+std::string maildir_info_letters(std::string_view name) {
+  MaildirFilename parsed = parse_maildir_filename(name);
+  std::string out = maildir_flag_letters(parsed.flags);
+  for (char c : parsed.keywords)
+    if (c >= 'a' && c <= 'z') out += c;
+  return out;
+}
+
 std::string format_maildir_filename(std::string_view base, MaildirFlags flags, std::string_view keywords) {
   std::string kw;
   for (char c : keywords)

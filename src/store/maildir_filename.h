@@ -45,5 +45,9 @@ MaildirFilename parse_maildir_filename(std::string_view name);
 std::string format_maildir_filename(std::string_view base, MaildirFlags flags, std::string_view keywords);
 // "DFPRST" letters of flags, in order.
 std::string maildir_flag_letters(MaildirFlags flags);
+// A name's flags in one canonical form: the standard flag letters in order,
+// then its keyword letters (a-z) as found; "" for none. tern-modseq records
+// it to notice a change nobody recorded (modseq_log.h).
+std::string maildir_info_letters(std::string_view name);
 
 }  // namespace tern::store

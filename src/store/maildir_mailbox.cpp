@@ -1,5 +1,7 @@
 // MaildirMailbox (see maildir_mailbox.h): refresh, read, flags, expunge,
-// append and copy over one Maildir folder and its dovecot-uidlist.
+// append and copy over one Maildir folder and its dovecot-uidlist; its
+// keywords are in maildir_keywords.cpp, its mod-sequences in
+// maildir_modseq.cpp.
 #include "store/maildir_mailbox.h"
 
 #include <dirent.h>
@@ -65,16 +67,6 @@ Result<std::vector<std::string>> scan(int dir_fd, const std::string& path) {
 // trusted only once its mtimes are older than kDirtySeconds when taken, as
 // Dovecot's maildir sync treats a recently changed directory as dirty.
 constexpr int64_t kDirtySeconds = 1;
-
-// What tern-modseq records of a message's flags: the standard flag letters
-// in order, then its keyword letters (modseq_log.h).
-std::string flag_sig(std::string_view name) {
-  MaildirFilename parsed = parse_maildir_filename(name);
-  std::string sig = maildir_flag_letters(parsed.flags);
-  for (char c : parsed.keywords)
-    if (c >= 'a' && c <= 'z') sig += c;
-  return sig;
-}
 
 // Stamps with mtimes before this (in ns since the epoch) are settled.
 int64_t settled_before() {
@@ -374,12 +366,7 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
   scanned_.reset();
   // Tracking mod-sequences, the listing is taken under their lock, so what
   // this session records is never older than what another recorded.
-  struct Unlock {
-    ModseqFile* f;
-    ~Unlock() {
-      if (f) f->unlock();
-    }
-  } unlock{modseqs_.get()};
+  ModseqUnlock unlock{modseqs_.get()};
   if (modseqs_)
     if (Status st = modseqs_->lock(dir_fd_.get()); !st) return st.error();
   auto current = sync();
@@ -536,12 +523,7 @@ Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags a
   std::string& name = names_[static_cast<size_t>(m - messages_.data())];
   // Tracking mod-sequences, the check, the rename and its record are one
   // step under the modseq lock for every tracking session.
-  struct Unlock {
-    ModseqFile* f;
-    ~Unlock() {
-      if (f) f->unlock();
-    }
-  } unlock{modseqs_.get()};
+  ModseqUnlock unlock{modseqs_.get()};
   const ModseqEntry* recorded = nullptr;
   if (modseqs_) {
     if (Status st = modseqs_->lock(dir_fd_.get()); !st) return st.error();
@@ -563,17 +545,8 @@ Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags a
     std::string target = format_maildir_filename(parsed.base, flags, letters);
     if (target == name || ::renameat2(cur_fd_.get(), name.c_str(), cur_fd_.get(), target.c_str(),
                                       RENAME_NOREPLACE) == 0) {
-      if (target != name && modseqs_) {
-        m->modseq = modseqs_->next();
-        if (recorded) m->first_modseq = recorded->added;
-        if (m->first_modseq == 0) m->first_modseq = m->modseq;
-        modseqs_->record_live(uid, m->modseq, flag_sig(target), m->first_modseq);
-        if (Status st = modseqs_->commit(dir_fd_.get()); !st)
-          log::warn("{}: cannot record the mod-sequence of UID {}: {}", dir_, uid, st.error().detail);
-        modseq_ = modseqs_->table().highest;
-      } else if (target != name) {
-        ++modseq_;
-      }
+      if (target != name && modseqs_) record_rename(*m, recorded, target);
+      else if (target != name) ++modseq_;
       if (target != name) ChangeHub::process().changed(dir_);
       name = target;
       m->flags = flags;
@@ -585,27 +558,21 @@ Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags a
     auto now = current_name(std::string(parsed.base));
     if (!now) return now.error();
     // Renamed by someone who left no record: changed after any modseq known.
-    if (unchanged_since != kAnyModseq && (!recorded || recorded->sig != flag_sig(*now))) return modified_error();
+    if (unchanged_since != kAnyModseq && (!recorded || recorded->sig != maildir_info_letters(*now))) return modified_error();
     name = *now;
   }
   return Error::temp(fmt::format("{}: flags of UID {} keep changing", dir_, uid));
 }
 
 Result<MessageFlags> MaildirMailbox::set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) {
-  auto m = rename_message(uid, add, remove, "", "");
+  auto m = store_flags(uid, add, remove, {}, {}, kAnyModseq);
   if (!m) return m.error();
   return (*m)->flags;
 }
 
 Result<std::vector<std::string>> MaildirMailbox::set_keywords(uint32_t uid, const std::vector<std::string>& add,
                                                               const std::vector<std::string>& remove) {
-  if (Status st = reacquire(); !st) return st.error();
-  if (!find(uid)) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
-  auto add_letters = letters_for(add, true);
-  if (!add_letters) return add_letters.error();
-  auto remove_letters = letters_for(remove, false);
-  if (!remove_letters) return remove_letters.error();
-  auto m = rename_message(uid, 0, 0, *add_letters, *remove_letters);
+  auto m = store_flags(uid, 0, 0, add, remove, kAnyModseq);
   if (!m) return m.error();
   return (*m)->keywords;
 }
@@ -630,69 +597,6 @@ Result<const MessageInfo*> MaildirMailbox::store_flags(uint32_t uid, MessageFlag
   auto m = rename_message(uid, add, remove, add_letters, remove_letters, unchanged_since);
   if (!m) return m.error();
   return *m;
-}
-
-bool MaildirMailbox::enable_modseqs() {
-  if (!modseqs_) {
-    modseqs_ = std::make_unique<ModseqFile>(dir_);
-    scanned_.reset();  // the next refresh() reads the folder and the record whole
-  }
-  return true;
-}
-
-std::optional<std::vector<uint32_t>> MaildirMailbox::expunged_since(uint64_t since) const {
-  if (!modseqs_ || since < modseqs_->table().floor) return std::nullopt;
-  std::vector<uint32_t> out;
-  for (const auto& [uid, m] : modseqs_->table().expunged)
-    if (m > since) out.push_back(uid);
-  return out;
-}
-
-Status MaildirMailbox::record_modseqs(RefreshChanges& changes) {
-  if (Status st = modseqs_->adopt(dir_fd_.get(), uidvalidity_); !st) return st;
-  const ModseqTable& t = modseqs_->table();
-  uint64_t fresh = 0;  // one new mod-sequence for every change found in this scan
-  auto next = [&] { return fresh ? fresh : (fresh = modseqs_->next()); };
-  const size_t reported = changes.flags_changed.size();
-  for (size_t i = 0; i < messages_.size(); ++i) {
-    MessageInfo& info = messages_[i];
-    const std::string sig = flag_sig(names_[i]);
-    auto it = t.live.find(info.uid);
-    uint64_t now;
-    if (it != t.live.end() && it->second.sig == sig) {
-      now = it->second.modseq;
-      info.first_modseq = it->second.added;
-    } else {
-      now = next();
-      info.first_modseq = it != t.live.end() ? it->second.added : now;
-      modseqs_->record_live(info.uid, now, sig, info.first_modseq);
-    }
-    if (info.modseq != 0 && info.modseq != now &&
-        !std::binary_search(changes.flags_changed.begin(), changes.flags_changed.begin() + reported, info.uid))
-      changes.flags_changed.push_back(info.uid);
-    info.modseq = now;
-  }
-  for (const auto& [uid, e] : t.live)
-    if (!find(uid)) modseqs_->record_expunged(uid, next());
-  if (Status st = modseqs_->commit(dir_fd_.get()); !st) return st;
-  std::sort(changes.flags_changed.begin(), changes.flags_changed.end());
-  modseq_ = t.highest;
-  return ok_status();
-}
-
-std::vector<std::string> MaildirMailbox::keywords() const {
-  std::vector<std::string> out;
-  for (const std::string& k : keywords_)
-    if (!k.empty()) out.push_back(k);
-  return out;
-}
-
-std::vector<std::string> MaildirMailbox::keyword_names(std::string_view letters) const {
-  std::vector<std::string> out;
-  for (char c : letters)
-    if (c >= 'a' && c <= 'z' && !keywords_[static_cast<size_t>(c - 'a')].empty())
-      out.push_back(keywords_[static_cast<size_t>(c - 'a')]);
-  return out;
 }
 
 // dovecot-keywords changes rarely; refresh() reads it again only when its
@@ -730,53 +634,6 @@ Status MaildirMailbox::load_keywords(bool force) {
   keywords_ = parse_keywords(bytes);
   if (now.mtime_ns < settled_before()) keywords_read_ = now;
   return ok_status();
-}
-
-// The letters of names; with create, names the folder lacks get free
-// letters (under the uidlist lock, the file rewritten and fsynced).
-Result<std::string> MaildirMailbox::letters_for(const std::vector<std::string>& names, bool create) {
-  for (const std::string& n : names)
-    if (!keyword_ok(n)) return Error::with_dsn("5.5.4", fmt::format("not a keyword: {}", n));
-  auto all_known = [&](std::string* out) {
-    out->clear();
-    bool all = true;
-    for (const std::string& n : names) {
-      if (auto c = keyword_letter(keywords_, n))
-        *out += *c;
-      else
-        all = false;
-    }
-    return all;
-  };
-  std::string letters;
-  if (all_known(&letters) || !create) return letters;
-  auto lock = UidlistLock::acquire(dir_fd_.get(), dir_);
-  if (!lock) return lock.error();
-  if (Status st = load_keywords(/*force=*/true); !st) return st.error();
-  KeywordTable table = keywords_;
-  for (const std::string& n : names) {
-    if (keyword_letter(table, n)) continue;
-    auto free_slot = std::find(table.begin(), table.end(), std::string());
-    if (free_slot == table.end())
-      return Error::with_dsn("5.5.4", fmt::format("{}: no room for keyword {} (at most {})", dir_, n, kMaxKeywords));
-    *free_slot = n;
-  }
-  const std::string tmp = std::string(kKeywordsName) + ".lock", path = fs::join(dir_, kKeywordsName);
-  ::unlinkat(dir_fd_.get(), tmp.c_str(), 0);  // we hold the uidlist lock: any such file is stale
-  UniqueFd fd(::openat(dir_fd_.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd.valid()) return fs::errno_error("create", path + ".lock", errno);
-  Status st = fs::write_all(fd.get(), format_keywords(table), path);
-  if (st) st = fs::fsync_fd(fd.get(), path);
-  if (st && ::renameat(dir_fd_.get(), tmp.c_str(), dir_fd_.get(), kKeywordsName) != 0)
-    st = fs::errno_error("rename to", path, errno);
-  if (!st) {
-    ::unlinkat(dir_fd_.get(), tmp.c_str(), 0);
-    return st.error();
-  }
-  if (Status d = fs::fsync_fd(dir_fd_.get(), dir_); !d) return d.error();
-  keywords_ = table;
-  all_known(&letters);
-  return letters;
 }
 
 // Unlinks each message (following a rename by someone else), then makes the
@@ -822,22 +679,8 @@ Status MaildirMailbox::expunge_all(const std::vector<uint32_t>& uids) {
   }
   messages_.resize(out);
   names_.resize(out);
-  if (modseqs_) {
-    // The removals are durable; their record is not (modseq_file.h): at
-    // worst another tracking session records them at its next look.
-    Status st = modseqs_->lock(dir_fd_.get());
-    if (st) st = modseqs_->adopt(dir_fd_.get(), uidvalidity_);
-    if (st) {
-      const uint64_t m = modseqs_->next();
-      for (uint32_t uid : removed) modseqs_->record_expunged(uid, m);
-      st = modseqs_->commit(dir_fd_.get());
-      modseq_ = modseqs_->table().highest;
-    }
-    modseqs_->unlock();
-    if (!st) log::warn("{}: cannot record expunges: {}", dir_, st.error().detail);
-  } else {
-    modseq_ += removed.size();
-  }
+  if (modseqs_) record_expunges(removed);
+  else modseq_ += removed.size();
   ChangeHub::process().changed(dir_);
   return failed;
 }

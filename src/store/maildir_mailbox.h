@@ -137,6 +137,8 @@ class MaildirMailbox final : public Mailbox {
   // those recorded), vanished ones are recorded, and messages whose
   // mod-sequence moved join changes.flags_changed.
   Status record_modseqs(RefreshChanges& changes);
+  void record_rename(MessageInfo& m, const ModseqEntry* recorded, const std::string& name);
+  void record_expunges(const std::vector<uint32_t>& removed);
   std::vector<std::string> keyword_names(std::string_view letters) const;
   void clean_tmp();
   Status rebuild_index(std::string_view why);

@@ -346,25 +346,25 @@ Result<uint64_t> MboxMailbox::crlf_size(uint32_t uid) {
 }
 
 Result<MessageFlags> MboxMailbox::set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) {
-  if (!find(uid)) return gone(path_, uid);
-  auto lock = lock_write();
-  if (!lock) return lock.error();
-  if (Status st = sync_locked(); !st) return st.error();
-  MboxEntry* e = entry_mut(uid);
-  if (!e) return gone(path_, uid);
-  MessageFlags now = ((e->flags | add) & ~remove) & kStoredFlags;
-  if (now != e->flags) {
-    e->flags = now;
-    if (Status st = rewrite_from(e->from_off, {}); !st) return st.error();
-    ++modseq_;
-  }
-  if (MessageInfo* m = find_mut(uid)) m->flags = now;
-  return now;
+  auto m = store_flags(uid, add, remove, {}, {}, kAnyModseq);
+  if (!m) return m.error();
+  return (*m)->flags;
 }
 
 Result<std::vector<std::string>> MboxMailbox::set_keywords(uint32_t uid, const std::vector<std::string>& add,
                                                            const std::vector<std::string>& remove) {
-  for (const auto& k : add)
+  auto m = store_flags(uid, 0, 0, add, remove, kAnyModseq);
+  if (!m) return m.error();
+  return (*m)->keywords;
+}
+
+// Flags and keywords in one rewrite of the file from the message on. An
+// mbox keeps no mod-sequences (enable_modseqs() is false), so IMAP refuses
+// UNCHANGEDSINCE before it gets here; unchanged_since is not looked at.
+Result<const MessageInfo*> MboxMailbox::store_flags(uint32_t uid, MessageFlags add, MessageFlags remove,
+                                                    const std::vector<std::string>& kw_add,
+                                                    const std::vector<std::string>& kw_remove, uint64_t) {
+  for (const auto& k : kw_add)
     if (!keyword_ok(k)) return Error::with_dsn("5.5.4", fmt::format("not a keyword: {}", str::printable(k)));
   if (!find(uid)) return gone(path_, uid);
   auto lock = lock_write();
@@ -372,26 +372,35 @@ Result<std::vector<std::string>> MboxMailbox::set_keywords(uint32_t uid, const s
   if (Status st = sync_locked(); !st) return st.error();
   MboxEntry* e = entry_mut(uid);
   if (!e) return gone(path_, uid);
-  std::vector<std::string> folder = folder_keywords();
-  std::vector<std::string> now;
-  for (const auto& k : e->keywords)
-    if (!has_keyword(remove, k) || has_keyword(add, k)) now.push_back(k);
-  for (const auto& k : add) {
-    if (has_keyword(now, k) || has_keyword(remove, k)) continue;
-    if (!has_keyword(folder, k)) {
-      if (folder.size() >= kMaxKeywords)
-        return Error::with_dsn("5.5.4", fmt::format("{}: no room for another keyword (at most {})", path_, kMaxKeywords));
-      folder.push_back(k);
+  const MessageFlags flags = ((e->flags | add) & ~remove) & kStoredFlags;
+  std::vector<std::string> keywords = e->keywords;
+  if (!kw_add.empty() || !kw_remove.empty()) {
+    std::vector<std::string> folder = folder_keywords();
+    keywords.clear();
+    for (const auto& k : e->keywords)
+      if (!has_keyword(kw_remove, k) || has_keyword(kw_add, k)) keywords.push_back(k);
+    for (const auto& k : kw_add) {
+      if (has_keyword(keywords, k) || has_keyword(kw_remove, k)) continue;
+      if (!has_keyword(folder, k)) {
+        if (folder.size() >= kMaxKeywords)
+          return Error::with_dsn("5.5.4",
+                                 fmt::format("{}: no room for another keyword (at most {})", path_, kMaxKeywords));
+        folder.push_back(k);
+      }
+      keywords.push_back(k);
     }
-    now.push_back(k);
   }
-  if (now != e->keywords) {
-    e->keywords = now;
+  if (flags != e->flags || keywords != e->keywords) {
+    e->flags = flags;
+    e->keywords = keywords;
     if (Status st = rewrite_from(e->from_off, {}); !st) return st.error();
     ++modseq_;
   }
-  if (MessageInfo* m = find_mut(uid)) m->keywords = now;
-  return now;
+  MessageInfo* m = find_mut(uid);
+  if (!m) return gone(path_, uid);
+  m->flags = flags;
+  m->keywords = std::move(keywords);
+  return m;
 }
 
 Status MboxMailbox::expunge_all(const std::vector<uint32_t>& uids_in) {

@@ -74,6 +74,11 @@ class MboxMailbox final : public Mailbox {
   Result<MessageFlags> set_flags(uint32_t uid, MessageFlags add, MessageFlags remove) override;
   Result<std::vector<std::string>> set_keywords(uint32_t uid, const std::vector<std::string>& add,
                                                 const std::vector<std::string>& remove) override;
+  // STORE in one rewrite (the default would rewrite for flags, then keywords).
+  Result<const MessageInfo*> store_flags(uint32_t uid, MessageFlags add, MessageFlags remove,
+                                         const std::vector<std::string>& kw_add,
+                                         const std::vector<std::string>& kw_remove,
+                                         uint64_t unchanged_since) override;
   std::vector<std::string> keywords() const override;
   Status expunge_all(const std::vector<uint32_t>& uids) override;
   Result<uint32_t> append(std::string_view bytes, MessageFlags flags, int64_t internal_date_s) override;

@@ -82,4 +82,12 @@ class ModseqFile {
   std::string pending_;
 };
 
+// Unlocks the file (if any) at the end of a scope.
+struct ModseqUnlock {
+  ModseqFile* file;
+  ~ModseqUnlock() {
+    if (file) file->unlock();
+  }
+};
+
 }  // namespace tern::store

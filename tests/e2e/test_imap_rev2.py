@@ -5,48 +5,11 @@ created, listed and selected as UTF-8 (and stored as Dovecot spells it),
 RECENT is refused; a client that did not enable it still gets IMAP4rev1
 answers from the same server."""
 
-import imaplib
 import os
-import smtplib
 
-import pytest
+from imap_account import ALICE, connect, deliver, imap, raw  # noqa: F401 (imap: a fixture)
 
-from conftest import free_port
-
-ALICE = "alice@virt.test"
 FOLDER = "Entwürfe"
-
-
-def deliver(tern, subject):
-    msg = f"From: s@example.org\r\nTo: {ALICE}\r\nSubject: {subject}\r\n\r\nbody\r\n"
-    with smtplib.SMTP("127.0.0.1", tern.port, timeout=30) as s:
-        s.sendmail("s@example.org", [ALICE], msg)
-
-
-@pytest.fixture
-def imap(make_tern):
-    port = free_port()
-    t = make_tern({"imap_listen": f"127.0.0.1:{port}"})
-    t.imap_port = port
-    return t
-
-
-def connect(tern):
-    c = imaplib.IMAP4("127.0.0.1", tern.imap_port, timeout=30)
-    c.login(ALICE, "secret")
-    return c
-
-
-def raw(c, command):
-    """Sends one command as UTF-8 bytes; returns (tagged line, untagged lines)."""
-    tag = c._new_tag().decode()
-    c.send(f"{tag} {command}\r\n".encode())
-    lines = []
-    while True:
-        line = c.readline().decode().rstrip("\r\n")
-        if line.startswith(tag + " "):
-            return line[len(tag) + 1:], lines, tag
-        lines.append(line)
 
 
 def test_enable_imap4rev2_select_search_list_utf8(imap):
