@@ -200,6 +200,15 @@ class MailStore {
   virtual Status remove(std::string_view folder) = 0;
   // Renames a folder and its children (INBOX cannot be renamed yet).
   virtual Status rename(std::string_view from, std::string_view to) = 0;
+  // Pushes from this process (store/change_hub.h): a change in one folder's
+  // messages (null when it cannot be opened), or in the list of folders
+  // (null when the store does not tell). Callbacks as ChangeHub's: they
+  // run on the changing thread and must only post elsewhere.
+  [[nodiscard]] virtual std::unique_ptr<ChangeHub::Watch> watch(std::string_view folder, ChangeHub::Callback cb) {
+    auto box = open(folder);
+    return box ? (*box)->watch(std::move(cb)) : nullptr;
+  }
+  [[nodiscard]] virtual std::unique_ptr<ChangeHub::Watch> watch_names(ChangeHub::Callback) { return nullptr; }
 };
 
 }  // namespace tern::store

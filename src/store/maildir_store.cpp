@@ -15,6 +15,7 @@
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "store/change_hub.h"
 #include "store/maildir.h"
 #include "store/maildir_mailbox.h"
 #include "store/maildir_name.h"
@@ -80,6 +81,13 @@ Status remove_tree(int dir_fd, const std::string& name, const std::string& path,
 // A name in the root no folder can have ("..", an empty level), unique.
 std::string scratch_name(const char* what) { return fmt::format("..tern-{}.{}", what, maildir_unique_name(0)); }
 
+// Tells the watchers of the account's folder names (watch_names) once the
+// change is over, whether it worked or not: they compare the list anyway.
+struct NamesChanged {
+  std::string key;
+  ~NamesChanged() { ChangeHub::process().changed(key); }
+};
+
 }  // namespace
 
 bool is_inbox(std::string_view folder) { return folder.size() == 5 && ::strncasecmp(folder.data(), "INBOX", 5) == 0; }
@@ -121,6 +129,17 @@ Result<std::unique_ptr<Mailbox>> MaildirStore::open(std::string_view folder) {
   return std::unique_ptr<Mailbox>(std::move(*mb));
 }
 
+std::string MaildirStore::names_key() const { return root_ + "\nnames"; }
+
+std::unique_ptr<ChangeHub::Watch> MaildirStore::watch(std::string_view folder, ChangeHub::Callback cb) {
+  auto dir = dir_of(folder);  // the name MaildirMailbox and delivery tell the hub
+  return dir ? ChangeHub::process().watch(*dir, std::move(cb)) : nullptr;
+}
+
+std::unique_ptr<ChangeHub::Watch> MaildirStore::watch_names(ChangeHub::Callback cb) {
+  return ChangeHub::process().watch(names_key(), std::move(cb));
+}
+
 Result<std::vector<std::string>> MaildirStore::list() {
   if (Status st = maildir_create(root_); !st) return st.error();
   auto root = open_root(root_);
@@ -139,6 +158,7 @@ Result<std::vector<std::string>> MaildirStore::list() {
 }
 
 Status MaildirStore::create(std::string_view folder) {
+  NamesChanged told{names_key()};
   if (is_inbox(folder)) return Error::with_dsn("5.2.0", "INBOX already exists");
   auto dir = dir_of(folder);
   if (!dir) return dir.error();
@@ -170,6 +190,7 @@ Status MaildirStore::create(std::string_view folder) {
 }
 
 Status MaildirStore::remove(std::string_view folder) {
+  NamesChanged told{names_key()};
   if (is_inbox(folder)) return Error::with_dsn("5.2.0", "INBOX cannot be deleted");
   auto dir = dir_of(folder);
   if (!dir) return dir.error();
@@ -191,6 +212,7 @@ Status MaildirStore::remove(std::string_view folder) {
 }
 
 Status MaildirStore::rename(std::string_view from, std::string_view to) {
+  NamesChanged told{names_key()};
   if (is_inbox(from)) return Error::with_dsn("5.2.0", "renaming INBOX is not supported yet");
   if (is_inbox(to)) return Error::with_dsn("5.2.0", "INBOX already exists");
   auto from_dir = dir_of(from);

@@ -6,7 +6,9 @@
 // create builds the folder under a temporary name and renames it into
 // place, so a crash never leaves a folder without cur/, new/ or tmp/;
 // remove renames the folder out of the namespace first, then deletes it;
-// rename moves the folder and its children.
+// rename moves the folder and its children. Each of them tells the
+// process's ChangeHub, so that IMAP NOTIFY sessions learn of new, deleted
+// and renamed folders at once.
 //
 // SECURITY: folder names come from IMAP clients. folder_name_ok allows only
 // names that map to one directory entry directly below the root: no '/',
@@ -40,8 +42,13 @@ class MaildirStore final : public MailStore {
   Status create(std::string_view folder) override;
   Status remove(std::string_view folder) override;
   Status rename(std::string_view from, std::string_view to) override;
+  std::unique_ptr<ChangeHub::Watch> watch(std::string_view folder, ChangeHub::Callback cb) override;
+  std::unique_ptr<ChangeHub::Watch> watch_names(ChangeHub::Callback cb) override;
 
  private:
+  // The hub's name for "the folder list of this account" (no directory
+  // path holds a newline, so it names no folder).
+  std::string names_key() const;
   Result<std::string> dir_of(std::string_view folder) const;
   std::string root_;
 };

@@ -27,6 +27,12 @@ class MboxStore final : public MailStore {
   Status create(std::string_view folder) override { return rest_.create(folder); }
   Status remove(std::string_view folder) override { return rest_.remove(folder); }
   Status rename(std::string_view from, std::string_view to) override { return rest_.rename(from, to); }
+  std::unique_ptr<ChangeHub::Watch> watch(std::string_view folder, ChangeHub::Callback cb) override {
+    return is_inbox(folder) ? MailStore::watch(folder, std::move(cb)) : rest_.watch(folder, std::move(cb));
+  }
+  std::unique_ptr<ChangeHub::Watch> watch_names(ChangeHub::Callback cb) override {
+    return rest_.watch_names(std::move(cb));
+  }
 
  private:
   MailLocation loc_;

@@ -110,6 +110,8 @@ class CommandReader {
 
   void set_limits(const ReaderLimits& l) { limits_ = l; }  // e.g. LITERAL+ after ENABLE
   size_t pending_size() const { return buf_.size() - pos_; }
+  // Nothing of a next command read yet (NOTIFY may talk to the client).
+  bool between_commands() const { return state_ == State::line && !in_command_ && pending_size() == 0; }
   void clear();  // drops everything buffered (STARTTLS, RELIABILITY.md #41)
   // What is buffered beyond the last command, handed over and dropped here
   // (COMPRESS: bytes after it are already compressed).

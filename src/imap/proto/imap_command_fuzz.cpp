@@ -10,6 +10,7 @@
 #include "imap/proto/command_reader.h"
 #include "imap/proto/fetch.h"
 #include "imap/proto/list.h"
+#include "imap/proto/notify.h"
 #include "imap/proto/sort.h"
 #include "imap/proto/thread.h"
 #include "imap/proto/search.h"
@@ -28,6 +29,7 @@ void parse_typed(const Command& c) {
   (void)parse_sort(c.args, 0);
   (void)parse_thread(c.args, 0);
   (void)parse_select_params(c.args, 1);
+  (void)parse_notify(c.args);
   for (const auto& a : c.args) {
     (void)a.astring();
     // base_subject only ever shortens, and is idempotent.

@@ -71,6 +71,84 @@ std::string_view cut(std::string_view s, const FetchAtt& a) {
 
 }  // namespace
 
+std::optional<std::string> Session::fetch_items(uint32_t uid, const store::MessageInfo& m,
+                                                const std::vector<FetchAtt>& atts, bool& unknown_cte) {
+  std::unique_ptr<MessageStructure> parsed_structure;
+  std::shared_ptr<const CachedMessage> facts;
+  std::string items;
+  bool failed = false;
+  auto add = [&](std::string item) {
+    if (!items.empty()) items += ' ';
+    items += item;
+  };
+  for (const auto& a : atts) {
+    const std::string* bytes = nullptr;
+    if (from_facts(a) && !facts && !(facts = message_facts(uid))) {
+      failed = true;
+      break;
+    }
+    bool needs_bytes = a.kind == K::rfc822 || a.kind == K::rfc822_text || (a.kind == K::body_section && !from_facts(a)) ||
+                       needs_parts(a);
+    if (needs_bytes && !(bytes = message_bytes(uid))) {
+      failed = true;
+      break;
+    }
+    if (needs_parts(a) && !parsed_structure) parsed_structure = services_->structure->parse(*bytes);
+    switch (a.kind) {
+      case K::uid: add("UID " + std::to_string(uid)); break;
+      case K::flags: add("FLAGS " + flag_list(m.flags, m.keywords)); break;  // as they are after \Seen
+      case K::internaldate: add("INTERNALDATE \"" + format_date_time(m.internal_date_s) + "\""); break;
+      case K::rfc822_size: add("RFC822.SIZE " + std::to_string(rfc822_size(m))); break;
+      case K::rfc822: add("RFC822 " + literal(*bytes)); break;
+      case K::rfc822_header: add("RFC822.HEADER " + literal(facts->header)); break;
+      case K::rfc822_text: add("RFC822.TEXT " + literal(text_of(*bytes))); break;
+      case K::envelope: add("ENVELOPE " + facts->envelope); break;
+      case K::body: add("BODY " + facts->body); break;
+      case K::bodystructure: add("BODYSTRUCTURE " + facts->bodystructure); break;
+      case K::body_section: {
+        std::string_view all = bytes ? std::string_view(*bytes) : std::string_view();
+        std::string part;
+        const Section& s = a.section;
+        if (from_facts(a)) {
+          part = s.text == Section::Text::header
+                     ? facts->header
+                     : header_fields(facts->header, s.fields, s.text == Section::Text::header_fields_not);
+        } else if (!s.part.empty() || s.text == Section::Text::mime) {
+          auto got = parsed_structure->section(s);
+          if (!got) {
+            add(a.response_name() + " NIL");
+            break;
+          }
+          part = std::move(*got);
+        } else if (s.text == Section::Text::none) {
+          part = all;
+        } else {
+          part = text_of(all);
+        }
+        add(a.response_name() + " " + literal(cut(part, a)));
+        break;
+      }
+      case K::binary: case K::binary_size: {
+        using S = MessageStructure::Decoded::Status;
+        auto got = parsed_structure->binary(a.section.part);
+        if (got.status == S::unknown_cte) {
+          unknown_cte = true;
+          failed = true;
+          break;
+        }
+        bool ok = got.status == S::ok;
+        if (a.kind == K::binary_size) add(a.response_name() + " " + std::to_string(ok ? got.bytes.size() : 0));
+        else add(a.response_name() + " " + (ok ? literal(cut(got.bytes, a), true) : std::string("NIL")));
+        break;
+      }
+      case K::modseq: add("MODSEQ (" + std::to_string(m.modseq) + ")"); break;
+    }
+    if (failed) break;
+  }
+  if (failed) return std::nullopt;
+  return items;
+}
+
 asio::awaitable<void> Session::cmd_fetch(const Call& k) {
   if (k.c.args.size() < k.first + 2) {
     bad(k, "FETCH takes a sequence set and attributes.");
@@ -148,84 +226,14 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
         flags_now = true;
       }
     }
-    std::unique_ptr<MessageStructure> parsed_structure;
-    std::shared_ptr<const CachedMessage> facts;
-    std::string items;
-    bool failed = false;
-    auto add = [&](std::string item) {
-      if (!items.empty()) items += ' ';
-      items += item;
-    };
-    for (const auto& a : req.atts) {
-      const std::string* bytes = nullptr;
-      if (from_facts(a) && !facts && !(facts = message_facts(uid))) {
-        failed = true;
-        break;
-      }
-      bool needs_bytes = a.kind == K::rfc822 || a.kind == K::rfc822_text || (a.kind == K::body_section && !from_facts(a)) ||
-                         needs_parts(a);
-      if (needs_bytes && !(bytes = message_bytes(uid))) {
-        failed = true;
-        break;
-      }
-      if (needs_parts(a) && !parsed_structure) parsed_structure = services_->structure->parse(*bytes);
-      switch (a.kind) {
-        case K::uid: add("UID " + std::to_string(uid)); break;
-        case K::flags: add("FLAGS " + flag_list(m->flags, m->keywords)); break;  // as they are after \Seen
-        case K::internaldate: add("INTERNALDATE \"" + format_date_time(m->internal_date_s) + "\""); break;
-        case K::rfc822_size: add("RFC822.SIZE " + std::to_string(rfc822_size(*m))); break;
-        case K::rfc822: add("RFC822 " + literal(*bytes)); break;
-        case K::rfc822_header: add("RFC822.HEADER " + literal(facts->header)); break;
-        case K::rfc822_text: add("RFC822.TEXT " + literal(text_of(*bytes))); break;
-        case K::envelope: add("ENVELOPE " + facts->envelope); break;
-        case K::body: add("BODY " + facts->body); break;
-        case K::bodystructure: add("BODYSTRUCTURE " + facts->bodystructure); break;
-        case K::body_section: {
-          std::string_view all = bytes ? std::string_view(*bytes) : std::string_view();
-          std::string part;
-          const Section& s = a.section;
-          if (from_facts(a)) {
-            part = s.text == Section::Text::header
-                       ? facts->header
-                       : header_fields(facts->header, s.fields, s.text == Section::Text::header_fields_not);
-          } else if (!s.part.empty() || s.text == Section::Text::mime) {
-            auto got = parsed_structure->section(s);
-            if (!got) {
-              add(a.response_name() + " NIL");
-              break;
-            }
-            part = std::move(*got);
-          } else if (s.text == Section::Text::none) {
-            part = all;
-          } else {
-            part = text_of(all);
-          }
-          add(a.response_name() + " " + literal(cut(part, a)));
-          break;
-        }
-        case K::binary: case K::binary_size: {
-          using S = MessageStructure::Decoded::Status;
-          auto got = parsed_structure->binary(a.section.part);
-          if (got.status == S::unknown_cte) {
-            unknown_cte = true;
-            failed = true;
-            break;
-          }
-          bool ok = got.status == S::ok;
-          if (a.kind == K::binary_size) add(a.response_name() + " " + std::to_string(ok ? got.bytes.size() : 0));
-          else add(a.response_name() + " " + (ok ? literal(cut(got.bytes, a), true) : std::string("NIL")));
-          break;
-        }
-        case K::modseq: add("MODSEQ (" + std::to_string(m->modseq) + ")"); break;
-      }
-      if (failed) break;
-    }
-    if (failed) {
+    auto got = fetch_items(uid, *m, req.atts, unknown_cte);
+    if (!got) {
       missing = true;
       continue;
     }
-    if (flags_now && !has_flags) add("FLAGS " + flag_list(m->flags, m->keywords));
-    if (flags_now && condstore_ && !has_modseq) add("MODSEQ (" + std::to_string(m->modseq) + ")");
+    std::string& items = *got;
+    if (flags_now && !has_flags) items += " FLAGS " + flag_list(m->flags, m->keywords);
+    if (flags_now && condstore_ && !has_modseq) items += " MODSEQ (" + std::to_string(m->modseq) + ")";
     out_ += "* " + std::to_string(*msn) + " FETCH (" + items + ")\r\n";
     if (out_.size() >= kFetchFlushBytes) co_await flush();
     if (closed_) co_return;

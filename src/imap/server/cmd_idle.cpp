@@ -9,11 +9,14 @@
 // still applies: a client must re-IDLE before it (RFC 2177: every 29
 // minutes).
 //
+// With NOTIFY on (cmd_notify.cpp), its notifications come during IDLE too.
+//
 // SECURITY: what the client sends while idling is one line, bounded by the
 // reader's line limit; anything but DONE ends IDLE with BAD.
 #include <asio/post.hpp>
 
 #include "imap/proto/chars.h"
+#include "imap/server/notify_state.h"
 #include "imap/server/session.h"
 
 namespace tern::imap {
@@ -59,7 +62,17 @@ asio::awaitable<void> Session::cmd_idle(const Call& k) {
     idle_poll_->stop();
     idle_poll_.reset();
     if (!more) co_return;
-    if (polled && state_ == State::selected) sync(true);
+    if (!polled) continue;
+    // With NOTIFY on, its report covers the selected mailbox when asked to
+    // (with MessageNew's FETCH), and the other mailboxes.
+    bool notified_selected = false;
+    if (notify_) {
+      if (!notify_->pending() && !idle_pushed_) notify_->all = true;  // the timer
+      const NotifyPlan::Group* sel = notify_->plan.selected();
+      notified_selected = sel && sel->events.message_new;
+      notify_report();
+    }
+    if (state_ == State::selected && !notified_selected) sync(true);
   }
 }
 

@@ -16,7 +16,7 @@ const Session::CommandSpec* Session::spec(std::string_view name) {
   constexpr unsigned kAny = S::kNotAuth | S::kAuth | S::kSelected;
   constexpr unsigned kIn = S::kAuth | S::kSelected;
   constexpr unsigned kSel = S::kSelected;
-  static const std::array<S::CommandSpec, 35> kTable{{
+  static const std::array<S::CommandSpec, 36> kTable{{
       {"CAPABILITY", &S::cmd_capability, kAny},
       {"NOOP", &S::cmd_noop, kAny},
       {"LOGOUT", &S::cmd_logout, kAny},
@@ -41,6 +41,7 @@ const Session::CommandSpec* Session::spec(std::string_view name) {
       {"EXAMINE", &S::cmd_examine, kIn},
       {"APPEND", &S::cmd_append, kIn},
       {"IDLE", &S::cmd_idle, kIn},
+      {"NOTIFY", &S::cmd_notify, kIn},
       {"CLOSE", &S::cmd_close, kSel},
       {"UNSELECT", &S::cmd_unselect, kSel},
       {"CHECK", &S::cmd_check, kSel},

@@ -5,6 +5,7 @@
 #include "base/strings.h"
 #include "imap/proto/chars.h"
 #include "imap/server/names.h"
+#include "imap/server/notify_state.h"
 #include "io/session_steps.h"
 
 namespace tern::imap {
@@ -160,7 +161,7 @@ std::string Session::capabilities() const {
   std::string caps =
       "IMAP4rev1 IMAP4rev2 SASL-IR LITERAL+ LITERAL- ID ENABLE IDLE UIDPLUS MOVE UNSELECT CHILDREN SPECIAL-USE NAMESPACE "
       "LIST-EXTENDED LIST-STATUS ESEARCH STATUS=SIZE BINARY MULTIAPPEND CATENATE SORT SORT=DISPLAY ESORT "
-      "THREAD=ORDEREDSUBJECT THREAD=REFERENCES UTF8=ACCEPT CONDSTORE QRESYNC SEARCHRES";
+      "THREAD=ORDEREDSUBJECT THREAD=REFERENCES UTF8=ACCEPT CONDSTORE QRESYNC SEARCHRES NOTIFY";
   // RFC 7889: the largest APPEND, the same for every mailbox.
   // Without a limit, APPENDLIMIT has no value and STATUS says NIL (RFC 7889).
   caps += set_.max_append_bytes == config::Config::kNoLimit ? std::string(" APPENDLIMIT")
@@ -195,6 +196,10 @@ asio::awaitable<void> Session::run() {
     Event e = reader_.next();
     switch (e.kind) {
       case Event::Kind::need_more:
+        if (notify_ && !appending_ && reader_.between_commands()) {
+          co_await notify_wait();
+          continue;
+        }
         co_await flush();
         if (!closed_) (void)co_await fill(appending_ ? "APPEND" : "command");
         continue;
@@ -228,6 +233,7 @@ asio::awaitable<void> Session::run() {
   // A connection that ended inside APPEND: its drafts go (their files
   // removed from tmp/) before the mailboxes they write into.
   end_append();
+  notify_.reset();
   box_.reset();
   store_.reset();
   watchdog_->stop();

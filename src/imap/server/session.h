@@ -15,7 +15,8 @@
 // cmd_mailboxes.cpp (LIST, LSUB, CREATE, DELETE, RENAME, SUBSCRIBE,
 // UNSUBSCRIBE, STATUS), cmd_select.cpp (SELECT, EXAMINE, CLOSE, UNSELECT,
 // EXPUNGE, CHECK), cmd_fetch.cpp, cmd_store.cpp, cmd_search.cpp, cmd_sort.cpp,
-// cmd_copy.cpp (COPY, MOVE), cmd_append.cpp (APPEND, MULTIAPPEND), cmd_catenate.cpp (CATENATE), cmd_idle.cpp, and
+// cmd_copy.cpp (COPY, MOVE), cmd_append.cpp (APPEND, MULTIAPPEND), cmd_catenate.cpp (CATENATE), cmd_idle.cpp,
+// cmd_notify.cpp (NOTIFY), and
 // CAPABILITY, NOOP, LOGOUT, ID, ENABLE in command_table.cpp.
 //
 // SECURITY: everything read is untrusted. Limits: CommandReader's (line,
@@ -34,11 +35,13 @@
 #include <vector>
 
 #include "imap/proto/command_reader.h"
+#include "imap/proto/fetch.h"
 #include "imap/proto/search.h"
 #include "imap/proto/sequence_set.h"
 #include "imap/proto/sort.h"
 #include "imap/server/host.h"
 #include "imap/server/message_text.h"
+#include "imap/server/notify_plan.h"
 #include "imap/server/subscriptions.h"
 #include "imap/server/view.h"
 #include "io/stream.h"
@@ -47,6 +50,8 @@
 #include "sasl/mechanism.h"
 
 namespace tern::imap {
+
+struct NotifyState;
 
 // RFC 4954's limit on a SASL response line, as SMTP and POP3 use it.
 inline constexpr size_t kSaslLineBytes = 12288;
@@ -206,6 +211,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // cmd_fetch.cpp
   asio::awaitable<void> cmd_fetch(const Call& k);
+  // One message's FETCH items (without the FLAGS a \Seen adds); nullopt
+  // when it is gone or unreadable (unknown_cte: a BINARY it cannot decode).
+  std::optional<std::string> fetch_items(uint32_t uid, const store::MessageInfo& m, const std::vector<FetchAtt>& atts,
+                                         bool& unknown_cte);
   // message_access.cpp: CRLF bytes of one message, kept for the next
   // attribute of one command (forget_message_bytes before every wait).
   const std::string* message_bytes(uint32_t uid);
@@ -260,6 +269,23 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<std::string> url_bytes(std::string_view url);
   // cmd_idle.cpp
   asio::awaitable<void> cmd_idle(const Call& k);
+  // cmd_notify.cpp: NOTIFY (RFC 5465). notify_wait: between commands with
+  // NOTIFY on, what changed is told, then the read waits for the client,
+  // a push or the poll timer. notify_report: the notifications for what
+  // was pushed (or everything, after the timer). notify_watch: the pushes
+  // registered for the folders the plan covers, and what is known of them
+  // (false: too many). notify_names / notify_subscriptions: LIST for what
+  // changed (true: something did). notify_status: STATUS items of a
+  // folder, and in *compared what decides that it changed.
+  asio::awaitable<void> cmd_notify(const Call& k);
+  asio::awaitable<void> notify_wait();
+  void notify_report();
+  void notify_pushed(int what, const std::string& folder);
+  bool notify_watch();
+  bool notify_names();
+  bool notify_subscriptions();
+  void notify_selected(const NotifyPlan::Group& g);
+  std::optional<std::string> notify_status(const std::string& folder, bool flags, std::string* compared);
 
   SessionHost& host_;
   std::shared_ptr<const Services> services_;
@@ -296,6 +322,7 @@ class Session : public std::enable_shared_from_this<Session> {
   SelectedView view_;
   std::vector<std::string> told_keywords_;  // in the last FLAGS sent
   std::vector<uint32_t> saved_uids_;        // "$": SEARCH RETURN (SAVE)'s UIDs, ascending (RFC 5182)
+  std::unique_ptr<NotifyState> notify_;     // NOTIFY SET is on (cmd_notify.cpp)
   // APPEND's literals (several with MULTIAPPEND), each written into its
   // folder's tmp/ as it arrives (cmd_append.cpp), committed by cmd_append.
   bool appending_ = false;

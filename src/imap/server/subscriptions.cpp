@@ -3,6 +3,7 @@
 
 #include "base/fs.h"
 #include "imap/server/names.h"
+#include "store/change_hub.h"
 
 namespace tern::imap {
 
@@ -41,7 +42,9 @@ Status Subscriptions::save() {
   if (path_.empty()) return ok_status();
   std::string data;
   for (const auto& n : names_) data += n + "\n";
-  return fs::write_file_atomic(path_, data, 0600);
+  Status st = fs::write_file_atomic(path_, data, 0600);
+  if (st) store::ChangeHub::process().changed(path_);
+  return st;
 }
 
 }  // namespace tern::imap

@@ -4,7 +4,9 @@
 // (the store's modified UTF-7 form) per line. Dovecot's version-2 header
 // line ("V\t2") is understood when read: its names, with a tab for the
 // hierarchy delimiter, are taken too. The file is replaced whole (write,
-// fsync, rename) at each change; with no path, the list lives in memory.
+// fsync, rename) at each change, and the process's ChangeHub is told under
+// the file's path (NOTIFY's SubscriptionChange); with no path, the list
+// lives in memory.
 //
 // SECURITY: the file is the user's; lines that are no valid folder name
 // are skipped, and the list is bounded (kMaxSubscriptions).
@@ -26,6 +28,7 @@ class Subscriptions {
   const std::set<std::string>& names() const { return names_; }
   Status add(const std::string& folder);
   Status remove(const std::string& folder);
+  const std::string& path() const { return path_; }
 
  private:
   Status save();
