@@ -288,10 +288,6 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
       if (::renameat2(tmp_fd_.get(), tmp_name->c_str(), cur_fd_.get(), std::string(new_name).c_str(),
                       RENAME_NOREPLACE) != 0)
         return fs::errno_error("rename into", cur_path, errno);
-      if (Status st = fs::fsync_fd(cur_fd_.get(), cur_path); !st) {
-        ::unlinkat(cur_fd_.get(), std::string(new_name).c_str(), 0);
-        return st.error();
-      }
     }
     // A message whose UID could not be recorded is taken back: the client
     // is told NO and may retry, so keeping it would make a duplicate.
@@ -306,6 +302,16 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
       auto it = uid_of_base_.find(base_of(new_name));
       if (it == uid_of_base_.end()) return Error::temp(fmt::format("{}: appended file vanished", cur_path));
       *added_uid = it->second;
+    }
+  }
+  if (tmp_name) {
+    // The new name in cur/ is made durable once the lock is let go, so
+    // that the next writer waits for one flush (the UID record's), not
+    // two. The caller answers only after this; if it fails the message is
+    // taken back, and its UID, already recorded, stays unused.
+    if (Status st = fs::fsync_fd(cur_fd_.get(), cur_path); !st) {
+      ::unlinkat(cur_fd_.get(), std::string(new_name).c_str(), 0);
+      return st.error();
     }
   }
   std::vector<Current> out;

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "base/fs.h"
 #include "base/log.h"
@@ -77,9 +78,60 @@ bool lock_is_stale(int dir_fd, const std::string& path, ino_t* ino) {
 
 }  // namespace
 
+// The process's mutexes, one per folder path while some thread wants it.
+struct UidlistLock::FolderMutex {
+  std::string path;
+  std::timed_mutex mu;
+  int users = 0;  // threads holding or waiting; guarded by the table's lock
+};
+
+namespace {
+
+class FolderMutexes {
+ public:
+  static FolderMutexes& process() {
+    static FolderMutexes table;
+    return table;
+  }
+  UidlistLock::FolderMutex* enter(const std::string& path) {
+    std::lock_guard<std::mutex> g(mu_);
+    auto& slot = table_[path];
+    if (!slot) {
+      slot = std::make_unique<UidlistLock::FolderMutex>();
+      slot->path = path;
+    }
+    ++slot->users;
+    return slot.get();
+  }
+  void leave(UidlistLock::FolderMutex* m) {
+    std::lock_guard<std::mutex> g(mu_);
+    if (--m->users == 0) table_.erase(m->path);
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, std::unique_ptr<UidlistLock::FolderMutex>> table_;
+};
+
+}  // namespace
+
 Result<UidlistLock> UidlistLock::acquire(int dir_fd, const std::string& dir_path, int timeout_ms) {
   const std::string path = fs::join(dir_path, kUidlistLockName);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto too_long = [&] {
+    return Error::with_dsn("4.2.0", fmt::format("{}: locked by another process for too long", path));
+  };
+  FolderMutexes& mutexes = FolderMutexes::process();
+  FolderMutex* held = mutexes.enter(dir_path);
+  if (!held->mu.try_lock_until(deadline)) {
+    mutexes.leave(held);
+    return too_long();
+  }
+  auto give_up = [&](Error e) {
+    held->mu.unlock();
+    mutexes.leave(held);
+    return e;
+  };
   const std::string content = fmt::format("{}:{}", static_cast<long>(::getpid()), hostname());
   auto wait = std::chrono::microseconds(200);
   for (;;) {
@@ -87,12 +139,13 @@ Result<UidlistLock> UidlistLock::acquire(int dir_fd, const std::string& dir_path
     if (fd.valid()) {
       struct stat st;
       if (Status w = fs::write_all(fd.get(), content, path); !w || ::fstat(fd.get(), &st) != 0) {
+        Error e = w ? fs::errno_error("fstat", path, errno) : w.error();
         ::unlinkat(dir_fd, kUidlistLockName, 0);
-        return w ? fs::errno_error("fstat", path, errno) : w.error();
+        return give_up(std::move(e));
       }
-      return UidlistLock(dir_fd, st.st_ino);
+      return UidlistLock(dir_fd, st.st_ino, held);
     }
-    if (errno != EEXIST) return fs::errno_error("create lock", path, errno);
+    if (errno != EEXIST) return give_up(fs::errno_error("create lock", path, errno));
     ino_t ino = 0;
     if (lock_is_stale(dir_fd, path, &ino)) {
       // Remove it only if it is still the one judged stale.
@@ -103,20 +156,26 @@ Result<UidlistLock> UidlistLock::acquire(int dir_fd, const std::string& dir_path
       }
       continue;
     }
-    if (std::chrono::steady_clock::now() >= deadline)
-      return Error::with_dsn("4.2.0", fmt::format("{}: locked by another process for too long", path));
+    // Another process holds it: poll, as Dovecot does.
+    if (std::chrono::steady_clock::now() >= deadline) return give_up(too_long());
     std::this_thread::sleep_for(wait);
     wait = std::min(wait * 2, std::chrono::microseconds(50000));
   }
 }
 
-UidlistLock::UidlistLock(UidlistLock&& o) noexcept : dir_fd_(std::exchange(o.dir_fd_, -1)), ino_(o.ino_) {}
+UidlistLock::UidlistLock(UidlistLock&& o) noexcept
+    : dir_fd_(std::exchange(o.dir_fd_, -1)), ino_(o.ino_), held_(std::exchange(o.held_, nullptr)) {}
 
 UidlistLock::~UidlistLock() {
-  if (dir_fd_ < 0) return;
-  struct stat st;
-  if (::fstatat(dir_fd_, kUidlistLockName, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_ino == ino_)
-    ::unlinkat(dir_fd_, kUidlistLockName, 0);
+  if (dir_fd_ >= 0) {
+    struct stat st;
+    if (::fstatat(dir_fd_, kUidlistLockName, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_ino == ino_)
+      ::unlinkat(dir_fd_, kUidlistLockName, 0);
+  }
+  if (held_) {
+    held_->mu.unlock();
+    FolderMutexes::process().leave(held_);
+  }
 }
 
 Result<std::optional<Uidlist>> read_uidlist(int dir_fd, const std::string& dir_path) {

@@ -33,6 +33,12 @@ constexpr const char* kUidlistName = "dovecot-uidlist";
 constexpr const char* kUidlistLockName = "dovecot-uidlist.lock";
 constexpr const char* kUidvalidityName = "dovecot-uidvalidity";
 
+// Dovecot's dotlock on dovecot-uidlist. Threads of this process first
+// queue on a mutex of the folder's own (by its path), so that they are
+// woken the moment the holder lets go, rather than poll the lock file
+// with growing sleeps (a thread asleep in that poll holds up every other
+// session on its event loop too); the file then mostly meets only other
+// processes (Dovecot, the delivery process).
 class UidlistLock {
  public:
   // Waits up to timeout_ms for the lock (temporary error 4.2.0 after it).
@@ -42,10 +48,13 @@ class UidlistLock {
   UidlistLock(const UidlistLock&) = delete;
   ~UidlistLock();
 
+  struct FolderMutex;  // uidlist_file.cpp
+
  private:
-  UidlistLock(int dir_fd, ino_t ino) : dir_fd_(dir_fd), ino_(ino) {}
-  int dir_fd_ = -1;  // borrowed: the folder outlives its lock
-  ino_t ino_ = 0;    // our lock file, so we never remove another's
+  UidlistLock(int dir_fd, ino_t ino, FolderMutex* held) : dir_fd_(dir_fd), ino_(ino), held_(held) {}
+  int dir_fd_ = -1;             // borrowed: the folder outlives its lock
+  ino_t ino_ = 0;               // our lock file, so we never remove another's
+  FolderMutex* held_ = nullptr;  // this process's mutex of the folder, locked by us
 };
 
 // The index of the folder open at dir_fd: nullopt when there is none; a
