@@ -9,9 +9,9 @@ from imap_account import ALICE, connect, deliver, imap, raw  # noqa: F401 (imap:
 
 
 def test_update_contexts_follow_delivery_and_expunge(imap):
-    for subject in ("one", "two", "three"):
-        deliver(imap, subject)
-    imap.wait_for_mail(ALICE, 3)
+    for n, subject in enumerate(("one", "two", "three"), 1):
+        deliver(imap, subject)  # one at a time: UID n is the nth subject
+        imap.wait_for_mail(ALICE, n)
     c = connect(imap)
     typ, caps = c.capability()
     assert b"CONTEXT=SEARCH CONTEXT=SORT" in caps[0], caps

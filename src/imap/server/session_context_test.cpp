@@ -14,9 +14,8 @@ namespace tern::imap {
 namespace {
 
 using testing::FakeHost;
-using testing::kLogin;
-using testing::script;
 using testing::tagged;
+const std::string& kLogin = testing::kLogin;
 
 struct Three : FakeHost {
   Three() {
@@ -40,7 +39,7 @@ std::string between(const std::string& w, const std::string& from, const std::st
 TEST(ImapContext, SearchUpdatesAfterStoreAppendExpunge) {
   Three h;
   auto t = testing::run(
-      h, script({kLogin, "s SELECT INBOX", "a UID SEARCH RETURN (UPDATE) UNSEEN",
+      h, testing::script({kLogin, "s SELECT INBOX", "a UID SEARCH RETURN (UPDATE) UNSEEN",
                  "b UID SEARCH RETURN (UPDATE COUNT CONTEXT) FLAGGED", "c UID STORE 2 +FLAGS (\\Seen \\Flagged)",
                  "d APPEND INBOX {18+}\r\nSubject: four\r\n\r\n4", "e SEARCH RETURN (UPDATE ALL) UNSEEN",
                  "f UID SEARCH RETURN (UPDATE) ALL", "g STORE 1 +FLAGS.SILENT (\\Deleted)", "h EXPUNGE",
@@ -110,7 +109,7 @@ TEST(ImapContext, TagReuseLimitAndUnselect) {
 
 TEST(ImapContext, Partial) {
   Three h;
-  auto t = testing::run(h, script({kLogin, "s SELECT INBOX", "a UID SEARCH RETURN (PARTIAL 2:3) ALL",
+  auto t = testing::run(h, testing::script({kLogin, "s SELECT INBOX", "a UID SEARCH RETURN (PARTIAL 2:3) ALL",
                                    "b UID SEARCH RETURN (PARTIAL 10:20) ALL", "c SEARCH RETURN (PARTIAL 3:1 COUNT) ALL",
                                    "d SEARCH RETURN (PARTIAL 1:*) ALL", "e SEARCH RETURN (PARTIAL 1:2 ALL) ALL",
                                    "f SEARCH RETURN (PARTIAL 0:2) ALL", "g SORT RETURN (PARTIAL 1:2) (REVERSE SIZE) UTF-8 ALL",
@@ -131,7 +130,7 @@ TEST(ImapContext, Partial) {
 // first goes in at 1, an expunged one leaves from its place.
 TEST(ImapContext, SortUpdatesWithPositions) {
   Three h;
-  auto t = testing::run(h, script({kLogin, "s SELECT INBOX", "a UID SORT RETURN (UPDATE ALL) (REVERSE ARRIVAL) UTF-8 ALL",
+  auto t = testing::run(h, testing::script({kLogin, "s SELECT INBOX", "a UID SORT RETURN (UPDATE ALL) (REVERSE ARRIVAL) UTF-8 ALL",
                                    "b SORT RETURN (UPDATE) (SIZE) UTF-8 UNDELETED",
                                    "c APPEND INBOX {18+}\r\nSubject: four\r\n\r\n4",
                                    "d UID STORE 2 +FLAGS (\\Deleted)", "e EXPUNGE"}));
