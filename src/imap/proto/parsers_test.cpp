@@ -168,6 +168,34 @@ TEST(Search, Errors) {
   EXPECT_TRUE(std::holds_alternative<SearchError>(parse_search(args_of(deep + "SEEN"), 0)));
 }
 
+// RFC 5267 return options: CONTEXT (a hint, "(CONTEXT)" alone is ALL),
+// UPDATE, PARTIAL low:high (either order); PARTIAL with ALL, twice, with
+// "*", 0, a negative or no range, and UPDATE twice are errors.
+TEST(Search, ContextReturnOptions) {
+  auto r = std::get<SearchRequest>(parse_search(args_of("RETURN (CONTEXT UPDATE PARTIAL 500:400 COUNT) ALL"), 0));
+  EXPECT_TRUE(r.esearch && r.ret_update && r.ret_count && !r.ret_all);
+  ASSERT_TRUE(r.partial);
+  EXPECT_EQ(*r.partial, (PartialRange{400, 500}));
+  auto ctx = std::get<SearchRequest>(parse_search(args_of("RETURN (CONTEXT) ALL"), 0));
+  EXPECT_TRUE(ctx.ret_all && !ctx.ret_update && !ctx.partial);
+  auto upd = std::get<SearchRequest>(parse_search(args_of("RETURN (UPDATE) ALL"), 0));
+  EXPECT_TRUE(upd.ret_update && !upd.ret_all);  // only what was asked: no ALL
+  auto big = std::get<SearchRequest>(parse_search(args_of("RETURN (PARTIAL 1:4294967295) ALL"), 0));
+  EXPECT_EQ(big.partial->high, 4294967295u);
+  for (const char* b : {"RETURN (PARTIAL 1:5 ALL) ALL", "RETURN (ALL PARTIAL 1:5) ALL", "RETURN (PARTIAL 1:5 PARTIAL 6:7) ALL",
+                        "RETURN (PARTIAL 1:*) ALL", "RETURN (PARTIAL 0:5) ALL", "RETURN (PARTIAL -1:-5) ALL",
+                        "RETURN (PARTIAL) ALL", "RETURN (PARTIAL 5) ALL", "RETURN (PARTIAL 1:4294967296) ALL",
+                        "RETURN (PARTIAL (1:5)) ALL", "RETURN (PARTIAL 1:5:7) ALL", "RETURN (UPDATE UPDATE) ALL",
+                        "RETURN (PARTIAL \"1:5\") ALL"}) {
+    EXPECT_TRUE(std::holds_alternative<SearchError>(parse_search(args_of(b), 0))) << b;
+  }
+  EXPECT_EQ(parse_partial_range("7:3"), (PartialRange{3, 7}));
+  EXPECT_FALSE(parse_partial_range(":3"));
+  EXPECT_FALSE(parse_partial_range("3:"));
+  auto sort = std::get<SortRequest>(parse_sort(args_of("RETURN (UPDATE PARTIAL 1:2) (DATE) UTF-8 ALL"), 0));
+  EXPECT_TRUE(sort.search.ret_update && sort.search.partial);
+}
+
 TEST(Fetch, Attributes) {
   struct Case {
     const char* in;

@@ -2,6 +2,7 @@
 // argument tree, recursing into groups, NOT and OR.
 #include "imap/proto/search.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -169,20 +170,46 @@ std::optional<Date> parse_date(std::string_view s) {
   return d;
 }
 
+std::optional<PartialRange> parse_partial_range(std::string_view s) {
+  size_t colon = s.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  uint64_t a = 0, b = 0;
+  if (!parse_uint(s.substr(0, colon), UINT32_MAX, a) || !parse_uint(s.substr(colon + 1), UINT32_MAX, b) || a == 0 ||
+      b == 0)
+    return std::nullopt;
+  return PartialRange{static_cast<uint32_t>(std::min(a, b)), static_cast<uint32_t>(std::max(a, b))};
+}
+
 std::optional<SearchError> parse_return_options(const Value* opts, SearchRequest& req) {
   if (!opts || opts->kind != Value::Kind::list) return SearchError{"RETURN needs a list"};
   req.esearch = true;
-  for (const auto& o : opts->items) {
-    std::string n = o.keyword();
+  bool asked = false;  // an option that says what to return (not CONTEXT)
+  const auto& items = opts->items;
+  for (size_t i = 0; i < items.size(); ++i) {
+    std::string n = items[i].keyword();
+    if (n == "CONTEXT") continue;  // RFC 5267 4.2: a hint servers may ignore
+    asked = true;
     if (n == "MIN") req.ret_min = true;
     else if (n == "MAX") req.ret_max = true;
     else if (n == "ALL") req.ret_all = true;
     else if (n == "COUNT") req.ret_count = true;
     else if (n == "SAVE") req.ret_save = true;
-    else return SearchError{"Unknown RETURN option"};
+    else if (n == "UPDATE") {
+      if (req.ret_update) return SearchError{"UPDATE given twice"};
+      req.ret_update = true;
+    } else if (n == "PARTIAL") {
+      if (req.partial) return SearchError{"PARTIAL given twice"};
+      const Value* r = i + 1 < items.size() ? &items[++i] : nullptr;
+      auto range = r && r->kind == Value::Kind::atom ? parse_partial_range(r->text) : std::nullopt;
+      if (!range) return SearchError{"PARTIAL needs a range low:high of non-zero numbers"};
+      req.partial = range;
+    } else {
+      return SearchError{"Unknown RETURN option"};
+    }
   }
+  if (req.partial && req.ret_all) return SearchError{"PARTIAL and ALL cannot be used together"};
   // RFC 4731 3.1: RETURN () means RETURN (ALL).
-  if (!req.ret_min && !req.ret_max && !req.ret_count && !req.ret_save) req.ret_all = true;
+  if (!asked) req.ret_all = true;
   return std::nullopt;
 }
 

@@ -221,7 +221,9 @@ void Session::notify_selected(const NotifyPlan::Group& g) {
     return;
   announce_keywords();
   const uint32_t last_uid = view_.max_uid();
+  update_contexts();  // RFC 5267 contexts, around the view's news as sync() has them
   view_.sync(*box_, g.filter == Filter::selected, out_, view_mode());
+  update_contexts();
   if (notify_->new_fetch.empty()) return;
   std::vector<FetchAtt> atts = notify_->new_fetch;
   if (qresync_ && std::none_of(atts.begin(), atts.end(), [](const FetchAtt& a) { return a.kind == FetchAtt::Kind::uid; })) {

@@ -6,7 +6,10 @@
 // 9051 6.4.4: ALL when no RETURN), and RECENT, NEW and OLD, which RFC 9051
 // has no more, are BAD. The MODSEQ key (RFC 7162 3.1.5) turns
 // CONDSTORE on and adds the highest mod-sequence of the hits to the answer:
-// "(MODSEQ n)" after SEARCH's numbers, "MODSEQ n" in ESEARCH.
+// "(MODSEQ n)" after SEARCH's numbers, "MODSEQ n" in ESEARCH. RFC 5267:
+// PARTIAL low:high answers "PARTIAL (low:high set)", the hits at those
+// positions (NIL when none); UPDATE keeps the search live (cmd_context.cpp);
+// CONTEXT is accepted and changes nothing.
 #include <algorithm>
 #include <functional>
 
@@ -24,6 +27,15 @@ bool uses(const SearchKey& k, bool (*pred)(const SearchKey&)) {
   for (const auto& c : k.children)
     if (uses(c, pred)) return true;
   return false;
+}
+
+// RFC 5267 4.4: the hits at positions low..high (1-based) of their order.
+std::string partial_item(const PartialRange& r, const std::vector<uint32_t>& hits) {
+  std::string item = " PARTIAL (" + std::to_string(r.low) + ":" + std::to_string(r.high) + " ";
+  if (r.low > hits.size()) return item + "NIL)";
+  auto first = hits.begin() + (r.low - 1);
+  auto last = hits.begin() + std::min<size_t>(hits.size(), r.high);
+  return item + format_sequence_set(std::vector<uint32_t>(first, last)) + ")";
 }
 
 }  // namespace
@@ -66,11 +78,13 @@ uint64_t Session::hits_modseq(const SearchKey& root, const std::vector<uint32_t>
 std::string Session::esearch_line(const Call& k, const SearchRequest& req, const std::vector<uint32_t>& hits) {
   std::string line = "ESEARCH (TAG \"" + k.c.tag + "\")";
   if (k.uid) line += " UID";
-  bool all = !(req.ret_min || req.ret_max || req.ret_count || req.ret_all) || req.ret_all;
+  // Without RETURN (IMAP4rev2's ESEARCH) ALL; with it, only what was asked.
+  bool all = req.ret_all || !req.esearch;
   if (req.ret_min && !hits.empty()) line += " MIN " + std::to_string(hits.front());
   if (req.ret_max && !hits.empty()) line += " MAX " + std::to_string(hits.back());
   if (req.ret_count) line += " COUNT " + std::to_string(hits.size());
   if (all && !hits.empty()) line += " ALL " + format_sequence_set(hits);
+  if (req.partial) line += partial_item(*req.partial, hits);
   return line;
 }
 
@@ -78,6 +92,7 @@ asio::awaitable<void> Session::cmd_search(const Call& k) {
   auto parsed = parse_search(k.c.args, k.first);
   if (search_refused(k, std::get_if<SearchError>(&parsed), std::get_if<SearchRequest>(&parsed), true)) co_return;
   const auto& req = std::get<SearchRequest>(parsed);
+  if (context_tag_taken(k, req)) co_return;
   std::vector<uint32_t> hits;  // numbers to answer: UIDs or sequence numbers
   const std::vector<uint32_t> msns = search_msns(req.root);
   for (uint32_t msn : msns) hits.push_back(k.uid ? view_.at_msn(msn).uid : msn);
@@ -94,7 +109,7 @@ asio::awaitable<void> Session::cmd_search(const Call& k) {
     for (uint32_t msn : keep) saved_uids_.push_back(view_.at_msn(msn).uid);
   }
   // RFC 5182 2.1: SAVE alone answers no ESEARCH.
-  if (req.ret_save && !(req.ret_min || req.ret_max || req.ret_count || req.ret_all)) {
+  if (req.ret_save && !(req.ret_min || req.ret_max || req.ret_count || req.ret_all || req.partial)) {
     // nothing untagged
   } else if (!req.esearch && !rev2_) {
     std::string line = "SEARCH";
@@ -103,6 +118,11 @@ asio::awaitable<void> Session::cmd_search(const Call& k) {
     untagged(line);
   } else {
     untagged(esearch_line(k, req, hits) + (modseq ? " MODSEQ " + std::to_string(modseq) : ""));
+  }
+  if (req.ret_update) {
+    std::vector<uint32_t> uids;
+    for (uint32_t msn : msns) uids.push_back(view_.at_msn(msn).uid);
+    open_context(k, req.root, nullptr, std::move(uids));
   }
   ok(k, "Search completed.", k.uid);
 }

@@ -20,7 +20,9 @@ void Session::sync(bool allow_expunge) {
   if (auto r = box_->refresh(); !r)
     log::warn("imap: {}: user={}: refresh of {}: {}", client_name_, user_, box_->name(), r.error().detail);
   announce_keywords();
+  update_contexts();  // RFC 5267 4.3.4: REMOVEFROM before the EXPUNGE
   view_.sync(*box_, allow_expunge, out_, view_mode());
+  update_contexts();  // 4.3.3: ADDTO after the EXISTS
 }
 
 void Session::enable_condstore(bool announce) {
@@ -48,6 +50,7 @@ void Session::deselect() {
   view_ = SelectedView{};
   told_keywords_.clear();
   saved_uids_.clear();  // RFC 5182 2.1: "$" is empty in a newly selected mailbox
+  contexts_.clear();    // RFC 5267 4.3: updates cease when the mailbox is no longer selected
   forget_message_bytes();
   if (state_ == State::selected) state_ = State::authenticated;
 }

@@ -4,7 +4,9 @@
 // THREAD (RFC 5256 section 3, thread.h) over the same rows. Strings compare
 // with i;ascii-casemap (RFC 5256's default); SUBJECT compares base
 // subjects; DATE is the Date: header, or INTERNALDATE when it has none or
-// cannot be parsed; a missing address sorts as the empty string.
+// cannot be parsed; a missing address sorts as the empty string. RFC
+// 5267's PARTIAL, UPDATE (CONTEXT=SORT: cmd_context.cpp) and CONTEXT return
+// options as SEARCH has them, PARTIAL's positions in the sorted order.
 //
 // The header fields come from the MIME seam (message_structure.h,
 // MessageParser::sort_fields); with no parser wired, a SORT that needs
@@ -53,16 +55,12 @@ asio::awaitable<void> Session::cmd_sort(const Call& k) {
   bool headers = std::any_of(req->criteria.begin(), req->criteria.end(), [](const SortCriterion& c) {
     return c.key != Key::arrival && c.key != Key::size;
   });
-  auto found = sort_rows(k, req->search.root, headers);
-  if (!found) co_return;
-  std::vector<Row>& rows = *found;
-  std::sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
-    for (const SortCriterion& c : req->criteria) {
-      int d = compare(a, b, c.key);
-      if (d != 0) return c.reverse ? d > 0 : d < 0;
-    }
-    return a.msn < b.msn;
-  });
+  if (context_tag_taken(k, req->search)) co_return;
+  if (headers && !services_->structure) {
+    no(k, "[CANNOT] Sorting and threading by header fields are not available.");
+    co_return;
+  }
+  std::vector<Row> rows = sorted_rows(req->search.root, req->criteria);
   std::vector<uint32_t> order, msns;
   for (const Row& r : rows) {
     order.push_back(k.uid ? r.uid : r.msn);
@@ -76,6 +74,11 @@ asio::awaitable<void> Session::cmd_sort(const Call& k) {
     untagged(line);
   } else {
     untagged(esearch_line(k, req->search, order) + (modseq ? " MODSEQ " + std::to_string(modseq) : ""));
+  }
+  if (req->search.ret_update) {
+    std::vector<uint32_t> uids;
+    for (const Row& r : rows) uids.push_back(r.uid);
+    open_context(k, req->search.root, &req->criteria, std::move(uids));
   }
   ok(k, "Sort completed.", k.uid);
 }
@@ -107,6 +110,25 @@ std::optional<std::vector<Session::SortRow>> Session::sort_rows(const Call& k, c
     no(k, "[CANNOT] Sorting and threading by header fields are not available.");
     return std::nullopt;
   }
+  return matching_rows(root, headers);
+}
+
+std::vector<Session::SortRow> Session::sorted_rows(const SearchKey& root, const std::vector<SortCriterion>& criteria) {
+  bool headers = std::any_of(criteria.begin(), criteria.end(), [](const SortCriterion& c) {
+    return c.key != Key::arrival && c.key != Key::size;
+  });
+  std::vector<Row> rows = matching_rows(root, headers && services_->structure);
+  std::sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    for (const SortCriterion& c : criteria) {
+      int d = compare(a, b, c.key);
+      if (d != 0) return c.reverse ? d > 0 : d < 0;
+    }
+    return a.msn < b.msn;
+  });
+  return rows;
+}
+
+std::vector<Session::SortRow> Session::matching_rows(const SearchKey& root, bool headers) {
   std::vector<Row> rows;
   for (uint32_t msn : search_msns(root)) {
     Row r;

@@ -16,7 +16,7 @@ const Session::CommandSpec* Session::spec(std::string_view name) {
   constexpr unsigned kAny = S::kNotAuth | S::kAuth | S::kSelected;
   constexpr unsigned kIn = S::kAuth | S::kSelected;
   constexpr unsigned kSel = S::kSelected;
-  static const std::array<S::CommandSpec, 36> kTable{{
+  static const std::array<S::CommandSpec, 37> kTable{{
       {"CAPABILITY", &S::cmd_capability, kAny},
       {"NOOP", &S::cmd_noop, kAny},
       {"LOGOUT", &S::cmd_logout, kAny},
@@ -51,6 +51,7 @@ const Session::CommandSpec* Session::spec(std::string_view name) {
       {"SEARCH", &S::cmd_search, kSel | S::kUidForm | S::kLooksOnly},
       {"SORT", &S::cmd_sort, kSel | S::kUidForm | S::kLooksOnly},
       {"THREAD", &S::cmd_thread, kSel | S::kUidForm | S::kLooksOnly},
+      {"CANCELUPDATE", &S::cmd_cancelupdate, kSel},
       {"COPY", &S::cmd_copy, kSel | S::kUidForm},
       {"MOVE", &S::cmd_move, kSel | S::kUidForm},
   }};

@@ -15,6 +15,7 @@
 // cmd_mailboxes.cpp (LIST, LSUB, CREATE, DELETE, RENAME, SUBSCRIBE,
 // UNSUBSCRIBE, STATUS), cmd_select.cpp (SELECT, EXAMINE, CLOSE, UNSELECT,
 // EXPUNGE, CHECK), cmd_fetch.cpp, cmd_store.cpp, cmd_search.cpp, cmd_sort.cpp,
+// cmd_context.cpp (CANCELUPDATE, RFC 5267 UPDATE contexts),
 // cmd_copy.cpp (COPY, MOVE), cmd_append.cpp (APPEND, MULTIAPPEND), cmd_catenate.cpp (CATENATE), cmd_idle.cpp,
 // cmd_notify.cpp (NOTIFY), and
 // CAPABILITY, NOOP, LOGOUT, ID, ENABLE in command_table.cpp.
@@ -42,6 +43,7 @@
 #include "imap/server/host.h"
 #include "imap/server/message_text.h"
 #include "imap/server/notify_plan.h"
+#include "imap/server/search_context.h"
 #include "imap/server/subscriptions.h"
 #include "imap/server/view.h"
 #include "io/stream.h"
@@ -245,6 +247,20 @@ class Session : public std::enable_shared_from_this<Session> {
   // The rows of the messages matching root; headers: read their header
   // fields too (false when no MIME parser is wired: NO [CANNOT] answered).
   std::optional<std::vector<SortRow>> sort_rows(const Call& k, const SearchKey& root, bool headers);
+  std::vector<SortRow> matching_rows(const SearchKey& root, bool headers);
+  // The rows matching root in the order of the criteria (ties by sequence number).
+  std::vector<SortRow> sorted_rows(const SearchKey& root, const std::vector<SortCriterion>& criteria);
+  // cmd_context.cpp: RFC 5267 UPDATE contexts and CANCELUPDATE.
+  asio::awaitable<void> cmd_cancelupdate(const Call& k);
+  // RETURN (UPDATE) with a tag that a live context has: BAD answered, true.
+  bool context_tag_taken(const Call& k, const SearchRequest& req);
+  // Keeps the result (UIDs, in their order) live, or answers NO [NOUPDATE].
+  void open_context(const Call& k, const SearchKey& root, const std::vector<SortCriterion>* criteria,
+                    std::vector<uint32_t> uids);
+  // Re-evaluates the contexts if the folder changed and queues their
+  // ADDTO/REMOVEFROM; sync() calls it before the view's EXPUNGEs (its
+  // REMOVEFROMs name sequence numbers still valid) and after its EXISTS.
+  void update_contexts();
   // cmd_copy.cpp
   asio::awaitable<void> cmd_copy(const Call& k);
   asio::awaitable<void> cmd_move(const Call& k);
@@ -323,6 +339,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<std::string> told_keywords_;  // in the last FLAGS sent
   std::vector<uint32_t> saved_uids_;        // "$": SEARCH RETURN (SAVE)'s UIDs, ascending (RFC 5182)
   std::unique_ptr<NotifyState> notify_;     // NOTIFY SET is on (cmd_notify.cpp)
+  std::vector<SearchContext> contexts_;     // RFC 5267 UPDATE contexts, oldest first
+  uint64_t contexts_seen_ = 0;              // the folder's fingerprint when they were last evaluated
   // APPEND's literals (several with MULTIAPPEND), each written into its
   // folder's tmp/ as it arrives (cmd_append.cpp), committed by cmd_append.
   bool appending_ = false;

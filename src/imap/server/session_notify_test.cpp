@@ -119,6 +119,21 @@ TEST(ImapNotify, FlagChangeOnlyWhenAsked) {
   }
 }
 
+// A live RFC 5267 context is updated by the push too, around the EXISTS.
+TEST(ImapNotify, PushUpdatesSearchContexts) {
+  FakeHost h;
+  h.deliver("Subject: one\n\n1\n");
+  auto ts = testing::run_all(
+      h, {testing::Client{waiting({"s SELECT INBOX", "u UID SEARCH RETURN (UPDATE) UNSEEN",
+                                   "n NOTIFY SET (selected (MessageNew MessageExpunge))"})},
+          testing::Client{later(std::chrono::seconds(40), {"a APPEND INBOX {3+}\r\nnew"})}});
+  const std::string& w = ts[0].written;
+  EXPECT_NE(w.find("n OK NOTIFY completed.\r\n* 2 EXISTS\r\n* ESEARCH (TAG \"u\") UID ADDTO (0 2)\r\n* BYE"),
+            std::string::npos)
+      << w;
+  EXPECT_FALSE(h.hung);
+}
+
 TEST(ImapNotify, StatusOptionNoneAndErrors) {
   FakeHost h;
   h.deliver("Subject: one\n\n1\n");
