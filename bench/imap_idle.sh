@@ -54,6 +54,7 @@ smtp_port=$(free_port)
   echo "virtual_mailbox_domains = example.test"
   echo "smtpd_listen = 127.0.0.1:$smtp_port"
   echo "imap_listen = 127.0.0.1:$port"
+  echo "mail_max_userip_connections = 0"  # every session is idle@ from 127.0.0.1 (Dovecot's: 100000 below)
 } >"$work/main.cf"
 : >"$work/users"
 echo pass | "$TERN" -c "$work/main.cf" user add "idle@example.test" --password-stdin >/dev/null

@@ -197,6 +197,8 @@ const std::vector<ParamDef>& table() {
      "Event loops (threads) serving IMAP sessions, so a session waiting on the disk holds up only its own loop's; 0: eight per CPU core; read at start only"},
     {"imap_message_cache_size", T::size, "64m",
      "Memory for the headers, ENVELOPE and BODYSTRUCTURE of messages IMAP clients fetched, shared by all sessions, so a repeat fetch reads no file; 0: off"},
+    {"mail_max_userip_connections", T::integer, "10",
+     "IMAP sessions one user may have logged in from one client address at once (Dovecot's parameter and default); one more gets NO [LIMIT]; 0: no limit"},
     {"imapd_tls_auth_only", T::boolean, "yes",
      "Accept IMAP LOGIN and AUTHENTICATE only over TLS or from loopback (Dovecot's disable_plaintext_auth); LOGINDISABLED and NO [PRIVACYREQUIRED] before it"},
     // Remote delivery: DNS (the dns module; issue 9)

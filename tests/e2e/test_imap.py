@@ -185,7 +185,8 @@ def test_waiting_sessions_hold_one_descriptor_each_and_all_get_the_push(make_ter
     import asyncio
     import resource
     port = free_port()
-    imap = make_tern({"imap_listen": f"127.0.0.1:{port}"}, start=False)
+    # 200 sessions of one user from one address: no mail_max_userip_connections.
+    imap = make_tern({"imap_listen": f"127.0.0.1:{port}", "mail_max_userip_connections": "0"}, start=False)
     imap.imap_port = port
     imap.start(preexec=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (1100, 1100)))
     deliver(imap, "before")
@@ -746,3 +747,35 @@ def test_dovecot_quota_reads_and_extends_the_maildirsize_tern_keeps(make_tern, w
     c = connect(t)
     assert c.getquotaroot("INBOX")[1][1] == [b'"User quota" (MESSAGE 3 5)'], lines
     c.logout()
+
+
+def test_sessions_per_user_and_address_are_limited(make_tern):
+    """mail_max_userip_connections (Dovecot's): the third login of alice
+    from 127.0.0.1 is refused with NO [LIMIT] while two are logged in, bob
+    is not affected, the refused session may log in once one ends, and a
+    failed login or an ended session leaves no count behind."""
+    port = free_port()
+    t = make_tern({"imap_listen": f"127.0.0.1:{port}", "mail_max_userip_connections": "2"})
+    first, second = (imaplib.IMAP4("127.0.0.1", port, timeout=30) for _ in range(2))
+    first.login(ALICE, "secret")
+    second.login(ALICE, "secret")
+    third = imaplib.IMAP4("127.0.0.1", port, timeout=30)
+    with pytest.raises(imaplib.IMAP4.error, match=r"\[LIMIT\].*mail_max_userip_connections=2"):
+        third.login(ALICE, "secret")
+    bob = imaplib.IMAP4("127.0.0.1", port, timeout=30)
+    bob.login("bob@virt.test", "secret")
+    first.logout()
+
+    def third_logs_in():
+        try:
+            return third.login(ALICE, "secret")[0] == "OK"
+        except imaplib.IMAP4.error:
+            return False  # the first session's end not counted yet
+    wait_until(third_logs_in, what="a login after one session ended")
+    for c in (second, third, bob):
+        c.logout()
+    for _ in range(3):  # ended sessions were all released
+        c = imaplib.IMAP4("127.0.0.1", port, timeout=30)
+        c.login(ALICE, "secret")
+        c.noop()
+        c.logout()

@@ -139,13 +139,28 @@ asio::awaitable<void> Session::login(const Call& k, sasl::Credentials creds, std
     co_await login_failed(k, method, "authentication failure");
     co_return;
   }
+  // Dovecot's mail_max_userip_connections, counted once the user is known.
+  if (auto* counts = host_.user_ip_counts()) {
+    if (!counts->claim(result.user, ip_, set_.max_userip_connections)) {
+      log::warn("imap: {}: user={}: refused: {} sessions from this address already (mail_max_userip_connections)",
+                client_name_, str::printable(result.user), set_.max_userip_connections);
+      no(k, "[LIMIT] Maximum number of connections from user+IP exceeded (mail_max_userip_connections=" +
+                std::to_string(set_.max_userip_connections) + ").");
+      co_return;
+    }
+  }
+  auto release_count = [&] {
+    if (auto* counts = host_.user_ip_counts()) counts->release(result.user, ip_);
+  };
   auto account = services_->accounts->open(result.user);
   if (!account) {
     log::warn("imap: {}: user={}: cannot open the mail store: {}", client_name_, str::printable(result.user),
               account.error().detail);
+    release_count();
     no(k, "[UNAVAILABLE] Cannot open the mailbox; try again later.");
     co_return;
   }
+  counted_ = host_.user_ip_counts() != nullptr;
   store_ = std::move(account->store);
   account_root_ = account->root;
   quota_ = account->quota;

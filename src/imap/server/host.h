@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "imap/server/message_cache.h"
 #include "imap/server/message_structure.h"
+#include "imap/server/user_ip_counts.h"
 #include "io/clock.h"
 #include "io/tls_stream.h"
 #include "policy/recent_logins.h"
@@ -39,6 +40,7 @@ struct Settings {
   std::chrono::seconds failure_window{3600};   // smtpd_sasl_failure_window
   std::chrono::seconds idle_poll{30};          // how often IDLE looks at the mailbox (Dovecot: 30 s)
   uint64_t message_cache_bytes = 64u << 20;    // imap_message_cache_size (message_cache.h); 0: off
+  size_t max_userip_connections = 10;          // mail_max_userip_connections (user_ip_counts.h); 0: no limit
 };
 
 Settings read_settings(const config::Config& c);
@@ -90,6 +92,8 @@ class SessionHost {
   virtual void return_handle_slot() {}
   // The process's cache of parsed messages; null: none.
   virtual MessageCache* message_cache() { return nullptr; }
+  // Logged-in sessions per user and client address; null: not counted.
+  virtual UserIpCounts* user_ip_counts() { return nullptr; }
 };
 
 }  // namespace tern::imap

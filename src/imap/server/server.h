@@ -46,6 +46,7 @@ class ImapServer final : public SessionHost {
   policy::RecentLogins* recent_logins() override { return logins_; }
   bool take_handle_slot() override;
   MessageCache* message_cache() override { return &message_cache_; }
+  UserIpCounts* user_ip_counts() override { return &user_ip_counts_; }
   void return_handle_slot() override { handle_slots_used_.fetch_sub(1, std::memory_order_relaxed); }
 
  private:
@@ -62,6 +63,7 @@ class ImapServer final : public SessionHost {
   // the descriptors above 1024 (4 each), from RLIMIT_NOFILE at construction.
   int64_t handle_slot_budget_ = 0;
   MessageCache message_cache_;  // sized by set_services
+  UserIpCounts user_ip_counts_;
   // Last: the sessions still on its loops at shutdown end with it, while the
   // table they leave is still here.
   std::unique_ptr<io::LoopPool> pool_;

@@ -35,6 +35,7 @@ Settings read_settings(const config::Config& c) {
   s.failure_sleep = std::chrono::seconds(c.seconds("smtpd_sasl_failure_sleep_time"));
   s.failure_window = std::chrono::seconds(c.seconds("smtpd_sasl_failure_window"));
   s.message_cache_bytes = static_cast<uint64_t>(c.bytes("imap_message_cache_size"));
+  s.max_userip_connections = static_cast<size_t>(c.integer("mail_max_userip_connections"));
   return s;
 }
 
@@ -51,6 +52,7 @@ Session::Session(SessionHost& host, std::unique_ptr<io::Stream> stream, io::Peer
 }
 
 Session::~Session() {
+  if (counted_) host_.user_ip_counts()->release(user_, ip_);
   drop_handle_slot();
   host_.remove(this);
 }

@@ -330,6 +330,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Authenticated.
   std::string user_;
+  bool counted_ = false;  // in the host's UserIpCounts (mail_max_userip_connections)
   std::unique_ptr<store::MailStore> store_;
   std::unique_ptr<Subscriptions> subscriptions_;
   // Selected.

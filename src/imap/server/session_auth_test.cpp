@@ -265,3 +265,36 @@ TEST(ImapSession, CompressedGarbageEndsTheSession) {
 
 }  // namespace
 }  // namespace tern::imap
+
+namespace tern::imap {
+namespace {
+
+// mail_max_userip_connections: counted per user and client address, from
+// a successful login to the session's end; a failed login counts nothing.
+TEST(ImapSession, SessionsPerUserAndAddressAreLimited) {
+  testing::FakeHost h;
+  h.edit().settings.max_userip_connections = 2;
+  std::deque<io::Segment> stay{"", testing::kLogin + "\r\n", io::Segment::after(std::chrono::seconds(50)), "z LOGOUT\r\n"};
+  std::deque<io::Segment> late{io::Segment::after(std::chrono::seconds(10)), "a LOGIN alice@virt.test wrong\r\n", "",
+                               testing::kLogin + "\r\n", io::Segment::after(std::chrono::seconds(60)),
+                               testing::kLogin + "\r\n", "", "z LOGOUT\r\n"};
+  std::deque<io::Segment> bob{io::Segment::after(std::chrono::seconds(20)), "b LOGIN bob@virt.test hunter2\r\n", "",
+                              "z LOGOUT\r\n"};
+  auto other_ip = testing::Client{testing::script({testing::kLogin}), "192.0.2.99"};
+  auto ts = testing::run_all(h, {testing::Client{stay}, testing::Client{stay}, testing::Client{late}, testing::Client{bob},
+                                 other_ip});
+  const std::string& w = ts[2].written;
+  EXPECT_TRUE(testing::tagged(w, "a").starts_with("a NO [AUTHENTICATIONFAILED]")) << w;
+  EXPECT_NE(w.find("l NO [LIMIT] Maximum number of connections from user+IP exceeded (mail_max_userip_connections=2)."),
+            std::string::npos)
+      << w;
+  // After the two others logged out, the same session logs in.
+  EXPECT_NE(w.find("l OK [CAPABILITY"), std::string::npos) << w;
+  EXPECT_EQ(testing::tagged(ts[3].written, "b").substr(0, 4), "b OK");
+  EXPECT_EQ(testing::tagged(ts[4].written, "l").substr(0, 4), "l OK");  // another address
+  EXPECT_EQ(h.user_ip.count("alice@virt.test", "192.0.2.7"), 0u);       // all released
+  EXPECT_EQ(h.user_ip.count("alice@virt.test", "192.0.2.99"), 0u);
+}
+
+}  // namespace
+}  // namespace tern::imap

@@ -69,6 +69,7 @@ class FakeHost : public SessionHost {
   io::Clock& clock() override { return fake_clock; }
   sasl::AuthFailures& auth_failures() override { return failures; }
   policy::RecentLogins* recent_logins() override { return &recent; }
+  UserIpCounts* user_ip_counts() override { return &user_ip; }
 
   // The user's mail store, for a test to put mail in or look.
   store::MaildirStore store_of(const std::string& user = "alice@virt.test") {
@@ -89,6 +90,7 @@ class FakeHost : public SessionHost {
   io::FakeClock fake_clock;
   sasl::AuthFailures failures;
   policy::RecentLogins recent;
+  UserIpCounts user_ip;
   int live = 0;
   bool hung = false;
 
