@@ -3,7 +3,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <memory>
 
 #include <cstddef>
 #include <cstring>
@@ -12,15 +16,32 @@
 
 namespace tern::fs {
 
-Status list_dir_entries(int dir_fd, const std::string& path, DirEntryFn fn, void* ctx) {
-  // 32 KiB holds about 500 Maildir names per call; one buffer per thread.
-  alignas(8) static thread_local char buf[32 * 1024];
+Status list_dir_entries(int dir_fd, const std::string& path, DirEntryFn fn, void* ctx, size_t* calls) {
+  // 32 KiB holds about 500 Maildir names per call; one buffer per thread,
+  // and a larger one, for this listing only, for a directory whose size
+  // says it may need more. st_size counts the directory's blocks on ext4
+  // (entries of 8 bytes plus the name), 20 bytes per entry on tmpfs; a
+  // dirent64 is 19 bytes plus the name, rounded to 8: four times st_size
+  // covers both.
+  constexpr size_t kSmall = 32 * 1024;
+  alignas(8) static thread_local char small[kSmall];
+  std::unique_ptr<char[]> large;
+  char* buf = small;
+  size_t size = kSmall;
+  struct stat st;
+  if (::fstat(dir_fd, &st) == 0 && static_cast<uint64_t>(st.st_size) * 4 + 4096 > kSmall) {
+    size = std::min<uint64_t>(static_cast<uint64_t>(st.st_size) * 4 + 4096, kMaxOneCallBytes);
+    large.reset(new char[size]);
+    buf = large.get();
+  }
+  if (calls) *calls = 0;
   if (::lseek(dir_fd, 0, SEEK_SET) != 0) return errno_error("read directory", path, errno);
   for (;;) {
-    ssize_t n = ::getdents64(dir_fd, buf, sizeof buf);
+    ssize_t n = ::getdents64(dir_fd, buf, size);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno_error("read directory", path, errno);
     if (n == 0) return ok_status();
+    if (calls) ++*calls;
     for (ssize_t off = 0; off < n;) {
       dirent64 e;
       // Copy the fixed part out: the records are packed, not aligned for the struct.

@@ -4,6 +4,12 @@
 // a 32 KiB allocation each time. This reads the open descriptor from its
 // start (lseek, then getdents64 into a buffer of the calling thread), so a
 // listing of a few hundred names is two or three system calls.
+//
+// One getdents64 call is atomic against renames in the directory (the
+// kernel holds the directory's lock for it); a listing in several calls is
+// not: a file renamed between two of them can be missed. So the buffer is
+// made large enough for the whole directory by its size (up to
+// kMaxOneCallBytes), and *calls says how many it took.
 #pragma once
 
 #include <string>
@@ -18,17 +24,21 @@ namespace tern::fs {
 // tell (the caller then stats the name). path is only for error messages.
 // fn must not list a directory itself (the buffer is the thread's).
 template <typename Fn>
-Status for_each_dir_entry(int dir_fd, const std::string& path, Fn&& fn);
+Status for_each_dir_entry(int dir_fd, const std::string& path, Fn&& fn, size_t* calls = nullptr);
+
+// The largest buffer a listing takes to read a directory in one call.
+inline constexpr size_t kMaxOneCallBytes = 4u << 20;
 
 // The untyped core of for_each_dir_entry.
 using DirEntryFn = void (*)(void* ctx, std::string_view name, unsigned char d_type);
-Status list_dir_entries(int dir_fd, const std::string& path, DirEntryFn fn, void* ctx);
+Status list_dir_entries(int dir_fd, const std::string& path, DirEntryFn fn, void* ctx, size_t* calls);
 
 template <typename Fn>
-Status for_each_dir_entry(int dir_fd, const std::string& path, Fn&& fn) {
+Status for_each_dir_entry(int dir_fd, const std::string& path, Fn&& fn, size_t* calls) {
   return list_dir_entries(
       dir_fd, path,
-      [](void* ctx, std::string_view name, unsigned char d_type) { (*static_cast<Fn*>(ctx))(name, d_type); }, &fn);
+      [](void* ctx, std::string_view name, unsigned char d_type) { (*static_cast<Fn*>(ctx))(name, d_type); }, &fn,
+      calls);
 }
 
 }  // namespace tern::fs

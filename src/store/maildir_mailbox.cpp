@@ -45,20 +45,47 @@ Result<UniqueFd> open_dir(int at, const std::string& name, const std::string& pa
 
 // The entries of a directory that may be messages: valid names of regular
 // files (symlinks and anything else skipped).
-Result<std::vector<std::string>> scan(int dir_fd, const std::string& path) {
+// One listing of a Maildir directory: the regular files with valid names.
+Result<std::vector<std::string>> scan_once(int dir_fd, const std::string& path, size_t* calls) {
   std::vector<std::string> out;
-  Status st = fs::for_each_dir_entry(dir_fd, path, [&](std::string_view name, unsigned char d_type) {
-    if (!maildir_name_ok(name)) return;
-    if (d_type == DT_UNKNOWN) {
-      struct stat st;
-      if (::fstatat(dir_fd, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return;
-    } else if (d_type != DT_REG) {
-      return;
-    }
-    out.emplace_back(name);
-  });
+  Status st = fs::for_each_dir_entry(
+      dir_fd, path,
+      [&](std::string_view name, unsigned char d_type) {
+        if (!maildir_name_ok(name)) return;
+        if (d_type == DT_UNKNOWN) {
+          struct stat st;
+          if (::fstatat(dir_fd, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return;
+        } else if (d_type != DT_REG) {
+          return;
+        }
+        out.emplace_back(name);
+      },
+      calls);
   if (!st) return st.error();
   return out;
+}
+
+// The listing callers trust: a message missing from it is taken as
+// expunged. One getdents64 call is atomic against renames; a listing that
+// took several (a directory beyond kMaxOneCallBytes, or a file system
+// that returns less) can miss a file that another session renamed between
+// two calls (a flag change), which would look like an expunge. So it is
+// listed again, and a base name found in either listing is kept (under
+// its name in the later one): a file is lost only if missed by both.
+Result<std::vector<std::string>> scan(int dir_fd, const std::string& path) {
+  size_t calls = 0;
+  auto first = scan_once(dir_fd, path, &calls);
+  if (!first || calls <= 1) return first;
+  auto again = scan_once(dir_fd, path, nullptr);
+  if (!again) return again;
+  auto base = [](std::string_view n) { return n.substr(0, n.find(':')); };
+  std::unordered_set<std::string_view> bases;
+  for (const std::string& n : *again) bases.insert(base(n));
+  std::vector<std::string> missed;
+  for (std::string& n : *first)
+    if (!bases.count(base(n))) missed.push_back(std::move(n));
+  for (std::string& n : missed) again->push_back(std::move(n));
+  return again;
 }
 
 // A directory's mtime moves with every file created, renamed or removed in
@@ -398,9 +425,20 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
       info = std::move(old[j]);
     } else {
       struct stat st;
-      if (::fstatat(cur_fd_.get(), c.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+      bool there = ::fstatat(cur_fd_.get(), c.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+      // Renamed since the scan (another session changed its flags): found
+      // again by its base, a few times over if it keeps moving. Taken as
+      // expunged, it would be gone from this session's view for good (a
+      // UID never comes back into a view).
+      for (int tries = 0; !there && errno == ENOENT && tries < 3; ++tries) {
+        auto now = current_name(base_of(c.name));
+        if (!now) break;
+        c.name = std::move(*now);
+        there = ::fstatat(cur_fd_.get(), c.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+      }
+      if (!there) {
         if (known) changes.vanished.push_back(old[j++].uid);
-        continue;  // moved or expunged since the scan: the next refresh sees it
+        continue;  // expunged since the scan
       }
       MaildirFilename parsed = parse_maildir_filename(c.name);
       info.uid = c.uid;

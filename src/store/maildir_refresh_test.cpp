@@ -8,8 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "store/maildir_mailbox.h"
 #include "store/maildir_store.h"
@@ -186,4 +189,55 @@ TEST(MaildirMailbox, AFolderReplacedWhileReleasedIsRefused) {
   auto s = other->refresh();
   ASSERT_FALSE(s);
   EXPECT_TRUE(s.error().is_permanent());
+}
+
+// Messages renamed by another session while this one refreshes (flag
+// changes: between the listing and the look at each changed name, or
+// within a listing too big for one getdents call) must not look expunged:
+// a session would drop them from its view for good. Races for a second
+// and a half over 3000 messages (before the fix: a message lost in the
+// first refresh or two).
+TEST(MaildirMailbox, RenamesByOthersDuringARefreshAreNotExpunges) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  const std::string dir = t / "acct";
+  { auto box = open_ok(store, "INBOX"); }
+  constexpr int kMessages = 3000;  // more than one listing call of 32 KiB
+  std::vector<std::string> names;
+  for (int i = 0; i < kMessages; ++i) {
+    std::string base = "1700000000.M" + std::to_string(i) + "P1.race.example";
+    names.push_back(base + ":2,");
+    std::ofstream(dir + "/cur/" + names.back()) << "Subject: " << i << "\n\nx\n";
+  }
+  auto box = open_ok(store, "INBOX");
+  ASSERT_EQ(box->messages().size(), static_cast<size_t>(kMessages));
+  std::atomic<bool> stop{false};
+  std::atomic<int> renames{0};
+  std::thread renamer([&] {
+    unsigned seed = 1;
+    while (!stop) {
+      seed = seed * 1103515245 + 12345;
+      std::string& n = names[(seed >> 8) % kMessages];
+      std::string to = n.back() == 'S' ? n.substr(0, n.size() - 1) : n + "S";
+      if (::rename((dir + "/cur/" + n).c_str(), (dir + "/cur/" + to).c_str()) == 0) {
+        n = to;
+        ++renames;
+      }
+    }
+  });
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  int refreshes = 0;
+  std::vector<uint32_t> lost;
+  while (std::chrono::steady_clock::now() < end && lost.empty()) {
+    auto r = box->refresh();
+    ASSERT_TRUE(r) << r.error().detail;
+    lost = r->vanished;
+    ++refreshes;
+  }
+  stop = true;
+  renamer.join();
+  EXPECT_TRUE(lost.empty()) << lost.size() << " messages looked expunged after " << refreshes << " refreshes and "
+                            << renames << " renames";
+  EXPECT_GT(renames.load(), 100);
+  EXPECT_EQ(box->messages().size(), static_cast<size_t>(kMessages));
 }
