@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <vector>
 
 #include <cstddef>
 #include <cstring>
@@ -23,14 +24,21 @@ Status list_dir_entries(int dir_fd, const std::string& path, DirEntryFn fn, void
   // (entries of 8 bytes plus the name), 20 bytes per entry on tmpfs; a
   // dirent64 is 19 bytes plus the name, rounded to 8: four times st_size
   // covers both.
-  constexpr size_t kSmall = 32 * 1024;
-  alignas(8) static thread_local char small[kSmall];
+  // The thread keeps a buffer of up to kKept for the next listing (a few
+  // hundred to a few thousand names); a larger one is for this listing only.
+  constexpr size_t kSmall = 32 * 1024, kKept = 256 * 1024;
+  static thread_local std::vector<char> kept;
   std::unique_ptr<char[]> large;
-  char* buf = small;
   size_t size = kSmall;
   struct stat st;
-  if (::fstat(dir_fd, &st) == 0 && static_cast<uint64_t>(st.st_size) * 4 + 4096 > kSmall) {
+  if (::fstat(dir_fd, &st) == 0 && static_cast<uint64_t>(st.st_size) * 4 + 4096 > kSmall)
     size = std::min<uint64_t>(static_cast<uint64_t>(st.st_size) * 4 + 4096, kMaxOneCallBytes);
+  char* buf = nullptr;
+  if (size <= kKept) {
+    if (kept.size() < size) kept.resize(size);
+    buf = kept.data();
+    size = kept.size();
+  } else {
     large.reset(new char[size]);
     buf = large.get();
   }
