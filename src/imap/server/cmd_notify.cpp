@@ -49,11 +49,12 @@ asio::awaitable<void> Session::cmd_notify(const Call& k) {
     co_return;
   }
   auto& req = std::get<NotifyRequest>(parsed);
-  notify_.reset();
   if (req.none) {
+    notify_.reset();
     ok(k, "NOTIFY completed.");
     co_return;
   }
+  // A NOTIFY SET that fails leaves the one before in force.
   auto st = std::make_unique<NotifyState>();
   std::vector<NotifyPlan::Group> groups;
   bool have_selected = false;
@@ -94,12 +95,13 @@ asio::awaitable<void> Session::cmd_notify(const Call& k) {
   }
   st->folders = std::move(*list);
   st->subscribed = subscriptions_->names();
-  notify_ = std::move(st);
+  std::swap(notify_, st);
   if (!notify_watch()) {
-    notify_.reset();
+    std::swap(notify_, st);
     no(k, "[LIMIT] Too many mailboxes to watch; name fewer.");
     co_return;
   }
+  st.reset();
   if (req.status) {
     // RFC 5465 3: STATUS for every mailbox of the non-selected groups, now.
     for (const auto& [folder, known] : notify_->known) {

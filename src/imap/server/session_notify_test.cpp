@@ -162,6 +162,23 @@ TEST(ImapNotify, StatusOptionNoneAndErrors) {
   EXPECT_EQ(tagged(before.written, "a"), "a BAD Not logged in.");
 }
 
+// A NOTIFY SET that fails (BAD, NO) leaves the one before in force.
+TEST(ImapNotify, FailedSetKeepsThePreviousOne) {
+  FakeHost h;
+  auto ts = testing::run_all(
+      h, {testing::Client{waiting({"n NOTIFY SET (personal (MessageNew MessageExpunge MailboxName))",
+                                   "b NOTIFY SET (selected (MessageNew (BODY[NOPE]) MessageExpunge))",
+                                   "c NOTIFY SET (selected (MessageNew (ENVELOPE) MessageExpunge))",
+                                   "d NOTIFY SET (personal (AnnotationChange))"})},
+          testing::Client{later(std::chrono::seconds(40), {"c CREATE Other"})}});
+  const std::string& w = ts[0].written;
+  EXPECT_TRUE(tagged(w, "b").starts_with("b BAD")) << w;
+  EXPECT_TRUE(tagged(w, "c").starts_with("c NO [CANNOT]")) << w;
+  EXPECT_TRUE(tagged(w, "d").starts_with("d NO [BADEVENT")) << w;
+  EXPECT_NE(w.find("* LIST () \".\" Other\r\n"), std::string::npos) << w;
+  EXPECT_FALSE(h.hung);
+}
+
 // NOTIFY NONE stops the pushes; a second NOTIFY SET replaces the first.
 TEST(ImapNotify, NoneStopsPushes) {
   FakeHost h;
