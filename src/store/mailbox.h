@@ -36,6 +36,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/fd.h"
@@ -209,6 +210,13 @@ class MailStore {
     return box ? (*box)->watch(std::move(cb)) : nullptr;
   }
   [[nodiscard]] virtual std::unique_ptr<ChangeHub::Watch> watch_names(ChangeHub::Callback) { return nullptr; }
+  // The renames (from, to) made in this process after *cursor, oldest
+  // first, and *cursor moved past them (RenameLog::kFromNow: a start);
+  // none when the store does not tell (store/rename_log.h).
+  virtual std::vector<std::pair<std::string, std::string>> renames_since(uint64_t* cursor) {
+    *cursor = 0;
+    return {};
+  }
 };
 
 }  // namespace tern::store

@@ -19,6 +19,7 @@
 #include "store/maildir.h"
 #include "store/maildir_mailbox.h"
 #include "store/maildir_name.h"
+#include "store/rename_log.h"
 
 namespace tern::store {
 namespace {
@@ -241,7 +242,12 @@ Status MaildirStore::rename(std::string_view from, std::string_view to) {
     if (::renameat2(root->get(), n.c_str(), root->get(), child.c_str(), RENAME_NOREPLACE) != 0)
       log::warn("renaming folder {}: child {} not moved: {}", from, n, strerror(errno));
   }
+  RenameLog::process().record(root_, from, to);  // before `told` wakes the watchers
   return fs::fsync_fd(root->get(), root_);
+}
+
+std::vector<std::pair<std::string, std::string>> MaildirStore::renames_since(uint64_t* cursor) {
+  return RenameLog::process().since(root_, cursor);
 }
 
 }  // namespace tern::store

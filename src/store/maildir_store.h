@@ -44,6 +44,7 @@ class MaildirStore final : public MailStore {
   Status rename(std::string_view from, std::string_view to) override;
   std::unique_ptr<ChangeHub::Watch> watch(std::string_view folder, ChangeHub::Callback cb) override;
   std::unique_ptr<ChangeHub::Watch> watch_names(ChangeHub::Callback cb) override;
+  std::vector<std::pair<std::string, std::string>> renames_since(uint64_t* cursor) override;
 
  private:
   // The hub's name for "the folder list of this account" (no directory

@@ -30,6 +30,9 @@ class MboxStore final : public MailStore {
   std::unique_ptr<ChangeHub::Watch> watch(std::string_view folder, ChangeHub::Callback cb) override {
     return is_inbox(folder) ? MailStore::watch(folder, std::move(cb)) : rest_.watch(folder, std::move(cb));
   }
+  std::vector<std::pair<std::string, std::string>> renames_since(uint64_t* cursor) override {
+    return rest_.renames_since(cursor);
+  }
   std::unique_ptr<ChangeHub::Watch> watch_names(ChangeHub::Callback cb) override {
     return rest_.watch_names(std::move(cb));
   }

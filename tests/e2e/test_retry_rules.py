@@ -89,9 +89,12 @@ def test_past_the_last_cutoff_the_sender_gets_4_4_7(make_tern):
     assert r["Action"] == "failed" and r["Status"] == "4.4.7"
     assert "retry timeout exceeded" in r["Diagnostic-Code"] and "Connection refused" in r["Diagnostic-Code"], r
     t.wait_queue_empty()
-    # Retried in between, and given up only once 3s had passed since arrival.
+    # Retried in between, and given up only once 3s had passed since
+    # arrival. The queue keeps the arrival time in whole seconds (as Postfix
+    # does), so by this clock the cutoff may come up to a second early: a
+    # message that arrived at x.93 s is given up at x+3 s, 2.07 s later.
     assert count(t, "to=<gone@dead.test>", "status=deferred") >= 2, t.log()
-    assert elapsed >= 3.0
+    assert elapsed >= 2.0
     [line] = [l for l in t.log().splitlines() if "status=expired" in l]
     assert "to=<gone@dead.test>" in line and "dsn=4.4.7" in line and "retry timeout exceeded" in line, line
 

@@ -17,13 +17,15 @@
 // MESSAGES, UIDNEXT, UIDVALIDITY and UNSEEN (HIGHESTMODSEQ too once
 // CONDSTORE is on) when their messages changed (flags count only with
 // FlagChange); MailboxName: LIST for a new folder, LIST (\NonExistent) for
-// one that went (a rename is the two: the hub does not say it was one);
+// one that went, LIST with OLDNAME for a rename made in this process
+// (store/rename_log.h; one by another process shows as the other two);
 // SubscriptionChange: LIST with or without \Subscribed.
 //
 // SECURITY: the client's names go through client_folder() like any other;
 // names that are no folder are ignored (RFC 5465 6); at most
 // kMaxNotifyNames mailboxes are watched (NO [LIMIT] past that).
 #include <algorithm>
+#include <map>
 #include <asio/post.hpp>
 
 #include "base/log.h"
@@ -95,6 +97,7 @@ asio::awaitable<void> Session::cmd_notify(const Call& k) {
   }
   st->folders = std::move(*list);
   st->subscribed = subscriptions_->names();
+  (void)store_->renames_since(&st->rename_cursor);  // renames from now on
   std::swap(notify_, st);
   if (!notify_watch()) {
     std::swap(notify_, st);
@@ -179,15 +182,36 @@ bool Session::notify_names() {
     return false;
   }
   std::set<std::string> before(st.folders.begin(), st.folders.end()), now(list->begin(), list->end());
+  const auto renames = store_->renames_since(&st.rename_cursor);
   if (before == now) return false;
-  auto tell = [&](const std::string& f, const char* attrs) {
+  // A folder gone whose name, carried through this process's renames (its
+  // parent's too), is a folder come: one rename, told with OLDNAME.
+  std::map<std::string, std::string> old_name_of;  // new name -> old name
+  for (const auto& gone : before) {
+    if (now.count(gone)) continue;
+    std::string name = gone;
+    for (const auto& [from, to] : renames) {
+      if (name == from) name = to;
+      else if (name.size() > from.size() && name.compare(0, from.size(), from) == 0 && name[from.size()] == '.')
+        name = to + name.substr(from.size());
+    }
+    if (name != gone && now.count(name) && !before.count(name)) old_name_of[name] = gone;
+  }
+  std::set<std::string> renamed_away;
+  for (const auto& [to, from] : old_name_of) renamed_away.insert(from);
+  auto tell = [&](const std::string& f, const char* attrs, const std::string& extra = "") {
     const NotifyEvents* ev = st.plan.events_for(f, st.subscribed);
-    if (ev && ev->mailbox_name) untagged(std::string("LIST (") + attrs + ") \".\" " + mailbox_out(f));
+    if (ev && ev->mailbox_name) untagged(std::string("LIST (") + attrs + ") \".\" " + mailbox_out(f) + extra);
   };
-  for (const auto& f : now)
-    if (!before.count(f)) tell(f, "");
+  for (const auto& f : now) {
+    if (before.count(f)) continue;
+    auto old = old_name_of.find(f);
+    // RFC 5465 5.4, RFC 5258's OLDNAME extended data item.
+    if (old != old_name_of.end()) tell(f, "", " (\"OLDNAME\" (" + mailbox_out(old->second) + "))");
+    else tell(f, "");
+  }
   for (const auto& f : before)
-    if (!now.count(f)) tell(f, "\\NonExistent");
+    if (!now.count(f) && !renamed_away.count(f)) tell(f, "\\NonExistent");
   st.folders = std::move(*list);
   return true;
 }

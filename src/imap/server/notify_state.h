@@ -13,6 +13,7 @@
 #include "imap/proto/fetch.h"
 #include "imap/server/notify_plan.h"
 #include "store/change_hub.h"
+#include "store/rename_log.h"
 
 namespace tern::imap {
 
@@ -29,6 +30,7 @@ struct NotifyState {
   std::map<std::string, std::string> known;
   std::vector<std::string> folders;  // the folder list as last known
   std::set<std::string> subscribed;  // the subscriptions as last known
+  uint64_t rename_cursor = store::RenameLog::kFromNow;  // MailStore::renames_since
   // Pushed since the last report; `all`: the poll timer, look at everything.
   std::set<std::string> dirty;
   bool names_dirty = false, subscriptions_dirty = false, all = false;

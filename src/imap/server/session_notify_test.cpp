@@ -162,6 +162,27 @@ TEST(ImapNotify, StatusOptionNoneAndErrors) {
   EXPECT_EQ(tagged(before.written, "a"), "a BAD Not logged in.");
 }
 
+// A rename in this process is told as one, with OLDNAME (RFC 5465 5.4),
+// for the folder and its children; a delete after it as a delete.
+TEST(ImapNotify, RenameIsToldWithOldName) {
+  FakeHost h;
+  {
+    auto s = h.store_of();
+    ASSERT_TRUE(s.create("Work"));
+    ASSERT_TRUE(s.create("Work.Sub"));
+  }
+  auto ts = testing::run_all(
+      h, {testing::Client{waiting({"n NOTIFY SET (personal (MailboxName))"})},
+          testing::Client{later(std::chrono::seconds(40), {"r RENAME Work Done", "d DELETE Done.Sub"})}});
+  const std::string& w = ts[0].written;
+  EXPECT_NE(w.find("* LIST () \".\" Done (\"OLDNAME\" (Work))\r\n* LIST () \".\" Done.Sub (\"OLDNAME\" (Work.Sub))\r\n"),
+            std::string::npos)
+      << w;
+  EXPECT_NE(w.find("* LIST (\\NonExistent) \".\" Done.Sub\r\n"), std::string::npos) << w;
+  EXPECT_EQ(w.find("NonExistent) \".\" Work"), std::string::npos) << w;
+  EXPECT_FALSE(h.hung);
+}
+
 // A NOTIFY SET that fails (BAD, NO) leaves the one before in force.
 TEST(ImapNotify, FailedSetKeepsThePreviousOne) {
   FakeHost h;
