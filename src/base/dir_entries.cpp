@@ -17,7 +17,7 @@
 
 namespace tern::fs {
 
-Status list_dir_entries(int dir_fd, const std::string& path, DirEntryFn fn, void* ctx, size_t* calls) {
+Status list_dir_entries(int dir_fd, const std::string& path, DirEntryFn fn, void* ctx, DirListing* listing) {
   // 32 KiB holds about 500 Maildir names per call; one buffer per thread,
   // and a larger one, for this listing only, for a directory whose size
   // says it may need more. st_size counts the directory's blocks on ext4
@@ -33,6 +33,7 @@ Status list_dir_entries(int dir_fd, const std::string& path, DirEntryFn fn, void
   struct stat st;
   if (::fstat(dir_fd, &st) == 0 && static_cast<uint64_t>(st.st_size) * 4 + 4096 > kSmall)
     size = std::min<uint64_t>(static_cast<uint64_t>(st.st_size) * 4 + 4096, kMaxOneCallBytes);
+  if (listing && listing->min_buffer > size) size = std::min(listing->min_buffer, kMaxOneCallBytes);
   char* buf = nullptr;
   if (size <= kKept) {
     if (kept.size() < size) kept.resize(size);
@@ -42,14 +43,17 @@ Status list_dir_entries(int dir_fd, const std::string& path, DirEntryFn fn, void
     large.reset(new char[size]);
     buf = large.get();
   }
-  if (calls) *calls = 0;
+  if (listing) listing->calls = listing->bytes = 0;
   if (::lseek(dir_fd, 0, SEEK_SET) != 0) return errno_error("read directory", path, errno);
   for (;;) {
     ssize_t n = ::getdents64(dir_fd, buf, size);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return errno_error("read directory", path, errno);
     if (n == 0) return ok_status();
-    if (calls) ++*calls;
+    if (listing) {
+      ++listing->calls;
+      listing->bytes += static_cast<size_t>(n);
+    }
     for (ssize_t off = 0; off < n;) {
       dirent64 e;
       // Copy the fixed part out: the records are packed, not aligned for the struct.

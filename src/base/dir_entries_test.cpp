@@ -51,6 +51,34 @@ TEST(DirEntries, ListsFromTheStartEveryTime) {
   std::filesystem::remove_all(dir);
 }
 
+// What a listing took is told: the bytes the kernel returned, and the
+// calls; a buffer of at least those bytes lists the directory in one call
+// (atomic against renames), whatever size the file system gives it.
+TEST(DirEntries, ABufferSizedByTheBytesReturnedListsInOneCall) {
+  auto dir = std::filesystem::temp_directory_path() / ("tern-dirent-one-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  for (int i = 0; i < 2000; ++i) std::ofstream(dir / (std::string(40, 'm') + std::to_string(i))) << "x";
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  size_t names = 0;
+  DirListing listing;
+  ASSERT_TRUE(for_each_dir_entry(fd, "test", [&](std::string_view, unsigned char) { ++names; }, &listing));
+  EXPECT_EQ(names, 2000u);
+  EXPECT_GE(listing.calls, 1u);
+  // Each record holds at least its name and the 19 bytes before it.
+  EXPECT_GE(listing.bytes, 2002u * (19 + 41));
+  DirListing again;
+  again.min_buffer = listing.bytes + 4096;
+  names = 0;
+  ASSERT_TRUE(for_each_dir_entry(fd, "test", [&](std::string_view, unsigned char) { ++names; }, &again));
+  EXPECT_EQ(names, 2000u);
+  EXPECT_EQ(again.calls, 1u);
+  EXPECT_EQ(again.bytes, listing.bytes);
+  ::close(fd);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(DirEntries, NotADirectoryIsAnError) {
   int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   ASSERT_GE(fd, 0);

@@ -43,10 +43,12 @@ Result<UniqueFd> open_dir(int at, const std::string& name, const std::string& pa
   return fs::errno_error("open directory", path, err);
 }
 
-// The entries of a directory that may be messages: valid names of regular
-// files (symlinks and anything else skipped).
-// One listing of a Maildir directory: the regular files with valid names.
-Result<std::vector<std::string>> scan_once(int dir_fd, const std::string& path, size_t* calls) {
+// One listing of a Maildir directory: the entries that may be messages,
+// valid names of regular files (symlinks and anything else skipped). Where
+// the file system does not give the type, a name gone by the time it is
+// looked at is kept: it was there when listed (renamed since, most likely),
+// and whoever opens it checks what it is.
+Result<std::vector<std::string>> scan_once(int dir_fd, const std::string& path, fs::DirListing* listing) {
   std::vector<std::string> out;
   Status st = fs::for_each_dir_entry(
       dir_fd, path,
@@ -54,30 +56,38 @@ Result<std::vector<std::string>> scan_once(int dir_fd, const std::string& path, 
         if (!maildir_name_ok(name)) return;
         if (d_type == DT_UNKNOWN) {
           struct stat st;
-          if (::fstatat(dir_fd, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return;
+          if (::fstatat(dir_fd, std::string(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+            if (!S_ISREG(st.st_mode)) return;
+          } else if (errno != ENOENT) {
+            return;
+          }
         } else if (d_type != DT_REG) {
           return;
         }
         out.emplace_back(name);
       },
-      calls);
+      listing);
   if (!st) return st.error();
   return out;
 }
 
 // The listing callers trust: a message missing from it is taken as
 // expunged. One getdents64 call is atomic against renames; a listing that
-// took several (a directory beyond kMaxOneCallBytes, or a file system
-// that returns less) can miss a file that another session renamed between
-// two calls (a flag change), which would look like an expunge. So it is
-// listed again, and a base name found in either listing is kept (under
-// its name in the later one): a file is lost only if missed by both.
+// took several can miss a file that another session renamed between two
+// calls (a flag change), which would look like an expunge. That happens
+// where the directory's size understates its listing (file systems that
+// count entries, not bytes): it is then listed again with a buffer sized
+// by what the kernel returned, in one call. Beyond kMaxOneCallBytes (some
+// 60,000 messages) the second listing takes several calls too, and a base
+// name found in either listing is kept (under its name in the later one):
+// a file is lost only if missed by both.
 Result<std::vector<std::string>> scan(int dir_fd, const std::string& path) {
-  size_t calls = 0;
-  auto first = scan_once(dir_fd, path, &calls);
-  if (!first || calls <= 1) return first;
-  auto again = scan_once(dir_fd, path, nullptr);
-  if (!again) return again;
+  fs::DirListing listing;
+  auto first = scan_once(dir_fd, path, &listing);
+  if (!first || listing.calls <= 1) return first;
+  listing.min_buffer = listing.bytes + listing.bytes / 4 + 4096;
+  auto again = scan_once(dir_fd, path, &listing);
+  if (!again || listing.calls <= 1) return again;
   auto base = [](std::string_view n) { return n.substr(0, n.find(':')); };
   std::unordered_set<std::string_view> bases;
   for (const std::string& n : *again) bases.insert(base(n));
@@ -423,23 +433,23 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
     MessageInfo info;
     if (known && old_names[j] == c.name) {
       info = std::move(old[j]);
+    } else if (known) {
+      // A new name for a message in the view: its flags changed. The
+      // listing is the proof it exists (the file is not looked at: it may
+      // have been renamed again since, and taken as expunged it would be
+      // gone from this session's view for good); its size and date are
+      // those it had.
+      MaildirFilename parsed = parse_maildir_filename(c.name);
+      info = std::move(old[j]);
+      info.flags = parsed.flags;
+      info.keywords = keyword_names(parsed.keywords);
+      info.path = fs::join(fs::join(dir_, "cur"), c.name);
+      if (old[j].flags != info.flags || old[j].keywords != info.keywords) changes.flags_changed.push_back(c.uid);
     } else {
       struct stat st;
-      bool there = ::fstatat(cur_fd_.get(), c.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
-      // Renamed since the scan (another session changed its flags): found
-      // again by its base, a few times over if it keeps moving. Taken as
-      // expunged, it would be gone from this session's view for good (a
-      // UID never comes back into a view).
-      for (int tries = 0; !there && errno == ENOENT && tries < 3; ++tries) {
-        auto now = current_name(base_of(c.name));
-        if (!now) break;
-        c.name = std::move(*now);
-        there = ::fstatat(cur_fd_.get(), c.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
-      }
-      if (!there) {
-        if (known) changes.vanished.push_back(old[j++].uid);
-        continue;  // expunged since the scan
-      }
+      auto looked = stat_new_message(c.name, st);
+      if (!looked) return looked.error();
+      if (!*looked) continue;  // expunged since the scan, never shown
       MaildirFilename parsed = parse_maildir_filename(c.name);
       info.uid = c.uid;
       info.size_bytes = parsed.size_bytes.value_or(static_cast<uint64_t>(st.st_size));
@@ -448,10 +458,7 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
       info.keywords = keyword_names(parsed.keywords);
       info.internal_date_s = st.st_mtim.tv_sec;
       info.path = fs::join(fs::join(dir_, "cur"), c.name);
-      if (known) info.modseq = old[j].modseq;
-      if (known && (old[j].flags != info.flags || old[j].keywords != info.keywords))
-        changes.flags_changed.push_back(c.uid);
-      if (!known) changes.appeared.push_back(c.uid);
+      changes.appeared.push_back(c.uid);
     }
     if (known) ++j;
     messages_.push_back(std::move(info));
@@ -469,6 +476,28 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
   const int64_t settled = settled_before();
   if (before->cur_ns < settled && before->new_ns < settled && before->index.mtime_ns < settled) scanned_ = *before;
   return changes;
+}
+
+// A message new to the view, looked at (its date, its size where the name
+// does not carry it, that it is a regular file). Renamed since the listing
+// (another session changed its flags), it is found again by its base; a
+// message gone from a later listing was expunged (false). Skipping one
+// that still exists would be worse than an error: it would come into the
+// view later, below UIDs already shown.
+Result<bool> MaildirMailbox::stat_new_message(std::string& name, struct stat& st) {
+  constexpr int kTries = 50;
+  for (int tries = 0;; ++tries) {
+    if (::fstatat(cur_fd_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) return S_ISREG(st.st_mode);
+    if (errno != ENOENT) return fs::errno_error("stat", fs::join(fs::join(dir_, "cur"), name), errno);
+    if (tries == kTries)
+      return Error::temp(fmt::format("{}: message {} keeps being renamed; try again", dir_, base_of(name)));
+    auto names = scan(cur_fd_.get(), fs::join(dir_, "cur"));
+    if (!names) return names.error();
+    const std::string base = base_of(name);
+    auto it = std::find_if(names->begin(), names->end(), [&](const std::string& n) { return base_of(n) == base; });
+    if (it == names->end()) return false;
+    name = std::move(*it);
+  }
 }
 
 // The name a message has now in cur/, found by its base (another session
@@ -499,7 +528,8 @@ Result<UniqueFd> MaildirMailbox::open_file(uint32_t uid, struct stat& st) {
   if (!m) return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", dir_, uid));
   size_t idx = static_cast<size_t>(m - messages_.data());
   UniqueFd fd(::openat(cur_fd_.get(), names_[idx].c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-  if (!fd.valid() && errno == ENOENT) {
+  // Renamed by another session (a flag change): opened under its name of now.
+  for (int tries = 0; !fd.valid() && errno == ENOENT && tries < 10; ++tries) {
     auto now = current_name(base_of(names_[idx]));
     if (!now) return now.error();
     fd.reset(::openat(cur_fd_.get(), now->c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
@@ -694,16 +724,23 @@ Status MaildirMailbox::expunge_all(const std::vector<uint32_t>& uids) {
     const MessageInfo* m = find(uid);
     if (!m) continue;
     std::string name = names_[static_cast<size_t>(m - messages_.data())];
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      if (::unlinkat(cur_fd_.get(), name.c_str(), 0) == 0) break;
-      if (errno != ENOENT) {
+    // Renamed by another session in between (a flag change): unlinked
+    // under its name of now. A file that keeps moving is left, and said.
+    bool gone = false;
+    for (int attempt = 0; attempt < 10 && !gone && failed; ++attempt) {
+      if (::unlinkat(cur_fd_.get(), name.c_str(), 0) == 0) {
+        gone = true;
+      } else if (errno != ENOENT) {
         failed = fs::errno_error("unlink", fs::join(cur_path, name), errno);
-        break;
+      } else if (auto now = current_name(base_of(name))) {
+        name = std::move(*now);
+      } else if (now.error().is_permanent()) {
+        gone = true;  // expunged by someone else
+      } else {
+        failed = now.error();
       }
-      auto now = current_name(base_of(name));
-      if (!now) break;  // already gone
-      name = *now;
     }
+    if (failed && !gone) failed = Error::temp(fmt::format("{}: UID {} keeps being renamed; not expunged", dir_, uid));
     if (!failed) break;
     removed.push_back(uid);
     bytes += static_cast<int64_t>(m->size_bytes);

@@ -144,6 +144,7 @@ class MaildirMailbox final : public Mailbox {
   Status rebuild_index(std::string_view why);
   Result<uint32_t> commit_tmp(const std::string& tmp_name, std::string_view cur_name);
   Result<std::string> current_name(const std::string& base);
+  Result<bool> stat_new_message(std::string& name, struct stat& st);
   MessageInfo* find_mut(uint32_t uid);
   Result<UniqueFd> open_file(uint32_t uid, struct stat& st);  // open_message, with its stat
 

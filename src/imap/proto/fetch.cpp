@@ -144,6 +144,15 @@ bool FetchAtt::sets_seen() const {
                    kind == Kind::rfc822_text);
 }
 
+bool FetchAtt::needs_structure() const {
+  switch (kind) {
+    case Kind::envelope: case Kind::body: case Kind::bodystructure: case Kind::binary: case Kind::binary_size:
+      return true;
+    case Kind::body_section: return !section.part.empty() || section.text == Section::Text::mime;
+    default: return false;
+  }
+}
+
 std::variant<FetchAtt, std::string> parse_fetch_att(std::string_view text, const FetchLimits& limits) {
   FetchAtt a;
   size_t br = text.find('[');

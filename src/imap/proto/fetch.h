@@ -47,6 +47,9 @@ struct FetchAtt {
   std::string response_name() const;
   // Whether fetching it sets \Seen (RFC 3501: BODY[...], RFC822, RFC822.TEXT).
   bool sets_seen() const;
+  // Whether answering it takes the message's MIME structure: ENVELOPE,
+  // BODY(STRUCTURE), BINARY, a numbered part or a MIME header.
+  bool needs_structure() const;
 };
 
 struct FetchRequest {

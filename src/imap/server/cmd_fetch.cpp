@@ -33,14 +33,6 @@ constexpr size_t kFetchFlushBytes = 64 * 1024;
 using K = FetchAtt::Kind;
 
 // What needs the MIME parser at all.
-bool needs_structure(const FetchAtt& a) {
-  switch (a.kind) {
-    case K::envelope: case K::body: case K::bodystructure: case K::binary: case K::binary_size: return true;
-    case K::body_section: return !a.section.part.empty() || a.section.text == Section::Text::mime;
-    default: return false;
-  }
-}
-
 // What message_facts answers (message_cache.h): ENVELOPE, BODY,
 // BODYSTRUCTURE and the header, in whole or by fields.
 bool from_facts(const FetchAtt& a) {
@@ -55,7 +47,7 @@ bool from_facts(const FetchAtt& a) {
 }
 
 // What the parsed message answers beyond the facts: numbered parts, MIME, BINARY.
-bool needs_parts(const FetchAtt& a) { return needs_structure(a) && !from_facts(a); }
+bool needs_parts(const FetchAtt& a) { return a.needs_structure() && !from_facts(a); }
 
 // A literal; decoded BINARY content with a NUL goes as a literal8 (RFC 3516 4.3).
 std::string literal(std::string_view bytes, bool binary = false) {
@@ -169,7 +161,7 @@ asio::awaitable<void> Session::cmd_fetch(const Call& k) {
   bool structure = false, sets_seen = false, has_uid = false, has_flags = false, has_modseq = false;
   for (const auto& a : req.atts) {
     has_modseq |= a.kind == K::modseq;
-    structure |= needs_structure(a);
+    structure |= a.needs_structure();
     sets_seen |= a.sets_seen();
     has_uid |= a.kind == K::uid;
     has_flags |= a.kind == K::flags;

@@ -76,10 +76,7 @@ asio::awaitable<void> Session::cmd_notify(const Call& k) {
         }
         auto& fr = std::get<FetchRequest>(f);
         for (const auto& a : fr.atts) {
-          bool parsed_part = a.kind == FetchAtt::Kind::envelope || a.kind == FetchAtt::Kind::body ||
-                             a.kind == FetchAtt::Kind::bodystructure || a.kind == FetchAtt::Kind::binary ||
-                             a.kind == FetchAtt::Kind::binary_size || !a.section.part.empty();
-          if (parsed_part && !services_->structure) {
+          if (a.needs_structure() && !services_->structure) {
             no(k, "[CANNOT] ENVELOPE, BODYSTRUCTURE, MIME parts and BINARY are not available.");
             co_return;
           }
@@ -119,12 +116,11 @@ asio::awaitable<void> Session::cmd_notify(const Call& k) {
 std::optional<std::string> Session::notify_status(const std::string& folder, bool flags, std::string* compared) {
   auto box = store_->open(folder);
   if (!box) return std::nullopt;
-  std::vector<std::string> items{"MESSAGES", "UIDNEXT", "UIDVALIDITY"};
-  if (compared) *compared = status_items(**box, items, set_.max_append_bytes);
-  items.push_back("UNSEEN");
+  std::vector<std::string> items{"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN"};
   if (condstore_) items.push_back("HIGHESTMODSEQ");
   std::string all = status_items(**box, items, set_.max_append_bytes);
-  if (compared && flags) *compared = all;  // FlagChange: UNSEEN and HIGHESTMODSEQ count
+  // Without FlagChange, UNSEEN and HIGHESTMODSEQ do not count: the items are in order.
+  if (compared) *compared = flags ? all : all.substr(0, all.find(" UNSEEN "));
   return all;
 }
 
