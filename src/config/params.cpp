@@ -197,6 +197,8 @@ const std::vector<ParamDef>& table() {
      "Event loops (threads) serving IMAP sessions, so a session waiting on the disk holds up only its own loop's; 0: eight per CPU core; read at start only"},
     {"imap_message_cache_size", T::size, "64m",
      "Memory for the headers, ENVELOPE and BODYSTRUCTURE of messages IMAP clients fetched, shared by all sessions, so a repeat fetch reads no file; 0: off"},
+    {"mail_fsync", T::string, "optimized",
+     "When IMAP and POP3 fsync a mailbox (Dovecot's parameter): optimized, before a message is acknowledged (APPEND, COPY, delivery); always, after expunges and flag changes too"},
     {"mail_max_userip_connections", T::integer, "10",
      "IMAP sessions one user may have logged in from one client address at once (Dovecot's parameter and default); one more gets NO [LIMIT]; 0: no limit"},
     {"imapd_tls_auth_only", T::boolean, "yes",
@@ -292,6 +294,7 @@ std::vector<std::string_view> param_choices(std::string_view name) {
   if (name == "smtpd_tls_security_level") return {"none", "may", "encrypt"};
   if (name == "smtpd_tls_ciphers" || name == "smtp_tls_ciphers") return {"medium", "high"};
   if (name == "smtp_address_preference") return {"ipv4", "ipv6", "any"};
+  if (name == "mail_fsync") return {"optimized", "always"};
   return {};
 }
 

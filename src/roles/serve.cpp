@@ -39,6 +39,7 @@
 #include "imap/server/server.h"
 #include "pop3/server/server.h"
 #include "smtp/server/server.h"
+#include "store/mail_fsync.h"
 
 namespace tern::roles {
 
@@ -74,6 +75,11 @@ size_t imap_thread_count(const config::Config& cfg) {
   long long n = cfg.integer("imap_threads");
   if (n > 0) return static_cast<size_t>(std::min(n, 256LL));
   return 8 * std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Mailbox settings the store keeps for the process (mail_fsync).
+void apply_store_settings(const config::Config& cfg) {
+  store::set_mail_fsync(cfg.get("mail_fsync") == "always" ? store::MailFsync::always : store::MailFsync::optimized);
 }
 
 }  // namespace
@@ -117,6 +123,7 @@ int serve(const ServeOptions& opt) {
   // Validates the configuration before anything forks.
   auto services = build_services(cfg, nullptr, recent_logins, verify_pool);
   if (!services) return startup_failure(*cfg, 78, services.error().detail);
+  apply_store_settings(*cfg);
 
   // Deliveries as other users need root: keep it in a separate process.
   std::shared_ptr<HelperLink> helper;
@@ -276,6 +283,7 @@ int serve(const ServeOptions& opt) {
         log::error("reload failed, keeping the running configuration: {}", built.error().detail);
       } else {
         services = *built;
+        apply_store_settings(*fresh);
         server.set_services(built->smtp);
         pop3_server.set_services(built->pop3);
         imap_server.set_services(built->imap);

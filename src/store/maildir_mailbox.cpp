@@ -20,6 +20,7 @@
 #include "base/fs.h"
 #include "base/log.h"
 #include "store/change_hub.h"
+#include "store/mail_fsync.h"
 #include "store/maildir_name.h"
 #include "store/quota.h"
 #include "store/uidlist_file.h"
@@ -622,6 +623,8 @@ Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags a
       if (target != name && modseqs_) record_rename(*m, recorded, target);
       else if (target != name) ++modseq_;
       if (target != name) ChangeHub::process().changed(dir_);
+      if (target != name && mail_fsync() == MailFsync::always)
+        if (Status st = fs::fsync_fd(cur_fd_.get(), fs::join(dir_, "cur")); !st) return st.error();
       name = target;
       m->flags = flags;
       m->keywords = keyword_names(parse_maildir_filename(target).keywords);
@@ -710,8 +713,10 @@ Status MaildirMailbox::load_keywords(bool force) {
   return ok_status();
 }
 
-// Unlinks each message (following a rename by someone else), then makes the
-// removals durable with one fsync of cur/, then drops them from the
+// Unlinks each message (following a rename by someone else), then, with
+// mail_fsync = always, makes the removals durable with one fsync of cur/
+// (with the default an expunge may come undone in a power failure, as in
+// Dovecot: never a message lost), then drops them from the
 // snapshot. A failure midway leaves the ones removed so far removed and
 // out of the snapshot.
 Status MaildirMailbox::expunge_all(const std::vector<uint32_t>& uids) {
@@ -746,7 +751,8 @@ Status MaildirMailbox::expunge_all(const std::vector<uint32_t>& uids) {
     bytes += static_cast<int64_t>(m->size_bytes);
   }
   if (removed.empty()) return failed;
-  if (Status st = fs::fsync_fd(cur_fd_.get(), cur_path); !st) return st;
+  if (mail_fsync() == MailFsync::always)
+    if (Status st = fs::fsync_fd(cur_fd_.get(), cur_path); !st) return st;
   (void)quota_add(root_, -bytes, -static_cast<int64_t>(removed.size()));
   std::sort(removed.begin(), removed.end());
   size_t out = 0;

@@ -108,3 +108,65 @@ def test_fsyncs_precede_250_and_cross_off(make_tern, workdir):
     cross_off = first(evs, "the cross-off", lambda e: e[2] == "pwrite64" and f"active/{qid}>" in e[3]
                       and '"D"' in e[3])
     assert in_order(md_file_sync, linked, new_sync, cross_off), (md_file_sync, linked, new_sync, cross_off)
+
+
+def trace_imap(make_tern, workdir, params, session):
+    """Runs session(imaplib client) against a traced tern with IMAP; returns
+    (tern, events)."""
+    from imap_account import connect
+    from conftest import free_port
+    port = free_port()
+    t = make_tern({"imap_listen": f"127.0.0.1:{port}", **params})
+    t.imap_port = port
+    c = connect(t)  # logged in (and the folder made) before the trace
+    c.select("INBOX")
+    out = os.path.join(workdir, "strace-imap.out")
+    tracer = subprocess.Popen(["strace", "-f", "-y", "-s", "80", "-e", f"trace={CALLS},unlink,unlinkat", "-o", out,
+                               "-p", str(t.proc.pid)], stderr=subprocess.PIPE, text=True)
+    said = []
+    threading.Thread(target=lambda: said.extend(tracer.stderr), daemon=True).start()
+    wait_until(lambda: any("attached" in line for line in said), what="strace attached to every thread")
+    session(c)
+    c.logout()
+    tracer.send_signal(signal.SIGINT)
+    tracer.wait(timeout=30)
+    return t, events(open(out).read())
+
+
+@pytest.mark.parametrize("mode", ["optimized", "always"])
+def test_imap_append_is_durable_before_ok_and_expunge_per_mail_fsync(make_tern, workdir, mode):
+    """APPEND: the file fsynced, renamed into cur/, cur/ fsynced and the
+    UID record (dovecot-uidlist) fdatasynced, all before the tagged OK,
+    whatever mail_fsync says. EXPUNGE: with mail_fsync = always, cur/ is
+    fsynced after the unlink and before the OK; with optimized (Dovecot's
+    default), no fsync at all between the unlink and the OK."""
+    def session(c):
+        ok_append = c.append("INBOX", None, None, b"Subject: traced append\r\n\r\nbody\r\n")
+        assert ok_append[0] == "OK", ok_append
+        c.store("1", "+FLAGS", "\\Deleted")
+        assert c.expunge()[0] == "OK"
+
+    t, evs = trace_imap(make_tern, workdir, {"mail_fsync": mode}, session)
+    maildir = t.maildir_path("alice@virt.test")
+    cur = os.path.join(maildir, "cur")
+    ok = lambda e: e[4] == "0"  # noqa: E731
+    syncs = lambda e: e[2] in ("fsync", "fdatasync") and ok(e)  # noqa: E731
+    file_sync = first(evs, "fsync of the APPENDed file",
+                      lambda e: syncs(e) and f"<{maildir}/tmp/" in e[3])
+    renamed = first(evs, "rename into cur/",
+                    lambda e: e[2].startswith("rename") and f"<{cur}>" in e[3] and ok(e) and e[0] > file_sync[0])
+    cur_sync = first(evs, "fsync of cur/", lambda e: syncs(e) and f"<{cur}>" in e[3] and e[0] > renamed[0])
+    uid_sync = first(evs, "fdatasync of dovecot-uidlist",
+                     lambda e: syncs(e) and "dovecot-uidlist>" in e[3] and e[0] > renamed[0])
+    append_ok = first(evs, "APPEND's OK", lambda e: "OK [APPENDUID" in e[3])
+    assert in_order(file_sync, renamed, cur_sync, append_ok), (file_sync, renamed, cur_sync, append_ok)
+    assert in_order(renamed, uid_sync, append_ok), (renamed, uid_sync, append_ok)
+
+    unlinked = first(evs, "the expunge's unlink",
+                     lambda e: e[2].startswith("unlink") and f"<{cur}>" in e[3] and ok(e))
+    expunge_ok = first(evs, "EXPUNGE's OK", lambda e: e[0] > unlinked[0] and " OK " in e[3] and "EXPUNGE" in e[3])
+    between = [e for e in evs if syncs(e) and unlinked[0] < e[0] < expunge_ok[1]]
+    if mode == "always":
+        assert any(f"<{cur}>" in e[3] for e in between), between
+    else:
+        assert between == [], between
