@@ -310,10 +310,13 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
         errno != ENOENT)
       log::warn("cannot move {} into {}: {}", fs::join(new_path, n), cur_path, strerror(errno));
   }
-  auto names = scan(cur_fd_.get(), cur_path);
-  if (!names) return names.error();
+  // An append lists cur/ under the lock only (below); a refresh first
+  // without it, since it mostly finds every name known.
+  Result<std::vector<std::string>> names = std::vector<std::string>{};
   bool all_known = false;
   if (!tmp_name) {
+    names = scan(cur_fd_.get(), cur_path);
+    if (!names) return names.error();
     if (Status st = load_index_if_changed(); !st) return st.error();
     all_known = have_index_ && std::all_of(names->begin(), names->end(), [&](const std::string& n) {
                   return uid_of_base_.count(base_of(n)) > 0;

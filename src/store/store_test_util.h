@@ -37,6 +37,17 @@ class TempDir {
   std::string path_;
 };
 
+// The drafts left in a Maildir tmp/: its entries but the process's lock
+// holders (dotlock_link.h), which stay there on purpose.
+inline std::vector<std::string> drafts_in(const std::string& tmp_dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(tmp_dir)) {
+    std::string name = e.path().filename().string();
+    if (!name.starts_with("tern-lock.")) out.push_back(name);
+  }
+  return out;
+}
+
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;

@@ -20,6 +20,7 @@
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "store/dotlock_link.h"
 
 namespace tern::store {
 namespace {
@@ -135,17 +136,10 @@ Result<UidlistLock> UidlistLock::acquire(int dir_fd, const std::string& dir_path
   const std::string content = fmt::format("{}:{}", static_cast<long>(::getpid()), hostname());
   auto wait = std::chrono::microseconds(200);
   for (;;) {
-    UniqueFd fd(::openat(dir_fd, kUidlistLockName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (fd.valid()) {
-      struct stat st;
-      if (Status w = fs::write_all(fd.get(), content, path); !w || ::fstat(fd.get(), &st) != 0) {
-        Error e = w ? fs::errno_error("fstat", path, errno) : w.error();
-        ::unlinkat(dir_fd, kUidlistLockName, 0);
-        return give_up(std::move(e));
-      }
-      return UidlistLock(dir_fd, st.st_ino, held);
-    }
-    if (errno != EEXIST) return give_up(fs::errno_error("create lock", path, errno));
+    ino_t mine = 0;
+    auto locked = try_link_dotlock(dir_fd, dir_path, kUidlistLockName, content, &mine);
+    if (!locked) return give_up(locked.error());
+    if (*locked) return UidlistLock(dir_fd, mine, held);
     ino_t ino = 0;
     if (lock_is_stale(dir_fd, path, &ino)) {
       // Remove it only if it is still the one judged stale.

@@ -1,7 +1,9 @@
 // UidlistLock (uidlist_file.h): threads of one process queue on the
 // folder's mutex and are let in as soon as the holder lets go; a holder
 // that keeps it past the timeout makes the waiter fail with 4.2.0; the
-// dotlock file of another process is still honoured.
+// dotlock file of another process is still honoured; the lock is a link to
+// the process's holder file in the folder's tmp/ (dotlock_link.h), fresh
+// and saying who holds it, and the holder is made again when it went.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -9,6 +11,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "base/fd.h"
@@ -80,6 +85,85 @@ TEST(UidlistLock, AnotherProcessesLockFileIsWaitedFor) {
   });
   auto got = UidlistLock::acquire(fd.get(), dir.path(), 5000);
   remover.join();
+  EXPECT_TRUE(got);
+}
+
+std::vector<std::string> holders(const std::string& tmp) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(tmp)) out.push_back(e.path().filename().string());
+  return out;
+}
+
+TEST(UidlistLock, IsALinkToTheProcessesHolderInTmp) {
+  TempDir dir;
+  ASSERT_EQ(::mkdir((dir / "tmp").c_str(), 0700), 0);
+  UniqueFd fd(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ino_t holder_ino = 0;
+  {
+    auto lock = UidlistLock::acquire(fd.get(), dir.path());
+    ASSERT_TRUE(lock) << lock.error().detail;
+    struct stat st;
+    ASSERT_EQ(::stat((dir / kUidlistLockName).c_str(), &st), 0);
+    EXPECT_EQ(st.st_nlink, 2u);
+    holder_ino = st.st_ino;
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    EXPECT_EQ(test_util::slurp(dir / kUidlistLockName), std::to_string(::getpid()) + ":" + host);
+    auto names = holders(dir / "tmp");
+    ASSERT_EQ(names.size(), 1u);
+    EXPECT_TRUE(names[0].starts_with("tern-lock.")) << names[0];
+  }
+  // Let go: the lock's name is gone, the holder stays for the next lock.
+  EXPECT_NE(::access((dir / kUidlistLockName).c_str(), F_OK), 0);
+  auto names = holders(dir / "tmp");
+  ASSERT_EQ(names.size(), 1u);
+  const std::string holder = dir / ("tmp/" + names[0]);
+  // A holder last touched an hour ago still makes a fresh lock (a lock's
+  // age is its mtime: two minutes old, others break it).
+  struct timespec old_times[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, holder.c_str(), old_times, 0), 0);
+  {
+    auto lock = UidlistLock::acquire(fd.get(), dir.path());
+    ASSERT_TRUE(lock);
+    struct stat st;
+    ASSERT_EQ(::stat((dir / kUidlistLockName).c_str(), &st), 0);
+    EXPECT_EQ(st.st_ino, holder_ino);  // no new inode per lock
+    EXPECT_GE(st.st_mtime, ::time(nullptr) - 5);
+  }
+  // A tmp/ cleaner removed the holder: a new one is made.
+  ASSERT_EQ(::unlink(holder.c_str()), 0);
+  {
+    auto lock = UidlistLock::acquire(fd.get(), dir.path());
+    ASSERT_TRUE(lock) << lock.error().detail;
+    EXPECT_EQ(holders(dir / "tmp").size(), 1u);
+  }
+  // The holder replaced by something else of the same name: not linked.
+  names = holders(dir / "tmp");
+  ASSERT_EQ(names.size(), 1u);
+  const std::string replaced = dir / ("tmp/" + names[0]);
+  ASSERT_EQ(::unlink(replaced.c_str()), 0);
+  std::ofstream(replaced) << "someone else's file";
+  {
+    auto lock = UidlistLock::acquire(fd.get(), dir.path());
+    ASSERT_TRUE(lock) << lock.error().detail;
+    EXPECT_EQ(test_util::slurp(dir / kUidlistLockName).find("someone"), std::string::npos);
+  }
+  EXPECT_EQ(test_util::slurp(replaced), "someone else's file");
+}
+
+// Held by another process (a plain lock file), with a holder in tmp/: the
+// link fails as the create did, and the lock is waited for.
+TEST(UidlistLock, AnotherProcessesLockIsWaitedForWithAHolderToo) {
+  TempDir dir;
+  ASSERT_EQ(::mkdir((dir / "tmp").c_str(), 0700), 0);
+  UniqueFd fd(::open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  { auto warm = UidlistLock::acquire(fd.get(), dir.path()); ASSERT_TRUE(warm); }
+  std::ofstream(dir / kUidlistLockName) << ::getppid() << ":elsewhere";
+  auto refused = UidlistLock::acquire(fd.get(), dir.path(), 30);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(test_util::slurp(dir / kUidlistLockName), std::to_string(::getppid()) + ":elsewhere");
+  ASSERT_EQ(::unlink((dir / kUidlistLockName).c_str()), 0);
+  auto got = UidlistLock::acquire(fd.get(), dir.path(), 1000);
   EXPECT_TRUE(got);
 }
 

@@ -163,7 +163,7 @@ asio::awaitable<void> Session::cmd_list(const Call& k) {
     untagged("LIST (" + attrs + ") \".\" " + mailbox_out(name) + childinfo);
     // RFC 5819: the STATUS of each selectable mailbox listed, right after it.
     if (!req.status_items.empty() && is == Is::folder) {
-      auto opened = store_->open(name);
+      auto opened = status_boxes_.open(*store_, name);
       if (opened) untagged("STATUS " + mailbox_out(name) + " (" + status_items(**opened, req.status_items, set_.max_append_bytes) + ")");
     }
   }
@@ -304,7 +304,7 @@ asio::awaitable<void> Session::cmd_status(const Call& k) {
   if (std::find(wanted.begin(), wanted.end(), "HIGHESTMODSEQ") != wanted.end()) enable_condstore();
   auto folder = folder_arg(k, 0);
   if (!folder) co_return;
-  auto opened = store_->open(*folder);
+  auto opened = status_boxes_.open(*store_, *folder);
   if (!opened) {
     if (opened.error().is_temporary()) store_error(k, opened.error(), "STATUS");
     else no(k, "[NONEXISTENT] Mailbox does not exist.");

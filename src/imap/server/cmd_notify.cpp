@@ -114,7 +114,7 @@ asio::awaitable<void> Session::cmd_notify(const Call& k) {
 }
 
 std::optional<std::string> Session::notify_status(const std::string& folder, bool flags, std::string* compared) {
-  auto box = store_->open(folder);
+  auto box = status_boxes_.open(*store_, folder);
   if (!box) return std::nullopt;
   std::vector<std::string> items{"MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN"};
   if (condstore_) items.push_back("HIGHESTMODSEQ");

@@ -96,6 +96,7 @@ void Session::hang_up(std::string_view text) {
 // descriptor each, their socket. Not during APPEND: its drafts write into a
 // folder.
 void Session::release_folder_handles(bool long_wait) {
+  status_boxes_.release();
   if (!box_) {
     drop_handle_slot();
     return;
@@ -237,6 +238,7 @@ asio::awaitable<void> Session::run() {
   end_append();
   notify_.reset();
   box_.reset();
+  status_boxes_.forget();
   store_.reset();
   watchdog_->stop();
   log::info("imap: disconnect from {}", client_name_);

@@ -44,6 +44,7 @@
 #include "imap/server/message_text.h"
 #include "imap/server/notify_plan.h"
 #include "imap/server/search_context.h"
+#include "imap/server/status_boxes.h"
 #include "imap/server/subscriptions.h"
 #include "imap/server/view.h"
 #include "io/stream.h"
@@ -347,6 +348,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool appending_ = false;
   bool handle_slot_ = false;  // may keep the folder's handles while waiting (SessionHost::take_handle_slot)
   store::Mailbox* append_dest_ = nullptr;         // box_, or append_box_
+  StatusBoxes status_boxes_;                       // folders kept for STATUS (status_boxes.h)
   std::unique_ptr<store::Mailbox> append_box_;    // the destination when not the selected folder
   std::vector<std::unique_ptr<store::AppendDraft>> drafts_;
   uint64_t append_bytes_ = 0;  // literal sizes of this APPEND so far (quota)

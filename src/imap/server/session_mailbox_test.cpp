@@ -237,7 +237,7 @@ TEST(ImapMailboxes, MultiappendAllOrNone) {
   EXPECT_EQ(tagged(w, "f"), "f OK NOOP completed.");
   EXPECT_TRUE((*sent)->messages().empty());
   for (const char* tmp : {"tmp", ".Sent/tmp"})
-    EXPECT_TRUE(std::filesystem::is_empty(h.accounts->maildir("alice@virt.test") + "/" + tmp)) << tmp;
+    EXPECT_EQ(store::test_util::drafts_in(h.accounts->maildir("alice@virt.test") + "/" + tmp), std::vector<std::string>{}) << tmp;
 }
 
 // A folder holds at most 26 keywords (Dovecot's Maildir letters): an APPEND
@@ -349,7 +349,38 @@ TEST(ImapAppend, HangUpMidLiteralIntoTheSelectedMailbox) {
                             "", "only part of it"});
   EXPECT_NE(t.written.find("+ Ready for literal data"), std::string::npos) << t.written;
   auto tmp = std::filesystem::path(h.accounts->maildir("alice@virt.test")) / "tmp";
-  EXPECT_TRUE(std::filesystem::is_empty(tmp));
+  EXPECT_EQ(store::test_util::drafts_in(tmp), std::vector<std::string>{});
+}
+
+}  // namespace
+}  // namespace tern::imap
+
+namespace tern::imap {
+namespace {
+
+// STATUS keeps the folders it opened between commands (status_boxes.h):
+// what it says must still follow every change, including ones made through
+// another mailbox object of the same session (APPEND, STORE in the selected
+// folder, EXPUNGE), and a folder deleted, renamed, or deleted and made
+// again under the same name.
+TEST(ImapMailboxes, StatusFollowsChangesToTheFoldersItKeeps) {
+  FakeHost h;
+  auto t = testing::run(
+      h, script({kLogin, "a CREATE Work", "b STATUS Work (MESSAGES UNSEEN UIDNEXT)", "c APPEND Work {3+}", "abc",
+                 "d STATUS Work (MESSAGES UNSEEN UIDNEXT)", "e SELECT Work", "f STORE 1 +FLAGS (\\Seen)",
+                 "g STATUS Work (MESSAGES UNSEEN)", "h APPEND Work {3+}", "def", "i STORE 2 +FLAGS (\\Deleted)",
+                 "j EXPUNGE", "k STATUS Work (MESSAGES UNSEEN UIDNEXT)", "l UNSELECT", "m RENAME Work Old",
+                 "n STATUS Work (MESSAGES)", "o STATUS Old (MESSAGES UIDNEXT)", "p CREATE Work",
+                 "q STATUS Work (MESSAGES UIDNEXT)", "r DELETE Old", "s STATUS Old (MESSAGES)"}));
+  const std::string& w = t.written;
+  EXPECT_NE(w.find("* STATUS Work (MESSAGES 0 UNSEEN 0 UIDNEXT 1)\r\nb OK"), std::string::npos) << w;
+  EXPECT_NE(w.find("* STATUS Work (MESSAGES 1 UNSEEN 1 UIDNEXT 2)\r\nd OK"), std::string::npos) << w;
+  EXPECT_NE(w.find("* STATUS Work (MESSAGES 1 UNSEEN 0)\r\ng OK"), std::string::npos) << w;
+  EXPECT_NE(w.find("* STATUS Work (MESSAGES 1 UNSEEN 0 UIDNEXT 3)\r\nk OK"), std::string::npos) << w;
+  EXPECT_EQ(tagged(w, "n"), "n NO [NONEXISTENT] Mailbox does not exist.");
+  EXPECT_NE(w.find("* STATUS Old (MESSAGES 1 UIDNEXT 3)\r\no OK"), std::string::npos) << w;
+  EXPECT_NE(w.find("* STATUS Work (MESSAGES 0 UIDNEXT 1)\r\nq OK"), std::string::npos) << w;
+  EXPECT_EQ(tagged(w, "s"), "s NO [NONEXISTENT] Mailbox does not exist.");
 }
 
 }  // namespace
