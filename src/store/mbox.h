@@ -44,6 +44,22 @@ Status mbox_deliver(const std::string& path, std::string_view sender, std::time_
 // control characters in the sender become '_' so the line stays one line.
 std::string mbox_from_line(std::string_view sender, std::time_t t);
 
+// mboxrd quoting of a text given in pieces (an APPEND's literal as it
+// arrives): each feed() adds to out what can be decided so far; finish()
+// adds the rest, a final newline if the text lacks one, and the blank line
+// that ends an entry. Holds at most four bytes between feeds.
+class MboxQuoter {
+ public:
+  void feed(std::string_view in, std::string& out);
+  void finish(std::string& out);
+
+ private:
+  std::string held_;      // the line so far, a beginning of "From " after its '>'s
+  bool mid_line_ = false;  // the line is decided: passed on to its newline
+  bool any_ = false;
+  char last_ = '\n';
+};
+
 // The bytes one delivery appends: the From_ line, prefix + message with
 // mboxrd quoting (a line matching ^>*From gets one more '>'), a final
 // newline if the message lacks one, and the blank separator line.

@@ -1,6 +1,7 @@
 // libFuzzer target: mbox entry formatting. Whatever the message, the entry
 // must have exactly one unquoted From_ line (its first), and a reader that
-// removes one '>' from ^>+From lines must get prefix + message back.
+// removes one '>' from ^>+From lines must get prefix + message back; and
+// the message quoted in pieces (as APPEND streams it) gives the same bytes.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -15,6 +16,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string sender(in.substr(0, 20));
   std::string e = tern::store::mbox_entry(sender, 0, prefix, message);
 
+  {
+    std::string pieces = tern::store::mbox_from_line(sender, 0);
+    tern::store::MboxQuoter q;
+    q.feed(prefix, pieces);
+    size_t step = 1 + (size ? data[size - 1] % 7 : 0);
+    for (size_t at = 0; at < message.size(); at += step) q.feed(message.substr(at, step), pieces);
+    q.finish(pieces);
+    if (pieces != e) __builtin_trap();
+  }
   std::string original = std::string(prefix) + std::string(message);
   if (!original.empty() && original.back() != '\n') original += '\n';
   std::string back;

@@ -11,26 +11,52 @@ namespace {
 constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-// True if line (from its start) matches ^>*From .
-bool needs_quote(std::string_view line) {
-  size_t i = 0;
-  while (i < line.size() && line[i] == '>') ++i;
-  return line.substr(i, 5) == "From ";
-}
+constexpr std::string_view kFrom = "From ";
 
-void append_quoted(std::string& out, std::string_view text) {
+}  // namespace
+
+// A line's leading '>'s are passed on as they come: one more '>' put in
+// front of them, when the line turns out to match, gives the same bytes as
+// one put anywhere among them. Only a beginning of "From " is held back.
+void MboxQuoter::feed(std::string_view in, std::string& out) {
+  if (!in.empty()) last_ = in.back(), any_ = true;
   size_t pos = 0;
-  while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
-    std::string_view line = text.substr(pos, end - pos);
-    if (needs_quote(line)) out += '>';
-    out += line;
-    pos = end;
+  while (pos < in.size()) {
+    if (mid_line_) {
+      size_t nl = in.find('\n', pos);
+      size_t end = nl == std::string_view::npos ? in.size() : nl + 1;
+      out.append(in.substr(pos, end - pos));
+      pos = end;
+      if (nl != std::string_view::npos) mid_line_ = false;
+      continue;
+    }
+    char c = in[pos++];
+    if (held_.empty() && c == '>') {
+      out += c;
+      continue;
+    }
+    held_ += c;
+    if (kFrom.starts_with(held_)) {
+      if (held_.size() < kFrom.size()) continue;
+      out += '>';
+      out += held_;
+      held_.clear();
+      mid_line_ = true;
+      continue;
+    }
+    out += held_;
+    held_.clear();
+    mid_line_ = c != '\n';
   }
 }
 
-}  // namespace
+void MboxQuoter::finish(std::string& out) {
+  out += held_;
+  held_.clear();
+  if (any_ && last_ != '\n') out += '\n';
+  out += '\n';
+  mid_line_ = false;
+}
 
 std::string mbox_from_line(std::string_view sender, std::time_t t) {
   std::string who;
@@ -47,14 +73,12 @@ std::string mbox_from_line(std::string_view sender, std::time_t t) {
 }
 
 std::string mbox_entry(std::string_view sender, std::time_t t, std::string_view prefix, std::string_view message) {
-  std::string body;
-  body.reserve(prefix.size() + message.size());
-  body.append(prefix).append(message);  // quoted as one text: a line may span both
   std::string out = mbox_from_line(sender, t);
-  out.reserve(out.size() + body.size() + body.size() / 64 + 2);
-  append_quoted(out, body);
-  if (!body.empty() && body.back() != '\n') out += '\n';
-  out += '\n';
+  out.reserve(out.size() + prefix.size() + message.size() + message.size() / 64 + 2);
+  MboxQuoter q;  // prefix and message quoted as one text: a line may span both
+  q.feed(prefix, out);
+  q.feed(message, out);
+  q.finish(out);
   return out;
 }
 

@@ -95,8 +95,14 @@ class MboxMailbox final : public Mailbox {
   // Append with keywords (AppendDraft::commit and copy_to use it).
   Result<uint32_t> append_with(std::string_view bytes, MessageFlags flags, const std::vector<std::string>& keywords,
                                int64_t internal_date_s);
+  // Append of a message already quoted and ended (MboxQuoter) in a spool
+  // file of size bytes (the draft's).
+  Result<uint32_t> append_spooled(int spool_fd, uint64_t size, MessageFlags flags,
+                                  const std::vector<std::string>& keywords, int64_t internal_date_s);
 
  private:
+  Result<uint32_t> append_entry(std::string_view body, int body_fd, uint64_t body_size, MessageFlags flags,
+                                const std::vector<std::string>& keywords, int64_t internal_date_s);
   struct Stamp {
     dev_t dev = 0;
     ino_t ino = 0;

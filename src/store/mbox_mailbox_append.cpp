@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,23 +41,53 @@ Result<std::string> separator_before(int fd, off_t size, const std::string& path
   return std::string();
 }
 
+// An unnamed file for a draft's bytes, in the system's temporary
+// directory (the mail spool directory is not the user's to write in).
+Result<UniqueFd> spool_file() {
+  const char* env = ::getenv("TMPDIR");
+  std::string dir = env && *env ? env : "/tmp";
+  UniqueFd fd(::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (fd.valid()) return fd;
+  std::string name = fs::join(dir, "tern-mbox-append.XXXXXX");
+  fd.reset(::mkostemp(name.data(), O_CLOEXEC));
+  if (!fd.valid()) return fs::errno_error("create a spool file in", dir, errno);
+  ::unlink(name.c_str());
+  return fd;
+}
+
+// A message appended in pieces: quoted for the mbox as it comes and
+// written to a spool file, so that a large literal is never held whole in
+// memory; copied into the mbox under its locks at commit.
 class MboxDraft final : public AppendDraft {
  public:
-  explicit MboxDraft(MboxMailbox& box) : box_(box) {}
+  MboxDraft(MboxMailbox& box, UniqueFd spool) : box_(box), spool_(std::move(spool)) {}
   Status write(std::string_view bytes) override {
-    bytes_.append(bytes);
-    return ok_status();
+    quoter_.feed(bytes, buf_);
+    return buf_.size() >= kFlushBytes ? flush() : ok_status();
   }
   Result<uint32_t> commit(MessageFlags flags, const std::vector<std::string>& keywords,
                           int64_t internal_date_s) override {
     if (done_) return Error::perm("append draft already committed");
     done_ = true;
-    return box_.append_with(bytes_, flags, keywords, internal_date_s);
+    quoter_.finish(buf_);
+    if (Status st = flush(); !st) return st.error();
+    return box_.append_spooled(spool_.get(), size_, flags, keywords, internal_date_s);
   }
 
  private:
+  static constexpr size_t kFlushBytes = 64 * 1024;
+  Status flush() {
+    if (Status st = fs::write_all(spool_.get(), buf_, "mbox append spool file"); !st) return st;
+    size_ += buf_.size();
+    buf_.clear();
+    return ok_status();
+  }
+
   MboxMailbox& box_;
-  std::string bytes_;
+  UniqueFd spool_;
+  MboxQuoter quoter_;
+  std::string buf_;
+  uint64_t size_ = 0;
   bool done_ = false;
 };
 
@@ -66,11 +98,30 @@ Result<uint32_t> MboxMailbox::append(std::string_view bytes, MessageFlags flags,
 }
 
 Result<std::unique_ptr<AppendDraft>> MboxMailbox::begin_append() {
-  return std::unique_ptr<AppendDraft>(std::make_unique<MboxDraft>(*this));
+  auto spool = spool_file();
+  if (!spool) return spool.error();
+  return std::unique_ptr<AppendDraft>(std::make_unique<MboxDraft>(*this, std::move(*spool)));
 }
 
 Result<uint32_t> MboxMailbox::append_with(std::string_view bytes, MessageFlags flags,
-                                          const std::vector<std::string>& keywords_in, int64_t internal_date_s) {
+                                          const std::vector<std::string>& keywords, int64_t internal_date_s) {
+  std::string body;
+  MboxQuoter q;
+  q.feed(bytes, body);
+  q.finish(body);
+  return append_entry(body, -1, body.size(), flags, keywords, internal_date_s);
+}
+
+Result<uint32_t> MboxMailbox::append_spooled(int spool_fd, uint64_t size, MessageFlags flags,
+                                             const std::vector<std::string>& keywords, int64_t internal_date_s) {
+  return append_entry({}, spool_fd, size, flags, keywords, internal_date_s);
+}
+
+// The entry's head (separator, From_ line, state headers) is made here
+// under the locks, since it carries the UID; its body, the message quoted
+// and ended, is given in memory or as a spool file of body_size bytes.
+Result<uint32_t> MboxMailbox::append_entry(std::string_view body, int body_fd, uint64_t body_size, MessageFlags flags,
+                                           const std::vector<std::string>& keywords_in, int64_t internal_date_s) {
   std::vector<std::string> folder_kw = folder_keywords();
   std::vector<std::string> kws;
   for (const auto& k : keywords_in) {
@@ -100,15 +151,38 @@ Result<uint32_t> MboxMailbox::append_with(std::string_view bytes, MessageFlags f
   if (::fstat(fd_.get(), &st) != 0) return fs::errno_error("fstat", path_, errno);
   auto sep = separator_before(fd_.get(), st.st_size, path_);
   if (!sep) return sep.error();
-  std::string entry = *sep + mbox_entry("MAILER-DAEMON", when, prefix, bytes);
+  std::string head = *sep + mbox_from_line("MAILER-DAEMON", when);
+  MboxQuoter quote_prefix;  // whole header lines: nothing held back
+  quote_prefix.feed(prefix, head);
   uint64_t before = static_cast<uint64_t>(st.st_size);
-  if (Status s = lock->record_append(st.st_dev, st.st_ino, before, before + entry.size()); !s) return s.error();
-  Status s = ok_status();
-  for (uint64_t done = 0; s && done < entry.size();) {
-    ssize_t n = ::pwrite(fd_.get(), entry.data() + done, entry.size() - done, static_cast<off_t>(before + done));
+  if (Status s = lock->record_append(st.st_dev, st.st_ino, before, before + head.size() + body_size); !s)
+    return s.error();
+  uint64_t at = before;
+  auto put = [&](std::string_view bytes) -> Status {
+    for (uint64_t done = 0; done < bytes.size();) {
+      ssize_t n = ::pwrite(fd_.get(), bytes.data() + done, bytes.size() - done, static_cast<off_t>(at + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return fs::errno_error("write", path_, errno);
+      done += static_cast<uint64_t>(n);
+    }
+    at += bytes.size();
+    return ok_status();
+  };
+  Status s = put(head);
+  if (s && body_fd < 0) s = put(body);
+  std::string chunk;
+  for (uint64_t done = 0; s && body_fd >= 0 && done < body_size;) {
+    chunk.resize(static_cast<size_t>(std::min<uint64_t>(body_size - done, 256 * 1024)));
+    ssize_t n = ::pread(body_fd, chunk.data(), chunk.size(), static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) s = fs::errno_error("write", path_, errno);
-    else done += static_cast<uint64_t>(n);
+    if (n <= 0) {
+      s = n < 0 ? fs::errno_error("read", "mbox append spool file", errno)
+                : Error::temp("mbox append spool file: shorter than written");
+      break;
+    }
+    chunk.resize(static_cast<size_t>(n));
+    s = put(chunk);
+    done += static_cast<uint64_t>(n);
   }
   if (s) s = fs::fsync_fd(fd_.get(), path_);
   parsed_.reset();

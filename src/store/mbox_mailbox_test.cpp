@@ -203,6 +203,51 @@ TEST(MboxMailbox, AppendAndCopyBetweenTwoFiles) {
   EXPECT_EQ(b->find(*copied)->flags, kFlagSeen);
 }
 
+size_t resident_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+  return 0;
+}
+
+// A draft is quoted as it comes and spooled to a file: a "From " line cut
+// across two pieces is still quoted (and read back as sent), and 48 MiB
+// written in 64 KiB pieces do not grow the process by anything like that.
+TEST(MboxMailbox, ADraftIsQuotedInPiecesAndNotHeldInMemory) {
+  TempDir d;
+  auto a = open_box(d / "a");
+  ASSERT_TRUE(a);
+  {
+    auto draft = a->begin_append();
+    ASSERT_TRUE(draft) << draft.error().detail;
+    for (std::string_view piece : {"Subject: pieces\n\nFr", "om the start\n>Fro", "m quoted\nFrom", " again"})
+      ASSERT_TRUE((*draft)->write(piece));
+    auto uid = (*draft)->commit(0, {}, 1795426801);
+    ASSERT_TRUE(uid) << uid.error().detail;
+  }
+  const std::string file = slurp(d / "a");
+  EXPECT_NE(file.find("\n>From the start\n>>From quoted\n>From again\n\n"), std::string::npos) << file;
+  ASSERT_TRUE(a->refresh());
+  ASSERT_EQ(a->messages().size(), 1u);
+  EXPECT_EQ(*a->read(a->messages()[0].uid), "Subject: pieces\n\nFrom the start\n>From quoted\nFrom again\n");
+
+  const size_t before = resident_kib();
+  auto draft = a->begin_append();
+  ASSERT_TRUE(draft);
+  std::string piece(64 * 1024, 'x');
+  for (size_t i = 63; i < piece.size(); i += 64) piece[i] = '\n';
+  ASSERT_TRUE((*draft)->write("Subject: big\n\n"));
+  for (int i = 0; i < 768; ++i) ASSERT_TRUE((*draft)->write(piece));
+  const size_t during = resident_kib();
+  auto uid = (*draft)->commit(0, {}, 0);
+  ASSERT_TRUE(uid) << uid.error().detail;
+  EXPECT_LT(during, before + 16 * 1024) << "KiB resident before " << before << ", with the draft " << during;
+  ASSERT_TRUE(a->refresh());
+  ASSERT_EQ(a->messages().size(), 2u);
+  EXPECT_EQ(a->find(*uid)->size_bytes, std::string_view("Subject: big\n\n").size() + 768 * piece.size());
+}
+
 TEST(MboxMailbox, TwoObjectsOnOneFileSeeEachOther) {
   TempDir d;
   const std::string path = d / "u";
