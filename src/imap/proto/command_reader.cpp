@@ -226,8 +226,11 @@ Event CommandReader::error_event(bool skip_rest, std::string_view line_tail) {
     state_ = State::skip_line;
   } else {
     after_skipped_line(line_tail);
+    // Dead: a literal too big to skip. If that is this error, it closes;
+    // else (a line too long) the next event says so, as when the line
+    // comes in pieces.
+    if (state_ == State::dead && e.error.code == ProtocolError::Code::too_big) e.error.close = true;
   }
-  e.error.close = e.error.close || state_ == State::dead;
   return e;
 }
 
@@ -239,6 +242,9 @@ void CommandReader::after_skipped_line(std::string_view tail) {
   state_ = State::line;
   if (!literal_at_end(tail, li, overflow) || li.synchronising) return;
   if (li.size > limits_.max_literal_bytes) {
+    // Told as an error of its own after the one that skipped the line,
+    // however the bytes arrived (whole, or the line in pieces).
+    err_ = ProtocolError{ProtocolError::Code::too_big, "", "Literal too big", true};
     state_ = State::dead;
     return;
   }
@@ -410,10 +416,6 @@ Event CommandReader::next() {
         std::string tail = std::move(skip_tail_);
         skip_tail_.clear();
         after_skipped_line(tail);
-        if (state_ == State::dead) {
-          err_ = ProtocolError{C::too_big, "", "Literal too big", true};
-          return error_event(false, {});
-        }
         continue;
       }
     }

@@ -179,6 +179,21 @@ TEST(CommandReader, LiteralPlusAndMinus) {
   Driver big(plus);
   EXPECT_EQ(big.feed("a APPEND INBOX {1099511627776+}\r\nxxxx"),
             (V{"err:a BAD [TOOBIG] Literal too big (close)"}));
+  // A line too long that ends by announcing such a literal: the line's
+  // error, then the close, whether the line comes whole or a byte at a time
+  // (the fuzzer found the whole line closing without the second).
+  ReaderLimits short_lines = plus;
+  short_lines.max_line_bytes = 100;
+  const std::string long_line = "t X " + std::string(200, 'u') + " {1099511627776+}\r\nxxxx";
+  const V expected{"err:t BAD Command line too long", "err:* BAD [TOOBIG] Literal too big (close)"};
+  auto to_close = [](V v) {  // a reader that closed is not read further
+    for (size_t i = 0; i < v.size(); ++i)
+      if (v[i].ends_with("(close)")) v.resize(i + 1);
+    return v;
+  };
+  Driver whole(short_lines), pieces(short_lines);
+  EXPECT_EQ(to_close(whole.feed(long_line)), expected);
+  EXPECT_EQ(to_close(pieces.trickle(long_line)), expected);
 }
 
 TEST(CommandReader, StreamedLiteralSplitAcrossFeeds) {
