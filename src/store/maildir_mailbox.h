@@ -143,6 +143,7 @@ class MaildirMailbox final : public Mailbox {
   void clean_tmp();
   Status rebuild_index(std::string_view why);
   Result<uint32_t> commit_tmp(const std::string& tmp_name, std::string_view cur_name);
+  Result<std::optional<std::string>> find_current(const std::string& base);  // nullopt: gone
   Result<std::string> current_name(const std::string& base);
   Result<bool> stat_new_message(std::string& name, struct stat& st);
   MessageInfo* find_mut(uint32_t uid);
