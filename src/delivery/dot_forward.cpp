@@ -145,14 +145,22 @@ std::vector<std::string> forward_candidates(const config::Config& cfg, const For
 ForwardList parse_forward(std::string_view text) {
   ForwardList out;
   std::string joined;
+  size_t lineno = 0;
   for (auto& line : str::split(std::string(text), '\n')) {
+    ++lineno;
     auto t = str::trim(line);
     if (t.empty() || t[0] == '#') continue;
+    // Each line stands alone: a quote left open must not swallow the next.
+    if (auto line_items = rewrite::split_alias_list(t); !line_items) {
+      out.refused.push_back(fmt::format("line {}: {}", lineno, line_items.error().detail));
+      continue;
+    }
     if (!joined.empty()) joined += ',';
     joined += t;
   }
   size_t n = 0;
-  for (auto& item : rewrite::split_alias_list(joined)) {
+  auto items = rewrite::split_alias_list(joined);
+  for (auto& item : items ? *items : std::vector<std::string>{}) {
     ++n;
     if (out.items.size() >= kMaxForwardItems) {
       out.refused.push_back(fmt::format("items after the {}th ignored", kMaxForwardItems));

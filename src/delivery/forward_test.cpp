@@ -79,6 +79,12 @@ TEST(ForwardParse, HostileItemsRefusedWithoutTheirText) {
   EXPECT_EQ(l.items[0].value, "ok@example.org");
   EXPECT_EQ(l.refused.size(), 4u);
   for (auto& r : l.refused) EXPECT_EQ(r.find("nul"), std::string::npos) << r;
+  // A quote left open refuses its own line only; the next line stays an item.
+  auto odd = parse_forward("\"|/usr/bin/vacation x\n/var/mail/copy\n");
+  ASSERT_EQ(odd.items.size(), 1u);
+  EXPECT_EQ(odd.items[0].kind, ForwardItem::Kind::file);
+  ASSERT_EQ(odd.refused.size(), 1u);
+  EXPECT_NE(odd.refused[0].find("line 1"), std::string::npos) << odd.refused[0];
   std::string many;
   for (int i = 0; i < 1500; ++i) many += "a@b,";
   EXPECT_EQ(parse_forward(many).items.size(), kMaxForwardItems);

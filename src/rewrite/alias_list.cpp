@@ -5,7 +5,7 @@
 
 namespace tern::rewrite {
 
-std::vector<std::string> split_alias_list(std::string_view value) {
+Result<std::vector<std::string>> split_alias_list(std::string_view value) {
   std::vector<std::string> out;
   std::string cur;
   bool quoted = false;
@@ -23,6 +23,7 @@ std::vector<std::string> split_alias_list(std::string_view value) {
       cur += c;
     }
   }
+  if (quoted) return Error::perm("a double quote is not closed; close it, or quote the whole item");
   flush();
   return out;
 }

@@ -2,16 +2,28 @@
 // tests/e2e/test_rewrite.py with real tables).
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+
 #include "rewrite/alias_list.h"
 
 using tern::rewrite::split_alias_list;
 
 TEST(AliasList, Split) {
   using V = std::vector<std::string>;
-  EXPECT_EQ(split_alias_list("a, b,c"), (V{"a", "b", "c"}));
-  EXPECT_EQ(split_alias_list("\"|/bin/cmd a,b\", /var/x"), (V{"|/bin/cmd a,b", "/var/x"}));
-  EXPECT_EQ(split_alias_list(" , ,"), V{});
-  EXPECT_EQ(split_alias_list(":include:/etc/list"), (V{":include:/etc/list"}));
+  EXPECT_EQ(*split_alias_list("a, b,c"), (V{"a", "b", "c"}));
+  EXPECT_EQ(*split_alias_list("\"|/bin/cmd a,b\", /var/x"), (V{"|/bin/cmd a,b", "/var/x"}));
+  EXPECT_EQ(*split_alias_list(" , ,"), V{});
+  EXPECT_EQ(*split_alias_list(":include:/etc/list"), (V{":include:/etc/list"}));
+}
+
+TEST(AliasList, UnclosedQuoteIsAnErrorNotAJoinedCommand) {
+  // Read as "to the end", this would be one command "|/bin/a |/bin/b".
+  auto r = split_alias_list("\"|/bin/a, |/bin/b");
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().detail.find("not closed"), std::string::npos);
+  EXPECT_FALSE(split_alias_list("a, b\"\"\""));
+  EXPECT_TRUE(split_alias_list("a, \"b\"\"\""));
 }
 
 #include "config/config.h"
@@ -72,6 +84,14 @@ TEST(Rewriter, AliasLoopIs546AndUnknownIs511) {
   auto unknown = rw->validate("no-such-user-for-tern@local.example");
   ASSERT_FALSE(unknown);
   EXPECT_EQ(unknown.error().dsn, "5.1.1");
+  // An entry with a quote left open defers (4.3.0), naming the entry.
+  std::string table = ::testing::TempDir() + "tern-odd-aliases";
+  std::ofstream(table) << "odd: \"|/bin/cat, /tmp/x\n";
+  auto odd = make("alias_maps = texthash:" + table + "\n")->expand("odd@local.example");
+  std::remove(table.c_str());
+  ASSERT_FALSE(odd);
+  EXPECT_EQ(odd.error().dsn, "4.3.0");
+  EXPECT_NE(odd.error().detail.find("alias entry for odd"), std::string::npos) << odd.error().detail;
   // A client-sent "|cmd" local part is a name nobody has, never a command.
   auto sneaky = rw->expand("\"|/bin/sh\"@local.example");
   EXPECT_FALSE(sneaky);

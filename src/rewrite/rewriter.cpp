@@ -181,11 +181,14 @@ Status Rewriter::expand_one(const std::string& address, Walk& w, int depth) cons
   if (v.status == maps::Status::try_again) {
     result = Error::temp("virtual_alias_maps: " + v.detail);
   } else if (v.found()) {
-    for (auto& item : split_alias_list(v.value)) {
+    auto items = split_alias_list(v.value);
+    if (!items)
+      result = Error::with_dsn("4.3.0", fmt::format("virtual_alias_maps entry for <{}>: {}", address, items.error().detail));
+    for (size_t i = 0; items && i < items->size() && result; ++i) {
+      const std::string& item = (*items)[i];
       std::string next = with_extension(item.find('@') == std::string::npos ? item + "@" + myorigin_ : item, unmatched);
       // "a@x -> a@x, b@x" delivers to a@x itself, as Postfix does.
       result = str::iequals(next, address) ? expand_class(address, w, depth) : expand_one(next, w, depth + 1);
-      if (!result) break;
     }
   } else {
     result = expand_class(address, w, depth);
@@ -251,7 +254,9 @@ Status Rewriter::expand_local(const std::string& local, const std::string& domai
 Status Rewriter::expand_alias_value(const std::string& key, const std::string& value, const std::string& domain,
                                     Walk& w, int depth, bool from_include, const std::string& unmatched) const {
   const char* source = from_include ? "include" : "alias";
-  for (auto& item : split_alias_list(value)) {
+  auto items = split_alias_list(value);
+  if (!items) return Error::with_dsn("4.3.0", fmt::format("{} entry for {}: {}", source, key, items.error().detail));
+  for (auto& item : *items) {
     if (item.empty()) continue;
     if (item[0] == '|') {
       if (!(from_include ? commands_from_include_ : commands_from_alias_))
@@ -268,9 +273,14 @@ Status Rewriter::expand_alias_value(const std::string& key, const std::string& v
       auto text = fs::read_file(path, 1 << 20);
       if (!text) return Error::temp(fmt::format(":include:{}: {}", path, text.error().detail));
       std::string joined;
+      size_t lineno = 0;
       for (auto& line : str::split(*text, '\n')) {
+        ++lineno;
         auto t = str::trim(line);
         if (t.empty() || t[0] == '#') continue;
+        // Each line stands alone: a quote left open must not swallow the next.
+        if (auto line_items = split_alias_list(t); !line_items)
+          return Error::with_dsn("4.3.0", fmt::format(":include:{} line {}: {}", path, lineno, line_items.error().detail));
         if (!joined.empty()) joined += ", ";
         joined += std::string(t);
       }

@@ -136,3 +136,20 @@ def test_lmdb_aliases_via_newaliases(make_tern):
     t.start()
     send(t, ["sales@local.test"])
     t.wait_for_mail("alice@virt.test")
+
+
+def test_alias_with_open_quote_defers_and_loses_nothing(make_tern):
+    """A quote left open would make "|/bin/a, |/bin/b" one command: tern
+    defers that recipient with 4.3.0, naming the entry, keeps the message
+    queued for it, and delivers the other recipient of the same message."""
+    t = make_tern(start=False)
+    t.write_file("aliases", 'odd: "|/bin/false, alice@virt.test\nok: bob@virt.test\n')
+    t.start()
+    send(t, ["odd@local.test", "ok@local.test"])
+    t.wait_for_mail("bob@virt.test")
+    wait_until(lambda: "status=deferred" in t.log(), what="the deferral logged")
+    line = next(l for l in t.log().splitlines() if "status=deferred" in l)
+    assert "to=<odd@local.test>" in line and "dsn=4.3.0" in line and "alias entry for odd" in line, line
+    assert "not closed" in line, line
+    assert len(t.queue_files()) == 1
+    assert t.maildir("alice@virt.test") == []
