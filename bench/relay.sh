@@ -91,6 +91,9 @@ run_cell() { # server size sessions rcpts count
   echo "# runs:     $REPEAT per cell and server, taking turns; msg/s (median of runs), delay= median/p99 of the last run"
   machine_header "$WORK" "$TERN"
   echo "# postfix:  $("$POSTCONF" -d -h mail_version 2>/dev/null || echo '?')"
+  # What one session can never beat here: its messages are made durable one
+  # after another (bench/fsync_floor.py).
+  python3 "$ROOT/bench/fsync_floor.py" "$WORK"
 } | tee "$WORK/header"
 
 printf '\n%-6s %5s %5s %6s %11s %11s %7s   %-15s %-15s\n' size sess rcpts msgs "tern msg/s" "pf msg/s" ratio \
