@@ -23,6 +23,7 @@
 #include "store/mail_fsync.h"
 #include "store/maildir_name.h"
 #include "store/quota.h"
+#include "store/stamp_settle.h"
 #include "store/uidlist_file.h"
 
 namespace tern::store {
@@ -99,21 +100,9 @@ Result<std::vector<std::string>> scan(int dir_fd, const std::string& path) {
   return again;
 }
 
-// A directory's mtime moves with every file created, renamed or removed in
-// it, but in steps of the kernel's coarse clock (a few milliseconds): a
-// change in the same step as the stamp would leave it equal. So a stamp is
-// trusted only once its mtimes are older than kDirtySeconds when taken, as
-// Dovecot's maildir sync treats a recently changed directory as dirty.
-constexpr int64_t kDirtySeconds = 1;
-
-// Stamps with mtimes before this (in ns since the epoch) are settled.
-int64_t settled_before() {
-  struct timespec now;
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  return (int64_t{now.tv_sec} - kDirtySeconds) * 1000000000 + now.tv_nsec;
-}
-
 std::string base_of(std::string_view name) { return std::string(name.substr(0, name.find(':'))); }
+
+std::string_view base_view(std::string_view name) { return name.substr(0, name.find(':')); }
 
 }  // namespace
 
@@ -147,6 +136,7 @@ Status MaildirMailbox::open_dirs() {
     if (!d) return d.error();
     *fd = std::move(*d);
   }
+  if (!identity_) fine_stamps_ = fine_stamps(top->get());
   identity_ = std::pair{st.st_dev, st.st_ino};
   dir_fd_ = std::move(*top);
   cur_fd_ = std::move(cur);
@@ -259,7 +249,8 @@ Status MaildirMailbox::sync_locked(std::vector<std::string>& cur_names) {
     for (const std::string& n : *names) {
       std::string base = base_of(n);
       if (!present.insert(base).second) continue;
-      if (!uid_of_base_.count(base) && names == &cur_names) unknown.push_back(base);
+      if (names == &cur_names && uid_of_base_.find(std::string_view(base)) == uid_of_base_.end())
+        unknown.push_back(base);
     }
   }
   // Delivery order, roughly: the names start with the delivery time.
@@ -319,7 +310,7 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
     if (!names) return names.error();
     if (Status st = load_index_if_changed(); !st) return st.error();
     all_known = have_index_ && std::all_of(names->begin(), names->end(), [&](const std::string& n) {
-                  return uid_of_base_.count(base_of(n)) > 0;
+                  return uid_of_base_.find(base_view(n)) != uid_of_base_.end();
                 });
   }
   if (!all_known) {
@@ -340,7 +331,7 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
     if (!names) return take_back(names.error());
     if (Status st = sync_locked(*names); !st) return take_back(st.error());
     if (added_uid) {
-      auto it = uid_of_base_.find(base_of(new_name));
+      auto it = uid_of_base_.find(base_view(new_name));
       if (it == uid_of_base_.end()) return Error::temp(fmt::format("{}: appended file vanished", cur_path));
       *added_uid = it->second;
     }
@@ -356,28 +347,31 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
     }
   }
   std::vector<Current> out;
-  std::unordered_set<uint32_t> seen;
+  out.reserve(names->size());
   for (std::string& n : *names) {
-    auto it = uid_of_base_.find(base_of(n));
-    if (it == uid_of_base_.end() || !seen.insert(it->second).second) continue;  // two infos of one base
-    out.push_back({it->second, std::move(n)});
+    auto it = uid_of_base_.find(base_view(n));
+    if (it != uid_of_base_.end()) out.push_back({it->second, std::move(n)});
   }
-  std::sort(out.begin(), out.end(), [](const Current& a, const Current& b) { return a.uid < b.uid; });
+  std::stable_sort(out.begin(), out.end(), [](const Current& a, const Current& b) { return a.uid < b.uid; });
+  // Two names of one base (two infos): the first listed is the message.
+  out.erase(std::unique(out.begin(), out.end(), [](const Current& a, const Current& b) { return a.uid == b.uid; }),
+            out.end());
   return out;
 }
 
 // new/ is listed unless it was found empty before and its mtime, settled
-// then (kDirtySeconds), has not moved since: a folder that gets its mail by
+// then (store/stamp_settle.h), has not moved since: a folder that gets its mail by
 // APPEND or from Dovecot's LMTP into cur/ then costs one stat here, not a
 // listing.
 Result<std::vector<std::string>> MaildirMailbox::scan_new() {
+  const SettleMark mark = settle_mark(fine_stamps_);
   struct stat st;
   if (::fstat(new_fd_.get(), &st) != 0) return fs::errno_error("stat", fs::join(dir_, "new"), errno);
   const int64_t mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
   if (new_empty_at_ && *new_empty_at_ == mtime_ns) return std::vector<std::string>{};
   new_empty_at_.reset();
   auto names = scan(new_fd_.get(), fs::join(dir_, "new"));
-  if (names && names->empty() && mtime_ns < settled_before()) new_empty_at_ = mtime_ns;
+  if (names && names->empty() && is_settled(mtime_ns, mark)) new_empty_at_ = mtime_ns;
   return names;
 }
 
@@ -404,6 +398,7 @@ Result<MaildirMailbox::FolderStamp> MaildirMailbox::folder_stamp() {
 
 Result<RefreshChanges> MaildirMailbox::refresh() {
   if (Status st = reacquire(); !st) return st.error();
+  const SettleMark mark = settle_mark(fine_stamps_);
   auto before = folder_stamp();
   if (!before) return before.error();
   if (scanned_ && *scanned_ == *before) {
@@ -430,6 +425,8 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
   }
   messages_.clear();
   names_.clear();
+  messages_.reserve(current->size());
+  names_.reserve(current->size());
   size_t j = 0;
   for (Current& c : *current) {
     while (j < old.size() && old[j].uid < c.uid) changes.vanished.push_back(old[j++].uid);
@@ -477,8 +474,8 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
     modseq_ += changes.appeared.size() + changes.vanished.size() + changes.flags_changed.size();
   }
   // The stamp was taken before the scan, so a change during it shows next time.
-  const int64_t settled = settled_before();
-  if (before->cur_ns < settled && before->new_ns < settled && before->index.mtime_ns < settled) scanned_ = *before;
+  if (is_settled(before->cur_ns, mark) && is_settled(before->new_ns, mark) && is_settled(before->index.mtime_ns, mark))
+    scanned_ = *before;
   return changes;
 }
 
@@ -508,7 +505,7 @@ Result<std::optional<std::string>> MaildirMailbox::find_current(const std::strin
   auto names = scan(cur_fd_.get(), fs::join(dir_, "cur"));
   if (!names) return names.error();
   for (std::string& n : *names)
-    if (base_of(n) == base) return std::optional<std::string>(std::move(n));
+    if (base_view(n) == base) return std::optional<std::string>(std::move(n));
   return std::optional<std::string>();
 }
 
@@ -598,9 +595,10 @@ Result<uint64_t> MaildirMailbox::crlf_size(uint32_t uid) {
 
 // dovecot-keywords changes rarely; refresh() reads it again only when its
 // stamp moved since a read whose stamp was settled (as for the folder,
-// kDirtySeconds), so a folder's keywords cost one stat per refresh.
+// store/stamp_settle.h), so a folder's keywords cost one stat per refresh.
 Status MaildirMailbox::load_keywords(bool force) {
   const std::string path = fs::join(dir_, kKeywordsName);
+  const SettleMark mark = settle_mark(fine_stamps_);
   struct stat st;
   IndexStamp now;  // ino 0: no file
   if (::fstatat(dir_fd_.get(), kKeywordsName, &st, AT_SYMLINK_NOFOLLOW) == 0)
@@ -629,7 +627,7 @@ Status MaildirMailbox::load_keywords(bool force) {
   }
   bytes.resize(got);
   keywords_ = parse_keywords(bytes);
-  if (now.mtime_ns < settled_before()) keywords_read_ = now;
+  if (is_settled(now.mtime_ns, mark)) keywords_read_ = now;
   return ok_status();
 }
 

@@ -156,10 +156,16 @@ class MaildirMailbox final : public Mailbox {
   KeywordTable keywords_;
   std::optional<IndexStamp> keywords_read_;  // dovecot-keywords as last read, when settled
   IndexStamp stamp_;
+  bool fine_stamps_ = false;  // store/stamp_settle.h, decided when the folder is first opened
   std::optional<FolderStamp> scanned_;
-  std::optional<int64_t> new_empty_at_;  // new/'s mtime when last listed empty, if settled then  // set only when the stamp can be trusted (see refresh)
+  std::optional<int64_t> new_empty_at_;  // new/'s mtime when last listed empty, if settled then
   bool have_index_ = false;
-  std::unordered_map<std::string, uint32_t> uid_of_base_;
+  // Looked up by the base of each listed name, a view into it (no copy).
+  struct BaseHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, uint32_t, BaseHash, std::equal_to<>> uid_of_base_;
   std::vector<MessageInfo> messages_;
   std::vector<std::string> names_;      // parallel to messages_: file name in cur/
   uint32_t uidvalidity_ = 0, uidnext_ = 1;

@@ -14,8 +14,10 @@
 #include <fstream>
 #include <thread>
 
+#include "base/fd.h"
 #include "store/maildir_mailbox.h"
 #include "store/maildir_store.h"
+#include "store/stamp_settle.h"
 #include "store/store_test_util.h"
 
 using namespace tern::store;
@@ -31,6 +33,18 @@ namespace {
 void set_mtime(const std::string& path, time_t t) {
   struct timespec times[2] = {{t, 0}, {t, 0}};
   ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+}
+
+// Sets a path's mtime (and atime) to ns nanoseconds since the epoch.
+void set_mtime_ns(const std::string& path, int64_t ns) {
+  struct timespec t{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
+  struct timespec times[2] = {t, t};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+}
+
+bool fine_stamps_at(const std::string& dir) {
+  tern::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  return fd.valid() && fine_stamps(fd.get());
 }
 
 // A message file put into new/ by someone else (as delivery does).
@@ -67,8 +81,10 @@ TEST(MaildirMailbox, RefreshSkipsTheScanWhenTheFolderIsUnchanged) {
 }
 
 // A directory changed within the last second may change again without its
-// mtime moving (the kernel's clock advances in steps): such a folder is
-// scanned at every refresh, so a change in the same step is never missed.
+// mtime moving (the kernel's clock advances in steps): a folder whose stamps
+// are whole seconds (a file system that keeps no more) changed within the
+// last second is scanned at every refresh, so a change in the same step is
+// never missed.
 TEST(MaildirMailbox, RecentlyChangedFolderIsAlwaysScanned) {
   TempDir t;
   MaildirStore store(t / "acct");
@@ -79,6 +95,48 @@ TEST(MaildirMailbox, RecentlyChangedFolderIsAlwaysScanned) {
   ASSERT_TRUE(mb->refresh());
   drop_into_new(dir, "1.M1P1Q1.host");
   set_mtime(dir + "/new", recent);  // as if it had happened in the same clock step
+  auto seen = mb->refresh();
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->appeared.size(), 1u);
+}
+
+// With nanosecond stamps (stamp_settle.h), a folder changed a few ms ago but
+// before the clock tick read at the refresh is trusted at once: a session
+// changing its own folder at every command need not list it at every
+// command. The proof that it is trusted is a change hidden as above.
+TEST(MaildirMailbox, FineStampOlderThanTheTickIsTrustedAtOnce) {
+  TempDir t;
+  if (!fine_stamps_at(t.path())) GTEST_SKIP() << "no nanosecond stamps here";
+  MaildirStore store(t / "acct");
+  auto mb = open_ok(store, "INBOX");
+  ASSERT_TRUE(mb->append("Subject: a\n\nA\n", 0, 0));
+  const std::string dir = t / "acct";
+  const int64_t recent = settle_mark(true).now_ns - 20000000 + 7;  // 20 ms ago, not a whole second
+  for (const char* p : {"/cur", "/new", "/dovecot-uidlist"}) set_mtime_ns(dir + p, recent);
+  ASSERT_TRUE(mb->refresh());
+  drop_into_new(dir, "1.M1P1Q1.host");
+  set_mtime_ns(dir + "/new", recent);
+  auto same = mb->refresh();
+  ASSERT_TRUE(same);
+  EXPECT_TRUE(same->empty());
+  set_mtime_ns(dir + "/new", recent + 1);
+  auto seen = mb->refresh();
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->appeared.size(), 1u);
+}
+
+// A stamp not older than the tick read before it (here: ahead of the clock)
+// is never trusted, whatever the file system: the folder is listed again.
+TEST(MaildirMailbox, StampOfTheCurrentTickIsNotTrusted) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto mb = open_ok(store, "INBOX");
+  const std::string dir = t / "acct";
+  const int64_t ahead = settle_mark(true).now_ns + 10LL * 1000000000 + 7;
+  for (const char* p : {"/cur", "/new", "/dovecot-uidlist"}) set_mtime_ns(dir + p, ahead);
+  ASSERT_TRUE(mb->refresh());
+  drop_into_new(dir, "1.M1P1Q1.host");
+  set_mtime_ns(dir + "/new", ahead);
   auto seen = mb->refresh();
   ASSERT_TRUE(seen);
   EXPECT_EQ(seen->appeared.size(), 1u);
@@ -251,4 +309,23 @@ TEST(MaildirMailbox, RenamesByOthersDuringARefreshAreNotExpunges) {
                             << renames << " renames";
   EXPECT_GT(renames.load(), 100);
   EXPECT_EQ(box->messages().size(), static_cast<size_t>(kAll));
+}
+
+// Two files of one base in cur/ (a crash between a copy and an unlink by
+// some other tool): one message, one UID, shown once, not twice.
+TEST(MaildirMailbox, TwoFilesOfOneBaseAreOneMessage) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto mb = open_ok(store, "INBOX");
+  const std::string dir = t / "acct";
+  std::ofstream(dir + "/cur/100.M1P1Q1.host:2,S") << "Subject: one\n\nx\n";
+  std::ofstream(dir + "/cur/100.M1P1Q1.host:2,") << "Subject: one\n\nx\n";
+  std::ofstream(dir + "/cur/200.M1P1Q2.host:2,") << "Subject: two\n\ny\n";
+  auto r = mb->refresh();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(mb->messages().size(), 2u);
+  EXPECT_LT(mb->messages()[0].uid, mb->messages()[1].uid);
+  auto again = open_ok(store, "INBOX");
+  ASSERT_EQ(again->messages().size(), 2u);
+  EXPECT_EQ(again->messages()[0].uid, mb->messages()[0].uid);
 }
