@@ -69,12 +69,26 @@ void raise_descriptor_limit() {
   if (::setrlimit(RLIMIT_NOFILE, &rl) != 0) log::warn("cannot raise the open file limit: {}", std::strerror(errno));
 }
 
-// imap_threads, 0 meaning eight per core: a loop blocked in an fsync leaves
-// the core to the others, and concurrent fsyncs share journal commits.
+// imap_threads, 0 meaning 64 per core (at most 256): a loop blocked in an
+// fsync leaves the core to the others, concurrent fsyncs share journal
+// commits, and with more loops than busy sessions a session seldom waits
+// behind another's disk wait (docs/configuration.md, "Threads").
+// Each loop holds three descriptors (an epoll, an eventfd, a timerfd): the
+// loops take at most a sixteenth of RLIMIT_NOFILE, so that a low limit
+// gives fewer loops rather than a daemon that cannot start.
 size_t imap_thread_count(const config::Config& cfg) {
   long long n = cfg.integer("imap_threads");
-  if (n > 0) return static_cast<size_t>(std::min(n, 256LL));
-  return 8 * std::max(1u, std::thread::hardware_concurrency());
+  size_t want = n > 0 ? static_cast<size_t>(std::min(n, 256LL))
+                      : std::min<size_t>(64 * std::max(1u, std::thread::hardware_concurrency()), 256);
+  struct rlimit rl;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+    const size_t fit = std::max<size_t>(1, static_cast<size_t>(rl.rlim_cur) / 48);
+    if (want > fit) {
+      if (n > 0) log::warn("imap_threads = {} lowered to {}: the open file limit is {}", n, fit, rl.rlim_cur);
+      want = fit;
+    }
+  }
+  return want;
 }
 
 // Mailbox settings the store keeps for the process (mail_fsync).

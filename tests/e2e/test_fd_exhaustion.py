@@ -41,3 +41,22 @@ def test_emfile_backs_off_and_recovers(make_tern):
             return False
     wait_until(delivers, timeout=15, what="service after the clients left")
     assert t.wait_for_mail("alice@virt.test")
+
+
+def test_low_descriptor_limit_lowers_imap_threads_and_serves(make_tern):
+    """Each IMAP loop holds three descriptors: with a limit of 256, asking
+    for 100 loops (300 descriptors) gets a warning and 5 loops (a sixteenth
+    of the limit), not a daemon that dies at start; IMAP then works."""
+    import imaplib
+    from conftest import free_port
+    port = free_port()
+    t = make_tern({"imap_listen": f"127.0.0.1:{port}", "imap_threads": "100"}, start=False)
+    t.start(preexec=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256)))
+    assert "imap_threads = 100 lowered to 5: the open file limit is 256" in t.log()
+    names = [open(f"/proc/{t.proc.pid}/task/{task}/comm").read().strip()
+             for task in os.listdir(f"/proc/{t.proc.pid}/task")]
+    assert names.count("tern-imap") == 5, names
+    c = imaplib.IMAP4("127.0.0.1", port, timeout=30)
+    c.login("alice@virt.test", "secret")
+    assert c.select("INBOX")[0] == "OK"
+    c.logout()
