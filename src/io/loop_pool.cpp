@@ -3,12 +3,39 @@
 
 #include <asio/steady_timer.hpp>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include "base/log.h"
 
 namespace tern::io {
+namespace {
 
-LoopPool::LoopPool(size_t threads, std::string name) {
+// The calling thread's fair-scheduler slice (sched_setattr(2) with
+// SCHED_OTHER: the kernel reads sched_runtime as the slice since 6.12, and
+// allows 0.1 to 100 ms, unprivileged). glibc has no wrapper nor, in
+// Debian 12's headers, a struct sched_attr that can sit beside <sched.h>.
+void ask_for_slice(uint64_t slice_ns) {
+  struct {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+    uint32_t util_min, util_max;
+  } attr;
+  std::memset(&attr, 0, sizeof attr);
+  attr.size = sizeof attr;  // policy 0: SCHED_OTHER, nice 0
+  attr.runtime = slice_ns;
+  // Older kernels keep their default slice; nothing else changes either way.
+  (void)::syscall(SYS_sched_setattr, 0, &attr, 0);
+}
+
+}  // namespace
+
+LoopPool::LoopPool(size_t threads, std::string name, uint64_t slice_ns) {
   if (threads == 0) threads = 1;
   for (size_t i = 0; i < threads; ++i) {
     // One thread per loop: a session's handlers never run concurrently.
@@ -20,8 +47,9 @@ LoopPool::LoopPool(size_t threads, std::string name) {
   }
   name.resize(std::min<size_t>(name.size(), 15));  // the kernel's limit
   for (auto& loop : loops_) {
-    threads_.emplace_back([ctx = loop.get(), name] {
+    threads_.emplace_back([ctx = loop.get(), name, slice_ns] {
       pthread_setname_np(pthread_self(), name.c_str());
+      if (slice_ns != 0) ask_for_slice(slice_ns);
       for (;;) {
         try {
           ctx->run();

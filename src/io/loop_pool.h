@@ -14,6 +14,7 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,7 +25,12 @@ namespace tern::io {
 class LoopPool {
  public:
   // threads >= 1; each thread is named `name` (as ps and top show it).
-  LoopPool(size_t threads, std::string name);
+  // slice_ns, when not 0, is the time slice each thread asks of the
+  // kernel's fair scheduler (Linux 6.12 and later; ignored before): a short
+  // one lets a session woken by its client's command run sooner on a busy
+  // machine, since a thread with a shorter slice gets an earlier deadline
+  // and the running one yields at the end of its own short slice.
+  LoopPool(size_t threads, std::string name, uint64_t slice_ns = 0);
   // Stops the loops and joins their threads; what is still queued on them
   // (sessions cut short at shutdown) is destroyed with them.
   ~LoopPool();
