@@ -80,10 +80,14 @@ Status make_dirs(const std::string& path, mode_t mode) {
 Result<std::string> read_file(const std::string& path, size_t max_bytes, bool follow) {
   auto fd = open_read(path, follow);
   if (!fd) return fd.error();
+  return read_fd(fd->get(), path, max_bytes);
+}
+
+Result<std::string> read_fd(int fd, const std::string& path, size_t max_bytes) {
   std::string out;
   char buf[65536];
   for (;;) {
-    ssize_t n = ::read(fd->get(), buf, sizeof buf);
+    ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno_error("read", path, errno);

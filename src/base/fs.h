@@ -30,6 +30,8 @@ Status fsync_dir(const std::string& dir);
 Status make_dirs(const std::string& path, mode_t mode = 0700);
 // Configuration and tables may be symlinks (follow=true); queue files may not.
 Result<std::string> read_file(const std::string& path, size_t max_bytes = 256u << 20, bool follow = true);
+// The rest of an open file (named `path` in errors), at most max_bytes.
+Result<std::string> read_fd(int fd, const std::string& path, size_t max_bytes = 256u << 20);
 // tmp file beside path, fsync, rename over path, fsync the directory.
 Status write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0600);
 // rename that refuses to replace an existing target (renameat2 RENAME_NOREPLACE).

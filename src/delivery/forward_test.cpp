@@ -73,7 +73,7 @@ TEST(ForwardParse, Kinds) {
 }
 
 TEST(ForwardParse, HostileItemsRefusedWithoutTheirText) {
-  std::string text = std::string("ok@example.org\nbad") + '\0' + "nul@example.org\n\"|\"\nx y z\n\x01@x\n";
+  std::string text = std::string("ok@example.org\nbad") + '\0' + "nul@example.org\n\"|\"\na@b@c\n\x01@x\n";
   auto l = parse_forward(text);
   ASSERT_EQ(l.items.size(), 1u);
   EXPECT_EQ(l.items[0].value, "ok@example.org");

@@ -2,7 +2,10 @@
 // tests/e2e/test_rewrite.py with real tables).
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "rewrite/alias_list.h"
@@ -24,6 +27,38 @@ TEST(AliasList, UnclosedQuoteIsAnErrorNotAJoinedCommand) {
   EXPECT_NE(r.error().detail.find("not closed"), std::string::npos);
   EXPECT_FALSE(split_alias_list("a, b\"\"\""));
   EXPECT_TRUE(split_alias_list("a, \"b\"\"\""));
+}
+
+// As Postfix's address parser: blanks separate items too (an entry
+// continued on the next line is joined with a blank: two members, not one
+// address "root daemon"); comments go; "Name <addr>" is addr.
+TEST(AliasList, BlanksCommentsAndNamedAddresses) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(*split_alias_list("root daemon"), (V{"root", "daemon"}));
+  EXPECT_EQ(*split_alias_list("alice@a.example bob@b.example"), (V{"alice@a.example", "bob@b.example"}));
+  EXPECT_EQ(*split_alias_list("root (the admin), Root Person <root@x.example>, ops"),
+            (V{"root", "root@x.example", "ops"}));
+  EXPECT_EQ(*split_alias_list(":include: /etc/list, :INCLUDE:/b"), (V{":include:/etc/list", ":INCLUDE:/b"}));
+  EXPECT_EQ(*split_alias_list("\"|/usr/bin/procmail\" -a list"), (V{"|/usr/bin/procmail", "-a", "list"}));
+  EXPECT_EQ(*split_alias_list("\"|/usr/bin/vacation -a x\""), V{"|/usr/bin/vacation -a x"});
+  EXPECT_EQ(*split_alias_list("a (nested (comment)) b"), (V{"a", "b"}));
+  EXPECT_FALSE(split_alias_list("root (unclosed"));
+  EXPECT_FALSE(split_alias_list("Name <root"));
+}
+
+// Inside quotes a backslash keeps the next character: an escaped quote
+// neither ends the quoted part (which would make the rest a file target)
+// nor counts as a quote left open.
+TEST(AliasList, BackslashInsideQuotesKeepsTheCharacter) {
+  using V = std::vector<std::string>;
+  auto r = split_alias_list("\"|/bin/logger \\\"a,/tmp/evil\\\"\", bob");
+  ASSERT_TRUE(r) << r.error().detail;
+  EXPECT_EQ(*r, (V{"|/bin/logger \"a,/tmp/evil\"", "bob"}));
+  ASSERT_TRUE(split_alias_list("\"|/usr/bin/printf \\\"x\""));
+  EXPECT_EQ(*split_alias_list("\"|/usr/bin/printf \\\"x\""), V{"|/usr/bin/printf \"x"});
+  EXPECT_EQ(*split_alias_list("\"a\\\\b\""), V{"a\\b"});
+  // Outside quotes the backslash stays (\user: the user's own mailbox).
+  EXPECT_EQ(*split_alias_list("\\alice, bob"), (V{"\\alice", "bob"}));
 }
 
 #include "config/config.h"
@@ -156,4 +191,60 @@ TEST(Rewriter, AliasRecursionLimit) {
   EXPECT_NE(over.error().detail.find("alias database loop"), std::string::npos) << over.error().detail;
   // Alias nesting is not counted against virtual_alias_recursion_limit (100).
   EXPECT_EQ(addresses(make(alias_chain(150)), "a1@local.example"), V{"end@elsewhere.example"});
+}
+
+namespace {
+
+std::string write_file(const std::string& path, std::string_view text, mode_t mode = 0644) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc).write(text.data(), static_cast<std::streamsize>(text.size()));
+  ::chmod(path.c_str(), mode);
+  return path;
+}
+
+}  // namespace
+
+// An alias or virtual alias that names nobody defers (Postfix: "no recipient
+// in alias lookup result") instead of dropping the mail unseen; an empty
+// :include: file is an empty list, as in Postfix.
+TEST(Rewriter, AliasNamingNobodyDefers) {
+  std::string dir = ::testing::TempDir() + "tern-alias-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  write_file(dir + "/empty.list", "# nobody yet\n");
+  write_file(dir + "/aliases", "quotes: \"\"\ncommas: , ,\nlist: :include:" + dir + "/empty.list\n");
+  write_file(dir + "/virtual", "v@alias.example ,\n");
+  auto rw = make("alias_maps = texthash:" + dir + "/aliases\nvirtual_alias_maps = texthash:" + dir + "/virtual\n");
+  for (const char* who : {"quotes@local.example", "commas@local.example", "v@alias.example"}) {
+    auto r = rw->expand(who);
+    ASSERT_FALSE(r) << who;
+    EXPECT_EQ(r.error().dsn, "4.3.0") << who;
+    EXPECT_NE(r.error().detail.find("no recipient"), std::string::npos) << r.error().detail;
+  }
+  auto list = rw->expand("list@local.example");
+  ASSERT_TRUE(list);
+  EXPECT_TRUE(list->empty());
+  std::filesystem::remove_all(dir);
+}
+
+// :include: files: a relative path, a directory and a file anyone may write
+// to are refused (5.3.5); a line with a NUL is skipped, the others used.
+TEST(Rewriter, IncludeFilesAreChecked) {
+  std::string dir = ::testing::TempDir() + "tern-alias-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  write_file(dir + "/ww.list", "root\n", 0666);
+  write_file(dir + "/nul.list", std::string("bad\0user\nroot\n", 14));
+  write_file(dir + "/aliases", "rel: :include:rel.list\nww: :include:" + dir + "/ww.list\ndir: :include:" + dir +
+                                   "\nnul: :include:" + dir + "/nul.list\n");
+  auto rw = make("alias_maps = texthash:" + dir + "/aliases\n");
+  for (auto [who, why] : {std::pair{"rel@local.example", "absolute"}, {"ww@local.example", "writable by anyone"},
+                          {"dir@local.example", "not a regular file"}}) {
+    auto r = rw->expand(who);
+    ASSERT_FALSE(r) << who;
+    EXPECT_EQ(r.error().dsn, "5.3.5") << who;
+    EXPECT_NE(r.error().detail.find(why), std::string::npos) << r.error().detail;
+  }
+  auto nul = rw->expand("nul@local.example");
+  ASSERT_TRUE(nul) << nul.error().detail;
+  ASSERT_EQ(nul->size(), 1u);
+  EXPECT_EQ((*nul)[0].address, "root@local.example");
+  std::filesystem::remove_all(dir);
 }

@@ -3,13 +3,18 @@
 // refused with 5.4.6 instead of growing the queue (RELIABILITY.md #51).
 #include "rewrite/rewriter.h"
 
+#include <fcntl.h>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <fmt/format.h>
 
+#include "base/fd.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "base/strings.h"
@@ -159,6 +164,30 @@ Status Rewriter::validate(const std::string& address) const {
   }
 }
 
+namespace {
+
+// An alias's :include: file, refused (5.3.5, as Postfix's local(8)) when its
+// path is relative (it would depend on the daemon's working directory),
+// when it is not a regular file, or when anyone may write to it (anyone
+// could then add commands or files that run with the alias's rights). A
+// file that is missing or unreadable defers, as before.
+Result<std::string> read_include(const std::string& path) {
+  if (path.empty() || path[0] != '/')
+    return Error::with_dsn("5.3.5", fmt::format(":include:{}: not an absolute path", path));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) return Error::temp(fmt::format(":include:{}: {}", path, std::strerror(errno)));
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return Error::temp(fmt::format(":include:{}: {}", path, std::strerror(errno)));
+  if (!S_ISREG(st.st_mode)) return Error::with_dsn("5.3.5", fmt::format(":include:{}: not a regular file", path));
+  if (st.st_mode & S_IWOTH)
+    return Error::with_dsn("5.3.5", fmt::format(":include:{}: writable by anyone; chmod o-w it", path));
+  auto text = fs::read_fd(fd.get(), path, 1 << 20);
+  if (!text) return Error::temp(fmt::format(":include:{}: {}", path, text.error().detail));
+  return text;
+}
+
+}  // namespace
+
 Result<std::vector<Target>> Rewriter::expand(const std::string& address) const {
   Walk w;
   auto st = expand_one(address, w, 0);
@@ -184,6 +213,8 @@ Status Rewriter::expand_one(const std::string& address, Walk& w, int depth) cons
     auto items = split_alias_list(v.value);
     if (!items)
       result = Error::with_dsn("4.3.0", fmt::format("virtual_alias_maps entry for <{}>: {}", address, items.error().detail));
+    else if (items->empty())
+      result = Error::with_dsn("4.3.0", fmt::format("virtual_alias_maps entry for <{}>: no recipient in it", address));
     for (size_t i = 0; items && i < items->size() && result; ++i) {
       const std::string& item = (*items)[i];
       std::string next = with_extension(item.find('@') == std::string::npos ? item + "@" + myorigin_ : item, unmatched);
@@ -256,6 +287,10 @@ Status Rewriter::expand_alias_value(const std::string& key, const std::string& v
   const char* source = from_include ? "include" : "alias";
   auto items = split_alias_list(value);
   if (!items) return Error::with_dsn("4.3.0", fmt::format("{} entry for {}: {}", source, key, items.error().detail));
+  // An alias that names nobody ("x: \"\"") would drop the mail unseen;
+  // Postfix defers it. An empty :include: file is an empty list: no mail.
+  if (items->empty() && !from_include)
+    return Error::with_dsn("4.3.0", fmt::format("alias entry for {}: no recipient in it", key));
   for (auto& item : *items) {
     if (item.empty()) continue;
     if (item[0] == '|') {
@@ -270,14 +305,19 @@ Status Rewriter::expand_alias_value(const std::string& key, const std::string& v
       if (w.alias_depth >= alias_recursion_limit_)
         return Error::with_dsn("5.4.6", fmt::format("alias database loop for {} (:include:)", key));
       std::string path = std::string(str::trim(std::string_view(item).substr(9)));
-      auto text = fs::read_file(path, 1 << 20);
-      if (!text) return Error::temp(fmt::format(":include:{}: {}", path, text.error().detail));
+      auto text = read_include(path);
+      if (!text) return text.error();
       std::string joined;
       size_t lineno = 0;
       for (auto& line : str::split(*text, '\n')) {
         ++lineno;
         auto t = str::trim(line);
         if (t.empty() || t[0] == '#') continue;
+        if (std::any_of(t.begin(), t.end(), [](char c) { return (c >= 0 && c < 0x20 && c != '\t') || c == 0x7f; })) {
+          // A NUL would cut an address short on its way to delivery.
+          log::warn(":include:{} line {}: control character; line skipped", path, lineno);
+          continue;
+        }
         // Each line stands alone: a quote left open must not swallow the next.
         if (auto line_items = split_alias_list(t); !line_items)
           return Error::with_dsn("4.3.0", fmt::format(":include:{} line {}: {}", path, lineno, line_items.error().detail));

@@ -76,10 +76,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto targets = (*rw)->expand(rcpt);
   if (!targets) return 0;
   using Kind = tern::rewrite::Target::Kind;
-  // Items lose their double quotes ("|cmd a,b" is the command |cmd a,b).
+  // Items lose their double quotes ("|cmd a,b" is the command |cmd a,b),
+  // and inside quotes a backslash its place ("\"" is a quote).
   std::string unquoted;
-  for (char c : aliases)
-    if (c != '"') unquoted += c;
+  bool quoted = false;
+  for (size_t i = 0; i < aliases.size(); ++i) {
+    if (aliases[i] == '\\' && quoted && i + 1 < aliases.size()) unquoted += aliases[++i];
+    else if (aliases[i] == '"') quoted = !quoted;
+    else unquoted += aliases[i];
+  }
   for (auto& t : *targets) {
     if (t.kind == Kind::command) {
       // Only from aliases (include is not allowed here), text taken verbatim.
