@@ -122,8 +122,9 @@ struct Loader {
       detail::ExpandReport rep;
       std::string value = detail::expand_param(cfg, name, &rep);
       if (std::find(rep.loops.begin(), rep.loops.end(), name) != rep.loops.end())
-        diag(ln, false,
-             fmt::format("'{}' refers to itself through $-expansion; the self-reference expands to nothing",
+        diag(ln, true,
+             fmt::format("'{}' refers to itself through $-expansion (a loop, which Postfix refuses too); "
+                         "give one of the parameters in the loop a value of its own",
                          show(name)));
       std::vector<std::string> direct = detail::references(raw);
       for (const auto& u : rep.unknown)
@@ -132,13 +133,13 @@ struct Loader {
                                       "it expands to nothing{}",
                                       show(name), show(u), suggestion(u)));
       if (rep.too_deep)
-        diag(ln, false, fmt::format("expansion of '{}' nests deeper than {} levels; the deeper part expands "
-                                    "to nothing",
-                                    show(name), detail::kMaxDepth));
+        diag(ln, true, fmt::format("expansion of '{}' nests deeper than {} levels; give a parameter on the "
+                                   "way a value of its own",
+                                   show(name), detail::kMaxDepth));
       if (rep.truncated)
-        diag(ln, false, fmt::format("expansion of '{}' is too large (over {} $-references or {} bytes) and "
-                                    "was cut short",
-                                    show(name), detail::kMaxReferences, detail::kMaxExpandedLength));
+        diag(ln, true, fmt::format("expansion of '{}' is too large (over {} $-references or {} bytes); "
+                                   "write the value out or use a table",
+                                   show(name), detail::kMaxReferences, detail::kMaxExpandedLength));
       if (!def) continue;
       std::string problem = detail::check_value(*def, value);
       if (problem.empty()) continue;

@@ -2,6 +2,7 @@
 // addresses, plus the messages that tell an admin how to fix a bad value.
 // SECURITY: parses text from main.cf (and fuzzed input); every number is
 // checked for overflow, nothing is trusted to be short or well formed.
+#include <cstdint>
 #include <limits>
 
 #include <fmt/format.h>
@@ -14,6 +15,11 @@ namespace tern::config::detail {
 namespace {
 
 constexpr long long kMax = std::numeric_limits<long long>::max();
+// Counts and times go into int and std::chrono arithmetic in many places
+// (a child's time limit, timers in ms): larger ones are refused here rather
+// than wrapped there (command_time_limit = 3000000000 became negative and
+// killed every command delivery at once).
+constexpr long long kMaxCount = std::numeric_limits<int32_t>::max();
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -69,7 +75,11 @@ bool valid_listener(std::string_view item) {
 
 }  // namespace
 
-std::optional<long long> parse_integer(std::string_view v) { return digits(str::trim(v)); }
+std::optional<long long> parse_integer(std::string_view v) {
+  auto n = digits(str::trim(v));
+  if (n && *n > kMaxCount) return std::nullopt;
+  return n;
+}
 
 std::optional<bool> parse_boolean(std::string_view v) {
   v = str::trim(v);
@@ -82,8 +92,24 @@ std::optional<bool> parse_boolean(std::string_view v) {
 
 std::optional<long long> parse_duration(std::string_view v) {
   static constexpr long long f[] = {1, 60, 3600, 86400, 604800};
-  return scaled(v, "smhdw", f);
+  auto n = scaled(v, "smhdw", f);
+  if (n && *n > kMaxCount) return std::nullopt;
+  return n;
 }
+
+namespace {
+
+// Digits and at most one letter of `units`: a number, if a wrong one.
+bool numeric(std::string_view v, std::string_view units) {
+  v = str::trim(v);
+  if (!v.empty() && !is_digit(v.back())) {
+    if (units.find(static_cast<char>(v.back() | 0x20)) == std::string_view::npos) return false;
+    v.remove_suffix(1);
+  }
+  return !v.empty() && v.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+}  // namespace
 
 std::optional<long long> parse_size(std::string_view v) {
   static constexpr long long f[] = {1024, 1024 * 1024, 1024 * 1024 * 1024};
@@ -93,14 +119,16 @@ std::optional<long long> parse_size(std::string_view v) {
 std::string check_value(const ParamDef& def, std::string_view value) {
   switch (def.type) {
     case Type::integer:
-      if (!parse_integer(value)) return "expected a whole number such as 100";
+      if (!parse_integer(value))
+        return numeric(value, "") ? fmt::format("too large: at most {}", kMaxCount) : "expected a whole number such as 100";
       break;
     case Type::boolean:
       if (!parse_boolean(value)) return "expected yes or no";
       break;
     case Type::duration:
       if (!parse_duration(value))
-        return "expected a time such as 300s, 5m, 2h, 1d or 1w (a bare number is seconds)";
+        return numeric(value, "smhdw") ? fmt::format("too long: at most {} seconds (about 68 years)", kMaxCount) :
+               "expected a time such as 300s, 5m, 2h, 1d or 1w (a bare number is seconds)";
       break;
     case Type::size:
       if (!parse_size(value)) return "expected a number of bytes such as 10240000 or 10m";
