@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
+#include <utility>
 
 namespace tern::store {
 namespace {
@@ -90,6 +92,39 @@ std::string format_maildir_filename(std::string_view base, MaildirFlags flags, s
   out += maildir_flag_letters(flags);
   out += kw;
   return out;
+}
+
+namespace {
+
+// (seconds, microseconds) from "SECONDS.M<usec>..." or "SECONDS.<anything>";
+// nullopt when the name does not start with digits and a dot.
+std::optional<std::pair<uint64_t, uint64_t>> name_time(std::string_view n) {
+  auto number = [&](size_t& i) -> std::optional<uint64_t> {
+    size_t start = i;
+    uint64_t v = 0;
+    while (i < n.size() && n[i] >= '0' && n[i] <= '9' && i - start < 19) v = v * 10 + static_cast<uint64_t>(n[i++] - '0');
+    if (i == start) return std::nullopt;
+    return v;
+  };
+  size_t i = 0;
+  auto sec = number(i);
+  if (!sec || i >= n.size() || n[i] != '.') return std::nullopt;
+  ++i;
+  uint64_t usec = 0;
+  if (i < n.size() && n[i] == 'M') {
+    ++i;
+    if (auto u = number(i)) usec = *u;
+  }
+  return std::pair{*sec, usec};
+}
+
+}  // namespace
+
+bool delivered_before(std::string_view a, std::string_view b) {
+  auto ta = name_time(a), tb = name_time(b);
+  if (ta && tb && *ta != *tb) return *ta < *tb;
+  if (ta.has_value() != tb.has_value()) return ta.has_value();
+  return a < b;
 }
 
 }  // namespace tern::store

@@ -41,6 +41,11 @@ bool maildir_name_ok(std::string_view name);
 // Splits a name (which must pass maildir_name_ok). An info that is not
 // "2,..." (experimental "1," or none) leaves flags and keywords empty.
 MaildirFilename parse_maildir_filename(std::string_view name);
+// Delivery order of two names: by the time they start with ("1733000000.M
+// 81234P..." is second 1733000000, microsecond 81234; the microseconds are
+// not zero-padded, so the names alone do not sort by time within a second),
+// then by name. Names without that form sort by name after those with it.
+bool delivered_before(std::string_view a, std::string_view b);
 // base + ":2," + the standard flags in ASCII order + keywords (sorted, deduplicated).
 std::string format_maildir_filename(std::string_view base, MaildirFlags flags, std::string_view keywords);
 // "DFPRST" letters of flags, in order.

@@ -121,3 +121,19 @@ TEST(Keywords, ParsesDovecotKeywordsLeniently) {
   EXPECT_EQ(format_keywords(t), "0 $Forwarded\n1 $Junk\n3 NonJunk\n");
   EXPECT_EQ(parse_keywords(format_keywords(t)), t);
 }
+
+// Names of one second sort by their microseconds as numbers (they are not
+// zero-padded: "M99" was taken after "M102707" by a plain string sort, and
+// POP3 and IMAP numbered two messages of one second the wrong way round).
+TEST(MaildirFilename, DeliveredBeforeReadsTheTimeInTheName) {
+  EXPECT_TRUE(delivered_before("1796336206.M99P1Q1.host", "1796336206.M102707P1Q2.host"));
+  EXPECT_FALSE(delivered_before("1796336206.M102707P1Q2.host", "1796336206.M99P1Q1.host"));
+  EXPECT_TRUE(delivered_before("1796336205.M999999P1Q1.host", "1796336206.M1P1Q1.host"));
+  EXPECT_TRUE(delivered_before("999999999.M5P1.host", "1000000000.M1P1.host"));  // more digits, later
+  EXPECT_TRUE(delivered_before("1796336206.M5P1Q1.a", "1796336206.M5P1Q1.b"));   // same time: by name
+  EXPECT_TRUE(delivered_before("1796336206.P1.host", "1796336206.M5P1.host"));    // no M: microsecond 0
+  EXPECT_TRUE(delivered_before("1796336206.M5P1.host", "odd-name"));              // names without a time last
+  EXPECT_FALSE(delivered_before("odd-name", "1796336206.M5P1.host"));
+  EXPECT_TRUE(delivered_before("a-odd", "b-odd"));
+  EXPECT_FALSE(delivered_before("x", "x"));
+}

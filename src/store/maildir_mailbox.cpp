@@ -253,8 +253,10 @@ Status MaildirMailbox::sync_locked(std::vector<std::string>& cur_names) {
         unknown.push_back(base);
     }
   }
-  // Delivery order, roughly: the names start with the delivery time.
-  std::sort(unknown.begin(), unknown.end());
+  // Delivery order: the names start with the delivery time (delivered_before).
+  std::sort(unknown.begin(), unknown.end(), [](const std::string& a, const std::string& b) {
+    return delivered_before(a, b);
+  });
   for (const std::string& base : unknown) {
     if (index_.next_uid >= UINT32_MAX - 1)
       return Error::with_dsn("4.3.0", fmt::format("{}: UIDs exhausted; remove the index to renumber", dir_));
