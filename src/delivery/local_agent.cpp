@@ -142,6 +142,8 @@ Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_vi
       return deliver_file(env, content, t.path, prefix, cfg_->get("default_privs"));
     case rewrite::Target::Kind::remote:
       return Error::with_dsn("4.4.1", "remote delivery is not available yet");
+    case rewrite::Target::Kind::failed:  // bounced by the scheduler, never delivered
+      return Error::with_dsn(t.dsn, t.detail);
   }
   return Error::temp("unknown target kind");
 }

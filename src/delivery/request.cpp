@@ -56,7 +56,8 @@ std::string final_target_key(const rewrite::Target& t, bool extension_counts) {
   f.kind = t.kind;
   switch (t.kind) {
     case K::virtual_mailbox:
-    case K::remote: f.address = t.address; break;
+    case K::remote:
+    case K::failed: f.address = t.address; break;
     case K::local_user:
       f.user = t.user;
       if (extension_counts) f.extension = t.extension;

@@ -248,3 +248,32 @@ TEST(Rewriter, IncludeFilesAreChecked) {
   EXPECT_EQ((*nul)[0].address, "root@local.example");
   std::filesystem::remove_all(dir);
 }
+
+// One member that cannot be delivered to for good (an unknown user) is a
+// failed target of its own; the others are delivered, as in Postfix. A
+// recipient that is itself unknown is still an error.
+TEST(Rewriter, UnknownMemberFailsAloneNotTheWholeAlias) {
+  std::string dir = ::testing::TempDir() + "tern-alias-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir.data()), nullptr);
+  write_file(dir + "/aliases", "staff: root, nosuch-tern-user, someone@elsewhere.example\n");
+  write_file(dir + "/virtual", "v@alias.example root@local.example, gone-tern-user@local.example\n");
+  auto rw = make("alias_maps = texthash:" + dir + "/aliases\nvirtual_alias_maps = texthash:" + dir + "/virtual\n");
+  using K = tern::rewrite::Target::Kind;
+  auto staff = rw->expand("staff@local.example");
+  ASSERT_TRUE(staff) << staff.error().detail;
+  ASSERT_EQ(staff->size(), 3u);
+  EXPECT_EQ((*staff)[0].kind, K::local_user);
+  EXPECT_EQ((*staff)[1].kind, K::failed);
+  EXPECT_EQ((*staff)[1].address, "nosuch-tern-user@local.example");
+  EXPECT_EQ((*staff)[1].dsn, "5.1.1");
+  EXPECT_EQ((*staff)[2].kind, K::remote);
+  auto v = rw->expand("v@alias.example");
+  ASSERT_TRUE(v) << v.error().detail;
+  ASSERT_EQ(v->size(), 2u);
+  EXPECT_EQ((*v)[1].kind, K::failed);
+  EXPECT_EQ((*v)[1].address, "gone-tern-user@local.example");
+  auto nobody = rw->expand("nosuch-tern-user@local.example");
+  ASSERT_FALSE(nobody);
+  EXPECT_EQ(nobody.error().dsn, "5.1.1");
+  std::filesystem::remove_all(dir);
+}

@@ -33,6 +33,18 @@ struct Rewriter::Walk {
       if (x.kind == t.kind && x.address == t.address && x.path == t.path && x.command == t.command) return;
     targets.push_back(std::move(t));
   }
+  // A member whose address is bad for good (5.1.x: no such user, no such
+  // mailbox): it bounces alone, the others get the mail. A temporary
+  // failure still defers the whole recipient, and a loop or a recursion
+  // limit (5.4.6) still bounces it, as in Postfix.
+  Status member(const std::string& address, Status st) {
+    if (st || st.error().is_temporary() || st.error().dsn.rfind("5.1.", 0) != 0) return st;
+    Target t{Target::Kind::failed, address, "", "", "", "", ""};
+    t.dsn = st.error().dsn;
+    t.detail = st.error().detail;
+    add(std::move(t));
+    return ok_status();
+  }
 };
 
 namespace {
@@ -219,7 +231,8 @@ Status Rewriter::expand_one(const std::string& address, Walk& w, int depth) cons
       const std::string& item = (*items)[i];
       std::string next = with_extension(item.find('@') == std::string::npos ? item + "@" + myorigin_ : item, unmatched);
       // "a@x -> a@x, b@x" delivers to a@x itself, as Postfix does.
-      result = str::iequals(next, address) ? expand_class(address, w, depth) : expand_one(next, w, depth + 1);
+      result = str::iequals(next, address) ? expand_class(address, w, depth)
+                                           : w.member(next, expand_one(next, w, depth + 1));
     }
   } else {
     result = expand_class(address, w, depth);
@@ -334,13 +347,16 @@ Status Rewriter::expand_alias_value(const std::string& key, const std::string& v
       if (direct && name.find('@') == std::string::npos) {
         auto pw = find_system_user(str::lower(name));
         if (!pw) return pw.error();
-        if (!pw->has_value()) return unknown(name + "@" + domain, "local recipient table");
+        if (!pw->has_value()) {
+          if (Status st = w.member(name + "@" + domain, unknown(name + "@" + domain, "local recipient table")); !st)
+            return st;
+          continue;
+        }
         w.add({Target::Kind::local_user, str::lower(name) + "@" + domain, (*pw)->name, "", "", "", ""});
         continue;
       }
       std::string next = with_extension(name.find('@') == std::string::npos ? name + "@" + domain : name, unmatched);
-      auto st = expand_one(next, w, depth);
-      if (!st) return st;
+      if (Status st = w.member(next, expand_one(next, w, depth)); !st) return st;
     }
   }
   return ok_status();

@@ -295,7 +295,9 @@ void PassRun::finish(ProgressLog& progress) {
         continue;
       }
       const auto began = std::chrono::steady_clock::now();
-      auto d = svc.agent->deliver(env, content, t, rcpt);
+      // A member that failed at expansion bounces as a delivery would.
+      auto d = t.kind == rewrite::Target::Kind::failed ? Result<delivery::Delivered>(Error::with_dsn(t.dsn, t.detail))
+                                                       : svc.agent->deliver(env, content, t, rcpt);
       if (d && !d->forward_to.empty()) d = forward(svc, env, content, t, std::move(*d));
       delivery::Delays took;
       took.transfer = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();

@@ -269,3 +269,19 @@ def test_failures_at_acceptance_give_one_report(make_tern):
     # Over bounce_size_limit: the header only.
     assert list(dsn.iter_parts())[2].get_content_type() == "text/rfc822-headers"
     assert t.log().count(f"{qid}: sender non-delivery notification") == 1
+
+
+def test_unknown_member_of_an_alias_bounces_alone(make_tern):
+    """An alias list with one member who left: the others get the mail and
+    one report names only that member (5.1.1), as Postfix's local(8) does;
+    before, the whole alias bounced and no member got the mail."""
+    t = with_aliases(make_tern, "staff: bob@virt.test, nosuch-tern-user, carol@virt.test\n").start()
+    send(t, ["staff@local.test"])
+    t.wait_for_mail(SENDER)
+    t.wait_queue_empty()
+    assert len(t.maildir("bob@virt.test")) == 1 and len(t.maildir("carol@virt.test")) == 1
+    [dsn] = reports(t)
+    assert final_recipients(dsn) == ["nosuch-tern-user@local.test"]
+    _, [rcpt] = blocks(dsn)
+    assert rcpt["Status"] == "5.1.1"
+    assert re.search(r"to=<nosuch-tern-user@local.test>, orig_to=<staff@local.test>.*status=bounced", t.log())
