@@ -159,8 +159,10 @@ ForwardList parse_forward(std::string_view text) {
     joined += t;
   }
   size_t n = 0;
+  // Every line passed alone, so the whole does too.
   auto items = rewrite::split_alias_list(joined);
-  for (auto& item : items ? *items : std::vector<std::string>{}) {
+  if (!items) return out;
+  for (auto& item : *items) {
     ++n;
     if (out.items.size() >= kMaxForwardItems) {
       out.refused.push_back(fmt::format("items after the {}th ignored", kMaxForwardItems));

@@ -29,8 +29,9 @@ namespace tern::rewrite {
 struct Target {
   // failed: a member of an alias, :include: list or virtual alias whose
   // address is bad for good (5.1.x, an unknown user): it bounces on its own
-  // (dsn, detail) while the other members get the mail, as in Postfix. It is never handed to a delivery agent. Last, so that a
-  // delivery request naming it is refused as a bad kind.
+  // (dsn, detail) while the other members get the mail, as in Postfix. It
+  // is never handed to a delivery agent. Last, so that a delivery request
+  // naming it is refused as a bad kind.
   enum class Kind { virtual_mailbox, local_user, command, file, remote, failed };
   Kind kind = Kind::local_user;
   std::string address;    // the address delivered to (Delivered-To:); the account (virtual_mailbox)
@@ -39,7 +40,7 @@ struct Target {
   std::string path;       // file or Maildir (file); never set for virtual_mailbox
   std::string command;    // command line (command)
   std::string source;     // "alias", "include" or "" (how a command/file target arose)
-  std::string dsn = {};     // failed: the enhanced status (5.1.1, 5.4.6, ...)
+  std::string dsn = {};     // failed: the enhanced status (5.1.x)
   std::string detail = {};  // failed: why, in plain words
 };
 
