@@ -98,6 +98,12 @@ Status configure(const std::string& target, const std::string& program) {
 
 void set_debug(bool on) { sink().debug = on; }
 
+void set_program(const std::string& program) {
+  Sink& s = sink();
+  std::lock_guard lock(s.mu);
+  s.program = program;
+}
+
 void write(Level level, std::string_view raw) {
   Sink& s = sink();
   if (level == Level::debug && !s.debug) return;

@@ -29,6 +29,8 @@ enum class Level { debug, info, warning, error, fatal };
 // link, ...) the sink stays stderr and the error says why.
 Status configure(const std::string& target, const std::string& program);
 void set_debug(bool on);
+// Renames the program in later lines (a forked worker process: "tern/imap").
+void set_program(const std::string& program);
 void write(Level level, std::string_view line);
 
 template <class... A>

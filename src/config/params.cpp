@@ -195,6 +195,8 @@ const std::vector<ParamDef>& table() {
      "Time an IMAP client may take for each command and stay in IDLE (RFC 9051: autologout at least 30 minutes)"},
     {"imap_threads", T::integer, "0",
      "Event loops (threads) serving IMAP sessions, so a session waiting on the disk holds up only its own loop's; 0: 64 per CPU core, at most 256; read at start only"},
+    {"imap_processes", T::integer, "1",
+     "Processes accepting IMAP connections, each with its own open file limit: more than one lets a site hold more sessions than one process's limit allows; 1 to 64; read at start only"},
     {"imap_message_cache_size", T::size, "64m",
      "Memory for the headers, ENVELOPE and BODYSTRUCTURE of messages IMAP clients fetched, shared by all sessions, so a repeat fetch reads no file; 0: off"},
     {"mail_fsync", T::string, "optimized",

@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <asio/io_context.hpp>
@@ -27,6 +28,7 @@
 #include "queue/spool.h"
 #include "queue/writer.h"
 #include "roles/control.h"
+#include "roles/imap_worker.h"
 #include "roles/local_helper.h"
 #include "roles/password_verifier.h"
 #include "roles/pid_file.h"
@@ -197,8 +199,66 @@ int serve(const ServeOptions& opt) {
   if (int rc = open_pair("imap_listen", "imaps_listen", services->imap->tls != nullptr, imap_acceptors); rc != 0)
     return startup_failure(*cfg, rc, listen_error);
 
+  // IMAP worker processes (roles/imap_worker.h), each with a root-side
+  // helper of its own when this process has one (started while still root).
+  const size_t imap_processes =
+      imap_acceptors.empty() ? 1 : static_cast<size_t>(std::clamp(cfg->integer("imap_processes"), 1LL, 64LL));
+  std::vector<int> worker_helper_fds;
+  for (size_t i = 1; helper && i < imap_processes; ++i) {
+    auto fd = start_local_helper(opt);
+    if (!fd) return startup_failure(*cfg, 71, fd.error().detail);
+    worker_helper_fds.push_back(*fd);
+  }
+
   // Listeners are bound: now give up root, if we had it.
   if (auto st = drop_privileges(*cfg, spool); !st) return startup_failure(*cfg, 77, st.error().detail);
+
+  // The workers are forked now, before this process starts threads of its
+  // own (the helper link's reader is the only one: the children never use
+  // that link, and leave without running destructors).
+  auto reload_services = [&opt, recent_logins, verify_pool](std::shared_ptr<HelperLink> h,
+                                                             const ServiceSet& previous) -> Result<ServiceSet> {
+    std::string errs;
+    auto fresh = load(opt, errs);
+    if (!fresh) return Error::perm(errs);
+    auto built = build_services(fresh, std::move(h), recent_logins, verify_pool, &previous);
+    if (built) apply_store_settings(*fresh);
+    return built;
+  };
+  std::vector<pid_t> imap_workers;
+  for (size_t i = 1; i < imap_processes; ++i) {
+    ctx.notify_fork(asio::io_context::fork_prepare);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ctx.notify_fork(asio::io_context::fork_child);
+      log::set_program(cfg->get("syslog_name") + "/imap");
+      ::close(queue_lock->release());  // the next daemon must not wait for a worker to go
+      acceptors.clear();
+      pop3_acceptors.clear();
+      ImapWorkerSetup w;
+      w.index = i;
+      w.services = *services;
+      for (size_t j = 0; j < worker_helper_fds.size(); ++j)
+        if (j == i - 1)
+          w.helper_fd = worker_helper_fds[j];
+        else
+          ::close(worker_helper_fds[j]);
+      w.recent_logins = recent_logins;
+      w.verify_pool = verify_pool;
+      w.acceptors = std::move(imap_acceptors);
+      w.threads = imap_thread_count(*cfg);
+      w.shutdown_timeout = std::chrono::seconds(cfg->seconds("shutdown_timeout"));
+      w.reload = reload_services;
+      ::_exit(run_imap_worker(ctx, std::move(w)));
+    }
+    ctx.notify_fork(asio::io_context::fork_parent);
+    if (pid < 0) {
+      log::error("cannot start IMAP worker process {}: {}", i, std::strerror(errno));
+      continue;
+    }
+    imap_workers.push_back(pid);
+  }
+  for (int fd : worker_helper_fds) ::close(fd);
   if (auto st = write_pid_file(spool.dir()); !st) log::warn("cannot write the pid file: {}", st.error().detail);
 
   int removed = spool.remove_partial();
@@ -310,6 +370,7 @@ int serve(const ServeOptions& opt) {
         if (helper) helper->request_reload();
         log::info("reload -- configuration and tables reloaded");
       }
+      for (pid_t w : imap_workers) ::kill(w, SIGHUP);  // each reloads on its own
     } else if (sig == SIGUSR1) {
       sched.adopt(spool.list(queue::Area::active));
       sched.flush();
@@ -323,6 +384,7 @@ int serve(const ServeOptions& opt) {
         sched.abandon_waiting();
         if (helper) helper->close();
       });
+      for (pid_t w : imap_workers) ::kill(w, SIGTERM);
       server.shutdown();
       pop3_server.shutdown();
       imap_server.shutdown();
@@ -334,7 +396,39 @@ int serve(const ServeOptions& opt) {
     signals.async_wait(on_signal);
   };
   signals.async_wait(on_signal);
+  // A worker that dies on its own is reaped and logged (not started again:
+  // roles/imap_worker.h).
+  asio::steady_timer worker_check(ctx);
+  std::function<void(const asio::error_code&)> check_workers = [&](const asio::error_code& ec) {
+    if (ec || imap_workers.empty()) return;
+    std::erase_if(imap_workers, [](pid_t w) {
+      int status = 0;
+      if (::waitpid(w, &status, WNOHANG) != w) return false;
+      log::error("IMAP worker process (pid {}) ended {} {}; the other IMAP processes take its connections", w,
+                 WIFSIGNALED(status) ? "by signal" : "with status",
+                 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+      return true;
+    });
+    worker_check.expires_after(std::chrono::seconds(1));
+    worker_check.async_wait(check_workers);
+  };
+  check_workers({});
   ctx.run();
+  // The workers end their sessions as this process did; past the guard's
+  // deadline they are killed.
+  const auto workers_deadline = guard ? guard->cut_short_at() : std::chrono::steady_clock::now();
+  for (pid_t w : imap_workers) {
+    int status = 0;
+    if (!guard) ::kill(w, SIGTERM);
+    while (::waitpid(w, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() >= workers_deadline) {
+        ::kill(w, SIGKILL);
+        ::waitpid(w, &status, 0);
+        break;
+      }
+      ::usleep(20000);
+    }
+  }
   committer.stop();
   sched.stop();
   control.stop();

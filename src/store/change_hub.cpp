@@ -3,11 +3,20 @@
 
 #include <algorithm>
 
+#include "store/folder_inotify.h"
+
 namespace tern::store {
 
+ChangeHub::ChangeHub(bool kernel_watch) {
+  if (kernel_watch) kernel_ = std::make_unique<FolderInotify>([this](const std::string& key) { changed(key); });
+}
+
+ChangeHub::~ChangeHub() = default;
+
 ChangeHub& ChangeHub::process() {
-  static ChangeHub hub;
-  return hub;
+  // Never destroyed: the inotify reader may still run while the process exits.
+  static ChangeHub* hub = new ChangeHub(true);
+  return *hub;
 }
 
 std::string ChangeHub::key(std::string_view dir) {
@@ -19,7 +28,9 @@ std::unique_ptr<ChangeHub::Watch> ChangeHub::watch(std::string_view dir, Callbac
   std::string k = key(dir);
   std::lock_guard lock(mu_);
   uint64_t id = next_id_++;
-  watchers_[k].emplace_back(id, std::move(cb));
+  auto& list = watchers_[k];
+  if (list.empty() && kernel_) kernel_->add(k);  // false: the watcher's polling finds it
+  list.emplace_back(id, std::move(cb));
   return std::unique_ptr<Watch>(new Watch(*this, std::move(k), id));
 }
 
@@ -28,7 +39,10 @@ void ChangeHub::unwatch(const std::string& dir, uint64_t id) {
   auto it = watchers_.find(dir);
   if (it == watchers_.end()) return;
   std::erase_if(it->second, [id](const auto& w) { return w.first == id; });
-  if (it->second.empty()) watchers_.erase(it);
+  if (it->second.empty()) {
+    if (kernel_) kernel_->remove(dir);
+    watchers_.erase(it);
+  }
 }
 
 ChangeHub::Watch::~Watch() { hub_.unwatch(dir_, id_); }

@@ -4,8 +4,10 @@
 // expunge or flag change; an IMAP session in IDLE watches its folder and
 // refreshes when told, so new mail is pushed within a moment instead of
 // being found by polling (issue 10). Changes made by another process
-// (Dovecot, mutt, the root-side delivery process) are not seen here: a
-// watcher still checks now and then.
+// (an IMAP worker process, the root-side delivery process, Dovecot, mutt)
+// reach the process's hub through inotify (folder_inotify.h) while somebody
+// watches the folder; where the kernel cannot watch it, a watcher still
+// checks now and then.
 //
 // Folders are named by their directory path; a trailing '/' does not
 // count, so delivery's "base/domain/user/" and the reader's root match.
@@ -24,6 +26,8 @@
 #include <vector>
 
 namespace tern::store {
+
+class FolderInotify;
 
 class ChangeHub {
  public:
@@ -44,7 +48,14 @@ class ChangeHub {
     uint64_t id_;
   };
 
-  // The process's hub.
+  // kernel_watch: also learn of other processes' changes through inotify,
+  // for the folders somebody watches.
+  explicit ChangeHub(bool kernel_watch = false);
+  ~ChangeHub();
+  ChangeHub(const ChangeHub&) = delete;
+  ChangeHub& operator=(const ChangeHub&) = delete;
+
+  // The process's hub, with kernel_watch.
   static ChangeHub& process();
 
   [[nodiscard]] std::unique_ptr<Watch> watch(std::string_view dir, Callback cb);
@@ -58,6 +69,7 @@ class ChangeHub {
   mutable std::mutex mu_;
   uint64_t next_id_ = 1;
   std::unordered_map<std::string, std::vector<std::pair<uint64_t, Callback>>> watchers_;
+  std::unique_ptr<FolderInotify> kernel_;  // last: its reader calls changed() until it is joined
 };
 
 }  // namespace tern::store

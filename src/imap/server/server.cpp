@@ -5,6 +5,7 @@
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
 #include <sys/resource.h>
+#include <algorithm>
 #include <unistd.h>
 
 #include "base/log.h"
@@ -43,6 +44,20 @@ ImapServer::ImapServer(asio::io_context& ctx, sasl::AuthFailures& failures, poli
     handle_slot_budget_ = static_cast<int64_t>((rl.rlim_cur - 1024) / 16);
   else if (rl.rlim_cur == RLIM_INFINITY)
     handle_slot_budget_ = int64_t{1} << 20;
+  // Sessions: what RLIMIT_NOFILE leaves after the handle slots (four
+  // descriptors each), eight per loop (its epoll, eventfd and timerfd, and
+  // the folder a session refreshes on it: a loop runs one refresh at a
+  // time), 64, and an eighth of the limit (at most 1024) for listeners,
+  // deliveries, logs and the other protocols. Past it the process stops
+  // accepting (io/accept_loop.h) rather than accept sessions that then fail
+  // for want of a descriptor; with imap_processes > 1 the other processes
+  // take the connections.
+  if (rl.rlim_cur != RLIM_INFINITY) {
+    const uint64_t limit = rl.rlim_cur;
+    const uint64_t reserve = static_cast<uint64_t>(handle_slot_budget_) * 4 + 8 * std::max<uint64_t>(threads, 1) +
+                             64 + std::min<uint64_t>(limit / 8, 1024);
+    session_limit_ = limit > reserve ? static_cast<size_t>(limit - reserve) : 1;
+  }
 }
 
 bool ImapServer::take_handle_slot() {
@@ -96,7 +111,20 @@ void ImapServer::listen(asio::ip::tcp::acceptor acceptor, bool implicit_tls) {
     // the function co_spawn holds (run() takes its own reference once it runs).
     asio::co_spawn(loop, [session]() { return session->run(); }, asio::detached);
   };
-  asio::co_spawn(ctx_, io::accept_loop(*acceptors_.back(), [this] { return shutting_down(); }, start, "imap: "),
+  auto full = [this] {
+    bool now = session_count() >= session_limit_;
+    if (now != full_logged_.exchange(now)) {
+      if (now)
+        log::warn("imap: {} sessions: this process's share of descriptors is used; new connections wait in the "
+                  "listen queue (raise the open file limit, or imap_processes)",
+                  session_limit_);
+      else
+        log::info("imap: accepting connections again");
+    }
+    return now;
+  };
+  asio::co_spawn(ctx_,
+                 io::accept_loop(*acceptors_.back(), [this] { return shutting_down(); }, start, "imap: ", full),
                  asio::detached);
 }
 

@@ -37,6 +37,9 @@ class ImapServer final : public SessionHost {
   // Stops accepting and interrupts every session (* BYE, close).
   void shutdown();
   size_t session_count() const;
+  // The sessions this process takes before it stops accepting (see the
+  // constructor).
+  size_t session_limit() const { return session_limit_; }
 
   void add(Session* s) override;
   void remove(Session* s) override;
@@ -62,6 +65,8 @@ class ImapServer final : public SessionHost {
   // Sessions keeping folder handles while they wait: at most a sixteenth of
   // the descriptors above 1024 (4 each), from RLIMIT_NOFILE at construction.
   int64_t handle_slot_budget_ = 0;
+  size_t session_limit_ = SIZE_MAX;
+  std::atomic<bool> full_logged_{false};
   MessageCache message_cache_;  // sized by set_services
   UserIpCounts user_ip_counts_;
   // Last: the sessions still on its loops at shutdown end with it, while the

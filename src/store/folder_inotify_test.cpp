@@ -1,0 +1,196 @@
+// FolderInotify and the hub's kernel watch: a change made behind the
+// hub's back (as another process makes it: a rename into new/, an unlink
+// in cur/, a write to an mbox) reaches the watchers; two keys on one folder
+// share the kernel's watch and each is told; the last unwatch gives the
+// watch back; what cannot be watched says so.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <set>
+
+#include "store/change_hub.h"
+#include "store/folder_inotify.h"
+#include "store/store_test_util.h"
+
+namespace tern::store {
+namespace {
+
+using test_util::TempDir;
+using test_util::write_file;
+
+// Keys reported, awaited with a deadline rather than a sleep.
+struct Seen {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::multiset<std::string> keys;
+
+  void add(const std::string& k) {
+    std::lock_guard lock(mu);
+    keys.insert(k);
+    cv.notify_all();
+  }
+  bool wait_for(const std::string& k) {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(10), [&] { return keys.count(k) > 0; });
+  }
+  void clear() {
+    std::lock_guard lock(mu);
+    keys.clear();
+  }
+  size_t count(const std::string& k) {
+    std::lock_guard lock(mu);
+    return keys.count(k);
+  }
+};
+
+std::string make_maildir(const TempDir& t, const std::string& name) {
+  std::string dir = t / name;
+  for (const char* sub : {"", "/new", "/cur", "/tmp"}) ::mkdir((dir + sub).c_str(), 0700);
+  return dir;
+}
+
+TEST(FolderInotify, ARenameIntoNewAndAnUnlinkInCurAreReported) {
+  TempDir t;
+  std::string box = make_maildir(t, "alice");
+  std::string other = make_maildir(t, "bob");
+  Seen seen;
+  FolderInotify kernel([&](const std::string& k) { seen.add(k); });
+  ASSERT_TRUE(kernel.add(box));
+  EXPECT_EQ(kernel.watch_count(), 2u);  // new/ and cur/
+
+  write_file(box + "/tmp/1.x", "Subject: a\n\nbody\n");
+  write_file(other + "/tmp/1.x", "Subject: b\n\nbody\n");
+  ASSERT_EQ(::rename((other + "/tmp/1.x").c_str(), (other + "/new/1.x").c_str()), 0);
+  ASSERT_EQ(::rename((box + "/tmp/1.x").c_str(), (box + "/new/1.x").c_str()), 0);
+  ASSERT_TRUE(seen.wait_for(box));
+  EXPECT_EQ(seen.count(other), 0u);  // never watched
+
+  seen.clear();
+  ASSERT_EQ(::rename((box + "/new/1.x").c_str(), (box + "/cur/1.x:2,S").c_str()), 0);
+  ASSERT_TRUE(seen.wait_for(box));
+  seen.clear();
+  ASSERT_EQ(::unlink((box + "/cur/1.x:2,S").c_str()), 0);
+  ASSERT_TRUE(seen.wait_for(box));
+
+  kernel.remove(box);
+  EXPECT_EQ(kernel.watch_count(), 0u);
+}
+
+TEST(FolderInotify, AnMboxFileIsWatchedForWrites) {
+  TempDir t;
+  std::string mbox = t / "inbox";
+  write_file(mbox, "");
+  Seen seen;
+  FolderInotify kernel([&](const std::string& k) { seen.add(k); });
+  ASSERT_TRUE(kernel.add(mbox));
+  int fd = ::open(mbox.c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "From a\n", 7), 7);
+  ::close(fd);
+  EXPECT_TRUE(seen.wait_for(mbox));
+}
+
+TEST(FolderInotify, AFileReplacedByARenameIsWatchedAgainUnderItsName) {
+  TempDir t;
+  std::string subs = t / "subscriptions";
+  write_file(subs, "INBOX\n");
+  Seen seen;
+  FolderInotify kernel([&](const std::string& k) { seen.add(k); });
+  ASSERT_TRUE(kernel.add(subs));
+  write_file(t / "subscriptions.tmp", "INBOX\nSent\n");
+  ASSERT_EQ(::rename((t / "subscriptions.tmp").c_str(), subs.c_str()), 0);  // as the writer replaces it
+  ASSERT_TRUE(seen.wait_for(subs));
+  seen.clear();
+  // The new file is the one watched now.
+  for (int i = 0; i < 1000 && kernel.watch_count() != 1; ++i) ::usleep(1000);
+  ASSERT_EQ(kernel.watch_count(), 1u);
+  int fd = ::open(subs.c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "Trash\n", 6), 6);
+  ::close(fd);
+  EXPECT_TRUE(seen.wait_for(subs));
+  kernel.remove(subs);
+  EXPECT_EQ(kernel.watch_count(), 0u);
+}
+
+TEST(FolderInotify, WhatIsNoPathOrIsGoneCannotBeWatched) {
+  TempDir t;
+  FolderInotify kernel([](const std::string&) {});
+  EXPECT_FALSE(kernel.add(""));
+  EXPECT_FALSE(kernel.add("relative/box"));
+  EXPECT_FALSE(kernel.add(t / "missing"));
+  EXPECT_FALSE(kernel.add(t.path() + "\nnames"));  // the key of a store's names signal
+  // A directory without new/ and cur/ is no Maildir folder.
+  ::mkdir((t / "plain").c_str(), 0700);
+  EXPECT_FALSE(kernel.add(t / "plain"));
+  EXPECT_EQ(kernel.watch_count(), 0u);
+  kernel.remove(t / "missing");  // harmless
+}
+
+TEST(FolderInotify, TwoKeysOnOneFolderShareTheWatchAndBothAreTold) {
+  TempDir t;
+  std::string box = make_maildir(t, "alice");
+  std::string link = t / "alias";
+  ASSERT_EQ(::symlink(box.c_str(), link.c_str()), 0);
+  Seen seen;
+  FolderInotify kernel([&](const std::string& k) { seen.add(k); });
+  ASSERT_TRUE(kernel.add(box));
+  ASSERT_TRUE(kernel.add(link));
+  EXPECT_EQ(kernel.watch_count(), 2u);  // the kernel gives the same watches back
+  write_file(box + "/tmp/1.x", "x");
+  ASSERT_EQ(::rename((box + "/tmp/1.x").c_str(), (box + "/new/1.x").c_str()), 0);
+  ASSERT_TRUE(seen.wait_for(box));
+  ASSERT_TRUE(seen.wait_for(link));
+  kernel.remove(box);
+  EXPECT_EQ(kernel.watch_count(), 2u);  // still wanted under the other key
+  seen.clear();
+  write_file(box + "/tmp/2.x", "x");
+  ASSERT_EQ(::rename((box + "/tmp/2.x").c_str(), (box + "/new/2.x").c_str()), 0);
+  ASSERT_TRUE(seen.wait_for(link));
+  kernel.remove(link);
+  EXPECT_EQ(kernel.watch_count(), 0u);
+}
+
+TEST(FolderInotify, AFolderRemovedWhileWatchedIsForgottenCleanly) {
+  TempDir t;
+  std::string box = make_maildir(t, "gone");
+  Seen seen;
+  FolderInotify kernel([&](const std::string& k) { seen.add(k); });
+  ASSERT_TRUE(kernel.add(box));
+  std::filesystem::remove_all(box);
+  ASSERT_TRUE(seen.wait_for(box));
+  // The kernel drops both watches (IN_IGNORED); remove() must not trip on them.
+  for (int i = 0; i < 1000 && kernel.watch_count() != 0; ++i) ::usleep(1000);
+  EXPECT_EQ(kernel.watch_count(), 0u);
+  kernel.remove(box);
+  // The key can be watched again once it exists again.
+  make_maildir(t, "gone");
+  EXPECT_TRUE(kernel.add(box));
+  kernel.remove(box);
+}
+
+TEST(ChangeHub, KernelWatchTellsOfChangesMadeBehindItsBack) {
+  TempDir t;
+  std::string box = make_maildir(t, "carol");
+  ChangeHub hub(true);
+  Seen seen;
+  auto w1 = hub.watch(box + "/", [&] { seen.add("w1"); });
+  auto w2 = hub.watch(box, [&] { seen.add("w2"); });
+  write_file(box + "/tmp/1.x", "x");
+  ASSERT_EQ(::rename((box + "/tmp/1.x").c_str(), (box + "/new/1.x").c_str()), 0);  // nobody calls changed()
+  EXPECT_TRUE(seen.wait_for("w1"));
+  EXPECT_TRUE(seen.wait_for("w2"));
+  w1.reset();
+  w2.reset();
+  EXPECT_EQ(hub.watcher_count(), 0u);
+}
+
+}  // namespace
+}  // namespace tern::store
