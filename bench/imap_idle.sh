@@ -61,6 +61,7 @@ smtp_port=$(free_port)
   echo "imap_listen = 127.0.0.1:$port"
   echo "mail_max_userip_connections = 0"  # every session is idle@ from 127.0.0.1 (Dovecot's: 100000 below)
   echo "imap_processes = $IMAP_PROCESSES"
+  [[ -z ${TERN_CONF:-} ]] || printf '%s\n' "$TERN_CONF"  # extra main.cf lines, e.g. "imap_threads = 8"
 } >"$work/main.cf"
 : >"$work/users"
 echo pass | "$TERN" -c "$work/main.cf" user add "idle@example.test" --password-stdin >/dev/null

@@ -63,7 +63,7 @@ async def read_until(reader, pred, what):
             return line
 
 
-async def idle_session(args, i, ready, pushed):
+async def idle_session(args, i, ready, pushed, leave):
     src = f"127.0.0.{2 + i // 28000}"
     reader, writer = await asyncio.open_connection(args.host, args.port, local_addr=(src, 0), limit=1 << 16)
     await reader.readline()
@@ -76,6 +76,7 @@ async def idle_session(args, i, ready, pushed):
     ready.append(i)
     await read_until(reader, lambda l: l.startswith(b"* ") and l.rstrip().endswith(b" EXISTS"), "EXISTS")
     pushed.append(time.monotonic())
+    await leave.wait()  # the measurement is of the push: nobody logs out before everyone heard
     writer.write(b"DONE\r\nd LOGOUT\r\n")
     try:
         await asyncio.wait_for(read_until(reader, lambda l: l.startswith(b"d "), "LOGOUT"), 30)
@@ -96,10 +97,11 @@ async def client_part(args, lo, hi, batch, conn):
     new mail."""
     raise_nofile(hi - lo + 1000)
     ready, pushed, tasks = [], [], []
+    leave = asyncio.Event()
     try:
         for start in range(lo, hi, batch):  # connect in batches: no SYN flood
             for i in range(start, min(hi, start + batch)):
-                tasks.append(asyncio.create_task(idle_session(args, i, ready, pushed)))
+                tasks.append(asyncio.create_task(idle_session(args, i, ready, pushed, leave)))
             while len(ready) < min(hi, start + batch) - lo:
                 failed = [t for t in tasks if t.done() and t.exception()]
                 if failed:
@@ -114,6 +116,7 @@ async def client_part(args, lo, hi, batch, conn):
     while len(pushed) < hi - lo and time.monotonic() - t0 < args.timeout:
         await asyncio.sleep(0.01)
     conn.send(("pushed", list(pushed)))
+    leave.set()
     await asyncio.gather(*tasks, return_exceptions=True)
 
 

@@ -8,7 +8,7 @@
 namespace tern::store {
 
 ChangeHub::ChangeHub(bool kernel_watch) {
-  if (kernel_watch) kernel_ = std::make_unique<FolderInotify>([this](const std::string& key) { changed(key); });
+  if (kernel_watch) kernel_ = std::make_unique<FolderInotify>([this](const std::string& key) { changed_by_kernel(key); });
 }
 
 ChangeHub::~ChangeHub() = default;
@@ -30,7 +30,7 @@ std::unique_ptr<ChangeHub::Watch> ChangeHub::watch(std::string_view dir, Callbac
   uint64_t id = next_id_++;
   auto& list = watchers_[k];
   if (list.empty() && kernel_) kernel_->add(k);  // false: the watcher's polling finds it
-  list.emplace_back(id, std::move(cb));
+  list.emplace(id, std::move(cb));
   return std::unique_ptr<Watch>(new Watch(*this, std::move(k), id));
 }
 
@@ -38,7 +38,7 @@ void ChangeHub::unwatch(const std::string& dir, uint64_t id) {
   std::lock_guard lock(mu_);
   auto it = watchers_.find(dir);
   if (it == watchers_.end()) return;
-  std::erase_if(it->second, [id](const auto& w) { return w.first == id; });
+  it->second.erase(id);
   if (it->second.empty()) {
     if (kernel_) kernel_->remove(dir);
     watchers_.erase(it);
@@ -50,9 +50,23 @@ ChangeHub::Watch::~Watch() { hub_.unwatch(dir_, id_); }
 void ChangeHub::changed(std::string_view dir) {
   std::lock_guard lock(mu_);
   if (watchers_.empty()) return;  // the common case for delivery: nobody in IDLE
-  auto it = watchers_.find(key(dir));
+  std::string k = key(dir);
+  auto it = watchers_.find(k);
   if (it == watchers_.end()) return;
-  for (auto& [id, cb] : it->second) cb();
+  // A folder the kernel watches is announced by it, once for every change,
+  // whoever made it: telling here as well would wake each watcher twice.
+  if (kernel_ && kernel_->covers(k)) return;
+  tell(it->second);
+}
+
+void ChangeHub::changed_by_kernel(const std::string& dir) {
+  std::lock_guard lock(mu_);
+  auto it = watchers_.find(dir);
+  if (it != watchers_.end()) tell(it->second);
+}
+
+void ChangeHub::tell(std::unordered_map<uint64_t, Callback>& watchers) {
+  for (auto& [id, cb] : watchers) cb();
 }
 
 size_t ChangeHub::watcher_count() const {

@@ -7,7 +7,9 @@
 // (an IMAP worker process, the root-side delivery process, Dovecot, mutt)
 // reach the process's hub through inotify (folder_inotify.h) while somebody
 // watches the folder; where the kernel cannot watch it, a watcher still
-// checks now and then.
+// checks now and then. A folder the kernel does watch is announced by the
+// kernel only, whoever changed it: a changed() call for it is then a no-op,
+// so that each change wakes each watcher once.
 //
 // Folders are named by their directory path; a trailing '/' does not
 // count, so delivery's "base/domain/user/" and the reader's root match.
@@ -64,11 +66,15 @@ class ChangeHub {
 
  private:
   static std::string key(std::string_view dir);
+  void changed_by_kernel(const std::string& dir);
+  void tell(std::unordered_map<uint64_t, Callback>& watchers);  // mu_ held
   void unwatch(const std::string& dir, uint64_t id);
 
   mutable std::mutex mu_;
   uint64_t next_id_ = 1;
-  std::unordered_map<std::string, std::vector<std::pair<uint64_t, Callback>>> watchers_;
+  // By folder, then by watch id: with thousands of IDLE sessions on one
+  // folder, each leaving is a lookup, not a scan of the others.
+  std::unordered_map<std::string, std::unordered_map<uint64_t, Callback>> watchers_;
   std::unique_ptr<FolderInotify> kernel_;  // last: its reader calls changed() until it is joined
 };
 

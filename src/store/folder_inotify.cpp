@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
+#include <unordered_map>
 
 #include "base/log.h"
 
@@ -78,50 +80,57 @@ bool FolderInotify::watch_path_locked(const std::string& key, const std::string&
   w.path = path;
   w.mask = mask;
   w.keys.push_back(key);
-  wds_of_key_[key].push_back(wd);
+  keys_[key].wds.push_back(wd);
   return true;
+}
+
+void FolderInotify::drop_locked(const std::string& key, int wd) {
+  auto w = watched_.find(wd);
+  if (w == watched_.end()) return;
+  if (auto k = std::find(w->second.keys.begin(), w->second.keys.end(), key); k != w->second.keys.end())
+    w->second.keys.erase(k);
+  if (w->second.keys.empty()) {
+    watched_.erase(w);
+    ::inotify_rm_watch(fd_, wd);
+  }
 }
 
 bool FolderInotify::add(const std::string& key) {
   std::lock_guard lock(mu_);
-  if (auto it = wds_of_key_.find(key); it != wds_of_key_.end()) {
-    // A second add of the key: count it, so that remove() pairs up.
-    it->second.push_back(-1);
-    return true;
+  if (auto it = keys_.find(key); it != keys_.end()) {
+    ++it->second.adds;
+    return it->second.wds.size() == it->second.wanted;
   }
   struct stat st;
   if (key.empty() || key[0] != '/' || ::stat(key.c_str(), &st) != 0) return false;
   if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) return false;
   if (!start_locked()) return false;
-  bool any = false;
+  keys_[key].wanted = S_ISDIR(st.st_mode) ? 2 : 1;
   if (S_ISDIR(st.st_mode)) {
-    for (const char* sub : {"/new", "/cur"}) any |= watch_path_locked(key, key + sub, kFolderEvents);
+    for (const char* sub : {"/new", "/cur"}) watch_path_locked(key, key + sub, kFolderEvents);
   } else {
-    any = watch_path_locked(key, key, kFileEvents);
+    watch_path_locked(key, key, kFileEvents);
   }
-  return any;
+  auto& k = keys_[key];
+  if (k.wds.size() == k.wanted) return true;
+  // Half a folder (or nothing) watched would miss changes: none at all.
+  for (int wd : k.wds) drop_locked(key, wd);
+  keys_.erase(key);
+  return false;
 }
 
 void FolderInotify::remove(const std::string& key) {
   std::lock_guard lock(mu_);
-  auto it = wds_of_key_.find(key);
-  if (it == wds_of_key_.end()) return;
-  // The extra adds were recorded as -1 at the end.
-  if (!it->second.empty() && it->second.back() == -1) {
-    it->second.pop_back();
-    return;
-  }
-  for (int wd : it->second) {
-    auto w = watched_.find(wd);
-    if (w == watched_.end()) continue;  // the kernel dropped it (IN_IGNORED)
-    if (auto k = std::find(w->second.keys.begin(), w->second.keys.end(), key); k != w->second.keys.end())
-      w->second.keys.erase(k);
-    if (w->second.keys.empty()) {
-      watched_.erase(w);
-      ::inotify_rm_watch(fd_, wd);
-    }
-  }
-  wds_of_key_.erase(it);
+  auto it = keys_.find(key);
+  if (it == keys_.end() || --it->second.adds > 0) return;
+  for (int wd : it->second.wds) drop_locked(key, wd);
+  keys_.erase(it);
+}
+
+bool FolderInotify::covers(const std::string& key) const {
+  std::lock_guard lock(mu_);
+  auto it = keys_.find(key);
+  return it != keys_.end() && it->second.wanted > 0 && it->second.wds.size() == it->second.wanted;
 }
 
 size_t FolderInotify::watch_count() const {
@@ -131,22 +140,12 @@ size_t FolderInotify::watch_count() const {
 
 void FolderInotify::rearm_locked(int dead_wd, Watched gone) {
   for (const auto& key : gone.keys) {
-    auto it = wds_of_key_.find(key);
-    if (it == wds_of_key_.end()) continue;
-    if (auto d = std::find(it->second.begin(), it->second.end(), dead_wd); d != it->second.end()) it->second.erase(d);
+    auto it = keys_.find(key);
+    if (it == keys_.end()) continue;
+    std::erase(it->second.wds, dead_wd);
     // Only a file comes back under its name; a folder's new/ or cur/ gone
-    // means the folder went.
-    if (gone.mask == kFileEvents) {
-      // Keep the -1 markers of extra adds at the end.
-      std::vector<int> extra;
-      while (!it->second.empty() && it->second.back() == -1) {
-        extra.push_back(-1);
-        it->second.pop_back();
-      }
-      watch_path_locked(key, gone.path, gone.mask);
-      it = wds_of_key_.find(key);
-      it->second.insert(it->second.end(), extra.begin(), extra.end());
-    }
+    // means the folder went (and covers() is false from now on).
+    if (gone.mask == kFileEvents) watch_path_locked(key, gone.path, gone.mask);
   }
 }
 
@@ -163,18 +162,58 @@ void FolderInotify::run() {
     ssize_t n = ::read(fd_, buf, sizeof buf);
     if (n <= 0) continue;  // EAGAIN after a spurious wake-up
     keys.clear();
+    // A reader's move of a new message from new/ to cur/ with no flags
+    // (NAME to NAME:2,) changes nothing a session shows: the message and its
+    // UID are the same. Every session that looks at the folder makes that
+    // move for the mail it finds, so telling of it would make each delivery
+    // wake every watcher twice. Both halves of a rename come in one read.
+    struct Move {
+      uint32_t cookie;
+      int from_wd, to_wd;
+    };
+    std::vector<Move> seen_moves;
+    {
+      struct From {
+        int wd;
+        std::string_view name;
+      };
+      std::unordered_map<uint32_t, From> from;
+      for (ssize_t off = 0; off + static_cast<ssize_t>(sizeof(struct inotify_event)) <= n;) {
+        const auto* ev = reinterpret_cast<const struct inotify_event*>(buf + off);
+        off += static_cast<ssize_t>(sizeof(struct inotify_event) + ev->len);
+        std::string_view name(ev->name, ev->len ? ::strnlen(ev->name, ev->len) : 0);
+        if (ev->mask & IN_MOVED_FROM) from.emplace(ev->cookie, From{ev->wd, name});
+        if (!(ev->mask & IN_MOVED_TO)) continue;
+        auto f = from.find(ev->cookie);
+        if (f != from.end() && f->second.name.find(':') == std::string_view::npos &&
+            name.size() == f->second.name.size() + 3 && name.starts_with(f->second.name) && name.ends_with(":2,"))
+          seen_moves.push_back({ev->cookie, f->second.wd, ev->wd});
+      }
+    }
     {
       std::lock_guard lock(mu_);
+      // Only a move between one folder's new/ and its cur/.
+      std::erase_if(seen_moves, [&](const Move& m) {
+        auto f = watched_.find(m.from_wd), t = watched_.find(m.to_wd);
+        if (f == watched_.end() || t == watched_.end()) return true;
+        const std::string& a = f->second.path;
+        const std::string& b = t->second.path;
+        return !(a.ends_with("/new") && b.ends_with("/cur") && a.size() == b.size() &&
+                 a.compare(0, a.size() - 4, b, 0, b.size() - 4) == 0);
+      });
       for (ssize_t off = 0; off + static_cast<ssize_t>(sizeof(struct inotify_event)) <= n;) {
         const auto* ev = reinterpret_cast<const struct inotify_event*>(buf + off);
         off += static_cast<ssize_t>(sizeof(struct inotify_event) + ev->len);
         if (ev->mask & IN_Q_OVERFLOW) {  // events were lost: everything may have changed
-          for (const auto& [key, wds] : wds_of_key_) keys.push_back(key);
+          for (const auto& [key, k] : keys_) keys.push_back(key);
           continue;
         }
         auto it = watched_.find(ev->wd);
         if (it == watched_.end()) continue;
-        keys.insert(keys.end(), it->second.keys.begin(), it->second.keys.end());
+        const bool quiet_move = (ev->mask & (IN_MOVED_FROM | IN_MOVED_TO)) &&
+                                std::any_of(seen_moves.begin(), seen_moves.end(),
+                                            [&](const Move& m) { return m.cookie == ev->cookie; });
+        if (!quiet_move) keys.insert(keys.end(), it->second.keys.begin(), it->second.keys.end());
         // The directory or file went away, and its watch with it.
         if (ev->mask & IN_IGNORED) {
           Watched gone = std::move(it->second);

@@ -42,6 +42,11 @@ class FolderInotify {
   bool add(const std::string& key);
   void remove(const std::string& key);
 
+  // Whether the kernel reports every change of what `key` names now (a
+  // folder: both new/ and cur/ watched): the hub then leaves the telling
+  // to it, so that a change is announced once.
+  bool covers(const std::string& key) const;
+
   size_t watch_count() const;  // kernel watches held (for tests)
 
  private:
@@ -61,12 +66,19 @@ class FolderInotify {
   };
   // Adds the kernel's watch of path for key; false if it cannot.
   bool watch_path_locked(const std::string& key, const std::string& path, uint32_t mask);
+  // Gives up key's use of the watch wd (the watch itself when nobody else uses it).
+  void drop_locked(const std::string& key, int wd);
   // A watched path was replaced (a file renamed over an mbox or the
   // subscriptions file) or removed: watch what is there now, if anything.
   void rearm_locked(int dead_wd, Watched gone);
 
   std::unordered_map<int, Watched> watched_;
-  std::unordered_map<std::string, std::vector<int>> wds_of_key_;
+  struct KeyWatch {
+    std::vector<int> wds;  // live kernel watches
+    size_t wanted = 0;     // how many add() asked for (2 for a folder, 1 for a file)
+    size_t adds = 1;       // add() calls not yet undone by remove()
+  };
+  std::unordered_map<std::string, KeyWatch> keys_;
 };
 
 }  // namespace tern::store
