@@ -17,10 +17,10 @@
 namespace tern::roles {
 
 int run_imap_worker(asio::io_context& ctx, ImapWorkerSetup setup) {
-  // The main process's death ends the worker too, also by kill -9.
-  const pid_t parent = ::getppid();
+  // The main process's death ends the worker too, also by kill -9 (and if
+  // it died before this line, the worker already has another parent).
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-  if (::getppid() != parent) return 0;
+  if (::getppid() != setup.main_pid) return 0;
   log::info("IMAP worker process {} started", setup.index);
 
   std::shared_ptr<HelperLink> helper;
@@ -35,6 +35,8 @@ int run_imap_worker(asio::io_context& ctx, ImapWorkerSetup setup) {
     asio::signal_set signals(ctx, SIGTERM, SIGINT, SIGHUP);
     ::signal(SIGPIPE, SIG_IGN);
     ::signal(SIGUSR1, SIG_IGN);  // the main process's queue flush; nothing to do here
+    // Blocked by the main process around the fork: now they have handlers.
+    ::pthread_sigmask(SIG_SETMASK, &setup.signal_mask, nullptr);
     asio::steady_timer wait_timer(ctx);
     std::chrono::steady_clock::time_point deadline;
     std::function<void(const asio::error_code&)> wait_sessions = [&](const asio::error_code&) {
@@ -61,7 +63,7 @@ int run_imap_worker(asio::io_context& ctx, ImapWorkerSetup setup) {
         signals.async_wait(on_signal);
         return;
       }
-      deadline = std::chrono::steady_clock::now() + std::max(std::chrono::seconds(1), setup.shutdown_timeout);
+      deadline = std::chrono::steady_clock::now() + setup.shutdown_within;
       server.shutdown();
       wait_sessions({});
     };

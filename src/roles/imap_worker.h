@@ -25,6 +25,10 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <signal.h>
+#include <sys/types.h>
+
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -47,7 +51,9 @@ struct ImapWorkerSetup {
   std::shared_ptr<VerifyPool> verify_pool;
   std::vector<std::pair<asio::ip::tcp::acceptor, bool>> acceptors;  // bool: implicit TLS
   size_t threads = 0;                                               // imap_threads
-  std::chrono::seconds shutdown_timeout{10};
+  std::chrono::milliseconds shutdown_within{8500};  // after SIGTERM, sessions end within this
+  pid_t main_pid = 0;                               // the process that forked it
+  sigset_t signal_mask{};                           // to restore once the handlers are in
   // Loads the configuration again and builds the services (SIGHUP).
   std::function<Result<ServiceSet>(std::shared_ptr<HelperLink> helper, const ServiceSet& previous)> reload;
 };

@@ -187,7 +187,7 @@ Result<std::string> read_tls_file(const ServeOptions& opt, const std::string& pa
 
 }  // namespace
 
-Result<int> start_local_helper(const ServeOptions& opt) {
+Result<int> start_local_helper(const ServeOptions& opt, const std::vector<int>& close_in_child) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
     return Error::perm(std::string("socketpair: ") + strerror(errno));
@@ -195,6 +195,7 @@ Result<int> start_local_helper(const ServeOptions& opt) {
   if (pid < 0) return Error::perm(std::string("fork: ") + strerror(errno));
   if (pid == 0) {
     ::close(sv[0]);
+    for (int fd : close_in_child) ::close(fd);
     run_helper(sv[1], opt);
   }
   ::close(sv[1]);

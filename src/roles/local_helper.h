@@ -22,6 +22,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/result.h"
 #include "delivery/local_agent.h"
@@ -31,7 +32,10 @@
 namespace tern::roles {
 
 // Forks the helper. Returns the parent's end of the socketpair.
-Result<int> start_local_helper(const ServeOptions& opt);
+// close_in_child: descriptors the new process must not keep (the daemon's
+// ends of the links to helpers started before it, so that each helper sees
+// its own daemon-side process go).
+Result<int> start_local_helper(const ServeOptions& opt, const std::vector<int>& close_in_child = {});
 
 // The daemon's end of the socketpair: sends requests, matches replies.
 class HelperLink {

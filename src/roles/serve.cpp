@@ -142,10 +142,24 @@ int serve(const ServeOptions& opt) {
   apply_store_settings(*cfg);
 
   // Deliveries as other users need root: keep it in a separate process.
+  // IMAP worker processes (roles/imap_worker.h) get one each, started here
+  // with it, before any listener is bound (a helper keeps every descriptor
+  // it inherits) and before the link's reader thread starts.
+  const size_t imap_processes = cfg->list("imap_listen").empty() && cfg->list("imaps_listen").empty()
+                                    ? 1
+                                    : static_cast<size_t>(std::clamp(cfg->integer("imap_processes"), 1LL, 64LL));
   std::shared_ptr<HelperLink> helper;
+  std::vector<int> worker_helper_fds;
   if (::geteuid() == 0 && !cfg->get("mail_owner").empty()) {
     auto fd = start_local_helper(opt);
     if (!fd) return startup_failure(*cfg, 71, fd.error().detail);
+    std::vector<int> started{*fd};
+    for (size_t i = 1; i < imap_processes; ++i) {
+      auto wfd = start_local_helper(opt, started);
+      if (!wfd) return startup_failure(*cfg, 71, wfd.error().detail);
+      started.push_back(*wfd);
+      worker_helper_fds.push_back(*wfd);
+    }
     helper = std::make_shared<HelperLink>(*fd);
     services = build_services(cfg, helper, recent_logins, verify_pool);
     if (!services) return 78;
@@ -199,17 +213,6 @@ int serve(const ServeOptions& opt) {
   if (int rc = open_pair("imap_listen", "imaps_listen", services->imap->tls != nullptr, imap_acceptors); rc != 0)
     return startup_failure(*cfg, rc, listen_error);
 
-  // IMAP worker processes (roles/imap_worker.h), each with a root-side
-  // helper of its own when this process has one (started while still root).
-  const size_t imap_processes =
-      imap_acceptors.empty() ? 1 : static_cast<size_t>(std::clamp(cfg->integer("imap_processes"), 1LL, 64LL));
-  std::vector<int> worker_helper_fds;
-  for (size_t i = 1; helper && i < imap_processes; ++i) {
-    auto fd = start_local_helper(opt);
-    if (!fd) return startup_failure(*cfg, 71, fd.error().detail);
-    worker_helper_fds.push_back(*fd);
-  }
-
   // Listeners are bound: now give up root, if we had it.
   if (auto st = drop_privileges(*cfg, spool); !st) return startup_failure(*cfg, 77, st.error().detail);
 
@@ -226,6 +229,18 @@ int serve(const ServeOptions& opt) {
     return built;
   };
   std::vector<pid_t> imap_workers;
+  // Signals wait until a worker has its handlers (a SIGHUP meanwhile would
+  // kill it); the main process's own wait for its signal_set, below.
+  sigset_t daemon_signals, mask_before;
+  ::sigemptyset(&daemon_signals);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) ::sigaddset(&daemon_signals, sig);
+  if (imap_processes > 1) ::pthread_sigmask(SIG_BLOCK, &daemon_signals, &mask_before);
+  const pid_t main_pid = ::getpid();
+  // A worker ends its sessions before the main process's guard cuts
+  // everything short (ShutdownGuard: a second, or half the timeout, before it).
+  const auto shutdown_total = std::chrono::milliseconds(std::max(1000LL, cfg->seconds("shutdown_timeout") * 1000LL));
+  const auto guard_grace = std::min<std::chrono::milliseconds>(std::chrono::seconds(1), shutdown_total / 2);
+  const auto worker_within = shutdown_total - guard_grace - guard_grace / 2;
   for (size_t i = 1; i < imap_processes; ++i) {
     ctx.notify_fork(asio::io_context::fork_prepare);
     pid_t pid = ::fork();
@@ -247,8 +262,10 @@ int serve(const ServeOptions& opt) {
       w.verify_pool = verify_pool;
       w.acceptors = std::move(imap_acceptors);
       w.threads = imap_thread_count(*cfg);
-      w.shutdown_timeout = std::chrono::seconds(cfg->seconds("shutdown_timeout"));
+      w.shutdown_within = worker_within;
       w.reload = reload_services;
+      w.main_pid = main_pid;
+      w.signal_mask = mask_before;
       ::_exit(run_imap_worker(ctx, std::move(w)));
     }
     ctx.notify_fork(asio::io_context::fork_parent);
@@ -258,6 +275,7 @@ int serve(const ServeOptions& opt) {
     }
     imap_workers.push_back(pid);
   }
+  if (imap_processes > 1) ::pthread_sigmask(SIG_SETMASK, &mask_before, nullptr);
   for (int fd : worker_helper_fds) ::close(fd);
   if (auto st = write_pid_file(spool.dir()); !st) log::warn("cannot write the pid file: {}", st.error().detail);
 
@@ -400,7 +418,7 @@ int serve(const ServeOptions& opt) {
   // roles/imap_worker.h).
   asio::steady_timer worker_check(ctx);
   std::function<void(const asio::error_code&)> check_workers = [&](const asio::error_code& ec) {
-    if (ec || imap_workers.empty()) return;
+    if (ec || imap_workers.empty() || guard) return;  // guard: shutting down, reaped below
     std::erase_if(imap_workers, [](pid_t w) {
       int status = 0;
       if (::waitpid(w, &status, WNOHANG) != w) return false;
@@ -414,21 +432,17 @@ int serve(const ServeOptions& opt) {
   };
   check_workers({});
   ctx.run();
-  // The workers end their sessions as this process did; past the guard's
-  // deadline they are killed.
+  // The workers end their sessions as this process did (each before the
+  // guard's cut); any left then are killed, all at once, and reaped.
   const auto workers_deadline = guard ? guard->cut_short_at() : std::chrono::steady_clock::now();
-  for (pid_t w : imap_workers) {
-    int status = 0;
+  for (pid_t w : imap_workers)
     if (!guard) ::kill(w, SIGTERM);
-    while (::waitpid(w, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() >= workers_deadline) {
-        ::kill(w, SIGKILL);
-        ::waitpid(w, &status, 0);
-        break;
-      }
-      ::usleep(20000);
-    }
+  while (!imap_workers.empty() && std::chrono::steady_clock::now() < workers_deadline) {
+    std::erase_if(imap_workers, [](pid_t w) { return ::waitpid(w, nullptr, WNOHANG) == w; });
+    if (!imap_workers.empty()) ::usleep(20000);
   }
+  for (pid_t w : imap_workers) ::kill(w, SIGKILL);
+  for (pid_t w : imap_workers) ::waitpid(w, nullptr, 0);
   committer.stop();
   sched.stop();
   control.stop();

@@ -29,7 +29,13 @@ std::unique_ptr<ChangeHub::Watch> ChangeHub::watch(std::string_view dir, Callbac
   std::lock_guard lock(mu_);
   uint64_t id = next_id_++;
   auto& list = watchers_[k];
-  if (list.empty() && kernel_) kernel_->add(k);  // false: the watcher's polling finds it
+  // False: the watcher's polling finds what others change.
+  if (kernel_) {
+    if (list.empty())
+      kernel_->add(k);
+    else
+      kernel_->retry(k);  // a watch lost since (the folder went and came back)
+  }
   list.emplace(id, std::move(cb));
   return std::unique_ptr<Watch>(new Watch(*this, std::move(k), id));
 }
@@ -53,9 +59,6 @@ void ChangeHub::changed(std::string_view dir) {
   std::string k = key(dir);
   auto it = watchers_.find(k);
   if (it == watchers_.end()) return;
-  // A folder the kernel watches is announced by it, once for every change,
-  // whoever made it: telling here as well would wake each watcher twice.
-  if (kernel_ && kernel_->covers(k)) return;
   tell(it->second);
 }
 

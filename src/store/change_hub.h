@@ -7,9 +7,11 @@
 // (an IMAP worker process, the root-side delivery process, Dovecot, mutt)
 // reach the process's hub through inotify (folder_inotify.h) while somebody
 // watches the folder; where the kernel cannot watch it, a watcher still
-// checks now and then. A folder the kernel does watch is announced by the
-// kernel only, whoever changed it: a changed() call for it is then a no-op,
-// so that each change wakes each watcher once.
+// checks now and then. A change made in this process is thus told twice
+// (here, and by the kernel a moment later); a session woken twice before it
+// runs looks once. The kernel's word alone is not relied on for this
+// process's own changes: a watch can silently stop covering its path (the
+// folder renamed away, the queue overflowed).
 //
 // Folders are named by their directory path; a trailing '/' does not
 // count, so delivery's "base/domain/user/" and the reader's root match.

@@ -23,8 +23,12 @@ namespace {
 // A Maildir folder changes by names appearing in and leaving new/ and cur/
 // (delivery's rename or link, a flag change's rename, an expunge's unlink).
 constexpr uint32_t kFolderEvents = IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | IN_ONLYDIR;
-// An mbox changes by being written.
-constexpr uint32_t kFileEvents = IN_CLOSE_WRITE | IN_MODIFY;
+// An mbox is written under its lock, and the writer closes it (or, for
+// tern's sessions, unlocks and tells the hub) once done: the close is the
+// moment to look. Each write (IN_MODIFY) would wake the watchers while the
+// writer still holds the lock, and their loops would wait on it. A file
+// renamed away (IN_MOVE_SELF) leaves its name to be watched again.
+constexpr uint32_t kFileEvents = IN_CLOSE_WRITE | IN_MOVE_SELF;
 
 }  // namespace
 
@@ -95,28 +99,42 @@ void FolderInotify::drop_locked(const std::string& key, int wd) {
   }
 }
 
-bool FolderInotify::add(const std::string& key) {
-  std::lock_guard lock(mu_);
-  if (auto it = keys_.find(key); it != keys_.end()) {
-    ++it->second.adds;
-    return it->second.wds.size() == it->second.wanted;
-  }
+bool FolderInotify::watch_key_locked(const std::string& key) {
   struct stat st;
   if (key.empty() || key[0] != '/' || ::stat(key.c_str(), &st) != 0) return false;
   if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) return false;
   if (!start_locked()) return false;
-  keys_[key].wanted = S_ISDIR(st.st_mode) ? 2 : 1;
+  auto& k = keys_[key];
+  for (int wd : std::vector<int>(k.wds)) drop_locked(key, wd);
+  k.wds.clear();
+  k.wanted = S_ISDIR(st.st_mode) ? 2 : 1;
   if (S_ISDIR(st.st_mode)) {
     for (const char* sub : {"/new", "/cur"}) watch_path_locked(key, key + sub, kFolderEvents);
   } else {
     watch_path_locked(key, key, kFileEvents);
   }
-  auto& k = keys_[key];
   if (k.wds.size() == k.wanted) return true;
-  // Half a folder (or nothing) watched would miss changes: none at all.
-  for (int wd : k.wds) drop_locked(key, wd);
+  // Half a folder watched would miss changes: none at all.
+  for (int wd : std::vector<int>(k.wds)) drop_locked(key, wd);
+  k.wds.clear();
+  return false;
+}
+
+bool FolderInotify::add(const std::string& key) {
+  std::lock_guard lock(mu_);
+  if (auto it = keys_.find(key); it != keys_.end()) {
+    ++it->second.adds;
+    return it->second.wds.size() == it->second.wanted || watch_key_locked(key);
+  }
+  if (watch_key_locked(key)) return true;
   keys_.erase(key);
   return false;
+}
+
+void FolderInotify::retry(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = keys_.find(key);
+  if (it != keys_.end() && it->second.wds.size() != it->second.wanted) watch_key_locked(key);
 }
 
 void FolderInotify::remove(const std::string& key) {
@@ -125,12 +143,6 @@ void FolderInotify::remove(const std::string& key) {
   if (it == keys_.end() || --it->second.adds > 0) return;
   for (int wd : it->second.wds) drop_locked(key, wd);
   keys_.erase(it);
-}
-
-bool FolderInotify::covers(const std::string& key) const {
-  std::lock_guard lock(mu_);
-  auto it = keys_.find(key);
-  return it != keys_.end() && it->second.wanted > 0 && it->second.wds.size() == it->second.wanted;
 }
 
 size_t FolderInotify::watch_count() const {
@@ -144,7 +156,7 @@ void FolderInotify::rearm_locked(int dead_wd, Watched gone) {
     if (it == keys_.end()) continue;
     std::erase(it->second.wds, dead_wd);
     // Only a file comes back under its name; a folder's new/ or cur/ gone
-    // means the folder went (and covers() is false from now on).
+    // means the folder went.
     if (gone.mask == kFileEvents) watch_path_locked(key, gone.path, gone.mask);
   }
 }
@@ -156,6 +168,8 @@ void FolderInotify::run() {
     struct pollfd p[2] = {{fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
     if (::poll(p, 2, -1) < 0) {
       if (errno == EINTR) continue;
+      log::error("inotify reader stopped: poll: {}; other processes' changes are found by polling",
+                 std::strerror(errno));
       return;
     }
     if (p[1].revents != 0) return;
@@ -214,10 +228,12 @@ void FolderInotify::run() {
                                 std::any_of(seen_moves.begin(), seen_moves.end(),
                                             [&](const Move& m) { return m.cookie == ev->cookie; });
         if (!quiet_move) keys.insert(keys.end(), it->second.keys.begin(), it->second.keys.end());
-        // The directory or file went away, and its watch with it.
-        if (ev->mask & IN_IGNORED) {
+        // The directory or file went away, and its watch with it; a file
+        // renamed away is let go, and its name watched again.
+        if (ev->mask & (IN_IGNORED | IN_MOVE_SELF)) {
           Watched gone = std::move(it->second);
           watched_.erase(it);
+          if (!(ev->mask & IN_IGNORED)) ::inotify_rm_watch(fd_, ev->wd);
           rearm_locked(ev->wd, std::move(gone));
         }
       }

@@ -41,11 +41,9 @@ class FolderInotify {
   // watched. Each add() is undone by one remove().
   bool add(const std::string& key);
   void remove(const std::string& key);
-
-  // Whether the kernel reports every change of what `key` names now (a
-  // folder: both new/ and cur/ watched): the hub then leaves the telling
-  // to it, so that a change is announced once.
-  bool covers(const std::string& key) const;
+  // Watches again what a key added earlier names, if its watch was lost
+  // (the folder or file went, and may be back under that name).
+  void retry(const std::string& key);
 
   size_t watch_count() const;  // kernel watches held (for tests)
 
@@ -66,6 +64,9 @@ class FolderInotify {
   };
   // Adds the kernel's watch of path for key; false if it cannot.
   bool watch_path_locked(const std::string& key, const std::string& path, uint32_t mask);
+  // (Re)makes every kernel watch of key; false, with none left, if the
+  // folder cannot be watched whole (or the file at all).
+  bool watch_key_locked(const std::string& key);
   // Gives up key's use of the watch wd (the watch itself when nobody else uses it).
   void drop_locked(const std::string& key, int wd);
   // A watched path was replaced (a file renamed over an mbox or the

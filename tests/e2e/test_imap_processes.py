@@ -16,6 +16,9 @@ import resource
 import signal
 import smtplib
 import socket
+import subprocess
+
+import pytest
 
 from conftest import free_port, wait_until
 
@@ -54,6 +57,18 @@ def start_with_workers(make_tern, processes, nofile=None, extra=None):
     return t, worker_pids(t, processes - 1)
 
 
+def socket_inodes(pid):
+    out = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            out.add(target[8:-1])
+    return out
+
+
 def server_socket_owners(pids, imap_port, client_ports):
     """Which of `pids` holds the server side of each client connection:
     /proc/net/tcp gives the socket's inode, /proc/PID/fd who holds it."""
@@ -65,15 +80,7 @@ def server_socket_owners(pids, imap_port, client_ports):
                 local, remote, inode = cols[1], cols[2], cols[9]
                 if int(local.split(":")[1], 16) == imap_port:
                     inode_of_port[int(remote.split(":")[1], 16)] = inode
-    owner = {}
-    for pid in pids:
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            try:
-                target = os.readlink(f"/proc/{pid}/fd/{fd}")
-            except OSError:
-                continue
-            if target.startswith("socket:["):
-                owner[target[8:-1]] = pid
+    owner = {inode: pid for pid in pids for inode in socket_inodes(pid)}
     return [owner.get(inode_of_port.get(p)) for p in client_ports]
 
 
@@ -85,7 +92,6 @@ def test_sessions_past_one_process_limit_spread_and_all_hear_of_new_mail(make_te
     before the 30-second poll."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard < 1000:
-        import pytest
         pytest.skip(f"the test client needs 1000 descriptors; the hard limit is {hard}")
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1000) if hard == resource.RLIM_INFINITY else min(hard, max(soft, 1000)), hard))
     t, workers = start_with_workers(make_tern, 3, nofile=384)
@@ -192,3 +198,58 @@ def test_reload_reaches_the_workers_and_a_dead_worker_is_reported(make_tern):
     assert alive(workers[1])
     assert t.stop() == 0
     assert not alive(workers[1])
+
+
+def listening_inodes(ports):
+    """Socket inodes of the TCP listeners on `ports`."""
+    out = set()
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            cols = line.split()
+            if cols[3] == "0A" and int(cols[1].split(":")[1], 16) in ports:
+                out.add(cols[9])
+    return out
+
+
+def uid_of(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("Uid:"):
+                return int(line.split()[2])  # effective
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to test the privilege drop")
+def test_as_root_workers_run_as_mail_owner_and_their_helpers_hold_no_listener(make_tern):
+    """Started by root with mail_owner: every worker runs as mail_owner,
+    each has a root-side helper of its own (three in all), no helper holds
+    a listening socket (they are started before the bind), new mail reaches
+    IDLE sessions in every process, and stopping the daemon ends them all."""
+    import pwd
+    owner = pwd.getpwnam("tern").pw_uid
+    t, workers = start_with_workers(make_tern, 3, extra={"mail_owner": "tern"})
+    children = [int(p) for p in
+                subprocess.run(["pgrep", "-P", str(t.proc.pid)], capture_output=True, text=True).stdout.split()]
+    helpers = [p for p in children if p not in workers]
+    assert sorted(set(children) & set(workers)) == workers
+    assert len(helpers) == 3, children
+    assert all(uid_of(p) == 0 for p in helpers)
+    assert all(uid_of(p) == owner for p in [t.proc.pid, *workers])
+    listeners = listening_inodes({t.port, t.imap_port})
+    assert len(listeners) == 2
+    for p in helpers:
+        assert not socket_inodes(p) & listeners, f"helper {p} holds a listening socket"
+    held = idle_in_every_process(t, workers)
+    deliver(t, "to every process")
+    for s, f, pid in held:
+        s.settimeout(10)
+        while f.readline() != b"* 1 EXISTS\r\n":
+            pass
+        s.close()
+    # A reload reads main.cf and the user database as mail_owner.
+    os.chmod(os.path.join(t.base, "users"), 0o644)
+    t.reload()
+    wait_until(lambda: len(re.findall(r"IMAP worker process \d+: configuration reloaded", t.log())) == 2,
+               what="both workers to reload (through their own helpers)")
+    assert "reload failed" not in t.log()
+    assert t.stop() == 0
+    assert not any(alive(p) for p in [*workers, *helpers])

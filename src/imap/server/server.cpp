@@ -112,16 +112,17 @@ void ImapServer::listen(asio::ip::tcp::acceptor acceptor, bool implicit_tls) {
     asio::co_spawn(loop, [session]() { return session->run(); }, asio::detached);
   };
   auto full = [this] {
-    bool now = session_count() >= session_limit_;
-    if (now != full_logged_.exchange(now)) {
-      if (now)
-        log::warn("imap: {} sessions: this process's share of descriptors is used; new connections wait in the "
-                  "listen queue (raise the open file limit, or imap_processes)",
-                  session_limit_);
-      else
-        log::info("imap: accepting connections again");
+    if (session_count() < session_limit_) return false;
+    // Said once a minute at most: at the limit, every session that ends
+    // lets one more in, and the state flips with each.
+    auto now = std::chrono::steady_clock::now();
+    if (now >= next_full_log_) {
+      next_full_log_ = now + std::chrono::minutes(1);
+      log::warn("imap: {} sessions: this process's share of descriptors is used; new connections wait in the "
+                "listen queue (raise the open file limit, or imap_processes)",
+                session_limit_);
     }
-    return now;
+    return true;
   };
   asio::co_spawn(ctx_,
                  io::accept_loop(*acceptors_.back(), [this] { return shutting_down(); }, start, "imap: ", full),

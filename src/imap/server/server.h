@@ -11,6 +11,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -66,7 +67,7 @@ class ImapServer final : public SessionHost {
   // the descriptors above 1024 (4 each), from RLIMIT_NOFILE at construction.
   int64_t handle_slot_budget_ = 0;
   size_t session_limit_ = SIZE_MAX;
-  std::atomic<bool> full_logged_{false};
+  std::chrono::steady_clock::time_point next_full_log_{};  // accept loops run on ctx_ only
   MessageCache message_cache_;  // sized by set_services
   UserIpCounts user_ip_counts_;
   // Last: the sessions still on its loops at shutdown end with it, while the
