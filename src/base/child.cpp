@@ -15,19 +15,40 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <optional>
+#include <vector>
 
 #include "base/fd.h"
 
 namespace tern::child {
 namespace {
 
-bool switch_identity(const Identity& who) {
-  if (::getuid() != 0 && ::geteuid() != 0) return who.uid == ::geteuid();
-  if (!who.user.empty()) {
-    if (::initgroups(who.user.c_str(), who.gid) != 0) return false;
-  } else if (::setgroups(0, nullptr) != 0) {
-    return false;
+// The supplementary groups of `who`, looked up before the fork: the child
+// of a threaded process must not look users up (initgroups reads the group
+// database, allocating and taking locks that another thread may have held
+// at the fork, so the child can hang for good; it did under ASan).
+// nullopt: the lookup failed.
+std::optional<std::vector<gid_t>> groups_of(const Identity& who) {
+  std::vector<gid_t> groups;
+  if (who.user.empty() || (::getuid() != 0 && ::geteuid() != 0)) return groups;
+  int n = 32;
+  for (int tries = 0; tries < 8; ++tries) {
+    groups.resize(static_cast<size_t>(n));
+    int got = n;
+    if (::getgrouplist(who.user.c_str(), who.gid, groups.data(), &got) >= 0) {
+      groups.resize(static_cast<size_t>(got));
+      return groups;
+    }
+    if (got <= n) return std::nullopt;
+    n = got;
   }
+  return std::nullopt;
+}
+
+// In the child: only system calls, nothing that allocates.
+bool switch_identity(const Identity& who, const std::vector<gid_t>& groups) {
+  if (::getuid() != 0 && ::geteuid() != 0) return who.uid == ::geteuid();
+  if (::setgroups(groups.size(), groups.data()) != 0) return false;
   if (::setgid(who.gid) != 0) return false;
   if (::setuid(who.uid) != 0) return false;
   return ::getuid() == who.uid && ::geteuid() == who.uid;
@@ -92,6 +113,11 @@ Result<CommandResult> run_command(const CommandSpec& spec) {
     ::close(in_pipe[1]);
     return Error::temp(std::string("pipe: ") + strerror(errno));
   }
+  std::optional<std::vector<gid_t>> groups;
+  if (spec.identity && !(groups = groups_of(*spec.identity))) {
+    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1]}) ::close(fd);
+    return Error::temp(fmt::format("cannot look up the groups of {}", spec.identity->user));
+  }
   std::vector<char*> cargv, cenv;
   for (auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
@@ -112,7 +138,7 @@ Result<CommandResult> run_command(const CommandSpec& spec) {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (spec.identity && !switch_identity(*spec.identity)) ::_exit(75);
+    if (spec.identity && !switch_identity(*spec.identity, *groups)) ::_exit(75);
     if (::chdir(spec.cwd.c_str()) != 0 && ::chdir("/") != 0) ::_exit(75);
     if (cargv[0][0] == '/')
       ::execve(cargv[0], cargv.data(), cenv.data());
@@ -179,6 +205,8 @@ namespace {
 // pipe as one message: 'O' + payload, or 'T'/'P' + dsn + '|' + detail.
 Result<std::string> run_as_message(const Identity& who, const std::function<Result<std::string>()>& fn,
                                    int timeout_s, size_t max_payload) {
+  const auto groups = groups_of(who);
+  if (!groups) return Error::temp(fmt::format("cannot look up the groups of {}", who.user));
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return Error::temp(std::string("pipe: ") + strerror(errno));
   const pid_t parent = ::getpid();  // an orphan is re-parented to init or a subreaper, not always pid 1
@@ -197,7 +225,7 @@ Result<std::string> run_as_message(const Identity& who, const std::function<Resu
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(0);
     std::string msg;
-    if (!switch_identity(who)) {
+    if (!switch_identity(who, *groups)) {
       msg = "T" + fmt::format("cannot switch to uid {}", who.uid);
     } else {
       // A change of uid clears the parent-death signal (prctl(2)): arm it

@@ -22,7 +22,7 @@ namespace tern::child {
 struct Identity {
   uid_t uid = 0;
   gid_t gid = 0;
-  std::string user;  // for initgroups; empty: no supplementary groups
+  std::string user;  // whose supplementary groups (getgrouplist); empty: none
 };
 
 struct CommandSpec {
