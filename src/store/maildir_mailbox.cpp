@@ -104,6 +104,8 @@ std::string base_of(std::string_view name) { return std::string(name.substr(0, n
 
 std::string_view base_view(std::string_view name) { return name.substr(0, name.find(':')); }
 
+int64_t mtime_ns_of(const struct stat& st) { return int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec; }
+
 }  // namespace
 
 Result<std::unique_ptr<MaildirMailbox>> MaildirMailbox::open(const std::string& root, const std::string& dir_arg,
@@ -114,6 +116,7 @@ Result<std::unique_ptr<MaildirMailbox>> MaildirMailbox::open(const std::string& 
   mb->name_ = std::move(name);
   if (Status st = mb->open_dirs(); !st) return st.error();
   mb->clean_tmp();
+  mb->listings_ = SharedListings::process().join(mb->dir_);
   if (auto r = mb->refresh(); !r) return r.error();
   mb->uidvalidity_changed_ = false;
   return mb;
@@ -188,7 +191,7 @@ Status MaildirMailbox::load_index_if_changed() {
     have_index_ = false;  // lost: the locked path rebuilds it
     return ok_status();
   }
-  IndexStamp now{st.st_ino, st.st_size, int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};
+  IndexStamp now{st.st_ino, st.st_size, mtime_ns_of(st)};
   if (have_index_ && now.ino == stamp_.ino && now.size == stamp_.size && now.mtime_ns == stamp_.mtime_ns)
     return ok_status();
   auto list = read_uidlist(dir_fd_.get(), dir_);
@@ -285,7 +288,7 @@ Status MaildirMailbox::sync_locked(std::vector<std::string>& cur_names) {
   }
   struct stat st;
   if (::fstatat(dir_fd_.get(), kUidlistName, &st, AT_SYMLINK_NOFOLLOW) == 0)
-    stamp_ = {st.st_ino, st.st_size, int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};
+    stamp_ = {st.st_ino, st.st_size, mtime_ns_of(st)};
   return ok_status();
 }
 
@@ -369,7 +372,7 @@ Result<std::vector<std::string>> MaildirMailbox::scan_new() {
   const SettleMark mark = settle_mark(fine_stamps_);
   struct stat st;
   if (::fstat(new_fd_.get(), &st) != 0) return fs::errno_error("stat", fs::join(dir_, "new"), errno);
-  const int64_t mtime_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  const int64_t mtime_ns = mtime_ns_of(st);
   if (new_empty_at_ && *new_empty_at_ == mtime_ns) return std::vector<std::string>{};
   new_empty_at_.reset();
   auto names = scan(new_fd_.get(), fs::join(dir_, "new"));
@@ -386,19 +389,45 @@ Status MaildirMailbox::check_not_deleted() {
   return ok_status();
 }
 
-Result<MaildirMailbox::FolderStamp> MaildirMailbox::folder_stamp() {
+Result<FolderStamp> MaildirMailbox::folder_stamp() {
   FolderStamp f;
   struct stat st;
   if (::fstat(cur_fd_.get(), &st) != 0) return fs::errno_error("stat", fs::join(dir_, "cur"), errno);
-  f.cur_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  f.cur_ns = mtime_ns_of(st);
   if (::fstat(new_fd_.get(), &st) != 0) return fs::errno_error("stat", fs::join(dir_, "new"), errno);
-  f.new_ns = int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec;
+  f.new_ns = mtime_ns_of(st);
   if (::fstatat(dir_fd_.get(), kUidlistName, &st, AT_SYMLINK_NOFOLLOW) == 0)
-    f.index = {st.st_ino, st.st_size, int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};
+    f.index = {st.st_ino, st.st_size, mtime_ns_of(st)};
+  return f;
+}
+
+std::optional<FolderStamp> MaildirMailbox::stamp_by_path() const {
+  struct stat st;
+  if (!identity_ || ::lstat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_dev != identity_->first ||
+      st.st_ino != identity_->second)
+    return std::nullopt;
+  FolderStamp f;
+  for (auto [sub, ns] : {std::pair{"/cur", &f.cur_ns}, {"/new", &f.new_ns}}) {
+    if (::lstat((dir_ + sub).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return std::nullopt;
+    *ns = mtime_ns_of(st);
+  }
+  if (::lstat(fs::join(dir_, kUidlistName).c_str(), &st) == 0)
+    f.index = {st.st_ino, st.st_size, mtime_ns_of(st)};
+  else if (errno != ENOENT)
+    return std::nullopt;
   return f;
 }
 
 Result<RefreshChanges> MaildirMailbox::refresh() {
+  // Nothing changed since this mailbox last looked, or another of this
+  // process has just looked at the folder as it is now: the folder is
+  // neither opened nor listed.
+  if (auto quick = stamp_by_path()) {
+    if (scanned_ && *scanned_ == *quick) return RefreshChanges{};
+    if (!modseqs_ && listings_)
+      if (auto listing = listings_->find(*quick); listing && (uidvalidity_ == 0 || listing->uidvalidity == uidvalidity_))
+        return adopt(*listing);
+  }
   if (Status st = reacquire(); !st) return st.error();
   const SettleMark mark = settle_mark(fine_stamps_);
   auto before = folder_stamp();
@@ -416,10 +445,63 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
   auto current = sync();
   if (!current) return current.error();
   if (Status st = load_keywords(); !st) return st.error();
+  auto changes = take_view(*current, index_.uidvalidity, [&](Current& c) -> Result<std::optional<MessageInfo>> {
+    struct stat st;
+    auto looked = stat_new_message(c.name, st);
+    if (!looked) return looked.error();
+    if (!*looked) return std::optional<MessageInfo>();  // expunged since the scan, never shown
+    MaildirFilename parsed = parse_maildir_filename(c.name);
+    MessageInfo info;
+    info.uid = c.uid;
+    info.size_bytes = parsed.size_bytes.value_or(static_cast<uint64_t>(st.st_size));
+    info.vsize_bytes = parsed.vsize_bytes.value_or(0);
+    info.flags = parsed.flags;
+    info.keywords = keyword_names(parsed.keywords);
+    info.internal_date_s = st.st_mtim.tv_sec;
+    info.path = fs::join(fs::join(dir_, "cur"), c.name);
+    return std::optional<MessageInfo>(std::move(info));
+  });
+  if (!changes) return changes.error();
+  uidnext_ = index_.next_uid;
+  if (modseqs_) {
+    if (Status st = record_modseqs(*changes); !st) return st.error();
+  } else {
+    modseq_ += changes->appeared.size() + changes->vanished.size() + changes->flags_changed.size();
+  }
+  // The stamp was taken before the scan, so a change during it shows next time.
+  if (is_settled(before->cur_ns, mark) && is_settled(before->new_ns, mark) && is_settled(before->index.mtime_ns, mark)) {
+    scanned_ = *before;
+    if (!modseqs_ && listings_ && listings_->shared())
+      listings_->publish(std::make_shared<const FolderListing>(
+          FolderListing{*before, uidvalidity_, uidnext_, messages_, names_, keywords_, keywords_read_}));
+  }
+  return changes;
+}
+
+Result<RefreshChanges> MaildirMailbox::adopt(const FolderListing& listing) {
+  keywords_ = listing.keywords;
+  keywords_read_ = listing.keywords_read;
+  std::vector<Current> current;
+  current.reserve(listing.names.size());
+  for (size_t i = 0; i < listing.names.size(); ++i) current.push_back({listing.messages[i].uid, listing.names[i]});
+  size_t next = 0;  // both lists ascend: the listing's message for each new UID is found walking forward
+  auto changes = take_view(current, listing.uidvalidity, [&](Current& c) -> Result<std::optional<MessageInfo>> {
+    while (listing.messages[next].uid != c.uid) ++next;
+    return std::optional<MessageInfo>(listing.messages[next]);
+  });
+  if (!changes) return changes.error();
+  uidnext_ = listing.uidnext;
+  modseq_ += changes->appeared.size() + changes->vanished.size() + changes->flags_changed.size();
+  scanned_ = listing.stamp;
+  return changes;
+}
+
+Result<RefreshChanges> MaildirMailbox::take_view(std::vector<Current>& current, uint32_t uidvalidity,
+                                                 const Look& look) {
   RefreshChanges changes;
   std::vector<MessageInfo> old = std::move(messages_);
   std::vector<std::string> old_names = std::move(names_);
-  if (uidvalidity_ != 0 && index_.uidvalidity != uidvalidity_) {
+  if (uidvalidity_ != 0 && uidvalidity != uidvalidity_) {
     uidvalidity_changed_ = true;
     for (const MessageInfo& m : old) changes.vanished.push_back(m.uid);
     old.clear();
@@ -427,10 +509,10 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
   }
   messages_.clear();
   names_.clear();
-  messages_.reserve(current->size());
-  names_.reserve(current->size());
+  messages_.reserve(current.size());
+  names_.reserve(current.size());
   size_t j = 0;
-  for (Current& c : *current) {
+  for (Current& c : current) {
     while (j < old.size() && old[j].uid < c.uid) changes.vanished.push_back(old[j++].uid);
     const bool known = j < old.size() && old[j].uid == c.uid;
     MessageInfo info;
@@ -449,18 +531,10 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
       info.path = fs::join(fs::join(dir_, "cur"), c.name);
       if (old[j].flags != info.flags || old[j].keywords != info.keywords) changes.flags_changed.push_back(c.uid);
     } else {
-      struct stat st;
-      auto looked = stat_new_message(c.name, st);
+      auto looked = look(c);
       if (!looked) return looked.error();
-      if (!*looked) continue;  // expunged since the scan, never shown
-      MaildirFilename parsed = parse_maildir_filename(c.name);
-      info.uid = c.uid;
-      info.size_bytes = parsed.size_bytes.value_or(static_cast<uint64_t>(st.st_size));
-      info.vsize_bytes = parsed.vsize_bytes.value_or(0);
-      info.flags = parsed.flags;
-      info.keywords = keyword_names(parsed.keywords);
-      info.internal_date_s = st.st_mtim.tv_sec;
-      info.path = fs::join(fs::join(dir_, "cur"), c.name);
+      if (!*looked) continue;
+      info = std::move(**looked);
       changes.appeared.push_back(c.uid);
     }
     if (known) ++j;
@@ -468,16 +542,7 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
     names_.push_back(std::move(c.name));
   }
   while (j < old.size()) changes.vanished.push_back(old[j++].uid);
-  uidvalidity_ = index_.uidvalidity;
-  uidnext_ = index_.next_uid;
-  if (modseqs_) {
-    if (Status st = record_modseqs(changes); !st) return st.error();
-  } else {
-    modseq_ += changes.appeared.size() + changes.vanished.size() + changes.flags_changed.size();
-  }
-  // The stamp was taken before the scan, so a change during it shows next time.
-  if (is_settled(before->cur_ns, mark) && is_settled(before->new_ns, mark) && is_settled(before->index.mtime_ns, mark))
-    scanned_ = *before;
+  uidvalidity_ = uidvalidity;
   return changes;
 }
 
@@ -604,7 +669,7 @@ Status MaildirMailbox::load_keywords(bool force) {
   struct stat st;
   IndexStamp now;  // ino 0: no file
   if (::fstatat(dir_fd_.get(), kKeywordsName, &st, AT_SYMLINK_NOFOLLOW) == 0)
-    now = {st.st_ino, st.st_size, int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};
+    now = {st.st_ino, st.st_size, mtime_ns_of(st)};
   else if (errno != ENOENT)
     return fs::errno_error("stat", path, errno);
   if (!force && keywords_read_ && *keywords_read_ == now) return ok_status();
@@ -617,7 +682,7 @@ Status MaildirMailbox::load_keywords(bool force) {
   }
   if (!fd.valid()) return fs::errno_error("open", path, errno);
   if (::fstat(fd.get(), &st) != 0) return fs::errno_error("stat", path, errno);
-  now = {st.st_ino, st.st_size, int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec};
+  now = {st.st_ino, st.st_size, mtime_ns_of(st)};
   std::string bytes(kMaxKeywordsBytes, '\0');
   size_t got = 0;
   while (got < bytes.size()) {

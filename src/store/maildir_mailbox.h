@@ -28,7 +28,11 @@
 // Handles: the folder, cur/, new/ and tmp/ stay open while the mailbox is
 // in use; release_handles() closes them (an IMAP session in IDLE then costs
 // one descriptor, its socket) and the next call opens them again, refusing a
-// folder renamed or replaced meanwhile.
+// folder renamed or replaced meanwhile. refresh() first stamps the folder by
+// path: when nothing moved since its last listing, or another mailbox of the
+// process has listed the folder as it is now (store/shared_listings.h), it
+// neither opens nor lists it, so one delivery to a folder that thousands of
+// IDLE sessions watch is listed once per process, not once per session.
 //
 // SECURITY: the folder, cur/, new/ and tmp/ are opened with O_NOFOLLOW and
 // every file relative to them; symlinks and other non-regular entries are
@@ -38,6 +42,7 @@
 
 #include <sys/stat.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +53,7 @@
 #include "store/keywords.h"
 #include "store/mailbox.h"
 #include "store/modseq_file.h"
+#include "store/shared_listings.h"
 #include "store/uidlist.h"
 
 namespace tern::store {
@@ -102,21 +108,21 @@ class MaildirMailbox final : public Mailbox {
     uint32_t uid = 0;
     std::string name;              // file name in cur/
   };
-  struct IndexStamp {              // to notice another writer's rewrite
-    ino_t ino = 0;
-    off_t size = -1;
-    int64_t mtime_ns = 0;
-    bool operator==(const IndexStamp&) const = default;
-  };
-  // What refresh() saw of the folder before its last full scan: when none
-  // of it has changed, nothing in the folder has, and refresh() skips the
-  // scan (a command in the selected state no longer lists cur/ and new/).
-  struct FolderStamp {
-    int64_t cur_ns = -1, new_ns = -1;  // the directories' mtimes
-    IndexStamp index;                  // dovecot-uidlist
-    bool operator==(const FolderStamp&) const = default;
-  };
+  using IndexStamp = FileStamp;  // to notice another writer's rewrite
   Result<FolderStamp> folder_stamp();
+  // The same, taken by path without opening the folder (an IDLE session has
+  // let its handles go); nullopt when the folder at dir_ is not the one
+  // opened, or cannot be looked at: refresh() then takes its full path,
+  // which says why.
+  std::optional<FolderStamp> stamp_by_path() const;
+  // The view becomes `current` (the folder's files with their UIDs,
+  // ascending) of an index with `uidvalidity`; what changed against the old
+  // view is returned. A message new to the view gets its MessageInfo from
+  // `look` (nullopt: gone meanwhile, never shown).
+  using Look = std::function<Result<std::optional<MessageInfo>>(Current&)>;
+  Result<RefreshChanges> take_view(std::vector<Current>& current, uint32_t uidvalidity, const Look& look);
+  // refresh() by another mailbox's listing of the folder as it is now.
+  Result<RefreshChanges> adopt(const FolderListing& listing);
   Status open_dirs();
   Status reacquire();  // open_dirs() again after release_handles()
   // Moves new/ into cur/, then lists cur/ with UIDs, numbering unknown files
@@ -157,7 +163,11 @@ class MaildirMailbox final : public Mailbox {
   std::optional<IndexStamp> keywords_read_;  // dovecot-keywords as last read, when settled
   IndexStamp stamp_;
   bool fine_stamps_ = false;  // store/stamp_settle.h, decided when the folder is first opened
+  // What refresh() saw of the folder before its last full scan: when none
+  // of it has changed, nothing in the folder has, and refresh() skips the
+  // scan (a command in the selected state no longer lists cur/ and new/).
   std::optional<FolderStamp> scanned_;
+  std::unique_ptr<SharedListings::Member> listings_;  // store/shared_listings.h
   std::optional<int64_t> new_empty_at_;  // new/'s mtime when last listed empty, if settled then
   bool have_index_ = false;
   // Looked up by the base of each listed name, a view into it (no copy).

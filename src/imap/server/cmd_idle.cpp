@@ -37,7 +37,7 @@ asio::awaitable<void> Session::cmd_idle(const Call& k) {
         auto s = weak.lock();
         if (!s) return;
         s->idle_pushed_ = true;
-        if (s->idle_poll_) s->idle_poll_->arm(std::chrono::seconds(0));  // fires now
+        if (s->idle_poll_) s->idle_poll_->fire_now();
       });
     });
   }

@@ -129,7 +129,7 @@ void Session::notify_pushed(int what, const std::string& folder) {
   if (what == kFolder) notify_->dirty.insert(folder);
   else if (what == kNames) notify_->names_dirty = true;
   else notify_->subscriptions_dirty = true;
-  if (idle_poll_) idle_poll_->arm(std::chrono::seconds(0));  // the wait ends now
+  if (idle_poll_) idle_poll_->fire_now();  // the wait ends now
 }
 
 bool Session::notify_watch() {

@@ -1,0 +1,170 @@
+// Tests for listings shared between the mailboxes of one process that have
+// a folder open (shared_listings.h): a mailbox whose stamp of the folder is
+// that of another's listing takes it instead of listing the folder, with the
+// messages, flags and UIDs that listing saw; any change after it, or a
+// mailbox keeping mod-sequences, means a listing of its own. The proof that
+// a listing was taken, not made, is a change hidden by setting new/'s mtime
+// back (which no real writer does): a mailbox that listed would see it.
+#include "store/shared_listings.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "store/maildir_store.h"
+#include "store/store_test_util.h"
+
+using namespace tern::store;
+using test_util::open_ok;
+using test_util::TempDir;
+using test_util::uids;
+
+namespace {
+
+void set_mtime(const std::string& path, time_t t) {
+  struct timespec times[2] = {{t, 0}, {t, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+}
+
+// Every stamp of the folder set to t: as if its last change were that old.
+void settle_at(const std::string& dir, time_t t) {
+  for (const char* p : {"/cur", "/new", "/dovecot-uidlist"}) set_mtime(dir + p, t);
+}
+
+std::shared_ptr<const FolderListing> listing_of(const FolderStamp& stamp, uint32_t uidvalidity) {
+  auto l = std::make_shared<FolderListing>();
+  l->stamp = stamp;
+  l->uidvalidity = uidvalidity;
+  return l;
+}
+
+void drop_into_new(const std::string& maildir, const std::string& name) {
+  std::ofstream(maildir + "/new/" + name) << "Subject: dropped\n\nx\n";
+}
+
+// Three mailboxes of one account's INBOX, in this process.
+struct OneInbox {
+  TempDir t;
+  MaildirStore store{t / "acct"};
+  std::string dir = t / "acct";
+  std::unique_ptr<Mailbox> a = open_ok(store, "INBOX"), b = open_ok(store, "INBOX"), c = open_ok(store, "INBOX");
+};
+
+}  // namespace
+
+TEST(SharedListings, KeptWhileTwoMembersShareAFolder) {
+  auto& listings = SharedListings::process();
+  auto a = listings.join("/shared-listings-test/one");
+  EXPECT_FALSE(a->shared());
+  FolderStamp s{1, 2, {3, 4, 5}};
+  a->publish(listing_of(s, 1));
+  EXPECT_EQ(a->find(s), nullptr) << "nobody to share it with: not kept";
+  auto b = listings.join("/shared-listings-test/one");
+  auto other = listings.join("/shared-listings-test/two");
+  EXPECT_TRUE(a->shared());
+  EXPECT_FALSE(other->shared());
+  b->publish(listing_of(s, 7));
+  ASSERT_NE(a->find(s), nullptr);
+  EXPECT_EQ(a->find(s)->uidvalidity, 7u);
+  EXPECT_EQ(other->find(s), nullptr) << "another folder's";
+  FolderStamp moved = s;
+  moved.new_ns = 9;
+  EXPECT_EQ(a->find(moved), nullptr) << "a listing is of one stamp exactly";
+  b.reset();
+  EXPECT_FALSE(a->shared());
+  EXPECT_EQ(a->find(s), nullptr) << "dropped with the last but one member";
+}
+
+// Three mailboxes of one INBOX: a delivery is numbered by the first to
+// look; once the folder settles, the second lists it and publishes; the
+// third takes that listing (it does not see the message hidden meanwhile),
+// then sees the hidden one by listing once the folder's stamp moves.
+TEST(SharedListings, AMailboxTakesAnotherOnesListingOfTheFolderAsItIs) {
+  OneInbox box;
+  auto &a = box.a, &b = box.b, &c = box.c;
+  const std::string& dir = box.dir;
+  ASSERT_TRUE(a && b && c);
+  ASSERT_TRUE(a->append("Subject: one\n\n1\n", kFlagSeen, 0));
+  const time_t old = ::time(nullptr) - 100;
+  settle_at(dir, old);
+  ASSERT_TRUE(b->refresh());  // lists the settled folder and publishes
+  drop_into_new(dir, "2.M2P2Q2.hidden");
+  set_mtime(dir + "/new", old);
+  auto seen = c->refresh();
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->appeared, uids(*b)) << "b's listing, without the hidden message";
+  ASSERT_EQ(c->messages().size(), 1u);
+  EXPECT_EQ(c->messages()[0].flags, kFlagSeen);
+  EXPECT_EQ(c->uidvalidity(), b->uidvalidity());
+  EXPECT_EQ(c->uidnext(), b->uidnext());
+  auto again = c->refresh();
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->empty()) << "the listing taken counts as this mailbox's last look";
+  set_mtime(dir + "/new", old + 1);
+  auto listed = c->refresh();
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->appeared.size(), 1u) << "the stamp moved: c lists the folder itself";
+  EXPECT_EQ(c->messages().size(), 2u);
+}
+
+// A flag change and an expunge by one mailbox reach another through the
+// listing of a third, as they would through its own listing.
+TEST(SharedListings, FlagChangesAndExpungesComeWithTheListing) {
+  OneInbox box;
+  auto &a = box.a, &b = box.b, &c = box.c;
+  const std::string& dir = box.dir;
+  ASSERT_TRUE(a && b && c);
+  auto u1 = a->append("Subject: one\n\n1\n", 0, 0);
+  auto u2 = a->append("Subject: two\n\n2\n", 0, 0);
+  ASSERT_TRUE(u1 && u2);
+  const time_t old = ::time(nullptr) - 100;
+  settle_at(dir, old);
+  ASSERT_TRUE(b->refresh());
+  ASSERT_TRUE(c->refresh());
+  ASSERT_EQ(uids(*c), (std::vector<uint32_t>{*u1, *u2}));
+  ASSERT_TRUE(a->refresh());
+  ASSERT_TRUE(a->set_flags(*u1, kFlagFlagged, 0));
+  ASSERT_TRUE(a->expunge_all({*u2}));
+  settle_at(dir, old + 1);
+  ASSERT_TRUE(b->refresh());  // publishes
+  drop_into_new(dir, "3.M3P3Q3.hidden");
+  set_mtime(dir + "/new", old + 1);
+  auto seen = c->refresh();
+  ASSERT_TRUE(seen);
+  EXPECT_TRUE(seen->appeared.empty()) << "taken, not listed: the hidden message is not seen";
+  EXPECT_EQ(seen->vanished, std::vector<uint32_t>{*u2});
+  EXPECT_EQ(seen->flags_changed, std::vector<uint32_t>{*u1});
+  ASSERT_EQ(c->messages().size(), 1u);
+  EXPECT_EQ(c->messages()[0].flags, kFlagFlagged);
+  EXPECT_EQ(c->messages()[0].path, b->messages()[0].path);
+}
+
+// A mailbox keeping mod-sequences lists the folder itself (its scan records
+// them under their lock) and publishes nothing another could take.
+TEST(SharedListings, MailboxesKeepingModseqsNeitherTakeNorGive) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  const std::string dir = t / "acct";
+  auto a = open_ok(store, "INBOX");
+  auto b = open_ok(store, "INBOX");
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a->append("Subject: one\n\n1\n", 0, 0));
+  ASSERT_TRUE(b->enable_modseqs());
+  const time_t old = ::time(nullptr) - 100;
+  settle_at(dir, old);
+  ASSERT_TRUE(a->refresh());  // publishes (b shares the folder)
+  drop_into_new(dir, "2.M2P2Q2.hidden");
+  set_mtime(dir + "/new", old);
+  auto seen = b->refresh();
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(b->messages().size(), 2u) << "b listed the folder: it sees the hidden message";
+  ASSERT_TRUE(b->messages().back().modseq != 0);
+  settle_at(dir, old + 1);
+  ASSERT_TRUE(b->refresh());  // lists, and publishes nothing
+  drop_into_new(dir, "3.M3P3Q3.hidden");
+  set_mtime(dir + "/new", old + 1);
+  ASSERT_TRUE(a->refresh());
+  EXPECT_EQ(a->messages().size(), 3u) << "a listed the folder: nothing of b's was there to take";
+}
