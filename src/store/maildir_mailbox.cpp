@@ -418,14 +418,27 @@ std::optional<FolderStamp> MaildirMailbox::stamp_by_path() const {
   return f;
 }
 
+// dovecot-keywords as load_keywords() stamps it (ino 0: no file); nullopt
+// when it cannot be looked at.
+std::optional<FileStamp> MaildirMailbox::keywords_stamp_by_path() const {
+  struct stat st;
+  if (::lstat(fs::join(dir_, kKeywordsName).c_str(), &st) == 0) return FileStamp{st.st_ino, st.st_size, mtime_ns_of(st)};
+  if (errno == ENOENT) return FileStamp{};
+  return std::nullopt;
+}
+
 Result<RefreshChanges> MaildirMailbox::refresh() {
   // Nothing changed since this mailbox last looked, or another of this
   // process has just looked at the folder as it is now: the folder is
   // neither opened nor listed.
-  if (auto quick = stamp_by_path()) {
+  // Where stamps are coarse (and on NFS, whose attributes a stat may take
+  // from a cache that only an open refreshes) the folder is opened first.
+  if (auto quick = fine_stamps_ ? stamp_by_path() : std::nullopt) {
     if (scanned_ && *scanned_ == *quick) return RefreshChanges{};
     if (!modseqs_ && listings_)
-      if (auto listing = listings_->find(*quick); listing && (uidvalidity_ == 0 || listing->uidvalidity == uidvalidity_))
+      if (auto listing = listings_->find(*quick);
+          listing && (uidvalidity_ == 0 || listing->uidvalidity == uidvalidity_) &&
+          listing->keywords_read && keywords_stamp_by_path() == listing->keywords_read)
         return adopt(*listing);
   }
   if (Status st = reacquire(); !st) return st.error();
@@ -471,7 +484,7 @@ Result<RefreshChanges> MaildirMailbox::refresh() {
   // The stamp was taken before the scan, so a change during it shows next time.
   if (is_settled(before->cur_ns, mark) && is_settled(before->new_ns, mark) && is_settled(before->index.mtime_ns, mark)) {
     scanned_ = *before;
-    if (!modseqs_ && listings_ && listings_->shared())
+    if (!modseqs_ && listings_ && listings_->shared() && !listings_->find(*before))
       listings_->publish(std::make_shared<const FolderListing>(
           FolderListing{*before, uidvalidity_, uidnext_, messages_, names_, keywords_, keywords_read_}));
   }

@@ -115,6 +115,9 @@ class MaildirMailbox final : public Mailbox {
   // opened, or cannot be looked at: refresh() then takes its full path,
   // which says why.
   std::optional<FolderStamp> stamp_by_path() const;
+  // A listing is taken only with the keywords it was read with: a letter
+  // given since changes no message's name, so no folder stamp.
+  std::optional<FileStamp> keywords_stamp_by_path() const;
   // The view becomes `current` (the folder's files with their UIDs,
   // ascending) of an index with `uidvalidity`; what changed against the old
   // view is returned. A message new to the view gets its MessageInfo from

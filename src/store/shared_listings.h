@@ -72,7 +72,10 @@ class SharedListings {
 
    private:
     friend class SharedListings;
-    struct Entry;
+    struct Entry {
+      size_t members = 0;
+      std::shared_ptr<const FolderListing> latest;
+    };
     Member(SharedListings& owner, std::string dir, Entry* entry) : owner_(owner), dir_(std::move(dir)), entry_(entry) {}
     SharedListings& owner_;
     std::string dir_;
@@ -84,11 +87,6 @@ class SharedListings {
  private:
   mutable std::mutex mu_;
   std::unordered_map<std::string, Member::Entry> entries_;
-};
-
-struct SharedListings::Member::Entry {
-  size_t members = 0;
-  std::shared_ptr<const FolderListing> latest;
 };
 
 }  // namespace tern::store
