@@ -21,7 +21,11 @@
 #include "store/store_test_util.h"
 
 using namespace tern::store;
+using test_util::drop_into_new;
+using test_util::fine_stamps_at;
 using test_util::open_ok;
+using test_util::set_mtime;
+using test_util::stamp_folder_at;
 using test_util::slurp;
 using test_util::TempDir;
 using test_util::uids;
@@ -29,27 +33,11 @@ namespace stdfs = std::filesystem;
 
 namespace {
 
-// Sets a path's mtime (and atime) to t seconds since the epoch.
-void set_mtime(const std::string& path, time_t t) {
-  struct timespec times[2] = {{t, 0}, {t, 0}};
-  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
-}
-
 // Sets a path's mtime (and atime) to ns nanoseconds since the epoch.
 void set_mtime_ns(const std::string& path, int64_t ns) {
   struct timespec t{static_cast<time_t>(ns / 1000000000), static_cast<long>(ns % 1000000000)};
   struct timespec times[2] = {t, t};
   ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
-}
-
-bool fine_stamps_at(const std::string& dir) {
-  tern::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  return fd.valid() && fine_stamps(fd.get());
-}
-
-// A message file put into new/ by someone else (as delivery does).
-void drop_into_new(const std::string& maildir, const std::string& name) {
-  std::ofstream(maildir + "/new/" + name) << "Subject: dropped\n\nx\n";
 }
 
 }  // namespace
@@ -64,7 +52,7 @@ TEST(MaildirMailbox, RefreshSkipsTheScanWhenTheFolderIsUnchanged) {
   ASSERT_TRUE(mb->append("Subject: a\n\nA\n", 0, 0));
   const std::string dir = t / "acct";
   const time_t old = ::time(nullptr) - 10;
-  for (const char* p : {"/cur", "/new", "/dovecot-uidlist"}) set_mtime(dir + p, old);
+  stamp_folder_at(dir, old);
   ASSERT_TRUE(mb->refresh());  // a full scan, of a folder settled long ago: its stamp is trusted
   ASSERT_EQ(mb->messages().size(), 1u);
   drop_into_new(dir, "1.M1P1Q1.host");
@@ -91,7 +79,7 @@ TEST(MaildirMailbox, RecentlyChangedFolderIsAlwaysScanned) {
   auto mb = open_ok(store, "INBOX");
   const std::string dir = t / "acct";
   const time_t recent = ::time(nullptr);
-  for (const char* p : {"/cur", "/new", "/dovecot-uidlist"}) set_mtime(dir + p, recent);
+  stamp_folder_at(dir, recent);
   ASSERT_TRUE(mb->refresh());
   drop_into_new(dir, "1.M1P1Q1.host");
   set_mtime(dir + "/new", recent);  // as if it had happened in the same clock step
@@ -153,7 +141,7 @@ TEST(MaildirMailbox, SettledStampStillSeesOtherSessions) {
   ASSERT_TRUE(u1 && u2);
   const std::string dir = t / "acct";
   const time_t old = ::time(nullptr) - 10;
-  for (const char* p : {"/cur", "/new", "/dovecot-uidlist"}) set_mtime(dir + p, old);
+  stamp_folder_at(dir, old);
   auto b = open_ok(store, "INBOX");
   ASSERT_TRUE(a->refresh() && b->refresh());
   ASSERT_EQ(a->messages().size(), 2u);

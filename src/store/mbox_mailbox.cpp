@@ -19,6 +19,7 @@
 #include "store/keywords.h"
 #include "store/mbox_lock.h"
 #include "store/mbox_rewrite.h"
+#include "store/stamp_settle.h"
 
 namespace tern::store {
 namespace {
@@ -98,7 +99,7 @@ Result<MboxMailbox::Stamp> MboxMailbox::stamp() const {
   s.dev = st.st_dev;
   s.ino = st.st_ino;
   s.size = st.st_size;
-  s.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  s.mtime_ns = mtime_ns_of(st);
   return s;
 }
 

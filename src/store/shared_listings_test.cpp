@@ -7,48 +7,27 @@
 // back (which no real writer does): a mailbox that listed would see it.
 #include "store/shared_listings.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/stat.h>
 
-#include <fstream>
-
-#include "base/fd.h"
 #include "store/maildir_store.h"
-#include "store/stamp_settle.h"
 #include "store/store_test_util.h"
 
 using namespace tern::store;
+using test_util::drop_into_new;
+using test_util::fine_stamps_at;
 using test_util::open_ok;
+using test_util::set_mtime;
+using test_util::stamp_folder_at;
 using test_util::TempDir;
 using test_util::uids;
 
 namespace {
-
-void set_mtime(const std::string& path, time_t t) {
-  struct timespec times[2] = {{t, 0}, {t, 0}};
-  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
-}
-
-// Every stamp of the folder set to t: as if its last change were that old.
-void settle_at(const std::string& dir, time_t t) {
-  for (const char* p : {"/cur", "/new", "/dovecot-uidlist"}) set_mtime(dir + p, t);
-}
 
 std::shared_ptr<const FolderListing> listing_of(const FolderStamp& stamp, uint32_t uidvalidity) {
   auto l = std::make_shared<FolderListing>();
   l->stamp = stamp;
   l->uidvalidity = uidvalidity;
   return l;
-}
-
-bool fine_stamps_at(const std::string& dir) {
-  tern::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  return fd.valid() && fine_stamps(fd.get());
-}
-
-void drop_into_new(const std::string& maildir, const std::string& name) {
-  std::ofstream(maildir + "/new/" + name) << "Subject: dropped\n\nx\n";
 }
 
 // Three mailboxes of one account's INBOX, in this process.
@@ -97,7 +76,7 @@ TEST(SharedListings, AMailboxTakesAnotherOnesListingOfTheFolderAsItIs) {
   if (!fine_stamps_at(dir)) GTEST_SKIP() << "no nanosecond stamps here";
   ASSERT_TRUE(a->append("Subject: one\n\n1\n", kFlagSeen, 0));
   const time_t old = ::time(nullptr) - 100;
-  settle_at(dir, old);
+  stamp_folder_at(dir, old);
   ASSERT_TRUE(b->refresh());  // lists the settled folder and publishes
   drop_into_new(dir, "2.M2P2Q2.hidden");
   set_mtime(dir + "/new", old);
@@ -131,14 +110,14 @@ TEST(SharedListings, FlagChangesAndExpungesComeWithTheListing) {
   auto u2 = a->append("Subject: two\n\n2\n", 0, 0);
   ASSERT_TRUE(u1 && u2);
   const time_t old = ::time(nullptr) - 100;
-  settle_at(dir, old);
+  stamp_folder_at(dir, old);
   ASSERT_TRUE(b->refresh());
   ASSERT_TRUE(c->refresh());
   ASSERT_EQ(uids(*c), (std::vector<uint32_t>{*u1, *u2}));
   ASSERT_TRUE(a->refresh());
   ASSERT_TRUE(a->set_flags(*u1, kFlagFlagged, 0));
   ASSERT_TRUE(a->expunge_all({*u2}));
-  settle_at(dir, old + 1);
+  stamp_folder_at(dir, old + 1);
   ASSERT_TRUE(b->refresh());  // publishes
   drop_into_new(dir, "3.M3P3Q3.hidden");
   set_mtime(dir + "/new", old + 1);
@@ -164,7 +143,7 @@ TEST(SharedListings, MailboxesKeepingModseqsNeitherTakeNorGive) {
   ASSERT_TRUE(a->append("Subject: one\n\n1\n", 0, 0));
   ASSERT_TRUE(b->enable_modseqs());
   const time_t old = ::time(nullptr) - 100;
-  settle_at(dir, old);
+  stamp_folder_at(dir, old);
   ASSERT_TRUE(a->refresh());  // publishes (b shares the folder)
   drop_into_new(dir, "2.M2P2Q2.hidden");
   set_mtime(dir + "/new", old);
@@ -172,7 +151,7 @@ TEST(SharedListings, MailboxesKeepingModseqsNeitherTakeNorGive) {
   ASSERT_TRUE(seen);
   EXPECT_EQ(b->messages().size(), 2u) << "b listed the folder: it sees the hidden message";
   ASSERT_TRUE(b->messages().back().modseq != 0);
-  settle_at(dir, old + 1);
+  stamp_folder_at(dir, old + 1);
   ASSERT_TRUE(b->refresh());  // lists, and publishes nothing
   drop_into_new(dir, "3.M3P3Q3.hidden");
   set_mtime(dir + "/new", old + 1);
@@ -191,7 +170,7 @@ TEST(SharedListings, NotTakenOnceTheKeywordsChanged) {
   if (!fine_stamps_at(dir)) GTEST_SKIP() << "no nanosecond stamps here";
   ASSERT_TRUE(a->append("Subject: one\n\n1\n", 0, 0));
   const time_t old = ::time(nullptr) - 100;
-  settle_at(dir, old);
+  stamp_folder_at(dir, old);
   ASSERT_TRUE(b->refresh());  // publishes
   std::ofstream(dir + "/dovecot-keywords") << "0 Foo\n";
   drop_into_new(dir, "2.M2P2Q2.hidden");

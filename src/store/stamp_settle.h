@@ -13,6 +13,8 @@
 // FUSE, one-second stamps, whose nanoseconds are 0) the one-second rule holds.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
 
 namespace tern::store {
@@ -21,6 +23,9 @@ struct SettleMark {
   int64_t now_ns = 0;  // the clock, read before the stamp
   bool fine = false;   // the file system's stamps follow the coarse clock to the ns
 };
+
+// A file's mtime in nanoseconds since the epoch: what a stamp compares.
+inline int64_t mtime_ns_of(const struct stat& st) { return int64_t{st.st_mtim.tv_sec} * 1000000000 + st.st_mtim.tv_nsec; }
 
 // Whether the file system of `fd` is one of those with nanosecond stamps.
 bool fine_stamps(int fd);

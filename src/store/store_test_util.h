@@ -1,8 +1,10 @@
 // Test helpers shared by the store module's tests: a temporary directory
 // removed afterwards, a whole file read back, a folder opened (or the test
-// failed) and its UIDs.
+// failed) and its UIDs, a folder's stamps set back (as if its last change
+// were that old) and a message dropped into new/ as delivery does.
 #pragma once
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -16,7 +18,9 @@
 #include <string>
 #include <string_view>
 
+#include "base/fd.h"
 #include "store/mailbox.h"
+#include "store/stamp_settle.h"
 
 namespace tern::store::test_util {
 
@@ -53,6 +57,28 @@ inline std::string slurp(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Sets a path's mtime (and atime) to t seconds since the epoch.
+inline void set_mtime(const std::string& path, time_t t) {
+  struct timespec times[2] = {{t, 0}, {t, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0) << path;
+}
+
+// Every stamp of a Maildir folder (cur/, new/, the index) set to t.
+inline void stamp_folder_at(const std::string& dir, time_t t) {
+  for (const char* p : {"/cur", "/new", "/dovecot-uidlist"}) set_mtime(dir + p, t);
+}
+
+// Whether the file system of dir stamps with nanoseconds (stamp_settle.h).
+inline bool fine_stamps_at(const std::string& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  return fd.valid() && fine_stamps(fd.get());
+}
+
+// A message file put into new/ by someone else (as delivery does).
+inline void drop_into_new(const std::string& maildir, const std::string& name) {
+  std::ofstream(maildir + "/new/" + name) << "Subject: dropped\n\nx\n";
 }
 
 inline void write_file(const std::string& path, std::string_view bytes) {
