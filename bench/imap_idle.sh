@@ -21,6 +21,7 @@
 # size asks for; the client likewise spreads its sessions over processes.
 #   bench/imap_idle.sh
 #   SESSIONS="1000 10000 50000" DOVECOT_SESSIONS=500 bench/imap_idle.sh
+#   SESSIONS=50000 DOVECOT_SESSIONS=0 ROUNDS=5 bench/imap_idle.sh   (tern alone; 5 messages, rounds 2-5 on stderr)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -131,7 +132,7 @@ measure() { # server sessions -> key=value line
   local server=$1 n=$2
   if [[ $server == tern ]]; then
     python3 "$ROOT/bench/imap_idle_clients.py" --port "$port" --user idle@example.test --password pass \
-      --pid "$tern_pid" --sessions "$n" --batch 200 --deliver "$tern_deliver"
+      --pid "$tern_pid" --sessions "$n" --batch 200 --deliver "$tern_deliver" --rounds "${ROUNDS:-1}"
   else
     python3 "$ROOT/bench/imap_idle_clients.py" --port "$dport" --user idle --password pass \
       --pid "$dovecot_pid" --sessions "$n" --batch 100 --deliver "$dovecot_deliver"
@@ -143,18 +144,25 @@ field() { sed -E "s/.*$1=([^ ]+).*/\1/" <<<"$2"; }
   echo "# bench/imap_idle.sh  $(date -u +%Y-%m-%dT%H:%MZ)  $(uname -r)  $(nproc) cores  $(free -g | awk '/Mem:/{print $2}') GiB"
   echo "# N IDLE sessions of one user on loopback; PSS of the server's process tree; one new message pushed to all"
   echo "# open file limit $(ulimit -Hn) per process; tern: imap_processes = $IMAP_PROCESSES"
-  printf '%-8s %9s %14s %16s %12s %12s %14s\n' server sessions KiB/session sessions/GiB p50_push_s p99_push_s last_push_s
-  dov=$(measure dovecot "$DOVECOT_SESSIONS")
-  d_per=$(field kib_per_session "$dov")
-  printf '%-8s %9s %14s %16s %12s %12s %14s\n' dovecot "$DOVECOT_SESSIONS" "$d_per" \
-    "$(python3 -c "print(int(1048576/max(float('$d_per'),0.001)))")" "$(field p50_push_s "$dov")" \
-    "$(field p99_push_s "$dov")" "$(field last_push_s "$dov")"
+  echo "# cpu_s: CPU seconds used from the delivery until the last session was told, by the server's processes and the client's"
+  row='%-8s %9s %14s %16s %12s %12s %14s %12s %12s\n'
+  # shellcheck disable=SC2059
+  printf "$row" server sessions KiB/session sessions/GiB p50_push_s p99_push_s last_push_s server_cpu_s client_cpu_s
+  line() { # server sessions measurement
+    # shellcheck disable=SC2059
+    printf "$row" "$1" "$2" "$(field kib_per_session "$3")" \
+      "$(python3 -c "print(int(1048576/max(float('$(field kib_per_session "$3")'),0.001)))")" "$(field p50_push_s "$3")" \
+      "$(field p99_push_s "$3")" "$(field last_push_s "$3")" "$(field server_cpu_s "$3")" "$(field client_cpu_s "$3")"
+  }
+  if [[ $DOVECOT_SESSIONS != 0 ]]; then
+    dov=$(measure dovecot "$DOVECOT_SESSIONS")
+    line dovecot "$DOVECOT_SESSIONS" "$dov"
+  fi
   for n in $SESSIONS; do
     out=$(measure tern "$n")
-    t_per=$(field kib_per_session "$out")
-    printf '%-8s %9s %14s %16s %12s %12s %14s\n' tern "$n" "$t_per" \
-      "$(python3 -c "print(int(1048576/max(float('$t_per'),0.001)))")" "$(field p50_push_s "$out")" \
-      "$(field p99_push_s "$out")" "$(field last_push_s "$out")"
-    echo "# tern/dovecot memory per session at $n: $(python3 -c "print(f'{float(\"$t_per\")/float(\"$d_per\"):.3f}')")"
+    line tern "$n" "$out"
+    echo "# $out"
+    [[ $DOVECOT_SESSIONS == 0 ]] ||
+      echo "# tern/dovecot memory per session at $n: $(python3 -c "print(f'{float(\"$(field kib_per_session "$out")\")/float(\"$(field kib_per_session "$dov")\"):.3f}')")"
   done
 } | tee "$RESULTS"

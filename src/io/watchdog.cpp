@@ -15,10 +15,12 @@ asio::awaitable<void> Watchdog::run(std::shared_ptr<Watchdog> self) {
     if (stopped_) break;
     if (clock_.now() >= deadline_) {
       fired_ = true;
+      by_deadline_ = true;
       stream_->cancel();
       break;
     }
   }
+  ended_ = true;
 }
 
 }  // namespace tern::io

@@ -47,6 +47,16 @@ class Watchdog : public std::enable_shared_from_this<Watchdog> {
     stream_->cancel();
   }
   bool fired() const { return fired_; }
+  // Fired because the deadline passed, not by fire_now().
+  bool fired_by_deadline() const { return by_deadline_; }
+  // Watches again after fire_now(), keeping the timer and its coroutine (an
+  // IDLE session pushed to many times in a row); false when the deadline
+  // fired it, whose coroutine has ended: make a new watchdog then.
+  bool rewind() {
+    if (ended_ || stopped_) return false;
+    fired_ = false;
+    return true;
+  }
   void stop() {
     stopped_ = true;
     timer_->cancel();
@@ -60,6 +70,8 @@ class Watchdog : public std::enable_shared_from_this<Watchdog> {
   Clock::time_point deadline_ = Clock::time_point::max();
   bool fired_ = false;
   bool stopped_ = false;
+  bool ended_ = false;  // the watching coroutine returned
+  bool by_deadline_ = false;
 };
 
 }  // namespace tern::io

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "base/burst.h"
 #include "store/folder_inotify.h"
 
 namespace tern::store {
@@ -69,6 +70,8 @@ void ChangeHub::changed_by_kernel(const std::string& dir) {
 }
 
 void ChangeHub::tell(std::unordered_map<uint64_t, Callback>& watchers) {
+  ++generation_;
+  base::Burst burst;  // each event loop woken once, after all are told
   for (auto& [id, cb] : watchers) cb();
 }
 

@@ -17,9 +17,17 @@
 // count, so delivery's "base/domain/user/" and the reader's root match.
 // Callbacks run on the thread that called changed(), with the hub's lock
 // held: they must only post work elsewhere (e.g. asio::post to the
-// session's executor) and never call back into the hub.
+// session's executor) and never call back into the hub, but for
+// generation().
+//
+// Every telling moves the hub's generation on first. What a watcher, told,
+// reads of the folder after generation() reached the value it had while it
+// was told (read by the callback) includes the change it was told of; so
+// the many sessions woken by one delivery may share one look at the folder
+// taken since (store/shared_listings.h's path stamps).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -65,6 +73,8 @@ class ChangeHub {
   [[nodiscard]] std::unique_ptr<Watch> watch(std::string_view dir, Callback cb);
   void changed(std::string_view dir);
   size_t watcher_count() const;
+  // Moves on before each telling; never 0. Read without the lock.
+  uint64_t generation() const { return generation_.load(); }
 
  private:
   static std::string key(std::string_view dir);
@@ -73,6 +83,7 @@ class ChangeHub {
   void unwatch(const std::string& dir, uint64_t id);
 
   mutable std::mutex mu_;
+  std::atomic<uint64_t> generation_{1};
   uint64_t next_id_ = 1;
   // By folder, then by watch id: with thousands of IDLE sessions on one
   // folder, each leaving is a lookup, not a scan of the others.

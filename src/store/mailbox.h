@@ -164,6 +164,15 @@ class Mailbox {
   // Copies one message into another open folder; returns the UID it got there.
   virtual Result<uint32_t> copy_to(uint32_t uid, Mailbox& dest) = 0;
   virtual Result<RefreshChanges> refresh() = 0;
+  // refresh() for a watcher told of a change (watch()) when the change hub's
+  // generation was `told` (ChangeHub::generation(), read by the callback):
+  // a look at the folder that another mailbox of the process took since may
+  // serve instead of a new one (store/shared_listings.h). Never for a
+  // refresh a client asked for, which must see every change made before.
+  virtual Result<RefreshChanges> refresh_after(uint64_t told) {
+    (void)told;
+    return refresh();
+  }
   // A name for this message's bytes that no other message shares while the
   // process lives (Maildir: the folder, the file's base name and size), for
   // caches of what was parsed from them (imap/server/message_cache.h); ""

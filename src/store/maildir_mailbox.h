@@ -90,7 +90,8 @@ class MaildirMailbox final : public Mailbox {
   Result<uint32_t> append(std::string_view bytes, MessageFlags flags, int64_t internal_date_s) override;
   Result<std::unique_ptr<AppendDraft>> begin_append() override;  // maildir_append.cpp
   Result<uint32_t> copy_to(uint32_t uid, Mailbox& dest) override;
-  Result<RefreshChanges> refresh() override;
+  Result<RefreshChanges> refresh() override { return refresh_after(0); }
+  Result<RefreshChanges> refresh_after(uint64_t told) override;  // 0: look anew
   std::string message_key(uint32_t uid) const override;
   void release_handles() override;
   std::unique_ptr<ChangeHub::Watch> watch(ChangeHub::Callback cb) override {
@@ -111,10 +112,14 @@ class MaildirMailbox final : public Mailbox {
   using IndexStamp = FileStamp;  // to notice another writer's rewrite
   Result<FolderStamp> folder_stamp();
   // The same, taken by path without opening the folder (an IDLE session has
-  // let its handles go); nullopt when the folder at dir_ is not the one
-  // opened, or cannot be looked at: refresh() then takes its full path,
-  // which says why.
-  std::optional<FolderStamp> stamp_by_path() const;
+  // let its handles go), with dovecot-keywords' when `keywords`; nullopt
+  // when the folder cannot be looked at.
+  std::optional<PathStamp> stamp_by_path(bool keywords) const;
+  // The folder as it is now, by path: another mailbox's look taken since the
+  // hub's generation `told` (not 0), or a new one, shared with the others;
+  // nullopt when the folder at dir_ is not the one opened, or cannot be
+  // looked at: refresh() then takes its full path, which says why.
+  std::optional<PathStamp> path_stamp(uint64_t told) const;
   // A listing is taken only with the keywords it was read with: a letter
   // given since changes no message's name, so no folder stamp.
   std::optional<FileStamp> keywords_stamp_by_path() const;

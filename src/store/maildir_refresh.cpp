@@ -9,6 +9,7 @@
 
 #include "base/fs.h"
 #include "store/maildir_filename.h"
+#include "store/change_hub.h"
 #include "store/maildir_mailbox.h"
 #include "store/stamp_settle.h"
 #include "store/uidlist_file.h"
@@ -27,21 +28,39 @@ Result<FolderStamp> MaildirMailbox::folder_stamp() {
   return f;
 }
 
-std::optional<FolderStamp> MaildirMailbox::stamp_by_path() const {
+std::optional<PathStamp> MaildirMailbox::stamp_by_path(bool keywords) const {
   struct stat st;
-  if (!identity_ || ::lstat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_dev != identity_->first ||
-      st.st_ino != identity_->second)
-    return std::nullopt;
-  FolderStamp f;
-  for (auto [sub, ns] : {std::pair{"/cur", &f.cur_ns}, {"/new", &f.new_ns}}) {
+  if (::lstat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return std::nullopt;
+  PathStamp p;
+  p.dev = st.st_dev;
+  p.ino = st.st_ino;
+  for (auto [sub, ns] : {std::pair{"/cur", &p.folder.cur_ns}, {"/new", &p.folder.new_ns}}) {
     if (::lstat((dir_ + sub).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return std::nullopt;
     *ns = mtime_ns_of(st);
   }
   if (::lstat(fs::join(dir_, kUidlistName).c_str(), &st) == 0)
-    f.index = {st.st_ino, st.st_size, mtime_ns_of(st)};
+    p.folder.index = {st.st_ino, st.st_size, mtime_ns_of(st)};
   else if (errno != ENOENT)
     return std::nullopt;
-  return f;
+  if (keywords) {
+    p.keywords_looked = true;
+    p.keywords = keywords_stamp_by_path();
+  }
+  return p;
+}
+
+std::optional<PathStamp> MaildirMailbox::path_stamp(uint64_t told) const {
+  std::optional<PathStamp> p;
+  if (told != 0 && listings_) p = listings_->stamp_since(told);
+  if (!p) {
+    // Read before looking: the look includes every change told by then.
+    const uint64_t generation = ChangeHub::process().generation();
+    const bool sharing = listings_ && listings_->shared();
+    p = stamp_by_path(sharing && !modseqs_);
+    if (p && sharing) listings_->note_stamp(*p, generation);
+  }
+  if (!p || !identity_ || p->dev != identity_->first || p->ino != identity_->second) return std::nullopt;
+  return p;
 }
 
 // dovecot-keywords as load_keywords() stamps it (ino 0: no file); nullopt
@@ -53,24 +72,37 @@ std::optional<FileStamp> MaildirMailbox::keywords_stamp_by_path() const {
   return std::nullopt;
 }
 
-Result<RefreshChanges> MaildirMailbox::refresh() {
+Result<RefreshChanges> MaildirMailbox::refresh_after(uint64_t told) {
   // Nothing changed since this mailbox last looked, or another of this
-  // process has just looked at the folder as it is now: the folder is
+  // process has just listed the folder as it is now: the folder is
   // neither opened nor listed.
   // Where stamps are coarse (and on NFS, whose attributes a stat may take
   // from a cache that only an open refreshes) the folder is opened first.
-  if (auto quick = fine_stamps_ ? stamp_by_path() : std::nullopt) {
-    if (scanned_ && *scanned_ == *quick) return RefreshChanges{};
+  if (auto quick = fine_stamps_ ? path_stamp(told) : std::nullopt) {
+    if (scanned_ && *scanned_ == quick->folder) return RefreshChanges{};
     if (!modseqs_ && listings_)
-      if (auto listing = listings_->find(*quick);
-          listing && (uidvalidity_ == 0 || listing->uidvalidity == uidvalidity_) &&
-          listing->keywords_read && keywords_stamp_by_path() == listing->keywords_read)
+      if (auto listing = listings_->find(quick->folder);
+          listing && (uidvalidity_ == 0 || listing->uidvalidity == uidvalidity_) && listing->keywords_read &&
+          (quick->keywords_looked ? quick->keywords : keywords_stamp_by_path()) == listing->keywords_read)
         return adopt(*listing);
   }
+  const bool by_path = !dir_fd_.valid();  // opened now by path, as the folder is there now
   if (Status st = reacquire(); !st) return st.error();
+  const uint64_t generation = ChangeHub::process().generation();  // read before the stamp
   const SettleMark mark = settle_mark(fine_stamps_);
   auto before = folder_stamp();
   if (!before) return before.error();
+  // The look is the newest: shared, it spares the next sessions told of the
+  // same change a look that would find the folder as it was before this one
+  // (the first to list moves new/ into cur/, so an earlier look is stale and
+  // matches no listing).
+  if (by_path && fine_stamps_ && listings_ && listings_->shared()) {
+    PathStamp seen;
+    seen.dev = identity_->first;
+    seen.ino = identity_->second;
+    seen.folder = *before;
+    listings_->note_stamp(seen, generation);
+  }
   if (scanned_ && *scanned_ == *before) {
     if (Status st = check_not_deleted(); !st) return st.error();
     return RefreshChanges{};

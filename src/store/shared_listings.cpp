@@ -42,4 +42,17 @@ void SharedListings::Member::publish(std::shared_ptr<const FolderListing> listin
   if (entry_->members > 1) entry_->latest.swap(listing);
 }  // the listing replaced, if any, is freed here, after the lock
 
+std::optional<PathStamp> SharedListings::Member::stamp_since(uint64_t generation) const {
+  std::lock_guard lock(owner_.mu_);
+  if (entry_->stamp_generation == 0 || entry_->stamp_generation < generation) return std::nullopt;
+  return entry_->stamp;
+}
+
+void SharedListings::Member::note_stamp(const PathStamp& stamp, uint64_t generation) {
+  std::lock_guard lock(owner_.mu_);
+  if (generation < entry_->stamp_generation) return;  // a later look is kept
+  entry_->stamp = stamp;
+  entry_->stamp_generation = generation;
+}
+
 }  // namespace tern::store

@@ -12,6 +12,14 @@
 //
 // Only mailboxes that keep no mod-sequences take part: those that do record
 // every change they see under the folder's modseq lock, so each lists.
+//
+// Before listing, a mailbox looks at the folder by path (four lstat()s, see
+// PathStamp); woken by the change hub (change_hub.h), the sessions of a
+// process share that look too: the latest one is kept with the hub's
+// generation read before it was taken, and serves every mailbox told of a
+// change at that generation or before, since it was taken after the change.
+// A mailbox refreshing for any other reason (a command, the poll) looks
+// itself.
 #pragma once
 
 #include <sys/types.h>
@@ -45,6 +53,15 @@ struct FolderStamp {
   bool operator==(const FolderStamp&) const = default;
 };
 
+// A folder looked at by path, without opening it.
+struct PathStamp {
+  dev_t dev = 0;  // which folder: one replaced since was not the one opened
+  ino_t ino = 0;
+  FolderStamp folder;
+  bool keywords_looked = false;       // dovecot-keywords was looked at too:
+  std::optional<FileStamp> keywords;  // nullopt if it could not be
+};
+
 struct FolderListing {
   FolderStamp stamp;  // taken before the listing, and settled
   uint32_t uidvalidity = 0, uidnext = 1;
@@ -69,12 +86,19 @@ class SharedListings {
     // The listing published with exactly this stamp, if any.
     std::shared_ptr<const FolderListing> find(const FolderStamp& stamp) const;
     void publish(std::shared_ptr<const FolderListing> listing);
+    // The latest look at the folder taken once the change hub's generation
+    // was `generation` or later, if any.
+    std::optional<PathStamp> stamp_since(uint64_t generation) const;
+    // A look taken after reading the hub's generation as `generation`.
+    void note_stamp(const PathStamp& stamp, uint64_t generation);
 
    private:
     friend class SharedListings;
     struct Entry {
       size_t members = 0;
       std::shared_ptr<const FolderListing> latest;
+      PathStamp stamp;
+      uint64_t stamp_generation = 0;  // 0: none
     };
     Member(SharedListings& owner, std::string dir, Entry* entry) : owner_(owner), dir_(std::move(dir)), entry_(entry) {}
     SharedListings& owner_;

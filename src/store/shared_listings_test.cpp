@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "store/change_hub.h"
 #include "store/maildir_store.h"
 #include "store/store_test_util.h"
 
@@ -178,4 +179,79 @@ TEST(SharedListings, NotTakenOnceTheKeywordsChanged) {
   ASSERT_TRUE(c->refresh());
   EXPECT_EQ(c->messages().size(), 2u) << "c listed the folder: it sees the hidden message";
   EXPECT_EQ(c->keywords(), std::vector<std::string>{"Foo"});
+}
+
+// Told of one change, the mailboxes of a process share one look at the
+// folder taken since (PathStamp): the proof that b's look was taken, not
+// made, is a message dropped after it, which c, told of the earlier change,
+// does not see; told of a later change (or asked by a client), c looks
+// itself and sees it.
+TEST(SharedListings, MailboxesToldOfOneChangeShareOneLookAtTheFolder) {
+  OneInbox box;
+  auto &a = box.a, &b = box.b, &c = box.c;
+  const std::string& dir = box.dir;
+  ASSERT_TRUE(a && b && c);
+  if (!fine_stamps_at(dir)) GTEST_SKIP() << "no nanosecond stamps here";
+  auto& hub = ChangeHub::process();
+  auto watching = hub.watch(dir, [] {});  // a telling moves the generation only for a watched folder
+  ASSERT_TRUE(a->append("Subject: one\n\n1\n", 0, 0));
+  stamp_folder_at(dir, ::time(nullptr) - 100);
+  ASSERT_TRUE(b->refresh());
+  ASSERT_TRUE(c->refresh());
+  hub.changed(dir);
+  const uint64_t told = hub.generation();
+  auto b_saw = b->refresh_after(told);  // looks, and leaves its look for the others
+  ASSERT_TRUE(b_saw);
+  EXPECT_TRUE(b_saw->empty());
+  drop_into_new(dir, "2.M2P2Q2.after");
+  auto c_saw = c->refresh_after(told);
+  ASSERT_TRUE(c_saw);
+  EXPECT_TRUE(c_saw->empty()) << "b's look, from before the drop, served c";
+  hub.changed(dir);
+  auto later = c->refresh_after(hub.generation());
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->appeared.size(), 1u) << "told of a later change, c looks itself";
+  drop_into_new(dir, "3.M3P3Q3.after");
+  auto asked = b->refresh();
+  ASSERT_TRUE(asked);
+  EXPECT_EQ(asked->appeared.size(), 2u) << "a refresh no push asked for always looks anew";
+}
+
+// The first to list after a delivery moves it from new/ into cur/, so a look
+// taken before that matches no listing; the next to list leaves its own,
+// newer look, and with it the listing it publishes serves the rest. The
+// proof is a message hidden after that listing (new/'s mtime set back),
+// which e does not see: it took d's listing instead of listing the folder.
+TEST(SharedListings, TheNewestLookIsSharedSoTheRestTakeTheListingMadeWithIt) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  const std::string dir = t / "acct";
+  std::unique_ptr<Mailbox> b = open_ok(store, "INBOX"), d = open_ok(store, "INBOX"), e = open_ok(store, "INBOX");
+  ASSERT_TRUE(b && d && e);
+  if (!fine_stamps_at(dir)) GTEST_SKIP() << "no nanosecond stamps here";
+  auto& hub = ChangeHub::process();
+  auto watching = hub.watch(dir, [] {});
+  ASSERT_TRUE(b->append("Subject: one\n\n1\n", 0, 0));
+  const time_t old = ::time(nullptr) - 100;
+  stamp_folder_at(dir, old);
+  for (auto* m : {&b, &d, &e}) {
+    ASSERT_TRUE((*m)->refresh());
+    (*m)->release_handles();  // as IDLE sessions do: the next look is by path
+  }
+  drop_into_new(dir, "2.M2P2Q2.delivered");  // a delivery, just now: not settled
+  hub.changed(dir);
+  const uint64_t told = hub.generation();
+  auto first = b->refresh_after(told);  // lists, moves the delivery into cur/; too fresh to publish
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->appeared.size(), 1u);
+  stamp_folder_at(dir, old + 2);  // settled since
+  auto second = d->refresh_after(told);  // b's look is stale: d lists, publishes, leaves its look
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->appeared.size(), 1u);
+  drop_into_new(dir, "3.M3P3Q3.hidden");
+  set_mtime(dir + "/new", old + 2);
+  auto rest = e->refresh_after(told);
+  ASSERT_TRUE(rest);
+  EXPECT_EQ(rest->appeared.size(), 1u) << "d's listing, without the hidden message";
+  EXPECT_EQ(uids(*e), uids(*d));
 }

@@ -26,7 +26,6 @@
 // kMaxNotifyNames mailboxes are watched (NO [LIMIT] past that).
 #include <algorithm>
 #include <map>
-#include <asio/post.hpp>
 
 #include "base/log.h"
 #include "imap/proto/fetch.h"
@@ -34,6 +33,7 @@
 #include "imap/server/mailbox_status.h"
 #include "imap/server/notify_state.h"
 #include "imap/server/session.h"
+#include "io/batched_post.h"
 
 namespace tern::imap {
 namespace {
@@ -137,7 +137,7 @@ bool Session::notify_watch() {
   // The callbacks run on the changing thread with the hub's lock held: post.
   auto push = [ex = stream_->get_executor(), weak = weak_from_this()](int what, std::string folder) {
     return [ex, weak, what, folder = std::move(folder)] {
-      asio::post(ex, [weak, what, folder] {
+      io::post_batched(ex, [weak, what, folder] {
         if (auto s = weak.lock()) s->notify_pushed(what, folder);
       });
     };

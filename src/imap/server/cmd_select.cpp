@@ -15,9 +15,9 @@
 
 namespace tern::imap {
 
-void Session::sync(bool allow_expunge) {
+void Session::sync(bool allow_expunge, uint64_t told) {
   if (!box_) return;
-  if (auto r = box_->refresh(); !r)
+  if (auto r = told ? box_->refresh_after(told) : box_->refresh(); !r)
     log::warn("imap: {}: user={}: refresh of {}: {}", client_name_, user_, box_->name(), r.error().detail);
   announce_keywords();
   update_contexts();  // RFC 5267 4.3.4: REMOVEFROM before the EXPUNGE

@@ -198,7 +198,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Status expunge_deleted(const std::optional<SequenceSet>& uids);
   void deselect();
   // refresh() and sync of the view (untagged responses into out_).
-  void sync(bool allow_expunge);
+  // told: for a sync after a push, the change hub's generation the push
+  // was told at (store::Mailbox::refresh_after); 0 for any other.
+  void sync(bool allow_expunge, uint64_t told = 0);
   // CONDSTORE (RFC 7162 3.1): turned on by ENABLE or the first command that
   // uses it; a selected mailbox then reads its mod-sequences, and the client
   // is told HIGHESTMODSEQ (announce) unless SELECT tells it anyway.
@@ -314,6 +316,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<io::Watchdog> watchdog_;
   std::shared_ptr<io::Watchdog> idle_poll_;  // in IDLE: interrupts the read to look at the mailbox
   bool idle_pushed_ = false;                 // in IDLE: the store said the mailbox changed
+  uint64_t idle_told_ = 0;                   // ... at this generation of the change hub (the latest)
+  class IdlePush;                            // cmd_idle.cpp: what the watch queues to the session's loop
   CommandReader reader_;
   std::array<char, 16384> read_buf_;
   std::string out_;
