@@ -101,6 +101,10 @@ Result<RefreshChanges> MaildirMailbox::refresh_after(uint64_t told) {
     seen.dev = identity_->first;
     seen.ino = identity_->second;
     seen.folder = *before;
+    if (!modseqs_) {  // those who take it take listings too: spare them looking at the keywords
+      seen.keywords_looked = true;
+      seen.keywords = keywords_stamp_by_path();
+    }
     listings_->note_stamp(seen, generation);
   }
   if (scanned_ && *scanned_ == *before) {
