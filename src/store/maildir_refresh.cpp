@@ -82,7 +82,8 @@ Result<RefreshChanges> MaildirMailbox::refresh_after(uint64_t told) {
     if (scanned_ && *scanned_ == quick->folder) return RefreshChanges{};
     if (!modseqs_ && listings_)
       if (auto listing = listings_->find(quick->folder);
-          listing && (uidvalidity_ == 0 || listing->uidvalidity == uidvalidity_) && listing->keywords_read &&
+          listing && (listing->settled || (told != 0 && listing->generation >= told)) &&
+          (uidvalidity_ == 0 || listing->uidvalidity == uidvalidity_) && listing->keywords_read &&
           (quick->keywords_looked ? quick->keywords : keywords_stamp_by_path()) == listing->keywords_read)
         return adopt(*listing);
   }
@@ -144,11 +145,17 @@ Result<RefreshChanges> MaildirMailbox::refresh_after(uint64_t told) {
     modseq_ += changes->appeared.size() + changes->vanished.size() + changes->flags_changed.size();
   }
   // The stamp was taken before the scan, so a change during it shows next time.
-  if (is_settled(before->cur_ns, mark) && is_settled(before->new_ns, mark) && is_settled(before->index.mtime_ns, mark)) {
-    scanned_ = *before;
-    if (!modseqs_ && listings_ && listings_->shared() && !listings_->find(*before))
-      listings_->publish(std::make_shared<const FolderListing>(
-          FolderListing{*before, uidvalidity_, uidnext_, messages_, names_, keywords_, keywords_read_}));
+  const bool settled =
+      is_settled(before->cur_ns, mark) && is_settled(before->new_ns, mark) && is_settled(before->index.mtime_ns, mark);
+  if (settled) scanned_ = *before;
+  // Published settled or not: the sessions woken with this one by the same
+  // delivery may take it while the folder is still too fresh to trust its
+  // stamp alone (FolderListing::settled).
+  if (!modseqs_ && listings_ && listings_->shared()) {
+    auto published = listings_->find(*before);
+    if (!published || (settled && !published->settled))
+      listings_->publish(std::make_shared<const FolderListing>(FolderListing{
+          *before, uidvalidity_, uidnext_, messages_, names_, keywords_, keywords_read_, settled, generation}));
   }
   return changes;
 }
@@ -167,7 +174,8 @@ Result<RefreshChanges> MaildirMailbox::adopt(const FolderListing& listing) {
   if (!changes) return changes.error();
   uidnext_ = listing.uidnext;
   modseq_ += changes->appeared.size() + changes->vanished.size() + changes->flags_changed.size();
-  scanned_ = listing.stamp;
+  if (listing.settled) scanned_ = listing.stamp;
+  else scanned_.reset();  // an equal stamp later proves nothing: look again then
   return changes;
 }
 

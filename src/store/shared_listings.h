@@ -63,12 +63,19 @@ struct PathStamp {
 };
 
 struct FolderListing {
-  FolderStamp stamp;  // taken before the listing, and settled
+  FolderStamp stamp;  // taken before the listing
   uint32_t uidvalidity = 0, uidnext = 1;
   std::vector<MessageInfo> messages;  // by UID, without mod-sequences
   std::vector<std::string> names;     // parallel: the file names in cur/
   KeywordTable keywords;              // the letters' names the messages were read with
   std::optional<FileStamp> keywords_read;
+  // The stamp moves with any later change (stamp_settle.h): an equal stamp
+  // then proves nothing changed since. Until it settles, the listing serves
+  // only mailboxes told of a change at `generation` or before (the change
+  // hub's, read before the stamp): it includes every change told by then,
+  // and a change after it is told again later.
+  bool settled = true;
+  uint64_t generation = 0;
 };
 
 class SharedListings {

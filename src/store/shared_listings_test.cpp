@@ -255,3 +255,46 @@ TEST(SharedListings, TheNewestLookIsSharedSoTheRestTakeTheListingMadeWithIt) {
   EXPECT_EQ(rest->appeared.size(), 1u) << "d's listing, without the hidden message";
   EXPECT_EQ(uids(*e), uids(*d));
 }
+
+// Just after a delivery the folder's stamp is too fresh to prove anything
+// alone, but a listing made after the change was told serves the others
+// told of it (FolderListing::settled, generation): c takes b's, and does not
+// see a message dropped after it; a refresh a client asked for, or one told
+// of a later change, lists the folder and sees it.
+TEST(SharedListings, AFreshListingServesTheMailboxesToldOfTheSameChange) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  const std::string dir = t / "acct";
+  std::unique_ptr<Mailbox> b = open_ok(store, "INBOX"), c = open_ok(store, "INBOX"), d = open_ok(store, "INBOX");
+  ASSERT_TRUE(b && c && d);
+  if (!fine_stamps_at(dir)) GTEST_SKIP() << "no nanosecond stamps here";
+  auto& hub = ChangeHub::process();
+  auto watching = hub.watch(dir, [] {});
+  ASSERT_TRUE(b->append("Subject: one\n\n1\n", 0, 0));
+  stamp_folder_at(dir, ::time(nullptr) - 100);
+  for (auto* m : {&b, &c, &d}) {
+    ASSERT_TRUE((*m)->refresh());
+    (*m)->release_handles();
+  }
+  drop_into_new(dir, "2.M2P2Q2.delivered");  // just now: the stamps are not settled
+  hub.changed(dir);
+  const uint64_t told = hub.generation();
+  auto first = b->refresh_after(told);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->appeared.size(), 1u);
+  drop_into_new(dir, "3.M3P3Q3.after");  // not told yet
+  auto taken = c->refresh_after(told);
+  ASSERT_TRUE(taken);
+  EXPECT_EQ(taken->appeared.size(), 1u) << "b's listing: the delivery, not the message dropped after it";
+  EXPECT_EQ(uids(*c), uids(*b));
+  auto again = c->refresh_after(told);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->empty()) << "the same telling: served the same; the message dropped is told of later";
+  auto asked = d->refresh();
+  ASSERT_TRUE(asked);
+  EXPECT_EQ(asked->appeared.size(), 2u) << "a refresh no push asked for lists the folder itself";
+  hub.changed(dir);
+  auto later = b->refresh_after(hub.generation());
+  ASSERT_TRUE(later);
+  EXPECT_EQ(later->appeared.size(), 1u) << "told of a later change, b lists";
+}
