@@ -20,7 +20,6 @@ asio::awaitable<void> Watchdog::run(std::shared_ptr<Watchdog> self) {
       break;
     }
   }
-  ended_ = true;
 }
 
 }  // namespace tern::io

@@ -53,7 +53,7 @@ class Watchdog : public std::enable_shared_from_this<Watchdog> {
   // IDLE session pushed to many times in a row); false when the deadline
   // fired it, whose coroutine has ended: make a new watchdog then.
   bool rewind() {
-    if (ended_ || stopped_) return false;
+    if (by_deadline_ || stopped_) return false;
     fired_ = false;
     return true;
   }
@@ -70,8 +70,7 @@ class Watchdog : public std::enable_shared_from_this<Watchdog> {
   Clock::time_point deadline_ = Clock::time_point::max();
   bool fired_ = false;
   bool stopped_ = false;
-  bool ended_ = false;  // the watching coroutine returned
-  bool by_deadline_ = false;
+  bool by_deadline_ = false;  // then the watching coroutine has returned
 };
 
 }  // namespace tern::io

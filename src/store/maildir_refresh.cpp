@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 
 #include "base/fs.h"
-#include "store/maildir_filename.h"
 #include "store/change_hub.h"
+#include "store/maildir_filename.h"
 #include "store/maildir_mailbox.h"
 #include "store/stamp_settle.h"
 #include "store/uidlist_file.h"

@@ -39,6 +39,41 @@ struct OneInbox {
   std::unique_ptr<Mailbox> a = open_ok(store, "INBOX"), b = open_ok(store, "INBOX"), c = open_ok(store, "INBOX");
 };
 
+// Three mailboxes of an INBOX that holds one message, all looked at once the
+// folder settled and let go of their handles (as IDLE sessions do: the next
+// look is by path), with the folder watched in the process's change hub (a
+// telling moves the generation only for a watched folder). Tells of the
+// changes it reads with told(). Skips where stamps are coarse, since
+// mailboxes there open the folder before they trust a stamp.
+struct WatchedInbox {
+  void SetUp() {
+    ASSERT_TRUE(a && b && c);
+    if (!fine_stamps_at(dir)) GTEST_SKIP() << "no nanosecond stamps here";
+    ASSERT_TRUE(a->append("Subject: one\n\n1\n", 0, 0));
+    stamp_folder_at(dir, old);
+    for (auto* m : {&a, &b, &c}) {
+      ASSERT_TRUE((*m)->refresh());
+      (*m)->release_handles();
+    }
+  }
+  // A change told: the hub's generation it was told at.
+  uint64_t told() {
+    hub.changed(dir);
+    return hub.generation();
+  }
+  TempDir t;
+  MaildirStore store{t / "acct"};
+  std::string dir = t / "acct";
+  std::unique_ptr<Mailbox> a = open_ok(store, "INBOX"), b = open_ok(store, "INBOX"), c = open_ok(store, "INBOX");
+  ChangeHub& hub = ChangeHub::process();
+  std::unique_ptr<ChangeHub::Watch> watching = hub.watch(dir, [] {});
+  const time_t old = ::time(nullptr) - 100;
+};
+
+struct SharedLook : ::testing::Test, WatchedInbox {
+  void SetUp() override { WatchedInbox::SetUp(); }
+};
+
 }  // namespace
 
 TEST(SharedListings, KeptWhileTwoMembersShareAFolder) {
@@ -182,37 +217,24 @@ TEST(SharedListings, NotTakenOnceTheKeywordsChanged) {
 }
 
 // Told of one change, the mailboxes of a process share one look at the
-// folder taken since (PathStamp): the proof that b's look was taken, not
-// made, is a message dropped after it, which c, told of the earlier change,
-// does not see; told of a later change (or asked by a client), c looks
+// folder taken since (PathStamp): the proof that a's look was taken, not
+// made, is a message dropped after it, which b, told of the earlier change,
+// does not see; told of a later change (or asked by a client), b looks
 // itself and sees it.
-TEST(SharedListings, MailboxesToldOfOneChangeShareOneLookAtTheFolder) {
-  OneInbox box;
-  auto &a = box.a, &b = box.b, &c = box.c;
-  const std::string& dir = box.dir;
-  ASSERT_TRUE(a && b && c);
-  if (!fine_stamps_at(dir)) GTEST_SKIP() << "no nanosecond stamps here";
-  auto& hub = ChangeHub::process();
-  auto watching = hub.watch(dir, [] {});  // a telling moves the generation only for a watched folder
-  ASSERT_TRUE(a->append("Subject: one\n\n1\n", 0, 0));
-  stamp_folder_at(dir, ::time(nullptr) - 100);
-  ASSERT_TRUE(b->refresh());
-  ASSERT_TRUE(c->refresh());
-  hub.changed(dir);
-  const uint64_t told = hub.generation();
-  auto b_saw = b->refresh_after(told);  // looks, and leaves its look for the others
-  ASSERT_TRUE(b_saw);
-  EXPECT_TRUE(b_saw->empty());
+TEST_F(SharedLook, MailboxesToldOfOneChangeShareOneLookAtTheFolder) {
+  const uint64_t first = told();
+  auto a_saw = a->refresh_after(first);  // looks, and leaves its look for the others
+  ASSERT_TRUE(a_saw);
+  EXPECT_TRUE(a_saw->empty());
   drop_into_new(dir, "2.M2P2Q2.after");
-  auto c_saw = c->refresh_after(told);
-  ASSERT_TRUE(c_saw);
-  EXPECT_TRUE(c_saw->empty()) << "b's look, from before the drop, served c";
-  hub.changed(dir);
-  auto later = c->refresh_after(hub.generation());
+  auto b_saw = b->refresh_after(first);
+  ASSERT_TRUE(b_saw);
+  EXPECT_TRUE(b_saw->empty()) << "a's look, from before the drop, served b";
+  auto later = b->refresh_after(told());
   ASSERT_TRUE(later);
-  EXPECT_EQ(later->appeared.size(), 1u) << "told of a later change, c looks itself";
+  EXPECT_EQ(later->appeared.size(), 1u) << "told of a later change, b looks itself";
   drop_into_new(dir, "3.M3P3Q3.after");
-  auto asked = b->refresh();
+  auto asked = a->refresh();
   ASSERT_TRUE(asked);
   EXPECT_EQ(asked->appeared.size(), 2u) << "a refresh no push asked for always looks anew";
 }
@@ -221,80 +243,48 @@ TEST(SharedListings, MailboxesToldOfOneChangeShareOneLookAtTheFolder) {
 // taken before that matches no listing; the next to list leaves its own,
 // newer look, and with it the listing it publishes serves the rest. The
 // proof is a message hidden after that listing (new/'s mtime set back),
-// which e does not see: it took d's listing instead of listing the folder.
-TEST(SharedListings, TheNewestLookIsSharedSoTheRestTakeTheListingMadeWithIt) {
-  TempDir t;
-  MaildirStore store(t / "acct");
-  const std::string dir = t / "acct";
-  std::unique_ptr<Mailbox> b = open_ok(store, "INBOX"), d = open_ok(store, "INBOX"), e = open_ok(store, "INBOX");
-  ASSERT_TRUE(b && d && e);
-  if (!fine_stamps_at(dir)) GTEST_SKIP() << "no nanosecond stamps here";
-  auto& hub = ChangeHub::process();
-  auto watching = hub.watch(dir, [] {});
-  ASSERT_TRUE(b->append("Subject: one\n\n1\n", 0, 0));
-  const time_t old = ::time(nullptr) - 100;
-  stamp_folder_at(dir, old);
-  for (auto* m : {&b, &d, &e}) {
-    ASSERT_TRUE((*m)->refresh());
-    (*m)->release_handles();  // as IDLE sessions do: the next look is by path
-  }
+// which c does not see: it took b's listing instead of listing the folder.
+TEST_F(SharedLook, TheNewestLookIsSharedSoTheRestTakeTheListingMadeWithIt) {
   drop_into_new(dir, "2.M2P2Q2.delivered");  // a delivery, just now: not settled
-  hub.changed(dir);
-  const uint64_t told = hub.generation();
-  auto first = b->refresh_after(told);  // lists, moves the delivery into cur/; too fresh to publish
+  const uint64_t delivered = told();
+  auto first = a->refresh_after(delivered);  // lists, moves the delivery into cur/
   ASSERT_TRUE(first);
   ASSERT_EQ(first->appeared.size(), 1u);
   stamp_folder_at(dir, old + 2);  // settled since
-  auto second = d->refresh_after(told);  // b's look is stale: d lists, publishes, leaves its look
+  auto second = b->refresh_after(delivered);  // a's look is stale: b lists, publishes, leaves its look
   ASSERT_TRUE(second);
   ASSERT_EQ(second->appeared.size(), 1u);
   drop_into_new(dir, "3.M3P3Q3.hidden");
   set_mtime(dir + "/new", old + 2);
-  auto rest = e->refresh_after(told);
+  auto rest = c->refresh_after(delivered);
   ASSERT_TRUE(rest);
-  EXPECT_EQ(rest->appeared.size(), 1u) << "d's listing, without the hidden message";
-  EXPECT_EQ(uids(*e), uids(*d));
+  EXPECT_EQ(rest->appeared.size(), 1u) << "b's listing, without the hidden message";
+  EXPECT_EQ(uids(*c), uids(*b));
 }
 
 // Just after a delivery the folder's stamp is too fresh to prove anything
 // alone, but a listing made after the change was told serves the others
-// told of it (FolderListing::settled, generation): c takes b's, and does not
+// told of it (FolderListing::settled, generation): b takes a's, and does not
 // see a message dropped after it; a refresh a client asked for, or one told
 // of a later change, lists the folder and sees it.
-TEST(SharedListings, AFreshListingServesTheMailboxesToldOfTheSameChange) {
-  TempDir t;
-  MaildirStore store(t / "acct");
-  const std::string dir = t / "acct";
-  std::unique_ptr<Mailbox> b = open_ok(store, "INBOX"), c = open_ok(store, "INBOX"), d = open_ok(store, "INBOX");
-  ASSERT_TRUE(b && c && d);
-  if (!fine_stamps_at(dir)) GTEST_SKIP() << "no nanosecond stamps here";
-  auto& hub = ChangeHub::process();
-  auto watching = hub.watch(dir, [] {});
-  ASSERT_TRUE(b->append("Subject: one\n\n1\n", 0, 0));
-  stamp_folder_at(dir, ::time(nullptr) - 100);
-  for (auto* m : {&b, &c, &d}) {
-    ASSERT_TRUE((*m)->refresh());
-    (*m)->release_handles();
-  }
+TEST_F(SharedLook, AFreshListingServesTheMailboxesToldOfTheSameChange) {
   drop_into_new(dir, "2.M2P2Q2.delivered");  // just now: the stamps are not settled
-  hub.changed(dir);
-  const uint64_t told = hub.generation();
-  auto first = b->refresh_after(told);
+  const uint64_t delivered = told();
+  auto first = a->refresh_after(delivered);
   ASSERT_TRUE(first);
   ASSERT_EQ(first->appeared.size(), 1u);
   drop_into_new(dir, "3.M3P3Q3.after");  // not told yet
-  auto taken = c->refresh_after(told);
+  auto taken = b->refresh_after(delivered);
   ASSERT_TRUE(taken);
-  EXPECT_EQ(taken->appeared.size(), 1u) << "b's listing: the delivery, not the message dropped after it";
-  EXPECT_EQ(uids(*c), uids(*b));
-  auto again = c->refresh_after(told);
+  EXPECT_EQ(taken->appeared.size(), 1u) << "a's listing: the delivery, not the message dropped after it";
+  EXPECT_EQ(uids(*b), uids(*a));
+  auto again = b->refresh_after(delivered);
   ASSERT_TRUE(again);
   EXPECT_TRUE(again->empty()) << "the same telling: served the same; the message dropped is told of later";
-  auto asked = d->refresh();
+  auto asked = c->refresh();
   ASSERT_TRUE(asked);
   EXPECT_EQ(asked->appeared.size(), 2u) << "a refresh no push asked for lists the folder itself";
-  hub.changed(dir);
-  auto later = b->refresh_after(hub.generation());
+  auto later = a->refresh_after(told());
   ASSERT_TRUE(later);
-  EXPECT_EQ(later->appeared.size(), 1u) << "told of a later change, b lists";
+  EXPECT_EQ(later->appeared.size(), 1u) << "told of a later change, a lists";
 }
