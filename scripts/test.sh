@@ -62,26 +62,46 @@ if [ "${TERN_SKIP_FUZZ:-0}" != 1 ]; then
   cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTERN_FUZZ=ON >/dev/null
   fuzzers=$(ls src/*/*_fuzz.cpp src/*/*/*_fuzz.cpp 2>/dev/null)
   ninja -C build-fuzz $(for f in $fuzzers; do basename "$f" .cpp; done)
-  # Each target starts from its seed corpus in the repo
-  # (src/<module>/corpus/<target>/), copied to a scratch directory so that
-  # neither the corpus it grows nor a crash file is written into the repo.
   scratch=$(mktemp -d /tmp/tern-fuzz.XXXXXX)
-  for src in $fuzzers; do
+  # One target: its report goes to $scratch/<target>/report, printed when
+  # it ends, so that two running side by side do not mix their lines.
+  fuzz_one() {
+    local src=$1 f seeds
     f=$(basename "$src" .cpp)
     seeds="$(dirname "$src")/corpus/$f"
     mkdir -p "$scratch/$f/corpus"
-    if [ -d "$seeds" ]; then cp -r "$seeds/." "$scratch/$f/corpus/"; else echo "warning: no seed corpus at $seeds"; fi
+    if [ -d "$seeds" ]; then cp -r "$seeds/." "$scratch/$f/corpus/"; else echo "warning: no seed corpus at $seeds" >"$scratch/$f/report"; fi
     # A fixed seed (FUZZ_SEED, default 1) makes the run repeatable: a
     # finding reproduces, and a known one (tests/fuzz-findings/) cannot make
     # an unrelated change fail at random; FUZZ_SEED=0 lets libFuzzer pick.
     if ! ./build-fuzz/"$f" -seed="$FUZZ_SEED" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 \
         -artifact_prefix="$scratch/$f/" "$scratch/$f/corpus" >"$scratch/$f/log" 2>&1; then
-      echo "FAIL: fuzz target $f crashed (reproducer and log in $scratch/$f/):"
-      tail -40 "$scratch/$f/log"
-      exit 1
+      { echo "FAIL: fuzz target $f crashed (reproducer and log in $scratch/$f/):"; tail -40 "$scratch/$f/log"; } >>"$scratch/$f/report"
+      cat "$scratch/$f/report"
+      return 1
     fi
-    echo "$f: $(grep -E '^Done [0-9]+ runs' "$scratch/$f/log" || tail -1 "$scratch/$f/log")"
+    echo "$f: $(grep -E '^Done [0-9]+ runs' "$scratch/$f/log" || tail -1 "$scratch/$f/log")" >>"$scratch/$f/report"
+    cat "$scratch/$f/report"
+  }
+  # Each target starts from its seed corpus in the repo
+  # (src/<module>/corpus/<target>/), copied to a scratch directory so that
+  # neither the corpus it grows nor a crash file is written into the repo.
+  # Two run at a time, one per core; a crash fails the stage after the
+  # running ones end, and its files stay in the scratch directory.
+  failed=0 running=0
+  for src in $fuzzers; do
+    if [ "$running" -ge 2 ]; then
+      wait -n || failed=1
+      running=$((running - 1))
+    fi
+    fuzz_one "$src" &
+    running=$((running + 1))
   done
+  while [ "$running" -gt 0 ]; do
+    wait -n || failed=1
+    running=$((running - 1))
+  done
+  [ "$failed" -eq 0 ] || exit 1
   rm -rf "$scratch"
 fi
 stage "all tests passed"
