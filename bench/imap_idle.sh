@@ -132,10 +132,11 @@ measure() { # server sessions -> key=value line
   local server=$1 n=$2
   if [[ $server == tern ]]; then
     python3 "$ROOT/bench/imap_idle_clients.py" --port "$port" --user idle@example.test --password pass \
-      --pid "$tern_pid" --sessions "$n" --batch 200 --deliver "$tern_deliver" --rounds "${ROUNDS:-1}"
+      --pid "$tern_pid" --sessions "$n" --batch 200 --deliver "$tern_deliver" --rounds "${ROUNDS:-1}" \
+      --maildir "$work/vmail/example.test/idle"
   else
     python3 "$ROOT/bench/imap_idle_clients.py" --port "$dport" --user idle --password pass \
-      --pid "$dovecot_pid" --sessions "$n" --batch 100 --deliver "$dovecot_deliver"
+      --pid "$dovecot_pid" --sessions "$n" --batch 100 --deliver "$dovecot_deliver" --maildir "$d/mail/idle"
   fi
 }
 field() { sed -E "s/.*$1=([^ ]+).*/\1/" <<<"$2"; }
@@ -145,14 +146,17 @@ field() { sed -E "s/.*$1=([^ ]+).*/\1/" <<<"$2"; }
   echo "# N IDLE sessions of one user on loopback; PSS of the server's process tree; one new message pushed to all"
   echo "# open file limit $(ulimit -Hn) per process; tern: imap_processes = $IMAP_PROCESSES"
   echo "# cpu_s: CPU seconds used from the delivery until the last session was told, by the server's processes and the client's"
-  row='%-8s %9s %14s %16s %12s %12s %14s %12s %12s\n'
+  echo "# *_push_s: from the start of the delivery (tern: a Python SMTP client, the queue's fsync, the delivery); landed_s: until"
+  echo "#   the message was in new/ (inotify); last_after_landed: last_push_s - landed_s, the push alone"
+  row='%-8s %9s %14s %16s %12s %12s %14s %10s %16s %12s %12s\n'
   # shellcheck disable=SC2059
-  printf "$row" server sessions KiB/session sessions/GiB p50_push_s p99_push_s last_push_s server_cpu_s client_cpu_s
+  printf "$row" server sessions KiB/session sessions/GiB p50_push_s p99_push_s last_push_s landed_s last_after_landed server_cpu_s client_cpu_s
   line() { # server sessions measurement
     # shellcheck disable=SC2059
     printf "$row" "$1" "$2" "$(field kib_per_session "$3")" \
       "$(python3 -c "print(int(1048576/max(float('$(field kib_per_session "$3")'),0.001)))")" "$(field p50_push_s "$3")" \
-      "$(field p99_push_s "$3")" "$(field last_push_s "$3")" "$(field server_cpu_s "$3")" "$(field client_cpu_s "$3")"
+      "$(field p99_push_s "$3")" "$(field last_push_s "$3")" "$(field landed_s "$3")" \
+      "$(field push_after_landing_s "$3")" "$(field server_cpu_s "$3")" "$(field client_cpu_s "$3")"
   }
   if [[ $DOVECOT_SESSIONS != 0 ]]; then
     dov=$(measure dovecot "$DOVECOT_SESSIONS")

@@ -4,20 +4,30 @@ then reports what the server's processes use (PSS, from
 /proc/PID/smaps_rollup, summed over the process tree of --pid) before and
 with them all idling; then runs --deliver (a shell command that puts one
 message in the user's INBOX) and waits until every session has been told
-"* n EXISTS", reporting how long the last one took. Sessions use source
+"* n EXISTS", reporting how long the last one took: until the word reached
+its socket (the kernel's receive stamp), and, as last_read_s, until this
+client got round to reading it. Times count from the
+start of --deliver (which, for an SMTP delivery, includes starting a Python
+client, the SMTP transaction, the queue's fsync and the delivery itself);
+with --maildir, also from the moment the message landed in the folder's
+new/ (an inotify watch): the push alone. Sessions use source
 addresses 127.0.0.2 and up (28,000 each) so tens of thousands fit, from
 one client process per 15,000 (--per-process), each with its own open
 file limit.
 
 Used by bench/imap_idle.sh; prints one line of key=value pairs."""
 import argparse
+import ctypes
+import ctypes.util
 import multiprocessing
 import os
 import resource
 import select
 import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
 
 
@@ -39,6 +49,43 @@ def tree(root):
         out.append(p)
         todo.extend(children.get(p, []))
     return out
+
+
+class Landing:
+    """When the first file lands in a folder (IN_CREATE or IN_MOVED_TO on
+    DIR): a thread blocked on an inotify descriptor notes time.monotonic()
+    as the kernel wakes it, so the delivering command's own time is not
+    counted as the push's."""
+
+    IN_MOVED_TO, IN_CREATE = 0x80, 0x100
+
+    def __init__(self, folder):
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        self.fd = libc.inotify_init1(os.O_CLOEXEC)
+        if self.fd < 0:
+            raise OSError(ctypes.get_errno(), "inotify_init1")
+        if libc.inotify_add_watch(self.fd, folder.encode(), self.IN_MOVED_TO | self.IN_CREATE) < 0:
+            raise OSError(ctypes.get_errno(), f"inotify_add_watch {folder}")
+        self.at = None
+        self.thread = threading.Thread(target=self._wait, daemon=True)
+        self.thread.start()
+
+    def _wait(self):
+        # Real-time priority (root only), so that the push's own load on
+        # both cores does not delay this thread's wake-up, and with it the
+        # stamp (under SCHED_OTHER it came up to 18 ms late at 1,000
+        # sessions, after the first sessions had been told).
+        try:
+            os.sched_setscheduler(threading.get_native_id(), os.SCHED_FIFO, os.sched_param(10))
+        except OSError:
+            pass
+        os.read(self.fd, 4096)
+        self.at = time.monotonic()
+
+    def when(self, timeout=60):
+        self.thread.join(timeout)
+        os.close(self.fd)
+        return self.at
 
 
 def cpu_s(pids):
@@ -68,6 +115,23 @@ def pss_kib(root):
     return total
 
 
+# The kernel stamps each segment with the time it reached the socket
+# (CLOCK_REALTIME, given with recvmsg): with thousands of sessions told at
+# once, the client reads some of them long after they arrived, since the
+# server's threads and it share two cores; the stamp is when the server's
+# word was there, which is what the push is measured by.
+SO_TIMESTAMPNS = 35  # Linux; socket.SO_TIMESTAMPNS is missing from Python 3.11
+CMSG_TIMESPEC = socket.CMSG_SPACE(16)
+
+
+def arrival_monotonic(ancdata, realtime_to_monotonic):
+    for level, kind, data in ancdata:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= 16:
+            sec, nsec = struct.unpack("qq", data[:16])
+            return sec + nsec / 1e9 + realtime_to_monotonic
+    return None
+
+
 class Session:
     """One IMAP session as a little state machine over a non-blocking
     socket: banner, then LOGIN, SELECT and IDLE sent at once, then their
@@ -76,6 +140,7 @@ class Session:
     def __init__(self, args, i):
         self.i = i
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         self.sock.bind((f"127.0.0.{2 + i // 28000}", 0))
         self.sock.setblocking(False)
         self.sock.connect_ex((args.host, args.port))
@@ -106,9 +171,10 @@ class Session:
 
 def client_part(args, lo, hi, batch, conn):
     """Sessions lo..hi-1 in this process: tells the parent "ready", waits
-    for its "go" (sent just before the delivery), then sends the times
-    (CLOCK_MONOTONIC, the same in every process) each session heard of the
-    new mail. A plain epoll loop rather than asyncio's streams: with tens of
+    for its "go" (sent just before the delivery), then sends, for each
+    session, when the new mail reached its socket (the kernel's stamp) and
+    when this process read it (both CLOCK_MONOTONIC, the same in every
+    process). A plain epoll loop rather than asyncio's streams: with tens of
     thousands of sessions told at once, the client's own cost per wakeup
     must stay well below the server's, or the run measures the client."""
     raise_nofile(hi - lo + 1000)
@@ -116,12 +182,14 @@ def client_part(args, lo, hi, batch, conn):
     sessions = {}
     ready, pushed = 0, []
 
+    realtime_to_monotonic = time.monotonic() - time.time()
+
     def pump(timeout):
         nonlocal ready
         for fd, ev in ep.poll(timeout):
             s = sessions[fd]
             try:
-                data = s.sock.recv(65536)
+                data, ancdata, _, _ = s.sock.recvmsg(65536, CMSG_TIMESPEC)
             except BlockingIOError:
                 continue
             if not data:
@@ -130,7 +198,9 @@ def client_part(args, lo, hi, batch, conn):
                 if what == "ready":
                     ready += 1
                 else:
-                    pushed.append(time.monotonic())
+                    read = time.monotonic()
+                    arrived = arrival_monotonic(ancdata, realtime_to_monotonic)
+                    pushed.append((arrived if arrived is not None else read, read))
 
     try:
         for start in range(lo, hi, batch):  # connect in batches: no SYN flood
@@ -199,20 +269,26 @@ def main(args):
         server_cpu, client_cpu = cpu_s(servers), cpu_s(clients)
         for _, conn in parts:
             conn.send("go")
+        landing = Landing(os.path.join(args.maildir, "new")) if args.maildir else None
         t0 = time.monotonic()
         subprocess.run(args.deliver, shell=True, check=True)
         pushed = []
         for p, conn in parts:
             kind, value = conn.recv()
             pushed += value
+        landed = landing.when() if landing else None
         # What the push cost each side, up to when the last client part was
         # told (the server's includes the delivery of the message).
         server_cpu, client_cpu = cpu_s(servers) - server_cpu, cpu_s(clients) - client_cpu
-        delays = sorted(p - t0 for p in pushed)
+        delays = sorted(arrived - t0 for arrived, _ in pushed)
+        last_read = max((read - t0 for _, read in pushed), default=float("nan"))
         nan = float("nan")
+        landed_s = landed - t0 if landed is not None else nan
         rounds.append({"pushed": len(pushed), "t0": t0, "server_cpu": server_cpu, "client_cpu": client_cpu,
                        "last": delays[-1] if delays else nan, "p50": delays[len(delays) // 2] if delays else nan,
-                       "p99": delays[min(len(delays) - 1, len(delays) * 99 // 100)] if delays else nan})
+                       "p99": delays[min(len(delays) - 1, len(delays) * 99 // 100)] if delays else nan,
+                       "landed": landed_s, "last_read": last_read,
+                       "after_landed": delays[-1] - landed_s if delays else nan})
         if len(pushed) < args.sessions:
             break
         time.sleep(1)
@@ -223,11 +299,13 @@ def main(args):
     print(f"sessions={args.sessions} client_processes={procs} setup_s={setup_s:.1f} pss_before_kib={base} "
           f"pss_idle_kib={idle} kib_per_session={per:.1f} pushed={r['pushed']} p50_push_s={r['p50']:.3f} "
           f"p99_push_s={r['p99']:.3f} last_push_s={r['last']:.3f} server_cpu_s={r['server_cpu']:.2f} "
-          f"client_cpu_s={r['client_cpu']:.2f} delivered_at_monotonic={r['t0']:.3f}")
+          f"client_cpu_s={r['client_cpu']:.2f} delivered_at_monotonic={r['t0']:.3f} landed_s={r['landed']:.3f} "
+          f"push_after_landing_s={r['after_landed']:.3f} last_read_s={r['last_read']:.3f}")
     for k, r in enumerate(rounds[1:], 2):
         print(f"round={k} pushed={r['pushed']} p50_push_s={r['p50']:.3f} p99_push_s={r['p99']:.3f} "
               f"last_push_s={r['last']:.3f} server_cpu_s={r['server_cpu']:.2f} client_cpu_s={r['client_cpu']:.2f} "
-              f"delivered_at_monotonic={r['t0']:.3f}", file=sys.stderr)
+              f"delivered_at_monotonic={r['t0']:.3f} landed_s={r['landed']:.3f} "
+              f"push_after_landing_s={r['after_landed']:.3f} last_read_s={r['last_read']:.3f}", file=sys.stderr)
 
 
 if __name__ == "__main__":
@@ -241,6 +319,7 @@ if __name__ == "__main__":
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--deliver", required=True)
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--maildir", help="the INBOX Maildir: times are also given from when the message lands in its new/")
     ap.add_argument("--rounds", type=int, default=1,
                     help="messages delivered one after the other; rounds after the first go to stderr (profiling)")
     ap.add_argument("--per-process", type=int, default=15000,
