@@ -46,6 +46,7 @@ cleanup() {
   [[ $KEEP == 1 ]] || rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM  # so that the EXIT trap stops what was started
 
 # tern: IMAP on a free port, users user1..N@example.test with password "pass".
 port=$(free_port)

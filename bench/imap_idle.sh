@@ -51,6 +51,7 @@ cleanup() {
   [[ $KEEP == 1 ]] || rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM  # so that the EXIT trap stops what was started
 
 # tern: IMAP and SMTP on free ports, one user.
 port=$(free_port)

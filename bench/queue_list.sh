@@ -26,6 +26,7 @@ REPEAT=${REPEAT:-3}
 work=$(mktemp -d /tmp/tern-bench-queue.XXXXXX)
 tern_pid=
 trap 'stop_pid_var tern_pid; [[ -n ${KEEP:-} ]] || rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM  # so that the EXIT trap stops what was started
 port=$(free_port)
 me=$(id -un)
 privs=$me

@@ -71,7 +71,10 @@ def subjects_and_flags(path):
 
 def test_mbox_inbox_with_imap_pop3_python_and_dovecot(mbox_account, workdir):
     t = mbox_account
+    # The queue delivers two messages queued together in either order; the
+    # assertions below name them by place (UIDs 1 and 2), so m2 waits for m1.
     deliver(t, "m1")
+    wait_until(lambda: len(t.mbox()) >= 1, what="the first delivery into the mbox")
     deliver(t, "m2", body="From here on\nit is quoted in the file\n")
     wait_until(lambda: len(t.mbox()) >= 2, what="two deliveries into the mbox")
 
