@@ -53,9 +53,12 @@ def test_low_descriptor_limit_lowers_imap_threads_and_serves(make_tern):
     t = make_tern({"imap_listen": f"127.0.0.1:{port}", "imap_threads": "100"}, start=False)
     t.start(preexec=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256)))
     assert "imap_threads = 100 lowered to 5: the open file limit is 256" in t.log()
-    names = [open(f"/proc/{t.proc.pid}/task/{task}/comm").read().strip()
-             for task in os.listdir(f"/proc/{t.proc.pid}/task")]
-    assert names.count("tern-imap") == 5, names
+    def names():
+        return [open(f"/proc/{t.proc.pid}/task/{task}/comm").read().strip()
+                for task in os.listdir(f"/proc/{t.proc.pid}/task")]
+    # Each loop names its thread once it runs, which may be after the banner.
+    wait_until(lambda: names().count("tern-imap") >= 5, what="the IMAP loops' threads")
+    assert names().count("tern-imap") == 5, names()
     c = imaplib.IMAP4("127.0.0.1", port, timeout=30)
     c.login("alice@virt.test", "secret")
     assert c.select("INBOX")[0] == "OK"
