@@ -130,8 +130,9 @@ Result<Delivered> LocalAgent::deliver(const queue::Envelope& env, std::string_vi
       // The account's maildirsize (when it keeps one) counts the message.
       if (Status q = store::quota_add(*dir, static_cast<int64_t>(prefix.size() + content.size()), 1); !q)
         log::warn("{}: {}", t.address, q.error().detail);
-      // Durable: an IMAP client in IDLE on this INBOX hears of it now.
-      store::ChangeHub::process().changed(*dir);
+      // Durable: an IMAP client in IDLE on this INBOX hears of it now (from
+      // the kernel's watch of new/, which saw the link, when it has one).
+      store::ChangeHub::process().changed_in(*dir, "new");
       return Delivered{"delivered to maildir"};
     }
     case rewrite::Target::Kind::local_user:

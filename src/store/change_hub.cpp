@@ -63,6 +63,17 @@ void ChangeHub::changed(std::string_view dir) {
   tell(it->second);
 }
 
+void ChangeHub::changed_in(std::string_view dir, std::string_view sub) {
+  std::string k = key(dir);
+  {
+    std::lock_guard lock(mu_);
+    if (!watchers_.contains(k)) return;
+  }
+  // Not under mu_: the reader takes the kernel watcher's lock, then ours.
+  if (kernel_ && kernel_->covers(k, k + "/" + std::string(sub))) return;
+  changed(k);
+}
+
 void ChangeHub::changed_by_kernel(const std::string& dir) {
   std::lock_guard lock(mu_);
   auto it = watchers_.find(dir);

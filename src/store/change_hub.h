@@ -7,11 +7,12 @@
 // (an IMAP worker process, the root-side delivery process, Dovecot, mutt)
 // reach the process's hub through inotify (folder_inotify.h) while somebody
 // watches the folder; where the kernel cannot watch it, a watcher still
-// checks now and then. A change made in this process is thus told twice
-// (here, and by the kernel a moment later); a session woken twice before it
-// runs looks once. The kernel's word alone is not relied on for this
-// process's own changes: a watch can silently stop covering its path (the
-// folder renamed away, the queue overflowed).
+// checks now and then. A change made in this process reaches the kernel's
+// watch too; changed() tells of it all the same (a session woken twice
+// before it runs looks once), since a watch can silently stop covering its
+// path (the folder renamed away, the queue overflowed). changed_in() is for
+// the frequent changes (delivery, APPEND, flags): it leaves the telling to
+// the kernel when the watch is known to cover the directory changed.
 //
 // Folders are named by their directory path; a trailing '/' does not
 // count, so delivery's "base/domain/user/" and the reader's root match.
@@ -72,6 +73,14 @@ class ChangeHub {
 
   [[nodiscard]] std::unique_ptr<Watch> watch(std::string_view dir, Callback cb);
   void changed(std::string_view dir);
+  // A name was made or removed in `sub` ("new" or "cur") of the Maildir
+  // folder `dir` by this process (a delivery's link, an APPEND, a flag
+  // change's rename). When the kernel's watch covers that directory, it
+  // tells the watchers, and they are not told here as well: one delivery
+  // would otherwise wake every IDLE session of the process twice, the
+  // second time for nothing. Otherwise (no kernel watch, or one that no
+  // longer covers the path) this tells them at once, as changed() does.
+  void changed_in(std::string_view dir, std::string_view sub);
   size_t watcher_count() const;
   // Moves on before each telling; never 0. Read without the lock.
   uint64_t generation() const { return generation_.load(); }

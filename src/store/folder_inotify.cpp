@@ -63,6 +63,7 @@ bool FolderInotify::start_locked() {
   }
   fd_ = fd;
   stop_fd_ = stop;
+  reading_ = true;
   reader_ = std::thread([this] {
     ::pthread_setname_np(::pthread_self(), "tern-inotify");
     run();
@@ -71,6 +72,10 @@ bool FolderInotify::start_locked() {
 }
 
 bool FolderInotify::watch_path_locked(const std::string& key, const std::string& path, uint32_t mask) {
+  // The inode the watch is on, for covers(): stat before and after, and
+  // trust it only if the path named the same one both times.
+  struct stat before {}, after {};
+  const bool before_ok = ::stat(path.c_str(), &before) == 0;
   int wd = ::inotify_add_watch(fd_, path.c_str(), mask);
   if (wd < 0) {
     if (errno == ENOSPC && !warned_) {
@@ -83,6 +88,14 @@ bool FolderInotify::watch_path_locked(const std::string& key, const std::string&
   auto& w = watched_[wd];
   w.path = path;
   w.mask = mask;
+  if (before_ok && ::stat(path.c_str(), &after) == 0 && before.st_dev == after.st_dev &&
+      before.st_ino == after.st_ino) {
+    w.dev = after.st_dev;
+    w.ino = after.st_ino;
+  } else {
+    w.dev = 0;
+    w.ino = 0;
+  }
   w.keys.push_back(key);
   keys_[key].wds.push_back(wd);
   return true;
@@ -145,6 +158,21 @@ void FolderInotify::remove(const std::string& key) {
   keys_.erase(it);
 }
 
+bool FolderInotify::covers(const std::string& key, const std::string& path) const {
+  struct stat now;
+  if (::stat(path.c_str(), &now) != 0) return false;
+  std::lock_guard lock(mu_);
+  if (!reading_) return false;
+  auto k = keys_.find(key);
+  if (k == keys_.end() || k->second.wds.size() != k->second.wanted) return false;
+  for (int wd : k->second.wds) {
+    auto w = watched_.find(wd);
+    if (w != watched_.end() && w->second.path == path)
+      return w->second.ino != 0 && w->second.dev == now.st_dev && w->second.ino == now.st_ino;
+  }
+  return false;
+}
+
 size_t FolderInotify::watch_count() const {
   std::lock_guard lock(mu_);
   return watched_.size();
@@ -170,6 +198,8 @@ void FolderInotify::run() {
       if (errno == EINTR) continue;
       log::error("inotify reader stopped: poll: {}; other processes' changes are found by polling",
                  std::strerror(errno));
+      std::lock_guard lock(mu_);
+      reading_ = false;
       return;
     }
     if (p[1].revents != 0) return;

@@ -16,6 +16,8 @@
 // as before (IDLE's idle_poll).
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -45,6 +47,12 @@ class FolderInotify {
   // (the folder or file went, and may be back under that name).
   void retry(const std::string& key);
 
+  // True if the kernel will report a name made or removed now in the
+  // directory at `path` (key's new/ or cur/, or the mbox file itself): key
+  // is watched whole, its watch of path is on the inode at path now, and the
+  // reader still runs. The hub then need not tell of the change itself.
+  bool covers(const std::string& key, const std::string& path) const;
+
   size_t watch_count() const;  // kernel watches held (for tests)
 
  private:
@@ -56,10 +64,13 @@ class FolderInotify {
   int fd_ = -1;       // the inotify instance
   int stop_fd_ = -1;  // an eventfd that wakes the reader to stop
   bool warned_ = false;
+  bool reading_ = false;  // the reader runs (set when started, cleared if it gives up)
   std::thread reader_;
   struct Watched {
     std::string path;
     uint32_t mask;
+    dev_t dev = 0;  // what path named when the watch was made; 0 if unsure
+    ino_t ino = 0;
     std::vector<std::string> keys;
   };
   // Adds the kernel's watch of path for key; false if it cannot.

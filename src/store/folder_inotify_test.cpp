@@ -250,5 +250,40 @@ TEST(ChangeHub, KernelWatchTellsOfChangesMadeBehindItsBack) {
   EXPECT_EQ(hub.watcher_count(), 0u);
 }
 
+// One delivery in a process with a kernel watch on the folder wakes each
+// watcher once: changed_in() leaves the telling to the kernel when its watch
+// covers the directory; once the directory was replaced behind the watch's
+// back, it tells at once itself.
+TEST(ChangeHub, ChangedInLeavesToTheKernelWhatItsWatchCovers) {
+  TempDir t;
+  std::string box = make_maildir(t, "dave");
+  std::string sentinel = make_maildir(t, "zed");
+  ChangeHub hub(true);
+  Seen seen;
+  auto w = hub.watch(box, [&] { seen.add("box"); });
+  auto s = hub.watch(sentinel, [&] { seen.add("sentinel"); });
+  write_file(box + "/tmp/1.x", "x");
+  ASSERT_EQ(::link((box + "/tmp/1.x").c_str(), (box + "/new/1.x").c_str()), 0);
+  hub.changed_in(box, "new");
+  ASSERT_TRUE(seen.wait_for("box"));
+  // The kernel reports in order: once the sentinel's change is told, any
+  // second telling of the box would have come.
+  write_file(sentinel + "/new/2.x", "x");
+  ASSERT_TRUE(seen.wait_for("sentinel"));
+  EXPECT_EQ(seen.count("box"), 1u);
+
+  // new/ replaced: the watch is on the old directory, and the hub says so.
+  ASSERT_EQ(::rename((box + "/new").c_str(), (box + "/gone").c_str()), 0);
+  ASSERT_EQ(::mkdir((box + "/new").c_str(), 0700), 0);
+  seen.clear();
+  write_file(box + "/new/3.x", "x");
+  hub.changed_in(box, "new");
+  EXPECT_EQ(seen.count("box"), 1u);  // told at once, not left to a watch that cannot see it
+  // A folder nobody watches: nothing to tell, nothing looked at.
+  seen.clear();
+  hub.changed_in(t / "nobody", "new");
+  EXPECT_EQ(seen.count("box") + seen.count("sentinel"), 0u);
+}
+
 }  // namespace
 }  // namespace tern::store

@@ -52,7 +52,7 @@ Result<MessageInfo*> MaildirMailbox::rename_message(uint32_t uid, MessageFlags a
                                       RENAME_NOREPLACE) == 0) {
       if (target != name && modseqs_) record_rename(*m, recorded, target);
       else if (target != name) ++modseq_;
-      if (target != name) ChangeHub::process().changed(dir_);
+      if (target != name) ChangeHub::process().changed_in(dir_, "cur");
       if (target != name && mail_fsync() == MailFsync::always)
         if (Status st = fs::fsync_fd(cur_fd_.get(), fs::join(dir_, "cur")); !st) return st.error();
       name = target;

@@ -611,7 +611,7 @@ Result<uint32_t> MaildirMailbox::commit_tmp(const std::string& tmp_name, std::st
   // The account's maildirsize (kept when it has a quota) counts the message.
   if (auto size = parse_maildir_filename(cur_name).size_bytes)
     (void)quota_add(root_, static_cast<int64_t>(*size), 1);
-  ChangeHub::process().changed(dir_);
+  ChangeHub::process().changed_in(dir_, "cur");
   return uid;
 }
 
