@@ -10,7 +10,9 @@
 # log has a status=sent line for every recipient. Both servers fsync the
 # queue file before their 250 and record each delivery before forgetting
 # it. The delay figures are the delay= of those log lines (arrival to
-# delivery), median and 99th percentile. Run as root (Postfix needs it),
+# delivery), median and 99th percentile. The last column, "direct", is
+# smtp-source straight into smtp-sink with no server between: what the two
+# tools alone manage, which no server's figure can pass. Run as root (Postfix needs it),
 # by hand; never by the test suite:
 #   bench/relay.sh
 #   SESSIONS=10 SIZES=1024 RCPTS=1 MSGS_SMALL=500 bench/relay.sh   # quick run
@@ -55,6 +57,22 @@ start_postfix() { # $1 = dir, $2 = port, $3 = sink port
   run_postfix "$1" "$2"
 }
 
+# No server between: smtp-source straight into smtp-sink, the most any
+# server's figure could be in this cell (the two tools' own ceiling).
+run_direct() { # size sessions rcpts count
+  local size=$1 sessions=$2 rcpts=$3 count=$4 d sink t0 t1
+  d="$WORK/direct-$size-$sessions-$rcpts-$REP"
+  mkdir -p "$d"
+  sink=$(free_port)
+  start_sink "$d" "$sink"
+  t0=$EPOCHREALTIME
+  "$SMTP_SOURCE" -4 -s "$sessions" -l "$size" -m "$count" -r "$rcpts" -M client.test \
+    -f sender@client.test -t rcpt@relay.test "127.0.0.1:$sink" >"$d/smtp-source.log" 2>&1 || true
+  t1=$EPOCHREALTIME
+  stop_pid_var SINK_PID
+  RESULT="$(awk -v n="$count" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')"
+}
+
 RESULT=
 run_cell() { # server size sessions rcpts count
   local server=$1 size=$2 sessions=$3 rcpts=$4 count=$5 d port sink t0 t1 n want deadline log
@@ -96,8 +114,8 @@ run_cell() { # server size sessions rcpts count
   python3 "$ROOT/bench/fsync_floor.py" "$WORK"
 } | tee "$WORK/header"
 
-printf '\n%-6s %5s %5s %6s %11s %11s %7s   %-15s %-15s\n' size sess rcpts msgs "tern msg/s" "pf msg/s" ratio \
-  "tern delay" "pf delay" | tee "$WORK/table"
+printf '\n%-6s %5s %5s %6s %11s %11s %7s   %-15s %-15s %12s\n' size sess rcpts msgs "tern msg/s" "pf msg/s" ratio \
+  "tern delay" "pf delay" "direct msg/s" | tee "$WORK/table"
 for size in $SIZES; do
   if ((size < 10240)); then count=$MSGS_SMALL; else count=$MSGS_LARGE; fi
   label=$(awk -v b="$size" 'BEGIN { printf "%dK", b / 1024 }')
@@ -114,10 +132,13 @@ for size in $SIZES; do
           dl[$server]="$m/$p"
         done
       done
+      REP=1
+      run_direct "$size" "$s" "$rc" "$count"
+      direct=$RESULT
       for server in tern postfix; do rate[$server]=$( [[ -n ${runs[$server]:-} ]] && median ${runs[$server]} || echo -); done
       ratio=$(awk -v a="${rate[tern]}" -v b="${rate[postfix]}" 'BEGIN { if (a+0 > 0 && b+0 > 0) printf "%.2f", a / b; else print "-" }')
-      printf '%-6s %5s %5s %6s %11s %11s %7s   %-15s %-15s\n' "$label" "$s" "$rc" "$count" "${rate[tern]}" \
-        "${rate[postfix]}" "$ratio" "${dl[tern]:--}" "${dl[postfix]:--}" | tee -a "$WORK/table"
+      printf '%-6s %5s %5s %6s %11s %11s %7s   %-15s %-15s %12s\n' "$label" "$s" "$rc" "$count" "${rate[tern]}" \
+        "${rate[postfix]}" "$ratio" "${dl[tern]:--}" "${dl[postfix]:--}" "$direct" | tee -a "$WORK/table"
       unset rate dl runs
     done
   done
