@@ -1,8 +1,12 @@
 // Implementation of FileBytes (see file_bytes.h).
 #include "base/file_bytes.h"
 
+#include <errno.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
 
 #include <fmt/format.h>
 
@@ -10,11 +14,19 @@
 
 namespace tern::fs {
 
+namespace {
+std::atomic<size_t> g_large_held{0};
+}  // namespace
+
+size_t FileBytes::large_copies_held() { return g_large_held.load(); }
+
 FileBytes::~FileBytes() { release(); }
 
-FileBytes::FileBytes(FileBytes&& o) noexcept : heap_(std::move(o.heap_)), map_(o.map_), size_(o.size_) {
+FileBytes::FileBytes(FileBytes&& o) noexcept
+    : heap_(std::move(o.heap_)), map_(o.map_), size_(o.size_), counted_(o.counted_) {
   o.map_ = nullptr;
   o.size_ = 0;
+  o.counted_ = 0;
 }
 
 FileBytes& FileBytes::operator=(FileBytes&& o) noexcept {
@@ -23,8 +35,10 @@ FileBytes& FileBytes::operator=(FileBytes&& o) noexcept {
     heap_ = std::move(o.heap_);
     map_ = o.map_;
     size_ = o.size_;
+    counted_ = o.counted_;
     o.map_ = nullptr;
     o.size_ = 0;
+    o.counted_ = 0;
   }
   return *this;
 }
@@ -33,9 +47,14 @@ void FileBytes::release() {
   if (map_) ::munmap(map_, size_);
   map_ = nullptr;
   size_ = 0;
+  heap_.clear();
+  heap_.shrink_to_fit();
+  if (counted_) g_large_held.fetch_sub(counted_);
+  counted_ = 0;
 }
 
-Result<FileBytes> FileBytes::load(const std::string& path, bool follow, size_t map_from, size_t max_bytes) {
+Result<FileBytes> FileBytes::load(const std::string& path, bool follow, size_t map_from, size_t max_bytes,
+                                  size_t heap_budget) {
   auto fd = open_read(path, follow);
   if (!fd) return fd.error();
   struct stat st {};
@@ -43,10 +62,31 @@ Result<FileBytes> FileBytes::load(const std::string& path, bool follow, size_t m
   auto size = static_cast<size_t>(st.st_size);
   if (size > max_bytes) return Error::perm(fmt::format("{}: larger than {} bytes", path, max_bytes));
   FileBytes out;
-  if (size <= map_from || size == 0) {
-    auto bytes = read_file(path, max_bytes, follow);
-    if (!bytes) return bytes.error();
-    out.heap_ = std::move(*bytes);
+  // A large file is copied only if the budget has room for all of it: the
+  // share is taken before the read, so that threads loading at once cannot
+  // all pass the check and overrun it together.
+  bool copy = size <= map_from || size == 0;
+  if (!copy) {
+    size_t held = g_large_held.load();
+    while (held + size <= heap_budget && !g_large_held.compare_exchange_weak(held, held + size)) {
+    }
+    if (held + size <= heap_budget) {
+      out.counted_ = size;
+      copy = true;
+    }
+  }
+  if (copy) {
+    // From the descriptor already open and checked, not by path again.
+    out.heap_.resize(size);
+    size_t got = 0;
+    while (got < size) {
+      ssize_t n = ::pread(fd->get(), out.heap_.data() + got, size - got, static_cast<off_t>(got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return errno_error("read", path, errno);
+      if (n == 0) break;
+      got += static_cast<size_t>(n);
+    }
+    out.heap_.resize(got);  // a file that shrank meanwhile (never a queue file)
     return out;
   }
   void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd->get(), 0);
