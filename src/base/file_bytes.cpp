@@ -66,7 +66,7 @@ Result<FileBytes> FileBytes::load(const std::string& path, bool follow, size_t m
   // share is taken before the read, so that threads loading at once cannot
   // all pass the check and overrun it together.
   bool copy = size <= map_from || size == 0;
-  if (!copy) {
+  if (!copy && size <= kCopyUpTo) {
     size_t held = g_large_held.load();
     while (held + size <= heap_budget && !g_large_held.compare_exchange_weak(held, held + size)) {
     }

@@ -1,5 +1,5 @@
 // FileBytes: a large file is copied while the process's copies of large
-// files stay within the budget and mapped past it; the budget is given back
+// files stay within the budget and mapped past it (and above 1 MiB); the budget is given back
 // when a copy goes (moved-from objects give back nothing twice); the bytes
 // are the file's either way; a symlink is refused when not followed.
 #include "base/file_bytes.h"
@@ -59,6 +59,12 @@ TEST(FileBytes, LargeFilesAreCopiedWithinTheBudgetAndMappedPastIt) {
   EXPECT_FALSE(again->mapped());  // room again
   b = FileBytes();
   again = FileBytes();
+  EXPECT_EQ(FileBytes::large_copies_held(), before);
+  // Above kCopyUpTo a file is mapped whatever the budget.
+  auto huge = FileBytes::load(make_file(d, "huge", FileBytes::kCopyUpTo + 1));
+  ASSERT_TRUE(huge);
+  EXPECT_TRUE(huge->mapped());
+  EXPECT_EQ(huge->view().size(), FileBytes::kCopyUpTo + 1);
   EXPECT_EQ(FileBytes::large_copies_held(), before);
 }
 
