@@ -1,6 +1,8 @@
 // Implementation of the content's wire forms (see content.h).
 #include "smtp/client/content.h"
 
+#include <cstring>
+
 namespace tern::smtp::client {
 
 namespace {
@@ -27,14 +29,25 @@ uint64_t wire_size(std::string_view content) {
 }
 
 std::string wire_form(std::string_view content, bool dot_stuff) {
-  std::string out;
-  out.reserve(content.size() + content.size() / 32 + 8);
+  // Sized exactly first, then filled through a pointer: a 100 KiB message
+  // is some 1,300 lines, and appending each line and its CRLF to a string
+  // cost more than the bytes (perf: a tenth of the sending thread's time
+  // relaying 100 KiB messages).
+  size_t size = 0;
   each_line(content, [&](std::string_view l) {
-    if (dot_stuff && !l.empty() && l.front() == '.') out += '.';
-    out.append(l);
-    out += "\r\n";
+    size += l.size() + 2 + (dot_stuff && !l.empty() && l.front() == '.' ? 1 : 0);
   });
-  if (dot_stuff) out += ".\r\n";
+  if (dot_stuff) size += 3;
+  std::string out(size, '\0');
+  char* p = out.data();
+  each_line(content, [&](std::string_view l) {
+    if (dot_stuff && !l.empty() && l.front() == '.') *p++ = '.';
+    if (!l.empty()) std::memcpy(p, l.data(), l.size());
+    p += l.size();
+    *p++ = '\r';
+    *p++ = '\n';
+  });
+  if (dot_stuff) std::memcpy(p, ".\r\n", 3);
   return out;
 }
 
