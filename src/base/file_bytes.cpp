@@ -1,10 +1,8 @@
 // Implementation of FileBytes (see file_bytes.h).
 #include "base/file_bytes.h"
 
-#include <errno.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <atomic>
 
@@ -47,8 +45,6 @@ void FileBytes::release() {
   if (map_) ::munmap(map_, size_);
   map_ = nullptr;
   size_ = 0;
-  heap_.clear();
-  heap_.shrink_to_fit();
   if (counted_) g_large_held.fetch_sub(counted_);
   counted_ = 0;
 }
@@ -65,7 +61,7 @@ Result<FileBytes> FileBytes::load(const std::string& path, bool follow, size_t m
   // A large file is copied only if the budget has room for all of it: the
   // share is taken before the read, so that threads loading at once cannot
   // all pass the check and overrun it together.
-  bool copy = size <= map_from || size == 0;
+  bool copy = size <= map_from;
   if (!copy && size <= kCopyUpTo) {
     size_t held = g_large_held.load();
     while (held + size <= heap_budget && !g_large_held.compare_exchange_weak(held, held + size)) {
@@ -77,16 +73,9 @@ Result<FileBytes> FileBytes::load(const std::string& path, bool follow, size_t m
   }
   if (copy) {
     // From the descriptor already open and checked, not by path again.
-    out.heap_.resize(size);
-    size_t got = 0;
-    while (got < size) {
-      ssize_t n = ::pread(fd->get(), out.heap_.data() + got, size - got, static_cast<off_t>(got));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return errno_error("read", path, errno);
-      if (n == 0) break;
-      got += static_cast<size_t>(n);
-    }
-    out.heap_.resize(got);  // a file that shrank meanwhile (never a queue file)
+    auto bytes = read_fd(fd->get(), path, max_bytes);
+    if (!bytes) return bytes.error();
+    out.heap_ = std::move(*bytes);
     return out;
   }
   void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd->get(), 0);

@@ -1,7 +1,8 @@
 // FileBytes: a large file is copied while the process's copies of large
-// files stay within the budget and mapped past it (and above 1 MiB); the budget is given back
-// when a copy goes (moved-from objects give back nothing twice); the bytes
-// are the file's either way; a symlink is refused when not followed.
+// files stay within the budget, and mapped past it (and above 1 MiB); the
+// budget is given back when a copy goes (moved-from objects give back
+// nothing twice); the bytes are the file's either way; a symlink is refused
+// when not followed.
 #include "base/file_bytes.h"
 
 #include <gtest/gtest.h>
