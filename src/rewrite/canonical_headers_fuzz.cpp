@@ -3,6 +3,7 @@
 // rewriting that matches nothing in the input must give the input back
 // byte for byte (the header rewriter changes addresses, never the bytes
 // around them). The first byte picks the chunk size and the field limit.
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -46,6 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t max = (data[0] >> 4) * 16u + 8;
   std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   if (run(rewriting, in, in.size() + 1, max) != run(rewriting, in, chunk, max)) __builtin_trap();
-  if (in.find("nowhere.invalid") == std::string_view::npos && run(nothing, in, chunk, max) != in) __builtin_trap();
+  // The map's keys match without regard to case, so the check must too.
+  std::string folded(in);
+  for (char& ch : folded) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (folded.find("nowhere.invalid") == std::string::npos && run(nothing, in, chunk, max) != in) __builtin_trap();
   return 0;
 }
