@@ -59,4 +59,16 @@ asio::awaitable<void> MemoryStream::write(asio::const_buffer buf, asio::error_co
   ec = {};
 }
 
+size_t MemoryStream::try_write(asio::const_buffer buf, asio::error_code& ec) {
+  ec = {};
+  if (t_->closed) {
+    t_->written_after_close += buf.size();
+    ec = asio::error::bad_descriptor;
+    return 0;
+  }
+  size_t n = (buf.size() + 1) / 2;
+  t_->written.append(static_cast<const char*>(buf.data()), n);
+  return n;
+}
+
 }  // namespace tern::io

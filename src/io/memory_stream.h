@@ -58,6 +58,9 @@ class MemoryStream final : public Stream {
   asio::any_io_executor get_executor() override { return ex_; }
   asio::awaitable<size_t> read_some(asio::mutable_buffer buf, asio::error_code& ec) override;
   asio::awaitable<void> write(asio::const_buffer buf, asio::error_code& ec) override;
+  // Takes the first half (rounded up), so that a caller's fall-back to
+  // write() for the rest is exercised as well.
+  size_t try_write(asio::const_buffer buf, asio::error_code& ec) override;
   size_t available() override { return in_.empty() || t_->closed || in_.front().wait.count() ? 0 : in_.front().bytes.size(); }
   // Like a socket's: a pending read ends with operation_aborted, even when
   // the wait it was in came due in the same instant and no bytes followed.

@@ -32,6 +32,15 @@ class Stream {
   virtual asio::awaitable<size_t> read_some(asio::mutable_buffer buf, asio::error_code& ec) = 0;
   // Writes all of buf (or fails with ec).
   virtual asio::awaitable<void> write(asio::const_buffer buf, asio::error_code& ec) = 0;
+  // Writes what the connection takes at once, without waiting and without
+  // a coroutine, and says how much (an IDLE push to thousands of sessions
+  // is one small write each). A stream that cannot (TLS, DEFLATE: their
+  // bytes are not the caller's) takes none; then use write(). Not while a
+  // write() is under way.
+  virtual size_t try_write(asio::const_buffer buf, asio::error_code& ec) {
+    ec = {};
+    return 0;
+  }
   // Bytes readable without waiting (the early-talker check at connect).
   virtual size_t available() = 0;
   // Aborts the pending read/write (deadline passed, shutdown).

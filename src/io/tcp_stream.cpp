@@ -4,6 +4,8 @@
 #include <asio/redirect_error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <cerrno>
+#include <sys/socket.h>
 
 #include "io/stream_ops.h"
 
@@ -32,6 +34,17 @@ asio::awaitable<size_t> TcpStream::read_some(asio::mutable_buffer buf, asio::err
 
 asio::awaitable<void> TcpStream::write(asio::const_buffer buf, asio::error_code& ec) {
   return write_all_of(sock_, buf, ec);
+}
+
+size_t TcpStream::try_write(asio::const_buffer buf, asio::error_code& ec) {
+  ec = {};
+  if (buf.size() == 0) return 0;
+  // One send(MSG_DONTWAIT): the socket's blocking mode, which Asio's own
+  // operations rely on, is left alone.
+  ssize_t n = ::send(sock_.native_handle(), buf.data(), buf.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n >= 0) return static_cast<size_t>(n);
+  if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ec = asio::error_code(errno, asio::system_category());
+  return 0;
 }
 
 size_t TcpStream::available() {

@@ -23,6 +23,7 @@ class TcpStream final : public Stream {
   asio::any_io_executor get_executor() override { return sock_.get_executor(); }
   asio::awaitable<size_t> read_some(asio::mutable_buffer buf, asio::error_code& ec) override;
   asio::awaitable<void> write(asio::const_buffer buf, asio::error_code& ec) override;
+  size_t try_write(asio::const_buffer buf, asio::error_code& ec) override;
   size_t available() override;
   void cancel() override;
   void close() override;

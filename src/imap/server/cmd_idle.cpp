@@ -1,11 +1,12 @@
 // IDLE (RFC 2177, RFC 9051 6.3.13): "+ idling", then the mailbox's changes
 // as they come, until the client sends DONE. Changes are pushed: the
 // mailbox's watch (store/change_hub.h, fed by this process's changes and by
-// inotify for other processes') posts to the session, which interrupts its
-// read, syncs and reads on, so new mail reaches the client at once. Where
-// the kernel's watch misses a change, looking every idle_poll finds it
+// inotify for other processes') posts to the session, which looks at the
+// folder and sends what changed while its read stays outstanding
+// (push_in_place), so new mail reaches the client at once. Where the
+// kernel's watch misses a change, looking every idle_poll finds it
 // (Dovecot's mailbox_idle_check_interval is 30 s too): a second Watchdog,
-// kept across pushes, interrupts the read the same way. The command
+// kept across pushes, interrupts the read to look. The command
 // deadline (imapd_timeout) still applies: a client must re-IDLE before it
 // (RFC 2177: every 29 minutes).
 //
@@ -14,13 +15,19 @@
 // SECURITY: what the client sends while idling is one line, bounded by the
 // reader's line limit; anything but DONE ends IDLE with BAD.
 #include <algorithm>
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <utility>
+
+#include "base/log.h"
 
 #include "imap/proto/chars.h"
 #include "imap/server/notify_state.h"
 #include "imap/server/session.h"
+#include "io/await_callback.h"
 #include "io/batched_post.h"
 
 namespace tern::imap {
@@ -44,13 +51,66 @@ class Session::IdlePush final : public io::BatchedTask {
   void run() override {
     auto s = session_.lock();
     if (!s) return;
+    const uint64_t told = told_.exchange(0);
+    if (s->idle_in_place_) {
+      s->push_in_place(told);
+      return;
+    }
     s->idle_pushed_ = true;
-    s->idle_told_ = std::max(s->idle_told_, told_.exchange(0));
+    s->idle_told_ = std::max(s->idle_told_, told);
     if (s->idle_poll_) s->idle_poll_->fire_now();
   }
   std::weak_ptr<Session> session_;
   std::atomic<uint64_t> told_{0};
 };
+
+// A push while the IDLE read waits: the session looks at the folder and
+// sends what changed at once, leaving the read outstanding (interrupting it
+// and starting it again cost a cancel, three coroutine resumptions and a
+// recv that finds nothing, per session, with tens of thousands woken by one
+// delivery). The stream allows one write beside the one read; pushes that
+// come while one is being sent join out_ and go with the next.
+void Session::push_in_place(uint64_t told) {
+  sync(true, told);
+  release_folder_handles(/*long_wait=*/true);
+  if (out_.empty() || push_writing_ || closed_ || write_failed_) return;
+  // Mostly the socket takes it all at once; what it does not take goes
+  // through a writer coroutine, which waits for room.
+  asio::error_code ec;
+  size_t n = stream_->try_write(asio::buffer(out_), ec);
+  if (ec) return push_broke();
+  out_.erase(0, n);
+  if (out_.empty()) return;
+  push_writing_ = true;
+  asio::co_spawn(stream_->get_executor(), push_writer(shared_from_this()), asio::detached);
+}
+
+// Cancelled by a deadline (the read ends too) or a broken connection: how
+// much of the push went out is unknown, so nothing more may be sent.
+void Session::push_broke() {
+  if (!watchdog_->fired()) log::info("imap: lost connection writing to {}", client_name_);
+  write_failed_ = true;
+  out_.clear();
+  stream_->cancel();
+}
+
+asio::awaitable<void> Session::push_writer(std::shared_ptr<Session> self) {
+  std::string sending;
+  while (!out_.empty() && !write_failed_) {
+    sending.swap(out_);
+    asio::error_code ec;
+    co_await stream_->write(asio::buffer(sending), ec);
+    sending.clear();
+    if (ec) push_broke();
+  }
+  push_writing_ = false;
+  if (push_done_) std::exchange(push_done_, nullptr)(0);
+}
+
+asio::awaitable<void> Session::push_settled() {
+  if (!push_writing_) co_return;
+  co_await io::await_callback<int>([this](std::function<void(int)> done) { push_done_ = std::move(done); });
+}
 
 asio::awaitable<void> Session::cmd_idle(const Call& k) {
   if (!k.c.args.empty()) {
@@ -91,7 +151,12 @@ asio::awaitable<void> Session::cmd_idle(const Call& k) {
     poll->arm(pushed_while_busy ? std::chrono::seconds(0) : set_.idle_poll);
     idle_pushed_ = false;
     idle_poll_ = poll;
+    // With NOTIFY's reports to make, a push interrupts the read as the
+    // poll does; otherwise it is answered beside the read.
+    idle_in_place_ = !notify_;
     bool more = co_await fill("IDLE");
+    idle_in_place_ = false;
+    co_await push_settled();
     bool polled = poll->fired();
     idle_poll_.reset();
     if (!more) break;

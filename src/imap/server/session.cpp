@@ -116,6 +116,11 @@ void Session::drop_handle_slot() {
 
 asio::awaitable<void> Session::flush() {
   if (closed_) co_return;
+  if (write_failed_) {  // an IDLE push broke off part-way: what follows would be garbage to the client
+    stream_->close();
+    closed_ = true;
+    co_return;
+  }
   release_folder_handles();
   if (!out_.empty()) {
     asio::error_code ec;
