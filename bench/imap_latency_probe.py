@@ -14,6 +14,7 @@ its own setup are counted.
 """
 
 import json
+import os
 import signal
 import socket
 import sys
@@ -76,6 +77,7 @@ def main():
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     latencies = []
+    slow_log = open(os.environ["PROBE_SLOW_LOG"], "a") if os.environ.get("PROBE_SLOW_LOG") else None
     deadline = time.monotonic() + 180
     # Set up, then measure; a server that went away (the reference Dovecot
     # wipes its mail right after it starts) means setting up again.
@@ -97,6 +99,8 @@ def main():
                 start = time.perf_counter()
                 imap.command(commands[i % len(commands)])
                 latencies.append((time.perf_counter() - start) * 1000)
+                if slow_log and latencies[-1] > 2:
+                    slow_log.write(f"{time.monotonic():.4f} {latencies[-1]:.2f} {commands[i % len(commands)]}\n")
                 i += 1
                 time.sleep(INTERVAL)
         except (OSError, ConnectionError, RuntimeError):

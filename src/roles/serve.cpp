@@ -21,6 +21,7 @@
 
 #include "base/child.h"
 #include "base/fs.h"
+#include "base/heap_policy.h"
 #include "base/log.h"
 #include "config/config.h"
 #include "dns/settings.h"
@@ -122,6 +123,7 @@ int serve(const ServeOptions& opt) {
   }
   if (opt.demo && prepare_demo_state() != 0) return 73;
   raise_descriptor_limit();
+  base::apply_server_heap_policy();
 
   queue::Spool spool(cfg->get("queue_directory"));
   if (auto st = spool.init(); !st) return startup_failure(*cfg, 73, "queue_directory: " + st.error().detail);

@@ -123,8 +123,11 @@ asio::awaitable<void> Session::flush() {
   }
   release_folder_handles();
   if (!out_.empty()) {
+    // Most replies fit the socket's buffer: one send, no write operation
+    // queued and resumed through the loop; the rest, if any, waits for room.
     asio::error_code ec;
-    co_await stream_->write(asio::buffer(out_), ec);
+    size_t n = stream_->try_write(asio::buffer(out_), ec);
+    if (!ec && n < out_.size()) co_await stream_->write(asio::buffer(out_.data() + n, out_.size() - n), ec);
     out_.clear();
     if (ec) {
       log::info("imap: lost connection writing to {}", client_name_);
