@@ -320,14 +320,14 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t idle_told_ = 0;                   // ... at this generation of the change hub (the latest)
   class IdlePush;                            // cmd_idle.cpp: what the watch queues to the session's loop
   // In IDLE, a push is answered beside the outstanding read (cmd_idle.cpp):
-  bool idle_in_place_ = false;            // the read waits and pushes write beside it
-  bool push_writing_ = false;             // push_writer() is sending out_
-  bool write_failed_ = false;             // a write broke off: nothing more can be sent
-  std::function<void(int)> push_done_;    // the command loop, waiting for push_writer() to end
+  bool idle_in_place_ = false;          // the read waits and pushes write beside it
+  bool push_writing_ = false;           // push_writer() is sending out_
+  bool write_failed_ = false;           // a write broke off: nothing more can be sent
+  std::function<void(int)> push_done_;  // the command loop, waiting for push_writer() to end
   void push_in_place(uint64_t told);
   void push_broke();
   asio::awaitable<void> push_writer(std::shared_ptr<Session> self);
-  asio::awaitable<void> push_settled();   // returns once no push write is under way
+  asio::awaitable<void> push_settled();  // returns once no push write is under way
   CommandReader reader_;
   std::array<char, 16384> read_buf_;
   std::string out_;
