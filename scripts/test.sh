@@ -30,21 +30,28 @@ ctest --test-dir build --output-on-failure -j2
 stage "end-to-end tests"
 $PY -m pytest -n 2 -q -p no:cacheprovider tests/e2e
 
+# One clang tree, Debug at -O1 with ASan/UBSan and libFuzzer's coverage
+# instrumentation, serves the sanitized tests and the fuzz targets.
+if [ "${TERN_SKIP_SANITIZERS:-0}" != 1 ] || [ "${TERN_SKIP_FUZZ:-0}" != 1 ]; then
+  stage "sanitizer and fuzz build (clang, ASan/UBSan, libFuzzer)"
+  cmake -S . -B build-san -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+    -DTERN_SANITIZE=ON -DTERN_FUZZ=ON -DTERN_WERROR=ON >/dev/null
+  ninja -C build-san
+fi
+
 if [ "${TERN_SKIP_SANITIZERS:-0}" != 1 ]; then
-  stage "ASan/UBSan build"
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DTERN_SANITIZE=ON -DTERN_WERROR=ON >/dev/null
-  ninja -C build-asan
+  stage "unit tests against the sanitizer build"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  ./build-asan/unit_tests --gtest_brief=1
+  ./build-san/unit_tests --gtest_brief=1
   stage "end-to-end tests against the sanitizer build (every file, both cores)"
   # The daemons' sanitizer reports go to files, so that one in a daemon or a
   # child whose output no test read still fails the run. TERN_SANITIZED
-  # tells conftest.py to preload the ASan runtime before an LD_PRELOAD shim;
-  # -rs prints the reason of every skipped test.
+  # tells conftest.py to allow for the slower build; -rs prints the reason
+  # of every skipped test.
   san_logs=$(mktemp -d /tmp/tern-sanitizer.XXXXXX)
   san_start=$(date +%s)
   rc=0
-  TERN_BINARY="$PWD/build-asan/tern" TERN_SANITIZED=1 ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$san_logs/asan" \
+  TERN_BINARY="$PWD/build-san/tern" TERN_SANITIZED=1 ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$san_logs/asan" \
     UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$san_logs/ubsan" \
     $PY -m pytest -n 2 -q -rs -p no:cacheprovider tests/e2e || rc=$?
   echo "sanitizer end-to-end run: $(( $(date +%s) - san_start ))s"
@@ -59,9 +66,7 @@ fi
 
 if [ "${TERN_SKIP_FUZZ:-0}" != 1 ]; then
   stage "fuzz targets (${FUZZ_SECONDS}s each)"
-  cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTERN_FUZZ=ON >/dev/null
   fuzzers=$(ls src/*/*_fuzz.cpp src/*/*/*_fuzz.cpp 2>/dev/null)
-  ninja -C build-fuzz $(for f in $fuzzers; do basename "$f" .cpp; done)
   scratch=$(mktemp -d /tmp/tern-fuzz.XXXXXX)
   # One target: its report goes to $scratch/<target>/report, printed when
   # it ends, so that two running side by side do not mix their lines.
@@ -74,7 +79,7 @@ if [ "${TERN_SKIP_FUZZ:-0}" != 1 ]; then
     # A fixed seed (FUZZ_SEED, default 1) makes the run repeatable: a
     # finding reproduces, and a known one (tests/fuzz-findings/) cannot make
     # an unrelated change fail at random; FUZZ_SEED=0 lets libFuzzer pick.
-    if ! ./build-fuzz/"$f" -seed="$FUZZ_SEED" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 \
+    if ! ./build-san/"$f" -seed="$FUZZ_SEED" -max_total_time="$FUZZ_SECONDS" -print_final_stats=0 \
         -artifact_prefix="$scratch/$f/" "$scratch/$f/corpus" >"$scratch/$f/log" 2>&1; then
       { echo "FAIL: fuzz target $f crashed (reproducer and log in $scratch/$f/):"; tail -40 "$scratch/$f/log"; } >>"$scratch/$f/report"
       cat "$scratch/$f/report"

@@ -12,10 +12,19 @@
 #include <cstdlib>
 #include <cstring>
 
+// GCC says __SANITIZE_ADDRESS__; clang 14 only answers __has_feature.
+#if defined(__SANITIZE_ADDRESS__)
+#define TERN_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TERN_UNDER_ASAN 1
+#endif
+#endif
+
 namespace tern::base {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(TERN_UNDER_ASAN)
 TEST(HeapPolicy, ThresholdsAsGlibcAppliesThem) { GTEST_SKIP() << "ASan replaces glibc's malloc"; }
 #else
 TEST(HeapPolicy, ThresholdsAsGlibcAppliesThem) {
