@@ -31,11 +31,14 @@ stage "end-to-end tests"
 $PY -m pytest -n 2 -q -p no:cacheprovider tests/e2e
 
 # One clang tree, Debug at -O1 with ASan/UBSan and libFuzzer's coverage
-# instrumentation, serves the sanitized tests and the fuzz targets.
+# instrumentation, serves the sanitized tests and the fuzz targets. It is
+# always a unity build (build/ is one when made from nothing, scripts/build.sh),
+# so that a name two files of one target both define fails here too, not
+# only in CI.
 if [ "${TERN_SKIP_SANITIZERS:-0}" != 1 ] || [ "${TERN_SKIP_FUZZ:-0}" != 1 ]; then
   stage "sanitizer and fuzz build (clang, ASan/UBSan, libFuzzer)"
   cmake -S . -B build-san -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
-    -DTERN_SANITIZE=ON -DTERN_FUZZ=ON -DTERN_WERROR=ON >/dev/null
+    -DTERN_SANITIZE=ON -DTERN_FUZZ=ON -DTERN_WERROR=ON -DTERN_UNITY=ON >/dev/null
   ninja -C build-san
 fi
 

@@ -16,7 +16,7 @@ using mail::DomainClass;
 
 namespace {
 
-std::shared_ptr<Policy> make(std::string_view extra, std::string_view listener = "smtpd", PolicyDeps deps = {}) {
+std::shared_ptr<Policy> policy_with(std::string_view extra, std::string_view listener = "smtpd", PolicyDeps deps = {}) {
   std::string text = "mynetworks = 127.0.0.1/32\n";
   text += extra;
   auto loaded = config::load_string(text, "main.cf");
@@ -116,7 +116,7 @@ TEST(Restrictions, CreateErrorsNameFileLineAndFix) {
 }
 
 TEST(Restrictions, RelayMatrixPort25) {
-  auto p = make("");
+  auto p = policy_with("");
   auto outside = client(*p, "127.0.0.2");
   auto inside = client(*p, "127.0.0.1");
   auto authed = client(*p, "127.0.0.2", "alice@virt.test");
@@ -132,10 +132,10 @@ TEST(Restrictions, RelayMatrixPort25) {
 }
 
 TEST(Restrictions, DeferAndPermitAuthDestination) {
-  auto p = make("smtpd_relay_restrictions = permit_mynetworks, defer_unauth_destination\n");
+  auto p = policy_with("smtpd_relay_restrictions = permit_mynetworks, defer_unauth_destination\n");
   auto outside = client(*p, "127.0.0.2");
   EXPECT_EQ(rcpt(*p, outside, "u@ext.test", DomainClass::remote), "450 4.7.1 <u@ext.test>: Relay access denied");
-  auto q = make("smtpd_relay_restrictions = permit_auth_destination, reject\n");
+  auto q = policy_with("smtpd_relay_restrictions = permit_auth_destination, reject\n");
   EXPECT_EQ(rcpt(*q, outside, "alice@virt.test", DomainClass::virtual_mailbox), "pass");
   EXPECT_EQ(rcpt(*q, outside, "b@backup.test", DomainClass::relay), "pass");
   EXPECT_EQ(rcpt(*q, outside, "u@ext.test", DomainClass::remote),
@@ -143,7 +143,7 @@ TEST(Restrictions, DeferAndPermitAuthDestination) {
 }
 
 TEST(Restrictions, SubmissionRequiresAuth) {
-  auto p = make("", "submission");
+  auto p = policy_with("", "submission");
   auto outside = client(*p, "127.0.0.2");
   auto inside = client(*p, "127.0.0.1");
   // Not even mynetworks is let in without AUTH, and <> gets the same answer.
@@ -159,7 +159,7 @@ TEST(Restrictions, SubmissionRequiresAuth) {
 }
 
 TEST(Restrictions, ClientAccessBeforeAuthIsNotAnAuthQuestion) {
-  auto p = make("smtpd_client_restrictions = check_client_access inline:{127.0.0.7=REJECT}, "
+  auto p = policy_with("smtpd_client_restrictions = check_client_access inline:{127.0.0.7=REJECT}, "
                 "permit_sasl_authenticated, reject\n");
   auto banned = client(*p, "127.0.0.7");
   // Authenticating would not help it: no 530, the reject comes at RCPT.
@@ -171,7 +171,7 @@ TEST(Restrictions, ClientAccessBeforeAuthIsNotAnAuthQuestion) {
 }
 
 TEST(Restrictions, CheckAccessTables) {
-  auto p = make(
+  auto p = policy_with(
       "smtpd_helo_restrictions = check_helo_access inline:{bad.example=REJECT}\n"
       "smtpd_sender_restrictions = check_sender_access inline:{spammer@example.org=REJECT, <>=DISCARD}\n"
       "smtpd_recipient_restrictions = check_recipient_access inline:{blocked@virt.test=REJECT, "
@@ -193,7 +193,7 @@ TEST(Restrictions, CheckAccessTables) {
 }
 
 TEST(Restrictions, LegacyAccessMapsStillRelay) {
-  auto p = make("smtpd_access_maps = inline:{127.0.0.6=OK, To:vip@ext.test=RELAY}\n");
+  auto p = policy_with("smtpd_access_maps = inline:{127.0.0.6=OK, To:vip@ext.test=RELAY}\n");
   auto ok_client = client(*p, "127.0.0.6");
   EXPECT_TRUE(ok_client.trusted);
   EXPECT_FALSE(ok_client.mynetworks);
@@ -214,7 +214,7 @@ TEST(Restrictions, SenderLoginMismatchDefaultOwners) {
     if (s == "broken@virt.test") return Error::temp("table down");
     return std::vector<std::string>{};
   };
-  auto p = make("", "submission", deps);
+  auto p = policy_with("", "submission", deps);
   auto alice = client(*p, "127.0.0.2", "alice@virt.test");
   EXPECT_EQ(rcpt(*p, alice, "u@ext.test", DomainClass::remote, "alice@virt.test"), "pass");
   EXPECT_EQ(rcpt(*p, alice, "u@ext.test", DomainClass::remote, "info@alias.test"), "pass");
@@ -229,7 +229,7 @@ TEST(Restrictions, SenderLoginMismatchDefaultOwners) {
             "451 4.3.0 <broken@virt.test>: Sender address rejected: Temporary lookup failure");
   // On port 25 the check is off by default; when an admin turns it on, an
   // owned address used without AUTH is refused.
-  auto p25 = make("smtpd_sender_restrictions = reject_sender_login_mismatch\n", "smtpd", deps);
+  auto p25 = policy_with("smtpd_sender_restrictions = reject_sender_login_mismatch\n", "smtpd", deps);
   auto outside = client(*p25, "127.0.0.2");
   EXPECT_EQ(rcpt(*p25, outside, "bob@virt.test", DomainClass::virtual_mailbox, "alice@virt.test"),
             "553 5.7.1 <alice@virt.test>: Sender address rejected: not logged in");
@@ -248,7 +248,7 @@ TEST(Restrictions, SenderOwnersLookedUpOncePerTransaction) {
     if (table_down) return Error::temp("table down");
     return std::vector<std::string>{"alice@virt.test"};
   };
-  auto p = make("", "submission", deps);
+  auto p = policy_with("", "submission", deps);
   auto alice = client(*p, "127.0.0.2", "alice@virt.test");
   SenderOwnersMemo memo;
   auto at_rcpt = [&](std::string_view to) {
@@ -264,7 +264,7 @@ TEST(Restrictions, SenderOwnersLookedUpOncePerTransaction) {
 }
 
 TEST(Restrictions, SenderLoginMaps) {
-  auto p = make("recipient_delimiter = +\n"
+  auto p = policy_with("recipient_delimiter = +\n"
                 "smtpd_sender_login_maps = inline:{ alice@virt.test=alice@virt.test, "
                 "@shared.test=bob@virt.test }\n",
                 "submission");
@@ -280,7 +280,7 @@ TEST(Restrictions, PopBeforeSmtpWithAFakeFeed) {
   auto logins = std::make_shared<RecentLogins>();
   PolicyDeps deps;
   deps.recent = logins;
-  auto p = make("pop_before_smtp_timeout = 10m\n"
+  auto p = policy_with("pop_before_smtp_timeout = 10m\n"
                 "smtpd_relay_restrictions = permit_mynetworks, permit_pop_before_smtp, reject_unauth_destination\n",
                 "smtpd", deps);
   auto c = client(*p, "127.0.0.3");
@@ -294,7 +294,7 @@ TEST(Restrictions, PopBeforeSmtpWithAFakeFeed) {
   logins->record("127.0.0.4", now - std::chrono::minutes(11));
   EXPECT_EQ(rcpt(*p, other, "u@ext.test", DomainClass::remote), "554 5.7.1 <u@ext.test>: Relay access denied");
   // Without a feed the restriction never permits.
-  auto q = make("smtpd_relay_restrictions = permit_pop_before_smtp, reject_unauth_destination\n");
+  auto q = policy_with("smtpd_relay_restrictions = permit_pop_before_smtp, reject_unauth_destination\n");
   EXPECT_EQ(rcpt(*q, client(*q, "127.0.0.3"), "u@ext.test", DomainClass::remote),
             "554 5.7.1 <u@ext.test>: Relay access denied");
 }

@@ -19,7 +19,7 @@ using namespace tern::queue;
 
 namespace {
 
-std::string temp_dir() {
+std::string listing_dir() {
   char t[] = "/tmp/tern-listing-test-XXXXXX";
   return ::mkdtemp(t);
 }
@@ -42,7 +42,7 @@ void put(const std::string& dir, const std::string& name, const std::string& byt
 }  // namespace
 
 TEST(Listing, HeadReaderMatchesTheWholeFileParser) {
-  std::string dir = temp_dir();
+  std::string dir = listing_dir();
   std::string bytes = image(std::string(100000, 'x'), true);
   put(dir, "0123456789ABCDEF", bytes);
   UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY));
@@ -62,7 +62,7 @@ TEST(Listing, HeadReaderMatchesTheWholeFileParser) {
 TEST(Listing, HeadReaderChecksTheContentLength) {
   // A file cut inside its content is refused: the content record's length
   // is checked against the file size, though the content is never read.
-  std::string dir = temp_dir();
+  std::string dir = listing_dir();
   std::string bytes = image(std::string(10000, 'x'));
   put(dir, "0123456789ABCDEF", bytes.substr(0, bytes.size() - 5000));
   UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY));
@@ -72,7 +72,7 @@ TEST(Listing, HeadReaderChecksTheContentLength) {
 }
 
 TEST(Listing, HeadReaderRefusesHostileFiles) {
-  std::string dir = temp_dir();
+  std::string dir = listing_dir();
   UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY));
   std::string huge(kMagic);
   huge += record_header(kSender, 0xfffffff0u);
@@ -95,7 +95,7 @@ TEST(Listing, HeadReaderRefusesHostileFiles) {
 }
 
 TEST(Listing, ScanNamesQueuesAndReasons) {
-  Spool spool(temp_dir());
+  Spool spool(listing_dir());
   ASSERT_TRUE(spool.init());
   put(spool.area_dir(Area::active), "0000000000000001", image("x"));
   put(spool.area_dir(Area::active), "0000000000000002", image("yy", true));

@@ -66,7 +66,7 @@ TEST(AliasList, BackslashInsideQuotesKeepsTheCharacter) {
 
 namespace {
 
-std::shared_ptr<tern::rewrite::Rewriter> make(const std::string& extra) {
+std::shared_ptr<tern::rewrite::Rewriter> rewriter_with(const std::string& extra) {
   auto cfg = tern::config::load_string(
       "myhostname = mx.example\nmydomain = example\nmyorigin = local.example\n"
       "mydestination = local.example\nvirtual_alias_domains = alias.example\n"
@@ -81,7 +81,7 @@ std::shared_ptr<tern::rewrite::Rewriter> make(const std::string& extra) {
 }  // namespace
 
 TEST(Rewriter, ClassifiesDomains) {
-  auto rw = make("");
+  auto rw = rewriter_with("");
   using tern::mail::DomainClass;
   EXPECT_EQ(rw->classify("LOCAL.example."), DomainClass::local);
   EXPECT_EQ(rw->classify("alias.example"), DomainClass::virtual_alias);
@@ -90,7 +90,7 @@ TEST(Rewriter, ClassifiesDomains) {
 }
 
 TEST(Rewriter, VirtualAliasCatchAllAndExtensions) {
-  auto rw = make("virtual_alias_maps = inline:{ info@alias.example=a@elsewhere.example, "
+  auto rw = rewriter_with("virtual_alias_maps = inline:{ info@alias.example=a@elsewhere.example, "
                  "@alias.example=b@elsewhere.example, x@alias.example=x@alias.example }\n");
   auto t = rw->expand("info@alias.example");
   ASSERT_TRUE(t);
@@ -108,7 +108,7 @@ TEST(Rewriter, VirtualAliasCatchAllAndExtensions) {
 }
 
 TEST(Rewriter, AliasLoopIs546AndUnknownIs511) {
-  auto rw = make("alias_maps = inline:{ a=b, b=a, pipe=|/bin/cat }\n");
+  auto rw = rewriter_with("alias_maps = inline:{ a=b, b=a, pipe=|/bin/cat }\n");
   auto loop = rw->expand("a@local.example");
   ASSERT_FALSE(loop);
   EXPECT_EQ(loop.error().dsn, "5.4.6");
@@ -122,7 +122,7 @@ TEST(Rewriter, AliasLoopIs546AndUnknownIs511) {
   // An entry with a quote left open defers (4.3.0), naming the entry.
   std::string table = ::testing::TempDir() + "tern-odd-aliases";
   std::ofstream(table) << "odd: \"|/bin/cat, /tmp/x\n";
-  auto odd = make("alias_maps = texthash:" + table + "\n")->expand("odd@local.example");
+  auto odd = rewriter_with("alias_maps = texthash:" + table + "\n")->expand("odd@local.example");
   std::remove(table.c_str());
   ASSERT_FALSE(odd);
   EXPECT_EQ(odd.error().dsn, "4.3.0");
@@ -159,22 +159,22 @@ TEST(Rewriter, VirtualPropagatesUnmatchedExtensionByDefault) {
   using V = std::vector<std::string>;
   const std::string table = "virtual_alias_maps = inline:{ info@alias.example=a@elsewhere.example, "
                             "@alias.example=b@elsewhere.example, { list@alias.example = x@elsewhere.example, y@other.example } }\n";
-  auto rw = make(table);
+  auto rw = rewriter_with(table);
   EXPECT_EQ(addresses(rw, "info+tag@alias.example"), V{"a+tag@elsewhere.example"});
   EXPECT_EQ(addresses(rw, "info@alias.example"), V{"a@elsewhere.example"});
   EXPECT_EQ(addresses(rw, "list+t@alias.example"), (V{"x+t@elsewhere.example", "y+t@other.example"}));
   // The catch-all matched nothing of the local part: nothing to propagate.
   EXPECT_EQ(addresses(rw, "other+tag@alias.example"), V{"b@elsewhere.example"});
-  auto off = make(table + "propagate_unmatched_extensions = canonical\n");
+  auto off = rewriter_with(table + "propagate_unmatched_extensions = canonical\n");
   EXPECT_EQ(addresses(off, "info+tag@alias.example"), V{"a@elsewhere.example"});
 }
 
 TEST(Rewriter, AliasPropagatesOnlyWhenListed) {
   using V = std::vector<std::string>;
   const std::string table = "alias_maps = inline:{ a=b@elsewhere.example, a+exact=c@elsewhere.example }\n";
-  auto rw = make(table);
+  auto rw = rewriter_with(table);
   EXPECT_EQ(addresses(rw, "a+x@local.example"), V{"b@elsewhere.example"});
-  auto on = make(table + "propagate_unmatched_extensions = canonical, virtual, alias\n");
+  auto on = rewriter_with(table + "propagate_unmatched_extensions = canonical, virtual, alias\n");
   EXPECT_EQ(addresses(on, "a+x@local.example"), V{"b+x@elsewhere.example"});
   EXPECT_EQ(addresses(on, "a@local.example"), V{"b@elsewhere.example"});
   // A key that matched the extension leaves none over.
@@ -183,14 +183,14 @@ TEST(Rewriter, AliasPropagatesOnlyWhenListed) {
 
 TEST(Rewriter, AliasRecursionLimit) {
   using V = std::vector<std::string>;
-  EXPECT_EQ(addresses(make(alias_chain(5) + "alias_recursion_limit = 5\n"), "a1@local.example"),
+  EXPECT_EQ(addresses(rewriter_with(alias_chain(5) + "alias_recursion_limit = 5\n"), "a1@local.example"),
             V{"end@elsewhere.example"});
-  auto over = make(alias_chain(5) + "alias_recursion_limit = 4\n")->expand("a1@local.example");
+  auto over = rewriter_with(alias_chain(5) + "alias_recursion_limit = 4\n")->expand("a1@local.example");
   ASSERT_FALSE(over);
   EXPECT_EQ(over.error().dsn, "5.4.6");
   EXPECT_NE(over.error().detail.find("alias database loop"), std::string::npos) << over.error().detail;
   // Alias nesting is not counted against virtual_alias_recursion_limit (100).
-  EXPECT_EQ(addresses(make(alias_chain(150)), "a1@local.example"), V{"end@elsewhere.example"});
+  EXPECT_EQ(addresses(rewriter_with(alias_chain(150)), "a1@local.example"), V{"end@elsewhere.example"});
 }
 
 namespace {
@@ -212,7 +212,7 @@ TEST(Rewriter, AliasNamingNobodyDefers) {
   write_file(dir + "/empty.list", "# nobody yet\n");
   write_file(dir + "/aliases", "quotes: \"\"\ncommas: , ,\nlist: :include:" + dir + "/empty.list\n");
   write_file(dir + "/virtual", "v@alias.example ,\n");
-  auto rw = make("alias_maps = texthash:" + dir + "/aliases\nvirtual_alias_maps = texthash:" + dir + "/virtual\n");
+  auto rw = rewriter_with("alias_maps = texthash:" + dir + "/aliases\nvirtual_alias_maps = texthash:" + dir + "/virtual\n");
   for (const char* who : {"quotes@local.example", "commas@local.example", "v@alias.example"}) {
     auto r = rw->expand(who);
     ASSERT_FALSE(r) << who;
@@ -234,7 +234,7 @@ TEST(Rewriter, IncludeFilesAreChecked) {
   write_file(dir + "/nul.list", std::string("bad\0user\nroot\n", 14));
   write_file(dir + "/aliases", "rel: :include:rel.list\nww: :include:" + dir + "/ww.list\ndir: :include:" + dir +
                                    "\nnul: :include:" + dir + "/nul.list\n");
-  auto rw = make("alias_maps = texthash:" + dir + "/aliases\n");
+  auto rw = rewriter_with("alias_maps = texthash:" + dir + "/aliases\n");
   for (auto [who, why] : {std::pair{"rel@local.example", "absolute"}, {"ww@local.example", "writable by anyone"},
                           {"dir@local.example", "not a regular file"}}) {
     auto r = rw->expand(who);
@@ -257,7 +257,7 @@ TEST(Rewriter, UnknownMemberFailsAloneNotTheWholeAlias) {
   ASSERT_NE(::mkdtemp(dir.data()), nullptr);
   write_file(dir + "/aliases", "staff: root, nosuch-tern-user, someone@elsewhere.example\n");
   write_file(dir + "/virtual", "v@alias.example root@local.example, gone-tern-user@local.example\n");
-  auto rw = make("alias_maps = texthash:" + dir + "/aliases\nvirtual_alias_maps = texthash:" + dir + "/virtual\n");
+  auto rw = rewriter_with("alias_maps = texthash:" + dir + "/aliases\nvirtual_alias_maps = texthash:" + dir + "/virtual\n");
   using K = tern::rewrite::Target::Kind;
   auto staff = rw->expand("staff@local.example");
   ASSERT_TRUE(staff) << staff.error().detail;

@@ -10,11 +10,11 @@ using namespace tern::scheduler;
 
 namespace {
 
-struct Fixture {
+struct PlanFixture {
   DeliveryServices svc;
   std::vector<queue::Recipient> recipients;
   std::vector<PassRecipient> pass;
-  Fixture(const char* rules, std::vector<std::pair<const char*, const char*>> pending) {
+  PlanFixture(const char* rules, std::vector<std::pair<const char*, const char*>> pending) {
     auto parsed = retry::parse(rules);
     EXPECT_TRUE(parsed);
     svc.retry_rules = std::make_shared<const retry::Rules>(*parsed);
@@ -29,12 +29,12 @@ struct Fixture {
   }
 };
 
-const char* refused = "connect to a[127.0.0.1]:25: Connection refused";
+const char* kRefusedText = "connect to a[127.0.0.1]:25: Connection refused";
 const char* rcpt451 = "host a[127.0.0.1] said: 451 4.3.0 later (in reply to RCPT TO command)";
 
 TEST(RetryPlan, FirstPendingRecipientChoosesTheRule) {
-  Fixture f("first.test * F,1h,1m  second.test * F,1h,2m  * * F,1h,3m",
-            {{"a@Second.Test", refused}, {"b@first.test", refused}});
+  PlanFixture f("first.test * F,1h,1m  second.test * F,1h,2m  * * F,1h,3m",
+            {{"a@Second.Test", kRefusedText}, {"b@first.test", kRefusedText}});
   auto plan = plan_retry(f.svc, f.pass, 0);
   ASSERT_NE(plan.rule, nullptr);
   EXPECT_EQ(plan.delay_s(0), 120);
@@ -42,24 +42,24 @@ TEST(RetryPlan, FirstPendingRecipientChoosesTheRule) {
 }
 
 TEST(RetryPlan, ErrorTypeOfThatRecipientsReason) {
-  Fixture f("* rcpt_4xx F,1h,1m  * * F,1h,3m", {{"a@x.test", rcpt451}, {"b@x.test", refused}});
+  PlanFixture f("* rcpt_4xx F,1h,1m  * * F,1h,3m", {{"a@x.test", rcpt451}, {"b@x.test", kRefusedText}});
   EXPECT_EQ(plan_retry(f.svc, f.pass, 0).delay_s(0), 60);
 }
 
 TEST(RetryPlan, NoMatchingRuleFallsBackToTheBackOff) {
-  Fixture f("only.test * F,1h,1m", {{"a@x.test", refused}});
+  PlanFixture f("only.test * F,1h,1m", {{"a@x.test", kRefusedText}});
   auto plan = plan_retry(f.svc, f.pass, 10 * 86400);
   EXPECT_EQ(plan.rule, nullptr);
   EXPECT_FALSE(plan.give_up);
-  EXPECT_EQ(f.pass[1].outcome.reason, refused);
+  EXPECT_EQ(f.pass[1].outcome.reason, kRefusedText);
   EXPECT_EQ(retry_until(plan, 1000, 5 * 86400), 1000 + 5 * 86400);
 }
 
 TEST(RetryPlan, PastTheCutoffGivesUpWithTheReasonKept) {
-  Fixture f("* * F,3s,1s", {{"a@x.test", refused}, {"b@x.test", ""}});
+  PlanFixture f("* * F,3s,1s", {{"a@x.test", kRefusedText}, {"b@x.test", ""}});
   auto plan = plan_retry(f.svc, f.pass, 3);
   EXPECT_TRUE(plan.give_up);
-  EXPECT_EQ(f.pass[1].outcome.reason, std::string("retry timeout exceeded (") + refused + ")");
+  EXPECT_EQ(f.pass[1].outcome.reason, std::string("retry timeout exceeded (") + kRefusedText + ")");
   EXPECT_EQ(f.pass[2].outcome.reason, "retry timeout exceeded");
   EXPECT_EQ(f.pass[0].outcome.reason, "");  // crossed off: untouched
   EXPECT_EQ(retry_until(plan, 1000, 5 * 86400), 1003);

@@ -26,7 +26,6 @@ namespace {
 
 constexpr auto kLockWait = std::chrono::seconds(10);
 constexpr size_t kCopyChunk = 64 * 1024;
-constexpr MessageFlags kStoredFlags = kFlagSeen | kFlagAnswered | kFlagDeleted | kFlagFlagged | kFlagDraft;
 
 Error gone(const std::string& path, uint32_t uid) {
   return Error::with_dsn("5.2.0", fmt::format("{}: no message with UID {}", path, uid));
@@ -373,7 +372,7 @@ Result<const MessageInfo*> MboxMailbox::store_flags(uint32_t uid, MessageFlags a
   if (Status st = sync_locked(); !st) return st.error();
   MboxEntry* e = entry_mut(uid);
   if (!e) return gone(path_, uid);
-  const MessageFlags flags = ((e->flags | add) & ~remove) & kStoredFlags;
+  const MessageFlags flags = ((e->flags | add) & ~remove) & kMboxStoredFlags;
   std::vector<std::string> keywords = e->keywords;
   if (!kw_add.empty() || !kw_remove.empty()) {
     std::vector<std::string> folder = folder_keywords();

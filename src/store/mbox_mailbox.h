@@ -58,6 +58,10 @@ namespace tern::store {
 
 class MboxLock;
 
+// The flags an mbox keeps in its Status and X-Status headers ($Forwarded
+// is a keyword there).
+inline constexpr MessageFlags kMboxStoredFlags = kFlagSeen | kFlagAnswered | kFlagDeleted | kFlagFlagged | kFlagDraft;
+
 class MboxMailbox final : public Mailbox {
  public:
   static Result<std::unique_ptr<MboxMailbox>> open(const std::string& path, std::string name);

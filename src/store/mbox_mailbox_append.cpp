@@ -26,7 +26,6 @@
 namespace tern::store {
 namespace {
 
-constexpr MessageFlags kStoredFlags = kFlagSeen | kFlagAnswered | kFlagDeleted | kFlagFlagged | kFlagDraft;
 
 // What must come before a new entry so that its From_ line follows a blank
 // line: nothing at the start of the file or after "\n\n".
@@ -141,7 +140,7 @@ Result<uint32_t> MboxMailbox::append_entry(std::string_view body, int body_fd, u
   if (uidnext_ > kMboxMaxUid) return Error::temp(fmt::format("mbox {}: UIDs exhausted", path_));
   MboxEntry e;
   e.uid = uidnext_;
-  e.flags = flags & kStoredFlags;
+  e.flags = flags & kMboxStoredFlags;
   e.keywords = kws;
   MboxBase base{uidvalidity_, e.uid + 1, folder_kw};
   std::string prefix = mbox_meta_headers(e, index_.entries.empty() ? &base : nullptr);

@@ -7,21 +7,13 @@
 #include "io/tcp_stream.h"
 #include "tls/client_policy.h"
 #include "tls/config_error.h"
+#include "tls/openssl_text.h"
 #include "tls/protocols.h"
 #include "tls/tls_stream.h"
 
 namespace tern::tls {
 
 namespace {
-
-int openssl_version(Version v) { return v == Version::tlsv1_3 ? TLS1_3_VERSION : TLS1_2_VERSION; }
-
-std::string openssl_reason() {
-  unsigned long e = ERR_peek_last_error();
-  const char* r = e ? ERR_reason_error_string(e) : nullptr;
-  ERR_clear_error();
-  return r ? r : "unknown OpenSSL error";
-}
 
 // One SSL_CTX for one protocol range; CAs from the files named, else the
 // system store.

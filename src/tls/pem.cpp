@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "base/fs.h"
+#include "tls/openssl_text.h"
 
 namespace tern::tls {
 
@@ -16,13 +17,6 @@ namespace {
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
 };
-
-std::string openssl_reason() {
-  unsigned long e = ERR_peek_last_error();
-  ERR_clear_error();
-  const char* r = e ? ERR_reason_error_string(e) : nullptr;
-  return r ? r : "unknown error";
-}
 
 struct PemObject {
   enum Kind { cert, key } kind;

@@ -10,14 +10,13 @@
 #include "maps/table.h"
 #include "tls/config_error.h"
 #include "tls/pem.h"
+#include "tls/openssl_text.h"
 #include "tls/protocols.h"
 #include "tls/tls_stream.h"
 
 namespace tern::tls {
 
 namespace {
-
-int openssl_version(Version v) { return v == Version::tlsv1_3 ? TLS1_3_VERSION : TLS1_2_VERSION; }
 
 constexpr auto* at = &config_error;
 

@@ -16,8 +16,8 @@ using testing::kLogin;
 using testing::script;
 using testing::tagged;
 
-struct Box : FakeHost {
-  Box() {
+struct CondstoreBox : FakeHost {
+  CondstoreBox() {
     deliver("Subject: one\n\n1\n");
     deliver("Subject: two\n\n2\n");
   }
@@ -31,7 +31,7 @@ uint64_t number_after(const std::string& text, const std::string& prefix) {
 }
 
 TEST(ImapCondstore, ModseqsInFetchStoreAndSearch) {
-  Box h;
+  CondstoreBox h;
   auto t = testing::run(h, script({kLogin, "a SELECT INBOX (CONDSTORE)", "b FETCH 1:* (MODSEQ)",
                                    "c STORE 1 +FLAGS.SILENT (\\Seen)", "d STORE 2 (UNCHANGEDSINCE 1) +FLAGS (\\Flagged)",
                                    "e SEARCH MODSEQ 1", "f UID SEARCH RETURN (ALL) MODSEQ 1", "g SEARCH UNSEEN",
@@ -61,7 +61,7 @@ TEST(ImapCondstore, ModseqsInFetchStoreAndSearch) {
 }
 
 TEST(ImapCondstore, QresyncAfterOthersChangedTheMailbox) {
-  Box h;
+  CondstoreBox h;
   auto first = testing::run(h, script({kLogin, "a ENABLE QRESYNC", "b SELECT INBOX"}));
   EXPECT_NE(first.written.find("* ENABLED QRESYNC\r\n"), std::string::npos) << first.written;
   const uint64_t known = number_after(first.written, "* OK [HIGHESTMODSEQ ");
@@ -107,7 +107,7 @@ TEST(ImapCondstore, QresyncAfterOthersChangedTheMailbox) {
 }
 
 TEST(ImapCondstore, EnableWhileSelectedAnnouncesHighestModseqOnce) {
-  Box h;
+  CondstoreBox h;
   auto t = testing::run(h, script({kLogin, "a SELECT INBOX", "b ENABLE CONDSTORE", "c ENABLE CONDSTORE QRESYNC",
                                    "d NOOP"}));
   const std::string& w = t.written;

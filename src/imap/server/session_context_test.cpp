@@ -14,8 +14,9 @@ namespace tern::imap {
 namespace {
 
 using testing::FakeHost;
+using testing::has;
 using testing::tagged;
-const std::string& kLogin = testing::kLogin;
+using testing::kLogin;
 
 struct Three : FakeHost {
   Three() {
@@ -25,7 +26,6 @@ struct Three : FakeHost {
   }
 };
 
-bool has(const std::string& w, const std::string& what) { return w.find(what) != std::string::npos; }
 
 // The text between the end of tag `from`'s tagged line and tag `to`'s.
 std::string between(const std::string& w, const std::string& from, const std::string& to) {

@@ -149,6 +149,11 @@ inline std::deque<io::Segment> script(std::initializer_list<std::string> lines, 
 
 inline const std::string kLogin = "l LOGIN alice@virt.test secret";
 
+// Whether what a session wrote contains `what`.
+inline bool has(const std::string& written, const std::string& what) {
+  return written.find(what) != std::string::npos;
+}
+
 // The tagged response of `tag` ("a OK ..."), or "" when there is none.
 inline std::string tagged(const std::string& written, const std::string& tag) {
   std::string want = tag + " ";

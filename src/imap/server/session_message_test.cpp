@@ -25,15 +25,15 @@ std::string validity(FakeHost& h, const std::string& folder = "INBOX") {
   return std::to_string((*h.store_of().open(folder))->uidvalidity());
 }
 
-struct Box : FakeHost {
-  Box() {
+struct MessageBox : FakeHost {
+  MessageBox() {
     deliver(kMsg1);
     deliver(kMsg2);
   }
 };
 
 TEST(ImapSelected, SelectAndExamine) {
-  Box h;
+  MessageBox h;
   auto t = testing::run(h, script({kLogin, "a SELECT inbox", "b EXAMINE INBOX", "c SELECT Nothing", "d FETCH 1 UID"}));
   EXPECT_NE(t.written.find("* FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft $Forwarded)\r\n"
                            "* 2 EXISTS\r\n* 0 RECENT\r\n* OK [UNSEEN 1] First unseen.\r\n"
@@ -50,7 +50,7 @@ TEST(ImapSelected, SelectAndExamine) {
 }
 
 TEST(ImapSelected, FetchRawItems) {
-  Box h;
+  MessageBox h;
   std::string c1 = to_crlf(kMsg1);
   std::string head = std::string(header_of(c1)), text = std::string(text_of(c1));
   auto t = testing::run(h, script({kLogin, "s SELECT INBOX", "a FETCH 1:* (FLAGS UID RFC822.SIZE INTERNALDATE)",
@@ -89,7 +89,7 @@ TEST(ImapSelected, FetchRawItems) {
 }
 
 TEST(ImapSelected, FetchNeedsStructureOrIsBad) {
-  Box h;
+  MessageBox h;
   auto t = testing::run(h, script({kLogin, "s SELECT INBOX", "a FETCH 1 ENVELOPE", "b FETCH 1 (FLAGS BODYSTRUCTURE)",
                                    "c FETCH 1 BODY[1.MIME]", "d FETCH 0 FLAGS", "e FETCH 3 FLAGS", "f FETCH 1 BOGUS",
                                    "g FETCH 1:4294967295 FLAGS", "h FETCH 2:* UID", "i UID FETCH 5:9 FLAGS",
@@ -148,7 +148,7 @@ class FakeParser final : public MessageParser {
 };
 
 TEST(ImapSelected, FetchThroughTheMimeSeam) {
-  Box h;
+  MessageBox h;
   h.edit().structure = std::make_shared<FakeParser>();
   std::string size = std::to_string(to_crlf(kMsg1).size());
   auto t = testing::run(h, script({kLogin, "s SELECT INBOX",
@@ -191,7 +191,7 @@ TEST(ImapSelected, FetchStructureWithTheMimeModule) {
 }
 
 TEST(ImapSelected, StoreFlagsAndKeywords) {
-  Box h;
+  MessageBox h;
   auto t = testing::run(h, script({kLogin, "s SELECT INBOX", "a STORE 1 +FLAGS (\\Flagged $Work)",
                                    "b STORE 1:2 +FLAGS.SILENT (\\Seen)", "c UID STORE 2 -FLAGS (\\Seen)",
                                    "d STORE 1 FLAGS (\\Answered Later)", "e STORE 1 +FLAGS (\\Recent)",
@@ -218,7 +218,7 @@ TEST(ImapSelected, StoreFlagsAndKeywords) {
 }
 
 TEST(ImapSelected, Search) {
-  Box h;
+  MessageBox h;
   auto t = testing::run(
       h, script({kLogin, "s SELECT INBOX", "x STORE 2 +FLAGS (\\Seen)", "a SEARCH UNSEEN", "b SEARCH FROM ann",
                  "c SEARCH SUBJECT \"OTHER\"", "d SEARCH BODY yyyy", "e SEARCH LARGER 150", "f SEARCH NOT SEEN",
@@ -252,7 +252,7 @@ TEST(ImapSelected, Search) {
 }
 
 TEST(ImapSelected, ExpungeCloseUnselect) {
-  Box h;
+  MessageBox h;
   h.deliver("Subject: three\n\nx\n");
   auto t = testing::run(h, script({kLogin, "s SELECT INBOX", "a STORE 1:3 +FLAGS.SILENT (\\Deleted)",
                                    "b UID EXPUNGE 2", "c FETCH 1:* UID", "d UNSELECT", "e SELECT INBOX",
@@ -270,7 +270,7 @@ TEST(ImapSelected, ExpungeCloseUnselect) {
 }
 
 TEST(ImapSelected, ReadOnlyRefusesChanges) {
-  Box h;
+  MessageBox h;
   auto t = testing::run(h, script({kLogin, "s EXAMINE INBOX", "a STORE 1 +FLAGS (\\Deleted)", "b EXPUNGE",
                                    "c FETCH 1 BODY[TEXT]", "d FETCH 1 FLAGS", "e MOVE 1 INBOX", "f CLOSE"}));
   const std::string& w = t.written;
@@ -282,7 +282,7 @@ TEST(ImapSelected, ReadOnlyRefusesChanges) {
 }
 
 TEST(ImapSelected, CopyAndMove) {
-  Box h;
+  MessageBox h;
   auto t = testing::run(h, script({kLogin, "a CREATE Keep", "s SELECT INBOX", "b COPY 1:2 Keep", "c COPY 1 Nothing",
                                    "d UID MOVE 1 Keep", "e FETCH 1:* UID", "f COPY 1 \"../x\"", "g MOVE 1 INBOX"}));
   const std::string& w = t.written;
@@ -303,7 +303,7 @@ TEST(ImapSelected, CopyAndMove) {
 // Session A waits; session B expunges a message and delivers one; A's NOOP
 // learns both, in order, with the right sequence numbers.
 TEST(ImapSelected, AnotherSessionsChangesAtNoop) {
-  Box h;
+  MessageBox h;
   std::deque<io::Segment> a{"", kLogin + "\r\n", "", "s SELECT INBOX\r\n",
                             io::Segment::after(std::chrono::seconds(10)), "b NOOP\r\n", "", "z LOGOUT\r\n"};
   std::deque<io::Segment> b{io::Segment::after(std::chrono::seconds(1)), kLogin + "\r\n", "", "s SELECT INBOX\r\n", "",
@@ -331,7 +331,7 @@ TEST(ImapSelected, AnotherSessionsChangesAtNoop) {
 // before the OK; a COPY naming one copies nothing (the copy it had made of
 // the other is taken back) and says EXPUNGEISSUED (RFC 5530).
 TEST(ImapSelected, StoreAndCopyOfMessagesExpungedMeanwhile) {
-  Box h;
+  MessageBox h;
   h.deliver("Subject: three\n\nx\n");
   ASSERT_TRUE(h.store_of().create("Keep"));
   std::deque<io::Segment> a{"", kLogin + "\r\n", "", "s SELECT INBOX\r\n", io::Segment::after(std::chrono::seconds(10)),
@@ -354,7 +354,7 @@ TEST(ImapSelected, StoreAndCopyOfMessagesExpungedMeanwhile) {
 }
 
 TEST(ImapSelected, IdleReportsNewMail) {
-  Box h;
+  MessageBox h;
   std::deque<io::Segment> a{"", kLogin + "\r\n", "", "s SELECT INBOX\r\n", "", "i IDLE\r\n",
                             io::Segment::after(std::chrono::seconds(100)), "DONE\r\n", "", "j IDLE\r\n", "",
                             "bogus\r\n", "", "z LOGOUT\r\n"};
@@ -368,7 +368,7 @@ TEST(ImapSelected, IdleReportsNewMail) {
 }
 
 TEST(ImapSelected, IdleTimesOut) {
-  Box h;
+  MessageBox h;
   auto start = h.fake_clock.now();
   auto t = testing::run(h, {"", kLogin + "\r\n", "", "i IDLE\r\n", io::Segment::stall()});
   EXPECT_TRUE(t.written.ends_with("+ idling\r\n* BYE Disconnected for inactivity.\r\n")) << t.written;

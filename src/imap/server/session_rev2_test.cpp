@@ -15,18 +15,18 @@ namespace {
 using testing::FakeHost;
 using testing::kLogin;
 using testing::script;
+using testing::has;
 using testing::tagged;
 
 const std::string kEnable = "e ENABLE IMAP4rev2";
 
-struct Box : FakeHost {
-  Box() {
+struct Rev2Box : FakeHost {
+  Rev2Box() {
     deliver("Subject: one\n\n1\n");
     deliver("Subject: two\n\n2\n", "INBOX", "alice@virt.test", store::kFlagSeen);
   }
 };
 
-bool has(const std::string& w, const std::string& what) { return w.find(what) != std::string::npos; }
 
 // What one session wrote: login, ENABLE IMAP4rev2 if rev2, the lines, LOGOUT.
 std::string session(FakeHost& h, bool rev2, const std::vector<std::string>& lines) {
@@ -61,7 +61,7 @@ TEST(ImapRev2, EnableNeedsLogin) {
 }
 
 TEST(ImapRev2, SearchAnswersEsearchOnlyAfterEnable) {
-  Box h;
+  Rev2Box h;
   const std::vector<std::string> cmds = {"s SELECT INBOX",       "a SEARCH ALL",          "b UID SEARCH ALL",
                                          "c SEARCH DELETED",     "d UID SEARCH DELETED",  "f SEARCH RETURN (COUNT) ALL",
                                          "g SORT (ARRIVAL) UTF-8 ALL", "h SEARCH UNSEEN"};
@@ -87,7 +87,7 @@ TEST(ImapRev2, SearchAnswersEsearchOnlyAfterEnable) {
 }
 
 TEST(ImapRev2, RecentGoneAfterEnable) {
-  Box h;
+  Rev2Box h;
   const char* keys[] = {"RECENT", "NEW", "OLD", "NOT RECENT", "OR SEEN NEW"};
   std::vector<std::string> lines{"s SELECT INBOX"};
   for (size_t i = 0; i < 5; ++i) lines.push_back("r" + std::to_string(i) + " SEARCH " + keys[i]);
@@ -116,7 +116,7 @@ TEST(ImapRev2, RecentGoneAfterEnable) {
 }
 
 TEST(ImapRev2, SelectSendsListAndClosed) {
-  Box h;
+  Rev2Box h;
   ASSERT_TRUE(h.store_of().create("Sent"));
   ASSERT_TRUE(h.store_of().create("Work.Projects"));
   const std::vector<std::string> sel = {"a SELECT INBOX", "b EXAMINE Sent",         "c SELECT Nowhere",
@@ -205,7 +205,7 @@ TEST(ImapRev2, DeleteOfAParentWithChildren) {
 // FETCH, STORE, COPY, SEARCH and UID EXPUNGE, by UID or by sequence number;
 // empty before any SAVE and after SELECT; MIN/MAX save only those.
 TEST(ImapRev2, SearchResSavesForDollar) {
-  Box h;
+  Rev2Box h;
   h.deliver("Subject: three\n\n3\n");
   ASSERT_TRUE(h.store_of().create("Kept"));
   for (bool rev2 : {false, true}) {
@@ -232,7 +232,7 @@ TEST(ImapRev2, SearchResSavesForDollar) {
 }
 
 TEST(ImapRev2, SearchResStoreAndExpungeByDollar) {
-  Box h;
+  Rev2Box h;
   const std::string w = session(h, true,
                                 {"s SELECT INBOX", "a UID SEARCH RETURN (SAVE) SEEN", "b STORE $ +FLAGS (\\Deleted)",
                                  "c UID EXPUNGE $", "d SEARCH ALL", "f SEARCH RETURN (SAVE) RECENT", "g FETCH $ (UID)",

@@ -20,14 +20,14 @@ namespace tern::pop3 {
 namespace {
 
 constexpr const char* kLockName = "tern-pop3.lock";
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kFileReadChunk = 64 * 1024;
 
 class FdReader final : public MessageReader {
  public:
   explicit FdReader(UniqueFd fd) : fd_(std::move(fd)) {}
   Result<size_t> read(std::span<char> buf) override {
     for (;;) {
-      ssize_t n = ::read(fd_.get(), buf.data(), std::min(buf.size(), kReadChunk));
+      ssize_t n = ::read(fd_.get(), buf.data(), std::min(buf.size(), kFileReadChunk));
       if (n >= 0) return static_cast<size_t>(n);
       if (errno != EINTR) return Error::temp(fmt::format("read: {}", std::strerror(errno)));
     }
