@@ -293,13 +293,47 @@ Status MaildirMailbox::sync_locked(std::vector<std::string>& cur_names) {
   return ok_status();
 }
 
+// Under the lock, an appended message alone: the index as on disk gets
+// one record, the message's, at next_uid, appended in place; cur/ is not
+// listed, and the files there that have no UID yet are numbered by the
+// next refresh (Dovecot's partial sync does the same). Nothing is dropped,
+// so nothing need be listed to know what is still there. nullopt when the
+// index must be written whole (lost, damaged, torn, or holding more records
+// of expunged messages than sync_locked keeps, as far as the view tells):
+// the caller then takes the full path.
+Result<std::optional<uint32_t>> MaildirMailbox::number_appended_locked(std::string_view base) {
+  stamp_ = {};
+  have_index_ = false;
+  if (Status st = load_index_if_changed(); !st) return st.error();
+  const size_t live = messages_.size() + 1;
+  if (!have_index_ || index_.torn_tail || index_.records.size() + 1 > live + std::max(kStaleKept, live / 4))
+    return std::optional<uint32_t>();
+  if (uid_of_base_.count(base)) return std::optional<uint32_t>();  // cannot be (a fresh unique name); be safe
+  if (index_.next_uid >= UINT32_MAX - 1)
+    return Error::with_dsn("4.3.0", fmt::format("{}: UIDs exhausted; remove the index to renumber", dir_));
+  const uint32_t uid = index_.next_uid++;
+  index_.records.push_back({uid, "", std::string(base)});
+  uid_of_base_[std::string(base)] = uid;
+  if (Status st = append_uidlist(dir_fd_.get(), dir_, index_.records, index_.records.size() - 1); !st) {
+    stamp_ = {};
+    have_index_ = false;  // the file may hold part of the record: read again next time
+    return st.error();
+  }
+  struct stat st;
+  if (::fstatat(dir_fd_.get(), kUidlistName, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    stamp_ = {st.st_ino, st.st_size, mtime_ns_of(st)};
+  return std::optional<uint32_t>(uid);
+}
+
 Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::string* tmp_name,
                                                                   std::string_view new_name,
                                                                   uint32_t* added_uid) {
   const std::string cur_path = fs::join(dir_, "cur"), new_path = fs::join(dir_, "new");
   if (Status st = check_not_deleted(); !st) return st.error();
   // new/ -> cur/, as Dovecot does; someone else moving it first is fine.
-  auto fresh = scan_new();
+  // An append leaves new/ to the next refresh.
+  Result<std::vector<std::string>> fresh = std::vector<std::string>{};
+  if (!tmp_name) fresh = scan_new();
   if (!fresh) return fresh.error();
   for (const std::string& n : *fresh) {
     std::string target = n.find(':') == std::string::npos ? n + ":2," : n;
@@ -319,6 +353,7 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
                   return uid_of_base_.find(base_view(n)) != uid_of_base_.end();
                 });
   }
+  bool numbered_alone = false;
   if (!all_known) {
     auto lock = UidlistLock::acquire(dir_fd_.get(), dir_);
     if (!lock) return lock.error();
@@ -333,13 +368,23 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
       if (tmp_name) ::unlinkat(cur_fd_.get(), std::string(new_name).c_str(), 0);
       return e;
     };
-    names = scan(cur_fd_.get(), cur_path);  // under the lock: see maildir_mailbox.h
-    if (!names) return take_back(names.error());
-    if (Status st = sync_locked(*names); !st) return take_back(st.error());
-    if (added_uid) {
-      auto it = uid_of_base_.find(base_view(new_name));
-      if (it == uid_of_base_.end()) return Error::temp(fmt::format("{}: appended file vanished", cur_path));
-      *added_uid = it->second;
+    if (tmp_name) {
+      auto alone = number_appended_locked(base_view(new_name));
+      if (!alone) return take_back(alone.error());
+      if (*alone) {
+        *added_uid = **alone;
+        numbered_alone = true;
+      }
+    }
+    if (!numbered_alone) {
+      names = scan(cur_fd_.get(), cur_path);  // under the lock: see maildir_mailbox.h
+      if (!names) return take_back(names.error());
+      if (Status st = sync_locked(*names); !st) return take_back(st.error());
+      if (added_uid) {
+        auto it = uid_of_base_.find(base_view(new_name));
+        if (it == uid_of_base_.end()) return Error::temp(fmt::format("{}: appended file vanished", cur_path));
+        *added_uid = it->second;
+      }
     }
   }
   if (tmp_name) {

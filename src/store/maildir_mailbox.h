@@ -10,8 +10,10 @@
 // returned. A crash before the index write leaves a message without a UID,
 // which the next refresh numbers from next_uid: a message may show up that
 // the client was not told about, but nothing is lost and no UID is reused.
-// New UIDs are only ever assigned with cur/ scanned under the lock, so a
-// session never drops a record another session has just written.
+// Records are only ever dropped with cur/ scanned under the lock, so a
+// session never drops a record another session has just written; an
+// append alone takes next_uid under the lock without listing cur/
+// (number_appended_locked), since it drops nothing.
 // Copy: a hard link into the destination's tmp/ (the same inode, as
 // Dovecot does), then the append path; across file systems, read + append.
 // Keywords: dovecot-keywords (keywords.h) names the letters; a new name
@@ -139,6 +141,7 @@ class MaildirMailbox final : public Mailbox {
   Result<std::vector<Current>> sync(const std::string* tmp_name = nullptr, std::string_view new_name = {},
                                     uint32_t* added_uid = nullptr);
   Status sync_locked(std::vector<std::string>& cur_names);
+  Result<std::optional<uint32_t>> number_appended_locked(std::string_view base);
   Result<std::vector<std::string>> scan_new();
   Status load_index_if_changed();
   Status check_not_deleted();

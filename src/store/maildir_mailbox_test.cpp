@@ -270,6 +270,31 @@ TEST(MaildirMailbox, IndexGrowsInPlaceAndIsRewrittenWhenMostlyStale) {
   EXPECT_EQ(reopened->messages().size(), 7u);
 }
 
+// An append numbers its message alone under the lock, without listing
+// cur/: a file another program put there meanwhile (no UID yet) is
+// numbered by the next refresh, after it; neither is lost or renumbered,
+// and the index keeps both.
+TEST(MaildirMailbox, AppendLeavesAnUnnumberedFileToTheNextRefresh) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto mb = open_ok(store, "INBOX");
+  ASSERT_TRUE(mb->append("a\n", 0, 0));
+  ASSERT_TRUE(mb->refresh());
+  std::ofstream(t / "acct/cur/1700000000.M1P1Q1.other,S=2:2,S") << "o\n";
+  auto b = mb->append("b\n", 0, 0);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(*b, 2u);
+  auto ch = mb->refresh();
+  ASSERT_TRUE(ch);
+  EXPECT_EQ(ch->appeared, (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(*mb->read(2), "b\n");
+  EXPECT_EQ(*mb->read(3), "o\n");
+  EXPECT_EQ(mb->find(3)->flags, kFlagSeen);
+  auto reopened = open_ok(store, "INBOX");
+  EXPECT_EQ(uids(*reopened), (std::vector<uint32_t>{1, 2, 3}));
+  EXPECT_EQ(*reopened->read(3), "o\n");
+}
+
 TEST(MaildirMailbox, LostIndexIsRebuiltWithANewUidvalidity) {
   TempDir t;
   MaildirStore store(t / "acct");

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 
+#include "base/dir_entries.h"
 #include "base/fs.h"
 #include "base/log.h"
 #include "store/change_hub.h"
@@ -141,18 +142,26 @@ std::unique_ptr<ChangeHub::Watch> MaildirStore::watch_names(ChangeHub::Callback 
   return ChangeHub::process().watch(names_key(), std::move(cb));
 }
 
+// LIST comes often (webmails, imaptest: one command in twelve): the root
+// is listed once, its folders told by the type the listing gives (stat()
+// only where the file system gives none), and the account's Maildir made
+// only when it is missing, as at its first login.
 Result<std::vector<std::string>> MaildirStore::list() {
-  if (Status st = maildir_create(root_); !st) return st.error();
-  auto root = open_root(root_);
-  if (!root) return root.error();
-  auto names = entries(root->get(), root_);
-  if (!names) return names.error();
-  std::vector<std::string> out;
-  for (const std::string& n : *names) {
-    if (n.size() < 2 || n[0] != '.' || !folder_name_ok(std::string_view(n).substr(1))) continue;
-    if (!is_real_dir_at(root->get(), n)) continue;
-    out.push_back(n.substr(1));
+  auto open = [&] { return ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); };
+  int fd = open();
+  if (fd < 0 && errno == ENOENT) {
+    if (Status st = maildir_create(root_); !st) return st.error();
+    fd = open();
   }
+  if (fd < 0) return fs::errno_error("open directory", root_, errno);
+  const UniqueFd root(fd);
+  std::vector<std::string> out;
+  Status st = fs::for_each_dir_entry(root.get(), root_, [&](std::string_view n, unsigned char d_type) {
+    if (n.size() < 2 || n[0] != '.' || !folder_name_ok(n.substr(1))) return;
+    if (d_type == DT_UNKNOWN ? !is_real_dir_at(root.get(), std::string(n)) : d_type != DT_DIR) return;
+    out.emplace_back(n.substr(1));
+  });
+  if (!st) return st.error();
   std::sort(out.begin(), out.end());
   out.insert(out.begin(), "INBOX");
   return out;

@@ -304,6 +304,16 @@ asio::awaitable<void> Session::cmd_status(const Call& k) {
   if (std::find(wanted.begin(), wanted.end(), "HIGHESTMODSEQ") != wanted.end()) enable_condstore();
   auto folder = folder_arg(k, 0);
   if (!folder) co_return;
+  // The selected folder is counted from the session's own mailbox, brought
+  // up to date first (its EXISTS and EXPUNGE come before the STATUS line,
+  // so the two agree), not from a second copy of it that would list the
+  // folder and look at its new messages again.
+  if (box_ && state_ == State::selected && box_->name() == *folder) {
+    sync(true);
+    untagged("STATUS " + mailbox_out(*folder) + " (" + status_items(*box_, wanted, set_.max_append_bytes) + ")");
+    ok(k, "Status completed.");
+    co_return;
+  }
   auto opened = status_boxes_.open(*store_, *folder);
   if (!opened) {
     if (opened.error().is_temporary()) store_error(k, opened.error(), "STATUS");

@@ -385,3 +385,35 @@ TEST(ImapMailboxes, StatusFollowsChangesToTheFoldersItKeeps) {
 
 }  // namespace
 }  // namespace tern::imap
+
+namespace tern::imap {
+namespace {
+
+// STATUS of the selected folder is counted from the session's own view,
+// brought up to date first: another session's expunge and append are told
+// as EXPUNGE and EXISTS before the STATUS line, whose counts agree with
+// them; the session's later commands see the same view.
+TEST(ImapMailboxes, StatusOfTheSelectedFolderAgreesWithItsView) {
+  FakeHost h;
+  h.deliver(kMsg);
+  h.deliver(kMsg, "INBOX", "alice@virt.test", store::kFlagSeen);
+  std::deque<io::Segment> a{"", kLogin + "\r\n", "", "s SELECT INBOX\r\n", io::Segment::after(std::chrono::seconds(10)),
+                            "a STATUS INBOX (MESSAGES UNSEEN UIDNEXT)\r\n", "", "b FETCH 1:* (UID FLAGS)\r\n", "",
+                            "z LOGOUT\r\n"};
+  std::deque<io::Segment> b{io::Segment::after(std::chrono::seconds(1)), kLogin + "\r\n", "", "s SELECT INBOX\r\n", "",
+                            "a STORE 2 +FLAGS.SILENT (\\Deleted)\r\n", "", "b EXPUNGE\r\n", "",
+                            "c APPEND INBOX {3+}\r\nnew\r\n", "", "d APPEND INBOX (\\Seen) {3+}\r\nold\r\n", "",
+                            "z LOGOUT\r\n"};
+  auto ts = testing::run_all(h, {testing::Client{a}, testing::Client{b}});
+  ASSERT_NE(ts[1].written.find("d OK [APPENDUID"), std::string::npos) << ts[1].written;
+  const std::string& w = ts[0].written;
+  EXPECT_NE(w.find("* 2 EXPUNGE\r\n* 3 EXISTS\r\n* STATUS INBOX (MESSAGES 3 UNSEEN 2 UIDNEXT 5)\r\na OK"),
+            std::string::npos)
+      << w;
+  EXPECT_NE(w.find("* 1 FETCH (UID 1 FLAGS ())\r\n* 2 FETCH (UID 3 FLAGS ())\r\n* 3 FETCH (UID 4 FLAGS (\\Seen))\r\nb OK"),
+            std::string::npos)
+      << w;
+}
+
+}  // namespace
+}  // namespace tern::imap
