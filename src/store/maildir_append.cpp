@@ -1,8 +1,14 @@
-// MaildirMailbox's AppendDraft: a message written into the folder's tmp/
-// piece by piece, then moved into cur/ with its UID (maildir_mailbox.h's
-// commit_tmp). The file in tmp/ has a name without sizes until the end,
-// when its ",S=" and ",W=" are known; it is fsynced before the move, and
-// removed if the draft is dropped. INTERNALDATE is the file's mtime; the
+// MaildirMailbox's AppendDraft: a message written piece by piece, then put
+// into cur/ with its UID (maildir_mailbox.h's commit). Where the file
+// system and /proc allow, the draft is an unnamed file (O_TMPFILE) in cur/
+// itself, linked in under its name at the end: its fsync then flushes the
+// file alone, where a file of tmp/ also makes ext4 flush tmp/ (a new name
+// in a directory), a flush no reader needs since the file moves on; and a
+// draft that is dropped, or a crash, leaves nothing behind. Elsewhere the
+// draft is a file of tmp/, as the Maildir rule has it, renamed into cur/
+// at the end and removed if the draft is dropped. Either way the final
+// name carries ",S=" and ",W=", known only at the end, and the file is
+// fsynced before it is placed. INTERNALDATE is the file's mtime; the
 // access time stays "now", so that tmp/'s cleaner (which removes only files
 // both old in mtime and atime) never takes a draft dated in the past.
 #include <errno.h>
@@ -11,18 +17,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+
 #include "base/fs.h"
 #include "store/maildir_mailbox.h"
 #include "store/maildir_name.h"
 
 namespace tern::store {
 
+namespace {
+
+// Whether this process can name its descriptors under /proc (looked at
+// once): an unnamed draft is linked in by that name.
+bool proc_fd_names() {
+  static const bool ok = ::access("/proc/self/fd", X_OK) == 0;
+  return ok;
+}
+
+std::atomic<bool> g_named_only{false};
+
+}  // namespace
+
 class MaildirDraft final : public AppendDraft {
  public:
-  MaildirDraft(MaildirMailbox& box, std::string name, UniqueFd fd)
-      : box_(box), name_(std::move(name)), fd_(std::move(fd)), path_(fs::join(fs::join(box.dir_, "tmp"), name_)) {}
+  // unnamed: fd is an O_TMPFILE of cur/; else name is its name in tmp/.
+  MaildirDraft(MaildirMailbox& box, std::string name, UniqueFd fd, bool unnamed)
+      : box_(box),
+        name_(std::move(name)),
+        fd_(std::move(fd)),
+        path_(unnamed ? fs::join(fs::join(box.dir_, "cur"), "(new message)") : fs::join(fs::join(box.dir_, "tmp"), name_)),
+        unnamed_(unnamed) {}
   ~MaildirDraft() override {
-    if (!done_) ::unlinkat(box_.tmp_fd_.get(), name_.c_str(), 0);
+    if (!done_ && !unnamed_) ::unlinkat(box_.tmp_fd_.get(), name_.c_str(), 0);
   }
 
   Status write(std::string_view bytes) override {
@@ -49,10 +75,15 @@ class MaildirDraft final : public AppendDraft {
       if (::futimens(fd_.get(), times) != 0) return fs::errno_error("set time of", path_, errno);
     }
     if (Status st = fs::fsync_fd(fd_.get(), path_); !st) return st.error();
+    const std::string cur_name = format_maildir_filename(maildir_sized_name(name_, size_, vsize_), flags, *letters);
+    done_ = true;  // commit removes a tmp/ file itself if it fails
+    if (unnamed_) {
+      auto uid = box_.commit({"", fd_.get(), cur_name});
+      fd_.reset();
+      return uid;
+    }
     if (::close(fd_.release()) != 0) return fs::errno_error("close", path_, errno);
-    done_ = true;  // commit_tmp removes the tmp file itself if it fails
-    std::string base = maildir_sized_name(name_, size_, vsize_);
-    return box_.commit_tmp(name_, format_maildir_filename(base, flags, *letters));
+    return box_.commit({name_, -1, cur_name});
   }
 
  private:
@@ -62,17 +93,27 @@ class MaildirDraft final : public AppendDraft {
   std::string path_;
   uint64_t size_ = 0, vsize_ = 0;
   char last_ = 0;
+  bool unnamed_ = false;
   bool done_ = false;
 };
+
+void MaildirMailbox::set_named_drafts_only(bool on) { g_named_only.store(on, std::memory_order_relaxed); }
 
 Result<std::unique_ptr<AppendDraft>> MaildirMailbox::begin_append() {
   if (Status st = reacquire(); !st) return st.error();
   if (Status st = check_not_deleted(); !st) return st.error();
+  if (!g_named_only.load(std::memory_order_relaxed) && proc_fd_names()) {
+    // O_TMPFILE fails on file systems without it (EOPNOTSUPP, EISDIR on
+    // old kernels): the draft then goes to tmp/.
+    UniqueFd fd(::openat(cur_fd_.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
+    if (fd.valid()) return std::unique_ptr<AppendDraft>(new MaildirDraft(*this, maildir_unique_base(), std::move(fd), true));
+  }
   const std::string tmp_path = fs::join(dir_, "tmp");
   for (int attempt = 0; attempt < 5; ++attempt) {
     std::string name = maildir_unique_base();
     UniqueFd fd(::openat(tmp_fd_.get(), name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-    if (fd.valid()) return std::unique_ptr<AppendDraft>(new MaildirDraft(*this, std::move(name), std::move(fd)));
+    if (fd.valid())
+      return std::unique_ptr<AppendDraft>(new MaildirDraft(*this, std::move(name), std::move(fd), false));
     if (errno != EEXIST) return fs::errno_error("create in", tmp_path, errno);
   }
   return Error::temp(fmt::format("{}: no unique file name", tmp_path));

@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "base/deferred_close.h"
 #include "base/dir_entries.h"
 #include "base/fs.h"
 #include "base/log.h"
@@ -325,15 +326,13 @@ Result<std::optional<uint32_t>> MaildirMailbox::number_appended_locked(std::stri
   return std::optional<uint32_t>(uid);
 }
 
-Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::string* tmp_name,
-                                                                  std::string_view new_name,
-                                                                  uint32_t* added_uid) {
+Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const Incoming* in, uint32_t* added_uid) {
   const std::string cur_path = fs::join(dir_, "cur"), new_path = fs::join(dir_, "new");
   if (Status st = check_not_deleted(); !st) return st.error();
   // new/ -> cur/, as Dovecot does; someone else moving it first is fine.
   // An append leaves new/ to the next refresh.
   Result<std::vector<std::string>> fresh = std::vector<std::string>{};
-  if (!tmp_name) fresh = scan_new();
+  if (!in) fresh = scan_new();
   if (!fresh) return fresh.error();
   for (const std::string& n : *fresh) {
     std::string target = n.find(':') == std::string::npos ? n + ":2," : n;
@@ -345,7 +344,7 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
   // without it, since it mostly finds every name known.
   Result<std::vector<std::string>> names = std::vector<std::string>{};
   bool all_known = false;
-  if (!tmp_name) {
+  if (!in) {
     names = scan(cur_fd_.get(), cur_path);
     if (!names) return names.error();
     if (Status st = load_index_if_changed(); !st) return st.error();
@@ -357,19 +356,16 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
   if (!all_known) {
     auto lock = UidlistLock::acquire(dir_fd_.get(), dir_);
     if (!lock) return lock.error();
-    if (tmp_name) {
-      if (::renameat2(tmp_fd_.get(), tmp_name->c_str(), cur_fd_.get(), std::string(new_name).c_str(),
-                      RENAME_NOREPLACE) != 0)
-        return fs::errno_error("rename into", cur_path, errno);
-    }
+    if (in)
+      if (Status st = place(*in); !st) return st.error();
     // A message whose UID could not be recorded is taken back: the client
     // is told NO and may retry, so keeping it would make a duplicate.
     auto take_back = [&](Error e) -> Result<std::vector<Current>> {
-      if (tmp_name) ::unlinkat(cur_fd_.get(), std::string(new_name).c_str(), 0);
+      if (in) ::unlinkat(cur_fd_.get(), std::string(in->cur_name).c_str(), 0);
       return e;
     };
-    if (tmp_name) {
-      auto alone = number_appended_locked(base_view(new_name));
+    if (in) {
+      auto alone = number_appended_locked(base_view(in->cur_name));
       if (!alone) return take_back(alone.error());
       if (*alone) {
         *added_uid = **alone;
@@ -381,19 +377,19 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const std::str
       if (!names) return take_back(names.error());
       if (Status st = sync_locked(*names); !st) return take_back(st.error());
       if (added_uid) {
-        auto it = uid_of_base_.find(base_view(new_name));
+        auto it = uid_of_base_.find(base_view(in->cur_name));
         if (it == uid_of_base_.end()) return Error::temp(fmt::format("{}: appended file vanished", cur_path));
         *added_uid = it->second;
       }
     }
   }
-  if (tmp_name) {
+  if (in) {
     // The new name in cur/ is made durable once the lock is let go, so
     // that the next writer waits for one flush (the UID record's), not
     // two. The caller answers only after this; if it fails the message is
     // taken back, and its UID, already recorded, stays unused.
     if (Status st = fs::fsync_fd(cur_fd_.get(), cur_path); !st) {
-      ::unlinkat(cur_fd_.get(), std::string(new_name).c_str(), 0);
+      ::unlinkat(cur_fd_.get(), std::string(in->cur_name).c_str(), 0);
       return st.error();
     }
   }
@@ -587,7 +583,8 @@ Status MaildirMailbox::load_keywords(bool force) {
   return ok_status();
 }
 
-// Unlinks each message (following a rename by someone else), then, with
+// Unlinks each message (following a rename by someone else; its blocks are
+// freed off this thread: base/deferred_close.h), then, with
 // mail_fsync = always, makes the removals durable with one fsync of cur/
 // (with the default an expunge may come undone in a power failure, as in
 // Dovecot: never a message lost), then drops them from the
@@ -607,8 +604,12 @@ Status MaildirMailbox::expunge_all(const std::vector<uint32_t>& uids) {
     // under its name of now. A file that keeps moving is left, and said.
     bool gone = false;
     for (int attempt = 0; attempt < 10 && !gone && failed; ++attempt) {
+      // Held open across the unlink, its blocks are freed by the closing
+      // thread (base/deferred_close.h), not while the client waits.
+      UniqueFd held(::openat(cur_fd_.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
       if (::unlinkat(cur_fd_.get(), name.c_str(), 0) == 0) {
         gone = true;
+        fs::close_later(std::move(held));
       } else if (errno != ENOENT) {
         failed = fs::errno_error("unlink", fs::join(cur_path, name), errno);
       } else if (auto now = find_current(base_of(name)); !now) {
@@ -646,15 +647,31 @@ Status MaildirMailbox::expunge_all(const std::vector<uint32_t>& uids) {
   return failed;
 }
 
-Result<uint32_t> MaildirMailbox::commit_tmp(const std::string& tmp_name, std::string_view cur_name) {
+// The added message into cur/: renamed from tmp/, or an unnamed file linked
+// in by its /proc/self/fd name (linkat cannot name a descriptor otherwise
+// without CAP_DAC_READ_SEARCH). Either fails rather than replace a file.
+Status MaildirMailbox::place(const Incoming& in) {
+  const std::string target(in.cur_name);
+  if (in.fd < 0) {
+    if (::renameat2(tmp_fd_.get(), in.tmp_name.c_str(), cur_fd_.get(), target.c_str(), RENAME_NOREPLACE) != 0)
+      return fs::errno_error("rename into", fs::join(dir_, "cur"), errno);
+    return ok_status();
+  }
+  const std::string proc = fmt::format("/proc/self/fd/{}", in.fd);
+  if (::linkat(AT_FDCWD, proc.c_str(), cur_fd_.get(), target.c_str(), AT_SYMLINK_FOLLOW) != 0)
+    return fs::errno_error("link into", fs::join(dir_, "cur"), errno);
+  return ok_status();
+}
+
+Result<uint32_t> MaildirMailbox::commit(const Incoming& in) {
   uint32_t uid = 0;
-  auto r = sync(&tmp_name, cur_name, &uid);
+  auto r = sync(&in, &uid);
   if (!r) {
-    ::unlinkat(tmp_fd_.get(), tmp_name.c_str(), 0);
+    if (in.fd < 0) ::unlinkat(tmp_fd_.get(), in.tmp_name.c_str(), 0);
     return r.error();
   }
   // The account's maildirsize (kept when it has a quota) counts the message.
-  if (auto size = parse_maildir_filename(cur_name).size_bytes)
+  if (auto size = parse_maildir_filename(in.cur_name).size_bytes)
     (void)quota_add(root_, static_cast<int64_t>(*size), 1);
   ChangeHub::process().changed_in(dir_, "cur");
   return uid;
@@ -679,8 +696,10 @@ Result<uint32_t> MaildirMailbox::copy_to(uint32_t uid, Mailbox& dest_arg) {
     auto letters = dest->letters_for(m->keywords, true);
     if (!letters) return letters.error();
     std::string name = maildir_unique_name(m->size_bytes, m->vsize_bytes);
-    if (::linkat(cur_fd_.get(), src.c_str(), dest->tmp_fd_.get(), name.c_str(), 0) == 0)
-      return dest->commit_tmp(name, format_maildir_filename(name, m->flags, *letters));
+    if (::linkat(cur_fd_.get(), src.c_str(), dest->tmp_fd_.get(), name.c_str(), 0) == 0) {
+      const std::string cur_name = format_maildir_filename(name, m->flags, *letters);
+      return dest->commit({name, -1, cur_name});
+    }
     if (errno != EXDEV && errno != EPERM && errno != EMLINK && errno != ENOENT)
       return fs::errno_error("link into", fs::join(dest->dir_, "tmp"), errno);
   }

@@ -99,6 +99,9 @@ class MaildirMailbox final : public Mailbox {
   std::unique_ptr<ChangeHub::Watch> watch(ChangeHub::Callback cb) override {
     return ChangeHub::process().watch(dir_, std::move(cb));
   }
+  // Drafts go to tmp/ even where an unnamed file in cur/ could be made
+  // (maildir_append.cpp); process-wide, for the tests of that path.
+  static void set_named_drafts_only(bool on);
   // True once refresh() found the index replaced (lost, damaged, or rebuilt
   // by another session): every UID this session knew is void, and an IMAP
   // session must end (RFC 3501 2.3.1.1).
@@ -135,11 +138,19 @@ class MaildirMailbox final : public Mailbox {
   Result<RefreshChanges> adopt(const FolderListing& listing);
   Status open_dirs();
   Status reacquire();  // open_dirs() again after release_handles()
+  // A message being added by append or copy: a file of tmp/ (tmp_name), or
+  // an unnamed one (O_TMPFILE) made in cur/ and open as fd (>= 0); it goes
+  // into cur/ as cur_name under the uidlist lock (place()).
+  struct Incoming {
+    std::string tmp_name;
+    int fd = -1;
+    std::string_view cur_name;
+  };
   // Moves new/ into cur/, then lists cur/ with UIDs, numbering unknown files
-  // under the lock. keep_locked_for: a tmp/ file to move into cur/ under
-  // the same lock first (append, copy); its UID is returned in *added_uid.
-  Result<std::vector<Current>> sync(const std::string* tmp_name = nullptr, std::string_view new_name = {},
-                                    uint32_t* added_uid = nullptr);
+  // under the lock. With `in` (append, copy): only that message is placed
+  // and numbered, its UID returned in *added_uid, cur/ fsynced after.
+  Result<std::vector<Current>> sync(const Incoming* in = nullptr, uint32_t* added_uid = nullptr);
+  Status place(const Incoming& in);
   Status sync_locked(std::vector<std::string>& cur_names);
   Result<std::optional<uint32_t>> number_appended_locked(std::string_view base);
   Result<std::vector<std::string>> scan_new();
@@ -159,7 +170,7 @@ class MaildirMailbox final : public Mailbox {
   std::vector<std::string> keyword_names(std::string_view letters) const;
   void clean_tmp();
   Status rebuild_index(std::string_view why);
-  Result<uint32_t> commit_tmp(const std::string& tmp_name, std::string_view cur_name);
+  Result<uint32_t> commit(const Incoming& in);
   Result<std::optional<std::string>> find_current(const std::string& base);  // nullopt: gone
   Result<std::string> current_name(const std::string& base);
   Result<bool> stat_new_message(std::string& name, struct stat& st);

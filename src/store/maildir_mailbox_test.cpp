@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/deferred_close.h"
 #include "store/maildir.h"
 #include "store/maildir_mailbox.h"
 #include "store/maildir_name.h"
@@ -228,6 +229,15 @@ TEST(MaildirMailbox, ExpungeAllFollowsRenamesAndSkipsTheGone) {
   EXPECT_EQ(ch->vanished, (std::vector<uint32_t>{2, 5}));
   EXPECT_EQ(*one->read(3), "m2\n");
   EXPECT_TRUE(one->expunge_all({}));
+  // The expunged files were held open across their unlink and handed to
+  // the closing thread: once it is done, none is held any more.
+  tern::fs::drain_closes();
+  const std::string cur = t / "acct/cur/";  // its files; the folder itself stays open
+  for (const auto& e : stdfs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    auto target = stdfs::read_symlink(e.path(), ec).string();
+    EXPECT_FALSE(target.starts_with(cur)) << target;
+  }
 }
 
 // New records are appended to dovecot-uidlist in place; records of expunged
@@ -369,6 +379,48 @@ TEST(MaildirMailbox, CrashBetweenMessageAndIndexReusesNoUid) {
   EXPECT_EQ(mb->find(3)->flags, kFlagSeen);
   EXPECT_FALSE(stdfs::exists(t / "acct/dovecot-uidlist.lock"));  // the dead holder's lock broken
   EXPECT_NE(slurp(t / "acct/dovecot-uidlist"), index_before);
+}
+
+// A draft is an unnamed file of cur/ where the file system allows (nothing
+// of it shows in cur/ or tmp/ until it is committed, nothing is left when
+// it is dropped), else a file of tmp/ (removed when dropped); both commit
+// the same message, and the second kind still works beside the first.
+TEST(MaildirMailbox, DraftsAreUnnamedFilesOrFilesOfTmp) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto mb = open_ok(store, "INBOX");
+  auto entries = [&](const char* sub) {
+    return std::distance(stdfs::directory_iterator(t / ("acct/" + std::string(sub))), stdfs::directory_iterator());
+  };
+  for (bool named : {false, true}) {
+    MaildirMailbox::set_named_drafts_only(named);
+    {
+      auto dropped = mb->begin_append();
+      ASSERT_TRUE(dropped);
+      ASSERT_TRUE((*dropped)->write("dropped\n"));
+      EXPECT_EQ(drafts_in(t / "acct/tmp").size(), named ? 1u : 0u);
+    }
+    EXPECT_EQ(drafts_in(t / "acct/tmp"), std::vector<std::string>{});
+    auto kept = mb->begin_append();
+    ASSERT_TRUE(kept);
+    ASSERT_TRUE((*kept)->write("Subject: x\n\n"));
+    ASSERT_TRUE((*kept)->write(named ? "named\n" : "unnamed\n"));
+    EXPECT_EQ(entries("cur"), named ? 1 : 0);  // the first message, once committed
+    auto uid = (*kept)->commit(kFlagFlagged, {"$Kept"}, 1000000000);
+    ASSERT_TRUE(uid);
+    EXPECT_EQ(drafts_in(t / "acct/tmp"), std::vector<std::string>{});
+  }
+  MaildirMailbox::set_named_drafts_only(false);
+  EXPECT_EQ(entries("cur"), 2);
+  auto reopened = open_ok(store, "INBOX");
+  ASSERT_EQ(uids(*reopened), (std::vector<uint32_t>{1, 2}));
+  EXPECT_EQ(*reopened->read(1), "Subject: x\n\nunnamed\n");
+  EXPECT_EQ(*reopened->read(2), "Subject: x\n\nnamed\n");
+  for (uint32_t u : {1u, 2u}) {
+    EXPECT_EQ(reopened->find(u)->flags, kFlagFlagged);
+    EXPECT_EQ(reopened->find(u)->keywords, std::vector<std::string>{"$Kept"});
+    EXPECT_EQ(reopened->find(u)->internal_date_s, 1000000000);
+  }
 }
 
 TEST(MaildirMailbox, AppendWhoseIndexCannotBeWrittenLeavesNothing) {
