@@ -485,16 +485,36 @@ def _read_until(sock, marker, seen=b""):
     return seen
 
 
+def _unnamed_files_in(pid, folder):
+    """The /proc descriptor paths of unnamed (O_TMPFILE) files of folder
+    that the daemon at pid or its children hold."""
+    pids, out = [pid], []
+    while pids:
+        p = pids.pop()
+        try:  # a thread or a process may end while it is looked at
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    pids += [int(c) for c in f.read().split()]
+            for fd in os.listdir(f"/proc/{p}/fd"):
+                if os.readlink(f"/proc/{p}/fd/{fd}").startswith(folder + "/#"):
+                    out.append(f"/proc/{p}/fd/{fd}")
+        except FileNotFoundError:
+            pass
+    return out
+
+
 def test_append_streams_to_disk_and_every_ok_survives_kill9(imap):
     """RELIABILITY.md #40 and issue 10's "a large literal streamed to disk":
-    an APPEND's literal is in the folder's tmp/ while it is still arriving,
-    and gone when the client vanishes mid-literal; every APPEND that got OK
+    an APPEND's literal is on disk while it is still arriving (an unnamed
+    file of the folder's cur/, seen through the daemon's descriptors), and
+    gone when the client vanishes mid-literal; every APPEND that got OK
     (single and MULTIAPPEND) is there after kill -9, with the same
     UIDVALIDITY, and the next UID is new."""
     c = connect(imap)  # makes the account's Maildir
     validity = re.search(rb"UIDVALIDITY (\d+)", ok(c.status("INBOX", "(UIDVALIDITY)"))[0]).group(1)
     c.logout()
     tmp = os.path.join(imap.maildir_path(ALICE), "tmp")
+    cur = os.path.join(imap.maildir_path(ALICE), "cur")
     big = b"Subject: big\r\n\r\n" + b"x" * 78 + b"\r\n"
     big = big + (b"y" * 78 + b"\r\n") * (800_000 // 80)
     raw = socket.create_connection(("127.0.0.1", imap.imap_port), timeout=30)
@@ -503,14 +523,19 @@ def test_append_streams_to_disk_and_every_ok_survives_kill9(imap):
     _read_until(raw, b"a OK")
     raw.sendall(b"b APPEND INBOX {%d+}\r\n" % len(big) + big[: len(big) // 2])
 
-    def tmp_bytes():
-        return sum(os.path.getsize(os.path.join(tmp, n)) for n in os.listdir(tmp))
+    def draft_bytes():
+        try:
+            return sum(os.stat(fd).st_size for fd in _unnamed_files_in(imap.proc.pid, cur))
+        except FileNotFoundError:  # closed in between: look again
+            return 0
     # Stored with LF line ends: a little under half of what was sent.
-    wait_until(lambda: tmp_bytes() >= len(big) // 2 * 78 // 80, what="half the literal in tmp/")
+    wait_until(lambda: draft_bytes() >= len(big) // 2 * 78 // 80, what="half the literal on disk")
     raw.close()  # the client vanishes mid-literal
-    # (the daemon's lock holder, tern-lock.*, stays: docs/behaviour.md)
-    wait_until(lambda: [n for n in os.listdir(tmp) if not n.startswith("tern-lock.")] == [],
-               what="the abandoned draft removed from tmp/")
+    wait_until(lambda: _unnamed_files_in(imap.proc.pid, cur) == [], what="the abandoned draft closed")
+    # Nothing of it in cur/ or tmp/ (the daemon's lock holder, tern-lock.*,
+    # stays in tmp/: docs/behaviour.md).
+    assert os.listdir(cur) == []
+    assert [n for n in os.listdir(tmp) if not n.startswith("tern-lock.")] == []
 
     uids = []
     c = connect(imap)

@@ -135,7 +135,8 @@ def trace_imap(make_tern, workdir, params, session):
 
 @pytest.mark.parametrize("mode", ["optimized", "always"])
 def test_imap_append_is_durable_before_ok_and_expunge_per_mail_fsync(make_tern, workdir, mode):
-    """APPEND: the file fsynced, renamed into cur/, cur/ fsynced and the
+    """APPEND: the file fsynced (an unnamed O_TMPFILE of cur/, or a file of
+    tmp/), linked or renamed into cur/, cur/ fsynced and the
     UID record (dovecot-uidlist) fdatasynced, all before the tagged OK,
     whatever mail_fsync says. EXPUNGE: with mail_fsync = always, cur/ is
     fsynced after the unlink and before the OK; with optimized (Dovecot's
@@ -151,10 +152,12 @@ def test_imap_append_is_durable_before_ok_and_expunge_per_mail_fsync(make_tern, 
     cur = os.path.join(maildir, "cur")
     ok = lambda e: e[4] == "0"  # noqa: E731
     syncs = lambda e: e[2] in ("fsync", "fdatasync") and ok(e)  # noqa: E731
+    # strace -y names an unnamed file "<.../cur/#INODE (deleted)>".
     file_sync = first(evs, "fsync of the APPENDed file",
-                      lambda e: syncs(e) and f"<{maildir}/tmp/" in e[3])
-    renamed = first(evs, "rename into cur/",
-                    lambda e: e[2].startswith("rename") and f"<{cur}>" in e[3] and ok(e) and e[0] > file_sync[0])
+                      lambda e: syncs(e) and (f"<{maildir}/tmp/" in e[3] or f"<{cur}/#" in e[3]))
+    renamed = first(evs, "link or rename into cur/",
+                    lambda e: (e[2].startswith("rename") or e[2] == "linkat") and f"<{cur}>" in e[3] and ok(e)
+                    and e[0] > file_sync[0])
     cur_sync = first(evs, "fsync of cur/", lambda e: syncs(e) and f"<{cur}>" in e[3] and e[0] > renamed[0])
     uid_sync = first(evs, "fdatasync of dovecot-uidlist",
                      lambda e: syncs(e) and "dovecot-uidlist>" in e[3] and e[0] > renamed[0])

@@ -2,7 +2,7 @@
 // MULTIAPPEND (RFC 3502: several messages in one command, all or none),
 // RFC 6855's "UTF8 (~{n})" form of a message and CATENATE's (RFC 4469, its
 // URL parts in cmd_catenate.cpp).
-// Each message literal was written into the destination's tmp/ as it came
+// Each message literal was written into a draft in the destination as it came
 // (decide_literal opened the draft: a missing mailbox was refused with NO
 // [TRYCREATE] before any "+", a literal over message_size_limit by the
 // reader with TOOBIG); here the flags and dates are checked and the drafts
