@@ -30,10 +30,14 @@ Status list_dir_entries(int dir_fd, const std::string& path, DirEntryFn fn, void
   static thread_local std::vector<char> kept;
   std::unique_ptr<char[]> large;
   size_t size = kSmall;
+  // A caller that knows what the directory needs (the bytes its last
+  // listing took) spares the stat.
   struct stat st;
-  if (::fstat(dir_fd, &st) == 0 && static_cast<uint64_t>(st.st_size) * 4 + 4096 > kSmall)
+  if (listing && listing->min_buffer > 0) {
+    size = std::max(size, std::min(listing->min_buffer, kMaxOneCallBytes));
+  } else if (::fstat(dir_fd, &st) == 0 && static_cast<uint64_t>(st.st_size) * 4 + 4096 > kSmall) {
     size = std::min<uint64_t>(static_cast<uint64_t>(st.st_size) * 4 + 4096, kMaxOneCallBytes);
-  if (listing && listing->min_buffer > size) size = std::min(listing->min_buffer, kMaxOneCallBytes);
+  }
   char* buf = nullptr;
   if (size <= kKept) {
     if (kept.size() < size) kept.resize(size);

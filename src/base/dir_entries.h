@@ -34,7 +34,8 @@ Status for_each_dir_entry(int dir_fd, const std::string& path, Fn&& fn, DirListi
 inline constexpr size_t kMaxOneCallBytes = 4u << 20;
 
 // What one listing took (out), and the buffer it must use at least (in,
-// capped at kMaxOneCallBytes).
+// capped at kMaxOneCallBytes; when set, the directory is not stat'ed for
+// its size).
 struct DirListing {
   size_t min_buffer = 0;
   size_t calls = 0;

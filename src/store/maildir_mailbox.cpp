@@ -86,12 +86,17 @@ Result<std::vector<std::string>> scan_once(int dir_fd, const std::string& path, 
 // 60,000 messages) the second listing takes several calls too, and a base
 // name found in either listing is kept (under its name in the later one):
 // a file is lost only if missed by both.
-Result<std::vector<std::string>> scan(int dir_fd, const std::string& path) {
+// last_bytes (optional): what the directory's last listing took, so that
+// this one needs no stat to size its buffer; updated.
+Result<std::vector<std::string>> scan(int dir_fd, const std::string& path, size_t* last_bytes = nullptr) {
   fs::DirListing listing;
+  if (last_bytes && *last_bytes > 0) listing.min_buffer = *last_bytes + *last_bytes / 4 + 4096;
   auto first = scan_once(dir_fd, path, &listing);
+  if (first && last_bytes) *last_bytes = listing.bytes;
   if (!first || listing.calls <= 1) return first;
   listing.min_buffer = listing.bytes + listing.bytes / 4 + 4096;
   auto again = scan_once(dir_fd, path, &listing);
+  if (again && last_bytes) *last_bytes = listing.bytes;
   if (!again || listing.calls <= 1) return again;
   auto base = [](std::string_view n) { return n.substr(0, n.find(':')); };
   std::unordered_set<std::string_view> bases;
@@ -185,15 +190,22 @@ const MessageInfo* MaildirMailbox::find(uint32_t uid) const {
 
 MessageInfo* MaildirMailbox::find_mut(uint32_t uid) { return const_cast<MessageInfo*>(find(uid)); }
 
-Status MaildirMailbox::load_index_if_changed() {
+Status MaildirMailbox::load_index_if_changed(const Seen* seen) {
   const std::string path = fs::join(dir_, kUidlistName);
-  struct stat st;
-  if (::fstatat(dir_fd_.get(), kUidlistName, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    if (errno != ENOENT) return fs::errno_error("stat", path, errno);
-    have_index_ = false;  // lost: the locked path rebuilds it
-    return ok_status();
+  IndexStamp now;
+  if (seen && seen->stamp.index.ino != 0) {
+    // Taken before the scan: a change since then is read now or at the next
+    // refresh, whose stamp then differs from the one the scan is kept under.
+    now = seen->stamp.index;
+  } else {
+    struct stat st;
+    if (::fstatat(dir_fd_.get(), kUidlistName, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno != ENOENT) return fs::errno_error("stat", path, errno);
+      have_index_ = false;  // lost: the locked path rebuilds it
+      return ok_status();
+    }
+    now = {st.st_ino, st.st_size, mtime_ns_of(st)};
   }
-  IndexStamp now{st.st_ino, st.st_size, mtime_ns_of(st)};
   if (have_index_ && now.ino == stamp_.ino && now.size == stamp_.size && now.mtime_ns == stamp_.mtime_ns)
     return ok_status();
   auto list = read_uidlist(dir_fd_.get(), dir_);
@@ -326,13 +338,15 @@ Result<std::optional<uint32_t>> MaildirMailbox::number_appended_locked(std::stri
   return std::optional<uint32_t>(uid);
 }
 
-Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const Incoming* in, uint32_t* added_uid) {
+Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const Incoming* in, uint32_t* added_uid,
+                                                                  const Seen* seen) {
   const std::string cur_path = fs::join(dir_, "cur"), new_path = fs::join(dir_, "new");
-  if (Status st = check_not_deleted(); !st) return st.error();
+  if (!seen)  // a stamp (folder_stamp) has just looked
+    if (Status st = check_not_deleted(); !st) return st.error();
   // new/ -> cur/, as Dovecot does; someone else moving it first is fine.
   // An append leaves new/ to the next refresh.
   Result<std::vector<std::string>> fresh = std::vector<std::string>{};
-  if (!in) fresh = scan_new();
+  if (!in) fresh = scan_new(seen);
   if (!fresh) return fresh.error();
   for (const std::string& n : *fresh) {
     std::string target = n.find(':') == std::string::npos ? n + ":2," : n;
@@ -345,9 +359,9 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const Incoming
   Result<std::vector<std::string>> names = std::vector<std::string>{};
   bool all_known = false;
   if (!in) {
-    names = scan(cur_fd_.get(), cur_path);
+    names = scan(cur_fd_.get(), cur_path, &cur_listing_bytes_);
     if (!names) return names.error();
-    if (Status st = load_index_if_changed(); !st) return st.error();
+    if (Status st = load_index_if_changed(seen); !st) return st.error();
     all_known = have_index_ && std::all_of(names->begin(), names->end(), [&](const std::string& n) {
                   return uid_of_base_.find(base_view(n)) != uid_of_base_.end();
                 });
@@ -373,7 +387,7 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const Incoming
       }
     }
     if (!numbered_alone) {
-      names = scan(cur_fd_.get(), cur_path);  // under the lock: see maildir_mailbox.h
+      names = scan(cur_fd_.get(), cur_path, &cur_listing_bytes_);  // under the lock: see maildir_mailbox.h
       if (!names) return take_back(names.error());
       if (Status st = sync_locked(*names); !st) return take_back(st.error());
       if (added_uid) {
@@ -410,11 +424,18 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const Incoming
 // then (store/stamp_settle.h), has not moved since: a folder that gets its mail by
 // APPEND or from Dovecot's LMTP into cur/ then costs one stat here, not a
 // listing.
-Result<std::vector<std::string>> MaildirMailbox::scan_new() {
-  const SettleMark mark = settle_mark(fine_stamps_);
-  struct stat st;
-  if (::fstat(new_fd_.get(), &st) != 0) return fs::errno_error("stat", fs::join(dir_, "new"), errno);
-  const int64_t mtime_ns = mtime_ns_of(st);
+Result<std::vector<std::string>> MaildirMailbox::scan_new(const Seen* seen) {
+  SettleMark mark;
+  int64_t mtime_ns = 0;
+  if (seen) {
+    mark = seen->mark;
+    mtime_ns = seen->stamp.new_ns;
+  } else {
+    mark = settle_mark(fine_stamps_);
+    struct stat st;
+    if (::fstat(new_fd_.get(), &st) != 0) return fs::errno_error("stat", fs::join(dir_, "new"), errno);
+    mtime_ns = mtime_ns_of(st);
+  }
   if (new_empty_at_ && *new_empty_at_ == mtime_ns) return std::vector<std::string>{};
   new_empty_at_.reset();
   auto names = scan(new_fd_.get(), fs::join(dir_, "new"));

@@ -56,6 +56,7 @@
 #include "store/mailbox.h"
 #include "store/modseq_file.h"
 #include "store/shared_listings.h"
+#include "store/stamp_settle.h"
 #include "store/uidlist.h"
 
 namespace tern::store {
@@ -149,12 +150,20 @@ class MaildirMailbox final : public Mailbox {
   // Moves new/ into cur/, then lists cur/ with UIDs, numbering unknown files
   // under the lock. With `in` (append, copy): only that message is placed
   // and numbered, its UID returned in *added_uid, cur/ fsynced after.
-  Result<std::vector<Current>> sync(const Incoming* in = nullptr, uint32_t* added_uid = nullptr);
+  // What a refresh has just seen of the folder, with the settle mark read
+  // before it (folder_stamp, which also found cur/ not removed): the scan
+  // then neither stats new/ and dovecot-uidlist again nor checks for removal.
+  struct Seen {
+    FolderStamp stamp;
+    SettleMark mark;
+  };
+  Result<std::vector<Current>> sync(const Incoming* in = nullptr, uint32_t* added_uid = nullptr,
+                                    const Seen* seen = nullptr);
   Status place(const Incoming& in);
   Status sync_locked(std::vector<std::string>& cur_names);
   Result<std::optional<uint32_t>> number_appended_locked(std::string_view base);
-  Result<std::vector<std::string>> scan_new();
-  Status load_index_if_changed();
+  Result<std::vector<std::string>> scan_new(const Seen* seen = nullptr);
+  Status load_index_if_changed(const Seen* seen = nullptr);
   Status check_not_deleted();
   Status load_keywords(bool force = false);
   Result<std::string> letters_for(const std::vector<std::string>& names, bool create);
@@ -191,6 +200,7 @@ class MaildirMailbox final : public Mailbox {
   std::optional<FolderStamp> scanned_;
   std::unique_ptr<SharedListings::Member> listings_;  // store/shared_listings.h
   std::optional<int64_t> new_empty_at_;  // new/'s mtime when last listed empty, if settled then
+  size_t cur_listing_bytes_ = 0;         // what cur/'s last listing took (base/dir_entries.h)
   bool have_index_ = false;
   // Looked up by the base of each listed name, a view into it (no copy).
   struct BaseHash {

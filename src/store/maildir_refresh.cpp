@@ -5,6 +5,7 @@
 // the messages that appeared, vanished or changed flags.
 #include <errno.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 
 #include "base/fs.h"
@@ -20,6 +21,9 @@ Result<FolderStamp> MaildirMailbox::folder_stamp() {
   FolderStamp f;
   struct stat st;
   if (::fstat(cur_fd_.get(), &st) != 0) return fs::errno_error("stat", fs::join(dir_, "cur"), errno);
+  // Removed (a DELETE elsewhere removes cur/ before the folder), even one
+  // whose cur/ was empty, so that its stamp never moved.
+  if (st.st_nlink == 0) return Error::with_dsn("5.2.0", fmt::format("{}: the folder was deleted", dir_));
   f.cur_ns = mtime_ns_of(st);
   if (::fstat(new_fd_.get(), &st) != 0) return fs::errno_error("stat", fs::join(dir_, "new"), errno);
   f.new_ns = mtime_ns_of(st);
@@ -78,7 +82,24 @@ Result<RefreshChanges> MaildirMailbox::refresh_after(uint64_t told) {
   // neither opened nor listed.
   // Where stamps are coarse (and on NFS, whose attributes a stat may take
   // from a cache that only an open refreshes) the folder is opened first.
-  if (auto quick = fine_stamps_ ? path_stamp(told) : std::nullopt) {
+  // A mailbox whose handles are open (a session between two commands) and
+  // that was told of no change looks through them: three stats of open
+  // descriptors where the path costs four path walks, and the look is the
+  // stamp a scan takes before it, so a changed folder is not stamped twice
+  // (the scan reads through the same descriptors).
+  std::optional<PathStamp> quick;
+  std::optional<SettleMark> looked_mark;  // set when quick was looked at through the handles
+  uint64_t looked_generation = 0;
+  if (fine_stamps_ && dir_fd_.valid() && told == 0 && identity_) {
+    looked_generation = ChangeHub::process().generation();  // read before the stamp
+    looked_mark = settle_mark(true);
+    auto through = folder_stamp();
+    if (!through) return through.error();
+    quick = PathStamp{identity_->first, identity_->second, *through, false, std::nullopt};
+  } else if (fine_stamps_) {
+    quick = path_stamp(told);
+  }
+  if (quick) {
     if (scanned_ && *scanned_ == quick->folder) return RefreshChanges{};
     if (!modseqs_ && listings_)
       if (auto listing = listings_->find(quick->folder);
@@ -89,9 +110,17 @@ Result<RefreshChanges> MaildirMailbox::refresh_after(uint64_t told) {
   }
   const bool by_path = !dir_fd_.valid();  // opened now by path, as the folder is there now
   if (Status st = reacquire(); !st) return st.error();
-  const uint64_t generation = ChangeHub::process().generation();  // read before the stamp
-  const SettleMark mark = settle_mark(fine_stamps_);
-  auto before = folder_stamp();
+  uint64_t generation = looked_generation;
+  SettleMark mark;
+  Result<FolderStamp> before = FolderStamp{};
+  if (looked_mark) {
+    mark = *looked_mark;
+    before = quick->folder;
+  } else {
+    generation = ChangeHub::process().generation();  // read before the stamp
+    mark = settle_mark(fine_stamps_);
+    before = folder_stamp();
+  }
   if (!before) return before.error();
   // The look is the newest: shared, it spares the next sessions told of the
   // same change a look that would find the folder as it was before this one
@@ -118,7 +147,8 @@ Result<RefreshChanges> MaildirMailbox::refresh_after(uint64_t told) {
   ModseqUnlock unlock{modseqs_.get()};
   if (modseqs_)
     if (Status st = modseqs_->lock(dir_fd_.get()); !st) return st.error();
-  auto current = sync();
+  const Seen seen{*before, mark};
+  auto current = sync(nullptr, nullptr, &seen);
   if (!current) return current.error();
   if (Status st = load_keywords(); !st) return st.error();
   auto changes = take_view(*current, index_.uidvalidity, [&](Current& c) -> Result<std::optional<MessageInfo>> {

@@ -317,3 +317,39 @@ TEST(MaildirMailbox, TwoFilesOfOneBaseAreOneMessage) {
   ASSERT_EQ(again->messages().size(), 2u);
   EXPECT_EQ(again->messages()[0].uid, mb->messages()[0].uid);
 }
+
+// A mailbox in use looks at its folder through its open descriptors: a
+// folder deleted meanwhile is said to be gone even when its cur/ was empty,
+// so that no stamp moved (only the removed directory's link count tells).
+TEST(MaildirMailbox, AnEmptyFolderDeletedUnderASettledStampSaysSo) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  ASSERT_TRUE(store.create("Empty"));
+  const std::string dir = t / "acct/.Empty";
+  auto mb = open_ok(store, "Empty");
+  stamp_folder_at(dir, ::time(nullptr) - 10);
+  ASSERT_TRUE(mb->refresh());  // a scan under a settled stamp
+  ASSERT_TRUE(mb->refresh());  // and none: nothing moved
+  ASSERT_TRUE(store.remove("Empty"));
+  auto r = mb->refresh();
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().is_permanent()) << r.error().detail;
+}
+
+// The listing of cur/ is sized by what the last one took (no stat): a
+// folder that grew far past it between two refreshes is still listed whole.
+TEST(MaildirMailbox, AFolderThatGrewPastItsLastListingIsListedWhole) {
+  TempDir t;
+  MaildirStore store(t / "acct");
+  auto mb = open_ok(store, "INBOX");
+  ASSERT_TRUE(mb->append("Subject: first\n\nx\n", 0, 0));
+  ASSERT_TRUE(mb->refresh());
+  const std::string dir = t / "acct";
+  constexpr int kMore = 3000;  // some 240 KiB of names, past the 32 KiB a small folder's listing takes
+  for (int i = 0; i < kMore; ++i)
+    std::ofstream(dir + "/cur/1700000000.M" + std::to_string(i) + "P1Q1.grown,S=2:2,") << "g\n";
+  auto ch = mb->refresh();
+  ASSERT_TRUE(ch);
+  EXPECT_EQ(ch->appeared.size(), static_cast<size_t>(kMore));
+  EXPECT_EQ(mb->messages().size(), static_cast<size_t>(kMore + 1));
+}

@@ -28,7 +28,7 @@ uint64_t now_us() {
 
 }  // namespace
 
-Status ModseqFile::open_current(int dir_fd) {
+Status ModseqFile::open_current(int dir_fd, off_t* size) {
   const std::string path = fs::join(dir_, kModseqName);
   for (int attempt = 0; attempt < 5; ++attempt) {
     if (!fd_.valid()) {
@@ -54,6 +54,7 @@ Status ModseqFile::open_current(int dir_fd) {
         header_read_ = false;
         table_ = {};
       }
+      *size = mine.st_size;  // under the lock: only we can make it grow now
       return ok_status();
     }
     // Replaced (compacted) or removed since we opened it: take the new one.
@@ -66,9 +67,10 @@ Status ModseqFile::open_current(int dir_fd) {
 }
 
 Status ModseqFile::lock(int dir_fd) {
-  if (Status st = open_current(dir_fd); !st) return st;
+  off_t size = 0;
+  if (Status st = open_current(dir_fd, &size); !st) return st;
   damage_.reset();
-  if (Status st = catch_up(); !st) {
+  if (Status st = catch_up(size); !st) {
     if (st.error().is_temporary()) {
       unlock();
       return st;
@@ -95,13 +97,11 @@ void ModseqFile::unlock() {
   pending_.clear();
 }
 
-Status ModseqFile::catch_up() {
+Status ModseqFile::catch_up(off_t size) {
   const std::string path = fs::join(dir_, kModseqName);
-  struct stat st;
-  if (::fstat(fd_.get(), &st) != 0) return fs::errno_error("stat", path, errno);
-  if (static_cast<size_t>(st.st_size) > kMaxModseqFile) return Error::perm("too large");
-  if (st.st_size == read_to_) return ok_status();
-  std::string bytes(static_cast<size_t>(st.st_size - read_to_), '\0');
+  if (static_cast<size_t>(size) > kMaxModseqFile) return Error::perm("too large");
+  if (size == read_to_) return ok_status();
+  std::string bytes(static_cast<size_t>(size - read_to_), '\0');
   size_t got = 0;
   while (got < bytes.size()) {
     ssize_t n = ::pread(fd_.get(), bytes.data() + got, bytes.size() - got, read_to_ + static_cast<off_t>(got));

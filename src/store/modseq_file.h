@@ -66,9 +66,10 @@ class ModseqFile {
   }
 
  private:
-  Status open_current(int dir_fd);
+  // Locked, the file the name holds now; *size: its size, seen under the lock.
+  Status open_current(int dir_fd, off_t* size);
   Status start_afresh(int dir_fd, uint32_t uidvalidity, std::string_view why);
-  Status catch_up();
+  Status catch_up(off_t size);  // reads what others appended, up to size
   Status replace(int dir_fd, const std::string& bytes);
 
   std::string dir_;
