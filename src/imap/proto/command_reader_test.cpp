@@ -26,7 +26,7 @@ std::string show(const Value& v) {
   }
   return "?";
 }
-std::string show(const Command& c) {
+std::string show(const tern::imap::Command& c) {  // named in full: a unity batch may see smtp's too
   std::string s = c.tag + "|" + c.name;
   for (const auto& a : c.args) s += "|" + show(a);
   return s;
