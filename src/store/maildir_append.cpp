@@ -45,7 +45,8 @@ class MaildirDraft final : public AppendDraft {
       : box_(box),
         name_(std::move(name)),
         fd_(std::move(fd)),
-        path_(unnamed ? fs::join(fs::join(box.dir_, "cur"), "(new message)") : fs::join(fs::join(box.dir_, "tmp"), name_)),
+        path_(unnamed ? fs::join(fs::join(box.dir_, "cur"), "(new message)")
+                      : fs::join(fs::join(box.dir_, "tmp"), name_)),
         unnamed_(unnamed) {}
   ~MaildirDraft() override {
     if (!done_ && !unnamed_) ::unlinkat(box_.tmp_fd_.get(), name_.c_str(), 0);
@@ -106,7 +107,8 @@ Result<std::unique_ptr<AppendDraft>> MaildirMailbox::begin_append() {
     // O_TMPFILE fails on file systems without it (EOPNOTSUPP, EISDIR on
     // old kernels): the draft then goes to tmp/.
     UniqueFd fd(::openat(cur_fd_.get(), ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600));
-    if (fd.valid()) return std::unique_ptr<AppendDraft>(new MaildirDraft(*this, maildir_unique_base(), std::move(fd), true));
+    if (fd.valid())
+      return std::unique_ptr<AppendDraft>(new MaildirDraft(*this, maildir_unique_base(), std::move(fd), true));
   }
   const std::string tmp_path = fs::join(dir_, "tmp");
   for (int attempt = 0; attempt < 5; ++attempt) {

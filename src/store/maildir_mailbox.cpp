@@ -382,7 +382,7 @@ Result<std::vector<MaildirMailbox::Current>> MaildirMailbox::sync(const Incoming
       auto alone = number_appended_locked(base_view(in->cur_name));
       if (!alone) return take_back(alone.error());
       if (*alone) {
-        *added_uid = **alone;
+        if (added_uid) *added_uid = **alone;
         numbered_alone = true;
       }
     }

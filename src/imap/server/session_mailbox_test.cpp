@@ -410,7 +410,8 @@ TEST(ImapMailboxes, StatusOfTheSelectedFolderAgreesWithItsView) {
   EXPECT_NE(w.find("* 2 EXPUNGE\r\n* 3 EXISTS\r\n* STATUS INBOX (MESSAGES 3 UNSEEN 2 UIDNEXT 5)\r\na OK"),
             std::string::npos)
       << w;
-  EXPECT_NE(w.find("* 1 FETCH (UID 1 FLAGS ())\r\n* 2 FETCH (UID 3 FLAGS ())\r\n* 3 FETCH (UID 4 FLAGS (\\Seen))\r\nb OK"),
+  EXPECT_NE(w.find("* 1 FETCH (UID 1 FLAGS ())\r\n* 2 FETCH (UID 3 FLAGS ())\r\n"
+                   "* 3 FETCH (UID 4 FLAGS (\\Seen))\r\nb OK"),
             std::string::npos)
       << w;
 }
