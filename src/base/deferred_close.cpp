@@ -13,6 +13,9 @@
 namespace tern::fs {
 namespace {
 
+struct Closer;
+Closer& closer();
+
 struct Closer {
   std::mutex mu;
   std::condition_variable wake, idle;
@@ -38,11 +41,21 @@ struct Closer {
 
 // Never destroyed: the thread runs until the process ends. A fork waits
 // for the queue's lock, so that the child's copy of it is never held by a
-// thread the child does not have.
+// thread the child does not have; the child closes its copies of what was
+// queued (the parent's thread closes the originals), so that it does not
+// keep those files' blocks for its whole life.
+void forked_child() {
+  Closer& c = closer();
+  for (int fd : c.pending) ::close(fd);
+  c.pending.clear();
+  c.closing = false;
+  c.mu.unlock();
+}
+
 Closer& closer() {
   static Closer* c = [] {
     auto* made = new Closer();
-    ::pthread_atfork([] { closer().mu.lock(); }, [] { closer().mu.unlock(); }, [] { closer().mu.unlock(); });
+    ::pthread_atfork([] { closer().mu.lock(); }, [] { closer().mu.unlock(); }, forked_child);
     return made;
   }();
   return *c;
@@ -55,11 +68,7 @@ void close_later(UniqueFd fd) {
   Closer& c = closer();
   std::unique_lock<std::mutex> lock(c.mu);
   const pid_t me = ::getpid();
-  if (c.started_in != me) {
-    // None yet, or the parent's (a fork copies no thread): a new one. What
-    // the parent had queued is the parent's to close.
-    c.pending.clear();
-    c.closing = false;
+  if (c.started_in != me) {  // none yet, or the parent's (a fork copies no thread): a new one
     try {
       std::thread([&c] { c.run(); }).detach();
     } catch (const std::system_error&) {

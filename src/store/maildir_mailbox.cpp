@@ -247,10 +247,23 @@ constexpr size_t kStaleKept = 64;
 // vanished files in it outnumber kStaleKept and a quarter of the live ones.
 // Those records name no file, so they harm nothing meanwhile, and their
 // UIDs are below next_uid, so none is ever given again.
-Status MaildirMailbox::sync_locked(std::vector<std::string>& cur_names) {
+// Under the lock: the index read again whatever its stamp says.
+Status MaildirMailbox::reread_index() {
   stamp_ = {};
   have_index_ = false;
-  if (Status st = load_index_if_changed(); !st) return st;
+  return load_index_if_changed();
+}
+
+// Under the lock, after writing the index: its stamp, so that the next look
+// does not read back what this mailbox already holds.
+void MaildirMailbox::note_index_written() {
+  struct stat st;
+  if (::fstatat(dir_fd_.get(), kUidlistName, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    stamp_ = {st.st_ino, st.st_size, mtime_ns_of(st)};
+}
+
+Status MaildirMailbox::sync_locked(std::vector<std::string>& cur_names) {
+  if (Status st = reread_index(); !st) return st;
   bool changed = false, rebuilt = false;
   if (!have_index_) {
     auto again = read_uidlist(dir_fd_.get(), dir_);
@@ -300,9 +313,7 @@ Status MaildirMailbox::sync_locked(std::vector<std::string>& cur_names) {
     if (Status st = write_uidlist(dir_fd_.get(), dir_, index_); !st) return st;
     index_.torn_tail = false;
   }
-  struct stat st;
-  if (::fstatat(dir_fd_.get(), kUidlistName, &st, AT_SYMLINK_NOFOLLOW) == 0)
-    stamp_ = {st.st_ino, st.st_size, mtime_ns_of(st)};
+  note_index_written();
   return ok_status();
 }
 
@@ -315,9 +326,7 @@ Status MaildirMailbox::sync_locked(std::vector<std::string>& cur_names) {
 // of expunged messages than sync_locked keeps, as far as the view tells):
 // the caller then takes the full path.
 Result<std::optional<uint32_t>> MaildirMailbox::number_appended_locked(std::string_view base) {
-  stamp_ = {};
-  have_index_ = false;
-  if (Status st = load_index_if_changed(); !st) return st.error();
+  if (Status st = reread_index(); !st) return st.error();
   const size_t live = messages_.size() + 1;
   if (!have_index_ || index_.torn_tail || index_.records.size() + 1 > live + std::max(kStaleKept, live / 4))
     return std::optional<uint32_t>();
@@ -332,9 +341,7 @@ Result<std::optional<uint32_t>> MaildirMailbox::number_appended_locked(std::stri
     have_index_ = false;  // the file may hold part of the record: read again next time
     return st.error();
   }
-  struct stat st;
-  if (::fstatat(dir_fd_.get(), kUidlistName, &st, AT_SYMLINK_NOFOLLOW) == 0)
-    stamp_ = {st.st_ino, st.st_size, mtime_ns_of(st)};
+  note_index_written();
   return std::optional<uint32_t>(uid);
 }
 

@@ -160,6 +160,8 @@ class MaildirMailbox final : public Mailbox {
   Result<std::vector<Current>> sync(const Incoming* in = nullptr, uint32_t* added_uid = nullptr,
                                     const Seen* seen = nullptr);
   Status place(const Incoming& in);
+  Status reread_index();
+  void note_index_written();
   Status sync_locked(std::vector<std::string>& cur_names);
   Result<std::optional<uint32_t>> number_appended_locked(std::string_view base);
   Result<std::vector<std::string>> scan_new(const Seen* seen = nullptr);

@@ -31,8 +31,13 @@ Error no_folder(std::string_view folder) {
   return Error::with_dsn("5.2.0", fmt::format("no such folder: {}", folder));
 }
 
+// The account's root, never through a symlink: -1 with errno on failure.
+int open_root_fd(const std::string& root) {
+  return ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 Result<UniqueFd> open_root(const std::string& root) {
-  int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int fd = open_root_fd(root);
   if (fd < 0) return fs::errno_error("open directory", root, errno);
   return UniqueFd(fd);
 }
@@ -147,11 +152,10 @@ std::unique_ptr<ChangeHub::Watch> MaildirStore::watch_names(ChangeHub::Callback 
 // only where the file system gives none), and the account's Maildir made
 // only when it is missing, as at its first login.
 Result<std::vector<std::string>> MaildirStore::list() {
-  auto open = [&] { return ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC); };
-  int fd = open();
+  int fd = open_root_fd(root_);
   if (fd < 0 && errno == ENOENT) {
     if (Status st = maildir_create(root_); !st) return st.error();
-    fd = open();
+    fd = open_root_fd(root_);
   }
   if (fd < 0) return fs::errno_error("open directory", root_, errno);
   const UniqueFd root(fd);
